@@ -1,0 +1,16 @@
+/** Where Flywheel keeps its state (DESIGN.md "State"). */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export function flywheelHome(): string {
+  const home = resolve(process.env.FLYWHEEL_HOME ?? '.flywheel');
+  mkdirSync(home, { recursive: true });
+  return home;
+}
+
+export const dbPath = (home = flywheelHome()) => join(home, 'flywheel.db');
+export const dataRoot = (home = flywheelHome()) => join(home, 'data');
+export const runsRoot = (home = flywheelHome()) => join(home, 'runs');
+
+/** The repository root (where trainers/ and python/ live), independent of the cwd. */
+export const repoRoot = resolve(new URL('..', import.meta.url).pathname);
