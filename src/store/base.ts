@@ -14,9 +14,23 @@
  */
 import type { TrainConfig } from '../config/train-config.ts';
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'diverged', 'failed', 'lost'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'completed',
+  'stopped',
+  'diverged',
+  'failed',
+  'lost',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
-export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['completed', 'stopped', 'diverged', 'failed', 'lost']);
+export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
+  'completed',
+  'stopped',
+  'diverged',
+  'failed',
+  'lost',
+]);
 export const isTerminal = (s: RunStatus) => TERMINAL_STATUSES.has(s);
 
 /** Numbers a finished run is judged by. All optional: a failed run may have none. */
@@ -83,14 +97,7 @@ export type NewRun = Omit<RunRecord, 'createdAt' | 'status' | 'summary' | 'tags'
 export type RunPatch = Partial<
   Pick<
     RunRecord,
-    | 'status'
-    | 'startedAt'
-    | 'heartbeatAt'
-    | 'statusReason'
-    | 'pid'
-    | 'summary'
-    | 'tags'
-    | keyof RunProvenance
+    'status' | 'startedAt' | 'heartbeatAt' | 'statusReason' | 'pid' | 'summary' | 'tags' | keyof RunProvenance
   >
 >;
 
@@ -139,13 +146,22 @@ export interface Store {
   /** Partial update of a non-terminal run; `summary` and `tags` are merged, not replaced. */
   updateRun(id: string, patch: RunPatch): Promise<RunRecord>;
   /** The one transition to a terminal status; sets endedAt. Throws conflict if already terminal. */
-  finishRun(id: string, status: RunStatus, reason: string, summary?: RunSummary, stopRule?: string): Promise<RunRecord>;
+  finishRun(
+    id: string,
+    status: RunStatus,
+    reason: string,
+    summary?: RunSummary,
+    stopRule?: string,
+  ): Promise<RunRecord>;
 
   appendMetrics(runId: string, kind: MetricKind, points: MetricPoint[]): Promise<void>;
   getMetrics(runId: string, kind?: MetricKind): Promise<{ train: MetricPoint[]; eval: MetricPoint[] }>;
 
   appendEvents(runId: string, events: StoredEvent[]): Promise<void>;
-  listEvents(runId: string, opts?: { kinds?: string[]; afterSeq?: number; limit?: number }): Promise<StoredEvent[]>;
+  listEvents(
+    runId: string,
+    opts?: { kinds?: string[]; afterSeq?: number; limit?: number },
+  ): Promise<StoredEvent[]>;
 
   addArtifact(a: Artifact): Promise<void>;
   listArtifacts(runId: string): Promise<Artifact[]>;

@@ -1,0 +1,18 @@
+import type { Kysely } from 'kysely';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+export interface Migration {
+  /** Unique and sortable, e.g. `0002-sessions`; recorded in `flywheel_migrations` once applied. */
+  name: string;
+  // A migration sees the schema as it was when it was written, not today's `Database`, hence `any`.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  up(db: Kysely<any>, dialect: SqlDialect): Promise<void>;
+}
+
+/** The few column types that are spelled differently per dialect. */
+export function columnTypes(dialect: SqlDialect) {
+  return {
+    blob: dialect === 'postgres' ? ('bytea' as const) : ('blob' as const),
+  };
+}
