@@ -1,0 +1,123 @@
+/**
+ * `flywheel run`: one training run of the reference trainer (or a stored run's exact config and code
+ * with `--from`). Exit status: 0 when the trainer reported an end (completed, diverged, stopped),
+ * 1 when the run failed or was lost; bad input exits 2 before anything starts.
+ */
+import type { Command } from 'commander';
+import { resolveConfig } from '../config/resolve.ts';
+import { FlywheelError } from '../errors.ts';
+import { bindDataset } from '../runs/dataset.ts';
+import { launchRun } from '../runs/launch.ts';
+import { ProgressLine } from '../runs/progress.ts';
+import { join } from 'node:path';
+import type { RunRecord } from '../store/base.ts';
+import { collect, openCliStore, parseIntOption, printJson } from './common.ts';
+
+interface RunOptions {
+  preset?: string;
+  set: string[];
+  budget?: string;
+  seed?: number;
+  from?: string;
+  threads?: number;
+  json?: boolean;
+}
+
+export function runJson(r: RunRecord, extra: Record<string, unknown> = {}) {
+  const s = r.summary;
+  return {
+    runId: r.id,
+    status: r.status,
+    reason: r.statusReason ?? '',
+    valBpb: s.valBpb ?? null,
+    valLoss: s.valLoss ?? null,
+    valBpbByDomain: s.valBpbByDomain ?? {},
+    tokens: s.tokens ?? 0,
+    flops: s.flops ?? 0,
+    params: s.params ?? null,
+    flopsPerToken: s.flopsPerToken ?? null,
+    tokPerSec: s.tokPerSec ?? null,
+    mfu: s.mfu ?? null,
+    steps: s.steps ?? null,
+    trainSeconds: s.trainSeconds ?? null,
+    wallSeconds: s.wallSeconds ?? null,
+    seed: r.seed,
+    preset: r.preset ?? null,
+    configHash: r.configHash,
+    parentRunId: r.parentRunId ?? null,
+    runDir: r.runDir,
+    ...extra,
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('train once: a preset with overrides, or a stored run again (--from)')
+    .option('--preset <name>', 'tiny | small | gpt2-124m (default tiny)')
+    .option('--set <key=value>', 'override a config path, e.g. model.depth=6 (repeatable)', collect, [])
+    .option('--budget <spec>', 'stop at the first of: 60s | 5m | 2e6tok | 1e13flop (comma-separated)')
+    .option('--seed <n>', 'random seed', parseIntOption('--seed'))
+    .option('--from <runId>', "re-run a stored run's exact config and code")
+    .option('--threads <n>', 'CPU threads for torch', parseIntOption('--threads'))
+    .option('--json', 'print one JSON object with the result on stdout')
+    .action(async (o: RunOptions) => {
+      const store = await openCliStore();
+      try {
+        let base;
+        let codeFrom: string | undefined;
+        let provenance;
+        let parentRunId: string | undefined;
+        if (o.from) {
+          const parent = await store.getRun(o.from);
+          if (!parent) throw new FlywheelError('not_found', `no run with id "${o.from}" (see: flywheel runs)`);
+          base = structuredClone(parent.config);
+          delete base.resume;
+          codeFrom = join(parent.runDir, 'code');
+          provenance = { codeCommit: parent.codeCommit, codeDiff: parent.codeDiff };
+          parentRunId = parent.id;
+        }
+        const sets = [...o.set];
+        if (o.threads) sets.push(`train.threads=${o.threads}`);
+        const resolved = resolveConfig({ preset: o.preset, base, sets, budget: o.budget, seed: o.seed });
+        const log = (m: string) => process.stderr.write(`${m}\n`);
+        const { config, meta } = await bindDataset(resolved, log);
+        const progress = new ProgressLine(config);
+        const ctl = await launchRun({
+          store,
+          config,
+          codeFrom,
+          provenance,
+          parentRunId,
+          tags: o.from ? { reproduces: o.from } : {},
+          onEvent: (e) => progress.update(e),
+        });
+        log(`run ${ctl.runId} started (${config.preset ?? 'custom'}, dataset ${meta.hash}, ${ctl.runDir})`);
+        let interrupts = 0;
+        const onSignal = () => {
+          interrupts++;
+          if (interrupts === 1) ctl.stop('interrupted by user');
+          else ctl.proc?.kill();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        const rec = await ctl.done;
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        progress.done();
+        const out = runJson(rec, { unigramBpb: meta.unigramBpb, dataHash: meta.hash });
+        if (o.json) printJson(out);
+        else {
+          log(`run ${rec.id}: ${rec.status}${rec.statusReason ? ` (${rec.statusReason})` : ''}`);
+          if (out.valBpb !== null) {
+            log(`  val bpb ${Number(out.valBpb).toFixed(4)} (unigram baseline ${meta.unigramBpb.toFixed(4)})`);
+            for (const [d, b] of Object.entries(out.valBpbByDomain)) log(`    ${d.padEnd(12)} ${Number(b).toFixed(4)}`);
+          }
+          log(`  ${out.tokens} tokens, ${Number(out.flops).toExponential(2)} FLOPs, ${out.params} params, ${Math.round(Number(out.tokPerSec))} tok/s, ${Number(out.wallSeconds).toFixed(1)}s wall`);
+        }
+        if (rec.status === 'failed' || rec.status === 'lost') process.exitCode = 1;
+      } finally {
+        await store.close();
+      }
+    });
+}

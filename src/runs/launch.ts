@@ -1,0 +1,226 @@
+/**
+ * One training run, end to end: run dir + store row, the trainer process, its event stream into the
+ * store, heartbeat, stop requests, and the final status. Executors decide *where* a trainer runs; this
+ * file decides what a run *is*. Status mapping:
+ *   end event            -> its status (completed | diverged | stopped | failed); a stop we requested wins
+ *   no end, we stopped it -> stopped
+ *   no end, silent > heartbeat window -> lost ("hung")
+ *   no end, exited       -> failed, with the last line of stderr
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import type { TrainConfig } from '../config/train-config.ts';
+import { configHash } from '../config/resolve.ts';
+import { flywheelHome, repoRoot } from '../home.ts';
+import type { RunRecord, RunStatus, Store } from '../store/base.ts';
+import { EventTail } from './event-tail.ts';
+import type { RunEvent } from './events.ts';
+import { flopsPerToken } from './flops.ts';
+import { spawnTrainer, type ExitInfo, type TrainerProcess } from './process.ts';
+import { findPython } from './python.ts';
+import { RunRecorder } from './recorder.ts';
+import { createRunDir } from './run-dir.ts';
+import { StdoutAdapter } from './stdout-adapter.ts';
+
+export interface StartProcessArgs {
+  runId: string;
+  runDir: string;
+  command: string[];
+  env: Record<string, string | undefined>;
+}
+/** Where the trainer runs. Default: a local child process (the executors provide others). */
+export type ProcessStarter = (a: StartProcessArgs) => TrainerProcess | Promise<TrainerProcess>;
+
+export interface LaunchOptions {
+  store: Store;
+  config: TrainConfig;
+  sessionId?: string;
+  parentRunId?: string;
+  tags?: Record<string, string>;
+  codeFrom?: string;
+  provenance?: { codeCommit?: string; codeDiff?: string };
+  extraHash?: string; // mixed into configHash (e.g. hash of a code patch)
+  env?: Record<string, string>;
+  startProcess?: ProcessStarter;
+  executorName?: string;
+  graceMs?: number; // SIGTERM -> SIGKILL
+  pollMs?: number;
+  onEvent?: (e: RunEvent, run: RunController) => void;
+  onStarted?: (run: RunController) => void;
+}
+
+export class RunController {
+  stopRequest?: { reason: string; rule?: string; evidence?: unknown };
+  proc?: TrainerProcess;
+  readonly done: Promise<RunRecord>;
+  private resolveDone!: (r: RunRecord) => void;
+  private rejectDone!: (e: unknown) => void;
+
+  constructor(
+    readonly runId: string,
+    readonly runDir: string,
+    readonly recorder: RunRecorder,
+  ) {
+    this.done = new Promise((res, rej) => {
+      this.resolveDone = res;
+      this.rejectDone = rej;
+    });
+  }
+
+  /** Ask the trainer to stop gracefully (SIGTERM; SIGKILL after the grace period). */
+  stop(reason: string, rule?: string, evidence?: unknown): void {
+    if (this.stopRequest) return;
+    this.stopRequest = { reason, rule, evidence };
+    this.recorder.note('stop', { reason, rule, evidence });
+  }
+
+  /** @internal */ settle(r: RunRecord | Error) {
+    if (r instanceof Error) this.rejectDone(r);
+    else this.resolveDone(r);
+  }
+}
+
+const localStarter: ProcessStarter = ({ runDir, command, env }) =>
+  spawnTrainer({ command, cwd: runDir, env, logDir: runDir });
+
+function stderrTail(runDir: string): string {
+  try {
+    const lines = readFileSync(join(runDir, 'stderr.log'), 'utf8').trim().split('\n');
+    return lines[lines.length - 1]?.slice(0, 500) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Start a run; resolves once the trainer process is spawned. `controller.done` settles at the end. */
+export async function launchRun(opts: LaunchOptions): Promise<RunController> {
+  const { store, config } = opts;
+  const dir = createRunDir(config, { codeFrom: opts.codeFrom, provenance: opts.provenance });
+  const vocab = config.data.vocabSize ?? 2048;
+  await store.createRun({
+    id: dir.runId,
+    status: 'queued',
+    sessionId: opts.sessionId,
+    parentRunId: opts.parentRunId,
+    preset: config.preset,
+    config,
+    configHash: configHash(config, opts.extraHash ?? ''),
+    seed: config.seed,
+    runDir: dir.runDir,
+    host: hostname(),
+    codeCommit: dir.codeCommit,
+    codeDiff: dir.codeDiff,
+    codeHash: dir.codeHash,
+    harnessHash: dir.harnessHash,
+    dataHash: config.data.dir ? config.data.dir.split('/').pop() : undefined,
+    executor: opts.executorName ?? 'local',
+    tags: { ...opts.tags, owner: `${hostname()}:${process.pid}` },
+  });
+  const recorder = new RunRecorder(store, dir.runId);
+  const ctl = new RunController(dir.runId, dir.runDir, recorder);
+
+  const command = config.trainer.command ?? [findPython(), join(dir.codeDir, 'train.py')];
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    ...opts.env,
+    FLYWHEEL_RUN_DIR: dir.runDir,
+    FLYWHEEL_HOME: flywheelHome(),
+    FLYWHEEL_PYTHON_DIR: join(repoRoot, 'python'),
+    FLYWHEEL_PARENT_PID: String(process.pid), // the harness stops itself if we vanish (no orphans)
+    PYTHONUNBUFFERED: '1',
+  };
+  if (config.train.threads) env.OMP_NUM_THREADS ??= String(config.train.threads);
+
+  const t0 = Date.now();
+  let proc: TrainerProcess;
+  try {
+    proc = await (opts.startProcess ?? localStarter)({ runId: dir.runId, runDir: dir.runDir, command, env });
+  } catch (e) {
+    const rec = await store.finishRun(dir.runId, 'failed', `could not start trainer: ${(e as Error).message}`);
+    ctl.settle(rec);
+    return ctl;
+  }
+  ctl.proc = proc;
+  if (config.trainer.stdoutAdapter) {
+    const adapter = new StdoutAdapter(config, join(dir.runDir, 'events.jsonl'), flopsPerToken(config.model, vocab));
+    proc.onStdoutLine = (l) => adapter.onLine(l);
+  }
+  await store.updateRun(dir.runId, { status: 'running', startedAt: new Date().toISOString(), pid: proc.pid });
+  opts.onStarted?.(ctl);
+  void supervise(opts, ctl, proc, t0).then(
+    (r) => ctl.settle(r),
+    (e) => ctl.settle(e instanceof Error ? e : new Error(String(e))),
+  );
+  return ctl;
+}
+
+/** Launch and wait. */
+export async function runToCompletion(opts: LaunchOptions): Promise<RunRecord> {
+  return (await launchRun(opts)).done;
+}
+
+async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerProcess, t0: number): Promise<RunRecord> {
+  const { store, config } = opts;
+  const tail = new EventTail(join(ctl.runDir, 'events.jsonl'));
+  const heartbeatMs = config.train.heartbeatSeconds * 1000;
+  const graceMs = opts.graceMs ?? 15_000;
+  let exit: ExitInfo | undefined;
+  void proc.exited.then((x) => (exit = x));
+  let hung = false;
+  let terminating = false;
+  let lastHeartbeatWrite = 0;
+
+  const drain = (lines: string[]) => {
+    for (const line of lines) {
+      const e = ctl.recorder.ingestLine(line);
+      if (e) opts.onEvent?.(e, ctl);
+    }
+  };
+
+  while (!exit) {
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+    drain(tail.poll());
+    const now = Date.now();
+    if (ctl.recorder.pending) await ctl.recorder.flush();
+    if (now - lastHeartbeatWrite > 5000) {
+      lastHeartbeatWrite = now;
+      await store.updateRun(ctl.runId, { heartbeatAt: new Date(now).toISOString() });
+    }
+    if (!terminating && !exit && now - Math.max(tail.lastActivity, t0) > heartbeatMs) {
+      hung = true;
+      ctl.recorder.note('hung', { silentSeconds: (now - tail.lastActivity) / 1000 });
+    }
+    if (!terminating && !exit && (ctl.stopRequest || hung)) {
+      terminating = true;
+      void proc.terminate(hung ? 1000 : graceMs);
+    }
+  }
+  drain(tail.poll());
+  drain(tail.flushPartial());
+  await ctl.recorder.flush();
+
+  const end = ctl.recorder.end;
+  const stop = ctl.stopRequest;
+  let status: RunStatus;
+  let reason: string;
+  if (stop) {
+    // A stop we asked for: the run is `stopped` even if the trainer managed to call it something else,
+    // unless it had already diverged/failed on its own.
+    status = end && (end.status === 'diverged' || end.status === 'failed') ? end.status : 'stopped';
+    reason = status === 'stopped' ? stop.reason : `${end?.reason} (while stopping: ${stop.reason})`;
+  } else if (end) {
+    status = end.status;
+    reason = end.reason || end.status;
+  } else if (hung) {
+    status = 'lost';
+    reason = `no events for ${config.train.heartbeatSeconds}s (hung); killed`;
+  } else {
+    status = 'failed';
+    const tailLine = stderrTail(ctl.runDir);
+    const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+    reason = `trainer ${how} without an end event${tailLine ? `: ${tailLine}` : ''}`;
+  }
+  const summary = { ...ctl.recorder.summary(), wallSeconds: (Date.now() - t0) / 1000 };
+  return store.finishRun(ctl.runId, status, reason, summary, stop?.rule);
+}

@@ -1,0 +1,91 @@
+/**
+ * A trainer as a local child process: stdout/stderr to log files, stop = SIGTERM, then SIGKILL after
+ * a grace period, then wait for the exit. The executors (src/executors) build on this.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ExitInfo {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface TrainerProcess {
+  readonly pid: number | undefined;
+  readonly exited: Promise<ExitInfo>;
+  /** Invoked for each complete stdout line (after it is written to stdout.log). */
+  onStdoutLine?: (line: string) => void;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+  terminate(graceMs: number): Promise<ExitInfo>;
+  kill(): void;
+  isAlive(): boolean;
+}
+
+export interface SpawnOptions {
+  command: string[];
+  cwd: string;
+  env: Record<string, string | undefined>;
+  logDir: string; // stdout.log, stderr.log go here
+}
+
+export function spawnTrainer(opts: SpawnOptions): TrainerProcess {
+  const [cmd, ...args] = opts.command;
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = createWriteStream(join(opts.logDir, 'stdout.log'), { flags: 'a' });
+  const err = createWriteStream(join(opts.logDir, 'stderr.log'), { flags: 'a' });
+  let alive = true;
+  let partial = '';
+  const handle: TrainerProcess = {
+    pid: child.pid,
+    exited: new Promise<ExitInfo>((resolve) => {
+      child.on('error', (e) => {
+        err.write(`flywheel: failed to start ${cmd}: ${e.message}\n`);
+        alive = false;
+        resolve({ code: 127, signal: null });
+      });
+      child.on('close', (code, signal) => {
+        alive = false;
+        if (partial) handle.onStdoutLine?.(partial);
+        out.end();
+        err.end();
+        resolve({ code, signal });
+      });
+    }),
+    async terminate(graceMs: number) {
+      if (alive) child.kill('SIGTERM');
+      const timer = setTimeout(() => alive && child.kill('SIGKILL'), graceMs);
+      const info = await handle.exited;
+      clearTimeout(timer);
+      return info;
+    },
+    kill() {
+      if (alive) child.kill('SIGKILL');
+    },
+    isAlive: () => alive,
+  };
+  child.stdout.on('data', (chunk: Buffer) => {
+    out.write(chunk);
+    if (!handle.onStdoutLine) return;
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) handle.onStdoutLine(l);
+  });
+  child.stderr.on('data', (chunk: Buffer) => err.write(chunk));
+  return handle;
+}
+
+/** True when a pid exists (signal 0 probes without sending anything). */
+export function pidAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

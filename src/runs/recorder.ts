@@ -1,0 +1,123 @@
+/**
+ * Writes a run's event stream into the store: metric points in batches (one appendMetrics per flush,
+ * not per line), rare events (start, eval, checkpoint, end, malformed) verbatim, and the running
+ * summary the final status is computed from. Never throws on a bad line: it is recorded and skipped.
+ */
+import type { MetricPoint, RunSummary, Store, StoredEvent } from '../store/base.ts';
+import { parseEventLine, type EndEvent, type EvalEvent, type RunEvent, type StartEvent, type TrainEvent } from './events.ts';
+
+const TRAIN_FIELDS = ['step', 'tokens', 'flops', 'elapsed', 'loss', 'lr', 'gradNorm', 'tokPerSec', 'mfu'] as const;
+
+export function trainPoint(e: TrainEvent): MetricPoint {
+  const p: MetricPoint = {};
+  for (const k of TRAIN_FIELDS) if (typeof e[k] === 'number') p[k] = e[k] as number;
+  return p;
+}
+
+export function evalPoint(e: EvalEvent): MetricPoint {
+  const p: MetricPoint = { step: e.step, tokens: e.tokens, flops: e.flops, valLoss: e.valLoss, valBpb: e.valBpb };
+  if (e.elapsed !== undefined) p.elapsed = e.elapsed;
+  for (const [d, v] of Object.entries(e.byDomain ?? {})) p[`bpb.${d}`] = v;
+  return p;
+}
+
+export class RunRecorder {
+  start?: StartEvent;
+  lastTrain?: TrainEvent;
+  lastEval?: EvalEvent;
+  finalEval?: EvalEvent;
+  end?: EndEvent;
+  stableCheckpoint?: string;
+  lastCheckpoint?: string;
+  malformed = 0;
+  private train: MetricPoint[] = [];
+  private evals: MetricPoint[] = [];
+  private events: StoredEvent[] = [];
+
+  constructor(
+    private readonly store: Store,
+    readonly runId: string,
+  ) {}
+
+  /**
+   * Parse and buffer one line; returns the event when it parsed. `persist: false` only updates the
+   * summary state (used when catching up on lines the store already holds).
+   */
+  ingestLine(line: string, persist = true): RunEvent | undefined {
+    const r = parseEventLine(line);
+    const ts = new Date().toISOString();
+    if (!r.ok) {
+      this.malformed++;
+      if (persist) this.events.push({ ts, kind: 'malformed', payload: { line: line.slice(0, 2000), error: r.error } });
+      return undefined;
+    }
+    const e = r.event;
+    switch (e.kind) {
+      case 'start':
+        this.start = e;
+        break;
+      case 'train':
+        this.lastTrain = e;
+        if (persist) this.train.push(trainPoint(e));
+        break;
+      case 'eval':
+        this.lastEval = e;
+        if (e.final) this.finalEval = e;
+        if (persist) this.evals.push(evalPoint(e));
+        break;
+      case 'checkpoint':
+        this.lastCheckpoint = e.path;
+        if (e.phase === 'stable') this.stableCheckpoint = e.path;
+        break;
+      case 'end':
+        this.end = e;
+        break;
+    }
+    if (persist && e.kind !== 'train') this.events.push({ ts, kind: e.kind, payload: e });
+    return e;
+  }
+
+  /** Record an orchestrator-side event (monitor decision, stop request, ...). */
+  note(kind: string, payload: unknown): void {
+    this.events.push({ ts: new Date().toISOString(), kind, payload });
+  }
+
+  get pending(): number {
+    return this.train.length + this.evals.length + this.events.length;
+  }
+
+  async flush(): Promise<void> {
+    const train = this.train.splice(0);
+    const evals = this.evals.splice(0);
+    const events = this.events.splice(0);
+    if (train.length) await this.store.appendMetrics(this.runId, 'train', train);
+    if (evals.length) await this.store.appendMetrics(this.runId, 'eval', evals);
+    if (events.length) await this.store.appendEvents(this.runId, events);
+  }
+
+  /** What the run produced, from the end event when there is one, else from the last evals/steps. */
+  summary(): RunSummary {
+    const s: RunSummary = {};
+    const ev = this.finalEval ?? this.lastEval;
+    const end = this.end;
+    const set = <K extends keyof RunSummary>(k: K, v: RunSummary[K] | undefined) => {
+      if (v !== undefined && v !== null) s[k] = v;
+    };
+    set('valBpb', end?.valBpb ?? ev?.valBpb);
+    set('valLoss', end?.valLoss ?? ev?.valLoss);
+    set('valBpbByDomain', (end?.byDomain ?? ev?.byDomain) as Record<string, number> | undefined);
+    set('tokens', end?.tokens ?? this.lastTrain?.tokens ?? ev?.tokens);
+    set('flops', end?.flops ?? this.lastTrain?.flops ?? ev?.flops);
+    set('steps', end?.step ?? this.lastTrain?.step);
+    set('trainSeconds', end?.elapsed ?? this.lastTrain?.elapsed);
+    set('tokPerSec', end?.tokPerSec ?? this.lastTrain?.tokPerSec);
+    set('mfu', end?.mfu ?? this.lastTrain?.mfu);
+    set('params', this.start?.params);
+    set('flopsPerToken', this.start?.flopsPerToken);
+    set('stableCheckpoint', this.stableCheckpoint);
+    set('lastCheckpoint', this.lastCheckpoint);
+    set('lastEvalTokens', this.lastEval?.tokens);
+    if (this.malformed) s.malformedLines = this.malformed;
+    return s;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Creating `runs/<runId>/`: the resolved config.json the trainer reads, a snapshot of the trainer code
+ * it will actually execute (so `run --from` re-runs the same code), and its provenance (git commit and
+ * diff of the trainer folder, content hashes).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import type { TrainConfig } from '../config/train-config.ts';
+import { repoRoot, runsRoot } from '../home.ts';
+
+export const DEFAULT_TRAINER_DIR = join(repoRoot, 'trainers', 'gpt');
+
+export function newRunId(now = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${String(now.getUTCFullYear()).slice(2)}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}-${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `r-${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+const SKIP = new Set(['__pycache__', '.git', 'node_modules', '.pytest_cache']);
+
+function listFiles(dir: string, base = dir): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    if (SKIP.has(name) || name.endsWith('.pyc') || name.endsWith('.test.ts')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listFiles(p, base));
+    else out.push(relative(base, p));
+  }
+  return out;
+}
+
+/** sha256 over (relative path, content) of every file in a code folder, and of harness.py alone. */
+export function hashCode(dir: string): { codeHash: string; harnessHash?: string } {
+  const h = createHash('sha256');
+  let harnessHash: string | undefined;
+  for (const f of listFiles(dir)) {
+    const content = readFileSync(join(dir, f));
+    h.update(f).update('\0').update(content).update('\0');
+    if (f === 'harness.py') harnessHash = createHash('sha256').update(content).digest('hex');
+  }
+  return { codeHash: h.digest('hex'), harnessHash };
+}
+
+function git(args: string[], cwd: string): string | undefined {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 ? r.stdout : undefined;
+}
+
+/** Commit of the repo holding `dir`, and the uncommitted diff of that folder (tracked and untracked). */
+export function gitProvenance(dir: string): { codeCommit?: string; codeDiff?: string } {
+  const commit = git(['rev-parse', 'HEAD'], dir)?.trim();
+  if (!commit) return {};
+  const top = git(['rev-parse', '--show-toplevel'], dir)?.trim() ?? dir;
+  const rel = relative(top, resolve(dir)) || '.';
+  let diff = git(['diff', 'HEAD', '--', rel], top) ?? '';
+  const untracked = git(['ls-files', '--others', '--exclude-standard', '--', rel], top)?.split('\n').filter(Boolean) ?? [];
+  for (const f of untracked) diff += git(['diff', '--no-index', '--', '/dev/null', f], top) ?? '';
+  return { codeCommit: commit, codeDiff: diff || undefined };
+}
+
+export interface PreparedRunDir {
+  runId: string;
+  runDir: string;
+  codeDir: string;
+  codeHash: string;
+  harnessHash?: string;
+  codeCommit?: string;
+  codeDiff?: string;
+}
+
+/**
+ * Make the run folder. `codeFrom` is the trainer folder to snapshot (default trainers/gpt, or a
+ * stored run's code/ for a reproduction, or an agent's worktree).
+ */
+export function createRunDir(
+  config: TrainConfig,
+  opts: {
+    runId?: string;
+    codeFrom?: string;
+    home?: string;
+    /** Known provenance of `codeFrom` (a reproduction carries its parent's commit and diff). */
+    provenance?: { codeCommit?: string; codeDiff?: string };
+  } = {},
+): PreparedRunDir {
+  const runId = opts.runId ?? newRunId();
+  const runDir = join(runsRoot(opts.home), runId);
+  mkdirSync(runDir, { recursive: true });
+  const from = resolve(opts.codeFrom ?? config.trainer.dir ?? DEFAULT_TRAINER_DIR);
+  const codeDir = join(runDir, 'code');
+  mkdirSync(codeDir, { recursive: true });
+  for (const f of listFiles(from)) {
+    mkdirSync(join(codeDir, f, '..'), { recursive: true });
+    cpSync(join(from, f), join(codeDir, f));
+  }
+  writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+  const prov = opts.provenance ?? gitProvenance(from);
+  if (prov.codeDiff) writeFileSync(join(runDir, 'code.patch'), prov.codeDiff);
+  return { runId, runDir, codeDir, ...hashCode(codeDir), ...prov };
+}
