@@ -49,6 +49,7 @@ export interface RunSummary {
   flopsPerToken?: number;
   bestCheckpoint?: string;
   stableCheckpoint?: string; // wsd: checkpoint at the start of the warmdown (for promotion)
+  stableTokens?: number; // tokens trained when that checkpoint was written
   lastEvalTokens?: number;
   [k: string]: unknown;
 }
@@ -111,6 +112,8 @@ export interface RunFilter {
   desc?: boolean;
   limit?: number;
   offset?: number;
+  /** 'list' leaves out the heavy columns (codeDiff) for tables of many runs. Default 'full'. */
+  fields?: 'full' | 'list';
 }
 
 export type MetricKind = 'train' | 'eval';
@@ -131,6 +134,108 @@ export interface Artifact {
   bytes?: number;
   sha256?: string;
   createdAt?: string;
+}
+
+// ---- research sessions (issue 3): sessions, their journal, findings that outlive them, tried ideas ----
+
+export const SESSION_STATUSES = ['running', 'paused', 'completed', 'stopped', 'failed', 'interrupted'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export interface SessionRecord {
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  endedAt?: string;
+  status: SessionStatus;
+  statusReason?: string;
+  researcher: string; // 'offline' | 'claude' | 'openai'
+  executor: string; // 'local' | 'slurm'
+  parallel: number;
+  /** What was asked: base config, search space, rungs, seeds, budget (seconds/flops). Immutable. */
+  spec: Record<string, unknown>;
+  /** The scheduler's resumable state (proposals, rung membership, pending work). Replaced on update. */
+  state: Record<string, unknown>;
+  /** The latest summary (baseline, best, counts, compute used/saved). Replaced on update. */
+  summary: Record<string, unknown>;
+  /** Control requested from outside (dashboard/CLI): the session loop polls it. */
+  control?: 'pause' | 'resume' | 'stop';
+  ownerPid?: number;
+  host?: string;
+}
+
+export type NewSession = Omit<SessionRecord, 'createdAt' | 'updatedAt' | 'status' | 'state' | 'summary'> & {
+  status?: SessionStatus;
+  state?: Record<string, unknown>;
+  summary?: Record<string, unknown>;
+};
+
+export type SessionPatch = Partial<
+  Pick<SessionRecord, 'status' | 'statusReason' | 'state' | 'summary' | 'ownerPid' | 'host' | 'endedAt'>
+> & { control?: SessionRecord['control'] | null }; // null clears a handled control request
+
+export const JOURNAL_KINDS = [
+  'session', // started, resumed, finished
+  'baseline', // baseline seeds scheduled / noise floor measured
+  'proposal', // a researcher's proposal accepted for scheduling
+  'rejection', // a proposal refused before compute (duplicate, invalid key, over budget)
+  'schedule', // runs started for a proposal at a rung
+  'promotion', // successive halving promoted (or left behind) proposals
+  'kill', // a monitor stop, with rule and evidence
+  'result', // a proposal's estimate at a rung
+  'conclusion', // win / loss / inconclusive, with statistics
+  'finding', // a durable finding recorded (also in findings)
+  'note', // free text, e.g. an LLM's reasoning summary
+  'llm', // an LLM call: tokens, cost
+] as const;
+export type JournalKind = (typeof JOURNAL_KINDS)[number];
+
+export interface JournalEntry {
+  sessionId: string;
+  seq?: number; // assigned by the store, per session from 1
+  ts?: string; // assigned by the store if absent
+  kind: JournalKind;
+  title: string;
+  body?: string;
+  proposalId?: string;
+  runIds?: string[]; // the evidence
+  data?: Record<string, unknown>;
+}
+
+export interface FindingRecord {
+  id: string;
+  sessionId: string;
+  createdAt?: string;
+  title: string;
+  statement: string;
+  change?: unknown; // the config diff / code change it is about
+  effect?: number; // mean delta val bpb vs baseline (negative = better)
+  ci95?: [number, number];
+  n?: number;
+  confirmed: boolean; // passed the held-out confirmation re-run
+  configHash?: string; // of the resulting config (a later session can start from it)
+  config?: unknown; // the full resulting TrainConfig when this finding is a new best
+  runIds: string[];
+}
+
+/** An idea already run, by key (config hash of the changed config, or hash of a code patch). */
+export interface TriedIdea {
+  key: string;
+  title: string;
+  sessionId: string;
+  proposalId?: string;
+  outcome?: string; // 'win' | 'loss' | 'inconclusive' | 'stopped' | 'failed' | 'rejected'
+  createdAt?: string;
+}
+
+/** One row of the global change feed, for live views (SSE) across processes. */
+export interface FeedItem {
+  id: number; // global, strictly increasing
+  ts: string;
+  topic: 'run' | 'metrics' | 'event' | 'journal' | 'session' | 'finding';
+  runId?: string;
+  sessionId?: string;
+  /** run: {status,...}; metrics: {kind, points}; event: StoredEvent; journal: JournalEntry; session: {status,...} */
+  payload: unknown;
 }
 
 export interface Store {
@@ -165,4 +270,34 @@ export interface Store {
 
   addArtifact(a: Artifact): Promise<void>;
   listArtifacts(runId: string): Promise<Artifact[]>;
+
+  createSession(s: NewSession): Promise<SessionRecord>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  listSessions(opts?: {
+    status?: SessionStatus[];
+    limit?: number;
+    offset?: number;
+  }): Promise<SessionRecord[]>;
+  updateSession(id: string, patch: SessionPatch): Promise<SessionRecord>;
+
+  /** Append entries in order; returns them with seq and ts assigned. */
+  appendJournal(entries: JournalEntry[]): Promise<JournalEntry[]>;
+  listJournal(sessionId: string, opts?: { kinds?: JournalKind[]; afterSeq?: number; limit?: number }): Promise<JournalEntry[]>;
+
+  addFinding(f: FindingRecord): Promise<void>;
+  /** Newest first; all sessions unless sessionId is given. */
+  listFindings(opts?: { sessionId?: string; confirmed?: boolean; limit?: number }): Promise<FindingRecord[]>;
+
+  /** Record an idea as tried; re-recording the same key updates its outcome. */
+  recordIdea(idea: TriedIdea): Promise<void>;
+  listIdeas(opts?: { keys?: string[]; limit?: number }): Promise<TriedIdea[]>;
+
+  /**
+   * The change feed: every createRun/updateRun/finishRun, metrics append, event append, journal append,
+   * session create/update and finding writes one item (metrics items carry their points). Items older
+   * than the newest ~100k may be pruned. `afterId` = last id seen (0 = from the oldest kept).
+   */
+  readFeed(afterId: number, limit?: number): Promise<FeedItem[]>;
+  /** The newest feed id (0 when empty), so a live view can start "from now". */
+  feedHead(): Promise<number>;
 }

@@ -1,10 +1,11 @@
 /**
- * The Store contract implemented once over Kysely; sqlite.ts and postgres.ts supply the dialect,
- * the write transaction and the locks. Every write is one transaction that first reads the run's
+ * The Store contract implemented once over Kysely (runs, metrics, events, artifacts here; sessions,
+ * journal, findings, ideas and the change feed in kysely-research.ts); sqlite.ts and postgres.ts supply
+ * the dialect, the write transaction and the locks. Every write is one transaction that first reads the run's
  * status (under a row lock where the dialect has them), so a finish and an append to the same run
  * never interleave, and per-run sequence numbers (`max(seq) + 1`) are assigned without races.
  */
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectExpression } from 'kysely';
 import { FlywheelError } from '../errors.ts';
 import { isTerminal, RUN_STATUSES } from './base.ts';
 import type {
@@ -20,6 +21,7 @@ import type {
   Store,
   StoredEvent,
 } from './base.ts';
+import { KyselyResearchStore, INSERT_ROWS } from './kysely-research.ts';
 import { decodeChunk, encodeChunks } from './metric-codec.ts';
 import { applyMigrations } from './migrate.ts';
 import {
@@ -35,25 +37,71 @@ import {
   summaryColumns,
 } from './rows.ts';
 import type { RunRow } from './rows.ts';
-import type { Database } from './schema.ts';
+import { eventFeedPayload, metricsRef, type FeedWrite } from './rows-research.ts';
+import type { Database, RunsTable } from './schema.ts';
 
-const INSERT_ROWS = 200; // rows per INSERT statement: far below both dialects' bound-parameter limits
 export const notFound = (id: string) => new FlywheelError('not_found', `no run with id "${id}"`);
 export function checkKind(kind: string) {
   if (kind !== 'train' && kind !== 'eval')
     throw new FlywheelError('bad_input', `unknown metric kind "${kind}"`);
 }
 
-export abstract class KyselyStore implements Store {
-  abstract readonly kind: 'sqlite' | 'postgres';
-  constructor(readonly db: Kysely<Database>) {}
+/** Every column but the heavy ones, for `fields: 'list'`. */
+const LIST_COLUMNS = [
+  'id',
+  'seq',
+  'created_at',
+  'started_at',
+  'ended_at',
+  'heartbeat_at',
+  'status',
+  'status_reason',
+  'stop_rule',
+  'session_id',
+  'parent_run_id',
+  'preset',
+  'config_hash',
+  'seed',
+  'run_dir',
+  'pid',
+  'val_bpb',
+  'tokens',
+  'flops',
+  'config',
+  'summary',
+  'tags',
+  'host',
+  'python',
+  'torch',
+  'device',
+  'code_commit',
+  'code_hash',
+  'harness_hash',
+  'data_hash',
+  'executor',
+] as const satisfies readonly Exclude<keyof RunsTable, 'code_diff'>[] as readonly SelectExpression<
+  Database,
+  'runs'
+>[];
 
-  /** Runs `fn` in a transaction that excludes other writers to the rows it locks; retried where safe. */
-  protected abstract writeTx<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
-  /** Serialises writers on a store-wide name (Postgres advisory lock); a no-op where writes are serial anyway. */
-  protected abstract exclusive(trx: Kysely<Database>, name: string): Promise<void>;
-  /** Whether `select ... for no key update` exists (Postgres) or writes are already exclusive (SQLite). */
-  protected abstract readonly rowLocks: boolean;
+/** The feed item of a run write. */
+export function runFeed(
+  row: Pick<RunRow, 'id' | 'status' | 'status_reason' | 'session_id'>,
+  summary?: string,
+): FeedWrite {
+  const payload: Record<string, unknown> = { id: row.id, status: row.status };
+  if (row.status_reason !== null && row.status_reason !== undefined) payload.statusReason = row.status_reason;
+  if (summary !== undefined) payload.summary = parseJson(summary);
+  return {
+    topic: 'run',
+    runId: row.id,
+    sessionId: row.session_id ?? undefined,
+    payload: JSON.stringify(payload),
+  };
+}
+
+export abstract class KyselyStore extends KyselyResearchStore implements Store {
+  abstract readonly kind: 'sqlite' | 'postgres';
 
   async migrate(): Promise<void> {
     await this.writeTx(async (trx) => {
@@ -91,6 +139,7 @@ export abstract class KyselyStore implements Store {
         .executeTakeFirstOrThrow();
       const row = runToRow(rec, Number(max ?? 0) + 1);
       await trx.insertInto('runs').values(row).execute();
+      await this.writeFeed(trx, [runFeed(row)]);
       return row;
     });
     return runFromRow(row);
@@ -104,7 +153,8 @@ export abstract class KyselyStore implements Store {
   async listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     if (matchesNothing(filter)) return [];
     const dir = filter.desc ? 'desc' : 'asc';
-    let q = this.db.selectFrom('runs').selectAll().where(runWhere(filter));
+    const from = this.db.selectFrom('runs');
+    let q = (filter.fields === 'list' ? from.select(LIST_COLUMNS) : from.selectAll()).where(runWhere(filter));
     if (filter.orderBy === 'valBpb') q = q.orderBy('val_bpb', (o) => o[dir]().nullsLast());
     else if (filter.orderBy === 'endedAt') q = q.orderBy('ended_at', (o) => o[dir]().nullsLast());
     else q = q.orderBy('created_at', dir);
@@ -112,7 +162,7 @@ export abstract class KyselyStore implements Store {
     if (filter.limit !== undefined || filter.offset !== undefined)
       q = q.limit(filter.limit ?? Number.MAX_SAFE_INTEGER);
     if (filter.offset !== undefined) q = q.offset(filter.offset);
-    return (await q.execute()).map(runFromRow);
+    return (await q.execute()).map((r) => runFromRow(r as RunRow));
   }
 
   async countRuns(filter: RunFilter = {}): Promise<number> {
@@ -135,7 +185,9 @@ export abstract class KyselyStore implements Store {
         Object.assign(set, summaryColumns({ ...parseJson<RunSummary>(row.summary), ...patch.summary }));
       if (patch.tags) set.tags = JSON.stringify({ ...parseJson<object>(row.tags), ...patch.tags });
       if (Object.keys(set).length > 0) await trx.updateTable('runs').set(set).where('id', '=', id).execute();
-      return runFromRow({ ...row, ...set });
+      const updated = { ...row, ...set };
+      await this.writeFeed(trx, [runFeed(updated)]);
+      return runFromRow(updated);
     });
   }
 
@@ -159,7 +211,9 @@ export abstract class KyselyStore implements Store {
         ...(summary ? summaryColumns({ ...parseJson<RunSummary>(row.summary), ...summary }) : {}),
       };
       await trx.updateTable('runs').set(set).where('id', '=', id).execute();
-      return runFromRow({ ...row, ...set });
+      const finished = { ...row, ...set };
+      await this.writeFeed(trx, [runFeed(finished, finished.summary)]);
+      return runFromRow(finished);
     });
   }
 
@@ -177,12 +231,12 @@ export abstract class KyselyStore implements Store {
     return (this.rowLocks ? q.forNoKeyUpdate() : q).executeTakeFirst();
   }
 
-  /** Locks the run for an append; false when it has ended (late lines are dropped, not an error). */
-  private async appendable(trx: Kysely<Database>, id: string): Promise<boolean> {
-    const q = trx.selectFrom('runs').select('status').where('id', '=', id);
+  /** Locks the run for an append: its session, or false when it has ended (late lines are dropped, not an error). */
+  private async appendable(trx: Kysely<Database>, id: string): Promise<{ sessionId?: string } | false> {
+    const q = trx.selectFrom('runs').select(['status', 'session_id']).where('id', '=', id);
     const row = await (this.rowLocks ? q.forNoKeyUpdate() : q).executeTakeFirst();
     if (!row) throw notFound(id);
-    return isLive(row.status);
+    return isLive(row.status) && { sessionId: row.session_id ?? undefined };
   }
 
   private async requireRun(id: string): Promise<void> {
@@ -197,20 +251,25 @@ export abstract class KyselyStore implements Store {
     if (points.length === 0) return;
     const chunks = encodeChunks(points); // outside the transaction: hold the write lock only to insert
     await this.writeTx(async (trx) => {
-      if (!(await this.appendable(trx, runId))) return;
+      const live = await this.appendable(trx, runId);
+      if (!live) return;
       const { max } = await trx
         .selectFrom('metric_chunks')
         .select((eb) => eb.fn.max('seq').as('max'))
         .where('run_id', '=', runId)
         .where('kind', '=', kind)
         .executeTakeFirstOrThrow();
-      const rows = chunkRows(runId, kind, chunks, Number(max ?? 0) + 1);
+      const seq0 = Number(max ?? 0) + 1;
+      const rows = chunkRows(runId, kind, chunks, seq0);
       for (let i = 0; i < rows.length; i += INSERT_ROWS) {
         await trx
           .insertInto('metric_chunks')
           .values(rows.slice(i, i + INSERT_ROWS))
           .execute();
       }
+      await this.writeFeed(trx, [
+        { topic: 'metrics', runId, ...live, payload: metricsRef(kind, seq0, rows.length) },
+      ]);
     });
   }
 
@@ -238,7 +297,8 @@ export abstract class KyselyStore implements Store {
   async appendEvents(runId: string, events: StoredEvent[]): Promise<void> {
     if (events.length === 0) return;
     await this.writeTx(async (trx) => {
-      if (!(await this.appendable(trx, runId))) return;
+      const live = await this.appendable(trx, runId);
+      if (!live) return;
       const { max } = await trx
         .selectFrom('events')
         .select((eb) => eb.fn.max('seq').as('max'))
@@ -251,6 +311,15 @@ export abstract class KyselyStore implements Store {
           .values(rows.slice(i, i + INSERT_ROWS))
           .execute();
       }
+      await this.writeFeed(
+        trx,
+        rows.map((r) => ({
+          topic: 'event',
+          runId,
+          ...live,
+          payload: eventFeedPayload(r.seq, r.ts, r.kind, r.payload),
+        })),
+      );
     });
   }
 

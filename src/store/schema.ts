@@ -78,6 +78,77 @@ export interface ArtifactsTable {
   created_at: string;
 }
 
+export interface SessionsTable {
+  id: string;
+  created_at: string;
+  updated_at: string;
+  ended_at: string | null;
+  status: string;
+  status_reason: string | null;
+  researcher: string;
+  executor: string;
+  parallel: number;
+  spec: string; // JSON
+  state: string; // JSON, replaced on update
+  summary: string; // JSON, replaced on update
+  control: string | null;
+  owner_pid: number | null;
+  host: string | null;
+}
+
+export interface JournalTable {
+  session_id: string;
+  seq: number; // per session, from 1
+  ts: string;
+  kind: string;
+  title: string;
+  body: string | null;
+  proposal_id: string | null;
+  run_ids: string; // JSON array
+  data: string | null; // JSON object
+}
+
+export interface FindingsTable {
+  id: string;
+  seq: number; // insertion order across the store, kept when a finding is re-added
+  session_id: string;
+  created_at: string;
+  title: string;
+  statement: string;
+  change: string | null; // JSON
+  effect: number | null;
+  ci95: string | null; // JSON [lo, hi]
+  n: number | null;
+  confirmed: number; // 0 | 1
+  config_hash: string | null;
+  config: string | null; // JSON
+  run_ids: string; // JSON array
+}
+
+export interface IdeasTable {
+  key: string;
+  title: string;
+  session_id: string;
+  proposal_id: string | null;
+  outcome: string | null;
+  created_at: string;
+}
+
+/**
+ * The change feed. `payload` is the JSON of FeedItem.payload, except for topic 'metrics': there it is a
+ * reference `{kind, seq, chunks}` to the metric_chunks rows of the append (written in the same
+ * transaction, never changed), which readFeed decodes into `{kind, points}`. Writing the points twice,
+ * as JSON, would halve ingestion and turn a NaN loss into null.
+ */
+export interface FeedTable {
+  id: number | string; // bigint: pg returns a string
+  ts: string;
+  topic: string;
+  run_id: string | null;
+  session_id: string | null;
+  payload: string;
+}
+
 export interface MigrationsTable {
   name: string;
   applied_at: string;
@@ -88,5 +159,10 @@ export interface Database {
   metric_chunks: MetricChunksTable;
   events: EventsTable;
   artifacts: ArtifactsTable;
+  sessions: SessionsTable;
+  journal: JournalTable;
+  findings: FindingsTable;
+  ideas: IdeasTable;
+  feed: FeedTable;
   flywheel_migrations: MigrationsTable;
 }

@@ -3,12 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { isFlywheelError } from '../errors.ts';
 import { spawnWorker, workerRunId } from './multi-process.ts';
 import { openStore } from './open.ts';
 import { SqliteStore } from './sqlite.ts';
 import { runStoreSuite } from './store-suite.ts';
+import { readAll } from './store-suite-research.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'flywheel-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -46,6 +48,42 @@ describe('sqlite store across processes', () => {
     }
     assert.equal(await store.countRuns(), workers + 1);
     await store.close();
+  });
+
+  it('shows a reader in another process feed ids in order, without gaps, each with its points', async () => {
+    const db = join(dir, 'feed.db');
+    const reader = await SqliteStore.open(db);
+    await reader.migrate();
+    const [workers, points, batch] = [4, 1500, 10];
+    const spawned = Array.from({ length: workers }, (_, w) => spawnWorker({ db, worker: w, points, batch }));
+    let writing = true;
+    const done = Promise.all(spawned.map((s) => s.done)).finally(() => (writing = false));
+    const next = new Map<string, number>(); // run -> next expected step
+    let last = 0;
+    const check = (items: Awaited<ReturnType<SqliteStore['readFeed']>>) => {
+      for (const item of items) {
+        assert.equal(item.id, last + 1, 'no gap, no reordering');
+        last = item.id;
+        if (item.topic !== 'metrics') continue;
+        const { points: got } = item.payload as { points: { step: number }[] };
+        assert.equal(got.length, batch, 'the points are there when the item is');
+        const step = next.get(item.runId!) ?? 0;
+        assert.deepEqual(
+          got.map((p) => p.step),
+          Array.from({ length: batch }, (_, i) => step + i),
+        );
+        next.set(item.runId!, step + batch);
+      }
+    };
+    while (writing) {
+      check(await reader.readFeed(last, 200));
+      await sleep(1);
+    }
+    await done;
+    check(await readAll(reader, last, 500));
+    assert.equal(last, workers * (1 + points / batch), 'one item per createRun and per append');
+    assert.deepEqual([...next.values()], Array(workers).fill(points));
+    await reader.close();
   });
 
   it('keeps whole appends only when a writer is killed with SIGKILL mid-write', async () => {

@@ -4,13 +4,15 @@
  *   runStoreSuite('sqlite store', () => SqliteStore.open(file).then(migrated));
  *
  * `makeStore` must return a fresh, empty, migrated store each time; the suite closes it. Runs tests
- * live here, metrics/events/artifacts tests in store-suite-data.ts.
+ * live here, metrics/events/artifacts tests in store-suite-data.ts, sessions/journal/findings/ideas/feed
+ * tests in store-suite-research.ts.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Store } from './base.ts';
 import { dataTests } from './store-suite-data.ts';
+import { researchTests } from './store-suite-research.ts';
 import { CONFIG, newRun, rejectsWith, type Ctx } from './store-suite-helpers.ts';
 
 export type MakeStore = () => Promise<Store>;
@@ -26,6 +28,7 @@ export function runStoreSuite(name: string, makeStore: MakeStore, opts: { skip?:
     });
     runTests(ctx);
     dataTests(ctx);
+    researchTests(ctx);
   });
 }
 

@@ -8,8 +8,9 @@
  * migration that fails leaves the database as it was.
  */
 import { init } from './0001-init.ts';
+import { research } from './0002-research.ts';
 import type { Migration } from './types.ts';
 
 export type { Migration, SqlDialect } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [init];
+export const MIGRATIONS: readonly Migration[] = [init, research];

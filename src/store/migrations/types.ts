@@ -14,5 +14,7 @@ export interface Migration {
 export function columnTypes(dialect: SqlDialect) {
   return {
     blob: dialect === 'postgres' ? ('bytea' as const) : ('blob' as const),
+    /** A 64-bit key; in SQLite `integer primary key` makes it the rowid. */
+    feedId: dialect === 'postgres' ? ('bigint' as const) : ('integer' as const),
   };
 }
