@@ -1,0 +1,54 @@
+/**
+ * The monitor: a fixed, ordered list of pure rules and `evaluate`, which asks them in order and returns
+ * the first stop. Order is cheap and certain first, statistical last: nan, divergence, spike, stall,
+ * behind-baseline. So a NaN run is recorded as 'nan' rather than as whatever else it also trips.
+ */
+import { CONTINUE, type Curve, type Decision, type MonitorRule, type Reference } from './base.ts';
+import { behindBaselineRule, type BehindBaselineParams } from './rules/behind-baseline.ts';
+import { divergenceRule, type DivergenceParams } from './rules/divergence.ts';
+import { nanRule, type NanParams } from './rules/nan.ts';
+import { spikeRule, type SpikeParams } from './rules/spike.ts';
+import { stallRule, type StallParams } from './rules/stall.ts';
+
+export * from './base.ts';
+export * from './asha.ts';
+export { buildReference, interpolate, type BaselineCurves, type ReferenceOptions } from './reference.ts';
+export { DEFAULT_BEHIND_BASELINE_PARAMS } from './rules/behind-baseline.ts';
+export { DEFAULT_DIVERGENCE_PARAMS } from './rules/divergence.ts';
+export { DEFAULT_NAN_PARAMS } from './rules/nan.ts';
+export { DEFAULT_SPIKE_PARAMS } from './rules/spike.ts';
+export { DEFAULT_STALL_PARAMS } from './rules/stall.ts';
+export { behindBaselineRule, divergenceRule, nanRule, spikeRule, stallRule };
+export type { BehindBaselineParams, DivergenceParams, NanParams, SpikeParams, StallParams };
+
+/** Per-rule overrides; `false` leaves a rule out. */
+export interface MonitorParams {
+  nan?: Partial<NanParams> | false;
+  divergence?: Partial<DivergenceParams> | false;
+  spike?: Partial<SpikeParams> | false;
+  stall?: Partial<StallParams> | false;
+  behindBaseline?: Partial<BehindBaselineParams> | false;
+}
+
+export function defaultRules(params: MonitorParams = {}): MonitorRule[] {
+  const rules: MonitorRule[] = [];
+  if (params.nan !== false) rules.push(nanRule(params.nan));
+  if (params.divergence !== false) rules.push(divergenceRule(params.divergence));
+  if (params.spike !== false) rules.push(spikeRule(params.spike));
+  if (params.stall !== false) rules.push(stallRule(params.stall));
+  if (params.behindBaseline !== false) rules.push(behindBaselineRule(params.behindBaseline));
+  return rules;
+}
+
+/** Ask each rule in order; the first stop wins. No rules, or all continue: continue. */
+export function evaluate(
+  curve: Curve,
+  reference: Reference | undefined,
+  rules: readonly MonitorRule[] = defaultRules(),
+): Decision {
+  for (const rule of rules) {
+    const d = rule.check(curve, reference);
+    if (d.action === 'stop') return d;
+  }
+  return CONTINUE;
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { baselineReference, loadCurve } from '../../test/fixtures/curves/load.ts';
+import { buildReference, interpolate } from './reference.ts';
+
+const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+
+describe('baseline reference', () => {
+  it('interpolates linearly between points and refuses to extrapolate', () => {
+    const pts = [
+      { tokens: 100, value: 4 },
+      { tokens: 200, value: 3 },
+      { tokens: 400, value: 2 },
+    ];
+    close(interpolate(pts, 150)!, 3.5);
+    close(interpolate(pts, 300)!, 2.5);
+    close(interpolate(pts, 400)!, 2);
+    assert.equal(interpolate(pts, 99), undefined);
+    assert.equal(interpolate(pts, 401), undefined);
+  });
+
+  it('gives the mean and sample std of the seeds at a token count', () => {
+    const ref = buildReference({
+      eval: [
+        [
+          { tokens: 0, valBpb: 4 },
+          { tokens: 100, valBpb: 3 },
+        ],
+        [
+          { tokens: 0, valBpb: 4 },
+          { tokens: 100, valBpb: 3.2 },
+        ],
+        [
+          { tokens: 0, valBpb: 4 },
+          { tokens: 100, valBpb: 3.4 },
+        ],
+      ],
+    });
+    const b = ref.evalBand(50)!;
+    close(b.mean, 3.6);
+    close(b.std, 0.1); // values 3.5, 3.6, 3.7
+    assert.equal(b.n, 3);
+  });
+
+  it('is undefined where fewer than two seeds cover the tokens', () => {
+    const ref = buildReference({
+      eval: [
+        [
+          { tokens: 0, valBpb: 4 },
+          { tokens: 100, valBpb: 3 },
+        ],
+        [
+          { tokens: 0, valBpb: 4 },
+          { tokens: 200, valBpb: 3 },
+        ],
+      ],
+    });
+    assert.equal(ref.evalBand(150), undefined);
+    assert.equal(
+      buildReference(
+        {
+          eval: [
+            [
+              { tokens: 0, valBpb: 4 },
+              { tokens: 200, valBpb: 3 },
+            ],
+          ],
+        },
+        { minSeeds: 1 },
+      ).evalBand(100)!.n,
+      1,
+    );
+  });
+
+  it('matches the recorded baseline seeds at their own eval points', () => {
+    const ref = baselineReference();
+    const seeds = [0, 1, 2].map((s) => loadCurve(`baseline-seed${s}` as 'baseline-seed0').eval[4].valBpb);
+    close(ref.evalBand(40960)!.mean, (seeds[0] + seeds[1] + seeds[2]) / 3, 1e-9);
+    assert.ok(ref.evalBand(40960)!.std > 0);
+  });
+
+  it('builds a smoothed train-loss band that ignores a single outlier batch', () => {
+    const steps = Array.from({ length: 30 }, (_, i) => i);
+    const seed = (off: number, spikeAt = -1) =>
+      steps.map((s) => ({ tokens: s * 10, loss: 5 + off + (s === spikeAt ? 3 : 0) }));
+    const ref = buildReference({ eval: [], train: [seed(0, 15), seed(0.1), seed(0.2)] });
+    close(ref.trainBand!(150)!.mean, 5.1, 1e-9);
+    close(ref.trainBand!(155)!.mean, 5.1, 1e-9);
+  });
+});

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatBand, formatEffect, formatJudgement, formatSigned } from './describe.ts';
+import { judgeChange } from './judge.ts';
+import { mulberry32, randInt, randNormal } from './rng.ts';
+import { isSeedOnlyChange } from './seed-only.ts';
+
+const baseline = [3.2, 3.21, 3.19, 3.205];
+const better = [3.15, 3.16, 3.155];
+
+describe('judgeChange', () => {
+  it('is pending with fewer than three candidate seeds', () => {
+    const j = judgeChange({ baseline, candidate: [3.1, 3.11] });
+    assert.equal(j.verdict, 'pending');
+    assert.match(j.reasons.join(' '), />= 3 seeds/);
+  });
+
+  it('is pending when a clear improvement still lacks its held-out confirmation', () => {
+    const j = judgeChange({ baseline, candidate: better });
+    assert.equal(j.verdict, 'pending');
+    assert.ok(j.ci95[1] < 0 && j.pValue < 0.05 && j.delta < 0);
+    assert.match(j.reasons.join(' '), /confirmation/);
+  });
+
+  it('declares a win when the confirmation reproduces the improvement', () => {
+    const j = judgeChange({ baseline, candidate: better, confirm: [3.158] });
+    assert.equal(j.verdict, 'win');
+    assert.ok(j.confirmDelta! < j.ci95[1]);
+  });
+
+  it('refuses the win when the confirmation lands back at the baseline', () => {
+    const j = judgeChange({ baseline, candidate: better, confirm: [3.2] });
+    assert.equal(j.verdict, 'inconclusive');
+    assert.match(j.reasons.join(' '), /not reproduced/);
+  });
+
+  it('uses the adjusted p-value when the session supplies one', () => {
+    const j = judgeChange({ baseline, candidate: better, confirm: [3.155], adjustedP: 0.2 });
+    assert.equal(j.verdict, 'inconclusive');
+    assert.equal(j.adjustedP, 0.2);
+    assert.match(j.reasons.join(' '), /adjusted p/);
+  });
+
+  it('calls a clearly worse change a loss without confirmation', () => {
+    assert.equal(judgeChange({ baseline, candidate: [3.3, 3.31, 3.29] }).verdict, 'loss');
+  });
+
+  it('calls overlapping results inconclusive', () => {
+    const j = judgeChange({ baseline, candidate: [3.19, 3.215, 3.2], confirm: [3.1] });
+    assert.equal(j.verdict, 'inconclusive');
+  });
+
+  it('never calls a seed-only change a win, however good it looks', () => {
+    const j = judgeChange({ baseline, candidate: better, confirm: [3.15], noiseOnly: true });
+    assert.equal(j.verdict, 'inconclusive');
+    assert.match(j.reasons.join(' '), /seed/);
+  });
+
+  it('drops non-finite seeds and says so', () => {
+    const j = judgeChange({ baseline, candidate: [3.15, NaN, 3.16] });
+    assert.equal(j.verdict, 'pending');
+    assert.match(j.reasons.join(' '), /non-finite/);
+  });
+
+  it('keeps the false-win rate at or below alpha when candidate and baseline are the same distribution', () => {
+    // 2000 simulated comparisons, 3-5 seeds a side, one held-out confirmation seed, bpb-like noise.
+    // 2000 bootstrap resamples keep this fast; the default 10k gives the same rate (0.0105) here.
+    const rng = mulberry32(2024);
+    const draw = (n: number) => Array.from({ length: n }, () => 3.2 + 0.01 * randNormal(rng));
+    const sims = 2000;
+    let wins = 0;
+    let passedDecision = 0;
+    for (let s = 0; s < sims; s++) {
+      const j = judgeChange({
+        baseline: draw(3 + randInt(rng, 3)),
+        candidate: draw(3 + randInt(rng, 3)),
+        confirm: draw(1),
+        resamples: 2000,
+        seed: s,
+      });
+      if (j.verdict === 'win') wins++;
+      if (j.verdict === 'win' || j.reasons.some((r) => r.includes('not reproduced'))) passedDecision++;
+    }
+    const rate = wins / sims;
+    console.log(
+      `false-win rate ${rate} (decision stage alone ${passedDecision / sims}) over ${sims} null comparisons`,
+    );
+    assert.ok(rate <= 0.05, `false-win rate ${rate}`);
+  });
+
+  it('still finds a real improvement of three noise sigmas most of the time', () => {
+    const rng = mulberry32(7);
+    const draw = (n: number, mu: number) => Array.from({ length: n }, () => mu + 0.01 * randNormal(rng));
+    let wins = 0;
+    for (let s = 0; s < 300; s++) {
+      const j = judgeChange({
+        baseline: draw(4, 3.2),
+        candidate: draw(4, 3.17),
+        confirm: draw(1, 3.17),
+        resamples: 2000,
+        seed: s,
+      });
+      if (j.verdict === 'win') wins++;
+    }
+    assert.ok(wins / 300 > 0.5, `power ${wins / 300}`);
+  });
+});
+
+describe('isSeedOnlyChange', () => {
+  it('recognises seed-only diffs in every shape a researcher may send', () => {
+    assert.ok(isSeedOnlyChange({ seed: 3 }));
+    assert.ok(isSeedOnlyChange({ kind: 'config', set: { seed: 3 } }));
+    assert.ok(isSeedOnlyChange({}));
+    assert.ok(isSeedOnlyChange({ kind: 'code', edits: [], set: { seed: 1 } }));
+  });
+
+  it('rejects any diff that touches a real knob or the code', () => {
+    assert.ok(!isSeedOnlyChange({ seed: 3, 'optim.lr': 0.01 }));
+    assert.ok(!isSeedOnlyChange({ optim: { lr: 0.01 } }));
+    assert.ok(!isSeedOnlyChange({ kind: 'code', edits: [{ file: 'train.py', search: 'a', replace: 'b' }] }));
+  });
+
+  it('accepts extra keys declared as noise', () => {
+    assert.ok(isSeedOnlyChange({ seed: 1, 'data.shuffleSeed': 2 }, ['seed', 'data.shuffleSeed']));
+    assert.ok(isSeedOnlyChange({ data: { shuffleSeed: 2 } }, ['seed', 'data.shuffleSeed']));
+  });
+});
+
+describe('describe', () => {
+  it('formats effects with a real minus sign and always a sign', () => {
+    assert.equal(formatSigned(-0.01234), '\u22120.0123');
+    assert.equal(formatSigned(0.5), '+0.5000');
+    assert.equal(formatEffect(-0.0123, [-0.0201, -0.0046]), '\u22120.0123 [\u22120.0201, \u22120.0046]');
+  });
+
+  it('formats a band and a judgement on one line', () => {
+    assert.equal(formatBand({ mean: 3.22006, std: 0.004, n: 3 }), '3.2201 \u00b1 0.0040 (n=3)');
+    assert.equal(
+      formatJudgement({ verdict: 'win', delta: -0.0123, ci95: [-0.0201, -0.0046], pValue: 0.0042 }),
+      'win: \u22120.0123 [\u22120.0201, \u22120.0046], p=0.004',
+    );
+  });
+});
