@@ -1,0 +1,118 @@
+/**
+ * The researcher contract. A researcher *proposes*; the engine runs, monitors and judges. Offline
+ * (idea library + TPE), Claude and OpenAI-compatible researchers all implement `Researcher`.
+ *
+ * Contract:
+ * - `propose` returns at most `n` proposals for the current digest. It may return fewer (or none, to
+ *   say it has nothing left); it must not block for long without honouring `signal`.
+ * - Proposals are plain data. The engine validates every one (config keys against TrainConfig and the
+ *   search space, code edits against the editable files) and rejects duplicates of tried ideas before
+ *   any compute; rejections come back in the next digest's `rejected`.
+ * - The engine's statistics decide wins. `review` may promote, drop or refine after a rung, but cannot
+ *   mark anything significant.
+ * - A researcher keeps no state the engine needs for resume: after a crash the engine rebuilds a new
+ *   researcher from the stored journal (`observe` is replayed with every stored result).
+ */
+import type { SearchSpace } from '../config/search-space.ts';
+import type { TrainConfig } from '../config/train-config.ts';
+
+export interface ConfigChange {
+  kind: 'config';
+  /** Dotted TrainConfig paths -> new values, applied to the session's current best config. */
+  set: Record<string, unknown>;
+}
+
+export interface CodeEdit {
+  file: string; // relative to the trainer dir: 'train.py' | 'model.py'
+  search: string; // exact text to find (must occur once)
+  replace: string;
+}
+
+export interface CodeChange {
+  kind: 'code';
+  edits: CodeEdit[];
+  set?: Record<string, unknown>; // optional config changes alongside the code
+}
+
+export type Change = ConfigChange | CodeChange;
+
+export interface Proposal {
+  title: string; // short name: "Muon for hidden matrices"
+  hypothesis: string; // why it should help, one or two sentences
+  change: Change;
+  expectedEffect: number; // expected change in val bpb (negative = better), e.g. -0.02
+  cost?: number; // relative compute vs the baseline at the same budget (1 = same FLOPs/token)
+  source: string; // 'library' | 'tpe' | 'claude' | 'openai' | ...
+  tags?: string[];
+}
+
+/** Statistics of a set of runs of one config at one budget rung. */
+export interface Estimate {
+  mean: number; // val bpb
+  std: number;
+  n: number;
+}
+
+export interface ResultSummary {
+  proposalId: string;
+  title: string;
+  change: Change;
+  source: string;
+  rung: number; // index into the session's rungs
+  status: 'running' | 'completed' | 'stopped' | 'failed' | 'rejected' | 'diverged';
+  valBpb?: Estimate;
+  delta?: number; // mean(candidate) - mean(baseline) at the same rung; negative = better
+  ci95?: [number, number];
+  pValue?: number;
+  verdict?: 'win' | 'loss' | 'inconclusive' | 'pending';
+  stopRule?: string; // why the monitor stopped it
+  runIds: string[];
+}
+
+export interface FindingSummary {
+  id: string;
+  title: string;
+  statement: string;
+  effect?: number;
+  ci95?: [number, number];
+  runIds: string[];
+  sessionId: string;
+}
+
+export interface Digest {
+  sessionId: string;
+  goal: 'valBpb';
+  baselineConfig: TrainConfig; // the current best confirmed config (what changes apply to)
+  baseline: Estimate | undefined; // at the top rung
+  noiseFloor: Array<{ rung: number; budgetTokens: number; std: number; n: number }>;
+  best: (ResultSummary & { confirmed: boolean }) | undefined;
+  recent: ResultSummary[]; // bounded, newest first
+  findings: FindingSummary[]; // this and earlier sessions
+  tried: Array<{ title: string; key: string }>; // ideas already run (any session): key = config hash of the change
+  rejected: Array<{ title: string; reason: string }>;
+  searchSpace: SearchSpace;
+  budget: { usedFlops: number; totalFlops?: number; usedSeconds: number; totalSeconds?: number };
+}
+
+export interface ProposeContext {
+  signal?: AbortSignal;
+  /** Log a line to the session's progress view and journal (e.g. the LLM's reasoning summary). */
+  note?: (text: string) => void;
+}
+
+export interface ReviewDecision {
+  promote?: string[]; // proposal ids to promote regardless of rank (still within the rung's slots)
+  drop?: string[];
+  refine?: Proposal[];
+}
+
+export interface Researcher {
+  readonly name: string;
+  propose(digest: Digest, n: number, ctx?: ProposeContext): Promise<Proposal[]>;
+  /** Feedback: every finished result (also replayed on resume). Used by model-based search. */
+  observe?(result: ResultSummary): void;
+  /** After a rung of successive halving: see ranked results and monitor stops, optionally steer. */
+  review?(rung: number, ranked: ResultSummary[], digest: Digest): Promise<ReviewDecision>;
+  /** Cost of the researcher itself so far (LLM tokens and dollars); offline = zeros. */
+  usage?(): { inputTokens: number; outputTokens: number; costUsd: number; calls: number };
+}

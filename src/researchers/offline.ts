@@ -1,0 +1,135 @@
+/**
+ * The offline researcher: no LLM, just an idea library and TPE.
+ *
+ * Phase (a), library: known changes (Muon, RoPE, WSD, ...) as one-change ablations from the current best,
+ * best expected gain per FLOP first. Ideas are re-derived from `digest.baselineConfig` on every call, so
+ * after a confirmed win they are re-evaluated against the new best (RoPE is no longer proposed once the
+ * best has RoPE; "LR x2" becomes a step from the new LR).
+ * Phase (b), TPE: once no applicable library idea is left. Not interleaved earlier, on purpose: library
+ * ideas carry strong priors from the literature and are worth more per FLOP than TPE's first points; TPE
+ * needs ~10 observations before its model means anything, and the library's ablations (all inside the
+ * search space) are exactly those observations, one knob at a time around the incumbent.
+ *
+ * `review` is left to the engine: its successive halving already drops rung-0 losers and its statistics
+ * own the noise floor; a second 2-sigma rule here would judge the same evidence twice.
+ *
+ * Determinism and resume: every random draw comes from an RNG seeded by (seed, observations, keys to avoid,
+ * current best), never from how many times `propose` ran, so a researcher rebuilt on resume and replayed the
+ * same `observe` calls proposes the same next proposals.
+ */
+import { configHash } from '../config/resolve.ts';
+import type { SearchSpace } from '../config/search-space.ts';
+import { ideaKey } from './config-diff.ts';
+import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary } from './base.ts';
+import type { DomainInfo, Idea, IdeaContext } from './idea.ts';
+import { IDEA_LIBRARY } from './idea-library.ts';
+import { libraryCandidates } from './library-proposals.ts';
+import { hash32, Rng } from './rng.ts';
+import type { TpeOptions } from './tpe.ts';
+import {
+  observationsFingerprint,
+  TPE_EXCLUDED,
+  tpeKnobs,
+  tpeObservations,
+  tpeProposal,
+} from './tpe-proposals.ts';
+
+export interface OfflineResearcherOptions {
+  seed?: number;
+  /** The space to search; default: the session's (`digest.searchSpace`). */
+  searchSpace?: SearchSpace;
+  /** Data domains (names, or with train size and the best's per-domain bpb) for mixture ideas. */
+  domains?: Array<string | DomainInfo>;
+  /** Replace the library (e.g. tests, or a lab's own list). */
+  library?: Idea[];
+  /** Library idea ids to leave out. */
+  excludeIdeas?: string[];
+  /** Vocabulary for FLOP accounting when the config has no data.vocabSize (prepare's default: 2048). */
+  vocabSize?: number;
+  tpe?: TpeOptions;
+  /** Knob paths TPE must not turn (default: model shape and mixture weights). */
+  tpeExclude?: RegExp[];
+}
+
+export class OfflineResearcher implements Researcher {
+  readonly name = 'offline';
+  private readonly seed: number;
+  private readonly ideas: Idea[];
+  private domains: DomainInfo[];
+  private readonly results = new Map<string, ResultSummary>(); // proposalId -> its highest-rung result
+  private readonly pending = new Set<string>(); // keys proposed but not yet in digest.tried
+  private readonly rejectedTitles = new Set<string>();
+
+  constructor(private readonly opts: OfflineResearcherOptions = {}) {
+    this.seed = opts.seed ?? 0;
+    const excluded = new Set(opts.excludeIdeas ?? []);
+    this.ideas = (opts.library ?? IDEA_LIBRARY).filter((i) => !excluded.has(i.id));
+    this.domains = (opts.domains ?? []).map((d) => (typeof d === 'string' ? { name: d } : { ...d }));
+  }
+
+  /** Update what is known about the domains (e.g. the baseline's per-domain bpb once it has run). */
+  setDomains(domains: Array<string | DomainInfo>): void {
+    this.domains = domains.map((d) => (typeof d === 'string' ? { name: d } : { ...d }));
+  }
+
+  async propose(digest: Digest, n: number, ctx?: ProposeContext): Promise<Proposal[]> {
+    for (const r of digest.rejected) this.rejectedTitles.add(r.title);
+    const base = digest.baselineConfig;
+    const space = this.opts.searchSpace ?? digest.searchSpace;
+    const ideaCtx: IdeaContext = {
+      vocabSize: base.data.vocabSize ?? this.opts.vocabSize ?? 2048,
+      domains: this.domains,
+    };
+    const avoidKeys = new Set([...digest.tried.map((t) => t.key), ...this.pending, configHash(base)]);
+    const out: Proposal[] = [];
+
+    const lib = libraryCandidates(this.ideas, base, ideaCtx, space, {
+      avoidKeys,
+      triedTitles: new Set(digest.tried.map((t) => t.title)),
+      rejectedTitles: this.rejectedTitles,
+    });
+    for (const c of lib.slice(0, n)) {
+      out.push(c.proposal);
+      avoidKeys.add(c.key);
+    }
+
+    if (out.length < n) {
+      const knobs = tpeKnobs(space, this.opts.tpeExclude ?? TPE_EXCLUDED);
+      const results = [...this.results.values()].sort((a, b) =>
+        a.proposalId < b.proposalId ? -1 : a.proposalId > b.proposalId ? 1 : 0,
+      );
+      const observations = tpeObservations(results, base, knobs);
+      const fingerprint = `${this.seed}|${configHash(base)}|${observationsFingerprint(observations)}|${[...avoidKeys].sort().join(',')}`;
+      const rng = new Rng(hash32(fingerprint));
+      while (out.length < n && knobs.length > 0 && !ctx?.signal?.aborted) {
+        const t = tpeProposal({
+          base,
+          ctx: ideaCtx,
+          knobs,
+          observations,
+          avoidKeys,
+          rng,
+          options: this.opts.tpe,
+        });
+        if (!t) break;
+        out.push(t.proposal);
+        avoidKeys.add(t.key);
+      }
+    }
+    for (const p of out) if (p.change.kind === 'config') this.pending.add(ideaKey(base, p.change.set));
+    ctx?.note?.(
+      `offline: ${out.filter((p) => p.source === 'library').length} library, ${out.filter((p) => p.source === 'tpe').length} TPE proposals`,
+    );
+    return out;
+  }
+
+  observe(result: ResultSummary): void {
+    if (result.status === 'running') return;
+    const prev = this.results.get(result.proposalId);
+    if (!prev || result.rung >= prev.rung) this.results.set(result.proposalId, result);
+  }
+
+  usage() {
+    return { inputTokens: 0, outputTokens: 0, costUsd: 0, calls: 0 };
+  }
+}
