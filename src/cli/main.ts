@@ -5,8 +5,10 @@
 import { Command, CommanderError } from 'commander';
 import { errorLine, isFlywheelError } from '../errors.ts';
 import { register as registerPrepare } from './prepare.ts';
+import { register as registerResearch } from './research.ts';
 import { register as registerRun } from './run.ts';
 import { register as registerRuns } from './runs.ts';
+import { register as registerServe } from './serve.ts';
 import { register as registerShow } from './show.ts';
 
 export function buildProgram(): Command {
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerRun(program);
   registerRuns(program);
   registerShow(program);
+  registerResearch(program);
+  registerServe(program);
   return program;
 }
 

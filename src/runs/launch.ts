@@ -15,7 +15,7 @@ import { configHash } from '../config/resolve.ts';
 import { flywheelHome, repoRoot } from '../home.ts';
 import type { RunRecord, RunStatus, Store } from '../store/base.ts';
 import { EventTail } from './event-tail.ts';
-import type { RunEvent } from './events.ts';
+import type { EndEvent, RunEvent } from './events.ts';
 import { flopsPerToken } from './flops.ts';
 import { spawnTrainer, type ExitInfo, type TrainerProcess } from './process.ts';
 import { findPython } from './python.ts';
@@ -48,6 +48,14 @@ export interface LaunchOptions {
   pollMs?: number;
   onEvent?: (e: RunEvent, run: RunController) => void;
   onStarted?: (run: RunController) => void;
+  /**
+   * Last word on the terminal status, e.g. successive halving records a lower-rung run that reached its
+   * rung budget as `stopped` ("left at rung 0"), because the trial it belongs to did not run to its full
+   * budget. The trainer's own status stays in summary.trainerStatus.
+   */
+  mapStatus?: (s: { status: RunStatus; reason: string; end?: EndEvent }) => { status: RunStatus; reason: string };
+  /** Called once the launcher knows the process (pid/job) so callers can record it. */
+  onProcess?: (proc: TrainerProcess) => void;
 }
 
 export class RunController {
@@ -142,6 +150,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
     return ctl;
   }
   ctl.proc = proc;
+  opts.onProcess?.(proc);
   if (config.trainer.stdoutAdapter) {
     const adapter = new StdoutAdapter(config, join(dir.runDir, 'events.jsonl'), flopsPerToken(config.model, vocab));
     proc.onStdoutLine = (l) => adapter.onLine(l);
@@ -179,7 +188,9 @@ async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerP
   };
 
   while (!exit) {
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([new Promise((r) => (timer = setTimeout(r, opts.pollMs ?? 200))), proc.exited]);
+    clearTimeout(timer);
     drain(tail.poll());
     const now = Date.now();
     if (ctl.recorder.pending) await ctl.recorder.flush();
@@ -221,6 +232,7 @@ async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerP
     const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
     reason = `trainer ${how} without an end event${tailLine ? `: ${tailLine}` : ''}`;
   }
-  const summary = { ...ctl.recorder.summary(), wallSeconds: (Date.now() - t0) / 1000 };
+  const summary = { ...ctl.recorder.summary(), wallSeconds: (Date.now() - t0) / 1000, trainerStatus: end?.status ?? null };
+  if (opts.mapStatus) ({ status, reason } = opts.mapStatus({ status, reason, end }));
   return store.finishRun(ctl.runId, status, reason, summary, stop?.rule);
 }

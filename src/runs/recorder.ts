@@ -17,6 +17,7 @@ export function trainPoint(e: TrainEvent): MetricPoint {
 export function evalPoint(e: EvalEvent): MetricPoint {
   const p: MetricPoint = { step: e.step, tokens: e.tokens, flops: e.flops, valLoss: e.valLoss, valBpb: e.valBpb };
   if (e.elapsed !== undefined) p.elapsed = e.elapsed;
+  if (e.final) p.final = 1; // the final eval uses a larger val slice: not on the same scale as periodic evals
   for (const [d, v] of Object.entries(e.byDomain ?? {})) p[`bpb.${d}`] = v;
   return p;
 }
@@ -28,6 +29,7 @@ export class RunRecorder {
   finalEval?: EvalEvent;
   end?: EndEvent;
   stableCheckpoint?: string;
+  stableTokens?: number;
   lastCheckpoint?: string;
   malformed = 0;
   private train: MetricPoint[] = [];
@@ -67,7 +69,10 @@ export class RunRecorder {
         break;
       case 'checkpoint':
         this.lastCheckpoint = e.path;
-        if (e.phase === 'stable') this.stableCheckpoint = e.path;
+        if (e.phase === 'stable') {
+          this.stableCheckpoint = e.path;
+          this.stableTokens = e.tokens;
+        }
         break;
       case 'end':
         this.end = e;
@@ -115,6 +120,7 @@ export class RunRecorder {
     set('params', this.start?.params);
     set('flopsPerToken', this.start?.flopsPerToken);
     set('stableCheckpoint', this.stableCheckpoint);
+    set('stableTokens', this.stableTokens);
     set('lastCheckpoint', this.lastCheckpoint);
     set('lastEvalTokens', this.lastEval?.tokens);
     if (this.malformed) s.malformedLines = this.malformed;

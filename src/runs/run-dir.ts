@@ -48,8 +48,20 @@ function git(args: string[], cwd: string): string | undefined {
   return r.status === 0 ? r.stdout : undefined;
 }
 
+const provenanceCache = new Map<string, { codeCommit?: string; codeDiff?: string }>();
+
 /** Commit of the repo holding `dir`, and the uncommitted diff of that folder (tracked and untracked). */
-export function gitProvenance(dir: string): { codeCommit?: string; codeDiff?: string } {
+export function gitProvenance(dir: string, codeHash?: string): { codeCommit?: string; codeDiff?: string } {
+  // Sessions launch hundreds of runs from one folder: same content, same answer, no git processes.
+  const key = codeHash ? `${resolve(dir)}\0${codeHash}` : undefined;
+  const hit = key ? provenanceCache.get(key) : undefined;
+  if (hit) return hit;
+  const out = gitProvenanceUncached(dir);
+  if (key) provenanceCache.set(key, out);
+  return out;
+}
+
+function gitProvenanceUncached(dir: string): { codeCommit?: string; codeDiff?: string } {
   const commit = git(['rev-parse', 'HEAD'], dir)?.trim();
   if (!commit) return {};
   const top = git(['rev-parse', '--show-toplevel'], dir)?.trim() ?? dir;
@@ -95,7 +107,8 @@ export function createRunDir(
     cpSync(join(from, f), join(codeDir, f));
   }
   writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
-  const prov = opts.provenance ?? gitProvenance(from);
+  const hashes = hashCode(codeDir);
+  const prov = opts.provenance ?? gitProvenance(from, hashes.codeHash);
   if (prov.codeDiff) writeFileSync(join(runDir, 'code.patch'), prov.codeDiff);
-  return { runId, runDir, codeDir, ...hashCode(codeDir), ...prov };
+  return { runId, runDir, codeDir, ...hashes, ...prov };
 }

@@ -14,13 +14,25 @@
  *     2000 simulated comparisons, 3-5 seeds a side, 1 confirmation seed): the decision stage passes 2.1 %
  *     of the time and the confirmation keeps half of those: false-win rate 1.05 % at alpha 0.05.
  *  5. the change is not seed-only (`noiseOnly`), which can never be a win.
+ *
+ * Two guards against a shared, unlucky baseline (3 seeds can land together on one side of the truth and
+ * under-state the noise; every candidate then "beats" it):
+ *  - `noise`: a session-wide noise floor (sd pooled within configs over all multi-seed results, with its
+ *    df). The test's standard error is never below what that noise floor implies, and the CI is the
+ *    wider of the bootstrap CI and the t interval at that standard error.
+ *  - `confirmBaseline`: the baseline re-run on the confirmation seeds. Then the confirmation delta is
+ *    paired on fresh seeds (mean(confirm) - mean(confirmBaseline)), free of the original baseline's draw;
+ *    it must show at least half the CI's smallest improvement (a single pair carries ~sqrt(2) sigma of
+ *    noise), and all seeds together (decision + confirmation, both sides) must stay significant at the
+ *    session's adjusted level.
  * `loss`: CI entirely above 0 and p < alpha (no confirmation needed: a wrongly dropped idea costs little).
  * `pending`: more seeds are needed (1), or the decision stage passed and the confirmation is missing.
  * `inconclusive`: everything else; `reasons` says which test failed.
  */
 import { bootstrapDiffCI } from './bootstrap.ts';
 import { mean } from './summary.ts';
-import { welchTest } from './welch.ts';
+import { studentTQuantile, studentTTwoSidedP } from './student-t.ts';
+import { welchTest, type WelchResult } from './welch.ts';
 
 export type Verdict = 'win' | 'loss' | 'inconclusive' | 'pending';
 
@@ -36,6 +48,10 @@ export interface JudgeInput {
   adjustedP?: number;
   /** The change only touches seed / noise keys (see seed-only.ts): never a win. */
   noiseOnly?: boolean;
+  /** Session-wide noise floor: within-config sd pooled over every multi-seed result, and its df. */
+  noise?: { sd: number; df: number };
+  /** The baseline re-run on the confirmation seeds (paired held-out confirmation). */
+  confirmBaseline?: readonly number[];
   resamples?: number; // bootstrap, default 10_000
   seed?: number; // bootstrap RNG seed, default 0
 }
@@ -56,8 +72,9 @@ export function judgeChange(input: JudgeInput): Judgement {
   const baseline = finite(input.baseline, 'baseline', reasons);
   const candidate = finite(input.candidate, 'candidate', reasons);
   const confirm = finite(input.confirm ?? [], 'confirmation', reasons);
-  const w = welchTest(baseline, candidate);
-  const ci = bootstrapDiffCI(baseline, candidate, { resamples: input.resamples, seed: input.seed });
+  const w = floorTest(welchTest(baseline, candidate), baseline.length, candidate.length, input.noise);
+  const boot = bootstrapDiffCI(baseline, candidate, { resamples: input.resamples, seed: input.seed });
+  const ci = widen(boot, w);
   const out = (verdict: Verdict, confirmDelta?: number): Judgement => ({
     delta: w.delta,
     ci95: [ci.lo, ci.hi],
@@ -94,6 +111,27 @@ export function judgeChange(input: JudgeInput): Judgement {
     reasons.push(`needs a held-out confirmation (${confirm.length}/${minConfirm} seeds)`);
     return out('pending');
   }
+  const confirmBase = finite(input.confirmBaseline ?? [], 'confirmation baseline', reasons);
+  if (confirmBase.length > 0) {
+    // Paired: candidate and baseline re-run on the same fresh seeds. Its own noise is ~sqrt(2) sigma per
+    // pair, so it must show at least half the smallest improvement the CI claims, and all seeds together
+    // (decision + confirmation, both sides) must stay significant at the session's adjusted level.
+    const pairedDelta = mean(confirm) - mean(confirmBase);
+    const all = floorTest(
+      welchTest([...baseline, ...confirmBase], [...candidate, ...confirm]),
+      baseline.length + confirmBase.length,
+      candidate.length + confirm.length,
+      input.noise,
+    );
+    const scale = adjustedP !== undefined && w.pValue > 0 ? Math.max(1, adjustedP / w.pValue) : 1;
+    const allP = Math.min(1, all.pValue * scale);
+    if (pairedDelta <= ci.hi / 2 && all.delta < 0 && allP < alpha) {
+      reasons.push(`paired confirmation delta ${fmt(pairedDelta)} <= ${fmt(ci.hi / 2)}; all seeds: delta ${fmt(all.delta)}, p=${fmt(allP)}`);
+      return out('win', pairedDelta);
+    }
+    reasons.push(`paired confirmation delta ${fmt(pairedDelta)} (needs <= ${fmt(ci.hi / 2)}); all seeds p=${fmt(allP)}: not reproduced`);
+    return out('inconclusive', pairedDelta);
+  }
   const confirmDelta = mean(confirm) - mean(baseline);
   if (confirmDelta <= ci.hi) {
     reasons.push(`confirmation delta ${fmt(confirmDelta)} <= CI upper end ${fmt(ci.hi)}`);
@@ -101,6 +139,22 @@ export function judgeChange(input: JudgeInput): Judgement {
   }
   reasons.push(`confirmation delta ${fmt(confirmDelta)} > CI upper end ${fmt(ci.hi)}: not reproduced`);
   return out('inconclusive', confirmDelta);
+}
+
+/** Never more confident than the session's noise floor allows: SE >= sd * sqrt(1/nb + 1/nc). */
+function floorTest(w: WelchResult, nb: number, nc: number, noise?: { sd: number; df: number }): WelchResult {
+  if (!noise || !(noise.sd > 0) || !(noise.df >= 1)) return w;
+  const se = noise.sd * Math.sqrt(1 / nb + 1 / nc);
+  if (Number.isFinite(w.se) && w.se >= se) return w;
+  const t = w.delta / se;
+  return { delta: w.delta, t, df: noise.df, se, pValue: studentTTwoSidedP(t, noise.df) };
+}
+
+/** The wider of the bootstrap CI and the t interval at the (floored) standard error. */
+function widen(boot: { lo: number; hi: number }, w: WelchResult): { lo: number; hi: number } {
+  if (!Number.isFinite(w.se) || !Number.isFinite(w.df)) return boot;
+  const half = studentTQuantile(0.975, w.df) * w.se;
+  return { lo: Math.min(boot.lo, w.delta - half), hi: Math.max(boot.hi, w.delta + half) };
 }
 
 function finite(xs: readonly number[], name: string, reasons: string[]): number[] {

@@ -109,3 +109,18 @@ export function studentTCdf(t: number, df: number): number {
   const tail = studentTTwoSidedP(t, df) / 2;
   return t >= 0 ? 1 - tail : tail;
 }
+
+/** The t quantile: the x with P(T <= x) = p, by bisection on the CDF (p in (0, 1)). */
+export function studentTQuantile(p: number, df: number): number {
+  if (!(p > 0 && p < 1)) return NaN;
+  if (p < 0.5) return -studentTQuantile(1 - p, df);
+  let lo = 0;
+  let hi = 1;
+  while (studentTCdf(hi, df) < p && hi < 1e12) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTCdf(mid, df) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}

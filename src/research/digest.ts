@@ -1,0 +1,94 @@
+/**
+ * The digest a researcher reads before proposing: bounded in size however many runs exist (recent
+ * results, findings and tried ideas are capped), so an LLM's context stays small.
+ */
+import type { TrainConfig } from '../config/train-config.ts';
+import type { Digest, Estimate, ResultSummary } from '../researchers/base.ts';
+import type { FindingRecord, TriedIdea } from '../store/base.ts';
+import { mean, sampleStd } from '../stats/summary.ts';
+import { account } from './accounting.ts';
+import { baselineValues } from './conclude.ts';
+import type { SessionSpec } from './spec.ts';
+import { BASELINE, valuesAt, type ProposalState, type SessionState } from './state.ts';
+
+export const DIGEST_LIMITS = { recent: 24, findings: 20, tried: 120, rejected: 10 };
+
+const est = (v: number[]): Estimate | undefined => (v.length ? { mean: mean(v), std: v.length > 1 ? sampleStd(v) : 0, n: v.length } : undefined);
+
+/** The summary of one proposal at the highest rung any of its trials reached. */
+export function resultOf(state: SessionState, spec: SessionSpec, p: ProposalState): ResultSummary {
+  const trials = state.trials.filter((t) => t.proposalId === p.id);
+  let rung = 0;
+  for (const t of trials) for (const r of Object.keys(t.results)) rung = Math.max(rung, Number(r));
+  const values = valuesAt(state, p.id, rung);
+  const base = valuesAt(state, BASELINE, rung);
+  const running = trials.some((t) => t.status === 'running' || t.status === 'pending');
+  const killed = trials.find((t) => t.status === 'killed');
+  const failed = trials.length > 0 && trials.every((t) => t.status === 'failed');
+  const status: ResultSummary['status'] = running ? 'running' : killed ? 'stopped' : failed ? 'failed' : 'completed';
+  return {
+    proposalId: p.id,
+    title: p.title,
+    change: p.change,
+    source: p.source,
+    rung,
+    status,
+    valBpb: est(values),
+    delta: values.length && base.length ? mean(values) - mean(base) : undefined,
+    ci95: p.stats?.ci95,
+    pValue: p.stats?.pValue,
+    verdict: p.verdict,
+    stopRule: killed?.stopRule,
+    runIds: trials.flatMap((t) => t.runIds),
+  };
+}
+
+export function buildDigest(
+  sessionId: string,
+  state: SessionState,
+  spec: SessionSpec,
+  baseConfig: TrainConfig,
+  findings: FindingRecord[],
+  ideas: TriedIdea[],
+  baseFlopsPerToken: number,
+  secondsUsed: number,
+): Digest {
+  const ps = state.proposals.filter((p) => p.id !== BASELINE);
+  const results = ps.map((p) => resultOf(state, spec, p));
+  const bestP = ps
+    .filter((p) => p.verdict === 'win' && p.confirmed)
+    .sort((a, b) => (a.stats?.mean ?? Infinity) - (b.stats?.mean ?? Infinity))[0];
+  const tried = new Map<string, string>();
+  for (const p of ps) tried.set(p.key, p.title);
+  for (const i of ideas) if (!tried.has(i.key)) tried.set(i.key, i.title);
+  return {
+    sessionId,
+    goal: 'valBpb',
+    baselineConfig: baseConfig,
+    baseline: est(baselineValues(state, spec)),
+    noiseFloor: spec.rungTokens.map((tokens, rung) => {
+      const v = valuesAt(state, BASELINE, rung);
+      return { rung, budgetTokens: tokens, std: v.length > 1 ? sampleStd(v) : 0, n: v.length };
+    }),
+    best: bestP ? { ...resultOf(state, spec, bestP), confirmed: true } : undefined,
+    recent: results.slice(-DIGEST_LIMITS.recent).reverse(),
+    findings: findings.slice(0, DIGEST_LIMITS.findings).map((f) => ({
+      id: f.id,
+      title: f.title,
+      statement: f.statement,
+      effect: f.effect,
+      ci95: f.ci95,
+      runIds: f.runIds.slice(0, 8),
+      sessionId: f.sessionId,
+    })),
+    tried: [...tried.entries()].slice(-DIGEST_LIMITS.tried).map(([key, title]) => ({ key, title })),
+    rejected: state.rejected.slice(-DIGEST_LIMITS.rejected),
+    searchSpace: spec.searchSpace,
+    budget: {
+      usedFlops: account(state, spec, baseFlopsPerToken).usedFlops,
+      totalFlops: spec.budgetFlops,
+      usedSeconds: secondsUsed,
+      totalSeconds: spec.budgetSeconds,
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/**
+ * The session journal: every proposal, decision, kill and conclusion is an entry with its evidence
+ * (run ids). Entries are written to the store as they happen (nothing is batched across a crash).
+ */
+import type { JournalEntry, JournalKind, Store } from '../store/base.ts';
+
+export class Journal {
+  constructor(
+    private readonly store: Store,
+    readonly sessionId: string,
+    private readonly echo?: (e: JournalEntry) => void,
+  ) {}
+
+  async add(
+    kind: JournalKind,
+    title: string,
+    extra: { body?: string; proposalId?: string; runIds?: string[]; data?: Record<string, unknown> } = {},
+  ): Promise<JournalEntry> {
+    const [e] = await this.store.appendJournal([{ sessionId: this.sessionId, kind, title, ...extra }]);
+    this.echo?.(e);
+    return e;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Admitting a researcher's proposal: validate it, refuse what must not be run, dedup against every idea
+ * ever tried, and turn it into a ProposalState with its resolved config. All before any compute.
+ */
+import { applySet, canonicalJson, configHash, getPath, validateConfig } from '../config/resolve.ts';
+import type { SearchSpace } from '../config/search-space.ts';
+import type { TrainConfig } from '../config/train-config.ts';
+import { FlywheelError, errorLine } from '../errors.ts';
+import type { Change, Proposal } from '../researchers/base.ts';
+import { flopsPerToken } from '../runs/flops.ts';
+
+/**
+ * Keys a proposal may not touch: the budget and data location are the session's, the eval sizes
+ * define the metric (changing them would game it), devices/threads are the executor's.
+ */
+const FORBIDDEN = [
+  /^budget(\.|$)/,
+  /^data\.dir$/,
+  /^data\.vocabSize$/,
+  /^trainer(\.|$)/,
+  /^resume(\.|$)/,
+  /^preset$/,
+  /^train\.(evalTokensPerDomain|finalEvalTokensPerDomain|evalEveryTokens|device|threads|heartbeatSeconds|checkpointAtStable|checkpointEveryTokens|divergenceFactor|logEveryTokens)$/,
+];
+
+export type Admission =
+  | { ok: true; config: TrainConfig; key: string; cost: number; set: Record<string, unknown> }
+  | { ok: false; reason: string };
+
+/** The set of dotted paths a change assigns (config part only). */
+export function changeSets(change: Change): Record<string, unknown> {
+  return change.kind === 'config' ? change.set : (change.set ?? {});
+}
+
+function checkBounds(space: SearchSpace, path: string, value: unknown): string | undefined {
+  const knob = space.knobs.find((k) => k.path === path);
+  if (!knob) return undefined;
+  if (knob.type === 'categorical') {
+    return knob.choices.some((c) => c === value) ? undefined : `${path}=${JSON.stringify(value)} is not one of ${JSON.stringify(knob.choices)}`;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `${path}=${JSON.stringify(value)} is not a number`;
+  if (value < knob.low || value > knob.high) return `${path}=${value} is outside the search space [${knob.low}, ${knob.high}]`;
+  if (knob.type === 'int' && !Number.isInteger(value)) return `${path}=${value} must be an integer`;
+  return undefined;
+}
+
+export function admitProposal(
+  p: Proposal,
+  base: TrainConfig,
+  opts: { searchSpace: SearchSpace; noiseKeys: string[]; triedKeys: Map<string, string>; codeHash?: string },
+): Admission {
+  if (!p || typeof p.title !== 'string' || !p.title.trim()) return { ok: false, reason: 'proposal has no title' };
+  if (!p.change || (p.change.kind !== 'config' && p.change.kind !== 'code')) return { ok: false, reason: 'proposal has no valid change' };
+  const set = changeSets(p.change);
+  const paths = Object.keys(set);
+  if (p.change.kind === 'config' && paths.length === 0) return { ok: false, reason: 'empty change' };
+  for (const path of paths) {
+    if (FORBIDDEN.some((re) => re.test(path))) return { ok: false, reason: `${path} is not the researcher's to change` };
+    const bad = checkBounds(opts.searchSpace, path, set[path]);
+    if (bad) return { ok: false, reason: bad };
+  }
+  const input = structuredClone(base) as unknown as Record<string, unknown>;
+  try {
+    for (const path of paths) applySet(input, `${path}=${JSON.stringify(set[path])}`);
+  } catch (e) {
+    return { ok: false, reason: errorLine(e) };
+  }
+  let config: TrainConfig;
+  try {
+    config = validateConfig(input);
+  } catch (e) {
+    return { ok: false, reason: e instanceof FlywheelError ? e.message : errorLine(e) };
+  }
+  const changed = paths.filter((path) => canonicalJson(getPath(base, path)) !== canonicalJson(getPath(config, path)));
+  if (p.change.kind === 'config' && changed.length === 0) return { ok: false, reason: 'the change equals the current config' };
+  if (p.change.kind === 'config' && changed.every((path) => opts.noiseKeys.some((k) => path === k || path.startsWith(`${k}.`)))) {
+    return { ok: false, reason: `a change of only ${changed.join(', ')} is noise, never a win` };
+  }
+  const key = configHash(config, opts.codeHash ?? '');
+  const seen = opts.triedKeys.get(key);
+  if (seen) return { ok: false, reason: `already tried (${seen})` };
+  const vocab = base.data.vocabSize ?? 2048;
+  const cost = flopsPerToken(config.model, vocab) / flopsPerToken(base.model, vocab);
+  return { ok: true, config, key, cost, set };
+}

@@ -1,0 +1,166 @@
+/**
+ * What runs next. Pure functions over (state, spec): the session loop asks `nextWork` whenever a slot
+ * is free and calls `afterTrial` when a trial's run ends. Order of priority:
+ *   1. baseline seeds (the noise floor everything is judged against), lowest rung first
+ *   2. confirmation re-runs of a candidate win (held-out seeds)
+ *   3. extra seeds of a proposal that reached the top rung ahead of the baseline
+ *   4. promoted trials, highest rung first (finish what is promising)
+ *   5. new ideas at rung 0, in proposal order
+ * Nothing is started that cannot finish before the session's deadline.
+ */
+import { BASELINE, proposalOf, valuesAt, type SessionState, type TrialState } from './state.ts';
+import type { SessionSpec } from './spec.ts';
+
+export interface WorkItem {
+  trial: TrialState;
+  rung: number;
+  tokens: number; // the run's token budget (cumulative when resuming)
+  resumeFrom?: string; // checkpoint to resume from (WSD promotion)
+  estSeconds: number;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export function estimateSeconds(state: SessionState, spec: SessionSpec, tokens: number, cost: number): number {
+  const tps = state.calibration.tokPerSec ?? spec.tokPerSec ?? 20_000;
+  const startup = state.calibration.startupSeconds ?? spec.startupSeconds;
+  return (tokens * cost) / tps + startup;
+}
+
+function itemFor(state: SessionState, spec: SessionSpec, t: TrialState): WorkItem {
+  const p = proposalOf(state, t.proposalId);
+  const tokens = spec.rungTokens[t.rung];
+  const resumable = p.config.schedule.name === 'wsd' && t.stableCheckpoint && t.rung > t.startRung;
+  const resumeFrom = resumable ? t.stableCheckpoint : undefined;
+  const doneTokens = resumeFrom ? (t.stableTokens ?? 0) : 0;
+  return { trial: t, rung: t.rung, tokens, resumeFrom, estSeconds: estimateSeconds(state, spec, tokens - doneTokens, p.cost) };
+}
+
+const RANK: Record<string, number> = { baseline: 0, confirm: 1, seeds: 2, explore: 3 };
+
+/** The next trial to start, or undefined. `secondsLeft` = time to the session deadline. */
+export function nextWork(state: SessionState, spec: SessionSpec, secondsLeft: number): WorkItem | undefined {
+  const pending = state.trials
+    .filter((t) => t.status === 'pending')
+    .sort((a, b) => RANK[a.purpose] - RANK[b.purpose] || (a.purpose === 'explore' ? b.rung - a.rung : a.rung - b.rung) || Number(a.id.slice(1)) - Number(b.id.slice(1)));
+  for (const t of pending) {
+    const item = itemFor(state, spec, t);
+    if (item.estSeconds <= secondsLeft) return item;
+  }
+  return undefined;
+}
+
+/** Pending explore trials at rung 0 (the researcher is asked for more when this runs low). */
+export function queuedIdeas(state: SessionState): number {
+  return state.trials.filter((t) => t.status === 'pending' && t.purpose === 'explore' && t.rung === 0).length;
+}
+
+export function newTrial(state: SessionState, proposalId: string, seed: number, purpose: TrialState['purpose'], startRung: number): TrialState {
+  const t: TrialState = {
+    id: `t${state.nextTrial++}`,
+    proposalId,
+    seed,
+    purpose,
+    rung: startRung,
+    startRung,
+    status: 'pending',
+    runIds: [],
+    results: {},
+    rungRuns: {},
+    flops: 0,
+  };
+  state.trials.push(t);
+  return t;
+}
+
+/**
+ * Asynchronous successive halving (ASHA, Li et al. 2020): a trial that finished rung r is promoted once
+ * it ranks in the top floor(n/eta) of the n explore trials that have finished rung r so far. Returns
+ * the trials promoted now. With `force`, the best awaiting trial that beats the baseline at its rung is
+ * promoted even if n < eta (used when nothing else is left to run).
+ */
+export function promote(state: SessionState, spec: SessionSpec, force = false): TrialState[] {
+  const top = spec.rungTokens.length - 1;
+  const promoted: TrialState[] = [];
+  for (let r = top - 1; r >= 0; r--) {
+    const finished = state.trials.filter((t) => t.purpose === 'explore' && typeof t.results[String(r)] === 'number' && Number.isFinite(t.results[String(r)]));
+    const ranked = [...finished].sort((a, b) => a.results[String(r)] - b.results[String(r)]);
+    const k = Math.floor(ranked.length / spec.eta);
+    for (const t of ranked.slice(0, k)) {
+      if (t.status === 'awaiting' && t.rung === r) {
+        t.status = 'pending';
+        t.rung = r + 1;
+        promoted.push(t);
+      }
+    }
+  }
+  if (force && promoted.length === 0) {
+    const awaiting = state.trials.filter((t) => t.status === 'awaiting');
+    awaiting.sort((a, b) => b.rung - a.rung || a.results[String(a.rung)] - b.results[String(b.rung)]);
+    for (const t of awaiting) {
+      const base = valuesAt(state, BASELINE, t.rung);
+      if (base.length && t.results[String(t.rung)] < mean(base)) {
+        t.status = 'pending';
+        t.rung += 1;
+        promoted.push(t);
+        break;
+      }
+    }
+  }
+  return promoted;
+}
+
+/**
+ * Bookkeeping after a trial's run ended with a result at its rung: baseline trials always continue to
+ * the next rung; explore trials wait for promotion; a top-rung result ahead of the baseline asks for
+ * more seeds. Returns new trials created.
+ */
+export function afterRung(state: SessionState, spec: SessionSpec, t: TrialState): TrialState[] {
+  const top = spec.rungTokens.length - 1;
+  const created: TrialState[] = [];
+  if (t.rung < top && (t.purpose === 'baseline' || t.purpose === 'explore')) {
+    if (t.purpose === 'baseline') {
+      t.status = 'pending';
+      t.rung += 1;
+    } else t.status = 'awaiting';
+    return created;
+  }
+  t.status = 'done';
+  if (t.purpose === 'explore') {
+    const base = valuesAt(state, BASELINE, top, ['baseline']);
+    const v = t.results[String(top)];
+    const ahead = base.length === 0 || v < mean(base);
+    if (ahead) {
+      const have = state.trials.filter((x) => x.proposalId === t.proposalId && x.purpose !== 'confirm').length;
+      for (let i = have; i < spec.candidateSeeds; i++) created.push(newTrial(state, t.proposalId, spec.seedBase + i, 'seeds', top));
+    } else {
+      const p = proposalOf(state, t.proposalId);
+      p.status = 'concluded';
+      p.verdict = 'loss';
+    }
+  }
+  return created;
+}
+
+/**
+ * Held-out confirmation: fresh seeds that neither the baseline nor the candidate's judged trials used,
+ * run for the candidate AND for the baseline (paired), so the confirmation does not lean on the same
+ * baseline draw the decision did. Baseline confirmation seeds are shared between candidates.
+ */
+export function scheduleConfirmation(state: SessionState, spec: SessionSpec, proposalId: string): TrialState[] {
+  const top = spec.rungTokens.length - 1;
+  const mine = new Set(state.trials.filter((t) => t.proposalId === proposalId).map((t) => t.seed));
+  const baseDecision = new Set(state.trials.filter((t) => t.proposalId === BASELINE && t.purpose === 'baseline').map((t) => t.seed));
+  const out: TrialState[] = [];
+  let seed = spec.seedBase + 10_000;
+  let picked = 0;
+  while (picked < spec.confirmSeeds) {
+    if (!mine.has(seed) && !baseDecision.has(seed)) {
+      out.push(newTrial(state, proposalId, seed, 'confirm', top));
+      if (!state.trials.some((t) => t.proposalId === BASELINE && t.seed === seed)) out.push(newTrial(state, BASELINE, seed, 'confirm', top));
+      picked++;
+    }
+    seed++;
+  }
+  return out;
+}

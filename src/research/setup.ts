@@ -1,0 +1,89 @@
+/**
+ * Setting a session up: where it starts (the best confirmed config from earlier sessions, or a
+ * preset), how fast that config trains here (history, else a short calibration run), and from that
+ * the rung budgets that fit the session's time budget.
+ */
+import type { TrainConfig } from '../config/train-config.ts';
+import { configHash } from '../config/resolve.ts';
+import type { Executor } from '../executors/base.ts';
+import { launchRun } from '../runs/launch.ts';
+import type { Store } from '../store/base.ts';
+import { mean } from '../stats/summary.ts';
+import { rungsFor } from './spec.ts';
+
+/** The newest confirmed finding that carries a full config: the next session's starting point. */
+export async function rememberedStart(store: Store): Promise<{ config: TrainConfig; source: string } | undefined> {
+  const found = await store.listFindings({ confirmed: true, limit: 20 });
+  for (const f of found) if (f.config && typeof f.config === 'object') return { config: f.config as TrainConfig, source: `finding:${f.id}` };
+  return undefined;
+}
+
+export interface Throughput {
+  tokPerSec: number;
+  startupSeconds: number;
+  source: string; // 'history:<n runs>' | 'calibration:<runId>'
+}
+
+/** tok/s of this config at this thread count from earlier completed runs, else a short calibration run. */
+export async function measureThroughput(store: Store, executor: Executor, config: TrainConfig, log: (m: string) => void): Promise<Throughput> {
+  const hash = configHash(config);
+  const threads = String(Math.max(1, Math.floor((await import('node:os')).availableParallelism() / executor.capacity)));
+  const past = (await store.listRuns({ configHash: hash, status: ['completed', 'stopped'], limit: 20, fields: 'list' })).filter(
+    (r) => r.tags.threads === threads && typeof r.summary.tokPerSec === 'number' && typeof r.summary.wallSeconds === 'number',
+  );
+  if (past.length >= 2) {
+    return {
+      tokPerSec: mean(past.map((r) => r.summary.tokPerSec as number)),
+      startupSeconds: mean(past.map((r) => Math.max(0, (r.summary.wallSeconds as number) - ((r.summary.trainSeconds as number) ?? 0)))),
+      source: `history:${past.length}`,
+    };
+  }
+  log(`calibrating: a 5 s run of the base config on one slot (${threads} thread(s)) to size the rungs`);
+  const lease = await executor.acquire();
+  try {
+    const c = structuredClone(config);
+    c.budget = { seconds: 5 };
+    c.seed = 0;
+    const ctl = await launchRun({
+      store,
+      config: c,
+      tags: { purpose: 'calibration', threads },
+      executorName: executor.name,
+      startProcess: (a) => executor.start(lease, a),
+    });
+    const run = await ctl.done;
+    const tps = run.summary.tokPerSec;
+    if (typeof tps !== 'number' || !(tps > 0)) {
+      throw new Error(`calibration run ${run.id} ended ${run.status} without a throughput: ${run.statusReason ?? ''}`);
+    }
+    return {
+      tokPerSec: tps,
+      startupSeconds: Math.max(0, (run.summary.wallSeconds ?? 0) - (run.summary.trainSeconds ?? 0)),
+      source: `calibration:${run.id}`,
+    };
+  } finally {
+    lease.release();
+  }
+}
+
+/**
+ * Rung budgets for a session of `budgetSeconds` on `parallel` slots. The session must afford the
+ * baseline's k seeds through every rung (~1.3 full runs each) plus exploration, promotions, extra seeds
+ * and a confirmation: we size the full (top-rung) run so that about `fullRunsPerSession` of them fit.
+ */
+export function planRungs(opts: {
+  budgetSeconds: number;
+  parallel: number;
+  tokPerSec: number;
+  startupSeconds: number;
+  batchTokens: number;
+  eta: number;
+  nRungs: number;
+  fullRunsPerSession?: number;
+}): number[] {
+  const slotSeconds = opts.budgetSeconds * opts.parallel;
+  const perFull = slotSeconds / (opts.fullRunsPerSession ?? 16) - opts.startupSeconds;
+  const minFull = opts.batchTokens * 4 * opts.eta ** (opts.nRungs - 1);
+  const full = Math.max(minFull, Math.round((perFull * opts.tokPerSec) / opts.batchTokens) * opts.batchTokens);
+  return rungsFor(full, opts.eta, opts.nRungs).map((t) => Math.max(opts.batchTokens, Math.round(t / opts.batchTokens) * opts.batchTokens));
+}

@@ -1,0 +1,47 @@
+/**
+ * What a research session is asked to do. Written once into the session record (immutable), so a
+ * resumed session runs by exactly the same rules.
+ *
+ * Budget units: `budgetSeconds` is wall-clock seconds for the whole session; `budgetFlops` caps the sum
+ * of training FLOPs of all its runs. Run budgets are in tokens per successive-halving rung.
+ */
+import { z } from 'zod';
+import { SearchSpace } from '../config/search-space.ts';
+
+export const SessionSpec = z
+  .object({
+    goal: z.literal('valBpb').default('valBpb'),
+    baseConfig: z.record(z.string(), z.unknown()), // resolved TrainConfig the session starts from
+    baseSource: z.string(), // 'preset:small' | 'finding:<id>' | 'run:<id>'
+    searchSpace: SearchSpace,
+    researcher: z.string(),
+    executor: z.string(),
+    parallel: z.number().int().min(1),
+    budgetSeconds: z.number().positive().optional(),
+    budgetFlops: z.number().positive().optional(),
+    /** Token budget of each rung, ascending; the last is the full budget a trial is judged at. */
+    rungTokens: z.array(z.number().int().positive()).min(1),
+    eta: z.number().min(2).default(3), // successive-halving reduction factor
+    baselineSeeds: z.number().int().min(2).default(3), // k seeds of the baseline at every rung -> noise floor
+    candidateSeeds: z.number().int().min(3).default(3), // seeds a top-rung candidate needs before judging
+    confirmSeeds: z.number().int().min(1).default(1), // held-out confirmation re-run seeds
+    alpha: z.number().min(0.001).max(0.5).default(0.05),
+    correction: z.enum(['holm', 'bh']).default('holm'),
+    seedBase: z.number().int().min(0).default(1000), // trial seeds are seedBase + i (baseline and candidates share them)
+    monitor: z.record(z.string(), z.unknown()).default({}), // rule parameters
+    noiseKeys: z.array(z.string()).default(['seed']), // config keys that can never make a win on their own
+    maxProposals: z.number().int().min(1).default(200),
+    sessionSeed: z.number().int().default(0), // researcher randomness
+    startupSeconds: z.number().min(0).default(3), // estimated per-run process overhead (refined as runs finish)
+    tokPerSec: z.number().positive().optional(), // throughput estimate of the base config (refined as runs finish)
+  })
+  .strict();
+export type SessionSpec = z.infer<typeof SessionSpec>;
+export type SessionSpecInput = z.input<typeof SessionSpec>;
+
+/** Rung budgets: the full budget divided by eta^k, e.g. [1/9, 1/3, 1] of full for eta=3, 3 rungs. */
+export function rungsFor(fullTokens: number, eta: number, n: number): number[] {
+  const out: number[] = [];
+  for (let k = n - 1; k >= 0; k--) out.push(Math.max(1, Math.round(fullTokens / eta ** k)));
+  return out;
+}

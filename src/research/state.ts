@@ -1,0 +1,109 @@
+/**
+ * The session's resumable state, persisted (as JSON in the session record) after every change.
+ *
+ * A *proposal* is one idea (a config diff or code change against the session's base config). A *trial*
+ * is one seed of one proposal, trained rung by rung; each rung segment is one run (a promoted WSD
+ * trial resumes from its stable-phase checkpoint, so its runs form a chain by parentRunId). The
+ * baseline is the proposal with id 'baseline'.
+ */
+import type { TrainConfig } from '../config/train-config.ts';
+import type { Change } from '../researchers/base.ts';
+
+export const BASELINE = 'baseline';
+
+export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm';
+export type TrialStatus =
+  | 'pending' // waiting for a slot (next rung in `rung`)
+  | 'running'
+  | 'awaiting' // finished a rung below the top; waiting for a promotion decision
+  | 'done' // finished the top rung (or the rung it was asked for)
+  | 'left' // left behind at a lower rung (successive halving)
+  | 'killed' // stopped by a monitor rule
+  | 'failed' // the run failed, diverged or was lost
+  | 'cancelled'; // never ran to the end (session over)
+
+export interface TrialState {
+  id: string;
+  proposalId: string;
+  seed: number;
+  purpose: TrialPurpose;
+  rung: number; // the rung it is running / will run / last finished
+  startRung: number; // explore trials start at 0; seed and confirm trials go straight to the top
+  status: TrialStatus;
+  runIds: string[];
+  results: Record<string, number>; // rung index -> final val bpb at that rung
+  rungRuns: Record<string, string>; // rung index -> the run that produced that result
+  flops: number; // FLOPs used by all its runs
+  stableCheckpoint?: string; // WSD: where a promotion resumes from
+  stableTokens?: number; // tokens already trained at that checkpoint
+  stopRule?: string;
+  note?: string;
+}
+
+export interface ProposalState {
+  id: string;
+  title: string;
+  hypothesis: string;
+  change: Change;
+  expectedEffect: number;
+  cost: number; // FLOPs/token relative to the baseline
+  source: string;
+  key: string; // dedup key (config hash of the changed config [+ code hash])
+  config: TrainConfig;
+  codeDir?: string; // for code changes: the patched trainer dir
+  codeHash?: string;
+  status: 'active' | 'dropped' | 'concluded';
+  verdict?: 'win' | 'loss' | 'inconclusive' | 'pending';
+  stats?: { delta: number; ci95: [number, number]; pValue: number; adjustedP?: number; n: number; mean: number; std: number };
+  confirmed?: boolean;
+  createdAt: string;
+}
+
+export interface SessionState {
+  version: 1;
+  nextTrial: number;
+  nextProposal: number;
+  proposals: ProposalState[];
+  trials: TrialState[];
+  bestProposalId?: string;
+  flopsUsed: number;
+  secondsUsed: number; // wall seconds across all attempts (resumes add up)
+  researcherExhausted: boolean;
+  emptyAsks?: number; // consecutive asks that produced no admissible proposal
+  rejected: Array<{ title: string; reason: string }>;
+  calibration: { tokPerSec?: number; startupSeconds?: number; samples: number };
+  finished?: boolean;
+}
+
+export function emptyState(): SessionState {
+  return {
+    version: 1,
+    nextTrial: 1,
+    nextProposal: 1,
+    proposals: [],
+    trials: [],
+    flopsUsed: 0,
+    secondsUsed: 0,
+    researcherExhausted: false,
+    rejected: [],
+    calibration: { samples: 0 },
+  };
+}
+
+export function proposalOf(state: SessionState, id: string): ProposalState {
+  const p = state.proposals.find((x) => x.id === id);
+  if (!p) throw new Error(`unknown proposal ${id}`);
+  return p;
+}
+
+export function trialsOf(state: SessionState, proposalId: string): TrialState[] {
+  return state.trials.filter((t) => t.proposalId === proposalId);
+}
+
+/** Final val bpb values of a proposal's trials at a rung (only trials that finished that rung). */
+export function valuesAt(state: SessionState, proposalId: string, rung: number, purposes?: TrialPurpose[]): number[] {
+  return trialsOf(state, proposalId)
+    .filter((t) => !purposes || purposes.includes(t.purpose))
+    .map((t) => t.results[String(rung)])
+    .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+}

@@ -1,0 +1,180 @@
+/**
+ * The session's summary: what `research --json` prints and what the session record keeps.
+ *
+ * best: the confirmed win with the lowest mean val bpb; without one, the proposal with the most
+ * evidence at the top rung (>= 2 seeds, lowest mean), else the single best top-rung result. Its ci95 is
+ * always stated: from the bootstrap when it has >= 2 seeds, else from the baseline's noise floor
+ * (delta +- t * sigma_baseline * sqrt(1 + 1/n_baseline), `ciMethod: "noise-floor"`).
+ * significant: true only for a confirmed win, whose CI excludes 0 by construction.
+ */
+import { bootstrapDiffCI } from '../stats/bootstrap.ts';
+import { studentTCdf } from '../stats/student-t.ts';
+import { mean, sampleStd } from '../stats/summary.ts';
+import type { Change } from '../researchers/base.ts';
+import type { RunRecord } from '../store/base.ts';
+import { account } from './accounting.ts';
+import { baselineValues, bestWin, candidateValues } from './conclude.ts';
+import type { SessionSpec } from './spec.ts';
+import { BASELINE, type ProposalState, type SessionState } from './state.ts';
+
+export interface BestSummary {
+  proposalId: string;
+  title: string;
+  runId: string | null;
+  change: Change | Record<string, never>;
+  valBpb: number;
+  delta: number | null;
+  ci95: [number, number] | null;
+  ciMethod: 'bootstrap' | 'noise-floor' | null;
+  n: number;
+  verdict: string;
+  confirmed: boolean;
+}
+
+/** Two-sided 95% t quantile by bisection on the CDF (df small). */
+export function t975(df: number): number {
+  let lo = 0;
+  let hi = 100;
+  for (let i = 0; i < 80; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTCdf(mid, df) < 0.975) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+function bestRunOf(state: SessionState, spec: SessionSpec, p: ProposalState, runs: Map<string, RunRecord>): string | null {
+  const top = String(spec.rungTokens.length - 1);
+  let best: { id: string; v: number } | null = null;
+  for (const t of state.trials.filter((x) => x.proposalId === p.id && typeof x.results[top] === 'number')) {
+    const id = t.runIds[t.runIds.length - 1];
+    const v = t.results[top];
+    if (id && (!best || v < best.v) && runs.has(id)) best = { id, v };
+  }
+  return best?.id ?? null;
+}
+
+export function pickBest(state: SessionState, spec: SessionSpec, runs: Map<string, RunRecord>): BestSummary | null {
+  const base = baselineValues(state, spec);
+  const win = bestWin(state);
+  const candidates = state.proposals
+    .filter((p) => p.id !== BASELINE)
+    .map((p) => ({ p, v: [...candidateValues(state, spec, p.id).decision, ...candidateValues(state, spec, p.id).confirm] }))
+    .filter((x) => x.v.length > 0);
+  let chosen = win ? candidates.find((c) => c.p.id === win.id) : undefined;
+  if (!chosen) {
+    const multi = candidates.filter((c) => c.v.length >= 2).sort((a, b) => mean(a.v) - mean(b.v));
+    const single = [...candidates].sort((a, b) => mean(a.v) - mean(b.v));
+    chosen = multi[0] ?? single[0];
+  }
+  if (!chosen) return null;
+  const { p } = chosen;
+  const decision = candidateValues(state, spec, p.id).decision;
+  const values = decision.length ? decision : chosen.v;
+  const m = mean(values);
+  let ci95: [number, number] | null = null;
+  let ciMethod: BestSummary['ciMethod'] = null;
+  let delta: number | null = null;
+  if (base.length >= 2) {
+    delta = m - mean(base);
+    if (values.length >= 2) {
+      const ci = bootstrapDiffCI(base, values, { seed: 0 });
+      ci95 = p.stats?.ci95 ?? [ci.lo, ci.hi];
+      ciMethod = 'bootstrap';
+    } else {
+      const half = t975(base.length - 1) * sampleStd(base) * Math.sqrt(1 + 1 / base.length);
+      ci95 = [delta - half, delta + half];
+      ciMethod = 'noise-floor';
+    }
+  }
+  return {
+    proposalId: p.id,
+    title: p.title,
+    runId: bestRunOf(state, spec, p, runs),
+    change: p.change,
+    valBpb: m,
+    delta,
+    ci95,
+    ciMethod,
+    n: values.length,
+    verdict: p.verdict ?? 'pending',
+    confirmed: Boolean(p.confirmed),
+  };
+}
+
+export interface SessionSummary {
+  sessionId: string;
+  status: string;
+  researcher: string;
+  baseline: { valBpb: number | null; std: number | null; n: number; rung: number; tokens: number };
+  noiseFloor: Array<{ rung: number; tokens: number; valBpb: number | null; std: number | null; n: number }>;
+  best: BestSummary | null;
+  significant: boolean;
+  runs: { completed: number; stopped: number; failed: number; diverged: number; lost: number; total: number };
+  monitorStops: number;
+  leftBehind: number;
+  computeUsed: number; // training FLOPs of all runs
+  computeUsedSeconds: number; // wall seconds of the session
+  computeSavedByMonitor: number; // 0..1, see accounting.ts
+  savedFlops: number;
+  budget: { seconds: number | null; flops: number | null };
+  proposals: { total: number; rejected: number; wins: number; losses: number; inconclusive: number; open: number };
+  rungTokens: number[];
+  wins: Array<{ proposalId: string; title: string; delta: number; ci95: [number, number] }>;
+}
+
+export function summarize(
+  sessionId: string,
+  status: string,
+  state: SessionState,
+  spec: SessionSpec,
+  runs: RunRecord[],
+  baseFlopsPerToken: number,
+): SessionSummary {
+  const byId = new Map(runs.map((r) => [r.id, r]));
+  const count = (s: string) => runs.filter((r) => r.status === s).length;
+  const top = spec.rungTokens.length - 1;
+  const base = baselineValues(state, spec);
+  const acct = account(state, spec, baseFlopsPerToken);
+  const best = pickBest(state, spec, byId);
+  const ps = state.proposals.filter((p) => p.id !== BASELINE);
+  return {
+    sessionId,
+    status,
+    researcher: spec.researcher,
+    baseline: { valBpb: base.length ? mean(base) : null, std: base.length > 1 ? sampleStd(base) : null, n: base.length, rung: top, tokens: spec.rungTokens[top] },
+    noiseFloor: spec.rungTokens.map((tokens, rung) => {
+      const v = state.trials.filter((t) => t.proposalId === BASELINE).map((t) => t.results[String(rung)]).filter((x) => Number.isFinite(x));
+      return { rung, tokens, valBpb: v.length ? mean(v) : null, std: v.length > 1 ? sampleStd(v) : null, n: v.length };
+    }),
+    best,
+    significant: Boolean(best && best.confirmed && best.verdict === 'win' && best.ci95 && best.ci95[1] < 0),
+    // `failed` counts every run that ended without a usable result (failed, diverged or lost);
+    // `diverged` and `lost` break it down.
+    runs: {
+      completed: count('completed'),
+      stopped: count('stopped'),
+      failed: count('failed') + count('diverged') + count('lost'),
+      diverged: count('diverged'),
+      lost: count('lost'),
+      total: runs.length,
+    },
+    monitorStops: state.trials.filter((t) => t.status === 'killed').length,
+    leftBehind: state.trials.filter((t) => t.status === 'left').length,
+    computeUsed: acct.usedFlops,
+    computeUsedSeconds: state.secondsUsed,
+    computeSavedByMonitor: acct.savedShare,
+    savedFlops: acct.savedFlops,
+    budget: { seconds: spec.budgetSeconds ?? null, flops: spec.budgetFlops ?? null },
+    proposals: {
+      total: ps.length,
+      rejected: state.rejected.length,
+      wins: ps.filter((p) => p.verdict === 'win').length,
+      losses: ps.filter((p) => p.verdict === 'loss').length,
+      inconclusive: ps.filter((p) => p.verdict === 'inconclusive').length,
+      open: ps.filter((p) => p.status === 'active').length,
+    },
+    rungTokens: spec.rungTokens,
+    wins: ps.filter((p) => p.verdict === 'win' && p.stats).map((p) => ({ proposalId: p.id, title: p.title, delta: p.stats!.delta, ci95: p.stats!.ci95 })),
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Shared set-up for research-engine tests: a store in a temp FLYWHEEL_HOME, the synthetic trainer as
+ * the "trainer" (speaks the run protocol, trains nothing, deterministic), and a scripted researcher.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../src/config/resolve.ts';
+import { DEFAULT_SEARCH_SPACE } from '../../src/config/search-space.ts';
+import type { TrainConfig } from '../../src/config/train-config.ts';
+import { LocalExecutor } from '../../src/executors/local.ts';
+import type { Digest, Proposal, Researcher, ResultSummary } from '../../src/researchers/base.ts';
+import { ResearchSession } from '../../src/research/session.ts';
+import type { SessionSpecInput } from '../../src/research/spec.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { Store } from '../../src/store/base.ts';
+
+export const SYNTH_TRAINER = join(import.meta.dirname, '..', 'fixtures', 'synthetic_trainer.py');
+
+export function tempHome(prefix = 'fw-research-'): string {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  process.env.FLYWHEEL_HOME = home;
+  return home;
+}
+
+export async function tempStore(home: string): Promise<Store> {
+  return openStore({ home });
+}
+
+/** The tiny preset, run by the synthetic trainer. */
+export function synthConfig(sets: string[] = []): TrainConfig {
+  return resolveConfig({
+    preset: 'tiny',
+    sets: [`trainer.command=${JSON.stringify(['python3', SYNTH_TRAINER])}`, 'train.batchTokens=1024', 'model.seqLen=64', ...sets],
+  });
+}
+
+/** Proposes the given proposals in order, `n` at a time; records what it observed. */
+export class ScriptedResearcher implements Researcher {
+  readonly name = 'scripted';
+  observed: ResultSummary[] = [];
+  digests: Digest[] = [];
+  private i = 0;
+  constructor(private readonly proposals: Proposal[]) {}
+  async propose(digest: Digest, n: number): Promise<Proposal[]> {
+    this.digests.push(digest);
+    const out = this.proposals.slice(this.i, this.i + n);
+    this.i += out.length;
+    return out;
+  }
+  observe(r: ResultSummary): void {
+    this.observed.push(r);
+  }
+}
+
+export function configProposal(title: string, set: Record<string, unknown>, expectedEffect = -0.01): Proposal {
+  return { title, hypothesis: `${title} should help`, change: { kind: 'config', set }, expectedEffect, source: 'test' };
+}
+
+export async function makeSession(opts: {
+  store: Store;
+  researcher: Researcher;
+  base: TrainConfig;
+  parallel?: number;
+  spec?: Partial<SessionSpecInput>;
+}): Promise<{ session: ResearchSession; executor: LocalExecutor }> {
+  const executor = new LocalExecutor({ parallel: opts.parallel ?? 1, cores: 2, gpus: [] });
+  const session = await ResearchSession.create(
+    { store: opts.store, executor, researcher: opts.researcher, controlPollMs: 200 },
+    {
+      baseConfig: opts.base,
+      baseSource: 'test',
+      searchSpace: DEFAULT_SEARCH_SPACE,
+      researcher: opts.researcher.name,
+      executor: 'local',
+      parallel: opts.parallel ?? 1,
+      rungTokens: [4096, 12288],
+      startupSeconds: 0.2,
+      tokPerSec: 1e6,
+      ...opts.spec,
+    },
+  );
+  return { session, executor };
+}

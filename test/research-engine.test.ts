@@ -1,0 +1,88 @@
+/**
+ * The research engine end to end on the synthetic trainer (real processes, real store, real
+ * scheduler, monitor and statistics; the trainer's numbers are planted so we know the truth).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Store } from '../src/store/base.ts';
+import { configProposal, makeSession, ScriptedResearcher, synthConfig, tempHome, tempStore } from './helpers/research-fixtures.ts';
+
+describe('research engine on the synthetic trainer', () => {
+  let store: Store;
+  before(async () => {
+    store = await tempStore(tempHome());
+    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
+  });
+  after(async () => {
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    await store.close();
+  });
+
+  it('finds a planted real improvement, confirms it on held-out seeds and records a finding', async () => {
+    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [0.002, -0.05] });
+    const researcher = new ScriptedResearcher([
+      configProposal('lower LR', { 'optim.lr': 0.001 }, -0.02),
+      configProposal('beta2 0.99 (no effect)', { 'optim.beta2': 0.99 }),
+    ]);
+    const { session, executor } = await makeSession({ store, researcher, base: synthConfig() });
+    const s = await session.run();
+    await executor.close();
+    const lower = session.state.proposals.find((p) => p.title === 'lower LR')!;
+    assert.equal(lower.verdict, 'win', JSON.stringify(lower.stats));
+    assert.equal(lower.confirmed, true);
+    assert.equal(s.significant, true);
+    assert.equal(s.best?.title, 'lower LR');
+    assert.ok(s.best!.ci95![1] < 0, 'CI excludes 0 on the better side');
+    assert.ok(s.baseline.n >= 3 && (s.baseline.std ?? 0) > 0);
+    const findings = await store.listFindings({ sessionId: session.id });
+    assert.ok(findings.some((f) => f.confirmed && f.title.startsWith('lower LR')));
+    const journal = await store.listJournal(session.id);
+    for (const k of ['session', 'baseline', 'proposal', 'result', 'conclusion', 'finding'] as const) {
+      assert.ok(journal.some((e) => e.kind === k), `journal has a ${k} entry`);
+    }
+    assert.ok(journal.filter((e) => e.kind === 'result').every((e) => (e.runIds ?? []).length === 1), 'every result cites its run');
+    assert.equal(researcher.observed.length > 0, true);
+  });
+
+  it('rejects seed-only changes and ideas already tried in an earlier session before any compute', async () => {
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    const researcher = new ScriptedResearcher([
+      configProposal('another seed', { seed: 7 }),
+      configProposal('lower LR', { 'optim.lr': 0.001 }),
+      configProposal('budget grab', { 'budget.tokens': 1e9 }),
+      configProposal('unknown key', { 'model.depht': 3 }),
+    ]);
+    const { session, executor } = await makeSession({ store, researcher, base: synthConfig() });
+    await session.run();
+    await executor.close();
+    const reasons = session.state.rejected.map((r) => `${r.title}: ${r.reason}`);
+    assert.equal(session.state.proposals.length, 1, `only the baseline ran: ${reasons.join(' | ')}`);
+    assert.match(reasons.join('\n'), /another seed: a change of only seed is noise/);
+    assert.match(reasons.join('\n'), /lower LR: already tried \(lower LR, session s-/);
+    assert.match(reasons.join('\n'), /budget grab: budget\.tokens is not the researcher's to change/);
+    assert.match(reasons.join('\n'), /unknown key: unknown config key model\.depht/);
+  });
+
+  it('never declares a pure-noise knob a win across many sessions (planted null)', async () => {
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    let comparisons = 0;
+    let wins = 0;
+    let judged = 0;
+    const sessions = 16;
+    for (let k = 0; k < sessions; k++) {
+      // `optim.eps` does nothing in the synthetic trainer except change the noise draw, like a seed
+      const values = [1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 2e-8].map((v) => v * (k + 1));
+      const researcher = new ScriptedResearcher(values.map((v) => configProposal(`eps ${v}`, { 'optim.eps': v })));
+      const { session, executor } = await makeSession({ store, researcher, base: synthConfig([`optim.beta1=${0.8 + k * 0.005}`]), spec: { rungTokens: [8192] } });
+      const s = await session.run();
+      await executor.close();
+      comparisons += values.length;
+      judged += session.state.proposals.filter((p) => p.stats).length;
+      wins += s.proposals.wins;
+    }
+    const rate = wins / comparisons;
+    console.log(`planted null: ${wins} false wins in ${comparisons} comparisons (${judged} reached the statistical test) -> false-win rate ${rate}`);
+    assert.equal(wins, 0);
+    assert.ok(judged > 10, 'enough comparisons reached the test to mean something');
+  });
+});
