@@ -111,6 +111,7 @@ export class SlurmJob implements TrainerProcess {
   readonly exited: Promise<ExitInfo>;
   onStdoutLine?: (line: string) => void;
   private alive = true;
+  private pending = true;
   private outOffset = 0;
   private partial = '';
   private readonly decoder = new StringDecoder('utf8');
@@ -125,6 +126,10 @@ export class SlurmJob implements TrainerProcess {
 
   isAlive(): boolean {
     return this.alive;
+  }
+
+  isPending(): boolean {
+    return this.alive && this.pending;
   }
 
   /** SIGTERM to the trainer (its handler runs), SIGKILL after `graceMs`, resolve once the job left the queue. */
@@ -167,6 +172,7 @@ export class SlurmJob implements TrainerProcess {
       const state = await this.queueState();
       if (state === undefined && Date.now() - answered < LOST_AFTER_MS) continue;
       if (state === undefined || state === '' || ENDED.has(state)) break;
+      this.pending = state === 'PENDING' || state === 'CONFIGURING';
       answered = Date.now();
     }
     const end = await this.endState();

@@ -155,7 +155,12 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
     const adapter = new StdoutAdapter(config, join(dir.runDir, 'events.jsonl'), flopsPerToken(config.model, vocab));
     proc.onStdoutLine = (l) => adapter.onLine(l);
   }
-  await store.updateRun(dir.runId, { status: 'running', startedAt: new Date().toISOString(), pid: proc.pid });
+  await store.updateRun(dir.runId, {
+    status: 'running',
+    startedAt: new Date().toISOString(),
+    pid: proc.pid,
+    ...(proc.jobId ? { tags: { jobId: proc.jobId } } : {}),
+  });
   opts.onStarted?.(ctl);
   void supervise(opts, ctl, proc, t0).then(
     (r) => ctl.settle(r),
@@ -179,6 +184,7 @@ async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerP
   let hung = false;
   let terminating = false;
   let lastHeartbeatWrite = 0;
+  let queuedUntil = 0;
 
   const drain = (lines: string[]) => {
     for (const line of lines) {
@@ -198,7 +204,8 @@ async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerP
       lastHeartbeatWrite = now;
       await store.updateRun(ctl.runId, { heartbeatAt: new Date(now).toISOString() });
     }
-    if (!terminating && !exit && now - Math.max(tail.lastActivity, t0) > heartbeatMs) {
+    if (proc.isPending?.()) queuedUntil = now; // a batch job waiting for a node is not silent, just queued
+    if (!terminating && !exit && now - Math.max(tail.lastActivity, t0, queuedUntil) > heartbeatMs) {
       hung = true;
       ctl.recorder.note('hung', { silentSeconds: (now - tail.lastActivity) / 1000 });
     }

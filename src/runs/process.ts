@@ -20,6 +20,10 @@ export interface TrainerProcess {
   terminate(graceMs: number): Promise<ExitInfo>;
   kill(): void;
   isAlive(): boolean;
+  /** Scheduler job id when the process runs under a batch system (Slurm); recorded in the run's tags. */
+  readonly jobId?: string;
+  /** True while a batch job waits in the queue: the heartbeat window does not run yet. */
+  isPending?(): boolean;
 }
 
 export interface SpawnOptions {

@@ -4,6 +4,7 @@
  * wrote after the orchestrator died are ingested (nothing the trainer produced is lost); then the run
  * gets the status its own end event says, or `lost`.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,18 @@ export async function catchUpEvents(store: Store, run: RunRecord): Promise<RunRe
   return rec;
 }
 
+/** A Slurm job left by a dead orchestrator: SIGTERM (the trainer ends itself), then cancel. */
+async function cancelSlurmJob(jobId: string, graceMs: number): Promise<boolean> {
+  const q = () => spawnSync('squeue', ['-h', '-j', jobId, '-o', '%T'], { encoding: 'utf8', timeout: 20_000 });
+  const state = q();
+  if (state.status !== 0 || !state.stdout.trim()) return false; // gone (or no Slurm here)
+  spawnSync('scancel', ['--signal=TERM', '--full', jobId], { timeout: 10_000 });
+  const until = Date.now() + graceMs;
+  while (Date.now() < until && q().stdout.trim()) await new Promise((r) => setTimeout(r, 500));
+  if (q().stdout.trim()) spawnSync('scancel', [jobId], { timeout: 10_000 });
+  return true;
+}
+
 export interface ReconcileResult {
   runId: string;
   status: string;
@@ -83,7 +96,9 @@ export async function reconcileOrphans(store: Store, opts: { onlyIds?: string[];
     if (owner && owner.pid !== process.pid && pidAlive(owner.pid)) continue; // its orchestrator is alive
     if (owner && owner.pid === process.pid) continue;
     let killedTrainer = false;
-    if (run.pid && run.host === me && pidAlive(run.pid)) {
+    if (run.tags.jobId && !run.pid) {
+      killedTrainer = await cancelSlurmJob(run.tags.jobId, opts.graceMs ?? 10_000);
+    } else if (run.pid && run.host === me && pidAlive(run.pid)) {
       process.kill(run.pid, 'SIGTERM');
       if (!(await waitForExit(run.pid, opts.graceMs ?? 10_000))) process.kill(run.pid, 'SIGKILL');
       await waitForExit(run.pid, 5000);

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveConfig } from '../config/resolve.ts';
+import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
+import { account } from './accounting.ts';
+import { afterRung, nextWork, newTrial, promote, scheduleConfirmation } from './scheduler.ts';
+import { SessionSpec } from './spec.ts';
+import { BASELINE, emptyState, type SessionState } from './state.ts';
+
+const base = resolveConfig({ preset: 'tiny' });
+const spec = SessionSpec.parse({
+  baseConfig: base,
+  baseSource: 'test',
+  searchSpace: DEFAULT_SEARCH_SPACE,
+  researcher: 'test',
+  executor: 'local',
+  parallel: 2,
+  rungTokens: [1000, 3000, 9000],
+  tokPerSec: 1000,
+  startupSeconds: 1,
+});
+
+function withProposals(n: number): SessionState {
+  const st = emptyState();
+  for (const id of [BASELINE, ...Array.from({ length: n }, (_, i) => `p${i + 1}`)]) {
+    st.proposals.push({ id, title: id, hypothesis: '', change: { kind: 'config', set: {} }, expectedEffect: 0, cost: 1, source: 't', key: id, config: base, status: 'active', createdAt: '' });
+  }
+  return st;
+}
+
+describe('scheduler', () => {
+  it('runs baseline seeds before ideas, and nothing that cannot finish before the deadline', () => {
+    const st = withProposals(1);
+    newTrial(st, 'p1', 1000, 'explore', 0);
+    newTrial(st, BASELINE, 1000, 'baseline', 0);
+    assert.equal(nextWork(st, spec, 100)?.trial.proposalId, BASELINE);
+    assert.equal(nextWork(st, spec, 1.5), undefined, 'a 1000-token run needs 2 s here');
+  });
+
+  it('keeps baseline trials climbing every rung and parks ideas for promotion', () => {
+    const st = withProposals(1);
+    const b = newTrial(st, BASELINE, 1000, 'baseline', 0);
+    const e = newTrial(st, 'p1', 1000, 'explore', 0);
+    b.results['0'] = 3.0;
+    e.results['0'] = 2.9;
+    afterRung(st, spec, b);
+    afterRung(st, spec, e);
+    assert.deepEqual([b.status, b.rung], ['pending', 1]);
+    assert.deepEqual([e.status, e.rung], ['awaiting', 0]);
+  });
+
+  it('promotes the top third of finished explore trials (ASHA) and only those', () => {
+    const st = withProposals(6);
+    const trials = [3.1, 3.0, 2.9, 3.2, 3.3, 2.95].map((v, i) => {
+      const t = newTrial(st, `p${i + 1}`, 1000, 'explore', 0);
+      t.results['0'] = v;
+      t.status = 'awaiting';
+      return t;
+    });
+    const promoted = promote(st, spec);
+    assert.deepEqual(promoted.map((t) => t.proposalId).sort(), ['p3', 'p6']);
+    assert.ok(trials.filter((t) => t.status === 'awaiting').length === 4);
+  });
+
+  it('asks for more seeds only when the full-budget result is ahead of the baseline', () => {
+    const st = withProposals(2);
+    for (const [i, v] of [3.0, 3.01, 2.99].entries()) newTrial(st, BASELINE, 1000 + i, 'baseline', 2).results['2'] = v;
+    const good = newTrial(st, 'p1', 1000, 'explore', 2);
+    good.results['2'] = 2.9;
+    const bad = newTrial(st, 'p2', 1000, 'explore', 2);
+    bad.results['2'] = 3.1;
+    assert.equal(afterRung(st, spec, good).length, 2);
+    assert.equal(afterRung(st, spec, bad).length, 0);
+    assert.equal(st.proposals.find((p) => p.id === 'p2')?.verdict, 'loss');
+  });
+
+  it('confirms on fresh seeds for the candidate and the baseline alike', () => {
+    const st = withProposals(2);
+    for (let i = 0; i < 3; i++) newTrial(st, BASELINE, 1000 + i, 'baseline', 2);
+    const c = scheduleConfirmation(st, spec, 'p1');
+    assert.deepEqual(c.map((t) => [t.proposalId, t.seed, t.purpose]), [['p1', 11000, 'confirm'], [BASELINE, 11000, 'confirm']]);
+    const d = scheduleConfirmation(st, spec, 'p2');
+    assert.deepEqual(d.map((t) => [t.proposalId, t.seed]), [['p2', 11000]], "another candidate's confirmation reuses the baseline re-run");
+  });
+
+  it('counts compute saved by stops against running each stopped trial to its full budget', () => {
+    const st = withProposals(2);
+    const a = newTrial(st, 'p1', 1000, 'explore', 0);
+    a.status = 'left';
+    a.flops = 1000 * 10;
+    const b = newTrial(st, 'p2', 1000, 'explore', 0);
+    b.status = 'killed';
+    b.flops = 500 * 10;
+    st.flopsUsed = 100_000;
+    const acct = account(st, spec, 10);
+    assert.equal(acct.savedFlops, (9000 - 1000) * 10 + (9000 - 500) * 10);
+    assert.ok(Math.abs(acct.savedShare - acct.savedFlops / (acct.savedFlops + 100_000)) < 1e-12);
+    assert.equal(acct.stoppedTrials, 2);
+  });
+});
