@@ -122,6 +122,8 @@ export function resolveConfig(opts: ResolveOptions): TrainConfig {
   return validateConfig(input);
 }
 
+const EXECUTION_KEYS = ['evalEveryTokens', 'logEveryTokens', 'checkpointAtStable', 'checkpointEveryTokens', 'threads', 'device', 'heartbeatSeconds'];
+
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === 'object') {
@@ -141,6 +143,8 @@ export const canonicalJson = (v: unknown) => JSON.stringify(canonical(v));
  * Identity of an experiment: the config without its seed, budget, resume point or preset label, with the
  * data dir reduced to the dataset hash (its basename). Runs that differ only by seed or by budget rung
  * share a hash (so "was this idea tried?" is one lookup), and the hash is the same on every machine.
+ * Execution details that do not change the experiment (eval cadence, checkpointing, threads, device,
+ * heartbeat) are left out too; the eval *sizes* stay in, because they define the metric.
  * `extra` (e.g. the hash of patched trainer code) is mixed in.
  */
 export function configHash(config: TrainConfig, extra = ''): string {
@@ -150,6 +154,11 @@ export function configHash(config: TrainConfig, extra = ''): string {
   delete c.resume;
   delete c.preset;
   if (c.data?.dir) c.data = { ...c.data, dir: basename(c.data.dir) };
+  if (c.train) {
+    const t: Record<string, unknown> = { ...c.train };
+    for (const k of EXECUTION_KEYS) delete t[k];
+    c.train = t as TrainConfig['train'];
+  }
   return createHash('sha256')
     .update(canonicalJson(c) + extra)
     .digest('hex')

@@ -80,7 +80,7 @@ export class RunController {
   stop(reason: string, rule?: string, evidence?: unknown): void {
     if (this.stopRequest) return;
     this.stopRequest = { reason, rule, evidence };
-    this.recorder.note('stop', { reason, rule, evidence });
+    this.recorder.note('stop', { reason, rule, evidence, by: 'orchestrator' });
   }
 
   /** @internal */ settle(r: RunRecord | Error) {
@@ -184,6 +184,7 @@ async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerP
   let hung = false;
   let terminating = false;
   let lastHeartbeatWrite = 0;
+  let lastStopPoll = 0;
   let queuedUntil = 0;
 
   const drain = (lines: string[]) => {
@@ -200,6 +201,17 @@ async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerP
     drain(tail.poll());
     const now = Date.now();
     if (ctl.recorder.pending) await ctl.recorder.flush();
+    if (!ctl.stopRequest && now - lastStopPoll > 2000) {
+      // A stop asked for from outside (dashboard, another CLI) is a `stop` event on the run.
+      lastStopPoll = now;
+      const asked = (await store.listEvents(ctl.runId, { kinds: ['stop'] })).find(
+        (e) => (e.payload as { by?: string } | null)?.by !== 'orchestrator',
+      );
+      if (asked) {
+        const p = asked.payload as { reason?: string; by?: string };
+        ctl.stop(p.reason ?? `stop requested${p.by ? ` by ${p.by}` : ''}`);
+      }
+    }
     if (now - lastHeartbeatWrite > 5000) {
       lastHeartbeatWrite = now;
       await store.updateRun(ctl.runId, { heartbeatAt: new Date(now).toISOString() });

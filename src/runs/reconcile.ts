@@ -35,7 +35,7 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
  */
 export async function catchUpEvents(store: Store, run: RunRecord): Promise<RunRecorder> {
   const rec = new RunRecorder(store, run.id);
-  let text = '';
+  let text: string;
   try {
     text = readFileSync(join(run.runDir, 'events.jsonl'), 'utf8');
   } catch {

@@ -1,0 +1,2 @@
+// Vite bundles CSS imports; to TypeScript they are modules with no exports.
+declare module '*.css';
