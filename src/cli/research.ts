@@ -7,7 +7,7 @@ import { parseBudget, resolveConfig } from '../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
 import { FlywheelError } from '../errors.ts';
 import { makeExecutor } from '../executors/index.ts';
-import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
+import { checkResearcherEnv, makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { withMixtureKnobs } from '../researchers/config-diff.ts';
 import { ResearchSession } from '../research/session.ts';
 import { measureThroughput, planRungs, rememberedStart } from '../research/setup.ts';
@@ -64,6 +64,7 @@ export function register(program: Command): void {
       if (!RESEARCHER_NAMES.includes(o.researcher)) {
         throw new FlywheelError('bad_input', `--researcher ${o.researcher}: use one of ${RESEARCHER_NAMES.join(', ')}`);
       }
+      if (!o.resume) checkResearcherEnv(o.researcher); // a missing API key fails before any dataset work
       if (o.parallel < 1) throw new FlywheelError('bad_input', `--parallel must be >= 1, got ${o.parallel}`);
       if (o.seeds < 3) throw new FlywheelError('bad_input', `--seeds must be >= 3 (a win needs >= 3 seeds), got ${o.seeds}`);
       if (o.rungs < 1 || o.rungs > 6) throw new FlywheelError('bad_input', `--rungs must be 1..6, got ${o.rungs}`);

@@ -1,11 +1,16 @@
 /**
  * Asking the researcher for ideas and admitting them: validation, dedup against every idea ever tried
  * (this session and all earlier ones), triage by expected gain per FLOP, then one explore trial each.
+ * A code change is admitted only after its patched trainer compiles and passes a sandboxed smoke run
+ * (code-experiments.ts), with the researcher's `fixCode` as the debug loop.
  */
-import { errorLine } from '../errors.ts';
-import type { Proposal } from '../researchers/base.ts';
+import { errorLine, isFlywheelError } from '../errors.ts';
+import type { Proposal, ProposeContext } from '../researchers/base.ts';
+import type { TriedIdea } from '../store/base.ts';
+import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
+import type { CodeRun } from './code-guard.ts';
 import { buildDigest } from './digest.ts';
-import { admitProposal } from './proposals.ts';
+import { admitProposal, type Admission } from './proposals.ts';
 import { newTrial } from './scheduler.ts';
 import type { ResearchSession } from './session.ts';
 
@@ -19,15 +24,31 @@ export function gainPerFlop(p: Proposal): number {
 export async function admitAndQueue(s: ResearchSession): Promise<number> {
   const { store, researcher, executor } = s.deps;
   const st = s.state;
-  const [findings, ideas] = await Promise.all([store.listFindings({ limit: 50 }), store.listIdeas({ limit: 500 })]);
-  const digest = buildDigest(s.id, st, s.spec, s.baseConfig, findings, ideas, s.baseFlopsPerToken, s.secondsUsed());
-  const want = Math.max(1, executor.capacity);
+  const [findings, ideas] = await Promise.all([
+    store.listFindings({ limit: 50 }),
+    store.listIdeas({ limit: 500 }),
+  ]);
+  const digest = buildDigest(
+    s.id,
+    st,
+    s.spec,
+    s.baseConfig,
+    findings,
+    ideas,
+    s.baseFlopsPerToken,
+    s.secondsUsed(),
+  );
+  const want = Math.max(1, Math.min(executor.capacity, s.spec.maxProposals - (st.proposals.length - 1)));
   let proposals: Proposal[];
   try {
-    proposals = await researcher.propose(digest, want, { note: (text) => void s.journal.add('note', text.slice(0, 300), { body: text }) });
+    proposals = await researcher.propose(digest, want, researcherContext(s));
   } catch (e) {
     await s.journal.add('note', `researcher ${researcher.name} failed to propose: ${errorLine(e)}`);
-    st.researcherExhausted = true;
+    // A provider outage that outlasted the retries skips this ask; five in a row end the asking.
+    const transient =
+      isFlywheelError(e) && (e.details as { transient?: boolean } | undefined)?.transient === true;
+    st.emptyAsks = (st.emptyAsks ?? 0) + 1;
+    if (!transient || st.emptyAsks >= 5) st.researcherExhausted = true;
     return 0;
   }
   if (!Array.isArray(proposals) || proposals.length === 0) {
@@ -35,18 +56,84 @@ export async function admitAndQueue(s: ResearchSession): Promise<number> {
     await s.journal.add('note', `researcher ${researcher.name} has no further proposals`);
     return 0;
   }
+  const admitted = await admitProposals(s, proposals, ideas);
+  // A researcher that keeps proposing only what is refused (5 asks in a row) is treated as out of ideas.
+  st.emptyAsks = admitted > 0 ? 0 : (st.emptyAsks ?? 0) + 1;
+  if (st.emptyAsks >= 5) {
+    st.researcherExhausted = true;
+    await s.journal.add(
+      'note',
+      `researcher ${researcher.name}: five rounds without an admissible proposal; no more asks`,
+    );
+  }
+  return admitted;
+}
+
+/** What a researcher gets to talk back with: notes and 'llm' cost entries into the journal (echoed live). */
+export function researcherContext(s: ResearchSession): ProposeContext {
+  return {
+    note: (text) => void s.journal.add('note', text.slice(0, 300), { body: text }),
+    journal: async (kind, title, extra) => {
+      await s.journal.add(kind, title, extra);
+    },
+  };
+}
+
+/** The code-experiment host: what admitting a code change needs from the session. */
+function codeHost(s: ResearchSession): CodeHost {
+  return {
+    sessionId: s.id,
+    store: s.deps.store,
+    executor: s.deps.executor,
+    researcher: s.deps.researcher,
+    baseConfig: s.baseConfig,
+    journal: (kind, title, extra) => s.journal.add(kind, title, extra),
+    signal: s.deps.signal,
+  };
+}
+
+/** Validate, dedup and queue proposals (from `propose`, or a review's refinements). Returns how many were admitted. */
+export async function admitProposals(
+  s: ResearchSession,
+  proposals: Proposal[],
+  ideas?: TriedIdea[],
+): Promise<number> {
+  const { store, researcher } = s.deps;
+  const st = s.state;
   const tried = new Map<string, string>();
-  for (const i of ideas) tried.set(i.key, `${i.title}, session ${i.sessionId}`);
+  for (const i of ideas ?? (await store.listIdeas({ limit: 500 })))
+    tried.set(i.key, `${i.title}, session ${i.sessionId}`);
   for (const p of st.proposals) tried.set(p.key, `${p.title}, this session`);
+  const opts = { searchSpace: s.spec.searchSpace, noiseKeys: s.spec.noiseKeys, triedKeys: tried };
   let admitted = 0;
-  for (const prop of [...proposals].sort((a, b) => gainPerFlop(b) - gainPerFlop(a))) {
-    const a = admitProposal(prop, s.baseConfig, { searchSpace: s.spec.searchSpace, noiseKeys: s.spec.noiseKeys, triedKeys: tried });
+  for (const original of [...proposals].sort((a, b) => gainPerFlop(b) - gainPerFlop(a))) {
+    let prop = original;
+    const id = `p${st.nextProposal}`;
+    let a: Admission;
+    let code: CodeRun | undefined;
+    if (prop?.change?.kind === 'code') {
+      // code: patched folder, compile, sandboxed smoke run, debug loop (code-experiments.ts)
+      const c = await admitCodeProposal(
+        codeHost(s),
+        prop,
+        id,
+        (p, codeHash) => admitProposal(p, s.baseConfig, { ...opts, codeHash }),
+        Boolean(researcher.unsafeNoSandbox),
+      );
+      if (c.ok) {
+        prop = c.proposal;
+        code = c.code;
+      }
+      a = c.ok ? c.admission : { ok: false, reason: c.reason };
+    } else a = admitProposal(prop, s.baseConfig, opts);
     if (!a.ok) {
       st.rejected.push({ title: String(prop?.title ?? '?'), reason: a.reason });
-      await s.journal.add('rejection', `rejected "${prop?.title}": ${a.reason}`, { data: { change: prop?.change } });
+      await s.journal.add('rejection', `rejected "${prop?.title}": ${a.reason}`, {
+        data: { change: prop?.change },
+      });
       continue;
     }
-    const id = `p${st.nextProposal++}`;
+    st.nextProposal++;
     st.proposals.push({
       id,
       title: prop.title,
@@ -57,24 +144,35 @@ export async function admitAndQueue(s: ResearchSession): Promise<number> {
       source: prop.source,
       key: a.key,
       config: a.config,
+      ...(code ? { codeDir: code.codeDir, codeHash: code.codeHash, sandbox: code.sandbox } : {}),
       status: 'active',
       createdAt: new Date().toISOString(),
     });
     tried.set(a.key, prop.title);
     newTrial(st, id, s.spec.seedBase, 'explore', 0);
-    await store.recordIdea({ key: a.key, title: prop.title, sessionId: s.id, proposalId: id, outcome: 'pending' });
-    await s.journal.add('proposal', `${id}: ${prop.title} (${prop.source}; expected ${prop.expectedEffect >= 0 ? '+' : ''}${prop.expectedEffect} bpb, cost ${a.cost.toFixed(2)}x)`, {
+    await store.recordIdea({
+      key: a.key,
+      title: prop.title,
+      sessionId: s.id,
       proposalId: id,
-      body: prop.hypothesis,
-      data: { change: prop.change, expectedEffect: prop.expectedEffect, cost: a.cost, key: a.key },
+      outcome: 'pending',
     });
+    await s.journal.add(
+      'proposal',
+      `${id}: ${prop.title} (${prop.source}; expected ${prop.expectedEffect >= 0 ? '+' : ''}${prop.expectedEffect} bpb, cost ${a.cost.toFixed(2)}x)`,
+      {
+        proposalId: id,
+        body: prop.hypothesis,
+        data: {
+          change: prop.change,
+          expectedEffect: prop.expectedEffect,
+          cost: a.cost,
+          key: a.key,
+          ...(code ? { codeHash: code.codeHash, sandbox: code.sandbox } : {}),
+        },
+      },
+    );
     admitted++;
-  }
-  // A researcher that keeps proposing only what is refused (5 asks in a row) is treated as out of ideas.
-  st.emptyAsks = admitted > 0 ? 0 : (st.emptyAsks ?? 0) + 1;
-  if (st.emptyAsks >= 5) {
-    st.researcherExhausted = true;
-    await s.journal.add('note', `researcher ${researcher.name}: five rounds without an admissible proposal; no more asks`);
   }
   return admitted;
 }

@@ -10,6 +10,7 @@ import { evaluate } from '../monitor/index.ts';
 import type { RunEvent } from '../runs/events.ts';
 import { launchRun, type RunController } from '../runs/launch.ts';
 import type { RunRecord, Store } from '../store/base.ts';
+import { codeLaunchOptions } from './code-guard.ts';
 import type { WorkItem } from './scheduler.ts';
 import type { SessionSpec } from './spec.ts';
 import { proposalOf, type SessionState } from './state.ts';
@@ -67,6 +68,9 @@ export async function runTrialRung(ctx: TrialRunContext, item: WorkItem, lease: 
   const eqTokens = (flops: number, tokens: number) => (Math.abs(p.cost - 1) > 0.05 && flops > 0 ? flops / ctx.baseFlopsPerToken : tokens);
   let sinceCheck = 0;
 
+  // Agent code: sandboxed, its patch as provenance, harness/data hashes verified before and after (code-guard.ts).
+  const code = p.codeDir && p.codeHash ? codeLaunchOptions({ codeDir: p.codeDir, codeHash: p.codeHash, sandbox: p.sandbox ?? 'bwrap' }, config) : undefined;
+
   const ctl = await launchRun({
     store: ctx.store,
     config,
@@ -75,12 +79,15 @@ export async function runTrialRung(ctx: TrialRunContext, item: WorkItem, lease: 
     tags: { trial: item.trial.id, proposal: p.id, rung: String(item.rung), purpose: item.trial.purpose, threads: String(lease.threads ?? '') },
     codeFrom: p.codeDir,
     extraHash: p.codeHash ?? '',
+    ...(code ? { provenance: code.provenance, wrapCommand: code.wrapCommand, verify: code.verify } : {}),
     executorName: ctx.executor.name,
     startProcess: (a) => ctx.executor.start(lease, a),
-    mapStatus: ({ status, reason }) =>
-      status === 'completed' && item.rung < top
+    mapStatus: (s) => {
+      const { status, reason } = code ? code.explain(s) : s;
+      return status === 'completed' && item.rung < top
         ? { status: 'stopped', reason: `reached the rung ${item.rung} budget (${item.tokens} tokens); successive halving decides promotion` }
-        : { status, reason },
+        : { status, reason };
+    },
     onEvent: (e, run) => {
       ctx.onEvent?.(run, e, item);
       if (decision || run.stopRequest) return;

@@ -23,6 +23,7 @@ import { handleOutcome, type Outcome } from './outcomes.ts';
 import { admitAndQueue } from './intake.ts';
 import { nextWork, promote, queuedIdeas, newTrial, type WorkItem } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
+import { reviewAfterPromotion } from './review.ts';
 import { runTrialRung } from './run-trial.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
 import { summarize, type SessionSummary } from './summary.ts';
@@ -302,6 +303,7 @@ export class ResearchSession {
             runIds: promoted.flatMap((t) => t.runIds.slice(-1)),
             data: { trials: promoted.map((t) => t.id) },
           });
+          await reviewAfterPromotion(this, promoted); // the researcher may promote/drop/refine (review.ts)
           continue;
         }
         idle = true;

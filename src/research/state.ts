@@ -52,6 +52,7 @@ export interface ProposalState {
   config: TrainConfig;
   codeDir?: string; // for code changes: the patched trainer dir
   codeHash?: string;
+  sandbox?: 'bwrap' | 'none'; // code changes: how its runs are isolated (decided at admission)
   status: 'active' | 'dropped' | 'concluded';
   verdict?: 'win' | 'loss' | 'inconclusive' | 'pending';
   stats?: { delta: number; ci95: [number, number]; pValue: number; adjustedP?: number; n: number; mean: number; std: number };

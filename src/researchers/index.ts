@@ -2,8 +2,11 @@
 import { FlywheelError } from '../errors.ts';
 import type { Store } from '../store/base.ts';
 import type { Researcher } from './base.ts';
+import { checkClaudeEnv, ClaudeProvider } from './claude.ts';
 import type { DomainInfo } from './idea.ts';
+import { LlmResearcher } from './llm-researcher.ts';
 import { OfflineResearcher } from './offline.ts';
+import { checkOpenAIEnv, OpenAIProvider } from './openai.ts';
 
 export const RESEARCHER_NAMES = ['offline', 'claude', 'openai'];
 
@@ -16,7 +19,23 @@ export interface ResearcherOptions {
   sessionId?: string;
 }
 
+/** Fail fast, before any dataset or calibration work, when an LLM researcher has no credentials. */
+export function checkResearcherEnv(name: string, env = process.env): void {
+  if (name === 'claude') checkClaudeEnv(env);
+  else if (name === 'openai') checkOpenAIEnv(env);
+}
+
 export async function makeResearcher(name: string, opts: ResearcherOptions): Promise<Researcher> {
   if (name === 'offline') return new OfflineResearcher({ seed: opts.seed, domains: opts.domains });
+  if (name === 'claude' || name === 'openai') {
+    checkResearcherEnv(name);
+    const provider = name === 'claude' ? new ClaudeProvider() : new OpenAIProvider();
+    return new LlmResearcher({
+      provider,
+      store: opts.store,
+      maxCostUsd: opts.maxCostUsd,
+      unsafeNoSandbox: opts.unsafeNoSandbox,
+    });
+  }
   throw new FlywheelError('bad_input', `--researcher ${name}: use one of ${RESEARCHER_NAMES.join(', ')}`);
 }

@@ -56,6 +56,14 @@ export interface LaunchOptions {
   mapStatus?: (s: { status: RunStatus; reason: string; end?: EndEvent }) => { status: RunStatus; reason: string };
   /** Called once the launcher knows the process (pid/job) so callers can record it. */
   onProcess?: (proc: TrainerProcess) => void;
+  /** Rewrites the trainer command once the run dir exists, e.g. into a sandbox (src/sandbox/bwrap.ts). */
+  wrapCommand?: (command: string[], run: { runId: string; runDir: string; codeDir: string }) => string[];
+  /**
+   * Integrity check, called before the trainer starts and again after it exits (e.g. sha256 of harness.py
+   * and the dataset). A returned message fails the run: status `failed`, reason `tampered: <message>`,
+   * `summary.tampered` and tag `tampered=1`; it overrides `mapStatus`.
+   */
+  verify?: (phase: 'before' | 'after', run: { runId: string; runDir: string; codeDir: string }) => string | undefined;
 }
 
 export class RunController {
@@ -128,7 +136,15 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
   const recorder = new RunRecorder(store, dir.runId);
   const ctl = new RunController(dir.runId, dir.runDir, recorder);
 
-  const command = config.trainer.command ?? [findPython(), join(dir.codeDir, 'train.py')];
+  const where = { runId: dir.runId, runDir: dir.runDir, codeDir: dir.codeDir };
+  const tampered = opts.verify?.('before', where);
+  if (tampered) {
+    await store.updateRun(dir.runId, { tags: { tampered: '1' } });
+    ctl.settle(await store.finishRun(dir.runId, 'failed', `tampered: ${tampered}`, { tampered }));
+    return ctl;
+  }
+  const bare = config.trainer.command ?? [findPython(), join(dir.codeDir, 'train.py')];
+  const command = opts.wrapCommand ? opts.wrapCommand(bare, where) : bare;
   const env: Record<string, string | undefined> = {
     ...process.env,
     ...opts.env,
@@ -253,5 +269,10 @@ async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerP
   }
   const summary = { ...ctl.recorder.summary(), wallSeconds: (Date.now() - t0) / 1000, trainerStatus: end?.status ?? null };
   if (opts.mapStatus) ({ status, reason } = opts.mapStatus({ status, reason, end }));
+  const tampered = opts.verify?.('after', { runId: ctl.runId, runDir: ctl.runDir, codeDir: join(ctl.runDir, 'code') });
+  if (tampered) {
+    await store.updateRun(ctl.runId, { tags: { tampered: '1' } });
+    return store.finishRun(ctl.runId, 'failed', `tampered: ${tampered}`, { ...summary, tampered }, stop?.rule);
+  }
   return store.finishRun(ctl.runId, status, reason, summary, stop?.rule);
 }

@@ -1,0 +1,150 @@
+/**
+ * What the LLM researcher reads: one fixed system prompt (cached across every call of a session), the
+ * digest in a compact, size-bounded form, and the task text of each kind of turn (propose, review, fix).
+ */
+import type { TrainConfig } from '../config/train-config.ts';
+import type { Digest, Proposal, ResultSummary } from './base.ts';
+
+export const SYSTEM_PROMPT = `You are the researcher in Flywheel, an automated lab for LLM pre-training research.
+Your goal: lower the validation bits-per-byte (val bpb) of a small GPT trained at a fixed budget.
+
+How the lab works:
+- You propose experiments: a config change (dotted TrainConfig paths, e.g. optim.lr, model.depth) or a code
+  change to the trainer (exact search/replace edits of trainers/gpt/train.py or model.py). harness.py is fixed:
+  it owns the data, the eval (val bpb), the budget and the event stream, so the metric cannot move under you.
+- The engine runs each proposal with successive halving (short runs first; promising ones get longer runs),
+  a live monitor stops runs that diverge, spike, stall or fall behind the baseline band, and statistics decide:
+  a change is a win only when its effect beats the noise floor with a 95% CI excluding 0 over >= 3 seeds and
+  a held-out confirmation. You cannot declare wins; you can record findings (stored as unconfirmed notes).
+- Changes are compared at equal compute: a change that costs more FLOPs per token gets fewer tokens.
+- Every idea already tried (in any session) is in the digest's "tried" list; duplicates are refused.
+- Code changes run in a sandbox (no network, read-only filesystem except the run folder). A code change is
+  compiled and smoke-tested for 20 steps before it gets real budget; if it fails you will see the traceback.
+
+Good practice: one clear hypothesis per proposal, changes that isolate one idea, effects expected to exceed
+the noise floor, and a realistic expectedEffect (negative = better, in val bpb; e.g. -0.02). Prefer cheap,
+high-expected-gain ideas. Use the tools to look before you propose (get_digest, query_runs, get_curve,
+read_trainer_file). For code edits, read the file first and copy the search text exactly (whitespace included);
+each search text must occur exactly once. Tool errors tell you what to fix: correct the call and retry.
+End every turn by calling finish_turn with a one-paragraph summary of what you learned and why you proposed
+what you did.`;
+
+/** The dotted paths of a config whose values differ from the base (execution details left out). */
+export function configDiff(base: TrainConfig, other: TrainConfig): Record<string, unknown> {
+  const skip =
+    /^(seed|budget|resume|preset|data\.dir|train\.(evalEveryTokens|checkpointAtStable|checkpointEveryTokens|threads|heartbeatSeconds|device|logEveryTokens))(\.|$)/;
+  const out: Record<string, unknown> = {};
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (path && skip.test(path)) return;
+    const isObj = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+    if (isObj(a) && isObj(b)) {
+      const keys = new Set([...Object.keys(a as object), ...Object.keys(b as object)]);
+      for (const k of keys)
+        walk((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+    } else if (JSON.stringify(a) !== JSON.stringify(b)) out[path] = b ?? null;
+  };
+  walk(base, other, '');
+  return out;
+}
+
+const r4 = (x: number | undefined) =>
+  typeof x === 'number' && Number.isFinite(x) ? Number(x.toFixed(4)) : undefined;
+
+function compactResult(r: ResultSummary): Record<string, unknown> {
+  const change =
+    r.change.kind === 'config'
+      ? { set: r.change.set }
+      : { code: r.change.edits.map((e) => e.file), set: r.change.set };
+  return {
+    id: r.proposalId,
+    title: r.title,
+    change,
+    rung: r.rung,
+    status: r.status,
+    valBpb: r.valBpb ? { mean: r4(r.valBpb.mean), std: r4(r.valBpb.std), n: r.valBpb.n } : undefined,
+    delta: r4(r.delta),
+    ci95: r.ci95?.map((x) => r4(x)),
+    verdict: r.verdict,
+    stopRule: r.stopRule,
+    runIds: r.runIds.slice(-4),
+  };
+}
+
+/** The digest as the model sees it, at most `maxChars` of JSON (~4 chars per token): lists shrink until it fits. */
+export function compactDigest(d: Digest, maxChars = 24_000): string {
+  const limits = {
+    recent: d.recent.length,
+    findings: d.findings.length,
+    tried: d.tried.length,
+    knobs: d.searchSpace.knobs.length,
+  };
+  const build = () =>
+    JSON.stringify({
+      sessionId: d.sessionId,
+      goal: 'minimise valBpb',
+      baselineConfig: d.baselineConfig,
+      baseline: d.baseline && { mean: r4(d.baseline.mean), std: r4(d.baseline.std), n: d.baseline.n },
+      noiseFloor: d.noiseFloor.map((x) => ({ rung: x.rung, tokens: x.budgetTokens, std: r4(x.std), n: x.n })),
+      best: d.best && { ...compactResult(d.best), confirmed: d.best.confirmed },
+      recent: d.recent.slice(0, limits.recent).map(compactResult),
+      findings: d.findings.slice(0, limits.findings).map((f) => ({
+        title: f.title,
+        statement: f.statement.slice(0, 300),
+        effect: r4(f.effect),
+        ci95: f.ci95?.map((x) => r4(x)),
+        runIds: f.runIds.slice(0, 4),
+      })),
+      tried: d.tried.slice(-limits.tried).map((t) => t.title),
+      rejected: d.rejected,
+      searchSpace: d.searchSpace.knobs
+        .slice(0, limits.knobs)
+        .map((k) =>
+          k.type === 'categorical'
+            ? { path: k.path, choices: k.choices }
+            : { path: k.path, type: k.type, low: k.low, high: k.high },
+        ),
+      budget: d.budget,
+    });
+  let text = build();
+  while (
+    text.length > maxChars &&
+    (limits.tried > 10 || limits.recent > 4 || limits.findings > 4 || limits.knobs > 10)
+  ) {
+    limits.tried = Math.floor(limits.tried / 2);
+    limits.recent = Math.max(4, Math.floor(limits.recent * 0.7));
+    limits.findings = Math.max(4, Math.floor(limits.findings * 0.7));
+    limits.knobs = Math.max(10, Math.floor(limits.knobs * 0.8));
+    text = build();
+  }
+  return text;
+}
+
+export function proposeTask(d: Digest, n: number, notes: string[]): string {
+  return [
+    `Propose up to ${n} experiment(s) for session ${d.sessionId} with propose_config_experiment / propose_code_experiment, then call finish_turn.`,
+    notes.length
+      ? `Your notes from earlier turns (oldest first):\n${notes.map((x) => `- ${x}`).join('\n')}`
+      : '',
+    `Digest (compact JSON):\n${compactDigest(d)}`,
+  ]
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+export function reviewTask(rung: number, ranked: ResultSummary[], d: Digest): string {
+  return [
+    `Successive halving just promoted trials that finished rung ${rung} (${d.noiseFloor[rung]?.budgetTokens ?? '?'} tokens; noise floor std ${r4(d.noiseFloor[rung]?.std) ?? '?'}).`,
+    `Ranked results at this rung (best first; "stopRule" = stopped by the monitor):\n${JSON.stringify(ranked.map(compactResult))}`,
+    "You may call finish_turn with promote (proposal ids to promote beyond the ranking, at most as many as were just promoted) and drop (proposal ids to stop spending on), and you may propose refinements with the propose tools. The engine's statistics still decide every verdict. If nothing needs changing, call finish_turn with no ids.",
+  ].join('\n\n');
+}
+
+export function fixTask(p: Proposal, error: string, attempt: number): string {
+  const edits = p.change.kind === 'code' ? p.change.edits : [];
+  return [
+    `Your code experiment "${p.title}" failed (fix attempt ${attempt}).`,
+    `Error:\n${error.slice(-6000)}`,
+    `Its edits (applied to the original files):\n${JSON.stringify(edits, null, 1).slice(0, 8000)}`,
+    'Call propose_code_experiment once with the complete corrected set of edits (against the ORIGINAL files, not on top of the failed ones), or call finish_turn without proposing to give up on it.',
+  ].join('\n\n');
+}

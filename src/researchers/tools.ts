@@ -1,0 +1,228 @@
+/**
+ * The tools an LLM researcher may call, as zod schemas (sent to both APIs as JSON Schema) with their
+ * executors. Every call is validated; an invalid one (schema error, unknown or forbidden config key,
+ * harness.py edit, a search text that is not unique) is answered with an error result naming the
+ * problem, so the model can correct itself. Nothing here can run compute or mark a win: proposals are
+ * collected for the engine, which validates them again and decides everything.
+ *
+ * The same tool list is sent on every call (a stable, cacheable prompt prefix); which tools make sense
+ * in a turn (propose / review / fix) is said in the turn's task and enforced here.
+ */
+import { z } from 'zod';
+import { applyEdits, EDITABLE_FILES } from '../research/code-edits.ts';
+import { admitProposal } from '../research/proposals.ts';
+import type { Proposal } from './base.ts';
+import {
+  fail,
+  ok,
+  runTool as runWith,
+  tool,
+  toolSpecs as specsOf,
+  type ToolContext,
+  type ToolDef,
+  type ToolResult,
+  type ToolSpec,
+} from './tool-kit.ts';
+import { getCurve, getDigest, queryRuns, readTrainerFile } from './tools-look.ts';
+
+export type { ToolContext, ToolDef, ToolResult, ToolSpec, TurnMode } from './tool-kit.ts';
+
+const SetValue = z.union([z.number(), z.string(), z.boolean(), z.record(z.string(), z.number())]);
+const Common = {
+  title: z.string().min(3).max(120).describe('short name of the idea, e.g. "Muon for hidden matrices"'),
+  hypothesis: z.string().min(10).max(2000).describe('why it should lower val bpb, one or two sentences'),
+  expectedEffect: z
+    .number()
+    .min(-1)
+    .max(1)
+    .describe('expected change in val bpb at the full budget; negative = better, e.g. -0.02'),
+  cost: z
+    .number()
+    .positive()
+    .max(100)
+    .optional()
+    .describe(
+      'relative compute per token vs the baseline (1 = same); the engine recomputes it for config changes',
+    ),
+};
+
+function tried(ctx: ToolContext): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const t of ctx.digest.tried) m.set(t.key, t.title);
+  return m;
+}
+
+function admitDry(p: Proposal, ctx: ToolContext, codeHash?: string) {
+  const seen = tried(ctx);
+  for (const q of ctx.proposals)
+    if (q.change.kind === 'config') {
+      const a = admitProposal(q, ctx.digest.baselineConfig, {
+        searchSpace: ctx.digest.searchSpace,
+        noiseKeys: ['seed'],
+        triedKeys: new Map(),
+      });
+      if (a.ok) seen.set(a.key, `${q.title}, proposed earlier in this turn`);
+    }
+  return admitProposal(p, ctx.digest.baselineConfig, {
+    searchSpace: ctx.digest.searchSpace,
+    noiseKeys: ['seed'],
+    triedKeys: codeHash === undefined ? seen : new Map(),
+    codeHash,
+  });
+}
+
+function canPropose(ctx: ToolContext): string | undefined {
+  if (ctx.proposals.length >= ctx.maxProposals)
+    return `you have already proposed ${ctx.proposals.length} experiment(s), the most this turn allows; call finish_turn`;
+  return undefined;
+}
+
+const proposeConfig = tool({
+  name: 'propose_config_experiment',
+  description:
+    'Propose a config experiment: dotted TrainConfig paths -> new values, applied to the baseline config (e.g. {"optim.lr": 0.002}). Validated now against TrainConfig, the search space and the ideas already tried.',
+  schema: z
+    .object({ ...Common, set: z.record(z.string(), SetValue).describe('dotted TrainConfig path -> value') })
+    .strict(),
+  run(i, ctx) {
+    if (ctx.mode === 'fix')
+      return fail('this turn is about fixing a code experiment: use propose_code_experiment or finish_turn');
+    const full = canPropose(ctx);
+    if (full) return fail(full);
+    const p: Proposal = {
+      title: i.title,
+      hypothesis: i.hypothesis,
+      change: { kind: 'config', set: i.set },
+      expectedEffect: i.expectedEffect,
+      cost: i.cost,
+      source: ctx.source,
+    };
+    const a = admitDry(p, ctx);
+    if (!a.ok) {
+      const hint = /unknown config key/.test(a.reason)
+        ? ' Valid keys are the dotted paths of baselineConfig in the digest (e.g. optim.lr, model.depth, schedule.name).'
+        : '';
+      return fail(`not accepted: ${a.reason}.${hint}`);
+    }
+    ctx.proposals.push(p);
+    return ok(
+      `accepted as candidate ${ctx.proposals.length} (relative cost ${a.cost.toFixed(2)}x); the engine schedules it after this turn`,
+    );
+  },
+});
+
+const Edit = z.object({
+  file: z.string().describe(`${EDITABLE_FILES.join(' or ')}`),
+  search: z.string().min(1).describe('exact text of the current file to replace; must occur exactly once'),
+  replace: z.string().describe('the new text'),
+});
+
+const proposeCode = tool({
+  name: 'propose_code_experiment',
+  description: `Propose a code experiment: exact search/replace edits of ${EDITABLE_FILES.join(' / ')} (applied in order to the original files), optionally with config changes. harness.py cannot be edited. It is compiled and smoke-tested for 20 steps in a sandbox before it gets budget.`,
+  schema: z
+    .object({
+      ...Common,
+      edits: z.array(Edit).min(1).max(12),
+      set: z.record(z.string(), SetValue).optional(),
+    })
+    .strict(),
+  run(i, ctx) {
+    if (!ctx.codeAllowed.ok) return fail(ctx.codeAllowed.reason);
+    const full = ctx.mode === 'fix' ? undefined : canPropose(ctx);
+    if (full) return fail(full);
+    if (ctx.mode === 'fix' && ctx.proposals.length)
+      return fail('you already proposed the fix; call finish_turn');
+    const edited = applyEdits(ctx.trainerDir, i.edits);
+    if (!edited.ok) return fail(`not accepted: ${edited.reason}`);
+    const p: Proposal = {
+      title: i.title,
+      hypothesis: i.hypothesis,
+      change: { kind: 'code', edits: i.edits, ...(i.set ? { set: i.set } : {}) },
+      expectedEffect: i.expectedEffect,
+      cost: i.cost,
+      source: ctx.source,
+    };
+    if (i.set) {
+      const a = admitDry(p, ctx, '');
+      if (!a.ok) return fail(`not accepted: ${a.reason}`);
+    }
+    ctx.proposals.push(p);
+    return ok(
+      `accepted as candidate ${ctx.proposals.length}: edits apply cleanly to ${[...edited.files.keys()].join(', ')}; it will be compiled and smoke-tested before it gets budget`,
+    );
+  },
+});
+
+const recordFinding = tool({
+  name: 'record_finding',
+  description:
+    "Record a conclusion with the run ids that support it. Stored as an unconfirmed finding (shown in later digests); only the engine's statistics confirm wins.",
+  schema: z
+    .object({
+      title: z.string().min(3).max(160),
+      statement: z.string().min(10).max(2000),
+      evidenceRunIds: z.array(z.string()).min(1).max(20),
+    })
+    .strict(),
+  async run(i, ctx) {
+    const found = await ctx.store.listRuns({ ids: i.evidenceRunIds, fields: 'list' });
+    const missing = i.evidenceRunIds.filter((id) => !found.some((r) => r.id === id));
+    if (missing.length)
+      return fail(`unknown run id(s): ${missing.join(', ')} (use query_runs to find run ids)`);
+    const id = `${ctx.digest.sessionId}-${ctx.source}-${Date.now().toString(36)}`;
+    await ctx.store.addFinding({
+      id,
+      sessionId: ctx.digest.sessionId,
+      title: `[unconfirmed, ${ctx.source}] ${i.title}`,
+      statement: i.statement,
+      confirmed: false,
+      runIds: i.evidenceRunIds,
+    });
+    await ctx.journal?.('note', `${ctx.source} recorded a finding (unconfirmed): ${i.title}`, {
+      body: i.statement,
+      data: { findingId: id, runIds: i.evidenceRunIds },
+    });
+    return ok(`recorded as unconfirmed finding ${id}`);
+  },
+});
+
+const finishTurn = tool({
+  name: 'finish_turn',
+  description:
+    'End this turn. summary: what you learned and why you proposed what you did (kept as your note for later turns). In a review turn: promote / drop = proposal ids.',
+  schema: z
+    .object({
+      summary: z.string().max(3000).optional(),
+      promote: z.array(z.string()).max(20).optional(),
+      drop: z.array(z.string()).max(50).optional(),
+    })
+    .strict(),
+  run(i, ctx) {
+    if (ctx.mode !== 'review' && (i.promote?.length || i.drop?.length))
+      return fail('promote/drop only apply in a review turn; call finish_turn without them');
+    ctx.finished = { summary: i.summary, promote: i.promote ?? [], drop: i.drop ?? [] };
+    return ok('turn finished');
+  },
+});
+
+export const TOOLS: ToolDef[] = [
+  getDigest,
+  queryRuns,
+  getCurve,
+  readTrainerFile,
+  proposeConfig,
+  proposeCode,
+  recordFinding,
+  finishTurn,
+];
+
+export const toolSpecs = (tools: ToolDef[] = TOOLS): ToolSpec[] => specsOf(tools);
+
+/** Validate and run one tool call (unknown tools, schema errors and thrown errors come back as error results). */
+export const runTool = (
+  name: string,
+  input: unknown,
+  ctx: ToolContext,
+  tools: ToolDef[] = TOOLS,
+): Promise<ToolResult> => runWith(name, input, ctx, tools);

@@ -1,0 +1,206 @@
+/**
+ * The sandbox for agent-written trainer code: bubblewrap (Debian `bubblewrap`) plus resource limits.
+ *
+ * Inside: no network (`--unshare-net`: only a loopback), own PID/IPC/UTS namespaces, the whole
+ * filesystem read-only (`--ro-bind / /`) except the run dir (`--bind`), with the run's code snapshot
+ * re-mounted read-only on top, a private /dev (GPUs, `/dev/nvidia*`, passed through when present) and
+ * /proc. So the dataset, FLYWHEEL_HOME (other runs, the database), the repository and harness.py can be
+ * read but not written. /tmp stays visible read-only (datasets and homes may live there); TMPDIR points
+ * at `<runDir>/tmp`. The trainer's FLYWHEEL_HOME (only used for its device-peak cache) points at
+ * `<runDir>/sandbox-home`, seeded with the real cache file.
+ *
+ * Limits (prlimit, outside bwrap, inherited by everything inside): address space
+ * FLYWHEEL_SANDBOX_MEMORY (bytes, or 16g/512m; default min(16 GiB, 3/4 of RAM); not applied when GPUs
+ * are passed through: CUDA reserves huge virtual ranges), CPU time FLYWHEEL_SANDBOX_CPU_SECONDS (default
+ * 8 h), file size FLYWHEEL_SANDBOX_FILE_BYTES (default 16 GiB); wall time FLYWHEEL_SANDBOX_WALL_SECONDS
+ * (default 4 h, or 3x the run's seconds budget + 5 min) via coreutils `timeout` inside.
+ *
+ * Signals: bwrap does not forward SIGTERM to its child, and the protocol's graceful stop needs it. So
+ * the command is `sh -c <forwarder> ... bwrap --as-pid-1 --info-fd 3 ... timeout ... <trainer>`: the
+ * shell learns the sandbox's pid from bwrap's info fd and sends it SIGTERM; `timeout`, as PID 1 inside,
+ * passes it on to the trainer. SIGKILL of the shell takes bwrap down (`--die-with-parent`), and the PID
+ * namespace with it.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+
+export interface SandboxStatus {
+  ok: boolean;
+  bwrap: string;
+  reason?: string; // why not, one line
+}
+
+let cached: SandboxStatus | undefined;
+
+/** Whether bubblewrap works here with the namespaces we use (probed once per process; FLYWHEEL_BWRAP picks the binary). */
+export function sandboxStatus(refresh = false): SandboxStatus {
+  if (cached && !refresh) return cached;
+  const bwrap = process.env.FLYWHEEL_BWRAP ?? 'bwrap';
+  const r = spawnSync(
+    bwrap,
+    [
+      '--unshare-net',
+      '--unshare-pid',
+      '--die-with-parent',
+      '--ro-bind',
+      '/',
+      '/',
+      '--dev',
+      '/dev',
+      '--proc',
+      '/proc',
+      'true',
+    ],
+    {
+      encoding: 'utf8',
+      timeout: 10_000,
+    },
+  );
+  if (r.error) {
+    const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
+    cached = {
+      ok: false,
+      bwrap,
+      reason: missing
+        ? `${bwrap} not found (Debian: apt-get install bubblewrap)`
+        : `${bwrap}: ${r.error.message}`,
+    };
+  } else if (r.status !== 0) {
+    const err = (r.stderr || '').trim().split('\n')[0] || `exit ${r.status}`;
+    const userns = /namespace|permission|operation not permitted|setting up uid map/i.test(err);
+    cached = {
+      ok: false,
+      bwrap,
+      reason: `${bwrap} cannot create a sandbox here: ${err}${userns ? ' (user namespaces look disabled: enable kernel.unprivileged_userns_clone, or run the container with user namespaces allowed)' : ''}`,
+    };
+  } else cached = { ok: true, bwrap };
+  return cached;
+}
+
+export interface SandboxLimits {
+  memoryBytes?: number; // RLIMIT_AS
+  cpuSeconds?: number; // RLIMIT_CPU (all threads together)
+  fileBytes?: number; // RLIMIT_FSIZE
+  wallSeconds: number;
+}
+
+function parseBytes(v: string | undefined): number | undefined {
+  if (v === undefined || v === '') return undefined;
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/i.exec(v.trim());
+  if (!m) throw new Error(`cannot read "${v}" as a size (e.g. 16g, 512m, 1073741824)`);
+  const mult = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[
+    m[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'
+  ];
+  return Math.round(Number(m[1]) * mult);
+}
+
+const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
+
+export function gpuDevices(): string[] {
+  try {
+    return readdirSync('/dev')
+      .filter((n) => n.startsWith('nvidia'))
+      .map((n) => join('/dev', n));
+  } catch {
+    return [];
+  }
+}
+
+/** Limits from the environment; `budgetSeconds` (the run's own time budget) tightens the wall limit. 0 = no limit. */
+export function sandboxLimits(budgetSeconds?: number, env = process.env): SandboxLimits {
+  const mem =
+    parseBytes(env.FLYWHEEL_SANDBOX_MEMORY) ?? Math.min(16 * 2 ** 30, Math.floor(totalmem() * 0.75));
+  const wallDefault = budgetSeconds ? Math.min(4 * 3600, 3 * budgetSeconds + 300) : 4 * 3600;
+  return {
+    memoryBytes: mem > 0 ? mem : undefined,
+    cpuSeconds: (num(env.FLYWHEEL_SANDBOX_CPU_SECONDS) ?? 8 * 3600) || undefined,
+    fileBytes: (parseBytes(env.FLYWHEEL_SANDBOX_FILE_BYTES) ?? 16 * 2 ** 30) || undefined,
+    wallSeconds: num(env.FLYWHEEL_SANDBOX_WALL_SECONDS) ?? wallDefault,
+  };
+}
+
+/** Forwards SIGTERM/INT/HUP to the sandbox's PID 1 (from bwrap's --info-fd), waits, exits with its status. */
+const FORWARDER = [
+  'info=$1; shift',
+  '"$@" 3>"$info" &',
+  'b=$!',
+  'fwd() { c=$(sed -n \'s/.*"child-pid": *\\([0-9][0-9]*\\).*/\\1/p\' "$info" 2>/dev/null); kill -TERM "${c:-$b}" 2>/dev/null; }',
+  'trap fwd TERM INT HUP',
+  'while :; do wait "$b"; s=$?; kill -0 "$b" 2>/dev/null || exit "$s"; done',
+].join('\n');
+
+export interface WrapOptions {
+  runDir: string;
+  codeDir: string; // mounted read-only
+  home?: string; // FLYWHEEL_HOME of the orchestrator (its device-peak cache is copied in)
+  limits: SandboxLimits;
+  bwrap?: string;
+}
+
+/** The trainer command, wrapped. Prepares `<runDir>/sandbox-home` as a side effect. */
+export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
+  const home = join(o.runDir, 'sandbox-home');
+  const tmp = join(o.runDir, 'tmp');
+  mkdirSync(home, { recursive: true });
+  mkdirSync(tmp, { recursive: true });
+  const peak = o.home ? join(o.home, 'device-peak.json') : undefined;
+  if (peak && existsSync(peak)) copyFileSync(peak, join(home, 'device-peak.json'));
+  const gpus = gpuDevices();
+  const L = o.limits;
+  const prlimit = ['prlimit'];
+  if (L.memoryBytes && gpus.length === 0) prlimit.push(`--as=${L.memoryBytes}`);
+  if (L.cpuSeconds) prlimit.push(`--cpu=${L.cpuSeconds}:${L.cpuSeconds + 30}`);
+  if (L.fileBytes) prlimit.push(`--fsize=${L.fileBytes}`);
+  prlimit.push('--');
+  const bwrap = [
+    o.bwrap ?? sandboxStatus().bwrap,
+    '--unshare-net', '--unshare-pid', '--unshare-ipc', '--unshare-uts',
+    '--die-with-parent', '--as-pid-1', '--new-session',
+    '--ro-bind', '/', '/',
+    '--dev', '/dev',
+    ...gpus.flatMap((d) => ['--dev-bind', d, d]),
+    '--proc', '/proc',
+    '--bind', o.runDir, o.runDir,
+    '--ro-bind', o.codeDir, o.codeDir,
+    '--chdir', o.runDir,
+    '--setenv', 'FLYWHEEL_HOME', home,
+    '--setenv', 'TMPDIR', tmp,
+    '--info-fd', '3',
+    '--',
+  ]; // prettier-ignore
+  const timeout = L.wallSeconds > 0 ? ['timeout', '-k', '15', String(Math.ceil(L.wallSeconds))] : [];
+  return [
+    'sh',
+    '-c',
+    FORWARDER,
+    'flywheel-sandbox',
+    join(o.runDir, '.sandbox-info.json'),
+    ...prlimit,
+    ...bwrap,
+    ...timeout,
+    ...command,
+  ];
+}
+
+/**
+ * A failed sandboxed run's reason, said plainly when the sandbox is what stopped it (the trainer's
+ * own message, e.g. "OSError: [Errno 101] Network is unreachable", stays in the text).
+ */
+export function explainSandboxFailure(reason: string): string | undefined {
+  if (
+    /Network is unreachable|Errno 101|Temporary failure in name resolution|Name or service not known|Errno -3\b/.test(
+      reason,
+    )
+  ) {
+    return `sandbox: network access blocked (${reason})`;
+  }
+  if (/Read-only file system|Errno 30\b/.test(reason))
+    return `sandbox: write blocked, only the run dir is writable and its code is read-only (${reason})`;
+  if (/killed by SIGXCPU|CPU time limit/.test(reason)) return `sandbox: CPU time limit reached (${reason})`;
+  if (/MemoryError|Cannot allocate memory|std::bad_alloc/.test(reason))
+    return `sandbox: memory limit reached (${reason})`;
+  if (/exited with code 124\b/.test(reason)) return `sandbox: wall-time limit reached (${reason})`;
+  return undefined;
+}

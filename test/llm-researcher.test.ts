@@ -1,0 +1,364 @@
+/**
+ * The LLM researchers against the HTTP test double (real SDKs, real HTTP, the real wire formats): the
+ * tool loop, validation errors sent back to the model, retries on 429 / 529, the cost cap, the
+ * OpenAI-compatible path, and failing fast without credentials. No training runs here.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_SEARCH_SPACE } from '../src/config/search-space.ts';
+import type { TrainConfig } from '../src/config/train-config.ts';
+import { FlywheelError } from '../src/errors.ts';
+import { sandboxStatus } from '../src/sandbox/bwrap.ts';
+import type { Digest, ProposeContext } from '../src/researchers/base.ts';
+import { ClaudeProvider } from '../src/researchers/claude.ts';
+import { checkResearcherEnv } from '../src/researchers/index.ts';
+import { compact, type Message } from '../src/researchers/llm-loop.ts';
+import { LlmResearcher } from '../src/researchers/llm-researcher.ts';
+import { OpenAIProvider } from '../src/researchers/openai.ts';
+import type { Store } from '../src/store/base.ts';
+import { startLlmDouble, type LlmDouble, type RecordedRequest } from './llm-double/server.ts';
+import { claude, openai } from './llm-double/replies.ts';
+import { synthConfig, tempHome, tempStore } from './helpers/research-fixtures.ts';
+
+function digestFor(base: TrainConfig): Digest {
+  return {
+    sessionId: 's-test',
+    goal: 'valBpb',
+    baselineConfig: base,
+    baseline: { mean: 3, std: 0.01, n: 3 },
+    noiseFloor: [{ rung: 0, budgetTokens: 4096, std: 0.01, n: 3 }],
+    best: undefined,
+    recent: [],
+    findings: [],
+    tried: [],
+    rejected: [],
+    searchSpace: DEFAULT_SEARCH_SPACE,
+    budget: { usedFlops: 0, usedSeconds: 0 },
+  };
+}
+
+const journalCtx = () => {
+  const entries: Array<{ kind: string; title: string; data?: Record<string, unknown> }> = [];
+  const ctx: ProposeContext = {
+    journal: (kind, title, extra) => void entries.push({ kind, title, data: extra?.data }),
+  };
+  return { entries, ctx };
+};
+
+/** Tool results the model was sent in a request (Anthropic wire). */
+const toolResults = (r: RecordedRequest) =>
+  (r.body.messages.at(-1).content as Array<{ type: string; content: string; is_error?: boolean }>).filter(
+    (b) => b.type === 'tool_result',
+  );
+
+describe('LLM researcher over the Anthropic wire', () => {
+  let double: LlmDouble;
+  let store: Store;
+  const base = synthConfig();
+  const fast = { attempts: 3, baseMs: 10, maxMs: 50 };
+  const researcher = (o: { maxRetries?: number; maxCostUsd?: number; attempts?: number } = {}) =>
+    new LlmResearcher({
+      provider: new ClaudeProvider({
+        baseURL: double.url,
+        apiKey: 'test-key',
+        maxRetries: o.maxRetries ?? 0,
+        model: 'claude-sonnet-5-5',
+      }),
+      store,
+      maxCostUsd: o.maxCostUsd,
+      retry: { ...fast, attempts: o.attempts ?? fast.attempts },
+    });
+  before(async () => {
+    double = await startLlmDouble();
+    store = await tempStore(tempHome('fw-llm-'));
+  });
+  after(async () => {
+    await double.close();
+    await store.close();
+  });
+
+  it('runs a tool-use turn: digest, tools and cache breakpoints sent, tool calls answered, proposals and per-call cost returned', async () => {
+    const n0 = double.requests.length;
+    const r = researcher();
+    const { entries, ctx } = journalCtx();
+    const props = await r.propose(digestFor(base), 2, ctx);
+    assert.deepEqual(
+      props.map((p) => p.title),
+      ['Halve the learning rate', 'Double the learning rate'],
+    );
+    assert.ok(props.every((p) => p.source === 'claude' && p.change.kind === 'config'));
+    const reqs = double.requests.slice(n0);
+    assert.equal(reqs.length, 2, 'get_digest, then the proposals and finish_turn');
+    const first = reqs[0].body;
+    assert.equal(first.model, 'claude-sonnet-5-5');
+    assert.equal(first.system[0].cache_control.type, 'ephemeral');
+    assert.equal(first.tools.at(-1).cache_control.type, 'ephemeral');
+    assert.deepEqual(
+      first.tools.map((t: { name: string }) => t.name),
+      [
+        'get_digest',
+        'query_runs',
+        'get_curve',
+        'read_trainer_file',
+        'propose_config_experiment',
+        'propose_code_experiment',
+        'record_finding',
+        'finish_turn',
+      ],
+    );
+    assert.match(first.messages[0].content[0].text, /^Propose up to 2 experiment/);
+    assert.match(toolResults(reqs[1])[0].content, /"baselineConfig"/);
+    const llm = entries.filter((e) => e.kind === 'llm');
+    assert.equal(llm.length, 2);
+    const u = r.usage();
+    assert.equal(u.calls, 2);
+    assert.ok(u.cacheWriteTokens > 0 && u.cacheReadTokens > 0, 'the second call read the cached prefix');
+    const sum = llm.reduce((s, e) => s + (e.data!.costUsd as number), 0);
+    assert.ok(Math.abs(sum - u.costUsd) < 1e-12 && u.costUsd > 0);
+    assert.equal(u.perCall.length, 2);
+  });
+
+  it('answers invalid calls with the validation error (schema, hallucinated key, harness.py edit) so the model can correct itself', async () => {
+    const n0 = double.requests.length;
+    double.enqueue(
+      'anthropic',
+      claude.toolUse([
+        {
+          name: 'propose_config_experiment',
+          input: { title: 'lower lr', set: { 'optim.lr': 0.001 }, expectedEffect: 'big' },
+        },
+        {
+          name: 'propose_config_experiment',
+          input: {
+            title: 'bigger model',
+            hypothesis: 'more layers learn more',
+            set: { 'model.layers': 4 },
+            expectedEffect: -0.02,
+          },
+        },
+        {
+          name: 'propose_code_experiment',
+          input: {
+            title: 'easier eval',
+            hypothesis: 'change the metric to look better',
+            edits: [{ file: 'harness.py', search: 'def evaluate', replace: 'def evaluate_' }],
+            expectedEffect: -0.5,
+          },
+        },
+        { name: 'no_such_tool', input: {} },
+      ]),
+      claude.toolUse([
+        {
+          name: 'propose_config_experiment',
+          input: {
+            title: 'lower lr',
+            hypothesis: 'the tiny model overshoots at 3e-3',
+            set: { 'optim.lr': 0.001 },
+            expectedEffect: -0.01,
+          },
+        },
+        { name: 'finish_turn', input: { summary: 'fixed my calls' } },
+      ]),
+    );
+    const props = await researcher().propose(digestFor(base), 3, journalCtx().ctx);
+    assert.deepEqual(
+      props.map((p) => p.title),
+      ['lower lr'],
+    );
+    const results = toolResults(double.requests[n0 + 1]);
+    assert.ok(results.slice(0, 4).every((x) => x.is_error === true));
+    assert.match(
+      results[0].content,
+      /invalid input for propose_config_experiment: hypothesis: .*expectedEffect: .*expected number/,
+    );
+    assert.match(
+      results[1].content,
+      /not accepted: unknown config key model\.layers.*Valid keys are the dotted paths/,
+    );
+    assert.match(
+      results[2].content,
+      /harness\.py is fixed .* cannot be edited; change train\.py or model\.py/,
+    );
+    assert.match(results[3].content, /unknown tool "no_such_tool"/);
+  });
+
+  it('rejects a code edit whose search text is not unique, and refuses code when no sandbox is available', async () => {
+    const prev = process.env.FLYWHEEL_BWRAP;
+    process.env.FLYWHEEL_BWRAP = '/nonexistent/bwrap';
+    sandboxStatus(true);
+    try {
+      const n0 = double.requests.length;
+      double.enqueue(
+        'anthropic',
+        claude.toolUse([
+          {
+            name: 'propose_code_experiment',
+            input: {
+              title: 'tweak',
+              hypothesis: 'a harmless change to train.py',
+              edits: [{ file: 'train.py', search: 'import', replace: 'import' }],
+              expectedEffect: -0.01,
+            },
+          },
+        ]),
+        claude.toolUse([{ name: 'finish_turn', input: {} }]),
+      );
+      await researcher().propose(digestFor(base), 1, journalCtx().ctx);
+      assert.match(
+        toolResults(double.requests[n0 + 1])[0].content,
+        /code experiments are refused: .*not found.*--unsafe-no-sandbox/,
+      );
+    } finally {
+      if (prev === undefined) delete process.env.FLYWHEEL_BWRAP;
+      else process.env.FLYWHEEL_BWRAP = prev;
+      sandboxStatus(true);
+    }
+    if (!sandboxStatus().ok) return;
+    const n1 = double.requests.length;
+    double.enqueue(
+      'anthropic',
+      claude.toolUse([
+        {
+          name: 'propose_code_experiment',
+          input: {
+            title: 'tweak',
+            hypothesis: 'a harmless change to train.py',
+            edits: [{ file: 'train.py', search: 'import', replace: 'import' }],
+            expectedEffect: -0.01,
+          },
+        },
+      ]),
+      claude.toolUse([{ name: 'finish_turn', input: {} }]),
+    );
+    await researcher().propose(digestFor(base), 1, journalCtx().ctx);
+    assert.match(
+      toolResults(double.requests[n1 + 1])[0].content,
+      /the search text "import" occurs \d+ times in train\.py; make it longer/,
+    );
+  });
+
+  it('retries 429s (the SDK honouring retry-after, then the tool loop) and the turn succeeds', async () => {
+    const n0 = double.requests.length;
+    double.enqueue('anthropic', claude.rateLimited(0), claude.rateLimited(0), claude.rateLimited(0));
+    const { entries, ctx } = journalCtx();
+    const props = await researcher({ maxRetries: 1 }).propose(digestFor(base), 1, ctx);
+    assert.equal(props.length, 1);
+    const statuses = double.requests.slice(n0, n0 + 4).map((r) => r.index);
+    assert.equal(statuses.length, 4, 'three 429s, then the answer');
+    assert.ok(
+      entries.some((e) => e.kind === 'note' && /429 rate_limit_error: .*retrying in/.test(e.title)),
+      JSON.stringify(entries.map((e) => e.title)),
+    );
+  });
+
+  it('does not lose the session when 529 overloaded outlasts every retry: the ask fails as transient, the next one works', async () => {
+    double.enqueue('anthropic', claude.overloaded(), claude.overloaded());
+    const r = researcher({ attempts: 2 });
+    await assert.rejects(r.propose(digestFor(base), 1, journalCtx().ctx), (e: unknown) => {
+      assert.ok(e instanceof FlywheelError && e.code === 'llm_error');
+      assert.match(e.message, /529 overloaded_error: Overloaded \(gave up after 2 attempts\)/);
+      assert.deepEqual(e.details, { transient: true });
+      return true;
+    });
+    assert.equal(r.usage().failedCalls, 1);
+    assert.equal((await r.propose(digestFor(base), 1, journalCtx().ctx)).length, 1);
+  });
+
+  it('stops calling the model once the cost cap is reached, and says so', async () => {
+    const r = researcher({ maxCostUsd: 0.0001 });
+    const { entries, ctx } = journalCtx();
+    const n0 = double.requests.length;
+    assert.deepEqual(await r.propose(digestFor(base), 1, ctx), []);
+    assert.equal(double.requests.length - n0, 1, 'one call took the session over the cap; no second call');
+    assert.ok(r.usage().costUsd >= 0.0001);
+    assert.deepEqual(await r.propose(digestFor(base), 1, ctx), []);
+    assert.equal(double.requests.length - n0, 1);
+    assert.equal(
+      entries.filter((e) => e.kind === 'note' && /cost cap \$0\.0001 reached/.test(e.title)).length,
+      1,
+    );
+  });
+});
+
+describe('LLM researcher over the OpenAI wire (a local OpenAI-compatible server)', () => {
+  let double: LlmDouble;
+  let store: Store;
+  before(async () => {
+    double = await startLlmDouble();
+    store = await tempStore(tempHome('fw-llm-oa-'));
+  });
+  after(async () => {
+    await double.close();
+    await store.close();
+  });
+
+  it("uses the server's model, sends tools as functions, answers broken JSON arguments with an error, and counts cached tokens", async () => {
+    double.enqueue(
+      'openai',
+      openai.toolCalls([{ name: 'propose_config_experiment', rawArguments: '{"title": "lower lr", ' }]),
+      openai.toolCalls([
+        {
+          name: 'propose_config_experiment',
+          input: {
+            title: 'lower lr',
+            hypothesis: 'the tiny model overshoots at 3e-3',
+            set: { 'optim.lr': 0.001 },
+            expectedEffect: -0.01,
+          },
+        },
+      ]),
+      openai.toolCalls([{ name: 'finish_turn', input: { summary: 'done' } }]),
+    );
+    const r = new LlmResearcher({
+      provider: new OpenAIProvider({ baseURL: `${double.url}/v1`, maxRetries: 0 }),
+      store,
+    });
+    const props = await r.propose(digestFor(synthConfig()), 1, journalCtx().ctx);
+    assert.deepEqual(
+      props.map((p) => [p.title, p.source]),
+      [['lower lr', 'openai']],
+    );
+    const reqs = double.requests.filter((q) => q.wire === 'openai');
+    assert.equal(reqs[0].body.model, 'double-model');
+    assert.equal(reqs[0].body.tools[0].type, 'function');
+    assert.equal(reqs[0].body.max_tokens, 8192);
+    const tool = reqs[1].body.messages.find((m: { role: string }) => m.role === 'tool');
+    assert.match(
+      tool.content,
+      /^ERROR: the arguments of this propose_config_experiment call are not valid JSON/,
+    );
+    assert.ok(r.usage().cacheReadTokens > 0);
+    assert.equal(r.usage().costUsd, 0, 'a local model has no price');
+  });
+});
+
+describe('LLM researcher set-up', () => {
+  it('fails fast with one line naming the variable to set', () => {
+    assert.throws(
+      () => checkResearcherEnv('claude', {}),
+      /^FlywheelError: --researcher claude needs ANTHROPIC_API_KEY/,
+    );
+    assert.throws(() => checkResearcherEnv('openai', {}), /needs OPENAI_API_KEY .* or OPENAI_BASE_URL/);
+    assert.doesNotThrow(() => checkResearcherEnv('openai', { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }));
+    assert.doesNotThrow(() => checkResearcherEnv('claude', { ANTHROPIC_API_KEY: 'k' }));
+  });
+
+  it('summarises older exchanges of a long turn and keeps tool calls paired with their results', () => {
+    const ms: Message[] = [{ role: 'user', blocks: [{ type: 'text', text: 'task' }] }];
+    for (let i = 0; i < 10; i++) {
+      ms.push({
+        role: 'assistant',
+        blocks: [{ type: 'tool_use', id: `t${i}`, name: 'get_curve', input: { runId: `r${i}` } }],
+      });
+      ms.push({
+        role: 'user',
+        blocks: [{ type: 'tool_result', toolUseId: `t${i}`, content: 'x'.repeat(1000) }],
+      });
+    }
+    const c = compact(ms, 5000);
+    assert.equal(c.length, 5);
+    assert.equal(c[1].role, 'assistant');
+    assert.match((c[0].blocks[1] as { text: string }).text, /get_curve\(\{"runId":"r0"\}\) -> x+/);
+    assert.equal((c[2].blocks[0] as { toolUseId: string }).toolUseId, (c[1].blocks[0] as { id: string }).id);
+  });
+});
