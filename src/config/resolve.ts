@@ -122,7 +122,7 @@ export function resolveConfig(opts: ResolveOptions): TrainConfig {
   return validateConfig(input);
 }
 
-const EXECUTION_KEYS = ['evalEveryTokens', 'logEveryTokens', 'checkpointAtStable', 'checkpointEveryTokens', 'threads', 'device', 'heartbeatSeconds'];
+const EXECUTION_KEYS = ['evalEveryTokens', 'evalTokensPerDomain', 'logEveryTokens', 'checkpointAtStable', 'checkpointEveryTokens', 'threads', 'device', 'heartbeatSeconds'];
 
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
@@ -144,7 +144,8 @@ export const canonicalJson = (v: unknown) => JSON.stringify(canonical(v));
  * data dir reduced to the dataset hash (its basename). Runs that differ only by seed or by budget rung
  * share a hash (so "was this idea tried?" is one lookup), and the hash is the same on every machine.
  * Execution details that do not change the experiment (eval cadence, checkpointing, threads, device,
- * heartbeat) are left out too; the eval *sizes* stay in, because they define the metric.
+ * heartbeat, the size of the periodic evals that only feed the monitor) are left out too; the final
+ * eval's size stays in, because it defines the metric.
  * `extra` (e.g. the hash of patched trainer code) is mixed in.
  */
 export function configHash(config: TrainConfig, extra = ''): string {

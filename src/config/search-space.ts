@@ -22,9 +22,10 @@ export type SearchSpace = z.infer<typeof SearchSpace>;
  *   region (0.02-0.05 in modded-nanogpt and nanochat) sat above the old 3e-2 cap; for AdamW the extra
  *   third of a decade is cheap for TPE to learn away.
  * - optim.adamLr: the AdamW group (embeddings, head, norms) under Muon; without it switching to Muon
- *   could not keep the AdamW LR the current best was tuned with.
- * - train.batchTokens down to 1024: the `tiny` preset's 2048 can be halved (small batches are usually
- *   better per token at this scale, below the critical batch size).
+ *   could not keep the AdamW LR the current best was tuned with. Up to 0.1 so the presets' 0.03 can be
+ *   doubled.
+ * - train.batchTokens down to 512: the `small` preset's 2048 can be halved twice and `tiny`'s 1024 once
+ *   (small batches are usually better per token at this scale, below the critical batch size).
  * - schedule.warmupTokens, model.zeroInitProj, model.logitSoftcap (off / 15 / 30) and the model shape
  *   (depth, width, heads): knobs the idea library turns (warmup moves, untied zero-init head, softcap,
  *   fixed-FLOP width/depth trades). TPE leaves the shape knobs to those trades: width, heads and the
@@ -34,14 +35,14 @@ export type SearchSpace = z.infer<typeof SearchSpace>;
 export const DEFAULT_SEARCH_SPACE: SearchSpace = {
   knobs: [
     { path: 'optim.lr', type: 'float', low: 3e-4, high: 6e-2, log: true },
-    { path: 'optim.adamLr', type: 'float', low: 3e-4, high: 3e-2, log: true },
+    { path: 'optim.adamLr', type: 'float', low: 3e-4, high: 1e-1, log: true },
     { path: 'optim.weightDecay', type: 'float', low: 0, high: 0.3, log: false },
     { path: 'optim.beta2', type: 'float', low: 0.9, high: 0.999, log: false },
     { path: 'schedule.warmdownFrac', type: 'float', low: 0.05, high: 0.7, log: false },
     { path: 'schedule.minLrFrac', type: 'float', low: 0, high: 0.3, log: false },
     { path: 'schedule.warmupTokens', type: 'int', low: 0, high: 262144, log: false },
     { path: 'optim.embedLr', type: 'float', low: 1e-3, high: 1e-1, log: true },
-    { path: 'train.batchTokens', type: 'int', low: 1024, high: 32768, log: true },
+    { path: 'train.batchTokens', type: 'int', low: 512, high: 32768, log: true },
     { path: 'optim.name', type: 'categorical', choices: ['adamw', 'muon'] },
     { path: 'schedule.name', type: 'categorical', choices: ['cosine', 'wsd'] },
     { path: 'model.norm', type: 'categorical', choices: ['layernorm', 'rmsnorm'] },

@@ -41,7 +41,12 @@ export function runConfigFor(item: WorkItem, state: SessionState, spec: SessionS
   // Equal compute: a change that costs more (or less) per token gets the baseline's FLOPs, not its tokens.
   c.budget = Math.abs(p.cost - 1) > 0.05 ? { flops: item.tokens * baseFlopsPerToken } : { tokens: item.tokens };
   // ~8 evals per run, at the same token counts for every run of a rung, so curves compare point by point.
-  c.train.evalEveryTokens = Math.max(c.train.batchTokens, Math.round(spec.rungTokens[item.rung] / 8));
+  // Periodic evals only feed the monitor, so they are small (the same slice for every run of the
+  // session, so bands compare); ~6 per run. Lower rungs only rank trials for promotion: their final eval
+  // is capped too. The top rung keeps the config's own final eval, which defines the reported val bpb.
+  c.train.evalEveryTokens = Math.max(c.train.batchTokens, Math.round(spec.rungTokens[item.rung] / 6));
+  c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
+  if (item.rung < top) c.train.finalEvalTokensPerDomain = Math.min(c.train.finalEvalTokensPerDomain, 4096);
   c.train.checkpointAtStable = c.schedule.name === 'wsd' && item.rung < top;
   delete c.resume;
   if (item.resumeFrom) c.resume = { checkpoint: item.resumeFrom };

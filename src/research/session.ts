@@ -185,6 +185,7 @@ export class ResearchSession {
     this.state.secondsUsed = this.secondsUsed();
     const runs = await this.deps.store.listRuns({ sessionId: this.id, fields: 'list' });
     const summary = summarize(this.id, status ?? (this.paused ? 'paused' : 'running'), this.state, this.spec, runs, this.baseFlopsPerToken);
+    summary.llm = this.deps.researcher.usage?.() ?? null;
     await this.deps.store.updateSession(this.id, {
       state: this.state as unknown as Record<string, unknown>,
       summary: summary as unknown as Record<string, unknown>,

@@ -121,6 +121,8 @@ export interface SessionSummary {
   proposals: { total: number; rejected: number; wins: number; losses: number; inconclusive: number; open: number };
   rungTokens: number[];
   wins: Array<{ proposalId: string; title: string; delta: number; ci95: [number, number] }>;
+  /** The researcher's own cost (LLM calls, tokens, dollars); zeros for the offline researcher. */
+  llm?: { calls: number; inputTokens: number; outputTokens: number; costUsd: number } | null;
 }
 
 export function summarize(

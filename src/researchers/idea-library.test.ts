@@ -4,7 +4,7 @@ import { configHash, resolveConfig, validateConfig } from '../config/resolve.ts'
 import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import { flopsPerToken } from '../runs/flops.ts';
-import { applyConfigSet, ideaKey, outsideSpace, withMixtureKnobs } from './config-diff.ts';
+import { applyConfigSet, ideaKey, outsideSpace, roundSig, withMixtureKnobs } from './config-diff.ts';
 import { IDEA_LIBRARY, type IdeaContext } from './idea-library.ts';
 import { libraryCandidates } from './library-proposals.ts';
 import { worstDomains } from './mixture-ideas.ts';
@@ -28,6 +28,31 @@ const noFilter = () => ({
 });
 const setOf = (p: { change: { kind: string; set?: Record<string, unknown> } }) => p.change.set ?? {};
 
+/**
+ * A GPT-2-style starting point on the `small` shape, pinned here so these tests do not depend on what the
+ * preset happens to contain: AdamW 3e-3, GELU, LayerNorm, learned positions, cosine, tied head, no QK-norm
+ * or softcap, so that every architecture and optimizer idea (Muon, RoPE, ReLU², RMSNorm, ...) applies.
+ */
+const CLASSIC_SETS = [
+  'optim.name=adamw',
+  'optim.lr=0.003',
+  'optim.adamLr=0.003',
+  'optim.weightDecay=0.1',
+  'model.activation=gelu',
+  'model.norm=layernorm',
+  'model.position=learned',
+  'model.qkNorm=false',
+  'model.logitSoftcap=0',
+  'model.tiedEmbeddings=true',
+  'model.zeroInitProj=false',
+  'model.seqLen=128',
+  'train.batchTokens=8192',
+  'schedule.name=cosine',
+  'schedule.warmupTokens=32768',
+];
+const classic = (extra: string[] = []) =>
+  resolveConfig({ preset: 'small', sets: [...CLASSIC_SETS, ...extra] });
+
 describe('idea library', () => {
   it('gives every applicable idea a diff that validates against the TrainConfig schema on each preset', () => {
     for (const preset of PRESETS) {
@@ -44,8 +69,8 @@ describe('idea library', () => {
     }
   });
 
-  it('proposes most of the library on the small preset, inside the search space, best gain per FLOP first', () => {
-    const base = resolveConfig({ preset: 'small' });
+  it('proposes most of the library on an AdamW/GELU/LayerNorm base, inside the search space, best gain per FLOP first', () => {
+    const base = classic();
     const cands = libraryCandidates(IDEA_LIBRARY, base, ctxFor(base), SPACE, noFilter());
     assert.ok(cands.length >= 18, `only ${cands.length} candidates`);
     assert.equal(cands[0].idea.id, 'muon');
@@ -57,8 +82,48 @@ describe('idea library', () => {
     for (const c of cands) assert.equal(outsideSpace(SPACE, setOf(c.proposal)), undefined, c.idea.id);
   });
 
+  it('proposes a useful set of applicable ideas on the shipped CPU presets, all inside the space', () => {
+    for (const preset of ['tiny', 'small']) {
+      const base = resolveConfig({ preset });
+      const ctx = ctxFor(base);
+      const cands = libraryCandidates(IDEA_LIBRARY, base, ctx, SPACE, noFilter());
+      const ids = cands.map((c) => c.idea.id);
+      assert.ok(cands.length >= 10, `${preset}: only ${cands.length} candidates (${ids.join(', ')})`);
+      assert.equal(new Set(cands.map((c) => c.key)).size, cands.length, `${preset}: two ideas, one config`);
+      for (const c of cands) {
+        const set = setOf(c.proposal);
+        assert.ok(c.idea.applies(base, ctx), `${preset}: ${c.idea.id} does not apply`);
+        assert.ok(Object.keys(set).length > 0, `${preset}: ${c.idea.id} changes nothing`);
+        assert.equal(outsideSpace(SPACE, set), undefined, `${preset}: ${c.idea.id}`);
+        assert.doesNotThrow(() => validateConfig(applyConfigSet(base, set)), `${preset}: ${c.idea.id}`);
+        assert.ok(Number.isFinite(c.proposal.cost) && c.proposal.cost! > 0, `${preset}: ${c.idea.id} cost`);
+      }
+      // switches the preset already has are not proposed again
+      const has: Record<string, boolean> = {
+        muon: base.optim.name === 'muon',
+        relu2: base.model.activation === 'relu2',
+        rmsnorm: base.model.norm === 'rmsnorm',
+        rope: base.model.position === 'rope',
+        'adam-lr-x2': base.optim.name !== 'muon',
+        'adam-lr-x0.5': base.optim.name !== 'muon',
+      };
+      for (const [id, gone] of Object.entries(has))
+        if (gone) assert.ok(!ids.includes(id), `${preset}: ${id}`);
+      // LR probes step from the preset's own LR (under Muon: the Muon LR only)
+      const lrSet = (id: string) => cands.find((c) => c.idea.id === id)?.proposal.change.set;
+      const half = lrSet('lr-x0.5');
+      assert.ok(half, `${preset}: no LR x0.5`);
+      assert.equal(half['optim.lr'], roundSig(base.optim.lr / 2));
+      const double = lrSet('lr-x2');
+      if (base.optim.name === 'muon') {
+        assert.deepEqual(half, { 'optim.lr': roundSig(base.optim.lr / 2) }, 'the AdamW group stays');
+        if (double) assert.deepEqual(double, { 'optim.lr': roundSig(base.optim.lr * 2) });
+      }
+    }
+  });
+
   it('does not propose RoPE, Muon or ReLU² when the best already has them, and Muon gets its own LRs', () => {
-    const plain = resolveConfig({ preset: 'small' });
+    const plain = classic();
     const muon = libraryCandidates(IDEA_LIBRARY, plain, ctxFor(plain), SPACE, noFilter()).find(
       (c) => c.idea.id === 'muon',
     )!;
@@ -68,10 +133,13 @@ describe('idea library', () => {
     const m2 = IDEA_LIBRARY.find((i) => i.id === 'muon')!.change(gpt2, ctxFor(gpt2));
     assert.equal(m2['optim.adamLr'], 6e-4, 'the AdamW group keeps the LR it was tuned with');
 
-    const best = resolveConfig({
-      preset: 'small',
-      sets: ['model.position=rope', 'optim.name=muon', 'optim.lr=0.02', 'model.activation=relu2'],
-    });
+    // what the Muon idea makes of the classic base (the AdamW group keeps 3e-3), plus RoPE and ReLU²
+    const best = classic([
+      'model.position=rope',
+      'optim.name=muon',
+      'optim.lr=0.02',
+      'model.activation=relu2',
+    ]);
     const ids = libraryCandidates(IDEA_LIBRARY, best, ctxFor(best), SPACE, noFilter()).map((c) => c.idea.id);
     for (const gone of ['rope', 'muon', 'relu2']) assert.ok(!ids.includes(gone), `${gone} proposed again`);
     assert.ok(ids.includes('adam-lr-x2'), 'Muon-only ideas appear once Muon is the best');
@@ -82,7 +150,7 @@ describe('idea library', () => {
   });
 
   it('skips ideas whose key was already tried and halves the expected effect of a re-test on a new best', () => {
-    const base = resolveConfig({ preset: 'small' });
+    const base = classic(); // no QK-norm yet
     const all = libraryCandidates(IDEA_LIBRARY, base, ctxFor(base), SPACE, noFilter());
     const avoidKeys = new Set(all.slice(0, 3).map((c) => c.key));
     const rest = libraryCandidates(IDEA_LIBRARY, base, ctxFor(base), SPACE, { ...noFilter(), avoidKeys });
@@ -96,7 +164,7 @@ describe('idea library', () => {
   });
 
   it('keeps ideas inside narrower search space bounds and drops paths the space lacks', () => {
-    const base = resolveConfig({ preset: 'small' });
+    const base = classic(); // AdamW, optim.lr 3e-3
     const narrow = {
       knobs: [{ path: 'optim.lr', type: 'float' as const, low: 1e-3, high: 4e-3, log: true }],
     };

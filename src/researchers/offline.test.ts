@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveConfig, validateConfig } from '../config/resolve.ts';
+import { configHash, resolveConfig, validateConfig } from '../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE, type SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import type { Digest, Proposal, ResultSummary } from './base.ts';
 import { applyConfigSet, ideaKey, outsideSpace, withMixtureKnobs } from './config-diff.ts';
+import { IDEA_LIBRARY } from './idea-library.ts';
+import { libraryCandidates } from './library-proposals.ts';
 import { OfflineResearcher } from './offline.ts';
 import { Rng } from './rng.ts';
 import { objective, tpeKnobs, tpeObservations } from './tpe-proposals.ts';
@@ -79,10 +81,21 @@ async function simulate(r: OfflineResearcher, base: TrainConfig, proposals: numb
 describe('offline researcher', () => {
   it('runs the library first, then TPE, never repeating a key, never seed-only, never outside the space', async () => {
     const base = resolveConfig({ preset: 'small' });
+    const domains = DOMAINS.map((name) => ({ name }));
+    const nLibrary = libraryCandidates(IDEA_LIBRARY, base, { vocabSize: 2048, domains }, SPACE, {
+      avoidKeys: new Set([configHash(base)]),
+      triedTitles: new Set(),
+      rejectedTitles: new Set(),
+    }).length;
+    assert.ok(nLibrary >= 10 && nLibrary <= 30, `${nLibrary} library ideas apply to the preset`);
     const { made, tried } = await simulate(new OfflineResearcher({ seed: 1, domains: DOMAINS }), base, 40);
     assert.equal(made.length, 40);
     const firstTpe = made.findIndex((p) => p.source === 'tpe');
-    assert.ok(firstTpe >= 18, `TPE started after ${firstTpe} library ideas`);
+    assert.equal(
+      firstTpe,
+      nLibrary,
+      `TPE started after ${firstTpe} library ideas, not after all ${nLibrary}`,
+    );
     assert.ok(made.slice(firstTpe).every((p) => p.source === 'tpe'));
     assert.equal(new Set(tried.map((t) => t.key)).size, tried.length, 'no idea proposed twice');
     for (const p of made) {
@@ -97,7 +110,10 @@ describe('offline researcher', () => {
 
   it('re-evaluates the library against a new best: no RoPE once the best has RoPE', async () => {
     const r = new OfflineResearcher({ seed: 1 });
-    const before = await r.propose(digestFor(resolveConfig({ preset: 'small' }), []), 30);
+    const before = await r.propose(
+      digestFor(resolveConfig({ preset: 'small', sets: ['model.position=learned'] }), []),
+      30,
+    );
     assert.ok(before.some((p) => p.title === 'Rotary position embeddings'));
     const after = await r.propose(
       digestFor(resolveConfig({ preset: 'small', sets: ['model.position=rope'] }), []),
@@ -189,7 +205,9 @@ describe('offline researcher', () => {
       'the current best (delta 0) and the LR result; the shape trade is not TPE data',
     );
     assert.equal(obs[1].point['optim.lr'], 0.01);
-    assert.equal(obs[1].point['model.norm'], 'layernorm', 'unset knobs read from the current best');
+    assert.equal(obs[1].point['model.norm'], base.model.norm, 'unset knobs read from the current best');
+    assert.equal(obs[1].point['optim.name'], base.optim.name, 'unset knobs read from the current best');
+    assert.equal(obs[0].point['optim.lr'], base.optim.lr, 'the current best is observation 0');
 
     const r = new OfflineResearcher({ seed: 1 });
     r.observe(mk({ rung: 1, delta: -0.03 }));
