@@ -103,7 +103,9 @@ export class RunRecorder {
   /** What the run produced, from the end event when there is one, else from the last evals/steps. */
   summary(): RunSummary {
     const s: RunSummary = {};
-    const ev = this.finalEval ?? this.lastEval;
+    // valBpb is the final eval's (or the end event's): an intermediate eval of a run that diverged or
+    // was cut short is a different slice at a different point, reported apart as lastEvalBpb.
+    const ev = this.finalEval;
     const end = this.end;
     const set = <K extends keyof RunSummary>(k: K, v: RunSummary[K] | undefined) => {
       if (v !== undefined && v !== null) s[k] = v;
@@ -123,6 +125,7 @@ export class RunRecorder {
     set('stableTokens', this.stableTokens);
     set('lastCheckpoint', this.lastCheckpoint);
     set('lastEvalTokens', this.lastEval?.tokens);
+    set('lastEvalBpb', this.lastEval?.valBpb);
     if (this.malformed) s.malformedLines = this.malformed;
     return s;
   }

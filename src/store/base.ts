@@ -51,6 +51,7 @@ export interface RunSummary {
   stableCheckpoint?: string; // wsd: checkpoint at the start of the warmdown (for promotion)
   stableTokens?: number; // tokens trained when that checkpoint was written
   lastEvalTokens?: number;
+  lastEvalBpb?: number; // the last periodic eval (a run without a final eval has no valBpb)
   [k: string]: unknown;
 }
 
