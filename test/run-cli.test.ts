@@ -37,6 +37,13 @@ describe('flywheel run', () => {
     const shown = JSON.parse(cli(['show', out.runId, '--json']).stdout);
     assert.ok(shown.metrics.train.length > 0 && shown.metrics.eval.length > 0);
     assert.equal(shown.config.preset, 'tiny');
+
+    // --from re-runs the stored config and code snapshot: on a token budget the number is reproduced
+    const again = cli(['run', '--from', out.runId, '--json']);
+    assert.equal(again.status, 0, again.stderr.slice(-2000));
+    const rerun = JSON.parse(again.stdout);
+    assert.equal(rerun.parentRunId, out.runId);
+    assert.equal(rerun.valBpb, out.valBpb);
   });
 
   it('ends a run with an absurd learning rate as diverged within seconds, reason stored', () => {

@@ -261,6 +261,10 @@ async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerP
   } else if (hung) {
     status = 'lost';
     reason = `no events for ${config.train.heartbeatSeconds}s (hung); killed`;
+  } else if (config.trainer.stdoutAdapter && exit.code === 0) {
+    // A trainer that only prints has no end event: a clean exit is its way of saying "done".
+    status = 'completed';
+    reason = 'trainer exited 0 (stdout adapter)';
   } else {
     status = 'failed';
     const tailLine = stderrTail(ctl.runDir);
@@ -268,6 +272,9 @@ async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerP
     reason = `trainer ${how} without an end event${tailLine ? `: ${tailLine}` : ''}`;
   }
   const summary = { ...ctl.recorder.summary(), wallSeconds: (Date.now() - t0) / 1000, trainerStatus: end?.status ?? null };
+  if (!end && config.trainer.stdoutAdapter && summary.valBpb === undefined && summary.lastEvalBpb !== undefined) {
+    summary.valBpb = summary.lastEvalBpb; // the printed evals are all such a trainer reports
+  }
   if (opts.mapStatus) ({ status, reason } = opts.mapStatus({ status, reason, end }));
   const tampered = opts.verify?.('after', { runId: ctl.runId, runDir: ctl.runDir, codeDir: join(ctl.runDir, 'code') });
   if (tampered) {
