@@ -135,9 +135,15 @@ describe('research sessions with the Claude researcher', () => {
       ]);
       return typeof spec === 'function' ? spec(req, d) : spec;
     };
+    // the first idea (half the LR) is planted ahead of the baseline, so successive halving promotes it
+    // and the model gets its review; without that the outcome would hang on the noise draws
+    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [base().optim.lr * 0.75, -0.05] });
+    // its own store: the first test already tried these ideas, and tried ideas are never re-run
+    const home = process.env.FLYWHEEL_HOME;
+    const own = await tempStore(tempHome('fw-llm-drop-'));
     try {
       const { session, executor } = await makeSession({
-        store,
+        store: own,
         researcher: researcher(),
         base: base(),
         spec: { maxProposals: 2 },
@@ -154,10 +160,13 @@ describe('research sessions with the Claude researcher', () => {
           JSON.stringify(trials),
         );
       }
-      const journal = await store.listJournal(session.id, { kinds: ['promotion'] });
+      const journal = await own.listJournal(session.id, { kinds: ['promotion'] });
       assert.ok(journal.some((e) => /claude review dropped p\d+ /.test(e.title)));
     } finally {
       double.fallback.anthropic = pilot;
+      delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+      process.env.FLYWHEEL_HOME = home;
+      await own.close();
     }
   });
 

@@ -271,6 +271,18 @@ export class ResearchSession {
     return queuedIdeas(st) < this.deps.executor.capacity;
   }
 
+  /** Promote what successive halving allows now (`force`: see `promote`); journal and review it. */
+  private async promoteReady(force: boolean): Promise<boolean> {
+    const promoted = promote(this.state, this.spec, force);
+    if (!promoted.length) return false;
+    await this.journal.add('promotion', `promoted ${promoted.map((t) => `${t.proposalId}/${t.id}`).join(', ')} to rung ${promoted[0].rung}`, {
+      runIds: promoted.flatMap((t) => t.runIds.slice(-1)),
+      data: { trials: promoted.map((t) => t.id) },
+    });
+    await reviewAfterPromotion(this, promoted); // the researcher may promote/drop/refine (review.ts)
+    return true;
+  }
+
   /** The loop. Returns the final summary. */
   async run(): Promise<SessionSummary> {
     this.startedAt = Date.now();
@@ -293,20 +305,15 @@ export class ResearchSession {
           await this.start(item);
           continue;
         }
+        // ASHA: a free slot first takes a promotion (finish what is promising), and only then a new
+        // idea; asking for ideas first starved promotion whenever the researcher never runs dry (TPE).
+        if (await this.promoteReady(false)) continue;
         if (this.needIdeas()) {
           const admitted = await admitAndQueue(this);
           await this.persist();
           if (admitted > 0 || !this.state.researcherExhausted) continue;
         }
-        const promoted = promote(this.state, this.spec, this.inflight.size === 0);
-        if (promoted.length) {
-          await this.journal.add('promotion', `promoted ${promoted.map((t) => `${t.proposalId}/${t.id}`).join(', ')} to rung ${promoted[0].rung}`, {
-            runIds: promoted.flatMap((t) => t.runIds.slice(-1)),
-            data: { trials: promoted.map((t) => t.id) },
-          });
-          await reviewAfterPromotion(this, promoted); // the researcher may promote/drop/refine (review.ts)
-          continue;
-        }
+        if (await this.promoteReady(this.inflight.size === 0)) continue;
         idle = true;
         break;
       }
