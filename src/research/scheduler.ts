@@ -38,14 +38,29 @@ function itemFor(state: SessionState, spec: SessionSpec, t: TrialState): WorkIte
 
 const RANK: Record<string, number> = { baseline: 0, confirm: 1, seeds: 2, explore: 3 };
 
+/**
+ * Seconds to keep free for the endgame: a candidate's own full-budget run, its extra seeds and the
+ * paired confirmation (candidate and baseline), `parallel` at a time. New ideas and promotions below
+ * the top rung only start when they leave this much; without it a session explores until the deadline
+ * and never judges anything.
+ */
+export function endgameReserve(state: SessionState, spec: SessionSpec, parallel: number): number {
+  const top = spec.rungTokens.length - 1;
+  const runs = 1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds;
+  return Math.ceil(runs / Math.max(1, parallel)) * estimateSeconds(state, spec, spec.rungTokens[top], 1);
+}
+
 /** The next trial to start, or undefined. `secondsLeft` = time to the session deadline. */
-export function nextWork(state: SessionState, spec: SessionSpec, secondsLeft: number): WorkItem | undefined {
+export function nextWork(state: SessionState, spec: SessionSpec, secondsLeft: number, parallel = spec.parallel): WorkItem | undefined {
+  const top = spec.rungTokens.length - 1;
+  const reserve = Number.isFinite(secondsLeft) ? endgameReserve(state, spec, parallel) : 0;
   const pending = state.trials
     .filter((t) => t.status === 'pending')
     .sort((a, b) => RANK[a.purpose] - RANK[b.purpose] || (a.purpose === 'explore' ? b.rung - a.rung : a.rung - b.rung) || Number(a.id.slice(1)) - Number(b.id.slice(1)));
   for (const t of pending) {
     const item = itemFor(state, spec, t);
-    if (item.estSeconds <= secondsLeft) return item;
+    const exploring = t.purpose === 'explore' && t.rung < top;
+    if (item.estSeconds + (exploring ? reserve : 0) <= secondsLeft) return item;
   }
   return undefined;
 }

@@ -44,6 +44,11 @@ export async function measureThroughput(store: Store, executor: Executor, config
     const c = structuredClone(config);
     c.budget = { seconds: 5 };
     c.seed = 0;
+    // evals as session runs do them (small periodic slices, a capped final eval), so the measured
+    // per-run overhead is the one sessions will see
+    c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
+    c.train.finalEvalTokensPerDomain = Math.min(c.train.finalEvalTokensPerDomain, 4096);
+    c.train.evalEveryTokens = c.train.batchTokens * 16;
     const ctl = await launchRun({
       store,
       config: c,
@@ -68,8 +73,9 @@ export async function measureThroughput(store: Store, executor: Executor, config
 
 /**
  * Rung budgets for a session of `budgetSeconds` on `parallel` slots. The session must afford the
- * baseline's k seeds through every rung (~1.3 full runs each) plus exploration, promotions, extra seeds
- * and a confirmation: we size the full (top-rung) run so that about `fullRunsPerSession` of them fit.
+ * baseline's k seeds through every rung (~1.44 full runs each, ~4.3 in all), exploration at rung 0,
+ * promotions, and the endgame (a candidate's extra seeds and paired confirmation, ~5 full runs): we
+ * size the full (top-rung) run so that about `fullRunsPerSession` (24) of them fit.
  */
 export function planRungs(opts: {
   budgetSeconds: number;
@@ -82,7 +88,7 @@ export function planRungs(opts: {
   fullRunsPerSession?: number;
 }): number[] {
   const slotSeconds = opts.budgetSeconds * opts.parallel;
-  const perFull = slotSeconds / (opts.fullRunsPerSession ?? 16) - opts.startupSeconds;
+  const perFull = slotSeconds / (opts.fullRunsPerSession ?? 24) - opts.startupSeconds;
   const minFull = opts.batchTokens * 4 * opts.eta ** (opts.nRungs - 1);
   const full = Math.max(minFull, Math.round((perFull * opts.tokPerSec) / opts.batchTokens) * opts.batchTokens);
   return rungsFor(full, opts.eta, opts.nRungs).map((t) => Math.max(opts.batchTokens, Math.round(t / opts.batchTokens) * opts.batchTokens));

@@ -2,7 +2,8 @@
  * The session's summary: what `research --json` prints and what the session record keeps.
  *
  * best: the confirmed win with the lowest mean val bpb; without one, the proposal with the most
- * evidence at the top rung (>= 2 seeds, lowest mean), else the single best top-rung result. Its ci95 is
+ * evidence at the top rung (>= 2 seeds, lowest mean), else the single best top-rung result, else (no idea
+ * reached the full budget) the best result at the highest rung reached, against the baseline there. Its ci95 is
  * always stated: from the bootstrap when it has >= 2 seeds, else from the baseline's noise floor
  * (delta +- t * sigma_baseline * sqrt(1 + 1/n_baseline), `ciMethod: "noise-floor"`).
  * significant: true only for a confirmed win, whose CI excludes 0 by construction.
@@ -15,7 +16,7 @@ import type { RunRecord } from '../store/base.ts';
 import { account } from './accounting.ts';
 import { baselineValues, bestWin, candidateValues } from './conclude.ts';
 import type { SessionSpec } from './spec.ts';
-import { BASELINE, type ProposalState, type SessionState } from './state.ts';
+import { BASELINE, valuesAt, type ProposalState, type SessionState } from './state.ts';
 
 export interface BestSummary {
   proposalId: string;
@@ -27,6 +28,8 @@ export interface BestSummary {
   ci95: [number, number] | null;
   ciMethod: 'bootstrap' | 'noise-floor' | null;
   n: number;
+  rung: number; // the rung these numbers are from (the top rung unless nothing reached it)
+  tokens: number; // that rung's token budget
   verdict: string;
   confirmed: boolean;
 }
@@ -43,8 +46,8 @@ export function t975(df: number): number {
   return (lo + hi) / 2;
 }
 
-function bestRunOf(state: SessionState, spec: SessionSpec, p: ProposalState, runs: Map<string, RunRecord>): string | null {
-  const top = String(spec.rungTokens.length - 1);
+function bestRunOf(state: SessionState, p: ProposalState, rung: number, runs: Map<string, RunRecord>): string | null {
+  const top = String(rung);
   let best: { id: string; v: number } | null = null;
   for (const t of state.trials.filter((x) => x.proposalId === p.id && typeof x.results[top] === 'number')) {
     const id = t.runIds[t.runIds.length - 1];
@@ -55,7 +58,7 @@ function bestRunOf(state: SessionState, spec: SessionSpec, p: ProposalState, run
 }
 
 export function pickBest(state: SessionState, spec: SessionSpec, runs: Map<string, RunRecord>): BestSummary | null {
-  const base = baselineValues(state, spec);
+  const top = spec.rungTokens.length - 1;
   const win = bestWin(state);
   const candidates = state.proposals
     .filter((p) => p.id !== BASELINE)
@@ -67,21 +70,49 @@ export function pickBest(state: SessionState, spec: SessionSpec, runs: Map<strin
     const single = [...candidates].sort((a, b) => mean(a.v) - mean(b.v));
     chosen = multi[0] ?? single[0];
   }
-  if (!chosen) return null;
+  if (!chosen) return bestBelowTop(state, spec, runs);
   const { p } = chosen;
   const decision = candidateValues(state, spec, p.id).decision;
   const values = decision.length ? decision : chosen.v;
+  const interval = p.stats ? { ci95: p.stats.ci95, method: 'bootstrap' as const } : undefined;
+  return describeBest(state, spec, runs, p, top, values, interval);
+}
+
+/** Nothing reached the full budget: the best result at the highest rung any idea reached. */
+function bestBelowTop(state: SessionState, spec: SessionSpec, runs: Map<string, RunRecord>): BestSummary | null {
+  for (let r = spec.rungTokens.length - 2; r >= 0; r--) {
+    const at = state.proposals
+      .filter((p) => p.id !== BASELINE)
+      .map((p) => ({ p, v: valuesAt(state, p.id, r) }))
+      .filter((x) => x.v.length > 0)
+      .sort((a, b) => mean(a.v) - mean(b.v));
+    if (at.length) return describeBest(state, spec, runs, at[0].p, r, at[0].v);
+  }
+  return null;
+}
+
+function describeBest(
+  state: SessionState,
+  spec: SessionSpec,
+  runs: Map<string, RunRecord>,
+  p: ProposalState,
+  rung: number,
+  values: number[],
+  interval?: { ci95: [number, number]; method: 'bootstrap' },
+): BestSummary {
+  const top = spec.rungTokens.length - 1;
+  const base = rung === top ? baselineValues(state, spec) : valuesAt(state, BASELINE, rung, ['baseline']);
   const m = mean(values);
-  let ci95: [number, number] | null = null;
-  let ciMethod: BestSummary['ciMethod'] = null;
+  let ci95: [number, number] | null = interval?.ci95 ?? null;
+  let ciMethod: BestSummary['ciMethod'] = interval ? interval.method : null;
   let delta: number | null = null;
   if (base.length >= 2) {
     delta = m - mean(base);
-    if (values.length >= 2) {
+    if (!ci95 && values.length >= 2) {
       const ci = bootstrapDiffCI(base, values, { seed: 0 });
-      ci95 = p.stats?.ci95 ?? [ci.lo, ci.hi];
+      ci95 = [ci.lo, ci.hi];
       ciMethod = 'bootstrap';
-    } else {
+    } else if (!ci95) {
       const half = t975(base.length - 1) * sampleStd(base) * Math.sqrt(1 + 1 / base.length);
       ci95 = [delta - half, delta + half];
       ciMethod = 'noise-floor';
@@ -90,13 +121,15 @@ export function pickBest(state: SessionState, spec: SessionSpec, runs: Map<strin
   return {
     proposalId: p.id,
     title: p.title,
-    runId: bestRunOf(state, spec, p, runs),
+    runId: bestRunOf(state, p, rung, runs),
     change: p.change,
     valBpb: m,
     delta,
     ci95,
     ciMethod,
     n: values.length,
+    rung,
+    tokens: spec.rungTokens[rung],
     verdict: p.verdict ?? 'pending',
     confirmed: Boolean(p.confirmed),
   };

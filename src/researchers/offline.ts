@@ -5,10 +5,11 @@
  * best expected gain per FLOP first. Ideas are re-derived from `digest.baselineConfig` on every call, so
  * after a confirmed win they are re-evaluated against the new best (RoPE is no longer proposed once the
  * best has RoPE; "LR x2" becomes a step from the new LR).
- * Phase (b), TPE: once no applicable library idea is left. Not interleaved earlier, on purpose: library
- * ideas carry strong priors from the literature and are worth more per FLOP than TPE's first points; TPE
- * needs ~10 observations before its model means anything, and the library's ablations (all inside the
- * search space) are exactly those observations, one knob at a time around the incumbent.
+ * Phase (b), TPE: once no applicable library idea is left. Before that, one proposal in three is a TPE
+ * point: library ideas carry strong priors and are worth more per FLOP, but they are all small steps
+ * around the incumbent; TPE needs observations spread over the space before its model means anything,
+ * and a session that only tries safe steps never learns where the space is bad (which the monitor
+ * then stops cheaply). `exploreEvery: 0` restores library-first.
  *
  * `review` is left to the engine: its successive halving already drops rung-0 losers and its statistics
  * own the noise floor; a second 2-sigma rule here would judge the same evidence twice.
@@ -47,6 +48,8 @@ export interface OfflineResearcherOptions {
   /** Vocabulary for FLOP accounting when the config has no data.vocabSize (prepare's default: 2048). */
   vocabSize?: number;
   tpe?: TpeOptions;
+  /** One TPE proposal in every this many while library ideas remain (0 = library first, then TPE). Default 3. */
+  exploreEvery?: number;
   /** Knob paths TPE must not turn (default: model shape and mixture weights). */
   tpeExclude?: RegExp[];
 }
@@ -88,7 +91,15 @@ export class OfflineResearcher implements Researcher {
       triedTitles: new Set(digest.tried.map((t) => t.title)),
       rejectedTitles: this.rejectedTitles,
     });
-    for (const c of lib.slice(0, n)) {
+    // One exploration point (TPE, random while it has few observations) in every `exploreEvery`
+    // proposals even while library ideas remain: TPE needs observations before its model means
+    // anything, and a session that only ever tries the library's small, safe steps never learns where
+    // the space is bad. Counted from observed results, so a resumed researcher makes the same choice.
+    const every = this.opts.exploreEvery ?? 3;
+    const seen = [...this.results.values()];
+    const nTpe = seen.filter((r) => r.source === 'tpe').length;
+    const explore = every > 0 && lib.length > 0 && nTpe < Math.floor((seen.length + 1) / every) ? 1 : 0;
+    for (const c of lib.slice(0, Math.max(0, n - explore))) {
       out.push(c.proposal);
       avoidKeys.add(c.key);
     }

@@ -32,7 +32,7 @@ describe('a trainer that only prints', () => {
     });
     const store = await openStore({ home });
     const run = await runToCompletion({ store, config });
-    assert.equal(run.status, 'completed', run.statusReason);
+    assert.equal(run.status, 'completed', run.statusReason ?? '');
     const m = await store.getMetrics(run.id);
     assert.equal(m.train.length, 20);
     assert.equal(m.train[19].step, 20);
