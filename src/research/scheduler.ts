@@ -40,9 +40,8 @@ const RANK: Record<string, number> = { baseline: 0, confirm: 1, seeds: 2, explor
 
 /**
  * Seconds to keep free for the endgame: a candidate's own full-budget run, its extra seeds and the
- * paired confirmation (candidate and baseline), `parallel` at a time. New ideas and promotions below
- * the top rung only start when they leave this much; without it a session explores until the deadline
- * and never judges anything.
+ * paired confirmation (candidate and baseline), `parallel` at a time. New ideas only start when they
+ * leave this much; without it a session explores until the deadline and never judges anything.
  */
 export function endgameReserve(state: SessionState, spec: SessionSpec, parallel: number): number {
   const top = spec.rungTokens.length - 1;
@@ -59,8 +58,9 @@ export function nextWork(state: SessionState, spec: SessionSpec, secondsLeft: nu
     .sort((a, b) => RANK[a.purpose] - RANK[b.purpose] || (a.purpose === 'explore' ? b.rung - a.rung : a.rung - b.rung) || Number(a.id.slice(1)) - Number(b.id.slice(1)));
   for (const t of pending) {
     const item = itemFor(state, spec, t);
-    const exploring = t.purpose === 'explore' && t.rung < top;
-    if (item.estSeconds + (exploring ? reserve : 0) <= secondsLeft) return item;
+    // Only fresh ideas wait on the reserve: a promoted trial is already on its way to the endgame.
+    const fresh = t.purpose === 'explore' && t.rung === 0 && t.rung < top;
+    if (item.estSeconds + (fresh ? reserve : 0) <= secondsLeft) return item;
   }
   return undefined;
 }
