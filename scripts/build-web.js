@@ -20,14 +20,19 @@ function newest(dir) {
   return t;
 }
 const built = join(web, 'dist', 'index.html');
-if (existsSync(built) && statSync(built).mtimeMs >= newest(web) && !process.argv.includes('--force')) process.exit(0);
+if (existsSync(built) && statSync(built).mtimeMs >= newest(web) && !process.argv.includes('--force'))
+  process.exit(0);
 const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
 if (!existsSync(vite)) {
   console.error('build-web: vite is not installed (npm ci installs it); skipping the dashboard build');
   process.exit(0);
 }
-const r = spawnSync(process.execPath, [vite, 'build', '--config', join(web, 'vite.config.ts'), '--logLevel', 'warn'], {
-  cwd: web,
-  stdio: 'inherit',
-});
+const r = spawnSync(
+  process.execPath,
+  [vite, 'build', '--config', join(web, 'vite.config.ts'), '--logLevel', 'warn'],
+  {
+    cwd: web,
+    stdio: 'inherit',
+  },
+);
 process.exit(r.status ?? 1);

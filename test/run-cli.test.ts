@@ -14,7 +14,8 @@ import { openStore } from '../src/store/open.ts';
 const BIN = join(import.meta.dirname, '..', 'bin', 'flywheel.js');
 const home = mkdtempSync(join(tmpdir(), 'fw-run-cli-'));
 const env = { ...process.env, FLYWHEEL_HOME: home };
-const cli = (args: string[], timeout = 120_000) => spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout });
+const cli = (args: string[], timeout = 120_000) =>
+  spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout });
 
 describe('flywheel run', () => {
   before(() => {
@@ -28,9 +29,27 @@ describe('flywheel run', () => {
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     const out = JSON.parse(r.stdout);
     assert.equal(out.status, 'completed');
-    for (const k of ['runId', 'valBpb', 'valBpbByDomain', 'tokens', 'flops', 'params', 'tokPerSec', 'wallSeconds']) assert.ok(k in out, k);
+    for (const k of [
+      'runId',
+      'valBpb',
+      'valBpbByDomain',
+      'tokens',
+      'flops',
+      'params',
+      'tokPerSec',
+      'wallSeconds',
+    ])
+      assert.ok(k in out, k);
     assert.ok(Number.isFinite(out.valBpb) && out.flops > 0 && out.tokPerSec > 0 && out.params > 0);
-    assert.deepEqual(Object.keys(out.valBpbByDomain).sort(), ['code', 'essays', 'fiction', 'learned', 'news', 'popular', 'sentences']);
+    assert.deepEqual(Object.keys(out.valBpbByDomain).sort(), [
+      'code',
+      'essays',
+      'fiction',
+      'learned',
+      'news',
+      'popular',
+      'sentences',
+    ]);
     assert.ok(Date.now() - t0 < 60_000);
     const list = JSON.parse(cli(['runs', '--json']).stdout);
     assert.ok(list.runs.some((x: { runId: string }) => x.runId === out.runId));
@@ -66,7 +85,10 @@ describe('flywheel run', () => {
   });
 
   it('leaves no zombie running run after the orchestrator is killed with SIGKILL', async () => {
-    const child = spawn(process.execPath, [BIN, 'run', '--preset', 'tiny', '--budget', '120s'], { env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, 'run', '--preset', 'tiny', '--budget', '120s'], {
+      env,
+      stdio: 'ignore',
+    });
     const store = await openStore({ home });
     let run;
     for (let i = 0; i < 300; i++) {

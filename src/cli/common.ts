@@ -18,7 +18,9 @@ export async function openCliStore(opts: { reconcile?: boolean } = {}): Promise<
 
 /** `--json`: exactly one JSON object on stdout. NaN/Infinity become null. */
 export function printJson(obj: unknown): void {
-  process.stdout.write(JSON.stringify(obj, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+  process.stdout.write(
+    JSON.stringify(obj, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n',
+  );
 }
 
 export const collect = (value: string, prev: string[] = []) => [...prev, value];

@@ -36,7 +36,8 @@ interface ResearchOptions {
 
 const parseNumber = (name: string) => (v: string) => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new FlywheelError('bad_input', `${name} must be a positive number, got "${v}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new FlywheelError('bad_input', `${name} must be a positive number, got "${v}"`);
   return n;
 };
 
@@ -45,31 +46,64 @@ export function register(program: Command): void {
     .command('research')
     .description('run an autonomous research session: propose, schedule, monitor, conclude')
     .option('--researcher <name>', `who proposes: ${RESEARCHER_NAMES.join(' | ')}`, 'offline')
-    .option('--budget <spec>', 'session budget: wall time (20m, 600s) and/or FLOPs (1e15flop), comma-separated', '20m')
+    .option(
+      '--budget <spec>',
+      'session budget: wall time (20m, 600s) and/or FLOPs (1e15flop), comma-separated',
+      '20m',
+    )
     .option('--parallel <n>', 'runs at once', parseIntOption('--parallel'), 2)
     .option('--executor <name>', 'local | slurm', 'local')
     .option('--resume <sessionId>', 'continue a session after a crash or kill')
-    .option('--preset <name>', 'start from this preset instead of the best confirmed config of earlier sessions')
+    .option(
+      '--preset <name>',
+      'start from this preset instead of the best confirmed config of earlier sessions',
+    )
     .option('--set <key=value>', 'override the starting config (repeatable)', collect, [])
-    .option('--full-tokens <n>', 'token budget of a full (top-rung) run; default: sized to the session budget', parseNumber('--full-tokens'))
+    .option(
+      '--full-tokens <n>',
+      'token budget of a full (top-rung) run; default: sized to the session budget',
+      parseNumber('--full-tokens'),
+    )
     .option('--rungs <n>', 'successive-halving rungs', parseIntOption('--rungs'), 3)
     .option('--eta <n>', 'successive-halving reduction factor', parseNumber('--eta'), 3)
-    .option('--seeds <n>', 'baseline seeds per rung (noise floor) and seeds per candidate', parseIntOption('--seeds'), 3)
+    .option(
+      '--seeds <n>',
+      'baseline seeds per rung (noise floor) and seeds per candidate',
+      parseIntOption('--seeds'),
+      3,
+    )
     .option('--seed <n>', 'session seed (researcher randomness)', parseIntOption('--seed'), 0)
-    .option('--max-proposals <n>', 'stop asking for ideas after this many proposals', parseIntOption('--max-proposals'))
-    .option('--max-llm-cost <usd>', 'stop asking the LLM for proposals after this many dollars', parseNumber('--max-llm-cost'))
+    .option(
+      '--max-proposals <n>',
+      'stop asking for ideas after this many proposals',
+      parseIntOption('--max-proposals'),
+    )
+    .option(
+      '--max-llm-cost <usd>',
+      'stop asking the LLM for proposals after this many dollars',
+      parseNumber('--max-llm-cost'),
+    )
     .option('--unsafe-no-sandbox', 'allow code experiments without bubblewrap (not recommended)')
     .option('--json', 'print one JSON summary object on stdout')
     .action(async (o: ResearchOptions) => {
       if (!RESEARCHER_NAMES.includes(o.researcher)) {
-        throw new FlywheelError('bad_input', `--researcher ${o.researcher}: use one of ${RESEARCHER_NAMES.join(', ')}`);
+        throw new FlywheelError(
+          'bad_input',
+          `--researcher ${o.researcher}: use one of ${RESEARCHER_NAMES.join(', ')}`,
+        );
       }
       if (!o.resume) checkResearcherEnv(o.researcher); // a missing API key fails before any dataset work
       if (o.parallel < 1) throw new FlywheelError('bad_input', `--parallel must be >= 1, got ${o.parallel}`);
-      if (o.seeds < 3) throw new FlywheelError('bad_input', `--seeds must be >= 3 (a win needs >= 3 seeds), got ${o.seeds}`);
-      if (o.rungs < 1 || o.rungs > 6) throw new FlywheelError('bad_input', `--rungs must be 1..6, got ${o.rungs}`);
+      if (o.seeds < 3)
+        throw new FlywheelError('bad_input', `--seeds must be >= 3 (a win needs >= 3 seeds), got ${o.seeds}`);
+      if (o.rungs < 1 || o.rungs > 6)
+        throw new FlywheelError('bad_input', `--rungs must be 1..6, got ${o.rungs}`);
       const budget = parseBudget(o.budget);
-      if (budget.tokens) throw new FlywheelError('bad_input', '--budget for a session is wall time and/or FLOPs (tokens are per run)');
+      if (budget.tokens)
+        throw new FlywheelError(
+          'bad_input',
+          '--budget for a session is wall time and/or FLOPs (tokens are per run)',
+        );
       const log = (m: string) => process.stderr.write(`${m}\n`);
       const store = await openCliStore();
       const executor = await makeExecutor(o.executor, { parallel: o.parallel });
@@ -78,7 +112,9 @@ export function register(program: Command): void {
       const onSignal = () => {
         interrupts++;
         if (interrupts === 1) {
-          log('flywheel: stopping the session (runs in flight are stopped gracefully; Ctrl-C again to abandon them)');
+          log(
+            'flywheel: stopping the session (runs in flight are stopped gracefully; Ctrl-C again to abandon them)',
+          );
           ac.abort(new Error('interrupted'));
         } else process.exit(130);
       };
@@ -89,21 +125,41 @@ export function register(program: Command): void {
         let session: ResearchSession;
         if (o.resume) {
           const rec = await store.getSession(o.resume);
-          if (!rec) throw new FlywheelError('not_found', `no session with id "${o.resume}" (see: flywheel sessions)`);
-          const spec = rec.spec as { baseConfig: Record<string, unknown>; researcher: string; sessionSeed: number };
-          const researcher = await makeResearcher(spec.researcher, { seed: spec.sessionSeed, store, maxCostUsd: o.maxLlmCost, unsafeNoSandbox: o.unsafeNoSandbox, sessionId: rec.id });
-          session = await ResearchSession.resume({ store, executor, researcher, view, signal: ac.signal }, o.resume);
+          if (!rec)
+            throw new FlywheelError('not_found', `no session with id "${o.resume}" (see: flywheel sessions)`);
+          const spec = rec.spec as {
+            baseConfig: Record<string, unknown>;
+            researcher: string;
+            sessionSeed: number;
+          };
+          const researcher = await makeResearcher(spec.researcher, {
+            seed: spec.sessionSeed,
+            store,
+            maxCostUsd: o.maxLlmCost,
+            unsafeNoSandbox: o.unsafeNoSandbox,
+            sessionId: rec.id,
+          });
+          session = await ResearchSession.resume(
+            { store, executor, researcher, view, signal: ac.signal },
+            o.resume,
+          );
         } else {
           const remembered = o.preset || o.set.length ? undefined : await rememberedStart(store);
           const resolved = remembered
             ? resolveConfig({ base: remembered.config, sets: o.set })
             : resolveConfig({ preset: o.preset ?? 'small', sets: o.set });
           const { config, meta } = await bindDataset(resolved, log);
-          log(`starting from ${remembered ? remembered.source : `preset ${config.preset}`} (dataset ${meta.hash}, unigram baseline ${meta.unigramBpb.toFixed(4)} bpb)`);
+          log(
+            `starting from ${remembered ? remembered.source : `preset ${config.preset}`} (dataset ${meta.hash}, unigram baseline ${meta.unigramBpb.toFixed(4)} bpb)`,
+          );
           const researcher = await makeResearcher(o.researcher, {
             seed: o.seed,
             store,
-            domains: meta.domains.map((d) => ({ name: d.name, trainTokens: d.trainTokens, unigramBpb: d.unigramBpb })),
+            domains: meta.domains.map((d) => ({
+              name: d.name,
+              trainTokens: d.trainTokens,
+              unigramBpb: d.unigramBpb,
+            })),
             maxCostUsd: o.maxLlmCost,
             unsafeNoSandbox: o.unsafeNoSandbox,
           });
@@ -111,19 +167,38 @@ export function register(program: Command): void {
           let tput: { tokPerSec: number; startupSeconds: number; source: string } | undefined;
           if (o.fullTokens) {
             const full = Math.round(o.fullTokens);
-            rungTokens = Array.from({ length: o.rungs }, (_, i) => Math.max(config.train.batchTokens, Math.round(full / o.eta ** (o.rungs - 1 - i))));
+            rungTokens = Array.from({ length: o.rungs }, (_, i) =>
+              Math.max(config.train.batchTokens, Math.round(full / o.eta ** (o.rungs - 1 - i))),
+            );
           } else {
-            if (!budget.seconds) throw new FlywheelError('bad_input', 'without a wall-time --budget, give --full-tokens to size the runs');
+            if (!budget.seconds)
+              throw new FlywheelError(
+                'bad_input',
+                'without a wall-time --budget, give --full-tokens to size the runs',
+              );
             tput = await measureThroughput(store, executor, config, log);
-            rungTokens = planRungs({ budgetSeconds: budget.seconds, parallel: o.parallel, tokPerSec: tput.tokPerSec, startupSeconds: tput.startupSeconds, batchTokens: config.train.batchTokens, eta: o.eta, nRungs: o.rungs });
-            log(`throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens`);
+            rungTokens = planRungs({
+              budgetSeconds: budget.seconds,
+              parallel: o.parallel,
+              tokPerSec: tput.tokPerSec,
+              startupSeconds: tput.startupSeconds,
+              batchTokens: config.train.batchTokens,
+              eta: o.eta,
+              nRungs: o.rungs,
+            });
+            log(
+              `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens`,
+            );
           }
           session = await ResearchSession.create(
             { store, executor, researcher, view, signal: ac.signal },
             {
               baseConfig: config,
               baseSource: remembered?.source ?? `preset:${config.preset ?? 'custom'}`,
-              searchSpace: withMixtureKnobs(DEFAULT_SEARCH_SPACE, meta.domains.map((d) => d.name)),
+              searchSpace: withMixtureKnobs(
+                DEFAULT_SEARCH_SPACE,
+                meta.domains.map((d) => d.name),
+              ),
               researcher: o.researcher,
               executor: executor.name,
               parallel: o.parallel,

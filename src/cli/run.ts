@@ -70,7 +70,8 @@ export function register(program: Command): void {
         let parentRunId: string | undefined;
         if (o.from) {
           const parent = await store.getRun(o.from);
-          if (!parent) throw new FlywheelError('not_found', `no run with id "${o.from}" (see: flywheel runs)`);
+          if (!parent)
+            throw new FlywheelError('not_found', `no run with id "${o.from}" (see: flywheel runs)`);
           base = structuredClone(parent.config);
           delete base.resume;
           codeFrom = join(parent.runDir, 'code');
@@ -110,10 +111,15 @@ export function register(program: Command): void {
         else {
           log(`run ${rec.id}: ${rec.status}${rec.statusReason ? ` (${rec.statusReason})` : ''}`);
           if (out.valBpb !== null) {
-            log(`  val bpb ${Number(out.valBpb).toFixed(4)} (unigram baseline ${meta.unigramBpb.toFixed(4)})`);
-            for (const [d, b] of Object.entries(out.valBpbByDomain)) log(`    ${d.padEnd(12)} ${Number(b).toFixed(4)}`);
+            log(
+              `  val bpb ${Number(out.valBpb).toFixed(4)} (unigram baseline ${meta.unigramBpb.toFixed(4)})`,
+            );
+            for (const [d, b] of Object.entries(out.valBpbByDomain))
+              log(`    ${d.padEnd(12)} ${Number(b).toFixed(4)}`);
           }
-          log(`  ${out.tokens} tokens, ${Number(out.flops).toExponential(2)} FLOPs, ${out.params} params, ${Math.round(Number(out.tokPerSec))} tok/s, ${Number(out.wallSeconds).toFixed(1)}s wall`);
+          log(
+            `  ${out.tokens} tokens, ${Number(out.flops).toExponential(2)} FLOPs, ${out.params} params, ${Math.round(Number(out.tokPerSec))} tok/s, ${Number(out.wallSeconds).toFixed(1)}s wall`,
+          );
         }
         if (rec.status === 'failed' || rec.status === 'lost') process.exitCode = 1;
       } finally {

@@ -19,7 +19,12 @@ export function register(program: Command): void {
   program
     .command('runs')
     .description('list stored runs')
-    .option('--status <status>', `only runs in this state (${RUN_STATUSES.join('|')}); repeatable`, collect, [])
+    .option(
+      '--status <status>',
+      `only runs in this state (${RUN_STATUSES.join('|')}); repeatable`,
+      collect,
+      [],
+    )
     .option('--session <id>', 'only runs of this research session')
     .option('--limit <n>', 'at most this many', parseIntOption('--limit'), 50)
     .option('--offset <n>', 'skip this many', parseIntOption('--offset'), 0)
@@ -28,7 +33,10 @@ export function register(program: Command): void {
     .action(async (o: RunsOptions) => {
       for (const s of o.status) {
         if (!RUN_STATUSES.includes(s as RunStatus)) {
-          throw new FlywheelError('bad_input', `--status ${s}: unknown state (use ${RUN_STATUSES.join(', ')})`);
+          throw new FlywheelError(
+            'bad_input',
+            `--status ${s}: unknown state (use ${RUN_STATUSES.join(', ')})`,
+          );
         }
       }
       if (!['createdAt', 'valBpb', 'endedAt'].includes(o.sort)) {
@@ -49,7 +57,12 @@ export function register(program: Command): void {
         if (o.json) {
           printJson({
             total,
-            runs: runs.map((r) => ({ ...runJson(r), createdAt: r.createdAt, endedAt: r.endedAt ?? null, sessionId: r.sessionId ?? null })),
+            runs: runs.map((r) => ({
+              ...runJson(r),
+              createdAt: r.createdAt,
+              endedAt: r.endedAt ?? null,
+              sessionId: r.sessionId ?? null,
+            })),
           });
           return;
         }

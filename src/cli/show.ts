@@ -9,7 +9,12 @@ export function register(program: Command): void {
     .command('show')
     .argument('<runId>', 'a run id (see: flywheel runs)')
     .description('one run: result, config, provenance, metric series')
-    .option('--events <kind>', 'include stored events of this kind (start, eval, end, malformed, stop, ...); repeatable', collect, [])
+    .option(
+      '--events <kind>',
+      'include stored events of this kind (start, eval, end, malformed, stop, ...); repeatable',
+      collect,
+      [],
+    )
     .option('--json', 'print one JSON object on stdout')
     .action(async (runId: string, o: { json?: boolean; events: string[] }) => {
       const store = await openCliStore();
@@ -51,7 +56,8 @@ export function register(program: Command): void {
         console.log(`${r.id}  ${r.status}${r.statusReason ? ` — ${r.statusReason}` : ''}`);
         console.log(`  preset ${r.preset ?? '-'}  seed ${r.seed}  config ${r.configHash}  dir ${r.runDir}`);
         if (out.valBpb !== null) console.log(`  val bpb ${Number(out.valBpb).toFixed(4)}`);
-        for (const [d, b] of Object.entries(out.valBpbByDomain)) console.log(`    ${d.padEnd(12)} ${Number(b).toFixed(4)}`);
+        for (const [d, b] of Object.entries(out.valBpbByDomain))
+          console.log(`    ${d.padEnd(12)} ${Number(b).toFixed(4)}`);
         console.log(`  ${metrics.train.length} train points, ${metrics.eval.length} evals`);
         for (const e of metrics.eval) {
           console.log(`    step ${e.step}  tokens ${e.tokens}  val bpb ${Number(e.valBpb).toFixed(4)}`);

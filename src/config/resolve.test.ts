@@ -5,7 +5,10 @@ import { configHash, parseBudget, resolveConfig } from './resolve.ts';
 
 describe('config resolution', () => {
   it('applies dotted --set paths with typed values on top of a preset', () => {
-    const c = resolveConfig({ preset: 'tiny', sets: ['model.depth=3', 'optim.name=muon', 'model.qkNorm=true', 'data.mixture.news=2'] });
+    const c = resolveConfig({
+      preset: 'tiny',
+      sets: ['model.depth=3', 'optim.name=muon', 'model.qkNorm=true', 'data.mixture.news=2'],
+    });
     assert.equal(c.model.depth, 3);
     assert.equal(c.optim.name, 'muon');
     assert.equal(c.model.qkNorm, true);
@@ -16,7 +19,8 @@ describe('config resolution', () => {
   it('names the bad key and value in one line', () => {
     assert.throws(
       () => resolveConfig({ preset: 'tiny', sets: ['model.depth=abc'] }),
-      (e: unknown) => e instanceof FlywheelError && e.code === 'bad_config' && /model\.depth="abc"/.test(e.message),
+      (e: unknown) =>
+        e instanceof FlywheelError && e.code === 'bad_config' && /model\.depth="abc"/.test(e.message),
     );
     assert.throws(
       () => resolveConfig({ preset: 'tiny', sets: ['model.dept=3'] }),

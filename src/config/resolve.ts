@@ -122,7 +122,16 @@ export function resolveConfig(opts: ResolveOptions): TrainConfig {
   return validateConfig(input);
 }
 
-const EXECUTION_KEYS = ['evalEveryTokens', 'evalTokensPerDomain', 'logEveryTokens', 'checkpointAtStable', 'checkpointEveryTokens', 'threads', 'device', 'heartbeatSeconds'];
+const EXECUTION_KEYS = [
+  'evalEveryTokens',
+  'evalTokensPerDomain',
+  'logEveryTokens',
+  'checkpointAtStable',
+  'checkpointEveryTokens',
+  'threads',
+  'device',
+  'heartbeatSeconds',
+];
 
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);

@@ -6,9 +6,31 @@
 import { z } from 'zod';
 
 export const Knob = z.discriminatedUnion('type', [
-  z.object({ path: z.string(), type: z.literal('float'), low: z.number(), high: z.number(), log: z.boolean().default(false) }).strict(),
-  z.object({ path: z.string(), type: z.literal('int'), low: z.number().int(), high: z.number().int(), log: z.boolean().default(false) }).strict(),
-  z.object({ path: z.string(), type: z.literal('categorical'), choices: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) }).strict(),
+  z
+    .object({
+      path: z.string(),
+      type: z.literal('float'),
+      low: z.number(),
+      high: z.number(),
+      log: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      path: z.string(),
+      type: z.literal('int'),
+      low: z.number().int(),
+      high: z.number().int(),
+      log: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      path: z.string(),
+      type: z.literal('categorical'),
+      choices: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1),
+    })
+    .strict(),
 ]);
 export type Knob = z.infer<typeof Knob>;
 

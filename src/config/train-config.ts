@@ -58,8 +58,17 @@ export const ScheduleConfig = z
 
 export const TrainLoopConfig = z
   .object({
-    batchTokens: z.number().int().min(8).max(1 << 26), // tokens per optimizer step (batch * seqLen)
-    microBatchTokens: z.number().int().min(8).max(1 << 26).optional(), // per forward pass; grad accumulation if smaller
+    batchTokens: z
+      .number()
+      .int()
+      .min(8)
+      .max(1 << 26), // tokens per optimizer step (batch * seqLen)
+    microBatchTokens: z
+      .number()
+      .int()
+      .min(8)
+      .max(1 << 26)
+      .optional(), // per forward pass; grad accumulation if smaller
     logEveryTokens: z.number().int().min(0).optional(), // a `train` event at most this often (default: every step)
     evalEveryTokens: z.number().int().min(1).optional(), // an `eval` event this often (default: ~8 per run)
     evalTokensPerDomain: z.number().int().min(16).default(8192), // intermediate evals: fixed prefix of each val set
@@ -126,7 +135,12 @@ export const TrainConfig = z
     train: TrainLoopConfig,
     data: DataConfig,
     budget: BudgetConfig,
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(0),
     trainer: TrainerConfig.default({}),
     resume: ResumeConfig.optional(),
   })

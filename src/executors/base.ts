@@ -37,7 +37,11 @@ export interface Executor {
 /** FIFO counting semaphore over numbered slots, shared by the executors. */
 export class SlotPool {
   private free: number[];
-  private waiters: Array<{ resolve: (slot: number) => void; reject: (e: unknown) => void; signal?: AbortSignal }> = [];
+  private waiters: Array<{
+    resolve: (slot: number) => void;
+    reject: (e: unknown) => void;
+    signal?: AbortSignal;
+  }> = [];
 
   constructor(readonly capacity: number) {
     this.free = Array.from({ length: capacity }, (_, i) => i);

@@ -17,7 +17,11 @@ function runDir(root: string, name: string): string {
   return d;
 }
 
-export function runExecutorSuite(name: string, make: (parallel: number) => Promise<Executor>, opts: { skip?: string } = {}) {
+export function runExecutorSuite(
+  name: string,
+  make: (parallel: number) => Promise<Executor>,
+  opts: { skip?: string } = {},
+) {
   describe(`executor suite: ${name}`, { skip: opts.skip }, () => {
     const root = mkdtempSync(join(tmpdir(), `fw-exec-${name}-`));
     const executors: Executor[] = [];
@@ -34,8 +38,14 @@ export function runExecutorSuite(name: string, make: (parallel: number) => Promi
       const ex = await get(1);
       const lease = await ex.acquire();
       const dir = runDir(root, 'exit');
-      const code = 'import os,sys; open("env.txt","w").write(os.environ.get("OMP_NUM_THREADS","")+"|"+os.environ["MARK"]); print("hello"); sys.exit(3)';
-      const proc = await ex.start(lease, { runId: 'exit', runDir: dir, command: [PY, '-c', code], env: { ...process.env, MARK: 'x' } });
+      const code =
+        'import os,sys; open("env.txt","w").write(os.environ.get("OMP_NUM_THREADS","")+"|"+os.environ["MARK"]); print("hello"); sys.exit(3)';
+      const proc = await ex.start(lease, {
+        runId: 'exit',
+        runDir: dir,
+        command: [PY, '-c', code],
+        env: { ...process.env, MARK: 'x' },
+      });
       const info = await proc.exited;
       lease.release();
       assert.equal(info.code, 3);
@@ -57,7 +67,12 @@ export function runExecutorSuite(name: string, make: (parallel: number) => Promi
         'open("ready","w").write("1")',
         'time.sleep(60)',
       ].join('\n');
-      const proc = await ex.start(lease, { runId: 'term', runDir: dir, command: [PY, '-c', code], env: { ...process.env } });
+      const proc = await ex.start(lease, {
+        runId: 'term',
+        runDir: dir,
+        command: [PY, '-c', code],
+        env: { ...process.env },
+      });
       await waitForFile(join(dir, 'ready'));
       const t0 = Date.now();
       const info = await proc.terminate(10_000);
@@ -71,12 +86,21 @@ export function runExecutorSuite(name: string, make: (parallel: number) => Promi
       const ex = await get(1);
       const lease = await ex.acquire();
       const dir = runDir(root, 'kill');
-      const code = 'import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); open("ready","w").write("1"); time.sleep(60)';
-      const proc = await ex.start(lease, { runId: 'kill', runDir: dir, command: [PY, '-c', code], env: { ...process.env } });
+      const code =
+        'import signal,time; signal.signal(signal.SIGTERM, signal.SIG_IGN); open("ready","w").write("1"); time.sleep(60)';
+      const proc = await ex.start(lease, {
+        runId: 'kill',
+        runDir: dir,
+        command: [PY, '-c', code],
+        env: { ...process.env },
+      });
       await waitForFile(join(dir, 'ready'));
       const info = await proc.terminate(500);
       lease.release();
-      assert.ok(info.signal === 'SIGKILL' || info.code === 137 || (info.code ?? 0) !== 0, JSON.stringify(info));
+      assert.ok(
+        info.signal === 'SIGKILL' || info.code === 137 || (info.code ?? 0) !== 0,
+        JSON.stringify(info),
+      );
       assert.equal(proc.isAlive(), false);
     });
 

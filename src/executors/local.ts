@@ -12,7 +12,11 @@ import { SlotPool, type Executor, type SlotLease } from './base.ts';
 /** GPU indices visible to this process (CUDA_VISIBLE_DEVICES, else nvidia-smi), [] without GPUs. */
 export function detectGpus(): string[] {
   const env = process.env.CUDA_VISIBLE_DEVICES;
-  if (env !== undefined) return env.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== '-1');
+  if (env !== undefined)
+    return env
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '' && s !== '-1');
   const r = spawnSync('nvidia-smi', ['-L'], { encoding: 'utf8', timeout: 5000 });
   if (r.status !== 0 || !r.stdout) return [];
   return r.stdout

@@ -20,7 +20,12 @@ export interface ComputeAccount {
 }
 
 /** FLOPs a trial of this proposal needs for the full budget (top rung), at its own FLOPs/token. */
-export function fullTrialFlops(state: SessionState, spec: SessionSpec, proposalId: string, baseFlopsPerToken: number): number {
+export function fullTrialFlops(
+  state: SessionState,
+  spec: SessionSpec,
+  proposalId: string,
+  baseFlopsPerToken: number,
+): number {
   const p = proposalOf(state, proposalId);
   return spec.rungTokens[spec.rungTokens.length - 1] * baseFlopsPerToken * p.cost;
 }
@@ -35,5 +40,10 @@ export function account(state: SessionState, spec: SessionSpec, baseFlopsPerToke
     stopped++;
   }
   const used = state.flopsUsed;
-  return { usedFlops: used, savedFlops: saved, savedShare: used + saved > 0 ? saved / (used + saved) : 0, stoppedTrials: stopped };
+  return {
+    usedFlops: used,
+    savedFlops: saved,
+    savedShare: used + saved > 0 ? saved / (used + saved) : 0,
+    stoppedTrials: stopped,
+  };
 }

@@ -56,7 +56,9 @@ export function pooledNoise(state: SessionState, spec: SessionSpec): { sd: numbe
 
 /** Baseline values on the seeds of a candidate's confirmation trials (the paired re-run). */
 function confirmBaselineValues(state: SessionState, spec: SessionSpec, id: string): number[] {
-  const seeds = new Set(state.trials.filter((t) => t.proposalId === id && t.purpose === 'confirm').map((t) => t.seed));
+  const seeds = new Set(
+    state.trials.filter((t) => t.proposalId === id && t.purpose === 'confirm').map((t) => t.seed),
+  );
   return state.trials
     .filter((t) => t.proposalId === BASELINE && t.purpose === 'confirm' && seeds.has(t.seed))
     .map((t) => t.results[String(topOf(spec))])
@@ -67,17 +69,31 @@ function confirmBaselineValues(state: SessionState, spec: SessionSpec, id: strin
 export function concludeReady(state: SessionState, spec: SessionSpec): Conclusion[] {
   const base = baselineValues(state, spec);
   if (base.length < spec.baselineSeeds) return [];
-  const family = state.proposals.filter((p) => p.id !== BASELINE && candidateValues(state, spec, p.id).decision.length >= spec.candidateSeeds);
+  const family = state.proposals.filter(
+    (p) => p.id !== BASELINE && candidateValues(state, spec, p.id).decision.length >= spec.candidateSeeds,
+  );
   if (family.length === 0) return [];
   const noise = pooledNoise(state, spec);
-  const raw = family.map((p) => judgeChange({ baseline: base, candidate: candidateValues(state, spec, p.id).decision, alpha: spec.alpha, noise }).pValue);
+  const raw = family.map(
+    (p) =>
+      judgeChange({
+        baseline: base,
+        candidate: candidateValues(state, spec, p.id).decision,
+        alpha: spec.alpha,
+        noise,
+      }).pValue,
+  );
   const adjusted = adjustPValues(raw, spec.correction);
   const out: Conclusion[] = [];
   family.forEach((p, i) => {
     if (p.status !== 'active') return;
-    const confirmSeeds = new Set(state.trials.filter((t) => t.proposalId === p.id && t.purpose === 'confirm').map((t) => t.seed));
+    const confirmSeeds = new Set(
+      state.trials.filter((t) => t.proposalId === p.id && t.purpose === 'confirm').map((t) => t.seed),
+    );
     const running = state.trials.some(
-      (t) => (t.proposalId === p.id || (t.proposalId === BASELINE && confirmSeeds.has(t.seed))) && (t.status === 'pending' || t.status === 'running'),
+      (t) =>
+        (t.proposalId === p.id || (t.proposalId === BASELINE && confirmSeeds.has(t.seed))) &&
+        (t.status === 'pending' || t.status === 'running'),
     );
     if (running) return;
     const { decision, confirm } = candidateValues(state, spec, p.id);
@@ -93,12 +109,21 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
       minConfirm: spec.confirmSeeds,
       noiseOnly: isSeedOnlyChange(p.change, spec.noiseKeys),
     });
-    p.stats = { delta: j.delta, ci95: j.ci95, pValue: j.pValue, adjustedP: adjusted[i], n: decision.length, mean: mean(decision), std: decision.length > 1 ? sampleStd(decision) : 0 };
+    p.stats = {
+      delta: j.delta,
+      ci95: j.ci95,
+      pValue: j.pValue,
+      adjustedP: adjusted[i],
+      n: decision.length,
+      mean: mean(decision),
+      std: decision.length > 1 ? sampleStd(decision) : 0,
+    };
     p.verdict = j.verdict;
     let newTrials: TrialState[] = [];
     if (j.verdict === 'pending') {
       const hasConfirm = state.trials.some((t) => t.proposalId === p.id && t.purpose === 'confirm');
-      if (!hasConfirm && decision.length >= spec.candidateSeeds) newTrials = scheduleConfirmation(state, spec, p.id);
+      if (!hasConfirm && decision.length >= spec.candidateSeeds)
+        newTrials = scheduleConfirmation(state, spec, p.id);
       else if (hasConfirm) {
         // confirmation trials ended without a usable value (failed / cut by the deadline)
         p.status = 'concluded';

@@ -13,7 +13,8 @@ import { BASELINE, valuesAt, type ProposalState, type SessionState } from './sta
 
 export const DIGEST_LIMITS = { recent: 24, findings: 20, tried: 120, rejected: 10 };
 
-const est = (v: number[]): Estimate | undefined => (v.length ? { mean: mean(v), std: v.length > 1 ? sampleStd(v) : 0, n: v.length } : undefined);
+const est = (v: number[]): Estimate | undefined =>
+  v.length ? { mean: mean(v), std: v.length > 1 ? sampleStd(v) : 0, n: v.length } : undefined;
 
 /** The summary of one proposal at the highest rung any of its trials reached. */
 export function resultOf(state: SessionState, spec: SessionSpec, p: ProposalState): ResultSummary {
@@ -25,7 +26,13 @@ export function resultOf(state: SessionState, spec: SessionSpec, p: ProposalStat
   const running = trials.some((t) => t.status === 'running' || t.status === 'pending');
   const killed = trials.find((t) => t.status === 'killed');
   const failed = trials.length > 0 && trials.every((t) => t.status === 'failed');
-  const status: ResultSummary['status'] = running ? 'running' : killed ? 'stopped' : failed ? 'failed' : 'completed';
+  const status: ResultSummary['status'] = running
+    ? 'running'
+    : killed
+      ? 'stopped'
+      : failed
+        ? 'failed'
+        : 'completed';
   return {
     proposalId: p.id,
     title: p.title,

@@ -44,24 +44,45 @@ export async function handleOutcome(s: ResearchSession, o: Outcome): Promise<voi
     t.results[String(o.item.rung)] = value;
     t.rungRuns[String(o.item.rung)] = run!.id;
     const base = valuesAt(state, BASELINE, o.item.rung);
-    const delta = t.proposalId !== BASELINE && base.length ? ` (${formatEffect(value - mean(base))} vs baseline mean)` : '';
-    await s.journal.add('result', `${t.proposalId} ${t.id} rung ${o.item.rung} seed ${t.seed}: val bpb ${value.toFixed(4)}${delta}`, {
-      proposalId: t.proposalId,
-      runIds,
-      data: { trial: t.id, rung: o.item.rung, valBpb: value, purpose: t.purpose },
-    });
+    const delta =
+      t.proposalId !== BASELINE && base.length
+        ? ` (${formatEffect(value - mean(base))} vs baseline mean)`
+        : '';
+    await s.journal.add(
+      'result',
+      `${t.proposalId} ${t.id} rung ${o.item.rung} seed ${t.seed}: val bpb ${value.toFixed(4)}${delta}`,
+      {
+        proposalId: t.proposalId,
+        runIds,
+        data: { trial: t.id, rung: o.item.rung, valBpb: value, purpose: t.purpose },
+      },
+    );
     const created = afterRung(state, spec, t);
     if (t.proposalId === BASELINE) await s.loadReference(o.item.rung);
     if (p.verdict === 'loss' && p.status === 'concluded' && t.purpose === 'explore') {
-      await s.journal.add('conclusion', `${p.id} ${p.title}: behind the baseline at the full budget; dropped`, { proposalId: p.id, runIds });
-      await s.deps.store.recordIdea({ key: p.key, title: p.title, sessionId: s.id, proposalId: p.id, outcome: 'loss' });
+      await s.journal.add(
+        'conclusion',
+        `${p.id} ${p.title}: behind the baseline at the full budget; dropped`,
+        { proposalId: p.id, runIds },
+      );
+      await s.deps.store.recordIdea({
+        key: p.key,
+        title: p.title,
+        sessionId: s.id,
+        proposalId: p.id,
+        outcome: 'loss',
+      });
     }
     if (created.length) {
-      await s.journal.add('schedule', `${p.id} ${p.title} is ahead of the baseline at the full budget: ${created.length} more seed(s)`, {
-        proposalId: p.id,
-        runIds,
-        data: { trials: created.map((x) => x.id) },
-      });
+      await s.journal.add(
+        'schedule',
+        `${p.id} ${p.title} is ahead of the baseline at the full budget: ${created.length} more seed(s)`,
+        {
+          proposalId: p.id,
+          runIds,
+          data: { trials: created.map((x) => x.id) },
+        },
+      );
     }
   } else if (o.decision) {
     t.status = 'killed';
@@ -69,7 +90,13 @@ export async function handleOutcome(s: ResearchSession, o: Outcome): Promise<voi
     if (p.id !== BASELINE) {
       p.status = 'concluded';
       p.verdict = 'loss';
-      await s.deps.store.recordIdea({ key: p.key, title: p.title, sessionId: s.id, proposalId: p.id, outcome: 'stopped' });
+      await s.deps.store.recordIdea({
+        key: p.key,
+        title: p.title,
+        sessionId: s.id,
+        proposalId: p.id,
+        outcome: 'stopped',
+      });
     }
   } else if (o.aborted) {
     t.status = 'cancelled';
@@ -79,11 +106,26 @@ export async function handleOutcome(s: ResearchSession, o: Outcome): Promise<voi
   } else {
     t.status = 'failed';
     t.note = o.error ?? run?.statusReason ?? 'no result';
-    await s.journal.add('result', `${t.proposalId} ${t.id} rung ${o.item.rung}: ${run?.status ?? 'error'} — ${t.note}`, { proposalId: t.proposalId, runIds });
-    if (p.id !== BASELINE && state.trials.filter((x) => x.proposalId === p.id).every((x) => x.status === 'failed' || x.status === 'cancelled')) {
+    await s.journal.add(
+      'result',
+      `${t.proposalId} ${t.id} rung ${o.item.rung}: ${run?.status ?? 'error'} — ${t.note}`,
+      { proposalId: t.proposalId, runIds },
+    );
+    if (
+      p.id !== BASELINE &&
+      state.trials
+        .filter((x) => x.proposalId === p.id)
+        .every((x) => x.status === 'failed' || x.status === 'cancelled')
+    ) {
       p.status = 'concluded';
       p.verdict = 'loss';
-      await s.deps.store.recordIdea({ key: p.key, title: p.title, sessionId: s.id, proposalId: p.id, outcome: run?.status ?? 'failed' });
+      await s.deps.store.recordIdea({
+        key: p.key,
+        title: p.title,
+        sessionId: s.id,
+        proposalId: p.id,
+        outcome: run?.status ?? 'failed',
+      });
     }
   }
   if (p.id !== BASELINE) s.deps.researcher.observe?.(resultOf(state, spec, p));
@@ -93,23 +135,39 @@ export async function handleOutcome(s: ResearchSession, o: Outcome): Promise<voi
 async function concludeAll(s: ResearchSession): Promise<void> {
   for (const c of concludeReady(s.state, s.spec)) {
     const { proposal: p, judgement: j } = c;
-    const runIds = s.state.trials.filter((t) => t.proposalId === p.id).flatMap((t) => Object.values(t.rungRuns));
+    const runIds = s.state.trials
+      .filter((t) => t.proposalId === p.id)
+      .flatMap((t) => Object.values(t.rungRuns));
     if (c.newTrials.length) {
-      await s.journal.add('schedule', `${p.id} ${p.title} passes the decision test (${formatEffect(j.delta, j.ci95)}, adjusted p=${(j.adjustedP ?? j.pValue).toPrecision(2)}): held-out confirmation with seed(s) ${c.newTrials.map((t) => t.seed).join(', ')}`, {
-        proposalId: p.id,
-        runIds,
-        data: { judgement: j },
-      });
+      await s.journal.add(
+        'schedule',
+        `${p.id} ${p.title} passes the decision test (${formatEffect(j.delta, j.ci95)}, adjusted p=${(j.adjustedP ?? j.pValue).toPrecision(2)}): held-out confirmation with seed(s) ${c.newTrials.map((t) => t.seed).join(', ')}`,
+        {
+          proposalId: p.id,
+          runIds,
+          data: { judgement: j },
+        },
+      );
       continue;
     }
     if (p.status !== 'concluded') continue;
-    await s.journal.add('conclusion', `${p.id} ${p.title}: ${p.verdict} ${formatEffect(j.delta, j.ci95)} (n=${p.stats?.n})`, {
+    await s.journal.add(
+      'conclusion',
+      `${p.id} ${p.title}: ${p.verdict} ${formatEffect(j.delta, j.ci95)} (n=${p.stats?.n})`,
+      {
+        proposalId: p.id,
+        runIds,
+        body: j.reasons.join('; '),
+        data: { judgement: j, verdict: p.verdict },
+      },
+    );
+    await s.deps.store.recordIdea({
+      key: p.key,
+      title: p.title,
+      sessionId: s.id,
       proposalId: p.id,
-      runIds,
-      body: j.reasons.join('; '),
-      data: { judgement: j, verdict: p.verdict },
+      outcome: p.verdict ?? 'inconclusive',
     });
-    await s.deps.store.recordIdea({ key: p.key, title: p.title, sessionId: s.id, proposalId: p.id, outcome: p.verdict ?? 'inconclusive' });
     if (p.verdict === 'win' || p.verdict === 'loss') {
       const finding = {
         id: `${s.id}-${p.id}`,
@@ -142,7 +200,8 @@ function updateCalibration(s: ResearchSession, run: RunRecord, cost: number): vo
   c.tokPerSec = k === 0 || c.tokPerSec === undefined ? tps : (c.tokPerSec * k + tps) / (k + 1);
   if (typeof wall === 'number' && typeof train === 'number' && wall > train) {
     const startup = wall - train;
-    c.startupSeconds = k === 0 || c.startupSeconds === undefined ? startup : (c.startupSeconds * k + startup) / (k + 1);
+    c.startupSeconds =
+      k === 0 || c.startupSeconds === undefined ? startup : (c.startupSeconds * k + startup) / (k + 1);
   }
   c.samples = k + 1;
 }

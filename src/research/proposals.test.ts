@@ -7,7 +7,13 @@ import { admitProposal } from './proposals.ts';
 
 const base = resolveConfig({ preset: 'small' });
 const opts = { searchSpace: DEFAULT_SEARCH_SPACE, noiseKeys: ['seed'], triedKeys: new Map<string, string>() };
-const prop = (set: Record<string, unknown>): Proposal => ({ title: 't', hypothesis: 'h', change: { kind: 'config', set }, expectedEffect: -0.01, source: 'test' });
+const prop = (set: Record<string, unknown>): Proposal => ({
+  title: 't',
+  hypothesis: 'h',
+  change: { kind: 'config', set },
+  expectedEffect: -0.01,
+  source: 'test',
+});
 
 describe('admitting proposals', () => {
   it('resolves a valid change into a config, a dedup key and a relative cost', () => {

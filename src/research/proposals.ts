@@ -36,10 +36,14 @@ function checkBounds(space: SearchSpace, path: string, value: unknown): string |
   const knob = space.knobs.find((k) => k.path === path);
   if (!knob) return undefined;
   if (knob.type === 'categorical') {
-    return knob.choices.some((c) => c === value) ? undefined : `${path}=${JSON.stringify(value)} is not one of ${JSON.stringify(knob.choices)}`;
+    return knob.choices.some((c) => c === value)
+      ? undefined
+      : `${path}=${JSON.stringify(value)} is not one of ${JSON.stringify(knob.choices)}`;
   }
-  if (typeof value !== 'number' || !Number.isFinite(value)) return `${path}=${JSON.stringify(value)} is not a number`;
-  if (value < knob.low || value > knob.high) return `${path}=${value} is outside the search space [${knob.low}, ${knob.high}]`;
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    return `${path}=${JSON.stringify(value)} is not a number`;
+  if (value < knob.low || value > knob.high)
+    return `${path}=${value} is outside the search space [${knob.low}, ${knob.high}]`;
   if (knob.type === 'int' && !Number.isInteger(value)) return `${path}=${value} must be an integer`;
   return undefined;
 }
@@ -49,13 +53,16 @@ export function admitProposal(
   base: TrainConfig,
   opts: { searchSpace: SearchSpace; noiseKeys: string[]; triedKeys: Map<string, string>; codeHash?: string },
 ): Admission {
-  if (!p || typeof p.title !== 'string' || !p.title.trim()) return { ok: false, reason: 'proposal has no title' };
-  if (!p.change || (p.change.kind !== 'config' && p.change.kind !== 'code')) return { ok: false, reason: 'proposal has no valid change' };
+  if (!p || typeof p.title !== 'string' || !p.title.trim())
+    return { ok: false, reason: 'proposal has no title' };
+  if (!p.change || (p.change.kind !== 'config' && p.change.kind !== 'code'))
+    return { ok: false, reason: 'proposal has no valid change' };
   const set = changeSets(p.change);
   const paths = Object.keys(set);
   if (p.change.kind === 'config' && paths.length === 0) return { ok: false, reason: 'empty change' };
   for (const path of paths) {
-    if (FORBIDDEN.some((re) => re.test(path))) return { ok: false, reason: `${path} is not the researcher's to change` };
+    if (FORBIDDEN.some((re) => re.test(path)))
+      return { ok: false, reason: `${path} is not the researcher's to change` };
     const bad = checkBounds(opts.searchSpace, path, set[path]);
     if (bad) return { ok: false, reason: bad };
   }
@@ -71,9 +78,15 @@ export function admitProposal(
   } catch (e) {
     return { ok: false, reason: e instanceof FlywheelError ? e.message : errorLine(e) };
   }
-  const changed = paths.filter((path) => canonicalJson(getPath(base, path)) !== canonicalJson(getPath(config, path)));
-  if (p.change.kind === 'config' && changed.length === 0) return { ok: false, reason: 'the change equals the current config' };
-  if (p.change.kind === 'config' && changed.every((path) => opts.noiseKeys.some((k) => path === k || path.startsWith(`${k}.`)))) {
+  const changed = paths.filter(
+    (path) => canonicalJson(getPath(base, path)) !== canonicalJson(getPath(config, path)),
+  );
+  if (p.change.kind === 'config' && changed.length === 0)
+    return { ok: false, reason: 'the change equals the current config' };
+  if (
+    p.change.kind === 'config' &&
+    changed.every((path) => opts.noiseKeys.some((k) => path === k || path.startsWith(`${k}.`)))
+  ) {
     return { ok: false, reason: `a change of only ${changed.join(', ')} is noise, never a win` };
   }
   const key = configHash(config, opts.codeHash ?? '');

@@ -33,13 +33,19 @@ export interface TrialRunContext {
 }
 
 /** The config of the run for this work item. */
-export function runConfigFor(item: WorkItem, state: SessionState, spec: SessionSpec, baseFlopsPerToken: number): TrainConfig {
+export function runConfigFor(
+  item: WorkItem,
+  state: SessionState,
+  spec: SessionSpec,
+  baseFlopsPerToken: number,
+): TrainConfig {
   const p = proposalOf(state, item.trial.proposalId);
   const c = structuredClone(p.config);
   c.seed = item.trial.seed;
   const top = spec.rungTokens.length - 1;
   // Equal compute: a change that costs more (or less) per token gets the baseline's FLOPs, not its tokens.
-  c.budget = Math.abs(p.cost - 1) > 0.05 ? { flops: item.tokens * baseFlopsPerToken } : { tokens: item.tokens };
+  c.budget =
+    Math.abs(p.cost - 1) > 0.05 ? { flops: item.tokens * baseFlopsPerToken } : { tokens: item.tokens };
   // ~8 evals per run, at the same token counts for every run of a rung, so curves compare point by point.
   // Periodic evals only feed the monitor, so they are small (the same slice for every run of the
   // session, so bands compare); ~6 per run. Lower rungs only rank trials for promotion: their final eval
@@ -61,7 +67,11 @@ export interface TrialRunResult {
 }
 
 /** Start the run (after a slot is acquired by the caller) and resolve when it has ended. */
-export async function runTrialRung(ctx: TrialRunContext, item: WorkItem, lease: SlotLease): Promise<TrialRunResult> {
+export async function runTrialRung(
+  ctx: TrialRunContext,
+  item: WorkItem,
+  lease: SlotLease,
+): Promise<TrialRunResult> {
   const { state, spec } = ctx;
   const p = proposalOf(state, item.trial.proposalId);
   const top = spec.rungTokens.length - 1;
@@ -70,18 +80,28 @@ export async function runTrialRung(ctx: TrialRunContext, item: WorkItem, lease: 
   let decision: Extract<Decision, { action: 'stop' }> | undefined;
   const fpt = ctx.baseFlopsPerToken * p.cost;
   // Curves are indexed by FLOP-equivalent baseline tokens so an expensive change is judged at equal compute.
-  const eqTokens = (flops: number, tokens: number) => (Math.abs(p.cost - 1) > 0.05 && flops > 0 ? flops / ctx.baseFlopsPerToken : tokens);
+  const eqTokens = (flops: number, tokens: number) =>
+    Math.abs(p.cost - 1) > 0.05 && flops > 0 ? flops / ctx.baseFlopsPerToken : tokens;
   let sinceCheck = 0;
 
   // Agent code: sandboxed, its patch as provenance, harness/data hashes verified before and after (code-guard.ts).
-  const code = p.codeDir && p.codeHash ? codeLaunchOptions({ codeDir: p.codeDir, codeHash: p.codeHash, sandbox: p.sandbox ?? 'bwrap' }, config) : undefined;
+  const code =
+    p.codeDir && p.codeHash
+      ? codeLaunchOptions({ codeDir: p.codeDir, codeHash: p.codeHash, sandbox: p.sandbox ?? 'bwrap' }, config)
+      : undefined;
 
   const ctl = await launchRun({
     store: ctx.store,
     config,
     sessionId: ctx.sessionId,
     parentRunId: item.resumeFrom ? item.trial.runIds[item.trial.runIds.length - 1] : undefined,
-    tags: { trial: item.trial.id, proposal: p.id, rung: String(item.rung), purpose: item.trial.purpose, threads: String(lease.threads ?? '') },
+    tags: {
+      trial: item.trial.id,
+      proposal: p.id,
+      rung: String(item.rung),
+      purpose: item.trial.purpose,
+      threads: String(lease.threads ?? ''),
+    },
     codeFrom: p.codeDir,
     extraHash: p.codeHash ?? '',
     ...(code ? { provenance: code.provenance, wrapCommand: code.wrapCommand, verify: code.verify } : {}),
@@ -90,18 +110,34 @@ export async function runTrialRung(ctx: TrialRunContext, item: WorkItem, lease: 
     mapStatus: (s) => {
       const { status, reason } = code ? code.explain(s) : s;
       return status === 'completed' && item.rung < top
-        ? { status: 'stopped', reason: `reached the rung ${item.rung} budget (${item.tokens} tokens); successive halving decides promotion` }
+        ? {
+            status: 'stopped',
+            reason: `reached the rung ${item.rung} budget (${item.tokens} tokens); successive halving decides promotion`,
+          }
         : { status, reason };
     },
     onEvent: (e, run) => {
       ctx.onEvent?.(run, e, item);
       if (decision || run.stopRequest) return;
       if (e.kind === 'train') {
-        curve.train.push({ step: e.step, tokens: eqTokens(e.flops, e.tokens), flops: e.flops, loss: e.loss, lr: e.lr, gradNorm: e.gradNorm });
+        curve.train.push({
+          step: e.step,
+          tokens: eqTokens(e.flops, e.tokens),
+          flops: e.flops,
+          loss: e.loss,
+          lr: e.lr,
+          gradNorm: e.gradNorm,
+        });
         if (++sinceCheck < 5) return;
       } else if (e.kind === 'eval') {
         if (e.final) return;
-        curve.eval.push({ step: e.step, tokens: eqTokens(e.flops, e.tokens), flops: e.flops, valLoss: e.valLoss, valBpb: e.valBpb });
+        curve.eval.push({
+          step: e.step,
+          tokens: eqTokens(e.flops, e.tokens),
+          flops: e.flops,
+          valLoss: e.valLoss,
+          valBpb: e.valBpb,
+        });
       } else return;
       sinceCheck = 0;
       const ref = item.trial.purpose === 'baseline' ? undefined : ctx.reference(item.rung);
@@ -121,7 +157,10 @@ export async function runTrialRung(ctx: TrialRunContext, item: WorkItem, lease: 
     // FLOPs this run computed itself (a resumed run starts from its checkpoint's count).
     const startTokens = item.resumeFrom ? (item.trial.stableTokens ?? 0) : 0;
     const endTokens = run.summary.tokens ?? 0;
-    const used = run.summary.flops !== undefined && !item.resumeFrom ? run.summary.flops : Math.max(0, endTokens - startTokens) * fpt;
+    const used =
+      run.summary.flops !== undefined && !item.resumeFrom
+        ? run.summary.flops
+        : Math.max(0, endTokens - startTokens) * fpt;
     item.trial.flops += used;
     state.flopsUsed += used;
     const stable = run.summary.stableCheckpoint;

@@ -23,7 +23,19 @@ const spec = SessionSpec.parse({
 function withProposals(n: number): SessionState {
   const st = emptyState();
   for (const id of [BASELINE, ...Array.from({ length: n }, (_, i) => `p${i + 1}`)]) {
-    st.proposals.push({ id, title: id, hypothesis: '', change: { kind: 'config', set: {} }, expectedEffect: 0, cost: 1, source: 't', key: id, config: base, status: 'active', createdAt: '' });
+    st.proposals.push({
+      id,
+      title: id,
+      hypothesis: '',
+      change: { kind: 'config', set: {} },
+      expectedEffect: 0,
+      cost: 1,
+      source: 't',
+      key: id,
+      config: base,
+      status: 'active',
+      createdAt: '',
+    });
   }
   return st;
 }
@@ -64,7 +76,8 @@ describe('scheduler', () => {
 
   it('asks for more seeds only when the full-budget result is ahead of the baseline', () => {
     const st = withProposals(2);
-    for (const [i, v] of [3.0, 3.01, 2.99].entries()) newTrial(st, BASELINE, 1000 + i, 'baseline', 2).results['2'] = v;
+    for (const [i, v] of [3.0, 3.01, 2.99].entries())
+      newTrial(st, BASELINE, 1000 + i, 'baseline', 2).results['2'] = v;
     const good = newTrial(st, 'p1', 1000, 'explore', 2);
     good.results['2'] = 2.9;
     const bad = newTrial(st, 'p2', 1000, 'explore', 2);
@@ -78,9 +91,19 @@ describe('scheduler', () => {
     const st = withProposals(2);
     for (let i = 0; i < 3; i++) newTrial(st, BASELINE, 1000 + i, 'baseline', 2);
     const c = scheduleConfirmation(st, spec, 'p1');
-    assert.deepEqual(c.map((t) => [t.proposalId, t.seed, t.purpose]), [['p1', 11000, 'confirm'], [BASELINE, 11000, 'confirm']]);
+    assert.deepEqual(
+      c.map((t) => [t.proposalId, t.seed, t.purpose]),
+      [
+        ['p1', 11000, 'confirm'],
+        [BASELINE, 11000, 'confirm'],
+      ],
+    );
     const d = scheduleConfirmation(st, spec, 'p2');
-    assert.deepEqual(d.map((t) => [t.proposalId, t.seed]), [['p2', 11000]], "another candidate's confirmation reuses the baseline re-run");
+    assert.deepEqual(
+      d.map((t) => [t.proposalId, t.seed]),
+      [['p2', 11000]],
+      "another candidate's confirmation reuses the baseline re-run",
+    );
   });
 
   it('counts compute saved by stops against running each stopped trial to its full budget', () => {

@@ -21,7 +21,12 @@ export interface WorkItem {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-export function estimateSeconds(state: SessionState, spec: SessionSpec, tokens: number, cost: number): number {
+export function estimateSeconds(
+  state: SessionState,
+  spec: SessionSpec,
+  tokens: number,
+  cost: number,
+): number {
   const tps = state.calibration.tokPerSec ?? spec.tokPerSec ?? 20_000;
   const startup = state.calibration.startupSeconds ?? spec.startupSeconds;
   return (tokens * cost) / tps + startup;
@@ -33,7 +38,13 @@ function itemFor(state: SessionState, spec: SessionSpec, t: TrialState): WorkIte
   const resumable = p.config.schedule.name === 'wsd' && t.stableCheckpoint && t.rung > t.startRung;
   const resumeFrom = resumable ? t.stableCheckpoint : undefined;
   const doneTokens = resumeFrom ? (t.stableTokens ?? 0) : 0;
-  return { trial: t, rung: t.rung, tokens, resumeFrom, estSeconds: estimateSeconds(state, spec, tokens - doneTokens, p.cost) };
+  return {
+    trial: t,
+    rung: t.rung,
+    tokens,
+    resumeFrom,
+    estSeconds: estimateSeconds(state, spec, tokens - doneTokens, p.cost),
+  };
 }
 
 const RANK: Record<string, number> = { baseline: 0, confirm: 1, seeds: 2, explore: 3 };
@@ -50,12 +61,22 @@ export function endgameReserve(state: SessionState, spec: SessionSpec, parallel:
 }
 
 /** The next trial to start, or undefined. `secondsLeft` = time to the session deadline. */
-export function nextWork(state: SessionState, spec: SessionSpec, secondsLeft: number, parallel = spec.parallel): WorkItem | undefined {
+export function nextWork(
+  state: SessionState,
+  spec: SessionSpec,
+  secondsLeft: number,
+  parallel = spec.parallel,
+): WorkItem | undefined {
   const top = spec.rungTokens.length - 1;
   const reserve = Number.isFinite(secondsLeft) ? endgameReserve(state, spec, parallel) : 0;
   const pending = state.trials
     .filter((t) => t.status === 'pending')
-    .sort((a, b) => RANK[a.purpose] - RANK[b.purpose] || (a.purpose === 'explore' ? b.rung - a.rung : a.rung - b.rung) || Number(a.id.slice(1)) - Number(b.id.slice(1)));
+    .sort(
+      (a, b) =>
+        RANK[a.purpose] - RANK[b.purpose] ||
+        (a.purpose === 'explore' ? b.rung - a.rung : a.rung - b.rung) ||
+        Number(a.id.slice(1)) - Number(b.id.slice(1)),
+    );
   for (const t of pending) {
     const item = itemFor(state, spec, t);
     // Only fresh ideas wait on the reserve: a promoted trial is already on its way to the endgame.
@@ -70,7 +91,13 @@ export function queuedIdeas(state: SessionState): number {
   return state.trials.filter((t) => t.status === 'pending' && t.purpose === 'explore' && t.rung === 0).length;
 }
 
-export function newTrial(state: SessionState, proposalId: string, seed: number, purpose: TrialState['purpose'], startRung: number): TrialState {
+export function newTrial(
+  state: SessionState,
+  proposalId: string,
+  seed: number,
+  purpose: TrialState['purpose'],
+  startRung: number,
+): TrialState {
   const t: TrialState = {
     id: `t${state.nextTrial++}`,
     proposalId,
@@ -98,7 +125,12 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
   const top = spec.rungTokens.length - 1;
   const promoted: TrialState[] = [];
   for (let r = top - 1; r >= 0; r--) {
-    const finished = state.trials.filter((t) => t.purpose === 'explore' && typeof t.results[String(r)] === 'number' && Number.isFinite(t.results[String(r)]));
+    const finished = state.trials.filter(
+      (t) =>
+        t.purpose === 'explore' &&
+        typeof t.results[String(r)] === 'number' &&
+        Number.isFinite(t.results[String(r)]),
+    );
     const ranked = [...finished].sort((a, b) => a.results[String(r)] - b.results[String(r)]);
     const k = Math.floor(ranked.length / spec.eta);
     for (const t of ranked.slice(0, k)) {
@@ -146,8 +178,11 @@ export function afterRung(state: SessionState, spec: SessionSpec, t: TrialState)
     const v = t.results[String(top)];
     const ahead = base.length === 0 || v < mean(base);
     if (ahead) {
-      const have = state.trials.filter((x) => x.proposalId === t.proposalId && x.purpose !== 'confirm').length;
-      for (let i = have; i < spec.candidateSeeds; i++) created.push(newTrial(state, t.proposalId, spec.seedBase + i, 'seeds', top));
+      const have = state.trials.filter(
+        (x) => x.proposalId === t.proposalId && x.purpose !== 'confirm',
+      ).length;
+      for (let i = have; i < spec.candidateSeeds; i++)
+        created.push(newTrial(state, t.proposalId, spec.seedBase + i, 'seeds', top));
     } else {
       const p = proposalOf(state, t.proposalId);
       p.status = 'concluded';
@@ -162,17 +197,24 @@ export function afterRung(state: SessionState, spec: SessionSpec, t: TrialState)
  * run for the candidate AND for the baseline (paired), so the confirmation does not lean on the same
  * baseline draw the decision did. Baseline confirmation seeds are shared between candidates.
  */
-export function scheduleConfirmation(state: SessionState, spec: SessionSpec, proposalId: string): TrialState[] {
+export function scheduleConfirmation(
+  state: SessionState,
+  spec: SessionSpec,
+  proposalId: string,
+): TrialState[] {
   const top = spec.rungTokens.length - 1;
   const mine = new Set(state.trials.filter((t) => t.proposalId === proposalId).map((t) => t.seed));
-  const baseDecision = new Set(state.trials.filter((t) => t.proposalId === BASELINE && t.purpose === 'baseline').map((t) => t.seed));
+  const baseDecision = new Set(
+    state.trials.filter((t) => t.proposalId === BASELINE && t.purpose === 'baseline').map((t) => t.seed),
+  );
   const out: TrialState[] = [];
   let seed = spec.seedBase + 10_000;
   let picked = 0;
   while (picked < spec.confirmSeeds) {
     if (!mine.has(seed) && !baseDecision.has(seed)) {
       out.push(newTrial(state, proposalId, seed, 'confirm', top));
-      if (!state.trials.some((t) => t.proposalId === BASELINE && t.seed === seed)) out.push(newTrial(state, BASELINE, seed, 'confirm', top));
+      if (!state.trials.some((t) => t.proposalId === BASELINE && t.seed === seed))
+        out.push(newTrial(state, BASELINE, seed, 'confirm', top));
       picked++;
     }
     seed++;

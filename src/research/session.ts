@@ -48,7 +48,10 @@ export class ResearchSession {
   readonly journal: Journal;
   readonly baseConfig: TrainConfig;
   readonly baseFlopsPerToken: number;
-  private readonly inflight = new Map<string, { item: WorkItem; promise: Promise<Outcome>; ctl?: RunController }>();
+  private readonly inflight = new Map<
+    string,
+    { item: WorkItem; promise: Promise<Outcome>; ctl?: RunController }
+  >();
   private readonly refs = new Map<number, Reference | undefined>();
   private readonly stopCtl = new AbortController();
   private paused = false;
@@ -104,10 +107,23 @@ export class ResearchSession {
       host: hostname(),
     });
     const s = new ResearchSession(deps, record, spec, state);
-    await s.journal.add('session', `session ${id} started: ${spec.researcher} researcher, ${spec.parallel} slot(s), rungs ${spec.rungTokens.join('/')} tokens`, {
-      data: { baseSource: spec.baseSource, rungTokens: spec.rungTokens, budgetSeconds: spec.budgetSeconds, budgetFlops: spec.budgetFlops },
-    });
-    await s.journal.add('baseline', `baseline: ${spec.baselineSeeds} seeds at every rung to measure the noise floor`, { proposalId: BASELINE });
+    await s.journal.add(
+      'session',
+      `session ${id} started: ${spec.researcher} researcher, ${spec.parallel} slot(s), rungs ${spec.rungTokens.join('/')} tokens`,
+      {
+        data: {
+          baseSource: spec.baseSource,
+          rungTokens: spec.rungTokens,
+          budgetSeconds: spec.budgetSeconds,
+          budgetFlops: spec.budgetFlops,
+        },
+      },
+    );
+    await s.journal.add(
+      'baseline',
+      `baseline: ${spec.baselineSeeds} seeds at every rung to measure the noise floor`,
+      { proposalId: BASELINE },
+    );
     return s;
   }
 
@@ -121,21 +137,39 @@ export class ResearchSession {
     const spec = SessionSpec.parse(record.spec);
     const state = record.state as unknown as SessionState;
     const runs = await deps.store.listRuns({ sessionId: id });
-    await reconcileOrphans(deps.store, { onlyIds: runs.filter((r) => r.status === 'running' || r.status === 'queued').map((r) => r.id) });
-    const s = new ResearchSession(deps, await deps.store.updateSession(id, { status: 'running', ownerPid: process.pid, host: hostname(), control: null }), spec, state);
+    await reconcileOrphans(deps.store, {
+      onlyIds: runs.filter((r) => r.status === 'running' || r.status === 'queued').map((r) => r.id),
+    });
+    const s = new ResearchSession(
+      deps,
+      await deps.store.updateSession(id, {
+        status: 'running',
+        ownerPid: process.pid,
+        host: hostname(),
+        control: null,
+      }),
+      spec,
+      state,
+    );
     let requeued = 0;
     for (const t of state.trials.filter((x) => x.status === 'running')) {
       const runId = t.runIds[t.runIds.length - 1];
       const run = runId ? await deps.store.getRun(runId) : undefined;
       if (run && run.status !== 'running' && run.status !== 'queued') {
-        await handleOutcome(s, { item: { trial: t, rung: t.rung, tokens: spec.rungTokens[t.rung], estSeconds: 0 }, run, resumed: true });
+        await handleOutcome(s, {
+          item: { trial: t, rung: t.rung, tokens: spec.rungTokens[t.rung], estSeconds: 0 },
+          run,
+          resumed: true,
+        });
         if (t.status !== 'running') continue;
       }
       t.status = 'pending';
       requeued++;
     }
     for (const p of state.proposals) if (p.id !== BASELINE) s.replayObservation(p.id);
-    await s.journal.add('session', `session resumed by pid ${process.pid}: ${requeued} trial(s) re-queued`, { data: { requeued } });
+    await s.journal.add('session', `session resumed by pid ${process.pid}: ${requeued} trial(s) re-queued`, {
+      data: { requeued },
+    });
     await s.persist();
     return s;
   }
@@ -170,7 +204,11 @@ export class ResearchSession {
         // a resumed WSD run's curve starts at its checkpoint: prepend the stable part of the previous rung
         const prev = await this.deps.store.getMetrics(t.rungRuns[String(rung - 1)], 'eval');
         const cut = pts.length ? pts[0].tokens : Infinity;
-        pts.unshift(...prev.eval.filter((p) => p.tokens < cut && !p.final).map((p) => ({ tokens: p.tokens, valBpb: p.valBpb })));
+        pts.unshift(
+          ...prev.eval
+            .filter((p) => p.tokens < cut && !p.final)
+            .map((p) => ({ tokens: p.tokens, valBpb: p.valBpb })),
+        );
       }
       curves.push(pts);
     }
@@ -184,7 +222,14 @@ export class ResearchSession {
   async persist(status?: SessionStatus): Promise<SessionSummary> {
     this.state.secondsUsed = this.secondsUsed();
     const runs = await this.deps.store.listRuns({ sessionId: this.id, fields: 'list' });
-    const summary = summarize(this.id, status ?? (this.paused ? 'paused' : 'running'), this.state, this.spec, runs, this.baseFlopsPerToken);
+    const summary = summarize(
+      this.id,
+      status ?? (this.paused ? 'paused' : 'running'),
+      this.state,
+      this.spec,
+      runs,
+      this.baseFlopsPerToken,
+    );
     summary.llm = this.deps.researcher.usage?.() ?? null;
     await this.deps.store.updateSession(this.id, {
       state: this.state as unknown as Record<string, unknown>,
@@ -223,10 +268,17 @@ export class ResearchSession {
   private async start(item: WorkItem): Promise<void> {
     const lease = await this.deps.executor.acquire(this.stopCtl.signal);
     item.trial.status = 'running';
-    const entry: { item: WorkItem; promise: Promise<Outcome>; ctl?: RunController } = { item, promise: Promise.resolve(undefined as unknown as Outcome) };
+    const entry: { item: WorkItem; promise: Promise<Outcome>; ctl?: RunController } = {
+      item,
+      promise: Promise.resolve(undefined as unknown as Outcome),
+    };
     entry.promise = runTrialRung(this.trialContext(entry), item, lease)
       .then((r) => ({ item, run: r.run, decision: r.decision, aborted: this.stopping }))
-      .catch((e: unknown) => ({ item, error: e instanceof Error ? e.message : String(e), aborted: this.stopping }))
+      .catch((e: unknown) => ({
+        item,
+        error: e instanceof Error ? e.message : String(e),
+        aborted: this.stopping,
+      }))
       .finally(() => lease.release());
     this.inflight.set(item.trial.id, entry);
     await this.persist();
@@ -241,22 +293,40 @@ export class ResearchSession {
       sessionId: this.id,
       baseFlopsPerToken: this.baseFlopsPerToken,
       rules: defaultRules(this.spec.monitor as MonitorParams),
-      baselineRules: defaultRules({ ...(this.spec.monitor as MonitorParams), spike: false, stall: false, behindBaseline: false }),
+      baselineRules: defaultRules({
+        ...(this.spec.monitor as MonitorParams),
+        spike: false,
+        stall: false,
+        behindBaseline: false,
+      }),
       reference: (rung: number) => this.reference(rung),
       signal: this.stopCtl.signal,
-      onKill: (run: RunController, d: { rule: string; message: string; evidence: Record<string, unknown> }, item: WorkItem) => {
-        void this.journal.add('kill', `${item.trial.proposalId} ${item.trial.id} stopped by ${d.rule}: ${d.message}`, {
-          proposalId: item.trial.proposalId,
-          runIds: [run.runId],
-          data: { rule: d.rule, evidence: d.evidence, rung: item.rung },
-        });
+      onKill: (
+        run: RunController,
+        d: { rule: string; message: string; evidence: Record<string, unknown> },
+        item: WorkItem,
+      ) => {
+        void this.journal.add(
+          'kill',
+          `${item.trial.proposalId} ${item.trial.id} stopped by ${d.rule}: ${d.message}`,
+          {
+            proposalId: item.trial.proposalId,
+            runIds: [run.runId],
+            data: { rule: d.rule, evidence: d.evidence, rung: item.rung },
+          },
+        );
       },
       onEvent: (run: RunController, e: import('../runs/events.ts').RunEvent, item: WorkItem) => {
         entry.ctl = run;
         const v = this.deps.view;
         if (!v) return;
         if (e.kind === 'start') {
-          v.setSlot({ runId: run.runId, label: `${item.trial.proposalId} ${item.trial.purpose} r${item.rung} s${item.trial.seed}`, tokens: 0, budgetTokens: item.tokens });
+          v.setSlot({
+            runId: run.runId,
+            label: `${item.trial.proposalId} ${item.trial.purpose} r${item.rung} s${item.trial.seed}`,
+            tokens: 0,
+            budgetTokens: item.tokens,
+          });
         } else if (e.kind === 'train') v.updateSlot(run.runId, { tokens: e.tokens, loss: e.loss });
         else if (e.kind === 'eval') v.updateSlot(run.runId, { valBpb: e.valBpb });
         else if (e.kind === 'end') v.clearSlot(run.runId);
@@ -275,10 +345,14 @@ export class ResearchSession {
   private async promoteReady(force: boolean): Promise<boolean> {
     const promoted = promote(this.state, this.spec, force);
     if (!promoted.length) return false;
-    await this.journal.add('promotion', `promoted ${promoted.map((t) => `${t.proposalId}/${t.id}`).join(', ')} to rung ${promoted[0].rung}`, {
-      runIds: promoted.flatMap((t) => t.runIds.slice(-1)),
-      data: { trials: promoted.map((t) => t.id) },
-    });
+    await this.journal.add(
+      'promotion',
+      `promoted ${promoted.map((t) => `${t.proposalId}/${t.id}`).join(', ')} to rung ${promoted[0].rung}`,
+      {
+        runIds: promoted.flatMap((t) => t.runIds.slice(-1)),
+        data: { trials: promoted.map((t) => t.id) },
+      },
+    );
     await reviewAfterPromotion(this, promoted); // the researcher may promote/drop/refine (review.ts)
     return true;
   }
@@ -295,7 +369,12 @@ export class ResearchSession {
         await this.pollControl();
       }
       if (!this.stopping && this.secondsLeft() <= 0) this.requestStop('time budget spent');
-      if (!this.stopping && this.spec.budgetFlops !== undefined && this.state.flopsUsed >= this.spec.budgetFlops && this.inflight.size === 0) {
+      if (
+        !this.stopping &&
+        this.spec.budgetFlops !== undefined &&
+        this.state.flopsUsed >= this.spec.budgetFlops &&
+        this.inflight.size === 0
+      ) {
         this.requestStop('FLOPs budget spent');
       }
       let idle = false;
@@ -346,10 +425,18 @@ export class ResearchSession {
       }
     }
     this.state.finished = true;
-    const status: SessionStatus = this.stopping && this.stopping !== 'time budget spent' && this.stopping !== 'FLOPs budget spent' ? 'stopped' : 'completed';
+    const status: SessionStatus =
+      this.stopping && this.stopping !== 'time budget spent' && this.stopping !== 'FLOPs budget spent'
+        ? 'stopped'
+        : 'completed';
     const summary = await this.persist(status);
-    await this.deps.store.updateSession(this.id, { endedAt: new Date().toISOString(), statusReason: this.stopping ?? 'nothing left to run' });
-    await this.journal.add('session', `session ${status}: ${this.stopping ?? 'nothing left to run'}`, { data: summary as unknown as Record<string, unknown> });
+    await this.deps.store.updateSession(this.id, {
+      endedAt: new Date().toISOString(),
+      statusReason: this.stopping ?? 'nothing left to run',
+    });
+    await this.journal.add('session', `session ${status}: ${this.stopping ?? 'nothing left to run'}`, {
+      data: summary as unknown as Record<string, unknown>,
+    });
     return summary;
   }
 }

@@ -12,9 +12,13 @@ import { mean } from '../stats/summary.ts';
 import { rungsFor } from './spec.ts';
 
 /** The newest confirmed finding that carries a full config: the next session's starting point. */
-export async function rememberedStart(store: Store): Promise<{ config: TrainConfig; source: string } | undefined> {
+export async function rememberedStart(
+  store: Store,
+): Promise<{ config: TrainConfig; source: string } | undefined> {
   const found = await store.listFindings({ confirmed: true, limit: 20 });
-  for (const f of found) if (f.config && typeof f.config === 'object') return { config: f.config as TrainConfig, source: `finding:${f.id}` };
+  for (const f of found)
+    if (f.config && typeof f.config === 'object')
+      return { config: f.config as TrainConfig, source: `finding:${f.id}` };
   return undefined;
 }
 
@@ -25,16 +29,32 @@ export interface Throughput {
 }
 
 /** tok/s of this config at this thread count from earlier completed runs, else a short calibration run. */
-export async function measureThroughput(store: Store, executor: Executor, config: TrainConfig, log: (m: string) => void): Promise<Throughput> {
+export async function measureThroughput(
+  store: Store,
+  executor: Executor,
+  config: TrainConfig,
+  log: (m: string) => void,
+): Promise<Throughput> {
   const hash = configHash(config);
-  const threads = String(Math.max(1, Math.floor((await import('node:os')).availableParallelism() / executor.capacity)));
-  const past = (await store.listRuns({ configHash: hash, status: ['completed', 'stopped'], limit: 20, fields: 'list' })).filter(
-    (r) => r.tags.threads === threads && typeof r.summary.tokPerSec === 'number' && typeof r.summary.wallSeconds === 'number',
+  const threads = String(
+    Math.max(1, Math.floor((await import('node:os')).availableParallelism() / executor.capacity)),
+  );
+  const past = (
+    await store.listRuns({ configHash: hash, status: ['completed', 'stopped'], limit: 20, fields: 'list' })
+  ).filter(
+    (r) =>
+      r.tags.threads === threads &&
+      typeof r.summary.tokPerSec === 'number' &&
+      typeof r.summary.wallSeconds === 'number',
   );
   if (past.length >= 2) {
     return {
       tokPerSec: mean(past.map((r) => r.summary.tokPerSec as number)),
-      startupSeconds: mean(past.map((r) => Math.max(0, (r.summary.wallSeconds as number) - ((r.summary.trainSeconds as number) ?? 0)))),
+      startupSeconds: mean(
+        past.map((r) =>
+          Math.max(0, (r.summary.wallSeconds as number) - ((r.summary.trainSeconds as number) ?? 0)),
+        ),
+      ),
       source: `history:${past.length}`,
     };
   }
@@ -59,7 +79,9 @@ export async function measureThroughput(store: Store, executor: Executor, config
     const run = await ctl.done;
     const tps = run.summary.tokPerSec;
     if (typeof tps !== 'number' || !(tps > 0)) {
-      throw new Error(`calibration run ${run.id} ended ${run.status} without a throughput: ${run.statusReason ?? ''}`);
+      throw new Error(
+        `calibration run ${run.id} ended ${run.status} without a throughput: ${run.statusReason ?? ''}`,
+      );
     }
     return {
       tokPerSec: tps,
@@ -90,6 +112,11 @@ export function planRungs(opts: {
   const slotSeconds = opts.budgetSeconds * opts.parallel;
   const perFull = slotSeconds / (opts.fullRunsPerSession ?? 24) - opts.startupSeconds;
   const minFull = opts.batchTokens * 4 * opts.eta ** (opts.nRungs - 1);
-  const full = Math.max(minFull, Math.round((perFull * opts.tokPerSec) / opts.batchTokens) * opts.batchTokens);
-  return rungsFor(full, opts.eta, opts.nRungs).map((t) => Math.max(opts.batchTokens, Math.round(t / opts.batchTokens) * opts.batchTokens));
+  const full = Math.max(
+    minFull,
+    Math.round((perFull * opts.tokPerSec) / opts.batchTokens) * opts.batchTokens,
+  );
+  return rungsFor(full, opts.eta, opts.nRungs).map((t) =>
+    Math.max(opts.batchTokens, Math.round(t / opts.batchTokens) * opts.batchTokens),
+  );
 }

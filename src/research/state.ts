@@ -55,7 +55,15 @@ export interface ProposalState {
   sandbox?: 'bwrap' | 'none'; // code changes: how its runs are isolated (decided at admission)
   status: 'active' | 'dropped' | 'concluded';
   verdict?: 'win' | 'loss' | 'inconclusive' | 'pending';
-  stats?: { delta: number; ci95: [number, number]; pValue: number; adjustedP?: number; n: number; mean: number; std: number };
+  stats?: {
+    delta: number;
+    ci95: [number, number];
+    pValue: number;
+    adjustedP?: number;
+    n: number;
+    mean: number;
+    std: number;
+  };
   confirmed?: boolean;
   createdAt: string;
 }
@@ -102,7 +110,12 @@ export function trialsOf(state: SessionState, proposalId: string): TrialState[] 
 }
 
 /** Final val bpb values of a proposal's trials at a rung (only trials that finished that rung). */
-export function valuesAt(state: SessionState, proposalId: string, rung: number, purposes?: TrialPurpose[]): number[] {
+export function valuesAt(
+  state: SessionState,
+  proposalId: string,
+  rung: number,
+  purposes?: TrialPurpose[],
+): number[] {
   return trialsOf(state, proposalId)
     .filter((t) => !purposes || purposes.includes(t.purpose))
     .map((t) => t.results[String(rung)])

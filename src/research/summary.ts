@@ -46,7 +46,12 @@ export function t975(df: number): number {
   return (lo + hi) / 2;
 }
 
-function bestRunOf(state: SessionState, p: ProposalState, rung: number, runs: Map<string, RunRecord>): string | null {
+function bestRunOf(
+  state: SessionState,
+  p: ProposalState,
+  rung: number,
+  runs: Map<string, RunRecord>,
+): string | null {
   const top = String(rung);
   let best: { id: string; v: number } | null = null;
   for (const t of state.trials.filter((x) => x.proposalId === p.id && typeof x.results[top] === 'number')) {
@@ -57,12 +62,19 @@ function bestRunOf(state: SessionState, p: ProposalState, rung: number, runs: Ma
   return best?.id ?? null;
 }
 
-export function pickBest(state: SessionState, spec: SessionSpec, runs: Map<string, RunRecord>): BestSummary | null {
+export function pickBest(
+  state: SessionState,
+  spec: SessionSpec,
+  runs: Map<string, RunRecord>,
+): BestSummary | null {
   const top = spec.rungTokens.length - 1;
   const win = bestWin(state);
   const candidates = state.proposals
     .filter((p) => p.id !== BASELINE)
-    .map((p) => ({ p, v: [...candidateValues(state, spec, p.id).decision, ...candidateValues(state, spec, p.id).confirm] }))
+    .map((p) => ({
+      p,
+      v: [...candidateValues(state, spec, p.id).decision, ...candidateValues(state, spec, p.id).confirm],
+    }))
     .filter((x) => x.v.length > 0);
   let chosen = win ? candidates.find((c) => c.p.id === win.id) : undefined;
   if (!chosen) {
@@ -79,7 +91,11 @@ export function pickBest(state: SessionState, spec: SessionSpec, runs: Map<strin
 }
 
 /** Nothing reached the full budget: the best result at the highest rung any idea reached. */
-function bestBelowTop(state: SessionState, spec: SessionSpec, runs: Map<string, RunRecord>): BestSummary | null {
+function bestBelowTop(
+  state: SessionState,
+  spec: SessionSpec,
+  runs: Map<string, RunRecord>,
+): BestSummary | null {
   for (let r = spec.rungTokens.length - 2; r >= 0; r--) {
     const at = state.proposals
       .filter((p) => p.id !== BASELINE)
@@ -151,7 +167,14 @@ export interface SessionSummary {
   computeSavedByMonitor: number; // 0..1, see accounting.ts
   savedFlops: number;
   budget: { seconds: number | null; flops: number | null };
-  proposals: { total: number; rejected: number; wins: number; losses: number; inconclusive: number; open: number };
+  proposals: {
+    total: number;
+    rejected: number;
+    wins: number;
+    losses: number;
+    inconclusive: number;
+    open: number;
+  };
   rungTokens: number[];
   wins: Array<{ proposalId: string; title: string; delta: number; ci95: [number, number] }>;
   /** The researcher's own cost (LLM calls, tokens, dollars); zeros for the offline researcher. */
@@ -177,10 +200,25 @@ export function summarize(
     sessionId,
     status,
     researcher: spec.researcher,
-    baseline: { valBpb: base.length ? mean(base) : null, std: base.length > 1 ? sampleStd(base) : null, n: base.length, rung: top, tokens: spec.rungTokens[top] },
+    baseline: {
+      valBpb: base.length ? mean(base) : null,
+      std: base.length > 1 ? sampleStd(base) : null,
+      n: base.length,
+      rung: top,
+      tokens: spec.rungTokens[top],
+    },
     noiseFloor: spec.rungTokens.map((tokens, rung) => {
-      const v = state.trials.filter((t) => t.proposalId === BASELINE).map((t) => t.results[String(rung)]).filter((x) => Number.isFinite(x));
-      return { rung, tokens, valBpb: v.length ? mean(v) : null, std: v.length > 1 ? sampleStd(v) : null, n: v.length };
+      const v = state.trials
+        .filter((t) => t.proposalId === BASELINE)
+        .map((t) => t.results[String(rung)])
+        .filter((x) => Number.isFinite(x));
+      return {
+        rung,
+        tokens,
+        valBpb: v.length ? mean(v) : null,
+        std: v.length > 1 ? sampleStd(v) : null,
+        n: v.length,
+      };
     }),
     best,
     significant: Boolean(best && best.confirmed && best.verdict === 'win' && best.ci95 && best.ci95[1] < 0),
@@ -210,6 +248,8 @@ export function summarize(
       open: ps.filter((p) => p.status === 'active').length,
     },
     rungTokens: spec.rungTokens,
-    wins: ps.filter((p) => p.verdict === 'win' && p.stats).map((p) => ({ proposalId: p.id, title: p.title, delta: p.stats!.delta, ci95: p.stats!.ci95 })),
+    wins: ps
+      .filter((p) => p.verdict === 'win' && p.stats)
+      .map((p) => ({ proposalId: p.id, title: p.title, delta: p.stats!.delta, ci95: p.stats!.ci95 })),
   };
 }

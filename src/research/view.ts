@@ -73,9 +73,16 @@ export class SessionView {
     if (s) {
       const used = `${fmtSeconds(s.computeUsedSeconds)}${s.budget.seconds ? ` / ${fmtSeconds(s.budget.seconds)}` : ''}`;
       const flops = `${s.computeUsed.toExponential(2)} FLOPs${s.budget.flops ? ` / ${s.budget.flops.toExponential(2)}` : ''}`;
-      const base = s.baseline.valBpb !== null ? `baseline ${s.baseline.valBpb.toFixed(4)}±${(s.baseline.std ?? 0).toFixed(4)} (n=${s.baseline.n})` : 'baseline: measuring';
-      const best = s.best ? `best ${s.best.title}: ${s.best.valBpb.toFixed(4)}${s.best.delta !== null ? ` ${formatEffect(s.best.delta, s.best.ci95 ?? undefined)}` : ''}${s.significant ? ' WIN' : ''}` : 'best: -';
-      out.push(`${this.paused ? '[paused] ' : ''}${used} | ${flops} | kills ${s.monitorStops} | saved ${(s.computeSavedByMonitor * 100).toFixed(0)}% | ${base}`);
+      const base =
+        s.baseline.valBpb !== null
+          ? `baseline ${s.baseline.valBpb.toFixed(4)}±${(s.baseline.std ?? 0).toFixed(4)} (n=${s.baseline.n})`
+          : 'baseline: measuring';
+      const best = s.best
+        ? `best ${s.best.title}: ${s.best.valBpb.toFixed(4)}${s.best.delta !== null ? ` ${formatEffect(s.best.delta, s.best.ci95 ?? undefined)}` : ''}${s.significant ? ' WIN' : ''}`
+        : 'best: -';
+      out.push(
+        `${this.paused ? '[paused] ' : ''}${used} | ${flops} | kills ${s.monitorStops} | saved ${(s.computeSavedByMonitor * 100).toFixed(0)}% | ${base}`,
+      );
       out.push(best);
     }
     for (const v of this.slots.values()) {

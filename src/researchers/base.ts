@@ -99,7 +99,11 @@ export interface ProposeContext {
   /** Log a line to the session's progress view and journal (e.g. the LLM's reasoning summary). */
   note?: (text: string) => void;
   /** Record a journal entry (e.g. kind 'llm': one per API call, with tokens and dollars); echoed live. */
-  journal?: (kind: 'llm' | 'note', title: string, extra?: { body?: string; data?: Record<string, unknown> }) => void | Promise<void>;
+  journal?: (
+    kind: 'llm' | 'note',
+    title: string,
+    extra?: { body?: string; data?: Record<string, unknown> },
+  ) => void | Promise<void>;
 }
 
 export interface ReviewDecision {
@@ -114,7 +118,12 @@ export interface Researcher {
   /** Feedback: every finished result (also replayed on resume). Used by model-based search. */
   observe?(result: ResultSummary): void;
   /** After a rung of successive halving: see ranked results and monitor stops, optionally steer. */
-  review?(rung: number, ranked: ResultSummary[], digest: Digest, ctx?: ProposeContext): Promise<ReviewDecision>;
+  review?(
+    rung: number,
+    ranked: ResultSummary[],
+    digest: Digest,
+    ctx?: ProposeContext,
+  ): Promise<ReviewDecision>;
   /** Cost of the researcher itself so far (LLM tokens and dollars); offline = zeros. */
   usage?(): { inputTokens: number; outputTokens: number; costUsd: number; calls: number };
   /**
@@ -122,7 +131,12 @@ export interface Researcher {
    * or smoke run — and the traceback tail). Return a corrected proposal (edits against the original
    * files), or undefined to give up. `attempt` counts from 1; the engine bounds it.
    */
-  fixCode?(proposal: Proposal, error: string, attempt: number, ctx?: ProposeContext): Promise<Proposal | undefined>;
+  fixCode?(
+    proposal: Proposal,
+    error: string,
+    attempt: number,
+    ctx?: ProposeContext,
+  ): Promise<Proposal | undefined>;
   /** The user allowed code experiments to run without the sandbox (`--unsafe-no-sandbox`). */
   readonly unsafeNoSandbox?: boolean;
 }

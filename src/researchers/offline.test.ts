@@ -97,8 +97,16 @@ describe('offline researcher', () => {
     const mixed = made.slice(0, lastLib + 1).filter((p) => p.source === 'tpe').length;
     assert.ok(Math.abs(mixed - (lastLib + 1) / 3) <= 2, `${mixed} TPE points among the first ${lastLib + 1}`);
     assert.ok(made.slice(lastLib + 1).every((p) => p.source === 'tpe'));
-    const libraryFirst = await simulate(new OfflineResearcher({ seed: 1, domains: DOMAINS, exploreEvery: 0 }), base, nLibrary + 2);
-    assert.equal(libraryFirst.made.findIndex((p) => p.source === 'tpe'), nLibrary, 'exploreEvery 0: library first');
+    const libraryFirst = await simulate(
+      new OfflineResearcher({ seed: 1, domains: DOMAINS, exploreEvery: 0 }),
+      base,
+      nLibrary + 2,
+    );
+    assert.equal(
+      libraryFirst.made.findIndex((p) => p.source === 'tpe'),
+      nLibrary,
+      'exploreEvery 0: library first',
+    );
     assert.equal(new Set(tried.map((t) => t.key)).size, tried.length, 'no idea proposed twice');
     for (const p of made) {
       const set = p.change.kind === 'config' ? p.change.set : {};

@@ -26,7 +26,10 @@ export async function bindDataset(
   const names = new Set(meta.domains.map((d) => d.name));
   for (const [k, w] of Object.entries(config.data.mixture)) {
     if (!names.has(k)) {
-      throw new FlywheelError('bad_config', `data.mixture.${k}=${w}: unknown domain (this dataset has ${[...names].join(', ')})`);
+      throw new FlywheelError(
+        'bad_config',
+        `data.mixture.${k}=${w}: unknown domain (this dataset has ${[...names].join(', ')})`,
+      );
     }
   }
   if (Object.keys(config.data.mixture).length && Object.values(config.data.mixture).every((w) => w === 0)) {

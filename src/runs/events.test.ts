@@ -8,7 +8,9 @@ import { parseEventLine } from './events.ts';
 
 describe('event stream parsing', () => {
   it('parses each kind and keeps extra fields', () => {
-    const r = parseEventLine('{"kind":"train","step":3,"tokens":96,"flops":1e6,"elapsed":0.5,"loss":4.2,"lr":0.001,"custom":1}');
+    const r = parseEventLine(
+      '{"kind":"train","step":3,"tokens":96,"flops":1e6,"elapsed":0.5,"loss":4.2,"lr":0.001,"custom":1}',
+    );
     assert.ok(r.ok);
     assert.equal(r.event.kind, 'train');
     assert.equal((r.event as Record<string, unknown>).custom, 1);
@@ -19,7 +21,9 @@ describe('event stream parsing', () => {
   it('reads NaN written as null or "NaN" as NaN', () => {
     const r = parseEventLine('{"kind":"train","step":1,"tokens":1,"flops":1,"elapsed":1,"loss":null,"lr":1}');
     assert.ok(r.ok && r.event.kind === 'train' && Number.isNaN(r.event.loss));
-    const e = parseEventLine('{"kind":"eval","step":1,"tokens":1,"flops":1,"valLoss":"NaN","valBpb":"Infinity"}');
+    const e = parseEventLine(
+      '{"kind":"eval","step":1,"tokens":1,"flops":1,"valLoss":"NaN","valBpb":"Infinity"}',
+    );
     assert.ok(e.ok && e.event.kind === 'eval' && e.event.valBpb === Infinity);
   });
 

@@ -87,7 +87,13 @@ export const EndEvent = z
   })
   .passthrough();
 
-export const RunEvent = z.discriminatedUnion('kind', [StartEvent, TrainEvent, EvalEvent, CheckpointEvent, EndEvent]);
+export const RunEvent = z.discriminatedUnion('kind', [
+  StartEvent,
+  TrainEvent,
+  EvalEvent,
+  CheckpointEvent,
+  EndEvent,
+]);
 export type RunEvent = z.infer<typeof RunEvent>;
 export type StartEvent = z.infer<typeof StartEvent>;
 export type TrainEvent = z.infer<typeof TrainEvent>;

@@ -53,7 +53,10 @@ export interface LaunchOptions {
    * rung budget as `stopped` ("left at rung 0"), because the trial it belongs to did not run to its full
    * budget. The trainer's own status stays in summary.trainerStatus.
    */
-  mapStatus?: (s: { status: RunStatus; reason: string; end?: EndEvent }) => { status: RunStatus; reason: string };
+  mapStatus?: (s: { status: RunStatus; reason: string; end?: EndEvent }) => {
+    status: RunStatus;
+    reason: string;
+  };
   /** Called once the launcher knows the process (pid/job) so callers can record it. */
   onProcess?: (proc: TrainerProcess) => void;
   /** Rewrites the trainer command once the run dir exists, e.g. into a sandbox (src/sandbox/bwrap.ts). */
@@ -63,7 +66,10 @@ export interface LaunchOptions {
    * and the dataset). A returned message fails the run: status `failed`, reason `tampered: <message>`,
    * `summary.tampered` and tag `tampered=1`; it overrides `mapStatus`.
    */
-  verify?: (phase: 'before' | 'after', run: { runId: string; runDir: string; codeDir: string }) => string | undefined;
+  verify?: (
+    phase: 'before' | 'after',
+    run: { runId: string; runDir: string; codeDir: string },
+  ) => string | undefined;
 }
 
 export class RunController {
@@ -161,14 +167,22 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
   try {
     proc = await (opts.startProcess ?? localStarter)({ runId: dir.runId, runDir: dir.runDir, command, env });
   } catch (e) {
-    const rec = await store.finishRun(dir.runId, 'failed', `could not start trainer: ${(e as Error).message}`);
+    const rec = await store.finishRun(
+      dir.runId,
+      'failed',
+      `could not start trainer: ${(e as Error).message}`,
+    );
     ctl.settle(rec);
     return ctl;
   }
   ctl.proc = proc;
   opts.onProcess?.(proc);
   if (config.trainer.stdoutAdapter) {
-    const adapter = new StdoutAdapter(config, join(dir.runDir, 'events.jsonl'), flopsPerToken(config.model, vocab));
+    const adapter = new StdoutAdapter(
+      config,
+      join(dir.runDir, 'events.jsonl'),
+      flopsPerToken(config.model, vocab),
+    );
     proc.onStdoutLine = (l) => adapter.onLine(l);
   }
   await store.updateRun(dir.runId, {
@@ -190,7 +204,12 @@ export async function runToCompletion(opts: LaunchOptions): Promise<RunRecord> {
   return (await launchRun(opts)).done;
 }
 
-async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerProcess, t0: number): Promise<RunRecord> {
+async function supervise(
+  opts: LaunchOptions,
+  ctl: RunController,
+  proc: TrainerProcess,
+  t0: number,
+): Promise<RunRecord> {
   const { store, config } = opts;
   const tail = new EventTail(join(ctl.runDir, 'events.jsonl'));
   const heartbeatMs = config.train.heartbeatSeconds * 1000;
@@ -271,15 +290,34 @@ async function supervise(opts: LaunchOptions, ctl: RunController, proc: TrainerP
     const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
     reason = `trainer ${how} without an end event${tailLine ? `: ${tailLine}` : ''}`;
   }
-  const summary = { ...ctl.recorder.summary(), wallSeconds: (Date.now() - t0) / 1000, trainerStatus: end?.status ?? null };
-  if (!end && config.trainer.stdoutAdapter && summary.valBpb === undefined && summary.lastEvalBpb !== undefined) {
+  const summary = {
+    ...ctl.recorder.summary(),
+    wallSeconds: (Date.now() - t0) / 1000,
+    trainerStatus: end?.status ?? null,
+  };
+  if (
+    !end &&
+    config.trainer.stdoutAdapter &&
+    summary.valBpb === undefined &&
+    summary.lastEvalBpb !== undefined
+  ) {
     summary.valBpb = summary.lastEvalBpb; // the printed evals are all such a trainer reports
   }
   if (opts.mapStatus) ({ status, reason } = opts.mapStatus({ status, reason, end }));
-  const tampered = opts.verify?.('after', { runId: ctl.runId, runDir: ctl.runDir, codeDir: join(ctl.runDir, 'code') });
+  const tampered = opts.verify?.('after', {
+    runId: ctl.runId,
+    runDir: ctl.runDir,
+    codeDir: join(ctl.runDir, 'code'),
+  });
   if (tampered) {
     await store.updateRun(ctl.runId, { tags: { tampered: '1' } });
-    return store.finishRun(ctl.runId, 'failed', `tampered: ${tampered}`, { ...summary, tampered }, stop?.rule);
+    return store.finishRun(
+      ctl.runId,
+      'failed',
+      `tampered: ${tampered}`,
+      { ...summary, tampered },
+      stop?.rule,
+    );
   }
   return store.finishRun(ctl.runId, status, reason, summary, stop?.rule);
 }

@@ -8,10 +8,14 @@ import { FlywheelError } from '../errors.ts';
 let cached: string | undefined;
 
 function hasTorch(python: string): boolean {
-  const r = spawnSync(python, ['-c', 'import importlib.util,sys; sys.exit(0 if importlib.util.find_spec("torch") else 3)'], {
-    stdio: 'ignore',
-    timeout: 20_000,
-  });
+  const r = spawnSync(
+    python,
+    ['-c', 'import importlib.util,sys; sys.exit(0 if importlib.util.find_spec("torch") else 3)'],
+    {
+      stdio: 'ignore',
+      timeout: 20_000,
+    },
+  );
   return r.status === 0;
 }
 

@@ -86,7 +86,10 @@ export interface ReconcileResult {
 }
 
 /** Settle runs left behind by dead orchestrators on this host. `onlyIds` narrows it (e.g. a session's runs). */
-export async function reconcileOrphans(store: Store, opts: { onlyIds?: string[]; graceMs?: number } = {}): Promise<ReconcileResult[]> {
+export async function reconcileOrphans(
+  store: Store,
+  opts: { onlyIds?: string[]; graceMs?: number } = {},
+): Promise<ReconcileResult[]> {
   const me = hostname();
   const open = await store.listRuns({ status: ['queued', 'running'], ids: opts.onlyIds });
   const out: ReconcileResult[] = [];

@@ -4,9 +4,26 @@
  * summary the final status is computed from. Never throws on a bad line: it is recorded and skipped.
  */
 import type { MetricPoint, RunSummary, Store, StoredEvent } from '../store/base.ts';
-import { parseEventLine, type EndEvent, type EvalEvent, type RunEvent, type StartEvent, type TrainEvent } from './events.ts';
+import {
+  parseEventLine,
+  type EndEvent,
+  type EvalEvent,
+  type RunEvent,
+  type StartEvent,
+  type TrainEvent,
+} from './events.ts';
 
-const TRAIN_FIELDS = ['step', 'tokens', 'flops', 'elapsed', 'loss', 'lr', 'gradNorm', 'tokPerSec', 'mfu'] as const;
+const TRAIN_FIELDS = [
+  'step',
+  'tokens',
+  'flops',
+  'elapsed',
+  'loss',
+  'lr',
+  'gradNorm',
+  'tokPerSec',
+  'mfu',
+] as const;
 
 export function trainPoint(e: TrainEvent): MetricPoint {
   const p: MetricPoint = {};
@@ -15,7 +32,13 @@ export function trainPoint(e: TrainEvent): MetricPoint {
 }
 
 export function evalPoint(e: EvalEvent): MetricPoint {
-  const p: MetricPoint = { step: e.step, tokens: e.tokens, flops: e.flops, valLoss: e.valLoss, valBpb: e.valBpb };
+  const p: MetricPoint = {
+    step: e.step,
+    tokens: e.tokens,
+    flops: e.flops,
+    valLoss: e.valLoss,
+    valBpb: e.valBpb,
+  };
   if (e.elapsed !== undefined) p.elapsed = e.elapsed;
   if (e.final) p.final = 1; // the final eval uses a larger val slice: not on the same scale as periodic evals
   for (const [d, v] of Object.entries(e.byDomain ?? {})) p[`bpb.${d}`] = v;
@@ -50,7 +73,8 @@ export class RunRecorder {
     const ts = new Date().toISOString();
     if (!r.ok) {
       this.malformed++;
-      if (persist) this.events.push({ ts, kind: 'malformed', payload: { line: line.slice(0, 2000), error: r.error } });
+      if (persist)
+        this.events.push({ ts, kind: 'malformed', payload: { line: line.slice(0, 2000), error: r.error } });
       return undefined;
     }
     const e = r.event;

@@ -67,7 +67,8 @@ function gitProvenanceUncached(dir: string): { codeCommit?: string; codeDiff?: s
   const top = git(['rev-parse', '--show-toplevel'], dir)?.trim() ?? dir;
   const rel = relative(top, resolve(dir)) || '.';
   let diff = git(['diff', 'HEAD', '--', rel], top) ?? '';
-  const untracked = git(['ls-files', '--others', '--exclude-standard', '--', rel], top)?.split('\n').filter(Boolean) ?? [];
+  const untracked =
+    git(['ls-files', '--others', '--exclude-standard', '--', rel], top)?.split('\n').filter(Boolean) ?? [];
   for (const f of untracked) diff += git(['diff', '--no-index', '--', '/dev/null', f], top) ?? '';
   return { codeCommit: commit, codeDiff: diff || undefined };
 }

@@ -24,7 +24,10 @@ export class StdoutAdapter {
       try {
         return new RegExp(src);
       } catch (e) {
-        throw new FlywheelError('bad_config', `trainer.stdoutAdapter.${name} is not a valid regex: ${(e as Error).message}`);
+        throw new FlywheelError(
+          'bad_config',
+          `trainer.stdoutAdapter.${name} is not a valid regex: ${(e as Error).message}`,
+        );
       }
     };
     this.train = compile('train', a.train);

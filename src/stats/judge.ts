@@ -126,10 +126,14 @@ export function judgeChange(input: JudgeInput): Judgement {
     const scale = adjustedP !== undefined && w.pValue > 0 ? Math.max(1, adjustedP / w.pValue) : 1;
     const allP = Math.min(1, all.pValue * scale);
     if (pairedDelta <= ci.hi / 2 && all.delta < 0 && allP < alpha) {
-      reasons.push(`paired confirmation delta ${fmt(pairedDelta)} <= ${fmt(ci.hi / 2)}; all seeds: delta ${fmt(all.delta)}, p=${fmt(allP)}`);
+      reasons.push(
+        `paired confirmation delta ${fmt(pairedDelta)} <= ${fmt(ci.hi / 2)}; all seeds: delta ${fmt(all.delta)}, p=${fmt(allP)}`,
+      );
       return out('win', pairedDelta);
     }
-    reasons.push(`paired confirmation delta ${fmt(pairedDelta)} (needs <= ${fmt(ci.hi / 2)}); all seeds p=${fmt(allP)}: not reproduced`);
+    reasons.push(
+      `paired confirmation delta ${fmt(pairedDelta)} (needs <= ${fmt(ci.hi / 2)}); all seeds p=${fmt(allP)}: not reproduced`,
+    );
     return out('inconclusive', pairedDelta);
   }
   const confirmDelta = mean(confirm) - mean(baseline);

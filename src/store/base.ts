@@ -139,7 +139,14 @@ export interface Artifact {
 
 // ---- research sessions (issue 3): sessions, their journal, findings that outlive them, tried ideas ----
 
-export const SESSION_STATUSES = ['running', 'paused', 'completed', 'stopped', 'failed', 'interrupted'] as const;
+export const SESSION_STATUSES = [
+  'running',
+  'paused',
+  'completed',
+  'stopped',
+  'failed',
+  'interrupted',
+] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export interface SessionRecord {
@@ -283,7 +290,10 @@ export interface Store {
 
   /** Append entries in order; returns them with seq and ts assigned. */
   appendJournal(entries: JournalEntry[]): Promise<JournalEntry[]>;
-  listJournal(sessionId: string, opts?: { kinds?: JournalKind[]; afterSeq?: number; limit?: number }): Promise<JournalEntry[]>;
+  listJournal(
+    sessionId: string,
+    opts?: { kinds?: JournalKind[]; afterSeq?: number; limit?: number },
+  ): Promise<JournalEntry[]>;
 
   addFinding(f: FindingRecord): Promise<void>;
   /** Newest first; all sessions unless sessionId is given. */

@@ -31,7 +31,12 @@ export async function tempStore(home: string): Promise<Store> {
 export function synthConfig(sets: string[] = []): TrainConfig {
   return resolveConfig({
     preset: 'tiny',
-    sets: [`trainer.command=${JSON.stringify(['python3', SYNTH_TRAINER])}`, 'train.batchTokens=1024', 'model.seqLen=64', ...sets],
+    sets: [
+      `trainer.command=${JSON.stringify(['python3', SYNTH_TRAINER])}`,
+      'train.batchTokens=1024',
+      'model.seqLen=64',
+      ...sets,
+    ],
   });
 }
 
@@ -53,8 +58,18 @@ export class ScriptedResearcher implements Researcher {
   }
 }
 
-export function configProposal(title: string, set: Record<string, unknown>, expectedEffect = -0.01): Proposal {
-  return { title, hypothesis: `${title} should help`, change: { kind: 'config', set }, expectedEffect, source: 'test' };
+export function configProposal(
+  title: string,
+  set: Record<string, unknown>,
+  expectedEffect = -0.01,
+): Proposal {
+  return {
+    title,
+    hypothesis: `${title} should help`,
+    change: { kind: 'config', set },
+    expectedEffect,
+    source: 'test',
+  };
 }
 
 export async function makeSession(opts: {
