@@ -243,7 +243,10 @@ describe('dashboard in Chromium', () => {
     assert.match(await page.locator('[data-testid="stop-info"]').innerText(), /stopped/i);
     const rec = await store.getRun(id);
     assert.equal(rec?.status, 'stopped');
-    assert.equal((await store.listEvents(id, { kinds: ['stop'] })).length, 1, 'the request is on record');
+    const stops = await store.listEvents(id, { kinds: ['stop'] });
+    const by = (e: { payload: unknown }) => (e.payload as { by?: string }).by;
+    assert.equal(stops.filter((e) => by(e) === 'dashboard').length, 1, 'the request is on record');
+    assert.ok(stops.length <= 2, 'at most the request and the orchestrator acting on it');
     await page.screenshot({ path: join(OUT, 'run-stopped.png'), fullPage: true });
   });
 

@@ -264,6 +264,14 @@ async function supervise(
   drain(tail.poll());
   drain(tail.flushPartial());
   await ctl.recorder.flush();
+  if (!ctl.stopRequest) {
+    // stopped from outside (the dashboard signals the trainer and records why) before our next poll
+    const asked = (await store.listEvents(ctl.runId, { kinds: ['stop'] })).find(
+      (e) => (e.payload as { by?: string } | null)?.by !== 'orchestrator',
+    );
+    const p = asked?.payload as { reason?: string; by?: string } | undefined;
+    if (p) ctl.stopRequest = { reason: p.reason ?? `stop requested${p.by ? ` by ${p.by}` : ''}` };
+  }
 
   const end = ctl.recorder.end;
   const stop = ctl.stopRequest;
