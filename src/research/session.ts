@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import type { TrainConfig } from '../config/train-config.ts';
 import { FlywheelError } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
-import { buildReference, defaultRules, type MonitorParams, type Reference } from '../monitor/index.ts';
+import type { Reference } from '../monitor/index.ts';
 import type { Researcher } from '../researchers/base.ts';
 import { flopsPerToken } from '../runs/flops.ts';
 import { reconcileOrphans } from '../runs/reconcile.ts';
@@ -27,6 +27,9 @@ import { reviewAfterPromotion } from './review.ts';
 import { runTrialRung } from './run-trial.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
 import { summarize, type SessionSummary } from './summary.ts';
+import { baselineBand } from './baseline-band.ts';
+import { trialContext } from './trial-context.ts';
+import { resultOf } from './digest.ts';
 import type { SessionView } from './view.ts';
 
 export interface SessionDeps {
@@ -53,7 +56,7 @@ export class ResearchSession {
     { item: WorkItem; promise: Promise<Outcome>; ctl?: RunController }
   >();
   private readonly refs = new Map<number, Reference | undefined>();
-  private readonly stopCtl = new AbortController();
+  readonly stopCtl = new AbortController();
   private paused = false;
   private stopping?: string;
   private startedAt = Date.now();
@@ -174,8 +177,12 @@ export class ResearchSession {
     return s;
   }
 
+  /** A researcher rebuilt after a crash sees every stored result again (the Researcher contract). */
   replayObservation(proposalId: string): void {
-    void proposalId; // researchers rebuild from `observe` calls made in outcomes.ts; see intake.ts
+    const p = this.state.proposals.find((x) => x.id === proposalId);
+    if (p && this.state.trials.some((t) => t.proposalId === p.id && Object.keys(t.results).length)) {
+      this.deps.researcher.observe?.(resultOf(this.state, this.spec, p));
+    }
   }
 
   requestStop(reason: string): void {
@@ -194,25 +201,8 @@ export class ResearchSession {
 
   /** Baseline band at a rung, from the baseline seeds that finished it (cached until one more does). */
   async loadReference(rung: number): Promise<void> {
-    const trials = this.state.trials.filter((t) => t.proposalId === BASELINE && t.rungRuns[String(rung)]);
-    if (trials.length < 2) return;
-    const curves = [];
-    for (const t of trials) {
-      const m = await this.deps.store.getMetrics(t.rungRuns[String(rung)], 'eval');
-      const pts = m.eval.filter((p) => !p.final).map((p) => ({ tokens: p.tokens, valBpb: p.valBpb }));
-      if (rung > 0 && t.rungRuns[String(rung - 1)] && this.baseConfig.schedule.name === 'wsd') {
-        // a resumed WSD run's curve starts at its checkpoint: prepend the stable part of the previous rung
-        const prev = await this.deps.store.getMetrics(t.rungRuns[String(rung - 1)], 'eval');
-        const cut = pts.length ? pts[0].tokens : Infinity;
-        pts.unshift(
-          ...prev.eval
-            .filter((p) => p.tokens < cut && !p.final)
-            .map((p) => ({ tokens: p.tokens, valBpb: p.valBpb })),
-        );
-      }
-      curves.push(pts);
-    }
-    this.refs.set(rung, buildReference({ eval: curves }));
+    const ref = await baselineBand(this.deps.store, this.state, this.baseConfig, rung);
+    if (ref) this.refs.set(rung, ref);
   }
 
   reference(rung: number): Reference | undefined {
@@ -272,7 +262,7 @@ export class ResearchSession {
       item,
       promise: Promise.resolve(undefined as unknown as Outcome),
     };
-    entry.promise = runTrialRung(this.trialContext(entry), item, lease)
+    entry.promise = runTrialRung(trialContext(this, entry), item, lease)
       .then((r) => ({ item, run: r.run, decision: r.decision, aborted: this.stopping }))
       .catch((e: unknown) => ({
         item,
@@ -282,56 +272,6 @@ export class ResearchSession {
       .finally(() => lease.release());
     this.inflight.set(item.trial.id, entry);
     await this.persist();
-  }
-
-  private trialContext(entry: { ctl?: RunController; item: WorkItem }) {
-    return {
-      store: this.deps.store,
-      executor: this.deps.executor,
-      spec: this.spec,
-      state: this.state,
-      sessionId: this.id,
-      baseFlopsPerToken: this.baseFlopsPerToken,
-      rules: defaultRules(this.spec.monitor as MonitorParams),
-      baselineRules: defaultRules({
-        ...(this.spec.monitor as MonitorParams),
-        spike: false,
-        stall: false,
-        behindBaseline: false,
-      }),
-      reference: (rung: number) => this.reference(rung),
-      signal: this.stopCtl.signal,
-      onKill: (
-        run: RunController,
-        d: { rule: string; message: string; evidence: Record<string, unknown> },
-        item: WorkItem,
-      ) => {
-        void this.journal.add(
-          'kill',
-          `${item.trial.proposalId} ${item.trial.id} stopped by ${d.rule}: ${d.message}`,
-          {
-            proposalId: item.trial.proposalId,
-            runIds: [run.runId],
-            data: { rule: d.rule, evidence: d.evidence, rung: item.rung },
-          },
-        );
-      },
-      onEvent: (run: RunController, e: import('../runs/events.ts').RunEvent, item: WorkItem) => {
-        entry.ctl = run;
-        const v = this.deps.view;
-        if (!v) return;
-        if (e.kind === 'start') {
-          v.setSlot({
-            runId: run.runId,
-            label: `${item.trial.proposalId} ${item.trial.purpose} r${item.rung} s${item.trial.seed}`,
-            tokens: 0,
-            budgetTokens: item.tokens,
-          });
-        } else if (e.kind === 'train') v.updateSlot(run.runId, { tokens: e.tokens, loss: e.loss });
-        else if (e.kind === 'eval') v.updateSlot(run.runId, { valBpb: e.valBpb });
-        else if (e.kind === 'end') v.clearSlot(run.runId);
-      },
-    };
   }
 
   private needIdeas(): boolean {

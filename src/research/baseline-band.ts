@@ -1,0 +1,35 @@
+/**
+ * The baseline band at a rung for the behind-baseline monitor rule: the periodic evals of the baseline
+ * seeds that finished that rung (final evals use a larger slice and are left out). A promoted WSD run's
+ * curve starts at its checkpoint, so the stable part of the previous rung's run is prepended.
+ */
+import type { TrainConfig } from '../config/train-config.ts';
+import { buildReference, type Reference } from '../monitor/index.ts';
+import type { Store } from '../store/base.ts';
+import { BASELINE, type SessionState } from './state.ts';
+
+export async function baselineBand(
+  store: Store,
+  state: SessionState,
+  base: TrainConfig,
+  rung: number,
+): Promise<Reference | undefined> {
+  const trials = state.trials.filter((t) => t.proposalId === BASELINE && t.rungRuns[String(rung)]);
+  if (trials.length < 2) return undefined;
+  const curves = [];
+  for (const t of trials) {
+    const m = await store.getMetrics(t.rungRuns[String(rung)], 'eval');
+    const pts = m.eval.filter((p) => !p.final).map((p) => ({ tokens: p.tokens, valBpb: p.valBpb }));
+    if (rung > 0 && t.rungRuns[String(rung - 1)] && base.schedule.name === 'wsd') {
+      const prev = await store.getMetrics(t.rungRuns[String(rung - 1)], 'eval');
+      const cut = pts.length ? pts[0].tokens : Infinity;
+      pts.unshift(
+        ...prev.eval
+          .filter((p) => p.tokens < cut && !p.final)
+          .map((p) => ({ tokens: p.tokens, valBpb: p.valBpb })),
+      );
+    }
+    curves.push(pts);
+  }
+  return buildReference({ eval: curves });
+}
