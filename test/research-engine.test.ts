@@ -4,8 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { Researcher } from '../src/researchers/base.ts';
+import { flopsPerToken } from '../src/runs/flops.ts';
 import type { Store } from '../src/store/base.ts';
-import { configProposal, makeSession, ScriptedResearcher, synthConfig, tempHome, tempStore } from './helpers/research-fixtures.ts';
+import {
+  configProposal,
+  makeSession,
+  ScriptedResearcher,
+  synthConfig,
+  tempHome,
+  tempStore,
+} from './helpers/research-fixtures.ts';
 
 describe('research engine on the synthetic trainer', () => {
   let store: Store;
@@ -38,9 +47,15 @@ describe('research engine on the synthetic trainer', () => {
     assert.ok(findings.some((f) => f.confirmed && f.title.startsWith('lower LR')));
     const journal = await store.listJournal(session.id);
     for (const k of ['session', 'baseline', 'proposal', 'result', 'conclusion', 'finding'] as const) {
-      assert.ok(journal.some((e) => e.kind === k), `journal has a ${k} entry`);
+      assert.ok(
+        journal.some((e) => e.kind === k),
+        `journal has a ${k} entry`,
+      );
     }
-    assert.ok(journal.filter((e) => e.kind === 'result').every((e) => (e.runIds ?? []).length === 1), 'every result cites its run');
+    assert.ok(
+      journal.filter((e) => e.kind === 'result').every((e) => (e.runIds ?? []).length === 1),
+      'every result cites its run',
+    );
     assert.equal(researcher.observed.length > 0, true);
   });
 
@@ -63,6 +78,36 @@ describe('research engine on the synthetic trainer', () => {
     assert.match(reasons.join('\n'), /unknown key: unknown config key model\.depht/);
   });
 
+  it('promotes the best ideas of a rung while the researcher still has more to propose', async () => {
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    let i = 0; // never runs dry, like the offline researcher's TPE phase
+    const endless: Researcher = {
+      name: 'endless',
+      propose: async (_d, n) =>
+        Array.from({ length: n }, () => configProposal(`beta2 #${++i}`, { 'optim.beta2': 0.95 + i * 1e-4 })),
+    };
+    const base = synthConfig();
+    const fpt = flopsPerToken(base.model, base.data.vocabSize ?? 2048);
+    // the baseline's 3 seeds at both rungs plus ~12 rung-0 ideas: room for promotions only if they come first
+    const budgetFlops = fpt * (3 * (4096 + 12288) + 12 * 4096);
+    const { session, executor } = await makeSession({
+      store,
+      researcher: endless,
+      base,
+      spec: { budgetFlops },
+    });
+    await session.run();
+    await executor.close();
+    const promoted = session.state.trials.filter(
+      (t) => t.purpose === 'explore' && t.rung >= 1 && t.runIds.length >= 2,
+    );
+    assert.ok(
+      promoted.length >= 1,
+      `no idea ran at rung 1: ${JSON.stringify(session.state.trials.map((t) => [t.proposalId, t.rung, t.status]))}`,
+    );
+    assert.ok((await store.listJournal(session.id, { kinds: ['promotion'] })).length >= 1);
+  });
+
   it('never declares a pure-noise knob a win across many sessions (planted null)', async () => {
     delete process.env.FLYWHEEL_SYNTH_EFFECTS;
     let comparisons = 0;
@@ -72,8 +117,15 @@ describe('research engine on the synthetic trainer', () => {
     for (let k = 0; k < sessions; k++) {
       // `optim.eps` does nothing in the synthetic trainer except change the noise draw, like a seed
       const values = [1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 2e-8].map((v) => v * (k + 1));
-      const researcher = new ScriptedResearcher(values.map((v) => configProposal(`eps ${v}`, { 'optim.eps': v })));
-      const { session, executor } = await makeSession({ store, researcher, base: synthConfig([`optim.beta1=${0.8 + k * 0.005}`]), spec: { rungTokens: [8192] } });
+      const researcher = new ScriptedResearcher(
+        values.map((v) => configProposal(`eps ${v}`, { 'optim.eps': v })),
+      );
+      const { session, executor } = await makeSession({
+        store,
+        researcher,
+        base: synthConfig([`optim.beta1=${0.8 + k * 0.005}`]),
+        spec: { rungTokens: [8192] },
+      });
       const s = await session.run();
       await executor.close();
       comparisons += values.length;
@@ -81,7 +133,9 @@ describe('research engine on the synthetic trainer', () => {
       wins += s.proposals.wins;
     }
     const rate = wins / comparisons;
-    console.log(`planted null: ${wins} false wins in ${comparisons} comparisons (${judged} reached the statistical test) -> false-win rate ${rate}`);
+    console.log(
+      `planted null: ${wins} false wins in ${comparisons} comparisons (${judged} reached the statistical test) -> false-win rate ${rate}`,
+    );
     assert.equal(wins, 0);
     assert.ok(judged > 10, 'enough comparisons reached the test to mean something');
   });

@@ -1,0 +1,180 @@
+/**
+ * What every method shares: the base config bound to the default dataset, the full-run budget, the FLOPs
+ * of one full run, a private FLYWHEEL_HOME + store + executor per method, and `runFull` (one run at the
+ * full budget, as Flywheel's top rung runs it: same eval settings, equal FLOPs for a change that costs
+ * more per token).
+ */
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveConfig } from '../../src/config/resolve.ts';
+import { DEFAULT_SEARCH_SPACE, type SearchSpace } from '../../src/config/search-space.ts';
+import type { TrainConfig } from '../../src/config/train-config.ts';
+import type { DatasetMeta } from '../../src/data/format.ts';
+import { LocalExecutor } from '../../src/executors/local.ts';
+import { withMixtureKnobs } from '../../src/researchers/config-diff.ts';
+import type { DomainInfo } from '../../src/researchers/idea.ts';
+import { bindDataset } from '../../src/runs/dataset.ts';
+import { flopsPerToken } from '../../src/runs/flops.ts';
+import { launchRun } from '../../src/runs/launch.ts';
+import type { RunRecord, Store } from '../../src/store/base.ts';
+import { openStore } from '../../src/store/open.ts';
+import type { BenchOptions } from './options.ts';
+
+export type MethodName = 'random' | 'greedy' | 'flywheel';
+
+/** The method's incumbent after a run finished, with the FLOPs spent so far (finished runs). */
+export interface TracePoint {
+  flops: number;
+  incumbent: number;
+  byBase?: boolean; // the incumbent is the base config's own value (greedy before a keep, Flywheel's baseline)
+  changed?: number; // the best value of a changed config so far (the base config left out)
+}
+
+export interface Pick {
+  title: string;
+  change: Record<string, unknown>; // diff from the base config (dotted paths)
+  config: TrainConfig;
+  observed: number | null; // the value the method itself believed
+  n: number; // runs behind `observed`
+}
+
+export interface MethodResult {
+  method: MethodName;
+  sessionSeed: number;
+  flopsUsed: number;
+  runs: number;
+  failedRuns: number;
+  trace: TracePoint[];
+  finalObserved: number | null; // the method's final incumbent (random: best single run)
+  pick: Pick;
+  wallSeconds: number;
+  extra?: Record<string, unknown>;
+}
+
+export interface BenchContext {
+  opts: BenchOptions;
+  base: TrainConfig; // the preset bound to the default dataset
+  meta: DatasetMeta;
+  domains: DomainInfo[];
+  space: SearchSpace; // the session's space (default + mixture knobs), as `flywheel research` uses
+  baseFlopsPerToken: number;
+  fullFlops: number; // FLOPs of one full run of the base config
+  budgetFlops: number; // per method
+  log: (m: string) => void;
+}
+
+export async function makeContext(opts: BenchOptions, log: (m: string) => void): Promise<BenchContext> {
+  process.env.FLYWHEEL_HOME = join(opts.workDir, 'shared'); // the prepared dataset lives here
+  const { config, meta } = await bindDataset(resolveConfig({ preset: opts.preset }), log);
+  const baseFlopsPerToken = flopsPerToken(config.model, config.data.vocabSize ?? 2048);
+  const fullFlops = baseFlopsPerToken * opts.fullTokens;
+  return {
+    opts,
+    base: config,
+    meta,
+    domains: meta.domains.map((d) => ({
+      name: d.name,
+      trainTokens: d.trainTokens,
+      unigramBpb: d.unigramBpb,
+    })),
+    space: withMixtureKnobs(
+      DEFAULT_SEARCH_SPACE,
+      meta.domains.map((d) => d.name),
+    ),
+    baseFlopsPerToken,
+    fullFlops,
+    budgetFlops: fullFlops * opts.budgetRuns,
+    log,
+  };
+}
+
+/** A private FLYWHEEL_HOME (its own store, so no tried-idea memory leaks between methods or seeds). */
+export interface MethodEnv {
+  home: string;
+  store: Store;
+  executor: LocalExecutor;
+  close(): Promise<void>;
+}
+
+export async function methodEnv(ctx: BenchContext, name: string, parallel: number): Promise<MethodEnv> {
+  const home = join(ctx.opts.workDir, name);
+  mkdirSync(home, { recursive: true });
+  // launchRun reads FLYWHEEL_HOME for run dirs; the methods run one after another, never interleaved.
+  process.env.FLYWHEEL_HOME = home;
+  const peak = join(ctx.opts.workDir, 'shared', 'device-peak.json'); // the trainer's MFU calibration: measure once
+  if (existsSync(peak) && !existsSync(join(home, 'device-peak.json')))
+    copyFileSync(peak, join(home, 'device-peak.json'));
+  const store = await openStore({ home });
+  const executor = new LocalExecutor({ parallel, gpus: [] });
+  return {
+    home,
+    store,
+    executor,
+    close: async () => {
+      await executor.close();
+      await store.close();
+      if (!existsSync(peak) && existsSync(join(home, 'device-peak.json')))
+        copyFileSync(join(home, 'device-peak.json'), peak);
+    },
+  };
+}
+
+/** FLOPs/token of `config` relative to the base config. */
+export const relCost = (ctx: BenchContext, config: TrainConfig) =>
+  flopsPerToken(config.model, ctx.base.data.vocabSize ?? 2048) / ctx.baseFlopsPerToken;
+
+/** The config of a full-budget run, mirroring src/research/run-trial.ts `runConfigFor` at the top rung. */
+export function fullRunConfig(ctx: BenchContext, config: TrainConfig, seed: number): TrainConfig {
+  const c = structuredClone(config);
+  c.seed = seed;
+  const cost = relCost(ctx, config);
+  c.budget = Math.abs(cost - 1) > 0.05 ? { flops: ctx.fullFlops } : { tokens: ctx.opts.fullTokens };
+  c.train.evalEveryTokens = Math.max(c.train.batchTokens, Math.round(ctx.opts.fullTokens / 6));
+  c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
+  c.train.checkpointAtStable = false;
+  delete c.resume;
+  return c;
+}
+
+export interface FullRun {
+  runId: string;
+  status: RunRecord['status'];
+  value?: number; // final val bpb, when the trainer reached its budget
+  flops: number;
+}
+
+/** One full-budget run on a slot of `env.executor`; resolves when it has ended. */
+export async function runFull(
+  ctx: BenchContext,
+  env: MethodEnv,
+  config: TrainConfig,
+  seed: number,
+  tags: Record<string, string>,
+): Promise<FullRun> {
+  const lease = await env.executor.acquire();
+  try {
+    const ctl = await launchRun({
+      store: env.store,
+      config: fullRunConfig(ctx, config, seed),
+      tags: { ...tags, threads: String(lease.threads ?? '') },
+      executorName: env.executor.name,
+      startProcess: (a) => env.executor.start(lease, a),
+    });
+    const run = await ctl.done;
+    const v = run.summary.valBpb;
+    const done = run.summary.trainerStatus === 'completed' || run.status === 'completed';
+    const flops =
+      run.summary.flops ?? (run.summary.tokens ?? 0) * ctx.baseFlopsPerToken * relCost(ctx, config);
+    return {
+      runId: run.id,
+      status: run.status,
+      value: done && typeof v === 'number' && Number.isFinite(v) ? v : undefined,
+      flops,
+    };
+  } finally {
+    lease.release();
+  }
+}
+
+export const fmtBpb = (v: number | null | undefined) =>
+  typeof v === 'number' && Number.isFinite(v) ? v.toFixed(4) : '—';
