@@ -59,6 +59,33 @@ describe('research engine on the synthetic trainer', () => {
     assert.equal(researcher.observed.length > 0, true);
   });
 
+  it('stacks two confirmed wins, runs the stack at the full budget and makes it the best', async () => {
+    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({
+      'optim.lr<': [0.002, -0.05],
+      'optim.beta2>': [0.97, -0.04],
+    });
+    const researcher = new ScriptedResearcher([
+      configProposal('LR 0.0015', { 'optim.lr': 0.0015 }, -0.02), // other keys than the earlier tests
+      configProposal('beta2 0.985', { 'optim.beta2': 0.985 }, -0.02),
+    ]);
+    const { session, executor } = await makeSession({ store, researcher, base: synthConfig() });
+    const s = await session.run();
+    await executor.close();
+    const stack = session.state.proposals.find((p) => p.source === 'stack');
+    assert.ok(stack, `no stack: ${JSON.stringify(session.state.proposals.map((p) => [p.title, p.verdict]))}`);
+    assert.deepEqual(stack.change, { kind: 'config', set: { 'optim.lr': 0.0015, 'optim.beta2': 0.985 } });
+    const trials = session.state.trials.filter((t) => t.proposalId === stack.id);
+    assert.ok(
+      trials.every((t) => t.startRung === 1),
+      'the stack skips the screening rungs',
+    );
+    assert.equal(stack.verdict, 'win', JSON.stringify(stack.stats));
+    assert.equal(s.best?.title, stack.title);
+    assert.ok(s.best!.delta! < -0.07, `stack effect ${s.best!.delta}`);
+    const sched = await store.listJournal(session.id, { kinds: ['schedule'] });
+    assert.ok(sched.some((e) => e.title.includes('the confirmed wins together')));
+  });
+
   it('rejects seed-only changes and ideas already tried in an earlier session before any compute', async () => {
     delete process.env.FLYWHEEL_SYNTH_EFFECTS;
     const researcher = new ScriptedResearcher([

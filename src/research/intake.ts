@@ -133,46 +133,66 @@ export async function admitProposals(
       });
       continue;
     }
-    st.nextProposal++;
-    st.proposals.push({
-      id,
-      title: prop.title,
-      hypothesis: prop.hypothesis,
-      change: prop.change,
-      expectedEffect: prop.expectedEffect,
-      cost: a.cost,
-      source: prop.source,
-      key: a.key,
-      config: a.config,
-      ...(code ? { codeDir: code.codeDir, codeHash: code.codeHash, sandbox: code.sandbox } : {}),
-      status: 'active',
-      createdAt: new Date().toISOString(),
-    });
+    await enqueueProposal(s, id, prop, a, { code });
     tried.set(a.key, prop.title);
-    newTrial(st, id, s.spec.seedBase, 'explore', 0);
-    await store.recordIdea({
-      key: a.key,
-      title: prop.title,
-      sessionId: s.id,
-      proposalId: id,
-      outcome: 'pending',
-    });
-    await s.journal.add(
-      'proposal',
-      `${id}: ${prop.title} (${prop.source}; expected ${prop.expectedEffect >= 0 ? '+' : ''}${prop.expectedEffect} bpb, cost ${a.cost.toFixed(2)}x)`,
-      {
-        proposalId: id,
-        body: prop.hypothesis,
-        data: {
-          change: prop.change,
-          expectedEffect: prop.expectedEffect,
-          cost: a.cost,
-          key: a.key,
-          ...(code ? { codeHash: code.codeHash, sandbox: code.sandbox } : {}),
-        },
-      },
-    );
     admitted++;
   }
   return admitted;
+}
+
+/**
+ * Record an admitted proposal with its first trial(s), in the store's ideas and the journal. By default
+ * one explore trial at rung 0 (successive halving from the bottom); `atTop`: `candidateSeeds` trials
+ * straight at the top rung (a change that needs no screening, such as a stack of confirmed wins).
+ */
+export async function enqueueProposal(
+  s: ResearchSession,
+  id: string,
+  prop: Proposal,
+  a: Extract<Admission, { ok: true }>,
+  opts: { code?: CodeRun; atTop?: boolean } = {},
+): Promise<void> {
+  const st = s.state;
+  const code = opts.code;
+  st.nextProposal++;
+  st.proposals.push({
+    id,
+    title: prop.title,
+    hypothesis: prop.hypothesis,
+    change: prop.change,
+    expectedEffect: prop.expectedEffect,
+    cost: a.cost,
+    source: prop.source,
+    key: a.key,
+    config: a.config,
+    ...(code ? { codeDir: code.codeDir, codeHash: code.codeHash, sandbox: code.sandbox } : {}),
+    status: 'active',
+    createdAt: new Date().toISOString(),
+  });
+  if (opts.atTop) {
+    const top = s.spec.rungTokens.length - 1;
+    for (let i = 0; i < s.spec.candidateSeeds; i++) newTrial(st, id, s.spec.seedBase + i, 'seeds', top);
+  } else newTrial(st, id, s.spec.seedBase, 'explore', 0);
+  await s.deps.store.recordIdea({
+    key: a.key,
+    title: prop.title,
+    sessionId: s.id,
+    proposalId: id,
+    outcome: 'pending',
+  });
+  await s.journal.add(
+    'proposal',
+    `${id}: ${prop.title} (${prop.source}; expected ${prop.expectedEffect >= 0 ? '+' : ''}${prop.expectedEffect} bpb, cost ${a.cost.toFixed(2)}x)`,
+    {
+      proposalId: id,
+      body: prop.hypothesis,
+      data: {
+        change: prop.change,
+        expectedEffect: prop.expectedEffect,
+        cost: a.cost,
+        key: a.key,
+        ...(code ? { codeHash: code.codeHash, sandbox: code.sandbox } : {}),
+      },
+    },
+  );
 }

@@ -10,6 +10,7 @@ import { mean } from '../stats/summary.ts';
 import { concludeReady } from './conclude.ts';
 import { resultOf } from './digest.ts';
 import { afterRung } from './scheduler.ts';
+import { stackWins } from './stack.ts';
 import type { WorkItem } from './scheduler.ts';
 import type { ResearchSession } from './session.ts';
 import { BASELINE, proposalOf, valuesAt } from './state.ts';
@@ -186,6 +187,8 @@ async function concludeAll(s: ResearchSession): Promise<void> {
       await s.deps.store.addFinding(finding);
       await s.journal.add('finding', finding.title, { proposalId: p.id, runIds, body: finding.statement });
     }
+    s.deps.researcher.observe?.(resultOf(s.state, s.spec, p)); // the verdict, too
+    if (p.verdict === 'win') await stackWins(s);
   }
 }
 

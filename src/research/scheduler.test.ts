@@ -49,6 +49,21 @@ describe('scheduler', () => {
     assert.equal(nextWork(st, spec, 1.5), undefined, 'a 1000-token run needs 2 s here');
   });
 
+  it('keeps a FLOPs reserve for the endgame: fresh ideas stop first, promoted and extra-seed trials go on', () => {
+    const st = withProposals(2);
+    newTrial(st, 'p1', 1000, 'explore', 0);
+    const seeds = newTrial(st, 'p2', 1000, 'seeds', 2);
+    const perToken = 10;
+    // reserve = (1 + 2 + 2) full runs of 9000 tokens = 450k FLOPs; a fresh rung-0 run is 10k FLOPs
+    const plenty = { flops: { left: 1e6, perToken } };
+    assert.equal(nextWork(st, spec, Infinity, 2, plenty)?.trial.id, seeds.id, 'extra seeds before new ideas');
+    seeds.status = 'done';
+    assert.equal(nextWork(st, spec, Infinity, 2, plenty)?.trial.proposalId, 'p1');
+    const tight = { flops: { left: 455_000, perToken } };
+    assert.equal(nextWork(st, spec, Infinity, 2, tight), undefined, 'the reserve is kept');
+    assert.equal(nextWork(st, spec, Infinity, 2, { ...tight, reserve: false })?.trial.proposalId, 'p1');
+  });
+
   it('keeps baseline trials climbing every rung and parks ideas for promotion', () => {
     const st = withProposals(1);
     const b = newTrial(st, BASELINE, 1000, 'baseline', 0);

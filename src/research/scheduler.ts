@@ -60,15 +60,36 @@ export function endgameReserve(state: SessionState, spec: SessionSpec, parallel:
   return Math.ceil(runs / Math.max(1, parallel)) * estimateSeconds(state, spec, spec.rungTokens[top], 1);
 }
 
-/** The next trial to start, or undefined. `secondsLeft` = time to the session deadline. */
+/** What is left of a FLOPs budget, for the FLOPs side of the endgame reserve. */
+export interface FlopsLeft {
+  left: number;
+  perToken: number; // FLOPs per token of the base config (cost 1)
+}
+
+/** FLOPs to keep free for the endgame: the same runs as `endgameReserve`, all at the top rung. */
+export function endgameReserveFlops(spec: SessionSpec, perToken: number): number {
+  const top = spec.rungTokens.length - 1;
+  const runs = 1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds;
+  return runs * spec.rungTokens[top] * perToken;
+}
+
+/**
+ * The next trial to start, or undefined. `secondsLeft` = time to the session deadline; `flops`, when the
+ * session has a FLOPs budget, what is left of it. `reserve: false` lets fresh ideas use the endgame
+ * reserve (the session does so when nothing is in flight that could still need it).
+ */
 export function nextWork(
   state: SessionState,
   spec: SessionSpec,
   secondsLeft: number,
   parallel = spec.parallel,
+  opts: { flops?: FlopsLeft; reserve?: boolean } = {},
 ): WorkItem | undefined {
   const top = spec.rungTokens.length - 1;
-  const reserve = Number.isFinite(secondsLeft) ? endgameReserve(state, spec, parallel) : 0;
+  const keep = opts.reserve !== false;
+  const reserve = keep && Number.isFinite(secondsLeft) ? endgameReserve(state, spec, parallel) : 0;
+  const flops = opts.flops;
+  const reserveFlops = keep && flops ? endgameReserveFlops(spec, flops.perToken) : 0;
   const pending = state.trials
     .filter((t) => t.status === 'pending')
     .sort(
@@ -81,7 +102,12 @@ export function nextWork(
     const item = itemFor(state, spec, t);
     // Only fresh ideas wait on the reserve: a promoted trial is already on its way to the endgame.
     const fresh = t.purpose === 'explore' && t.rung === 0 && t.rung < top;
-    if (item.estSeconds + (fresh ? reserve : 0) <= secondsLeft) return item;
+    if (item.estSeconds + (fresh ? reserve : 0) > secondsLeft) continue;
+    if (fresh && flops) {
+      const cost = proposalOf(state, t.proposalId).cost;
+      if (item.tokens * cost * flops.perToken + reserveFlops > flops.left) continue;
+    }
+    return item;
   }
   return undefined;
 }

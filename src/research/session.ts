@@ -21,11 +21,11 @@ import type { SessionRecord, SessionStatus, Store } from '../store/base.ts';
 import { Journal } from './journal.ts';
 import { handleOutcome, type Outcome } from './outcomes.ts';
 import { admitAndQueue } from './intake.ts';
-import { nextWork, promote, queuedIdeas, newTrial, type WorkItem } from './scheduler.ts';
+import { nextWork, promote, queuedIdeas, newTrial, type FlopsLeft, type WorkItem } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
 import { reviewAfterPromotion } from './review.ts';
 import { runTrialRung } from './run-trial.ts';
-import { BASELINE, emptyState, type SessionState } from './state.ts';
+import { BASELINE, emptyState, proposalOf, type SessionState } from './state.ts';
 import { summarize, type SessionSummary } from './summary.ts';
 import { baselineBand } from './baseline-band.ts';
 import { trialContext } from './trial-context.ts';
@@ -274,6 +274,17 @@ export class ResearchSession {
     await this.persist();
   }
 
+  /** What `nextWork` needs to know about the FLOPs budget, and whether to keep the endgame reserve. */
+  private workOpts(reserve: boolean): { flops?: FlopsLeft; reserve: boolean } {
+    const b = this.spec.budgetFlops;
+    if (b === undefined) return { reserve };
+    const perToken = this.baseFlopsPerToken;
+    let inflight = 0; // runs in flight have not been counted in flopsUsed yet
+    for (const { item } of this.inflight.values())
+      inflight += item.tokens * proposalOf(this.state, item.trial.proposalId).cost * perToken;
+    return { reserve, flops: { left: b - this.state.flopsUsed - inflight, perToken } };
+  }
+
   private needIdeas(): boolean {
     const st = this.state;
     if (st.researcherExhausted || this.stopping || this.paused) return false;
@@ -319,7 +330,7 @@ export class ResearchSession {
       }
       let idle = false;
       while (this.canStartMore()) {
-        const item = nextWork(this.state, this.spec, this.secondsLeft());
+        const item = nextWork(this.state, this.spec, this.secondsLeft(), undefined, this.workOpts(true));
         if (item) {
           await this.start(item);
           continue;
@@ -333,6 +344,15 @@ export class ResearchSession {
           if (admitted > 0 || !this.state.researcherExhausted) continue;
         }
         if (await this.promoteReady(this.inflight.size === 0)) continue;
+        // Nothing in flight and nothing to promote: no candidate can need the endgame reserve any more.
+        const late =
+          this.inflight.size === 0
+            ? nextWork(this.state, this.spec, this.secondsLeft(), undefined, this.workOpts(false))
+            : undefined;
+        if (late) {
+          await this.start(late);
+          continue;
+        }
         idle = true;
         break;
       }
