@@ -11,7 +11,6 @@ import { spikeRule, type SpikeParams } from './rules/spike.ts';
 import { stallRule, type StallParams } from './rules/stall.ts';
 
 export * from './base.ts';
-export * from './asha.ts';
 export { buildReference, interpolate, type BaselineCurves, type ReferenceOptions } from './reference.ts';
 export { DEFAULT_BEHIND_BASELINE_PARAMS } from './rules/behind-baseline.ts';
 export { DEFAULT_DIVERGENCE_PARAMS } from './rules/divergence.ts';

@@ -9,6 +9,7 @@
  * computeSavedByMonitor = saved / (used + saved): the share of the compute that running every stopped
  *         trial to its full budget would have cost, which the stops avoided. 0..1.
  */
+import { runCost } from './scheduler.ts';
 import { proposalOf, type SessionState } from './state.ts';
 import type { SessionSpec } from './spec.ts';
 
@@ -19,7 +20,7 @@ export interface ComputeAccount {
   stoppedTrials: number; // trials ended early by a monitor rule or left behind
 }
 
-/** FLOPs a trial of this proposal needs for the full budget (top rung), at its own FLOPs/token. */
+/** FLOPs a trial of this proposal needs for the full budget (top rung); FLOP-matched changes get the baseline's. */
 export function fullTrialFlops(
   state: SessionState,
   spec: SessionSpec,
@@ -27,7 +28,7 @@ export function fullTrialFlops(
   baseFlopsPerToken: number,
 ): number {
   const p = proposalOf(state, proposalId);
-  return spec.rungTokens[spec.rungTokens.length - 1] * baseFlopsPerToken * p.cost;
+  return spec.rungTokens[spec.rungTokens.length - 1] * baseFlopsPerToken * runCost(p.cost);
 }
 
 export function account(state: SessionState, spec: SessionSpec, baseFlopsPerToken: number): ComputeAccount {

@@ -14,6 +14,14 @@ import { admitProposal, type Admission } from './proposals.ts';
 import { newTrial } from './scheduler.ts';
 import type { ResearchSession } from './session.ts';
 
+/** The stored outcome of an idea a session admitted but never ran: not counted as tried. */
+export const NOT_RUN = 'not-run';
+
+/** Ideas tried in any session, as keys to refuse (ideas that never ran are left out). */
+export function triedIdeas(ideas: TriedIdea[]): TriedIdea[] {
+  return ideas.filter((i) => i.outcome !== NOT_RUN);
+}
+
 /** Expected improvement per unit of compute: the triage order (most promising per FLOP first). */
 export function gainPerFlop(p: Proposal): number {
   const cost = p.cost && p.cost > 0 ? p.cost : 1;
@@ -34,7 +42,7 @@ export async function admitAndQueue(s: ResearchSession): Promise<number> {
     s.spec,
     s.baseConfig,
     findings,
-    ideas,
+    triedIdeas(ideas),
     s.baseFlopsPerToken,
     s.secondsUsed(),
   );
@@ -101,7 +109,7 @@ export async function admitProposals(
   const { store, researcher } = s.deps;
   const st = s.state;
   const tried = new Map<string, string>();
-  for (const i of ideas ?? (await store.listIdeas({ limit: 500 })))
+  for (const i of triedIdeas(ideas ?? (await store.listIdeas({ limit: 500 }))))
     tried.set(i.key, `${i.title}, session ${i.sessionId}`);
   for (const p of st.proposals) tried.set(p.key, `${p.title}, this session`);
   const opts = { searchSpace: s.spec.searchSpace, noiseKeys: s.spec.noiseKeys, triedKeys: tried };

@@ -9,11 +9,11 @@ import { formatEffect } from '../stats/describe.ts';
 import { mean } from '../stats/summary.ts';
 import { concludeReady } from './conclude.ts';
 import { resultOf } from './digest.ts';
-import { afterRung } from './scheduler.ts';
+import { afterRung, cancelPending, newTrial } from './scheduler.ts';
 import { stackWins } from './stack.ts';
 import type { WorkItem } from './scheduler.ts';
 import type { ResearchSession } from './session.ts';
-import { BASELINE, proposalOf, valuesAt } from './state.ts';
+import { BASELINE, proposalOf, valuesAt, type TrialState } from './state.ts';
 
 export interface Outcome {
   item: WorkItem;
@@ -88,9 +88,11 @@ export async function handleOutcome(s: ResearchSession, o: Outcome): Promise<voi
   } else if (o.decision) {
     t.status = 'killed';
     t.stopRule = o.decision.rule;
-    if (p.id !== BASELINE) {
+    if (p.id === BASELINE) await replaceBaselineSeed(s, t);
+    else {
       p.status = 'concluded';
       p.verdict = 'loss';
+      cancelPending(state, p.id, `${p.id} stopped by ${o.decision.rule}`);
       await s.deps.store.recordIdea({
         key: p.key,
         title: p.title,
@@ -112,6 +114,7 @@ export async function handleOutcome(s: ResearchSession, o: Outcome): Promise<voi
       `${t.proposalId} ${t.id} rung ${o.item.rung}: ${run?.status ?? 'error'} — ${t.note}`,
       { proposalId: t.proposalId, runIds },
     );
+    if (p.id === BASELINE) await replaceBaselineSeed(s, t);
     if (
       p.id !== BASELINE &&
       state.trials
@@ -120,6 +123,7 @@ export async function handleOutcome(s: ResearchSession, o: Outcome): Promise<voi
     ) {
       p.status = 'concluded';
       p.verdict = 'loss';
+      cancelPending(state, p.id, `${p.id} failed`);
       await s.deps.store.recordIdea({
         key: p.key,
         title: p.title,
@@ -190,6 +194,27 @@ async function concludeAll(s: ResearchSession): Promise<void> {
     s.deps.researcher.observe?.(resultOf(s.state, s.spec, p)); // the verdict, too
     if (p.verdict === 'win') await stackWins(s);
   }
+}
+
+/**
+ * Every verdict waits for `baselineSeeds` baseline values at the top rung, so a baseline seed that
+ * failed or was stopped is replaced by a fresh one (at most `baselineSeeds` replacements: a base config
+ * that keeps failing is not retried forever).
+ */
+async function replaceBaselineSeed(s: ResearchSession, t: TrialState): Promise<void> {
+  const st = s.state;
+  if (t.purpose !== 'baseline') return;
+  const mine = st.trials.filter((x) => x.proposalId === BASELINE);
+  if (mine.filter((x) => x.note?.startsWith('replaces ')).length >= s.spec.baselineSeeds) return;
+  const used = new Set(mine.map((x) => x.seed));
+  let seed = s.spec.seedBase + s.spec.baselineSeeds;
+  while (used.has(seed)) seed++;
+  const n = newTrial(st, BASELINE, seed, 'baseline', 0);
+  n.note = `replaces ${t.id}`;
+  await s.journal.add('schedule', `baseline ${n.id} seed ${seed} replaces ${t.id} (${t.status})`, {
+    proposalId: BASELINE,
+    data: { trial: n.id, replaces: t.id },
+  });
 }
 
 /** Throughput and per-run start-up overhead, refined from every run of the base cost. */

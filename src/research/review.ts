@@ -7,7 +7,7 @@
 import { errorLine } from '../errors.ts';
 import type { ResultSummary } from '../researchers/base.ts';
 import { buildDigest, resultOf } from './digest.ts';
-import { admitProposals, researcherContext } from './intake.ts';
+import { admitProposals, researcherContext, triedIdeas } from './intake.ts';
 import type { ResearchSession } from './session.ts';
 import { BASELINE, type TrialState } from './state.ts';
 
@@ -50,7 +50,7 @@ export async function reviewAfterPromotion(s: ResearchSession, promoted: TrialSt
     s.spec,
     s.baseConfig,
     findings,
-    ideas,
+    triedIdeas(ideas),
     s.baseFlopsPerToken,
     s.secondsUsed(),
   );
@@ -72,7 +72,7 @@ export async function reviewAfterPromotion(s: ResearchSession, promoted: TrialSt
       (t) => t.proposalId === id && (t.status === 'pending' || t.status === 'awaiting'),
     );
     for (const t of left) {
-      t.status = 'left';
+      t.status = t.status === 'awaiting' ? 'left' : 'cancelled'; // only a trial that ran saved anything
       t.note = `dropped by ${r.name} review at rung ${rung}`;
     }
     await s.deps.store.recordIdea({

@@ -152,17 +152,10 @@ export async function runTrialRung(
   item.trial.runIds.push(ctl.runId);
   const onAbort = () => ctl.stop('session stopped');
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
+  if (ctx.signal?.aborted) onAbort(); // the stop came while the run was being launched
   try {
     const run = await ctl.done;
-    // FLOPs this run computed itself (a resumed run starts from its checkpoint's count).
-    const startTokens = item.resumeFrom ? (item.trial.stableTokens ?? 0) : 0;
-    const endTokens = run.summary.tokens ?? 0;
-    const used =
-      run.summary.flops !== undefined && !item.resumeFrom
-        ? run.summary.flops
-        : Math.max(0, endTokens - startTokens) * fpt;
-    item.trial.flops += used;
-    state.flopsUsed += used;
+    countRunFlops(state, item, run, fpt);
     const stable = run.summary.stableCheckpoint;
     if (typeof stable === 'string') {
       item.trial.stableCheckpoint = isAbsolute(stable) ? stable : join(run.runDir, stable);
@@ -172,4 +165,16 @@ export async function runTrialRung(
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Add the FLOPs a finished run computed itself to its trial and session (a resumed run starts from its checkpoint's count). */
+export function countRunFlops(state: SessionState, item: WorkItem, run: RunRecord, fpt: number): void {
+  const startTokens = item.resumeFrom ? (item.trial.stableTokens ?? 0) : 0;
+  const endTokens = run.summary.tokens ?? 0;
+  const used =
+    run.summary.flops !== undefined && !item.resumeFrom
+      ? run.summary.flops
+      : Math.max(0, endTokens - startTokens) * fpt;
+  item.trial.flops += used;
+  state.flopsUsed += used;
 }

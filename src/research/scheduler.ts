@@ -21,6 +21,15 @@ export interface WorkItem {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+/**
+ * A run's compute relative to a baseline run of the same rung. A change that costs more or less per
+ * token runs FLOP-matched (run-trial.ts gives it the baseline's FLOPs, not its tokens), so only a
+ * near-equal cost (within 5 %) shows up in its compute.
+ */
+export function runCost(cost: number): number {
+  return Math.abs(cost - 1) > 0.05 ? 1 : cost;
+}
+
 export function estimateSeconds(
   state: SessionState,
   spec: SessionSpec,
@@ -29,7 +38,7 @@ export function estimateSeconds(
 ): number {
   const tps = state.calibration.tokPerSec ?? spec.tokPerSec ?? 20_000;
   const startup = state.calibration.startupSeconds ?? spec.startupSeconds;
-  return (tokens * cost) / tps + startup;
+  return (tokens * runCost(cost)) / tps + startup;
 }
 
 function itemFor(state: SessionState, spec: SessionSpec, t: TrialState): WorkItem {
@@ -58,6 +67,12 @@ export function endgameReserve(state: SessionState, spec: SessionSpec, parallel:
   const top = spec.rungTokens.length - 1;
   const runs = 1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds;
   return Math.ceil(runs / Math.max(1, parallel)) * estimateSeconds(state, spec, spec.rungTokens[top], 1);
+}
+
+/** FLOPs a work item will compute (a resumed WSD promotion only trains the tokens after its checkpoint). */
+export function itemFlops(state: SessionState, item: WorkItem, perToken: number): number {
+  const done = item.resumeFrom ? (item.trial.stableTokens ?? 0) : 0;
+  return Math.max(0, item.tokens - done) * runCost(proposalOf(state, item.trial.proposalId).cost) * perToken;
 }
 
 /** What is left of a FLOPs budget, for the FLOPs side of the endgame reserve. */
@@ -99,17 +114,29 @@ export function nextWork(
         Number(a.id.slice(1)) - Number(b.id.slice(1)),
     );
   for (const t of pending) {
+    const p = proposalOf(state, t.proposalId);
+    if (p.id !== BASELINE && p.status !== 'active') continue; // concluded or dropped: nothing left to learn
     const item = itemFor(state, spec, t);
     // Only fresh ideas wait on the reserve: a promoted trial is already on its way to the endgame.
     const fresh = t.purpose === 'explore' && t.rung === 0 && t.rung < top;
     if (item.estSeconds + (fresh ? reserve : 0) > secondsLeft) continue;
-    if (fresh && flops) {
-      const cost = proposalOf(state, t.proposalId).cost;
-      if (item.tokens * cost * flops.perToken + reserveFlops > flops.left) continue;
-    }
+    // Nothing starts that the FLOPs budget cannot pay for; fresh ideas also leave the reserve.
+    if (flops && itemFlops(state, item, flops.perToken) + (fresh ? reserveFlops : 0) > flops.left) continue;
     return item;
   }
   return undefined;
+}
+
+/** Cancel a concluded or dropped proposal's trials that have not started (returns how many). */
+export function cancelPending(state: SessionState, proposalId: string, note: string): number {
+  let n = 0;
+  for (const t of state.trials) {
+    if (t.proposalId !== proposalId || t.status !== 'pending') continue;
+    t.status = 'cancelled';
+    t.note = note;
+    n++;
+  }
+  return n;
 }
 
 /** Pending explore trials at rung 0 (the researcher is asked for more when this runs low). */
@@ -203,7 +230,7 @@ export function afterRung(state: SessionState, spec: SessionSpec, t: TrialState)
     const base = valuesAt(state, BASELINE, top, ['baseline']);
     const v = t.results[String(top)];
     const ahead = base.length === 0 || v < mean(base);
-    if (ahead) {
+    if (ahead && proposalOf(state, t.proposalId).status === 'active') {
       const have = state.trials.filter(
         (x) => x.proposalId === t.proposalId && x.purpose !== 'confirm',
       ).length;

@@ -15,16 +15,25 @@ import type { Executor } from '../executors/base.ts';
 import type { Reference } from '../monitor/index.ts';
 import type { Researcher } from '../researchers/base.ts';
 import { flopsPerToken } from '../runs/flops.ts';
+import { pidAlive } from '../runs/process.ts';
 import { reconcileOrphans } from '../runs/reconcile.ts';
 import type { RunController } from '../runs/launch.ts';
 import type { SessionRecord, SessionStatus, Store } from '../store/base.ts';
 import { Journal } from './journal.ts';
 import { handleOutcome, type Outcome } from './outcomes.ts';
-import { admitAndQueue } from './intake.ts';
-import { nextWork, promote, queuedIdeas, newTrial, type FlopsLeft, type WorkItem } from './scheduler.ts';
+import { admitAndQueue, NOT_RUN } from './intake.ts';
+import {
+  itemFlops,
+  nextWork,
+  promote,
+  queuedIdeas,
+  newTrial,
+  type FlopsLeft,
+  type WorkItem,
+} from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
 import { reviewAfterPromotion } from './review.ts';
-import { runTrialRung } from './run-trial.ts';
+import { countRunFlops, runTrialRung } from './run-trial.ts';
 import { BASELINE, emptyState, proposalOf, type SessionState } from './state.ts';
 import { summarize, type SessionSummary } from './summary.ts';
 import { baselineBand } from './baseline-band.ts';
@@ -137,6 +146,17 @@ export class ResearchSession {
     if (['completed', 'stopped', 'failed'].includes(record.status)) {
       throw new FlywheelError('conflict', `session ${id} already ended (${record.status}); start a new one`);
     }
+    if (
+      record.ownerPid &&
+      record.ownerPid !== process.pid &&
+      record.host === hostname() &&
+      pidAlive(record.ownerPid)
+    ) {
+      throw new FlywheelError(
+        'conflict',
+        `session ${id} is still running in pid ${record.ownerPid}; stop it first (the dashboard's Stop, or kill ${record.ownerPid})`,
+      );
+    }
     const spec = SessionSpec.parse(record.spec);
     const state = record.state as unknown as SessionState;
     const runs = await deps.store.listRuns({ sessionId: id });
@@ -156,14 +176,32 @@ export class ResearchSession {
     );
     let requeued = 0;
     for (const t of state.trials.filter((x) => x.status === 'running')) {
-      const runId = t.runIds[t.runIds.length - 1];
-      const run = runId ? await deps.store.getRun(runId) : undefined;
+      // The run of this rung, found by its tags: the state may have been saved before its id was added.
+      const mine = runs.filter((r) => r.tags.trial === t.id && r.tags.rung === String(t.rung));
+      const latest = mine.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))[mine.length - 1];
+      const run = latest ? await deps.store.getRun(latest.id) : undefined;
+      if (run && !t.runIds.includes(run.id)) t.runIds.push(run.id);
       if (run && run.status !== 'running' && run.status !== 'queued') {
-        await handleOutcome(s, {
-          item: { trial: t, rung: t.rung, tokens: spec.rungTokens[t.rung], estSeconds: 0 },
-          run,
-          resumed: true,
-        });
+        const item: WorkItem = {
+          trial: t,
+          rung: t.rung,
+          tokens: spec.rungTokens[t.rung],
+          estSeconds: 0,
+          resumeFrom: run.config.resume?.checkpoint,
+        };
+        // its FLOPs were never counted: the orchestrator died before the run ended
+        countRunFlops(state, item, run, s.baseFlopsPerToken * proposalOf(state, t.proposalId).cost);
+        // a monitor kill is a decision, recovered from the run record (not a run to do again)
+        const decision =
+          run.status === 'stopped' && run.stopRule
+            ? {
+                action: 'stop' as const,
+                rule: run.stopRule,
+                message: run.statusReason ?? run.stopRule,
+                evidence: {},
+              }
+            : undefined;
+        await handleOutcome(s, { item, run, decision, resumed: true });
         if (t.status !== 'running') continue;
       }
       t.status = 'pending';
@@ -280,8 +318,7 @@ export class ResearchSession {
     if (b === undefined) return { reserve };
     const perToken = this.baseFlopsPerToken;
     let inflight = 0; // runs in flight have not been counted in flopsUsed yet
-    for (const { item } of this.inflight.values())
-      inflight += item.tokens * proposalOf(this.state, item.trial.proposalId).cost * perToken;
+    for (const { item } of this.inflight.values()) inflight += itemFlops(this.state, item, perToken);
     return { reserve, flops: { left: b - this.state.flopsUsed - inflight, perToken } };
   }
 
@@ -382,6 +419,16 @@ export class ResearchSession {
       if (p.id !== BASELINE && p.status === 'active') {
         p.status = 'concluded';
         p.verdict = p.verdict === 'win' ? 'win' : 'inconclusive';
+        // an idea the session never got to run stays open for later sessions
+        if (!this.state.trials.some((t) => t.proposalId === p.id && t.runIds.length > 0)) {
+          await this.deps.store.recordIdea({
+            key: p.key,
+            title: p.title,
+            sessionId: this.id,
+            proposalId: p.id,
+            outcome: NOT_RUN,
+          });
+        }
       }
     }
     this.state.finished = true;

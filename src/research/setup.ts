@@ -11,15 +11,21 @@ import type { Store } from '../store/base.ts';
 import { mean } from '../stats/summary.ts';
 import { rungsFor } from './spec.ts';
 
-/** The newest confirmed finding that carries a full config: the next session's starting point. */
+/**
+ * The next session's starting point: of the newest session's confirmed findings that carry a full
+ * config, the one with the largest improvement (their effects share that session's baseline, so they
+ * compare; a stack of wins competes with its parts here).
+ */
 export async function rememberedStart(
   store: Store,
 ): Promise<{ config: TrainConfig; source: string } | undefined> {
-  const found = await store.listFindings({ confirmed: true, limit: 20 });
-  for (const f of found)
-    if (f.config && typeof f.config === 'object')
-      return { config: f.config as TrainConfig, source: `finding:${f.id}` };
-  return undefined;
+  const found = (await store.listFindings({ confirmed: true, limit: 50 })).filter(
+    (f) => f.config && typeof f.config === 'object',
+  );
+  if (!found.length) return undefined;
+  const newest = found.filter((f) => f.sessionId === found[0].sessionId);
+  const best = newest.reduce((a, f) => ((f.effect ?? 0) < (a.effect ?? 0) ? f : a));
+  return { config: best.config as TrainConfig, source: `finding:${best.id}` };
 }
 
 export interface Throughput {

@@ -55,7 +55,7 @@ function bestRunOf(
   const top = String(rung);
   let best: { id: string; v: number } | null = null;
   for (const t of state.trials.filter((x) => x.proposalId === p.id && typeof x.results[top] === 'number')) {
-    const id = t.runIds[t.runIds.length - 1];
+    const id = t.rungRuns[top] ?? t.runIds[t.runIds.length - 1];
     const v = t.results[top];
     if (id && (!best || v < best.v) && runs.has(id)) best = { id, v };
   }
