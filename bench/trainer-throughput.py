@@ -102,7 +102,8 @@ def plain_child(cfg, trainer_settings):
         _, loss = model(x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), O["gradClip"])
+        if O["gradClip"] > 0:  # 0 = no clipping
+            torch.nn.utils.clip_grad_norm_(model.parameters(), O["gradClip"])
         opt.step()
         loss.item()  # a plain loop looks at its loss
         marks.append(time.perf_counter())

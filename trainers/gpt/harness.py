@@ -275,11 +275,19 @@ def threads_desc():
     return f"{torch.get_num_threads()}+blas{blas}" if libs else str(blas)
 
 
+def fork_rng(device):
+    """Code inside draws no numbers from the training stream: torch's CPU generator and, on CUDA, the
+    training device's are restored on exit (a cached vs a measured peak must not change the run)."""
+    cuda = [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
+    return torch.random.fork_rng(devices=cuda)
+
+
 def measure_peak_flops(device, dtype):
     """Best observed FLOP/s of a large square matmul in the training dtype: the ceiling MFU is against."""
     n, reps = (8192, 20) if device.type == "cuda" else (1024, 8)
-    a = torch.randn(n, n, device=device, dtype=dtype)
-    b = torch.randn(n, n, device=device, dtype=dtype)
+    with fork_rng(device):
+        a = torch.randn(n, n, device=device, dtype=dtype)
+        b = torch.randn(n, n, device=device, dtype=dtype)
     best = float("inf")
     for i in range(reps + 2):
         if device.type == "cuda":
@@ -394,6 +402,7 @@ class Run:
         self.resumed_step = None
         self.last_eval = None
         self._t_mark = None
+        self._unchecked = None  # (loss, grad_norm) of the last step, not yet read from the device
 
     def _on_signal(self, signum, frame):
         if self.stop_requested is None:
@@ -443,9 +452,13 @@ class Run:
         return torch.autocast(device_type=self.device.type, dtype=self.dtype)
 
     def start(self, model, stateful):
-        """model: the raw (uncompiled) GPT; stateful: name -> object with state_dict() (optimizers, a
-        GradScaler): all of it goes into checkpoints. Emits 'start'; restores config.resume.checkpoint."""
+        """model: the GPT (a compiled one is unwrapped, so checkpoint keys never carry `_orig_mod.`);
+        stateful: name -> object with state_dict() (optimizers, a GradScaler): all of it goes into
+        checkpoints. Emits 'start'; restores config.resume.checkpoint."""
+        model = getattr(model, "_orig_mod", model)
         self.model, self.stateful = model, stateful
+        # with a GradScaler an inf/NaN grad norm is routine (the step is skipped); without one it poisons the weights
+        self._check_grad_norm = not any(hasattr(v, "get_scale") for v in stateful.values())
         cfg, tc, bc = self.cfg, self.cfg["train"], self.cfg["budget"]
         self.flops_per_token = flops_per_token(model, self.T)
         self.peak_flops = device_peak_flops(self.device, self.dtype)
@@ -507,16 +520,20 @@ class Run:
         return t[:, :-1], t[:, 1:]
 
     def after_step(self, loss, lr, grad_norm, tokens):
-        """Call after each optimizer step. loss/grad_norm may be device tensors: they are read (one
-        sync) only when a 'train' event is due, so a CUDA step isn't stalled by the harness."""
+        """Call after each optimizer step. loss/grad_norm may be device tensors: on CUDA they are read
+        (one sync) only when a 'train' event, a checkpoint or an eval is due, so a step isn't stalled by
+        the harness; a non-finite one ends the run 'diverged' before anything saves or scores its weights."""
         now = time.perf_counter()
         self.elapsed += now - self._t_mark
         self._t_mark = now
         self.step += 1
         self.tokens += tokens
         self.flops = self.tokens * float(self.flops_per_token)
+        self._unchecked = (loss, grad_norm)
         if self.initial_loss is None or self.tokens >= self._next_log or self.progress() >= 1.0:
             self._log(loss, lr, grad_norm)
+        elif self.device.type != "cuda":
+            self._check_finite()  # reading a CPU tensor costs nothing: stop at the first bad step
         if self.progress() >= 1.0 or self.stop_requested:
             return  # finish() evaluates; don't evaluate twice
         if self._next_ckpt is not None and self.tokens >= self._next_ckpt:
@@ -527,13 +544,30 @@ class Run:
         if due_tokens or due_seconds:
             self._next_eval = self._next_multiple(self.eval_every_tokens, self.tokens)
             self._next_eval_s = self._next_multiple(self.eval_every_seconds, self.elapsed)
-            with self._paused():
+            with self.paused():
                 self._eval(self.cfg["train"]["evalTokensPerDomain"], final=False)
 
-    def _log(self, loss, lr, grad_norm):
+    @staticmethod
+    def _read(loss, grad_norm):
         as_t = lambda v: v.detach().float().reshape(()) if torch.is_tensor(v) else torch.tensor(float(v))  # noqa: E731
         loss_t, gn_t = as_t(loss), as_t(grad_norm)
-        loss_f, gn = torch.stack([loss_t, gn_t.to(loss_t.device)]).tolist()  # the only device sync of a step
+        return torch.stack([loss_t, gn_t.to(loss_t.device)]).tolist()  # the only device sync of a step
+
+    def _check_finite(self, loss_f=None, gn=None):
+        """Stop('diverged') if the last step's loss, or (without a GradScaler) its grad norm, is not
+        finite. Reads the device only if after_step left the values unread."""
+        if loss_f is None:
+            if self._unchecked is None:
+                return
+            loss_f, gn = self._read(*self._unchecked)
+        self._unchecked = None
+        if not math.isfinite(loss_f):
+            raise Stop("diverged", f"loss={loss_f} at step {self.step}")
+        if self._check_grad_norm and not math.isfinite(gn):
+            raise Stop("diverged", f"gradNorm={gn} at step {self.step}")
+
+    def _log(self, loss, lr, grad_norm):
+        loss_f, gn = self._read(loss, grad_norm)
         if self.initial_loss is None and math.isfinite(loss_f):
             self.initial_loss = loss_f
         dt = self.elapsed - self._log_mark[1]
@@ -543,14 +577,13 @@ class Run:
         flywheel_log.log(step=self.step, tokens=self.tokens, flops=self.flops, elapsed=self.elapsed, loss=loss_f,
                          lr=lr, gradNorm=gn, tokPerSec=tps, mfu=tps * self.flops_per_token / self.peak_flops)
         factor = float(self.cfg["train"].get("divergenceFactor", 3))
-        if not math.isfinite(loss_f):
-            raise Stop("diverged", f"loss={loss_f} at step {self.step}")
+        self._check_finite(loss_f, gn)
         if self.initial_loss is not None and loss_f > factor * self.initial_loss:
             raise Stop("diverged", f"loss={loss_f:.4g} > {factor:g} x initial {self.initial_loss:.4g} at step {self.step}")
 
     @contextlib.contextmanager
-    def _paused(self):
-        """Time spent inside is not training time (evals, checkpoint writes)."""
+    def paused(self):
+        """Time spent inside is not training time (evals, checkpoint writes, a compile warm-up)."""
         now = time.perf_counter()
         self.elapsed += now - self._t_mark
         try:
@@ -559,6 +592,7 @@ class Run:
             self._t_mark = time.perf_counter()
 
     def _eval(self, tokens_per_domain, final):
+        self._check_finite()
         if tokens_per_domain not in self._valsets:
             self._valsets[tokens_per_domain] = ValSet(self.data, tokens_per_domain, self.T, self.device)
         mb = self.cfg["train"].get("microBatchTokens") or self.cfg["train"]["batchTokens"]
@@ -575,7 +609,7 @@ class Run:
         cheaper intermediate size, so a stopped run still reports a number within its grace period."""
         tc = self.cfg["train"]
         stopped = self.stop_requested is not None and self.progress() < 1.0
-        with self._paused():
+        with self.paused():
             if self.ckpt_every_tokens:
                 self.save_checkpoint("final")
             res = self._eval(tc["evalTokensPerDomain"] if stopped else tc["finalEvalTokensPerDomain"], final=True)
@@ -603,14 +637,15 @@ class Run:
     def save_checkpoint(self, phase):
         """Everything needed to continue bit-for-bit: model, optimizers, counters, RNG states.
         Written to checkpoints/step<N>-<phase>.pt (atomic rename); emits a 'checkpoint' event."""
-        with self._paused():
+        self._check_finite()
+        with self.paused():
             state = {
                 "model": self.model.state_dict(),
                 "stateful": {k: v.state_dict() for k, v in self.stateful.items()},
                 "step": self.step, "tokens": self.tokens, "flops": self.flops, "elapsed": self.elapsed,
                 "initial_loss": self.initial_loss, "sampler": self.sampler.state_dict(),
                 "torch_rng": torch.get_rng_state(),
-                "cuda_rng": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
+                "cuda_rng": torch.cuda.get_rng_state(self.device) if self.device.type == "cuda" else None,
                 "config": self.cfg, "phase": phase,
             }
             rel = os.path.join("checkpoints", f"step{self.step:06d}-{phase}.pt")
@@ -626,7 +661,9 @@ class Run:
         if not os.path.isabs(path) and not os.path.exists(path):
             path = os.path.join(self.run_dir, path)
         state = _torch_load(path, self.device)
-        self.model.load_state_dict(state["model"])
+        prefix = "_orig_mod."  # a checkpoint saved from a compiled model by an older harness
+        self.model.load_state_dict({k[len(prefix):] if k.startswith(prefix) else k: v
+                                    for k, v in state["model"].items()})
         for k, obj in self.stateful.items():
             # optimizers: state (moments, step counts) from the checkpoint, hyperparameters from this
             # run's config, so a resumed run may change e.g. its LR
@@ -638,8 +675,11 @@ class Run:
         self.initial_loss = state["initial_loss"]
         self.sampler.load_state_dict(state["sampler"])
         torch.set_rng_state(state["torch_rng"].cpu())
-        if state.get("cuda_rng") is not None and self.device.type == "cuda":
-            torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda_rng"]])
+        cuda_rng = state.get("cuda_rng")
+        if cuda_rng is not None and self.device.type == "cuda":
+            if isinstance(cuda_rng, (list, tuple)):  # an older checkpoint held every device's state
+                cuda_rng = cuda_rng[self.device.index or 0]
+            torch.cuda.set_rng_state(cuda_rng.cpu(), self.device)
         self.resumed_step = self.step
 
 

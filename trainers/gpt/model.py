@@ -115,6 +115,9 @@ class CausalSelfAttention(nn.Module):
         self.dropout = cfg.dropout
         self.resid_drop = nn.Dropout(cfg.dropout)
         self.rope = cfg.position == "rope"
+        if self.rope and self.hs % 2:
+            raise ValueError(f"position=rope rotates pairs of channels: head size width/heads = "
+                             f"{cfg.width}/{cfg.heads} = {self.hs} must be even")
         if self.rope:
             cos, sin = rope_tables(cfg.seq_len, self.hs)
             self.register_buffer("rope_cos", cos, persistent=False)
@@ -241,7 +244,7 @@ class GPT(nn.Module):
         if self.cfg.logit_softcap > 0:
             # smoothly bound |logits| < cap (Gemma 2): keeps early training from over-confident spikes
             cap = self.cfg.logit_softcap
-            logits = cap * torch.tanh(logits / cap)
+            logits = cap * torch.tanh(logits.float() / cap)  # in fp32: bf16 tanh saturates coarsely near the cap
         if targets is None:
             return logits, None
         # the loss in fp32: bf16 logits lose too much precision in log-softmax over a large vocab

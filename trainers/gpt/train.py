@@ -131,6 +131,29 @@ def lr_multiplier(S, tokens, step_tokens, progress):
 
 # ------------------------------------------------------------------------------------------- training
 
+def compiled(model, run, B, T, strict):
+    """torch.compile(model), compiled now: one forward+backward on a dummy (B, T) batch, outside the
+    timed loop (the compile takes tens of seconds; the 'start' event just written is the last event
+    before it), with the RNG forked and the grads dropped so training is unchanged. If it fails and
+    compile is 'auto' (not strict), the run goes on eager."""
+    print(f"train: torch.compile warm-up on a ({B}, {T}) batch", file=sys.stderr, flush=True)
+    try:
+        fwd = torch.compile(model)
+        with run.paused(), harness.fork_rng(run.device):
+            x = torch.zeros(B, T, dtype=torch.long, device=run.device)
+            with run.autocast():
+                _, loss = fwd(x, x)
+            loss.backward()
+        return fwd
+    except Exception as e:  # noqa: BLE001 - any compiler failure: eager is always correct
+        if strict:
+            raise
+        print(f"train: torch.compile failed, training eager: {type(e).__name__}: {e}", file=sys.stderr, flush=True)
+        return model
+    finally:
+        model.zero_grad(set_to_none=True)
+
+
 def train(run):
     cfg = run.cfg
     M, O, S, L = cfg["model"], cfg["optim"], cfg["schedule"], cfg["train"]
@@ -145,12 +168,12 @@ def train(run):
     stateful = dict(opts, **({"scaler": scaler} if scaler else {}))
     run.start(model, stateful)  # 'start' event; restores model/optimizers when resuming
 
-    use_compile = L["compile"] == "on" or (L["compile"] == "auto" and run.device.type == "cuda")
-    fwd = torch.compile(model) if use_compile and hasattr(torch, "compile") else model
-
     T = M["seqLen"]
     B = L["batchTokens"] // T  # sequences per optimizer step
     micro_B = min(B, max(1, (L.get("microBatchTokens") or L["batchTokens"]) // T))  # per forward pass
+    use_compile = L["compile"] == "on" or (L["compile"] == "auto" and run.device.type == "cuda")
+    use_compile = use_compile and hasattr(torch, "compile")  # torch 1.13 has none: eager
+    fwd = compiled(model, run, micro_B, T, strict=L["compile"] == "on") if use_compile else model
     step_tokens = B * T
     params = [p for p in model.parameters()]
     # a resumed wsd run whose checkpoint is already in the warmdown must not save another 'stable' one
