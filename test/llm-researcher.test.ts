@@ -12,7 +12,7 @@ import { sandboxStatus } from '../src/sandbox/bwrap.ts';
 import type { Digest, ProposeContext } from '../src/researchers/base.ts';
 import { ClaudeProvider } from '../src/researchers/claude.ts';
 import { checkResearcherEnv } from '../src/researchers/index.ts';
-import { compact, type Message } from '../src/researchers/llm-loop.ts';
+import { classifyError, compact, type Message } from '../src/researchers/llm-loop.ts';
 import { LlmResearcher } from '../src/researchers/llm-researcher.ts';
 import { OpenAIProvider } from '../src/researchers/openai.ts';
 import type { Store } from '../src/store/base.ts';
@@ -264,6 +264,36 @@ describe('LLM researcher over the Anthropic wire', () => {
     assert.equal((await r.propose(digestFor(base), 1, journalCtx().ctx)).length, 1);
   });
 
+  it('nudges a reply without a tool call (text only, cut off at max_tokens) and the turn goes on', async () => {
+    const n0 = double.requests.length;
+    double.enqueue(
+      'anthropic',
+      claude.text('Let me think about the learning rate first.'),
+      claude.message([{ type: 'text', text: 'The schedule could', citations: null }], 'max_tokens'),
+    );
+    const { entries, ctx } = journalCtx();
+    const props = await researcher().propose(digestFor(base), 1, ctx);
+    assert.equal(props.length, 1);
+    const reqs = double.requests.slice(n0);
+    const nudge = (r: RecordedRequest) => r.body.messages.at(-1).content.at(-1).text as string;
+    assert.match(nudge(reqs[1]), /call a tool .*or finish_turn/);
+    assert.match(nudge(reqs[2]), /cut off/);
+    assert.equal(entries.filter((e) => /answered without a tool call/.test(e.title)).length, 2);
+  });
+
+  it('fails a turn that never calls a tool as transient; finish_turn with nothing means nothing left', async () => {
+    double.enqueue('anthropic', claude.text('a'), claude.text('b'), claude.text('c'));
+    const r = researcher();
+    await assert.rejects(r.propose(digestFor(base), 1, journalCtx().ctx), (e: unknown) => {
+      assert.ok(e instanceof FlywheelError && e.code === 'llm_error');
+      assert.match(e.message, /ended without finish_turn \(no_tool_calls\) after 3 call/);
+      assert.deepEqual(e.details, { transient: true });
+      return true;
+    });
+    double.enqueue('anthropic', claude.toolUse([{ name: 'finish_turn', input: { summary: 'done' } }]));
+    assert.deepEqual(await r.propose(digestFor(base), 1, journalCtx().ctx), []);
+  });
+
   it('stops calling the model once the cost cap is reached, and says so', async () => {
     const r = researcher({ maxCostUsd: 0.0001 });
     const { entries, ctx } = journalCtx();
@@ -330,6 +360,20 @@ describe('LLM researcher over the OpenAI wire (a local OpenAI-compatible server)
     assert.ok(r.usage().cacheReadTokens > 0);
     assert.equal(r.usage().costUsd, 0, 'a local model has no price');
   });
+
+  it('retries a 200 reply without choices as a transient error', async () => {
+    double.enqueue('openai', {
+      body: { id: 'chatcmpl-x', object: 'chat.completion', created: 0, model: 'double-model', choices: [] },
+    });
+    const r = new LlmResearcher({
+      provider: new OpenAIProvider({ baseURL: `${double.url}/v1`, maxRetries: 0 }),
+      store,
+      retry: { attempts: 2, baseMs: 10, maxMs: 50 },
+    });
+    const { entries, ctx } = journalCtx();
+    assert.equal((await r.propose(digestFor(synthConfig()), 1, ctx)).length, 1);
+    assert.ok(entries.some((e) => /the response has no choices; retrying/.test(e.title)));
+  });
 });
 
 describe('LLM researcher set-up', () => {
@@ -341,6 +385,23 @@ describe('LLM researcher set-up', () => {
     assert.throws(() => checkResearcherEnv('openai', {}), /needs OPENAI_API_KEY .* or OPENAI_BASE_URL/);
     assert.doesNotThrow(() => checkResearcherEnv('openai', { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }));
     assert.doesNotThrow(() => checkResearcherEnv('claude', { ANTHROPIC_API_KEY: 'k' }));
+    assert.throws(
+      () =>
+        checkResearcherEnv('claude', { ANTHROPIC_API_KEY: 'k', FLYWHEEL_LLM_PRICES: '{"m": {"input": 1}}' }),
+      /^FlywheelError: FLYWHEEL_LLM_PRICES is not a valid price table: m needs numeric input and output/,
+    );
+    assert.throws(
+      () => checkResearcherEnv('openai', { OPENAI_API_KEY: 'k', FLYWHEEL_LLM_PRICES: '{oops' }),
+      /FLYWHEEL_LLM_PRICES is not a valid price table: .*JSON/,
+    );
+  });
+
+  it('waits as long as retry-after says (seconds or an HTTP date), and backs off normally when it does not parse', () => {
+    const after = (v: string) => classifyError({ status: 429, headers: { 'retry-after': v } }).afterMs;
+    assert.equal(after('3'), 3000);
+    const ms = after(new Date(Date.now() + 5000).toUTCString())!;
+    assert.ok(ms > 3000 && ms <= 5000, String(ms));
+    assert.equal(after('soon'), undefined);
   });
 
   it('summarises older exchanges of a long turn and keeps tool calls paired with their results', () => {
@@ -360,5 +421,29 @@ describe('LLM researcher set-up', () => {
     assert.equal(c[1].role, 'assistant');
     assert.match((c[0].blocks[1] as { text: string }).text, /get_curve\(\{"runId":"r0"\}\) -> x+/);
     assert.equal((c[2].blocks[0] as { toolUseId: string }).toolUseId, (c[1].blocks[0] as { id: string }).id);
+  });
+
+  it('keeps the earlier summary when a long turn shrinks again, and cuts an oversized result it keeps', () => {
+    let ms: Message[] = [{ role: 'user', blocks: [{ type: 'text', text: 'task' }] }];
+    const exchange = (i: number, content: string) =>
+      ms.push(
+        {
+          role: 'assistant',
+          blocks: [{ type: 'tool_use', id: `t${i}`, name: 'get_curve', input: { runId: `r${i}` } }],
+        },
+        { role: 'user', blocks: [{ type: 'tool_result', toolUseId: `t${i}`, content }] },
+      );
+    for (let i = 0; i < 10; i++) exchange(i, 'x'.repeat(3000));
+    ms = compact(ms, 20_000);
+    for (let i = 10; i < 15; i++) exchange(i, 'x'.repeat(3000));
+    exchange(15, 'y'.repeat(50_000));
+    const c = compact(ms, 20_000);
+    assert.equal(c.length, 5);
+    const note = (c[0].blocks.at(-1) as { text: string }).text;
+    assert.equal(c[0].blocks.length, 2, 'the task and one summary');
+    assert.match(note, /runId":"r0"/, 'lines of the first shrink are kept');
+    assert.match(note, /runId":"r13"/);
+    const last = (c[4].blocks[0] as { content: string }).content;
+    assert.ok(last.length < 5100 && /\[cut to 5000 chars/.test(last), String(last.length));
   });
 });

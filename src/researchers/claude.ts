@@ -10,11 +10,13 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { FlywheelError } from '../errors.ts';
 import type { Block, ChatProvider, ChatRequest, ChatResponse, Message } from './llm-loop.ts';
+import { checkPriceEnv } from './pricing.ts';
 
 /** A capable model at a moderate price ($2 / $10 per million tokens, see pricing.ts). */
 export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
 
 export function checkClaudeEnv(env = process.env): void {
+  checkPriceEnv(env);
   if (!env.ANTHROPIC_API_KEY) {
     throw new FlywheelError(
       'missing_dependency',

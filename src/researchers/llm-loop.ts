@@ -1,7 +1,8 @@
 /**
  * The tool-use loop shared by the Claude and OpenAI-compatible researchers: call the model, run the
- * tool calls it made, send the results back, until it calls finish_turn, stops calling tools, runs out
- * of calls, or the session's LLM cost cap is reached.
+ * tool calls it made, send the results back, until it calls finish_turn, runs out of calls, or the
+ * session's LLM cost cap is reached. A reply without a tool call (text only, cut off at max_tokens,
+ * paused, refused) gets a short nudge; after MAX_NUDGES of them the turn ends as 'no_tool_calls'.
  *
  * Provider-neutral transcript: messages of text / tool_use / tool_result blocks; an assistant message
  * also keeps the provider's own form (`raw`, e.g. Claude's thinking blocks) and is replayed verbatim.
@@ -12,10 +13,11 @@
  * call throws FlywheelError('llm_error', ..., { transient: true }): the engine skips that ask.
  *
  * Context: the transcript of one turn is bounded; past `contextChars` the older exchanges are replaced
- * by a short summary of what was called and what came back.
+ * by a short summary of what was called and what came back, and oversized tool results that are kept
+ * are cut.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FlywheelError } from '../errors.ts';
+import { FlywheelError, isFlywheelError } from '../errors.ts';
 import type { ProposeContext } from './base.ts';
 import { fmtUsd, type CostMeter, type Usage } from './pricing.ts';
 import { runTool, toolSpecs, type ToolContext, type ToolDef, type ToolSpec } from './tools.ts';
@@ -75,6 +77,7 @@ export function classifyError(e: unknown): { retryable: boolean; afterMs?: numbe
   const connection = /Connection|Timeout/i.test(err?.name ?? '') && status === undefined;
   const retryable =
     connection ||
+    (isFlywheelError(e) && (e.details as { transient?: boolean } | undefined)?.transient === true) ||
     (status !== undefined && (status === 408 || status === 409 || status === 429 || status >= 500)) ||
     type === 'overloaded_error';
   const header = (k: string): string | undefined => {
@@ -90,7 +93,9 @@ export function classifyError(e: unknown): { retryable: boolean; afterMs?: numbe
   if (Number.isFinite(ms) && ms >= 0 && header('retry-after-ms') !== undefined) afterMs = ms;
   else if (s !== undefined) {
     const secs = Number(s);
-    afterMs = Number.isFinite(secs) ? secs * 1000 : Math.max(0, Date.parse(s) - Date.now());
+    const at = Date.parse(s); // an HTTP date; one that does not parse leaves the normal backoff
+    if (Number.isFinite(secs)) afterMs = secs * 1000;
+    else if (Number.isFinite(at)) afterMs = Math.max(0, at - Date.now());
   }
   const what = [status, type].filter((x) => x !== undefined).join(' ');
   const msg = (body?.message ?? err?.message ?? String(e)).split('\n')[0];
@@ -122,20 +127,52 @@ export interface LoopResult {
 const transcriptChars = (ms: Message[]) =>
   ms.reduce((n, m) => n + JSON.stringify(m.raw ?? m.blocks).length, 0);
 
-/** Replace everything but the first message and the last two exchanges by a summary of the tool calls. */
+const NOTE_HEAD = 'Earlier in this turn (summarised to keep the context small):';
+
+/** A tool result longer than `cap` chars, cut to it (idempotent: a cut result is cut the same again). */
+function clipResults(m: Message, cap: number): Message {
+  if (!m.blocks.some((b) => b.type === 'tool_result' && b.content.length > cap)) return m;
+  const blocks = m.blocks.map((b) =>
+    b.type === 'tool_result' && b.content.length > cap
+      ? {
+          ...b,
+          content: `${b.content.slice(0, cap)}\n[cut to ${cap} chars to keep the context small: ask for less]`,
+        }
+      : b,
+  );
+  return { ...m, blocks };
+}
+
+/**
+ * Past `budgetChars`: replace everything but the first message and the last two exchanges by a summary
+ * of the tool calls (merged with the summary of an earlier shrink, newest lines kept), and cut oversized
+ * tool results in what is kept.
+ */
 export function compact(messages: Message[], budgetChars: number): Message[] {
-  if (messages.length <= 5 || transcriptChars(messages) <= budgetChars) return messages;
+  if (transcriptChars(messages) <= budgetChars) return messages;
+  const cap = Math.max(1000, Math.floor(budgetChars / 4)); // chars of one kept tool result
   let keepFrom = messages.length - 4;
   while (keepFrom > 1 && messages[keepFrom].role !== 'assistant') keepFrom--;
-  if (keepFrom <= 1) return messages;
+  if (messages.length <= 5 || keepFrom <= 1) return messages.map((m) => clipResults(m, cap));
   const results = new Map<string, Extract<Block, { type: 'tool_result' }>>();
   for (const m of messages)
     for (const b of m.blocks) if (b.type === 'tool_result') results.set(b.toolUseId, b);
+  const first = messages[0];
+  const isNote = (b: Block) => b.type === 'text' && b.text.startsWith(NOTE_HEAD);
   const lines: string[] = [];
+  let dropped = 0;
+  for (const b of first.blocks) {
+    if (b.type !== 'text' || !isNote(b)) continue;
+    for (const l of b.text.split('\n- ').slice(1)) {
+      const d = /^\((\d+) older line\(s\) dropped\)$/.exec(l); // an earlier shrink's note, merged
+      if (d) dropped += Number(d[1]);
+      else lines.push(l);
+    }
+  }
   for (const m of messages.slice(1, keepFrom)) {
     for (const b of m.blocks) {
       if (b.type === 'text' && m.role === 'assistant' && b.text.trim())
-        lines.push(`you said: ${b.text.trim().slice(0, 200)}`);
+        lines.push(`you said: ${b.text.trim().replace(/\s+/g, ' ').slice(0, 200)}`);
       if (b.type !== 'tool_use') continue;
       const r = results.get(b.id);
       const input = JSON.stringify(b.input).slice(0, 160);
@@ -144,20 +181,16 @@ export function compact(messages: Message[], budgetChars: number): Message[] {
       );
     }
   }
-  const first = messages[0];
-  const note: Block = {
-    type: 'text',
-    text: `Earlier in this turn (summarised to keep the context small):\n${lines.map((l) => `- ${l}`).join('\n')}`,
-  };
+  // the newest lines, up to half the budget
+  let size = 0;
+  let from = lines.length;
+  while (from > 0 && size + lines[from - 1].length + 3 <= 2 * cap) size += lines[--from].length + 3;
+  dropped += from;
+  const kept = dropped > 0 ? [`(${dropped} older line(s) dropped)`, ...lines.slice(from)] : lines;
+  const note: Block = { type: 'text', text: `${NOTE_HEAD}\n${kept.map((l) => `- ${l}`).join('\n')}` };
   return [
-    {
-      role: 'user',
-      blocks: [
-        ...first.blocks.filter((b) => !(b.type === 'text' && b.text.startsWith('Earlier in this turn'))),
-        note,
-      ],
-    },
-    ...messages.slice(keepFrom),
+    { role: 'user', blocks: [...first.blocks.filter((b) => !isNote(b)), note] },
+    ...messages.slice(keepFrom).map((m) => clipResults(m, cap)),
   ];
 }
 
@@ -185,11 +218,20 @@ async function callWithRetry(o: LoopOptions, req: ChatRequest): Promise<ChatResp
   }
 }
 
+/** Replies without a tool call answered with a nudge before the turn gives up. */
+const MAX_NUDGES = 2;
+
+const nudgeText = (stop: ChatResponse['stop']) =>
+  stop === 'max_tokens'
+    ? 'You were cut off at the output limit. Be brief: call one tool now, or finish_turn.'
+    : 'Reply with tool calls only: call a tool (propose_* to propose), or finish_turn to end this turn.';
+
 /** Run one turn. Tool effects (proposals, finish) land in `o.ctx`. */
 export async function runToolLoop(o: LoopOptions): Promise<LoopResult> {
   const specs = toolSpecs(o.tools);
   let messages: Message[] = [{ role: 'user', blocks: [{ type: 'text', text: o.prompt }] }];
   let text = '';
+  let nudges = 0;
   for (let call = 0; call < o.maxCalls; call++) {
     if (o.meter.capReached()) return { end: 'cost_cap', calls: call, text };
     messages = compact(messages, o.contextChars);
@@ -218,7 +260,6 @@ export async function runToolLoop(o: LoopOptions): Promise<LoopResult> {
         },
       },
     );
-    messages.push({ role: 'assistant', blocks: res.blocks, raw: res.raw });
     const said = res.blocks
       .filter((b): b is Extract<Block, { type: 'text' }> => b.type === 'text')
       .map((b) => b.text)
@@ -226,7 +267,17 @@ export async function runToolLoop(o: LoopOptions): Promise<LoopResult> {
       .trim();
     if (said) text = said;
     const uses = res.blocks.filter((b): b is Extract<Block, { type: 'tool_use' }> => b.type === 'tool_use');
-    if (uses.length === 0) return { end: 'no_tool_calls', calls: call + 1, text };
+    if (uses.length === 0) {
+      // Text only, cut off (max_tokens), paused or refused: one such answer must not end the turn.
+      if (nudges >= MAX_NUDGES) return { end: 'no_tool_calls', calls: call + 1, text };
+      nudges++;
+      // replayed as plain text: an empty or whitespace-only assistant message is refused by the APIs
+      messages.push({ role: 'assistant', blocks: [{ type: 'text', text: said || '(no reply)' }] });
+      messages.push({ role: 'user', blocks: [{ type: 'text', text: nudgeText(res.stop) }] });
+      await o.journal?.('note', `${o.provider.name} answered without a tool call (${res.stop}); nudged`);
+      continue;
+    }
+    messages.push({ role: 'assistant', blocks: res.blocks, raw: res.raw });
     const results: Block[] = [];
     for (const u of uses) {
       const r = await runTool(u.name, u.input, o.ctx, o.tools);

@@ -10,8 +10,11 @@
  * totals and the latest calls. With `maxCostUsd`, no call starts once the total has reached it:
  * `propose` then returns nothing (the engine stops asking and finishes what is queued). A resumed
  * session counts what its earlier process spent (from the journal) against the cap.
+ *
+ * Only finish_turn with no proposals means "nothing left": a propose turn that ends without it and
+ * without proposals throws a transient llm_error, so the engine skips that ask and asks again later.
  */
-import { errorLine } from '../errors.ts';
+import { errorLine, FlywheelError } from '../errors.ts';
 import { codePolicy, trainerDirOf } from '../research/code-guard.ts';
 import type { Store } from '../store/base.ts';
 import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary, ReviewDecision } from './base.ts';
@@ -158,11 +161,11 @@ export class LlmResearcher implements Researcher {
       }
       throw error;
     }
-    if (res?.end === 'max_calls' || res?.end === 'no_tool_calls')
-      await journal(
-        'note',
-        `${this.name} turn ended without finish_turn (${res.end}) after ${res.calls} call(s)`,
-      );
+    if (res?.end === 'max_calls' || res?.end === 'no_tool_calls') {
+      const line = `${this.name} turn ended without finish_turn (${res.end}) after ${res.calls} call(s)`;
+      if (!tc.proposals.length) throw new FlywheelError('llm_error', line, { transient: true });
+      await journal('note', line);
+    }
     await this.capped(journal);
     return tc.proposals;
   }

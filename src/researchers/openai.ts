@@ -11,6 +11,7 @@
 import OpenAI from 'openai';
 import { FlywheelError } from '../errors.ts';
 import type { Block, ChatProvider, ChatRequest, ChatResponse, Message } from './llm-loop.ts';
+import { checkPriceEnv } from './pricing.ts';
 
 export const DEFAULT_OPENAI_MODEL = 'gpt-5.4';
 
@@ -18,6 +19,7 @@ const isOfficial = (baseURL: string | undefined) =>
   !baseURL || /(^|\/\/)api\.openai\.com(\/|$)/.test(baseURL);
 
 export function checkOpenAIEnv(env = process.env): void {
+  checkPriceEnv(env);
   if (!env.OPENAI_API_KEY && isOfficial(env.OPENAI_BASE_URL)) {
     throw new FlywheelError(
       'missing_dependency',
@@ -128,9 +130,11 @@ export class OpenAIProvider implements ChatProvider {
       },
       { signal: req.signal },
     );
-    const choice = res.choices[0];
-    if (!choice) throw new FlywheelError('llm_error', `${model}: the response has no choices`);
-    const msg = choice.message;
+    const choice = res?.choices?.[0];
+    const msg = choice?.message;
+    // a 200 without a message (some proxies and local servers under load): retried as transient
+    if (!msg)
+      throw new FlywheelError('llm_error', `${model}: the response has no choices`, { transient: true });
     const blocks: Block[] = [];
     if (msg.content) blocks.push({ type: 'text', text: msg.content });
     for (const c of msg.tool_calls ?? []) {

@@ -13,6 +13,8 @@
  * cache reads and writes; OpenAI's `prompt_tokens` includes its `cached_tokens`. Here `inputTokens` is
  * always the uncached input only, so cost = sum of each count times its own rate.
  */
+import { FlywheelError } from '../errors.ts';
+
 export interface Price {
   input: number; // USD / 1M uncached input tokens
   output: number; // USD / 1M output tokens (reasoning/thinking tokens included)
@@ -64,19 +66,36 @@ export const PRICES: Record<string, Price> = {
   'gpt-4o': { input: 2.5, output: 10, cacheRead: 1.25 },
 };
 
-function envPrices(): Record<string, Price> {
-  const raw = process.env.FLYWHEEL_LLM_PRICES;
+function envPrices(env = process.env): Record<string, Price> {
+  const raw = env.FLYWHEEL_LLM_PRICES;
   if (!raw) return {};
+  const bad = (why: string) =>
+    new FlywheelError(
+      'bad_config',
+      `FLYWHEEL_LLM_PRICES is not a valid price table: ${why} (expected e.g. {"my-model": {"input": 1, "output": 2}}, USD per million tokens)`,
+    );
+  let parsed: unknown;
   try {
-    const parsed = JSON.parse(raw) as Record<string, Price>;
-    for (const [k, p] of Object.entries(parsed)) {
-      if (typeof p?.input !== 'number' || typeof p?.output !== 'number')
-        throw new Error(`${k} needs numeric input and output`);
-    }
-    return parsed;
+    parsed = JSON.parse(raw);
   } catch (e) {
-    throw new Error(`FLYWHEEL_LLM_PRICES is not a valid price table: ${(e as Error).message}`, { cause: e });
+    throw bad((e as Error).message);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad('not a JSON object');
+  const rate = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+  for (const [k, p] of Object.entries(parsed as Record<string, Partial<Price>>)) {
+    if (!rate(p?.input) || !rate(p?.output)) throw bad(`${k} needs numeric input and output`);
+    if (
+      (p.cacheRead !== undefined && !rate(p.cacheRead)) ||
+      (p.cacheWrite !== undefined && !rate(p.cacheWrite))
+    )
+      throw bad(`${k}: cacheRead and cacheWrite must be numbers >= 0`);
+  }
+  return parsed as Record<string, Price>;
+}
+
+/** Fail fast at start-up (with the researcher's credentials check) on a malformed FLYWHEEL_LLM_PRICES. */
+export function checkPriceEnv(env = process.env): void {
+  envPrices(env);
 }
 
 /** The price of a model id, or undefined when neither table knows it. */

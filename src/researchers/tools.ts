@@ -154,6 +154,8 @@ const proposeCode = tool({
   },
 });
 
+let findingSeq = 0; // two findings in one millisecond still get distinct ids
+
 const recordFinding = tool({
   name: 'record_finding',
   description:
@@ -170,7 +172,7 @@ const recordFinding = tool({
     const missing = i.evidenceRunIds.filter((id) => !found.some((r) => r.id === id));
     if (missing.length)
       return fail(`unknown run id(s): ${missing.join(', ')} (use query_runs to find run ids)`);
-    const id = `${ctx.digest.sessionId}-${ctx.source}-${Date.now().toString(36)}`;
+    const id = `${ctx.digest.sessionId}-${ctx.source}-${Date.now().toString(36)}-${(++findingSeq).toString(36)}`;
     await ctx.store.addFinding({
       id,
       sessionId: ctx.digest.sessionId,

@@ -212,6 +212,16 @@ describe('GET /api/compare', () => {
       headers: { 'content-type': 'application/json' },
     });
     assert.equal(bad.status, 400);
+    const badY = await app.request('/api/compare', {
+      method: 'POST',
+      body: JSON.stringify({ ids, y: 5 }),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(badY.status, 400);
+    assert.match(
+      ((await badY.json()) as { error: { message: string } }).error.message,
+      /^body\.y=5: expected/,
+    );
     const unknown = await get<{ error: { code: string } }>('/api/compare?ids=r-syn-00000,zzz');
     assert.equal(unknown.status, 404);
   });
@@ -311,5 +321,6 @@ describe('static dashboard', () => {
     assert.equal((await app.request('/assets/missing.js')).status, 404);
     const escape = await app.request('/%2e%2e/%2e%2e/etc/passwd');
     assert.doesNotMatch(await escape.text(), /root:/, 'no file outside the web dir');
+    assert.equal((await app.request('/%E0%A4%A')).status, 400, 'malformed %-encoding');
   });
 });

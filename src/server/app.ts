@@ -130,12 +130,18 @@ export function createApp(opts: AppOptions): Hono {
   });
   app.get('/api/compare', async (c) => c.json(await compareRuns(store, compareQuery(c), series)));
   app.post('/api/compare', async (c) => {
-    const body = (await c.req.json()) as Partial<CompareQuery>;
+    const body = ((await c.req.json()) ?? {}) as Partial<CompareQuery>;
     if (!Array.isArray(body.ids) || body.ids.some((v) => typeof v !== 'string')) {
       throw new FlywheelError('bad_input', 'body.ids must be an array of run ids');
     }
     if (body.x !== undefined && !(X_FIELDS as readonly string[]).includes(body.x)) {
       throw new FlywheelError('bad_input', `body.x=${body.x}: expected one of ${X_FIELDS.join(', ')}`);
+    }
+    if (body.y !== undefined && (typeof body.y !== 'string' || body.y === '')) {
+      throw new FlywheelError(
+        'bad_input',
+        `body.y=${JSON.stringify(body.y)}: expected a metric name such as "loss"`,
+      );
     }
     if (body.maxPoints !== undefined && !(Number.isInteger(body.maxPoints) && body.maxPoints >= 0)) {
       throw new FlywheelError('bad_input', `body.maxPoints=${body.maxPoints}: expected an integer >= 0`);

@@ -102,6 +102,15 @@ describe('GET /api/events', () => {
     );
   });
 
+  it('sends a gap and starts from the head when Last-Event-ID is past it (the database was reset)', async () => {
+    const head = await store.feedHead();
+    const res = await app.request('/api/events', { headers: { 'Last-Event-ID': String(head + 1000) } });
+    const msgs = await readSSE(res, (m) => m.some((x) => x.event === 'gap'), 4000);
+    assert.equal(msgs.find((m) => m.event === 'hello')?.id, String(head), 'goes on from the head');
+    const gap = msgs.find((m) => m.event === 'gap');
+    assert.deepEqual(JSON.parse(gap!.data!), { after: head + 1000, next: head + 1, reset: true });
+  });
+
   it('starts from now without a position, and filters by topic and run', async () => {
     await seedRun(store, 50, { points: 5 }); // before the stream: not replayed
     const res = await app.request('/api/events?topics=metrics&runId=r-syn-00051');

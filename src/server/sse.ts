@@ -4,7 +4,8 @@
  * than listening in-process. Every message carries `id: <feed id>`; a reconnecting EventSource sends
  * `Last-Event-ID` and resumes right after it, so nothing is dropped or repeated across reconnects.
  *
- * Start: Last-Event-ID header, else `?after=N`, else the current head (live from now).
+ * Start: Last-Event-ID header, else `?after=N`, else the current head (live from now). A position past
+ * the head (the database was reset) gets a `gap` event and starts from the head.
  * Filters (`?topics=run,session`, `?runId=`, `?sessionId=`) only decide what is sent; items filtered
  * out still advance the position, which is sent as a bare `id:` line so a reconnect skips them too.
  */
@@ -45,9 +46,18 @@ export function feedStream(c: Context, store: Store, opts: FeedOptions = {}): Re
     stream.onAbort(() => {
       closed = true;
     });
-    let after = fromHeader ?? fromQuery ?? (await store.feedHead());
+    const head = await store.feedHead();
+    const asked = fromHeader ?? fromQuery ?? head;
+    // Past the head: the database was reset since the client last read. Waiting for that id would be
+    // silent forever; say so (gap) and go on from the head.
+    let after = Math.min(asked, head);
     await stream.write(`retry: 1000\n\n`);
     await stream.writeSSE({ event: 'hello', id: String(after), data: JSON.stringify({ after }) });
+    if (asked > head)
+      await stream.writeSSE({
+        event: 'gap',
+        data: JSON.stringify({ after: asked, next: head + 1, reset: true }),
+      });
     let lastWrite = Date.now();
     let skipped = false;
     while (!closed) {

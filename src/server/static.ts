@@ -30,7 +30,12 @@ The API is up: <a href="/api/runs">/api/runs</a>.</p>`;
 export function serveWeb(webDir: string) {
   const root = normalize(webDir + sep);
   return (c: Context): Response => {
-    const path = decodeURIComponent(new URL(c.req.url).pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(new URL(c.req.url).pathname);
+    } catch {
+      return c.text('bad request: malformed %-encoding in the path', 400); // e.g. /%E0%A4%A
+    }
     const file = normalize(join(root, path));
     if (file.startsWith(root) && path !== '/' && existsSync(file) && statSync(file).isFile()) {
       const immutable = path.startsWith('/assets/');
