@@ -4,6 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Node 20+ is the machine's (Debian 12's own nodejs is 18, too old; nothing here installs Node).
+major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$major" -lt 20 ]; then
+  echo "setup: Flywheel needs Node.js 20 or newer on PATH (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 

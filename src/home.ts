@@ -1,6 +1,7 @@
 /** Where Flywheel keeps its state (DESIGN.md "State"). */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export function flywheelHome(): string {
   const home = resolve(process.env.FLYWHEEL_HOME ?? '.flywheel');
@@ -13,4 +14,4 @@ export const dataRoot = (home = flywheelHome()) => join(home, 'data');
 export const runsRoot = (home = flywheelHome()) => join(home, 'runs');
 
 /** The repository root (where trainers/ and python/ live), independent of the cwd. */
-export const repoRoot = resolve(new URL('..', import.meta.url).pathname);
+export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));

@@ -25,10 +25,11 @@ export function printJson(obj: unknown): void {
 
 export const collect = (value: string, prev: string[] = []) => [...prev, value];
 
-export function parseIntOption(name: string) {
+export function parseIntOption(name: string, min = -Infinity) {
   return (v: string) => {
     const n = Number(v);
     if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${v}"`);
+    if (n < min) throw new InvalidArgumentError(`${name} must be at least ${min}, got ${n}`);
     return n;
   };
 }

@@ -36,8 +36,8 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      // commander already printed its message (usage errors, --help, --version)
-      process.exitCode = e.exitCode;
+      // commander already printed its message; --help and --version exit 0, usage errors are bad input (2)
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
     const code = isFlywheelError(e) ? e.code : 'internal';

@@ -51,7 +51,7 @@ export function register(program: Command): void {
       'session budget: wall time (20m, 600s) and/or FLOPs (1e15flop), comma-separated',
       '20m',
     )
-    .option('--parallel <n>', 'runs at once', parseIntOption('--parallel'), 2)
+    .option('--parallel <n>', 'runs at once', parseIntOption('--parallel', 1), 2)
     .option('--executor <name>', 'local | slurm', 'local')
     .option('--resume <sessionId>', 'continue a session after a crash or kill')
     .option(
@@ -64,7 +64,7 @@ export function register(program: Command): void {
       'token budget of a full (top-rung) run; default: sized to the session budget',
       parseNumber('--full-tokens'),
     )
-    .option('--rungs <n>', 'successive-halving rungs', parseIntOption('--rungs'), 3)
+    .option('--rungs <n>', 'successive-halving rungs', parseIntOption('--rungs', 1), 3)
     .option('--eta <n>', 'successive-halving reduction factor', parseNumber('--eta'), 3)
     .option(
       '--seeds <n>',
@@ -76,7 +76,7 @@ export function register(program: Command): void {
     .option(
       '--max-proposals <n>',
       'stop asking for ideas after this many proposals',
-      parseIntOption('--max-proposals'),
+      parseIntOption('--max-proposals', 1),
     )
     .option(
       '--max-llm-cost <usd>',
@@ -126,7 +126,10 @@ export function register(program: Command): void {
         if (o.resume) {
           const rec = await store.getSession(o.resume);
           if (!rec)
-            throw new FlywheelError('not_found', `no session with id "${o.resume}" (see: flywheel sessions)`);
+            throw new FlywheelError(
+              'not_found',
+              `no session with id "${o.resume}" (the dashboard's Sessions page lists them)`,
+            );
           const spec = rec.spec as {
             baseConfig: Record<string, unknown>;
             researcher: string;

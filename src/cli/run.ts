@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .option('--budget <spec>', 'stop at the first of: 60s | 5m | 2e6tok | 1e13flop (comma-separated)')
     .option('--seed <n>', 'random seed', parseIntOption('--seed'))
     .option('--from <runId>', "re-run a stored run's exact config and code")
-    .option('--threads <n>', 'CPU threads for torch', parseIntOption('--threads'))
+    .option('--threads <n>', 'CPU threads for torch', parseIntOption('--threads', 1))
     .option('--json', 'print one JSON object with the result on stdout')
     .action(async (o: RunOptions) => {
       const store = await openCliStore();

@@ -26,8 +26,8 @@ export function register(program: Command): void {
       [],
     )
     .option('--session <id>', 'only runs of this research session')
-    .option('--limit <n>', 'at most this many', parseIntOption('--limit'), 50)
-    .option('--offset <n>', 'skip this many', parseIntOption('--offset'), 0)
+    .option('--limit <n>', 'at most this many', parseIntOption('--limit', 0), 50)
+    .option('--offset <n>', 'skip this many', parseIntOption('--offset', 0), 0)
     .option('--sort <key>', 'createdAt | valBpb | endedAt', 'createdAt')
     .option('--json', 'print one JSON object {runs, total} on stdout')
     .action(async (o: RunsOptions) => {

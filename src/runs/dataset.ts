@@ -3,7 +3,7 @@
  * use, cached after), or the folder already in `data.dir`. Mixture keys must name real domains.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { TrainConfig } from '../config/train-config.ts';
 import { META_FILE, type DatasetMeta } from '../data/format.ts';
 import { loadDatasetMeta, prepareDataset } from '../data/prepare.ts';
@@ -20,6 +20,13 @@ export async function bindDataset(
   } else {
     if (dir) onProgress?.(`dataset ${dir} not found here; preparing the default corpus`);
     const r = await prepareDataset({ vocabSize: config.data.vocabSize, onProgress });
+    // dataset folders are named by content hash: only the default corpus's own hash may stand in for it
+    if (dir && basename(dir) !== basename(r.dir)) {
+      throw new FlywheelError(
+        'not_found',
+        `dataset ${dir} is not on this machine and is not the default corpus (${basename(r.dir)}); copy it here or prepare it with flywheel prepare --source`,
+      );
+    }
     dir = r.dir;
     meta = r.meta;
   }

@@ -38,6 +38,9 @@ export class PostgresStore extends KyselyStore {
       max: opts.poolSize ?? 10,
       options: opts.schema ? `-c search_path=${opts.schema}` : undefined,
     });
+    // An idle client that loses its connection (server restart, timeout) emits 'error' on the pool; without
+    // a listener Node would crash the process. The pool drops that client; the next query reconnects.
+    pool.on('error', (e) => process.stderr.write(`flywheel: postgres connection lost: ${e.message}\n`));
     try {
       const client = await pool.connect();
       client.release();
