@@ -46,6 +46,7 @@ export interface LaunchOptions {
   executorName?: string;
   graceMs?: number; // SIGTERM -> SIGKILL
   pollMs?: number;
+  storeRetryMs?: number; // how long a failing store is retried before the run is stopped as failed
   onEvent?: (e: RunEvent, run: RunController) => void;
   onStarted?: (run: RunController) => void;
   /**
@@ -120,6 +121,13 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
   const { store, config } = opts;
   const dir = createRunDir(config, { codeFrom: opts.codeFrom, provenance: opts.provenance });
   const vocab = config.data.vocabSize ?? 2048;
+  const where = { runId: dir.runId, runDir: dir.runDir, codeDir: dir.codeDir };
+  // what can throw (no Python, a bad adapter regex) before the row exists, so none is left 'queued'
+  const bare = config.trainer.command ?? [findPython(), join(dir.codeDir, 'train.py')];
+  const command = opts.wrapCommand ? opts.wrapCommand(bare, where) : bare;
+  const adapter = config.trainer.stdoutAdapter
+    ? new StdoutAdapter(config, join(dir.runDir, 'events.jsonl'), flopsPerToken(config.model, vocab))
+    : undefined;
   await store.createRun({
     id: dir.runId,
     status: 'queued',
@@ -142,15 +150,12 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
   const recorder = new RunRecorder(store, dir.runId);
   const ctl = new RunController(dir.runId, dir.runDir, recorder);
 
-  const where = { runId: dir.runId, runDir: dir.runDir, codeDir: dir.codeDir };
   const tampered = opts.verify?.('before', where);
   if (tampered) {
     await store.updateRun(dir.runId, { tags: { tampered: '1' } });
     ctl.settle(await store.finishRun(dir.runId, 'failed', `tampered: ${tampered}`, { tampered }));
     return ctl;
   }
-  const bare = config.trainer.command ?? [findPython(), join(dir.codeDir, 'train.py')];
-  const command = opts.wrapCommand ? opts.wrapCommand(bare, where) : bare;
   const env: Record<string, string | undefined> = {
     ...process.env,
     ...opts.env,
@@ -175,34 +180,55 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
     ctl.settle(rec);
     return ctl;
   }
+  if (adapter) proc.onStdoutLine = (l) => adapter.onLine(l);
   ctl.proc = proc;
   opts.onProcess?.(proc);
-  if (config.trainer.stdoutAdapter) {
-    const adapter = new StdoutAdapter(
-      config,
-      join(dir.runDir, 'events.jsonl'),
-      flopsPerToken(config.model, vocab),
-    );
-    proc.onStdoutLine = (l) => adapter.onLine(l);
+  const settle = (p: Promise<RunRecord>) =>
+    void p
+      .catch((e) => abandon(opts, ctl, proc, e))
+      .then(
+        (r) => ctl.settle(r),
+        (e) => ctl.settle(e instanceof Error ? e : new Error(String(e))),
+      );
+  try {
+    await store.updateRun(dir.runId, {
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      pid: proc.pid,
+      ...(proc.jobId ? { tags: { jobId: proc.jobId } } : {}),
+    });
+    opts.onStarted?.(ctl);
+  } catch (e) {
+    settle(Promise.reject(e));
+    return ctl;
   }
-  await store.updateRun(dir.runId, {
-    status: 'running',
-    startedAt: new Date().toISOString(),
-    pid: proc.pid,
-    ...(proc.jobId ? { tags: { jobId: proc.jobId } } : {}),
-  });
-  opts.onStarted?.(ctl);
-  void supervise(opts, ctl, proc, t0).then(
-    (r) => ctl.settle(r),
-    (e) => ctl.settle(e instanceof Error ? e : new Error(String(e))),
-  );
+  settle(supervise(opts, ctl, proc, t0));
   return ctl;
+}
+
+/**
+ * Supervision broke (the store failing for longer than STORE_RETRY_MS, a throwing callback): stop the
+ * trainer rather than leave it running unwatched, and record the run as failed, the error in one line.
+ */
+async function abandon(
+  opts: LaunchOptions,
+  ctl: RunController,
+  proc: TrainerProcess,
+  e: unknown,
+): Promise<RunRecord> {
+  await proc.terminate(opts.graceMs ?? 15_000);
+  await ctl.recorder.flush().catch(() => undefined); // keep what was measured if the store is back
+  const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);
+  return opts.store.finishRun(ctl.runId, 'failed', `supervision failed: ${msg}`, ctl.recorder.summary());
 }
 
 /** Launch and wait. */
 export async function runToCompletion(opts: LaunchOptions): Promise<RunRecord> {
   return (await launchRun(opts)).done;
 }
+
+/** How long supervision retries a failing store (each poll) before it stops the trainer and fails the run. */
+const STORE_RETRY_MS = 60_000;
 
 async function supervise(
   opts: LaunchOptions,
@@ -221,6 +247,7 @@ async function supervise(
   let lastHeartbeatWrite = 0;
   let lastStopPoll = 0;
   let queuedUntil = 0;
+  let storeFailingSince = 0;
 
   const drain = (lines: string[]) => {
     for (const line of lines) {
@@ -235,21 +262,28 @@ async function supervise(
     clearTimeout(timer);
     drain(tail.poll());
     const now = Date.now();
-    if (ctl.recorder.pending) await ctl.recorder.flush();
-    if (!ctl.stopRequest && now - lastStopPoll > 2000) {
-      // A stop asked for from outside (dashboard, another CLI) is a `stop` event on the run.
-      lastStopPoll = now;
-      const asked = (await store.listEvents(ctl.runId, { kinds: ['stop'] })).find(
-        (e) => (e.payload as { by?: string } | null)?.by !== 'orchestrator',
-      );
-      if (asked) {
-        const p = asked.payload as { reason?: string; by?: string };
-        ctl.stop(p.reason ?? `stop requested${p.by ? ` by ${p.by}` : ''}`);
+    try {
+      if (ctl.recorder.pending) await ctl.recorder.flush();
+      if (!ctl.stopRequest && now - lastStopPoll > 2000) {
+        // A stop asked for from outside (dashboard, another CLI) is a `stop` event on the run.
+        lastStopPoll = now;
+        const asked = (await store.listEvents(ctl.runId, { kinds: ['stop'] })).find(
+          (e) => (e.payload as { by?: string } | null)?.by !== 'orchestrator',
+        );
+        if (asked) {
+          const p = asked.payload as { reason?: string; by?: string };
+          ctl.stop(p.reason ?? `stop requested${p.by ? ` by ${p.by}` : ''}`);
+        }
       }
-    }
-    if (now - lastHeartbeatWrite > 5000) {
-      lastHeartbeatWrite = now;
-      await store.updateRun(ctl.runId, { heartbeatAt: new Date(now).toISOString() });
+      if (now - lastHeartbeatWrite > 5000) {
+        lastHeartbeatWrite = now;
+        await store.updateRun(ctl.runId, { heartbeatAt: new Date(now).toISOString() });
+      }
+      storeFailingSince = 0;
+    } catch (e) {
+      // unwritten points stay buffered for the next poll; an outage that outlasts the retries ends the run
+      storeFailingSince ||= now;
+      if (now - storeFailingSince > (opts.storeRetryMs ?? STORE_RETRY_MS)) throw e;
     }
     if (proc.isPending?.()) queuedUntil = now; // a batch job waiting for a node is not silent, just queued
     if (!terminating && !exit && now - Math.max(tail.lastActivity, t0, queuedUntil) > heartbeatMs) {

@@ -1,6 +1,10 @@
 /**
  * A trainer as a local child process: stdout/stderr to log files, stop = SIGTERM, then SIGKILL after
  * a grace period, then wait for the exit. The executors (src/executors) build on this.
+ *
+ * The trainer gets its own process group (`detached`), and stops go to the whole group, so a trainer
+ * started through a shell wrapper stops too. A Ctrl-C at the terminal therefore reaches only the
+ * orchestrator, which stops its runs; groups still alive when it exits get SIGTERM.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -33,27 +37,51 @@ export interface SpawnOptions {
   logDir: string; // stdout.log, stderr.log go here
 }
 
+/** Process groups of live trainers (each trainer leads its own). */
+const groups = new Set<number>();
+let exitHook = false;
+
+function signalGroup(pgid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    /* the group is gone */
+  }
+}
+
 export function spawnTrainer(opts: SpawnOptions): TrainerProcess {
   const [cmd, ...args] = opts.command;
   const child = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const pgid = child.pid;
+  if (pgid !== undefined) groups.add(pgid);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => groups.forEach((g) => signalGroup(g, 'SIGTERM')));
+  }
   const out = createWriteStream(join(opts.logDir, 'stdout.log'), { flags: 'a' });
   const err = createWriteStream(join(opts.logDir, 'stderr.log'), { flags: 'a' });
   let alive = true;
   let partial = '';
+  const send = (sig: NodeJS.Signals) => {
+    if (alive && pgid !== undefined) signalGroup(pgid, sig);
+  };
   const handle: TrainerProcess = {
     pid: child.pid,
     exited: new Promise<ExitInfo>((resolve) => {
       child.on('error', (e) => {
         err.write(`flywheel: failed to start ${cmd}: ${e.message}\n`);
         alive = false;
+        if (pgid !== undefined) groups.delete(pgid);
         resolve({ code: 127, signal: null });
       });
       child.on('close', (code, signal) => {
         alive = false;
+        if (pgid !== undefined) groups.delete(pgid);
         if (partial) handle.onStdoutLine?.(partial);
         out.end();
         err.end();
@@ -61,14 +89,14 @@ export function spawnTrainer(opts: SpawnOptions): TrainerProcess {
       });
     }),
     async terminate(graceMs: number) {
-      if (alive) child.kill('SIGTERM');
-      const timer = setTimeout(() => alive && child.kill('SIGKILL'), graceMs);
+      send('SIGTERM');
+      const timer = setTimeout(() => send('SIGKILL'), graceMs);
       const info = await handle.exited;
       clearTimeout(timer);
       return info;
     },
     kill() {
-      if (alive) child.kill('SIGKILL');
+      send('SIGKILL');
     },
     isAlive: () => alive,
   };

@@ -115,13 +115,25 @@ export class RunRecorder {
     return this.train.length + this.evals.length + this.events.length;
   }
 
+  /**
+   * Write what is buffered. On a store error the batch that failed goes back to the front of its
+   * buffer (the next flush retries it) and the error is rethrown.
+   */
   async flush(): Promise<void> {
-    const train = this.train.splice(0);
-    const evals = this.evals.splice(0);
-    const events = this.events.splice(0);
-    if (train.length) await this.store.appendMetrics(this.runId, 'train', train);
-    if (evals.length) await this.store.appendMetrics(this.runId, 'eval', evals);
-    if (events.length) await this.store.appendEvents(this.runId, events);
+    await this.write(this.train, (b) => this.store.appendMetrics(this.runId, 'train', b));
+    await this.write(this.evals, (b) => this.store.appendMetrics(this.runId, 'eval', b));
+    await this.write(this.events, (b) => this.store.appendEvents(this.runId, b));
+  }
+
+  private async write<T>(buffer: T[], append: (batch: T[]) => Promise<unknown>): Promise<void> {
+    const batch = buffer.splice(0);
+    if (!batch.length) return;
+    try {
+      await append(batch);
+    } catch (e) {
+      buffer.unshift(...batch); // before anything buffered meanwhile
+      throw e;
+    }
   }
 
   /** What the run produced, from the end event when there is one, else from the last evals/steps. */

@@ -1,14 +1,17 @@
 /**
  * The sandbox with real bubblewrap and real processes (shell and python one-liners, no trainer): what
- * is blocked, what is writable, that SIGTERM reaches the process inside, that limits apply, and that a
- * missing bwrap is reported. Skipped where this machine cannot run bwrap at all.
+ * is blocked, what is writable, which environment gets in, that SIGTERM reaches the process inside
+ * (and only it), that limits apply, and that a missing bwrap is reported. Skipped where this machine
+ * cannot run bwrap at all.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { pidAlive, spawnTrainer } from '../runs/process.ts';
 import { explainSandboxFailure, sandboxLimits, sandboxStatus, wrapInSandbox } from './bwrap.ts';
 
 const usable = sandboxStatus().ok;
@@ -35,9 +38,9 @@ describe(
     });
     after(() => rmSync(root, { recursive: true, force: true }));
 
-    const run = (script: string) => {
+    const run = (script: string, env = process.env) => {
       const cmd = wrapInSandbox(['sh', '-c', script], { runDir, codeDir, limits });
-      return spawnSync(cmd[0], cmd.slice(1), { cwd: runDir, encoding: 'utf8', timeout: 30_000 });
+      return spawnSync(cmd[0], cmd.slice(1), { cwd: runDir, env, encoding: 'utf8', timeout: 30_000 });
     };
 
     it('lets the trainer write only its run dir, not its code, the home, or anything else', () => {
@@ -73,6 +76,63 @@ describe(
       const [mem, cpu] = r.stdout.trim().split('\n');
       assert.equal(Number(mem), 4 * 1024 * 1024, 'address space in KiB');
       assert.equal(Number(cpu), 120);
+    });
+
+    it('lets in only allowlisted variables (no API keys) and hides the host /tmp and /run, sockets included', async () => {
+      const sock = join(root, 'agent.sock');
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(sock, resolve));
+      const env = {
+        ...process.env,
+        ANTHROPIC_API_KEY: 'sk-ant-secret',
+        OPENAI_API_KEY: 'sk-secret',
+        FLYWHEEL_DB: 'postgres://u:secret@db/flywheel',
+        FLYWHEEL_PARENT_PID: String(process.pid),
+        SSH_AUTH_SOCK: sock,
+        FLYWHEEL_RUN_DIR: runDir,
+        OMP_NUM_THREADS: '3',
+      };
+      const connect = `import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])`;
+      const r = run(
+        `env; touch "$HOME/h" && echo home-ok; ls -A /run; python3 -c "${connect}" ${sock} && echo connected`,
+        env,
+      );
+      server.close();
+      const vars = new Map(r.stdout.split('\n').map((l) => [l.split('=')[0], l.slice(l.indexOf('=') + 1)]));
+      for (const k of [
+        'ANTHROPIC_API_KEY',
+        'OPENAI_API_KEY',
+        'FLYWHEEL_DB',
+        'FLYWHEEL_PARENT_PID',
+        'SSH_AUTH_SOCK',
+      ])
+        assert.equal(vars.has(k), false, `${k} got into the sandbox`);
+      assert.doesNotMatch(r.stdout, /secret/);
+      assert.equal(vars.get('OMP_NUM_THREADS'), '3');
+      assert.equal(vars.get('FLYWHEEL_RUN_DIR'), runDir);
+      assert.equal(vars.get('HOME'), join(runDir, 'sandbox-home'));
+      assert.equal(vars.get('PATH'), process.env.PATH);
+      assert.match(r.stdout, /home-ok/);
+      assert.doesNotMatch(r.stdout, /connected/);
+      assert.match(r.stderr, /FileNotFoundError/, 'the host socket is not there');
+    });
+
+    it('forwards a stop sent to its process group to the process inside, and to nothing the code names', async () => {
+      // the sandboxed code plants a pid where the old forwarder looked for bwrap's child
+      const victim = spawn('sleep', ['60'], { stdio: 'ignore' });
+      const fake = `{"child-pid": ${victim.pid}}`;
+      const script = `echo '${fake}' > .sandbox-info.json; trap 'echo stopped-gracefully > ${runDir}/term.txt; exit 0' TERM; echo ready; while :; do sleep 0.1; done`;
+      const cmd = wrapInSandbox(['sh', '-c', script], { runDir, codeDir, limits });
+      const proc = spawnTrainer({ command: cmd, cwd: runDir, env: process.env, logDir: runDir });
+      await new Promise<void>((resolve) => (proc.onStdoutLine = (l) => l === 'ready' && resolve()));
+      const info = await proc.terminate(20_000);
+      try {
+        assert.deepEqual(info, { code: 0, signal: null });
+        assert.equal(readFileSync(join(runDir, 'term.txt'), 'utf8').trim(), 'stopped-gracefully');
+        assert.ok(pidAlive(victim.pid), 'the planted pid was not signalled');
+      } finally {
+        victim.kill('SIGKILL');
+      }
     });
 
     it('forwards SIGTERM to the process inside so it can stop gracefully', async () => {

@@ -5,9 +5,11 @@
  * filesystem read-only (`--ro-bind / /`) except the run dir (`--bind`), with the run's code snapshot
  * re-mounted read-only on top, a private /dev (GPUs, `/dev/nvidia*`, passed through when present) and
  * /proc. So the dataset, FLYWHEEL_HOME (other runs, the database), the repository and harness.py can be
- * read but not written. /tmp stays visible read-only (datasets and homes may live there); TMPDIR points
- * at `<runDir>/tmp`. The trainer's FLYWHEEL_HOME (only used for its device-peak cache) points at
- * `<runDir>/sandbox-home`, seeded with the real cache file.
+ * read but not written. /tmp and /run are empty read-only tmpfs (no host unix sockets: ssh-agent,
+ * D-Bus, docker), with the run dir, the dataset (from the run's config.json) and the repository's
+ * python/ bound back. The environment is cleared (`--clearenv`): only the variables ENV_ALLOW names
+ * enter (no API keys), HOME and FLYWHEEL_HOME (only used for the device-peak cache) point at
+ * `<runDir>/sandbox-home`, seeded with the real cache file, and TMPDIR at `<runDir>/tmp`.
  *
  * Limits (prlimit, outside bwrap, inherited by everything inside): address space
  * FLYWHEEL_SANDBOX_MEMORY (bytes, or 16g/512m; default min(16 GiB, 3/4 of RAM); not applied when GPUs
@@ -18,13 +20,17 @@
  * Signals: bwrap does not forward SIGTERM to its child, and the protocol's graceful stop needs it. So
  * the command is `sh -c <forwarder> ... bwrap --as-pid-1 --info-fd 3 ... timeout ... <trainer>`: the
  * shell learns the sandbox's pid from bwrap's info fd and sends it SIGTERM; `timeout`, as PID 1 inside,
- * passes it on to the trainer. SIGKILL of the shell takes bwrap down (`--die-with-parent`), and the PID
- * namespace with it.
+ * passes it on to the trainer. The info file lives in a private `mktemp -d` folder outside the sandbox
+ * (a pid the sandboxed code could write would let it aim our SIGTERM at any process), and the pid is
+ * signalled only while bwrap is its parent. bwrap runs in its own session, so a stop sent to the
+ * shell's process group (src/runs/process.ts) reaches it only through the shell. SIGKILL of the shell
+ * takes bwrap down (`--die-with-parent`), and the PID namespace with it.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { totalmem } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { repoRoot } from '../home.ts';
 
 export interface SandboxStatus {
   ok: boolean;
@@ -44,9 +50,12 @@ export function sandboxStatus(refresh = false): SandboxStatus {
       '--unshare-net',
       '--unshare-pid',
       '--die-with-parent',
+      '--clearenv',
       '--ro-bind',
       '/',
       '/',
+      '--tmpfs',
+      '/tmp',
       '--dev',
       '/dev',
       '--proc',
@@ -121,14 +130,34 @@ export function sandboxLimits(budgetSeconds?: number, env = process.env): Sandbo
   };
 }
 
-/** Forwards SIGTERM/INT/HUP to the sandbox's PID 1 (from bwrap's --info-fd), waits, exits with its status. */
+/**
+ * Environment variables that enter the sandbox (names, as an ERE): locale, the interpreter's and the
+ * thread pools' settings, the GPU choice and Flywheel's own run settings. ENV_DENY wins, so API keys,
+ * tokens and database URLs stay out even under an allowed prefix.
+ */
+const ENV_ALLOW =
+  '(PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|PYTHON[A-Z]*|VIRTUAL_ENV|PYENV_ROOT|LD_LIBRARY_PATH|(OMP|MKL|OPENBLAS)_[A-Z_]+|CUDA_[A-Z_]+|FLYWHEEL_[A-Z0-9_]+)';
+const ENV_DENY = '(FLYWHEEL_(DB|PARENT_PID)|.*(KEY|TOKEN|SECRET|PASSW|CREDENTIAL|URL).*)';
+
+/**
+ * Runs bwrap with the allowed variables (as `--setenv` args on fd 4), forwards SIGTERM/INT/HUP to the
+ * sandbox's PID 1 (from bwrap's --info-fd, kept in a private folder), waits, exits with its status.
+ */
 const FORWARDER = [
-  'info=$1; shift',
-  '"$@" 3>"$info" &',
+  'allow=$1 deny=$2; shift 2',
+  'd=$(mktemp -d "${TMPDIR:-/tmp}/flywheel-sandbox.XXXXXX") || exit 1',
+  'for n in $(env | sed -n \'s/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p\' | grep -Ex "$allow" | grep -vEx "$deny"); do',
+  '  v=$(printenv "$n") && printf \'%s\\0\' --setenv "$n" "$v"',
+  'done >"$d/env"',
+  'setsid "$@" 3>"$d/info" 4<"$d/env" &',
   'b=$!',
-  'fwd() { c=$(sed -n \'s/.*"child-pid": *\\([0-9][0-9]*\\).*/\\1/p\' "$info" 2>/dev/null); kill -TERM "${c:-$b}" 2>/dev/null; }',
+  'fwd() {',
+  '  c=$(sed -n \'s/.*"child-pid": *\\([0-9][0-9]*\\).*/\\1/p\' "$d/info" 2>/dev/null)',
+  '  grep -qx "PPid:[[:space:]]*$b" "/proc/${c:-x}/status" 2>/dev/null || c=$b',
+  '  kill -TERM "$c" 2>/dev/null',
+  '}',
   'trap fwd TERM INT HUP',
-  'while :; do wait "$b"; s=$?; kill -0 "$b" 2>/dev/null || exit "$s"; done',
+  'while :; do wait "$b"; s=$?; kill -0 "$b" 2>/dev/null || { rm -rf "$d"; exit "$s"; }; done',
 ].join('\n');
 
 export interface WrapOptions {
@@ -137,6 +166,17 @@ export interface WrapOptions {
   home?: string; // FLYWHEEL_HOME of the orchestrator (its device-peak cache is copied in)
   limits: SandboxLimits;
   bwrap?: string;
+}
+
+/** The dataset folder the run reads (from its config.json), to bind back under the empty /tmp. */
+function dataDirOf(runDir: string): string | undefined {
+  try {
+    const dir = (JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { data?: { dir?: string } })
+      .data?.dir;
+    return dir ? resolve(runDir, dir) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The trainer command, wrapped. Prepares `<runDir>/sandbox-home` as a side effect. */
@@ -154,17 +194,28 @@ export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
   if (L.cpuSeconds) prlimit.push(`--cpu=${L.cpuSeconds}:${L.cpuSeconds + 30}`);
   if (L.fileBytes) prlimit.push(`--fsize=${L.fileBytes}`);
   prlimit.push('--');
+  const empty = ['/tmp', '/run'].filter((d) => existsSync(d));
+  const readOnly = [dataDirOf(o.runDir), join(repoRoot, 'python')].filter((d) => d !== undefined);
+  // HOME moves into the sandbox: keep the real user site-packages (pip install --user) importable
+  const userSite = join(homedir(), '.local');
   const bwrap = [
     o.bwrap ?? sandboxStatus().bwrap,
     '--unshare-net', '--unshare-pid', '--unshare-ipc', '--unshare-uts',
     '--die-with-parent', '--as-pid-1', '--new-session',
     '--ro-bind', '/', '/',
+    ...empty.flatMap((d) => ['--tmpfs', d]),
     '--dev', '/dev',
     ...gpus.flatMap((d) => ['--dev-bind', d, d]),
     '--proc', '/proc',
+    ...readOnly.flatMap((d) => ['--ro-bind-try', d, d]),
     '--bind', o.runDir, o.runDir,
     '--ro-bind', o.codeDir, o.codeDir,
+    ...empty.flatMap((d) => ['--remount-ro', d]),
     '--chdir', o.runDir,
+    '--clearenv',
+    ...(existsSync(userSite) ? ['--setenv', 'PYTHONUSERBASE', userSite] : []),
+    '--args', '4', // the allowed variables, from the forwarder
+    '--setenv', 'HOME', home,
     '--setenv', 'FLYWHEEL_HOME', home,
     '--setenv', 'TMPDIR', tmp,
     '--info-fd', '3',
@@ -176,7 +227,8 @@ export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
     '-c',
     FORWARDER,
     'flywheel-sandbox',
-    join(o.runDir, '.sandbox-info.json'),
+    ENV_ALLOW,
+    ENV_DENY,
     ...prlimit,
     ...bwrap,
     ...timeout,
