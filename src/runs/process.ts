@@ -121,3 +121,16 @@ export function pidAlive(pid: number | undefined): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/**
+ * Signal a trainer by its stored pid from outside its orchestrator (dashboard stop, orphan reconcile):
+ * its whole process group when it leads one (every trainer spawned here does), else the pid alone.
+ */
+export function signalTrainer(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    process.kill(pid, sig);
+  }
+}

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { isFlywheelError } from '../errors.ts';
 import type { RunRecord, Store } from '../store/base.ts';
 import { parseEventLine } from './events.ts';
-import { pidAlive } from './process.ts';
+import { pidAlive, signalTrainer } from './process.ts';
 import { RunRecorder } from './recorder.ts';
 
 function ownerOf(run: RunRecord): { host: string; pid: number } | undefined {
@@ -102,8 +102,8 @@ export async function reconcileOrphans(
     if (run.tags.jobId && !run.pid) {
       killedTrainer = await cancelSlurmJob(run.tags.jobId, opts.graceMs ?? 10_000);
     } else if (run.pid && run.host === me && pidAlive(run.pid)) {
-      process.kill(run.pid, 'SIGTERM');
-      if (!(await waitForExit(run.pid, opts.graceMs ?? 10_000))) process.kill(run.pid, 'SIGKILL');
+      signalTrainer(run.pid, 'SIGTERM');
+      if (!(await waitForExit(run.pid, opts.graceMs ?? 10_000))) signalTrainer(run.pid, 'SIGKILL');
       await waitForExit(run.pid, 5000);
       killedTrainer = true;
     }

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { FlywheelError } from '../errors.ts';
-import { pidAlive } from '../runs/process.ts';
+import { pidAlive, signalTrainer } from '../runs/process.ts';
 import { isTerminal, type RunRecord, type Store } from '../store/base.ts';
 import type { StopResponse } from './types.ts';
 
@@ -48,7 +48,7 @@ export async function stopRun(
   let signalled = false;
   if (can.ok) {
     try {
-      process.kill(run.pid!, 'SIGTERM');
+      signalTrainer(run.pid!, 'SIGTERM');
       signalled = true;
     } catch (e) {
       can.why = `SIGTERM to pid ${run.pid} failed: ${(e as Error).message}`;
