@@ -3,6 +3,7 @@
  * Math.random: every draw follows from its seed and what it has observed, so a researcher rebuilt on
  * resume (observe() replayed) proposes exactly what the lost one would have.
  */
+import { mulberry32 } from '../stats/rng.ts';
 
 /** FNV-1a 32-bit hash of a string; used to mix the researcher's seed with its state. */
 export function hash32(text: string): number {
@@ -15,18 +16,11 @@ export function hash32(text: string): number {
 }
 
 export class Rng {
-  private s: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed >>> 0 || 0x9e3779b9);
   }
 
   uniform(low: number, high: number): number {

@@ -11,6 +11,7 @@ import { configHash } from '../config/resolve.ts';
 import { TrainConfig } from '../config/train-config.ts';
 import type { MetricPoint, RunStatus, Store } from '../store/base.ts';
 import { SqliteStore } from '../store/sqlite.ts';
+import { mulberry32 } from '../stats/rng.ts';
 
 export async function tmpStore(prefix = 'flywheel-server-'): Promise<{ store: Store; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -24,17 +25,8 @@ const LRS = [1e-3, 3e-3, 1e-2];
 const SCHEDULES = ['cosine', 'wsd'] as const;
 export const DOMAINS = ['news', 'fiction', 'code'];
 
-/** Deterministic pseudo-random numbers (mulberry32), so fixtures are the same in every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers, so fixtures are the same in every run. */
+export const rng = mulberry32;
 
 export function syntheticConfig(i: number, seed = i % 3) {
   const base = presetConfig('tiny');
