@@ -5,7 +5,7 @@
  * (code-experiments.ts), with the researcher's `fixCode` as the debug loop.
  */
 import { errorLine, isFlywheelError } from '../errors.ts';
-import type { Proposal, ProposeContext } from '../researchers/base.ts';
+import type { Digest, Proposal, ProposeContext } from '../researchers/base.ts';
 import type { TriedIdea } from '../store/base.ts';
 import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
 import type { CodeRun } from './code-guard.ts';
@@ -22,6 +22,34 @@ export function triedIdeas(ideas: TriedIdea[]): TriedIdea[] {
   return ideas.filter((i) => i.outcome !== NOT_RUN);
 }
 
+/** The digest a researcher reads now (findings and tried ideas from the store), and the stored ideas. */
+export async function sessionDigest(s: ResearchSession): Promise<{ digest: Digest; ideas: TriedIdea[] }> {
+  const [findings, ideas] = await Promise.all([
+    s.deps.store.listFindings({ limit: 50 }),
+    s.deps.store.listIdeas({ limit: 500 }),
+  ]);
+  const digest = buildDigest(
+    s.id,
+    s.state,
+    s.spec,
+    s.baseConfig,
+    findings,
+    triedIdeas(ideas),
+    s.baseFlopsPerToken,
+    s.secondsUsed(),
+  );
+  return { digest, ideas };
+}
+
+/** Keys of every idea tried (any session, this one included) -> where, for refusal reasons. */
+export async function triedKeys(s: ResearchSession, ideas?: TriedIdea[]): Promise<Map<string, string>> {
+  const tried = new Map<string, string>();
+  for (const i of triedIdeas(ideas ?? (await s.deps.store.listIdeas({ limit: 500 }))))
+    tried.set(i.key, `${i.title}, session ${i.sessionId}`);
+  for (const p of s.state.proposals) tried.set(p.key, `${p.title}, this session`);
+  return tried;
+}
+
 /** Expected improvement per unit of compute: the triage order (most promising per FLOP first). */
 export function gainPerFlop(p: Proposal): number {
   const cost = p.cost && p.cost > 0 ? p.cost : 1;
@@ -30,22 +58,9 @@ export function gainPerFlop(p: Proposal): number {
 
 /** Ask for up to `capacity` proposals; returns how many were admitted. Marks the researcher exhausted when it has none. */
 export async function admitAndQueue(s: ResearchSession): Promise<number> {
-  const { store, researcher, executor } = s.deps;
+  const { researcher, executor } = s.deps;
   const st = s.state;
-  const [findings, ideas] = await Promise.all([
-    store.listFindings({ limit: 50 }),
-    store.listIdeas({ limit: 500 }),
-  ]);
-  const digest = buildDigest(
-    s.id,
-    st,
-    s.spec,
-    s.baseConfig,
-    findings,
-    triedIdeas(ideas),
-    s.baseFlopsPerToken,
-    s.secondsUsed(),
-  );
+  const { digest, ideas } = await sessionDigest(s);
   const want = Math.max(1, Math.min(executor.capacity, s.spec.maxProposals - (st.proposals.length - 1)));
   let proposals: Proposal[];
   try {
@@ -106,12 +121,9 @@ export async function admitProposals(
   proposals: Proposal[],
   ideas?: TriedIdea[],
 ): Promise<number> {
-  const { store, researcher } = s.deps;
+  const { researcher } = s.deps;
   const st = s.state;
-  const tried = new Map<string, string>();
-  for (const i of triedIdeas(ideas ?? (await store.listIdeas({ limit: 500 }))))
-    tried.set(i.key, `${i.title}, session ${i.sessionId}`);
-  for (const p of st.proposals) tried.set(p.key, `${p.title}, this session`);
+  const tried = await triedKeys(s, ideas);
   const opts = { searchSpace: s.spec.searchSpace, noiseKeys: s.spec.noiseKeys, triedKeys: tried };
   let admitted = 0;
   for (const original of [...proposals].sort((a, b) => gainPerFlop(b) - gainPerFlop(a))) {

@@ -133,11 +133,15 @@ export async function handleOutcome(s: ResearchSession, o: Outcome): Promise<voi
       });
     }
   }
-  if (p.id !== BASELINE) s.deps.researcher.observe?.(resultOf(state, spec, p));
-  await concludeAll(s);
+  // the researcher sees this result, and every proposal concluded now, with its verdict
+  const concluded = await concludeAll(s);
+  if (p.id !== BASELINE) concluded.add(p.id);
+  for (const id of concluded) s.deps.researcher.observe?.(resultOf(state, spec, proposalOf(state, id)));
 }
 
-async function concludeAll(s: ResearchSession): Promise<void> {
+/** Judge what is ready; returns the ids of the proposals concluded now. */
+async function concludeAll(s: ResearchSession): Promise<Set<string>> {
+  const concluded = new Set<string>();
   for (const c of concludeReady(s.state, s.spec)) {
     const { proposal: p, judgement: j } = c;
     const runIds = s.state.trials
@@ -191,9 +195,10 @@ async function concludeAll(s: ResearchSession): Promise<void> {
       await s.deps.store.addFinding(finding);
       await s.journal.add('finding', finding.title, { proposalId: p.id, runIds, body: finding.statement });
     }
-    s.deps.researcher.observe?.(resultOf(s.state, s.spec, p)); // the verdict, too
+    concluded.add(p.id);
     if (p.verdict === 'win') await stackWins(s);
   }
+  return concluded;
 }
 
 /**

@@ -6,8 +6,8 @@
  */
 import { errorLine } from '../errors.ts';
 import type { ResultSummary } from '../researchers/base.ts';
-import { buildDigest, resultOf } from './digest.ts';
-import { admitProposals, researcherContext, triedIdeas } from './intake.ts';
+import { resultOf } from './digest.ts';
+import { admitProposals, researcherContext, sessionDigest } from './intake.ts';
 import type { ResearchSession } from './session.ts';
 import { BASELINE, type TrialState } from './state.ts';
 
@@ -40,20 +40,7 @@ export async function reviewAfterPromotion(s: ResearchSession, promoted: TrialSt
   if (!r.review || promoted.length === 0) return;
   const st = s.state;
   const rung = promoted[0].rung - 1;
-  const [findings, ideas] = await Promise.all([
-    s.deps.store.listFindings({ limit: 50 }),
-    s.deps.store.listIdeas({ limit: 500 }),
-  ]);
-  const digest = buildDigest(
-    s.id,
-    st,
-    s.spec,
-    s.baseConfig,
-    findings,
-    triedIdeas(ideas),
-    s.baseFlopsPerToken,
-    s.secondsUsed(),
-  );
+  const { digest, ideas } = await sessionDigest(s);
   let d;
   try {
     d = await r.review(rung, rankedAt(s, rung), digest, researcherContext(s));

@@ -13,7 +13,7 @@
  */
 import { canonicalJson } from '../config/resolve.ts';
 import type { Proposal } from '../researchers/base.ts';
-import { enqueueProposal, triedIdeas } from './intake.ts';
+import { enqueueProposal, triedKeys } from './intake.ts';
 import { admitProposal } from './proposals.ts';
 import type { ResearchSession } from './session.ts';
 import { BASELINE, type ProposalState, type SessionState } from './state.ts';
@@ -59,14 +59,10 @@ export async function stackWins(s: ResearchSession): Promise<string | undefined>
   const st = s.state;
   const prop = stackProposal(st);
   if (!prop) return undefined;
-  const tried = new Map<string, string>();
-  for (const p of st.proposals) tried.set(p.key, `${p.title}, this session`);
-  for (const i of triedIdeas(await s.deps.store.listIdeas({ limit: 500 })))
-    if (!tried.has(i.key)) tried.set(i.key, `${i.title}, session ${i.sessionId}`);
   const a = admitProposal(prop, s.baseConfig, {
     searchSpace: s.spec.searchSpace,
     noiseKeys: s.spec.noiseKeys,
-    triedKeys: tried,
+    triedKeys: await triedKeys(s),
   });
   if (!a.ok) return undefined; // the same stack exists already (or was run in an earlier session)
   // An older stack that has not started is superseded by this one (it holds a subset of its parts).
