@@ -14,7 +14,8 @@
 import { execSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../test/helpers/chromium.ts';
 import { seedRun, tmpStore } from '../src/server/fixtures.ts';
 import { startServer } from '../src/server/listen.ts';
 import { writeSection } from './benchmarks-md.ts';
@@ -26,7 +27,6 @@ const WRITERS = 16;
 const APPENDS = 60; // per writer
 const BATCH = 5; // points per append
 const REPEAT = 3;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -105,18 +105,7 @@ async function main() {
   log(`store: ${RUNS} runs (${COMPARE_RUNS} x ${POINTS} points) in ${seedSeconds.toFixed(1)} s`);
 
   const server = await startServer({ store, port: 0 });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => log(`page error: ${e.message}`));
   try {

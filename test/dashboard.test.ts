@@ -11,14 +11,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './helpers/chromium.ts';
 import { repoRoot } from '../src/home.ts';
 import { seedRun } from '../src/server/fixtures.ts';
 import { startServer, type RunningServer } from '../src/server/listen.ts';
 import type { Store } from '../src/store/base.ts';
 import { openStore } from '../src/store/open.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const OUT = join(repoRoot, 'test-output', 'dashboard');
 const home = mkdtempSync(join(tmpdir(), 'flywheel-dash-'));
 const children: ChildProcess[] = [];
@@ -114,18 +114,7 @@ before(async () => {
   const a = flywheelRun([]); // prepares the dataset on first use, then trains (~15-30 s)
   store = await openStore({ home });
   server = await startServer({ store, port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => console.error('page error:', e.message));
   const resA = await a.done;

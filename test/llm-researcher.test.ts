@@ -183,11 +183,8 @@ describe('LLM researcher over the Anthropic wire', () => {
   });
 
   it('rejects a code edit whose search text is not unique, and refuses code when no sandbox is available', async () => {
-    const prev = process.env.FLYWHEEL_BWRAP;
-    process.env.FLYWHEEL_BWRAP = '/nonexistent/bwrap';
-    sandboxStatus(true);
-    try {
-      const n0 = double.requests.length;
+    // the same code proposal (an edit whose search text occurs many times), then finish_turn
+    const enqueueTweak = () =>
       double.enqueue(
         'anthropic',
         claude.toolUse([
@@ -203,6 +200,12 @@ describe('LLM researcher over the Anthropic wire', () => {
         ]),
         claude.toolUse([{ name: 'finish_turn', input: {} }]),
       );
+    const prev = process.env.FLYWHEEL_BWRAP;
+    process.env.FLYWHEEL_BWRAP = '/nonexistent/bwrap';
+    sandboxStatus(true);
+    try {
+      const n0 = double.requests.length;
+      enqueueTweak();
       await researcher().propose(digestFor(base), 1, journalCtx().ctx);
       assert.match(
         toolResults(double.requests[n0 + 1])[0].content,
@@ -215,21 +218,7 @@ describe('LLM researcher over the Anthropic wire', () => {
     }
     if (!sandboxStatus().ok) return;
     const n1 = double.requests.length;
-    double.enqueue(
-      'anthropic',
-      claude.toolUse([
-        {
-          name: 'propose_code_experiment',
-          input: {
-            title: 'tweak',
-            hypothesis: 'a harmless change to train.py',
-            edits: [{ file: 'train.py', search: 'import', replace: 'import' }],
-            expectedEffect: -0.01,
-          },
-        },
-      ]),
-      claude.toolUse([{ name: 'finish_turn', input: {} }]),
-    );
+    enqueueTweak();
     await researcher().propose(digestFor(base), 1, journalCtx().ctx);
     assert.match(
       toolResults(double.requests[n1 + 1])[0].content,
