@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-node bin/flywheel.js prepare
+node bin/flywheel.js prepare >&2 # its report is progress: stdout is research's (one JSON object with --json)
 exec node bin/flywheel.js research --budget 8m --parallel 2 "$@"
