@@ -69,7 +69,13 @@ export class LocalExecutor implements Executor {
       env.MKL_NUM_THREADS = String(lease.threads);
       env.FLYWHEEL_THREADS = String(lease.threads);
     }
-    const proc = spawnTrainer({ command: args.command, cwd: args.runDir, env, logDir: args.runDir });
+    const proc = spawnTrainer({
+      command: args.command,
+      cwd: args.runDir,
+      env,
+      logDir: args.runDir,
+      limits: args.limits,
+    });
     this.live.add(proc);
     void proc.exited.then(() => this.live.delete(proc));
     return proc;

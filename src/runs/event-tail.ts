@@ -2,19 +2,33 @@
  * Follows a growing events.jsonl the way `tail -f` does: polls for new bytes, splits complete lines,
  * keeps a trailing partial line until its newline arrives. Works the same for a local child and for a
  * job on a shared filesystem (Slurm), which is why runs are read from the file and not from stdout.
+ *
+ * The file is written by the trainer, so by code that may be hostile (SECURITY.md): it is opened
+ * without following a symlink and must be a regular file (safe-read.ts); at most `chunkBytes` are read
+ * per poll; a line longer than `maxLineBytes` is not buffered: it is skipped up to its newline and
+ * counted in `oversized` (the launcher records it as malformed). Heartbeats are the launcher's business
+ * and count only valid events, not bytes.
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { openRegularNoFollow } from '../security/safe-read.ts';
+
+export const MAX_EVENT_LINE_BYTES = 64 << 10;
 
 export class EventTail {
   private offset = 0;
   private partial = '';
+  private skipping = false; // inside an oversized line
   private readonly decoder = new TextDecoder('utf-8');
-  /** ms timestamp of the last time new bytes appeared (heartbeat). */
-  lastActivity = Date.now();
+  /** Lines longer than maxLineBytes, skipped. */
+  oversized = 0;
+  /** Why the file could not be read (a symlink, not a regular file), once it could not. */
+  refused?: string;
 
   constructor(
     readonly path: string,
     startOffset = 0,
+    readonly maxLineBytes = MAX_EVENT_LINE_BYTES,
+    readonly chunkBytes = 4 << 20,
   ) {
     this.offset = startOffset;
   }
@@ -23,34 +37,52 @@ export class EventTail {
     return this.offset;
   }
 
-  /** Read whatever is new; returns complete lines (without the newline). */
+  /** Read whatever is new (up to chunkBytes); returns complete, non-blank lines (without the newline). */
   poll(): string[] {
-    let size: number;
+    let fd: number;
     try {
-      size = statSync(this.path).size;
-    } catch {
-      return []; // not created yet
+      fd = openRegularNoFollow(this.path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT')
+        this.refused = `${this.path}: ${code === 'ELOOP' ? 'a symlink' : (e as Error).message}`;
+      return []; // not created yet, or not something we read
     }
-    if (size <= this.offset) return [];
-    const fd = openSync(this.path, 'r');
     try {
-      const buf = Buffer.allocUnsafe(Math.min(size - this.offset, 16 << 20));
+      const size = fstatSync(fd).size;
+      if (size <= this.offset) return [];
+      const buf = Buffer.allocUnsafe(Math.min(size - this.offset, this.chunkBytes));
       const n = readSync(fd, buf, 0, buf.length, this.offset);
       this.offset += n;
-      this.lastActivity = Date.now();
-      const text = this.partial + this.decoder.decode(buf.subarray(0, n), { stream: true });
-      const lines = text.split('\n');
-      this.partial = lines.pop() ?? '';
-      return lines.filter((l) => l.trim() !== '');
+      return this.split(this.decoder.decode(buf.subarray(0, n), { stream: true }));
     } finally {
       closeSync(fd);
     }
+  }
+
+  private split(text: string): string[] {
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    const out: string[] = [];
+    for (const l of lines) {
+      if (this.skipping)
+        this.skipping = false; // the end of an oversized line
+      else if (Buffer.byteLength(l) > this.maxLineBytes) this.oversized++;
+      else if (l.trim() !== '') out.push(l);
+    }
+    if (!this.skipping && this.partial.length > this.maxLineBytes) {
+      this.oversized++;
+      this.skipping = true;
+    }
+    if (this.skipping) this.partial = '';
+    return out;
   }
 
   /** At the end of a run: the unterminated last line, if any (a writer killed mid-line). */
   flushPartial(): string[] {
     const rest = (this.partial + this.decoder.decode()).trim();
     this.partial = '';
+    if (this.skipping) return [];
     return rest ? [rest] : [];
   }
 }

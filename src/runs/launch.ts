@@ -4,30 +4,37 @@
  * file decides what a run *is*. Status mapping:
  *   end event            -> its status (completed | diverged | stopped | failed); a stop we requested wins
  *   no end, we stopped it -> stopped
- *   no end, silent > heartbeat window -> lost ("hung")
+ *   events.jsonl unreadable or > N bad lines -> failed ("malformed events: ...")
+ *   killed by a process/memory limit -> failed ("trainer killed: ...")
+ *   wall-clock limit passed -> failed
+ *   no end, silent > heartbeat window (no valid event) -> lost ("hung")
  *   no end, exited       -> failed, with the last line of stderr
+ * The poll loop and the status decision are in supervise.ts.
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import type { TrainConfig } from '../config/train-config.ts';
 import { configHash } from '../config/resolve.ts';
 import { flywheelHome, repoRoot } from '../home.ts';
 import type { RunRecord, RunStatus, Store } from '../store/base.ts';
-import { EventTail } from './event-tail.ts';
 import type { EndEvent, RunEvent } from './events.ts';
 import { flopsPerToken } from './flops.ts';
-import { spawnTrainer, type ExitInfo, type TrainerProcess } from './process.ts';
+import { spawnTrainer, type TrainerProcess } from './process.ts';
 import { findPython } from './python.ts';
 import { RunRecorder } from './recorder.ts';
 import { createRunDir } from './run-dir.ts';
 import { StdoutAdapter } from './stdout-adapter.ts';
+import { supervise } from './supervise.ts';
+import { redact } from '../security/redact.ts';
+import type { TreeLimits } from './watchdog.ts';
 
 export interface StartProcessArgs {
   runId: string;
   runDir: string;
   command: string[];
   env: Record<string, string | undefined>;
+  /** Process count and total memory of the trainer's whole process tree (watchdog.ts), when limited. */
+  limits?: TreeLimits;
 }
 /** Where the trainer runs. Default: a local child process (the executors provide others). */
 export type ProcessStarter = (a: StartProcessArgs) => TrainerProcess | Promise<TrainerProcess>;
@@ -71,6 +78,12 @@ export interface LaunchOptions {
     phase: 'before' | 'after',
     run: { runId: string; runDir: string; codeDir: string },
   ) => string | undefined;
+  /** Process count and total memory of the trainer's process tree (e.g. the sandbox's limits). */
+  limits?: TreeLimits;
+  /** Wall-clock limit in seconds (0 = none); default supervise.ts defaultWallSeconds. */
+  wallSeconds?: number;
+  /** Bad lines in events.jsonl before the run fails `malformed events` (default 1000). */
+  maxMalformedLines?: number;
 }
 
 export class RunController {
@@ -104,17 +117,8 @@ export class RunController {
   }
 }
 
-const localStarter: ProcessStarter = ({ runDir, command, env }) =>
-  spawnTrainer({ command, cwd: runDir, env, logDir: runDir });
-
-function stderrTail(runDir: string): string {
-  try {
-    const lines = readFileSync(join(runDir, 'stderr.log'), 'utf8').trim().split('\n');
-    return lines[lines.length - 1]?.slice(0, 500) ?? '';
-  } catch {
-    return '';
-  }
-}
+const localStarter: ProcessStarter = ({ runDir, command, env, limits }) =>
+  spawnTrainer({ command, cwd: runDir, env, logDir: runDir, limits });
 
 /** Start a run; resolves once the trainer process is spawned. `controller.done` settles at the end. */
 export async function launchRun(opts: LaunchOptions): Promise<RunController> {
@@ -170,7 +174,13 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
   const t0 = Date.now();
   let proc: TrainerProcess;
   try {
-    proc = await (opts.startProcess ?? localStarter)({ runId: dir.runId, runDir: dir.runDir, command, env });
+    proc = await (opts.startProcess ?? localStarter)({
+      runId: dir.runId,
+      runDir: dir.runDir,
+      command,
+      env,
+      limits: opts.limits,
+    });
   } catch (e) {
     const rec = await store.finishRun(
       dir.runId,
@@ -219,147 +229,15 @@ async function abandon(
   await proc.terminate(opts.graceMs ?? 15_000);
   await ctl.recorder.flush().catch(() => undefined); // keep what was measured if the store is back
   const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);
-  return opts.store.finishRun(ctl.runId, 'failed', `supervision failed: ${msg}`, ctl.recorder.summary());
+  return opts.store.finishRun(
+    ctl.runId,
+    'failed',
+    redact(`supervision failed: ${msg}`),
+    ctl.recorder.summary(),
+  );
 }
 
 /** Launch and wait. */
 export async function runToCompletion(opts: LaunchOptions): Promise<RunRecord> {
   return (await launchRun(opts)).done;
-}
-
-/** How long supervision retries a failing store (each poll) before it stops the trainer and fails the run. */
-const STORE_RETRY_MS = 60_000;
-
-async function supervise(
-  opts: LaunchOptions,
-  ctl: RunController,
-  proc: TrainerProcess,
-  t0: number,
-): Promise<RunRecord> {
-  const { store, config } = opts;
-  const tail = new EventTail(join(ctl.runDir, 'events.jsonl'));
-  const heartbeatMs = config.train.heartbeatSeconds * 1000;
-  const graceMs = opts.graceMs ?? 15_000;
-  let exit: ExitInfo | undefined;
-  void proc.exited.then((x) => (exit = x));
-  let hung = false;
-  let terminating = false;
-  let lastHeartbeatWrite = 0;
-  let lastStopPoll = 0;
-  let queuedUntil = 0;
-  let storeFailingSince = 0;
-
-  const drain = (lines: string[]) => {
-    for (const line of lines) {
-      const e = ctl.recorder.ingestLine(line);
-      if (e) opts.onEvent?.(e, ctl);
-    }
-  };
-
-  while (!exit) {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([new Promise((r) => (timer = setTimeout(r, opts.pollMs ?? 200))), proc.exited]);
-    clearTimeout(timer);
-    drain(tail.poll());
-    const now = Date.now();
-    try {
-      if (ctl.recorder.pending) await ctl.recorder.flush();
-      if (!ctl.stopRequest && now - lastStopPoll > 2000) {
-        // A stop asked for from outside (dashboard, another CLI) is a `stop` event on the run.
-        lastStopPoll = now;
-        const asked = (await store.listEvents(ctl.runId, { kinds: ['stop'] })).find(
-          (e) => (e.payload as { by?: string } | null)?.by !== 'orchestrator',
-        );
-        if (asked) {
-          const p = asked.payload as { reason?: string; by?: string };
-          ctl.stop(p.reason ?? `stop requested${p.by ? ` by ${p.by}` : ''}`);
-        }
-      }
-      if (now - lastHeartbeatWrite > 5000) {
-        lastHeartbeatWrite = now;
-        await store.updateRun(ctl.runId, { heartbeatAt: new Date(now).toISOString() });
-      }
-      storeFailingSince = 0;
-    } catch (e) {
-      // unwritten points stay buffered for the next poll; an outage that outlasts the retries ends the run
-      storeFailingSince ||= now;
-      if (now - storeFailingSince > (opts.storeRetryMs ?? STORE_RETRY_MS)) throw e;
-    }
-    if (proc.isPending?.()) queuedUntil = now; // a batch job waiting for a node is not silent, just queued
-    if (!terminating && !exit && now - Math.max(tail.lastActivity, t0, queuedUntil) > heartbeatMs) {
-      hung = true;
-      ctl.recorder.note('hung', { silentSeconds: (now - tail.lastActivity) / 1000 });
-    }
-    if (!terminating && !exit && (ctl.stopRequest || hung)) {
-      terminating = true;
-      void proc.terminate(hung ? 1000 : graceMs);
-    }
-  }
-  drain(tail.poll());
-  drain(tail.flushPartial());
-  await ctl.recorder.flush();
-  if (!ctl.stopRequest) {
-    // stopped from outside (the dashboard signals the trainer and records why) before our next poll
-    const asked = (await store.listEvents(ctl.runId, { kinds: ['stop'] })).find(
-      (e) => (e.payload as { by?: string } | null)?.by !== 'orchestrator',
-    );
-    const p = asked?.payload as { reason?: string; by?: string } | undefined;
-    if (p) ctl.stopRequest = { reason: p.reason ?? `stop requested${p.by ? ` by ${p.by}` : ''}` };
-  }
-
-  const end = ctl.recorder.end;
-  const stop = ctl.stopRequest;
-  let status: RunStatus;
-  let reason: string;
-  if (stop) {
-    // A stop we asked for: the run is `stopped` even if the trainer managed to call it something else,
-    // unless it had already diverged/failed on its own.
-    status = end && (end.status === 'diverged' || end.status === 'failed') ? end.status : 'stopped';
-    reason = status === 'stopped' ? stop.reason : `${end?.reason} (while stopping: ${stop.reason})`;
-  } else if (end) {
-    status = end.status;
-    reason = end.reason || end.status;
-  } else if (hung) {
-    status = 'lost';
-    reason = `no events for ${config.train.heartbeatSeconds}s (hung); killed`;
-  } else if (config.trainer.stdoutAdapter && exit.code === 0) {
-    // A trainer that only prints has no end event: a clean exit is its way of saying "done".
-    status = 'completed';
-    reason = 'trainer exited 0 (stdout adapter)';
-  } else {
-    status = 'failed';
-    const tailLine = stderrTail(ctl.runDir);
-    const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    reason = `trainer ${how} without an end event${tailLine ? `: ${tailLine}` : ''}`;
-  }
-  const summary = {
-    ...ctl.recorder.summary(),
-    wallSeconds: (Date.now() - t0) / 1000,
-    trainerStatus: end?.status ?? null,
-  };
-  if (
-    !end &&
-    config.trainer.stdoutAdapter &&
-    summary.valBpb === undefined &&
-    summary.lastEvalBpb !== undefined
-  ) {
-    summary.valBpb = summary.lastEvalBpb; // the printed evals are all such a trainer reports
-  }
-  if (opts.mapStatus) ({ status, reason } = opts.mapStatus({ status, reason, end }));
-  const tampered = opts.verify?.('after', {
-    runId: ctl.runId,
-    runDir: ctl.runDir,
-    codeDir: join(ctl.runDir, 'code'),
-  });
-  if (tampered) {
-    await store.updateRun(ctl.runId, { tags: { tampered: '1' } });
-    return store.finishRun(
-      ctl.runId,
-      'failed',
-      `tampered: ${tampered}`,
-      { ...summary, tampered },
-      stop?.rule,
-    );
-  }
-  return store.finishRun(ctl.runId, status, reason, summary, stop?.rule);
 }

@@ -1,7 +1,9 @@
 /**
  * Writes a run's event stream into the store: metric points in batches (one appendMetrics per flush,
  * not per line), rare events (start, eval, checkpoint, end, malformed) verbatim, and the running
- * summary the final status is computed from. Never throws on a bad line: it is recorded and skipped.
+ * summary the final status is computed from. Never throws on a bad line: it is counted and skipped,
+ * and the first MAX_MALFORMED_ROWS of them are stored as evidence (a flood of bad lines costs a counter,
+ * not a row each; the launcher fails a run past its own limit).
  */
 import type { MetricPoint, RunSummary, Store, StoredEvent } from '../store/base.ts';
 import {
@@ -24,6 +26,9 @@ const TRAIN_FIELDS = [
   'tokPerSec',
   'mfu',
 ] as const;
+
+/** Malformed lines stored verbatim (truncated to 2000 chars); the rest are only counted. */
+export const MAX_MALFORMED_ROWS = 100;
 
 export function trainPoint(e: TrainEvent): MetricPoint {
   const p: MetricPoint = {};
@@ -72,9 +77,7 @@ export class RunRecorder {
     const r = parseEventLine(line);
     const ts = new Date().toISOString();
     if (!r.ok) {
-      this.malformed++;
-      if (persist)
-        this.events.push({ ts, kind: 'malformed', payload: { line: line.slice(0, 2000), error: r.error } });
+      this.noteMalformed(line.slice(0, 2000), r.error, persist);
       return undefined;
     }
     const e = r.event;
@@ -104,6 +107,13 @@ export class RunRecorder {
     }
     if (persist && e.kind !== 'train') this.events.push({ ts, kind: e.kind, payload: e });
     return e;
+  }
+
+  /** Count a bad line (one that did not parse, or too long to read), storing it while under the cap. */
+  noteMalformed(line: string, error: string, persist = true): void {
+    this.malformed++;
+    if (persist && this.malformed <= MAX_MALFORMED_ROWS)
+      this.events.push({ ts: new Date().toISOString(), kind: 'malformed', payload: { line, error } });
   }
 
   /** Record an orchestrator-side event (monitor decision, stop request, ...). */
