@@ -5,7 +5,7 @@
  * error (Python's traceback tail) goes back to the researcher's `fixCode` for a bounded number of
  * attempts (the debug loop). Every smoke run is a stored run with its patch, kept or not.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { presetConfig } from '../config/presets.ts';
 import { setPath, validateConfig } from '../config/resolve.ts';
@@ -15,7 +15,10 @@ import type { Executor } from '../executors/base.ts';
 import { flywheelHome } from '../home.ts';
 import type { CodeChange, Proposal, Researcher } from '../researchers/base.ts';
 import { launchRun } from '../runs/launch.ts';
+import type { TrainerProcess } from '../runs/process.ts';
 import { hashCode } from '../runs/run-dir.ts';
+import { redact } from '../security/redact.ts';
+import { tailLines } from '../security/safe-read.ts';
 import type { JournalKind, RunRecord, Store } from '../store/base.ts';
 import { applyEdits, compileCheck, unifiedDiff, writePatchedTrainer } from './code-edits.ts';
 import {
@@ -85,16 +88,10 @@ export function smokeConfig(base: TrainConfig, set: Record<string, unknown>): Tr
   }
 }
 
-function stderrTail(run: RunRecord, lines = 30): string {
-  try {
-    return readFileSync(join(run.runDir, 'stderr.log'), 'utf8')
-      .trimEnd()
-      .split('\n')
-      .slice(-lines)
-      .join('\n');
-  } catch {
-    return '';
-  }
+/** The trainer's last stderr lines: from the pipe's memory, else a capped no-follow read; redacted. */
+function stderrTail(run: RunRecord, proc: TrainerProcess | undefined, lines = 30): string {
+  const text = proc?.stderrTail ? proc.stderrTail(lines) : tailLines(join(run.runDir, 'stderr.log'), lines);
+  return redact(text);
 }
 
 /** 20 steps of the patched trainer in the sandbox. undefined = fine, else the error for the researcher. */
@@ -131,7 +128,7 @@ async function smokeRun(
     });
     const v = run.summary.valBpb;
     if (run.status === 'completed' && typeof v === 'number' && Number.isFinite(v)) return { runId: run.id };
-    const tail = stderrTail(run);
+    const tail = stderrTail(run, ctl.proc);
     return {
       runId: run.id,
       error: `smoke run ${run.id} ended ${run.status}: ${run.statusReason ?? ''}${tail ? `\n--- stderr (last lines) ---\n${tail}` : ''}`,
@@ -216,7 +213,7 @@ export async function admitCodeProposal(
       return give(attempt > 0 ? ` after ${attempt} fix attempt(s)` : '');
     let fixed: Proposal | undefined;
     try {
-      fixed = await h.researcher.fixCode(current, `${stage} failed:\n${error}`, attempt + 1, {
+      fixed = await h.researcher.fixCode(current, redact(`${stage} failed:\n${error}`), attempt + 1, {
         signal: h.signal,
         journal: async (kind, title, extra) => {
           await h.journal(kind, title, extra);

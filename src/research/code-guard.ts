@@ -17,7 +17,13 @@ import { flywheelHome } from '../home.ts';
 import type { LaunchOptions } from '../runs/launch.ts';
 import { DEFAULT_TRAINER_DIR, gitProvenance, hashCode } from '../runs/run-dir.ts';
 import type { RunStatus } from '../store/base.ts';
-import { explainSandboxFailure, sandboxLimits, sandboxStatus, wrapInSandbox } from '../sandbox/bwrap.ts';
+import {
+  explainSandboxFailure,
+  sandboxLimits,
+  sandboxStatus,
+  treeLimits,
+  wrapInSandbox,
+} from '../sandbox/bwrap.ts';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -89,7 +95,7 @@ export const patchFileOf = (codeDir: string) => `${codeDir}.patch`;
 export type CodeLaunchOptions = Required<
   Pick<LaunchOptions, 'codeFrom' | 'extraHash' | 'provenance' | 'verify'>
 > &
-  Pick<LaunchOptions, 'wrapCommand'> & {
+  Pick<LaunchOptions, 'wrapCommand' | 'limits' | 'wallSeconds'> & {
     /** A failed run's reason, said plainly when the sandbox stopped it. */
     explain: (s: { status: RunStatus; reason: string }) => { status: RunStatus; reason: string };
   };
@@ -114,6 +120,9 @@ export function codeLaunchOptions(
       code.sandbox === 'bwrap'
         ? (command, run) => wrapInSandbox(command, { runDir: run.runDir, codeDir: run.codeDir, home, limits })
         : undefined,
+    // limits across forks and the wall clock, enforced by the launcher (with or without the sandbox)
+    limits: treeLimits(limits),
+    wallSeconds: limits.wallSeconds > 0 ? limits.wallSeconds + 60 : 0,
     verify: (phase, run) => {
       if (phase === 'before' && hashCode(run.codeDir).codeHash !== code.codeHash)
         return `the run's code snapshot is not the admitted patch (${run.codeDir})`;

@@ -2,6 +2,7 @@
  * The session journal: every proposal, decision, kill and conclusion is an entry with its evidence
  * (run ids). Entries are written to the store as they happen (nothing is batched across a crash).
  */
+import { redactDeep } from '../security/redact.ts';
 import type { JournalEntry, JournalKind, Store } from '../store/base.ts';
 
 export class Journal {
@@ -16,7 +17,9 @@ export class Journal {
     title: string,
     extra: { body?: string; proposalId?: string; runIds?: string[]; data?: Record<string, unknown> } = {},
   ): Promise<JournalEntry> {
-    const [e] = await this.store.appendJournal([{ sessionId: this.sessionId, kind, title, ...extra }]);
+    // redacted of the orchestrator's secrets: entries quote run output and researcher text
+    const entry = redactDeep({ sessionId: this.sessionId, kind, title, ...extra });
+    const [e] = await this.store.appendJournal([entry]);
     this.echo?.(e);
     return e;
   }

@@ -9,6 +9,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { FlywheelError } from '../errors.ts';
+import { redactingFetch } from '../security/redact.ts';
 import type { Block, ChatProvider, ChatRequest, ChatResponse, Message } from './llm-loop.ts';
 import { checkPriceEnv } from './pricing.ts';
 
@@ -59,6 +60,7 @@ export class ClaudeProvider implements ChatProvider {
       ...(opts.baseURL ? { baseURL: opts.baseURL } : {}),
       maxRetries: opts.maxRetries ?? 2,
       timeout: opts.timeoutMs ?? 300_000,
+      fetch: redactingFetch, // no secret of ours leaves in a request body (security/redact.ts)
     });
   }
 

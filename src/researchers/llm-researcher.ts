@@ -15,6 +15,7 @@
  * without proposals throws a transient llm_error, so the engine skips that ask and asks again later.
  */
 import { errorLine, FlywheelError } from '../errors.ts';
+import { redactDeep } from '../security/redact.ts';
 import { codePolicy, trainerDirOf } from '../research/code-guard.ts';
 import type { Store } from '../store/base.ts';
 import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary, ReviewDecision } from './base.ts';
@@ -67,7 +68,7 @@ export class LlmResearcher implements Researcher {
     if (ctx?.journal) return ctx.journal;
     return async (kind, title, extra) => {
       if (this.sessionId)
-        await this.o.store.appendJournal([{ sessionId: this.sessionId, kind, title, ...extra }]);
+        await this.o.store.appendJournal([redactDeep({ sessionId: this.sessionId, kind, title, ...extra })]);
     };
   }
 

@@ -10,6 +10,7 @@
  */
 import OpenAI from 'openai';
 import { FlywheelError } from '../errors.ts';
+import { redactingFetch } from '../security/redact.ts';
 import type { Block, ChatProvider, ChatRequest, ChatResponse, Message } from './llm-loop.ts';
 import { checkPriceEnv } from './pricing.ts';
 
@@ -95,6 +96,7 @@ export class OpenAIProvider implements ChatProvider {
       ...(baseURL ? { baseURL } : {}),
       maxRetries: opts.maxRetries ?? 2,
       timeout: opts.timeoutMs ?? 300_000,
+      fetch: redactingFetch, // no secret of ours leaves in a request body (security/redact.ts)
     });
   }
 

@@ -1,21 +1,31 @@
 /**
  * The sandbox for agent-written trainer code: bubblewrap (Debian `bubblewrap`) plus resource limits.
  *
- * Inside: no network (`--unshare-net`: only a loopback), own PID/IPC/UTS namespaces, the whole
- * filesystem read-only (`--ro-bind / /`) except the run dir (`--bind`), with the run's code snapshot
- * re-mounted read-only on top, a private /dev (GPUs, `/dev/nvidia*`, passed through when present) and
- * /proc. So the dataset, FLYWHEEL_HOME (other runs, the database), the repository and harness.py can be
- * read but not written. /tmp and /run are empty read-only tmpfs (no host unix sockets: ssh-agent,
- * D-Bus, docker), with the run dir, the dataset (from the run's config.json) and the repository's
- * python/ bound back. The environment is cleared (`--clearenv`): only the variables ENV_ALLOW names
- * enter (no API keys), HOME and FLYWHEEL_HOME (only used for the device-peak cache) point at
- * `<runDir>/sandbox-home`, seeded with the real cache file, and TMPDIR at `<runDir>/tmp`.
+ * Inside: no network (`--unshare-net`: only a loopback), own PID/IPC/UTS namespaces, and a filesystem
+ * built from nothing (SECURITY.md, "What the sandbox guarantees"): read-only binds of the system's
+ * programs and libraries (/usr, the /bin and /lib* links, the /etc files the loader and Python read:
+ * runtime.ts), the interpreter's own prefixes and package folders when it lives elsewhere (a pyenv,
+ * venv or conda Python, found by asking it), the dataset, the repository's python/ (flywheel_log) and
+ * the checkpoint a promoted run resumes from; the run dir is the only writable folder, with its code
+ * snapshot, config.json and the orchestrator's logs (stdout.log, stderr.log) bound read-only on top,
+ * so agent code can neither change them nor replace them with symlinks (a mount point cannot be
+ * renamed or removed). Nothing else is there: not $HOME, not FLYWHEEL_HOME (the store, other runs),
+ * not /run or the host's /tmp (so no host unix sockets), not the rest of /etc. A private /dev (GPUs,
+ * `/dev/nvidia*`, passed through when present) and /proc. FLYWHEEL_SANDBOX_RO (paths separated by
+ * ':') adds read-only binds a trainer needs (e.g. a CUDA toolkit under /opt). The environment is
+ * cleared (`--clearenv`): only the variables ENV_ALLOW names enter (no API keys), HOME and
+ * FLYWHEEL_HOME (only used for the device-peak cache) point at `<runDir>/sandbox-home`, seeded with
+ * the real cache file, and TMPDIR at `<runDir>/tmp`.
  *
- * Limits (prlimit, outside bwrap, inherited by everything inside): address space
+ * Limits (prlimit, outside bwrap, inherited by everything inside): address space per process
  * FLYWHEEL_SANDBOX_MEMORY (bytes, or 16g/512m; default min(16 GiB, 3/4 of RAM); not applied when GPUs
  * are passed through: CUDA reserves huge virtual ranges), CPU time FLYWHEEL_SANDBOX_CPU_SECONDS (default
- * 8 h), file size FLYWHEEL_SANDBOX_FILE_BYTES (default 16 GiB); wall time FLYWHEEL_SANDBOX_WALL_SECONDS
- * (default 4 h, or 3x the run's seconds budget + 5 min) via coreutils `timeout` inside.
+ * 8 h), file size FLYWHEEL_SANDBOX_FILE_BYTES (default 16 GiB), processes (RLIMIT_NPROC, when not root:
+ * the kernel does not enforce it for root); wall time FLYWHEEL_SANDBOX_WALL_SECONDS (default 4 h, or 3x
+ * the run's seconds budget + 5 min) via coreutils `timeout` inside. The same memory (for all processes
+ * together) and FLYWHEEL_SANDBOX_PROCS (default 256 processes) are enforced across forks by the
+ * launcher's watchdog on the process tree (src/runs/watchdog.ts; `treeLimits`), and the wall time by
+ * the launcher too.
  *
  * Signals: bwrap does not forward SIGTERM to its child, and the protocol's graceful stop needs it. So
  * the command is `sh -c <forwarder> ... bwrap --as-pid-1 --info-fd 3 ... timeout ... <trainer>`: the
@@ -27,10 +37,23 @@
  * takes bwrap down (`--die-with-parent`), and the PID namespace with it.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
-import { repoRoot } from '../home.ts';
+import {
+  closeSync,
+  constants,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+} from 'node:fs';
+import { totalmem } from 'node:os';
+import { basename, isAbsolute, join, resolve, sep } from 'node:path';
+import { flywheelHome, repoRoot, runsRoot } from '../home.ts';
+import type { TreeLimits } from '../runs/watchdog.ts';
+import { pythonRuntime, systemBinds } from './runtime.ts';
 
 export interface SandboxStatus {
   ok: boolean;
@@ -89,11 +112,18 @@ export function sandboxStatus(refresh = false): SandboxStatus {
 }
 
 export interface SandboxLimits {
-  memoryBytes?: number; // RLIMIT_AS
+  memoryBytes?: number; // RLIMIT_AS per process, and all processes together (the launcher's watchdog)
   cpuSeconds?: number; // RLIMIT_CPU (all threads together)
   fileBytes?: number; // RLIMIT_FSIZE
+  maxProcs?: number; // processes at once (the launcher's watchdog; RLIMIT_NPROC too when not root)
   wallSeconds: number;
 }
+
+/** The limits the launcher enforces on the whole process tree (LaunchOptions.limits). */
+export const treeLimits = (l: SandboxLimits): TreeLimits => ({
+  maxProcs: l.maxProcs,
+  memoryBytes: l.memoryBytes,
+});
 
 function parseBytes(v: string | undefined): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -126,6 +156,7 @@ export function sandboxLimits(budgetSeconds?: number, env = process.env): Sandbo
     memoryBytes: mem > 0 ? mem : undefined,
     cpuSeconds: (num(env.FLYWHEEL_SANDBOX_CPU_SECONDS) ?? 8 * 3600) || undefined,
     fileBytes: (parseBytes(env.FLYWHEEL_SANDBOX_FILE_BYTES) ?? 16 * 2 ** 30) || undefined,
+    maxProcs: (num(env.FLYWHEEL_SANDBOX_PROCS) ?? 256) || undefined,
     wallSeconds: num(env.FLYWHEEL_SANDBOX_WALL_SECONDS) ?? wallDefault,
   };
 }
@@ -168,7 +199,7 @@ export interface WrapOptions {
   bwrap?: string;
 }
 
-/** The dataset folder the run reads (from its config.json), to bind back under the empty /tmp. */
+/** The dataset folder the run reads (from its config.json), bound read-only. */
 function dataDirOf(runDir: string): string | undefined {
   try {
     const dir = (JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { data?: { dir?: string } })
@@ -179,7 +210,56 @@ function dataDirOf(runDir: string): string | undefined {
   }
 }
 
-/** The trainer command, wrapped. Prepares `<runDir>/sandbox-home` as a side effect. */
+const inside = (p: string, dir: string) => p.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+/**
+ * The checkpoint a promoted run resumes from (config.json `resume.checkpoint`), when it is another
+ * run's: bound read-only so the run can load it, and only when it is a regular file inside that run's
+ * folder with no symlink on the way (the parent run was agent code too, and it wrote that folder).
+ */
+export function resumeCheckpointOf(runDir: string, runs = runsRoot()): string | undefined {
+  let ckpt: string | undefined;
+  try {
+    ckpt = (
+      JSON.parse(readFileSync(join(runDir, 'config.json'), 'utf8')) as { resume?: { checkpoint?: string } }
+    ).resume?.checkpoint;
+  } catch {
+    return undefined;
+  }
+  if (!ckpt || !isAbsolute(ckpt) || inside(resolve(ckpt), runDir)) return undefined;
+  const p = resolve(ckpt);
+  try {
+    const root = realpathSync(runs);
+    if (realpathSync(p) !== p || !inside(p, root) || !lstatSync(p).isFile()) return undefined;
+    return p;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Creates `path` when missing (never through a symlink), so it can be bound read-only over itself. */
+function touch(path: string): void {
+  closeSync(
+    openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | constants.O_NOFOLLOW, 0o644),
+  );
+}
+
+/** Tasks (processes and threads) of this user now: RLIMIT_NPROC counts them all, so the limit is on top. */
+function userTasks(): number {
+  const uid = process.getuid?.() ?? 0;
+  let n = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (lstatSync(`/proc/${name}`).uid === uid) n += readdirSync(`/proc/${name}/task`).length;
+    } catch {
+      /* gone */
+    }
+  }
+  return n;
+}
+
+/** The trainer command, wrapped. Prepares `<runDir>/sandbox-home` and the log files as a side effect. */
 export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
   const home = join(o.runDir, 'sandbox-home');
   const tmp = join(o.runDir, 'tmp');
@@ -187,33 +267,45 @@ export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
   mkdirSync(tmp, { recursive: true });
   const peak = o.home ? join(o.home, 'device-peak.json') : undefined;
   if (peak && existsSync(peak)) copyFileSync(peak, join(home, 'device-peak.json'));
+  // the orchestrator's files in the run dir, pinned read-only inside (they must exist to be bound)
+  const pinned = ['stdout.log', 'stderr.log', 'config.json'].map((f) => join(o.runDir, f));
+  for (const f of pinned) touch(f);
   const gpus = gpuDevices();
   const L = o.limits;
   const prlimit = ['prlimit'];
   if (L.memoryBytes && gpus.length === 0) prlimit.push(`--as=${L.memoryBytes}`);
   if (L.cpuSeconds) prlimit.push(`--cpu=${L.cpuSeconds}:${L.cpuSeconds + 30}`);
   if (L.fileBytes) prlimit.push(`--fsize=${L.fileBytes}`);
+  if (L.maxProcs && process.getuid?.() !== 0) prlimit.push(`--nproc=${userTasks() + 16 * L.maxProcs}`);
   prlimit.push('--');
-  const empty = ['/tmp', '/run'].filter((d) => existsSync(d));
-  const readOnly = [dataDirOf(o.runDir), join(repoRoot, 'python')].filter((d) => d !== undefined);
-  // HOME moves into the sandbox: keep the real user site-packages (pip install --user) importable
-  const userSite = join(homedir(), '.local');
+  // the interpreter: asked where it lives, and run by its real path (a pyenv shim needs $HOME)
+  const protect = [o.home ?? flywheelHome(), runsRoot(), o.runDir];
+  const py = /^python/.test(basename(command[0] ?? '')) ? pythonRuntime(command[0], protect) : undefined;
+  const cmd = py ? [py.executable, ...command.slice(1)] : command;
+  const extra = (process.env.FLYWHEEL_SANDBOX_RO ?? '').split(':').filter((p) => isAbsolute(p));
+  const resume = resumeCheckpointOf(o.runDir);
+  const readOnly = [...(py?.paths ?? []), ...extra, join(repoRoot, 'python'), ...(resume ? [resume] : [])];
+  const dataset = [dataDirOf(o.runDir)].filter((d) => d !== undefined); // judge: the dataset binds
+  const sys = gpus.length ? ['/sys'] : ['/sys/devices/system/cpu']; // CPU topology; CUDA reads more
   const bwrap = [
     o.bwrap ?? sandboxStatus().bwrap,
     '--unshare-net', '--unshare-pid', '--unshare-ipc', '--unshare-uts',
     '--die-with-parent', '--as-pid-1', '--new-session',
-    '--ro-bind', '/', '/',
-    ...empty.flatMap((d) => ['--tmpfs', d]),
+    ...systemBinds(),
+    ...sys.flatMap((d) => ['--ro-bind-try', d, d]),
+    '--tmpfs', '/tmp',
     '--dev', '/dev',
     ...gpus.flatMap((d) => ['--dev-bind', d, d]),
     '--proc', '/proc',
     ...readOnly.flatMap((d) => ['--ro-bind-try', d, d]),
+    ...dataset.flatMap((d) => ['--ro-bind-try', d, d]),
     '--bind', o.runDir, o.runDir,
     '--ro-bind', o.codeDir, o.codeDir,
-    ...empty.flatMap((d) => ['--remount-ro', d]),
+    ...pinned.flatMap((f) => ['--ro-bind', f, f]),
+    '--remount-ro', '/tmp',
     '--chdir', o.runDir,
     '--clearenv',
-    ...(existsSync(userSite) ? ['--setenv', 'PYTHONUSERBASE', userSite] : []),
+    ...(py?.userSite ? ['--ro-bind', py.userSite, py.userSite, '--setenv', 'PYTHONUSERBASE', resolve(py.userSite, '../../..')] : []),
     '--args', '4', // the allowed variables, from the forwarder
     '--setenv', 'HOME', home,
     '--setenv', 'FLYWHEEL_HOME', home,
@@ -232,7 +324,7 @@ export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
     ...prlimit,
     ...bwrap,
     ...timeout,
-    ...command,
+    ...cmd,
   ];
 }
 

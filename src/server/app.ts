@@ -3,10 +3,11 @@
  * with a code) and turned into `{error: {code, message}}` with its HTTP status in one `onError`.
  * Tests call `createApp(...).request('/api/runs')` in-process; `listen.ts` puts it on a socket.
  */
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { FlywheelError, type ErrorCode } from '../errors.ts';
+import { redact, secretValues } from '../security/redact.ts';
 import {
   JOURNAL_KINDS,
   RUN_STATUSES,
@@ -70,6 +71,20 @@ function checkAll<T extends string>(name: string, values: string[], allowed: rea
   return values as T[];
 }
 
+/**
+ * Every JSON answer leaves redacted of the orchestrator's secrets (security/redact.ts): stored text
+ * (run reasons, journal entries, events) can quote run output, which agent code shapes.
+ */
+const redactJson: MiddlewareHandler = async (c, next) => {
+  await next();
+  if (!secretValues().length || !(c.res.headers.get('content-type') ?? '').includes('application/json'))
+    return;
+  const text = await c.res.text();
+  const res = new Response(redact(text), c.res);
+  res.headers.delete('content-length');
+  c.res = res;
+};
+
 export function createApp(opts: AppOptions): Hono {
   const { store } = opts;
   const index = new RunIndex(store);
@@ -92,6 +107,7 @@ export function createApp(opts: AppOptions): Hono {
 
   app.use('*', guard(opts.token));
   app.use('/api/*', requireToken(opts.token));
+  app.use('/api/*', redactJson);
 
   app.get('/api/health', async (c) =>
     c.json({ ok: true, store: store.kind, feedHead: await store.feedHead(), time: new Date().toISOString() }),

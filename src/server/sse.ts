@@ -11,6 +11,7 @@
  */
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import { redact } from '../security/redact.ts';
 import type { FeedItem, Store } from '../store/base.ts';
 import { intParam, listParam } from './query.ts';
 
@@ -82,7 +83,7 @@ export function feedStream(c: Context, store: Store, opts: FeedOptions = {}): Re
           skipped = true;
           continue;
         }
-        await stream.writeSSE({ id: String(it.id), event: it.topic, data: JSON.stringify(it) });
+        await stream.writeSSE({ id: String(it.id), event: it.topic, data: redact(JSON.stringify(it)) });
         lastWrite = Date.now();
         skipped = false;
       }
