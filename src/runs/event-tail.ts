@@ -14,11 +14,13 @@ import { openRegularNoFollow } from '../security/safe-read.ts';
 
 export const MAX_EVENT_LINE_BYTES = 64 << 10;
 
+const EMPTY = Buffer.alloc(0);
+
 export class EventTail {
   private offset = 0;
-  private partial = '';
-  private skipping = false; // inside an oversized line
-  private readonly decoder = new TextDecoder('utf-8');
+  private partial: Buffer = EMPTY; // the unterminated last line, at most maxLineBytes
+  private skipping = false; // inside an oversized line: its bytes are dropped up to its newline
+  private buf?: Buffer; // one read buffer, reused by every poll
   /** Lines longer than maxLineBytes, skipped. */
   oversized = 0;
   /** Why the file could not be read (a symlink, not a regular file), once it could not. */
@@ -28,7 +30,7 @@ export class EventTail {
     readonly path: string,
     startOffset = 0,
     readonly maxLineBytes = MAX_EVENT_LINE_BYTES,
-    readonly chunkBytes = 4 << 20,
+    readonly chunkBytes = 1 << 20,
   ) {
     this.offset = startOffset;
   }
@@ -51,38 +53,46 @@ export class EventTail {
     try {
       const size = fstatSync(fd).size;
       if (size <= this.offset) return [];
-      const buf = Buffer.allocUnsafe(Math.min(size - this.offset, this.chunkBytes));
-      const n = readSync(fd, buf, 0, buf.length, this.offset);
+      this.buf ??= Buffer.allocUnsafe(this.chunkBytes);
+      const n = readSync(fd, this.buf, 0, Math.min(size - this.offset, this.chunkBytes), this.offset);
       this.offset += n;
-      return this.split(this.decoder.decode(buf.subarray(0, n), { stream: true }));
+      return this.consume(this.buf.subarray(0, n));
     } finally {
       closeSync(fd);
     }
   }
 
-  private split(text: string): string[] {
-    const lines = (this.partial + text).split('\n');
-    this.partial = lines.pop() ?? '';
+  /** Splits bytes into lines; only lines within the limit are decoded (UTF-8, split sequences kept whole). */
+  private consume(data: Buffer): string[] {
     const out: string[] = [];
-    for (const l of lines) {
-      if (this.skipping)
-        this.skipping = false; // the end of an oversized line
-      else if (Buffer.byteLength(l) > this.maxLineBytes) this.oversized++;
-      else if (l.trim() !== '') out.push(l);
+    for (let start = 0; ;) {
+      const nl = data.indexOf(10, start);
+      if (nl < 0) {
+        const rest = data.subarray(start);
+        if (this.skipping || rest.length === 0) return out;
+        if (this.partial.length + rest.length > this.maxLineBytes) {
+          this.oversized++;
+          this.skipping = true;
+          this.partial = EMPTY;
+        } else this.partial = Buffer.concat([this.partial, rest]);
+        return out;
+      }
+      const piece = data.subarray(start, nl);
+      if (this.skipping) this.skipping = false;
+      else if (this.partial.length + piece.length > this.maxLineBytes) this.oversized++;
+      else {
+        const line = (this.partial.length ? Buffer.concat([this.partial, piece]) : piece).toString('utf8');
+        if (line.trim() !== '') out.push(line);
+      }
+      this.partial = EMPTY;
+      start = nl + 1;
     }
-    if (!this.skipping && this.partial.length > this.maxLineBytes) {
-      this.oversized++;
-      this.skipping = true;
-    }
-    if (this.skipping) this.partial = '';
-    return out;
   }
 
   /** At the end of a run: the unterminated last line, if any (a writer killed mid-line). */
   flushPartial(): string[] {
-    const rest = (this.partial + this.decoder.decode()).trim();
-    this.partial = '';
-    if (this.skipping) return [];
+    const rest = this.skipping ? '' : this.partial.toString('utf8').trim();
+    this.partial = EMPTY;
     return rest ? [rest] : [];
   }
 }

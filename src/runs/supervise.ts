@@ -114,7 +114,11 @@ async function watch(
       void proc.terminate(verdict && verdict.kind !== 'wall' ? 1000 : graceMs);
     }
   }
-  drain(tail.poll());
+  // what is left after the exit, read to the end (a chunk per poll), unless the run already failed on it
+  for (let at = -1; at !== tail.bytesRead && ctl.recorder.malformed <= maxMalformed;) {
+    at = tail.bytesRead;
+    drain(tail.poll());
+  }
   drain(tail.flushPartial());
   const hit = proc.limitHit?.();
   if (hit && !verdict) verdict = { kind: 'limit', why: hit };
