@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -50,5 +50,30 @@ describe('event tail', () => {
     appendFileSync(f, '{"c":"ü');
     assert.deepEqual(tail.poll(), []);
     assert.deepEqual(tail.flushPartial(), ['{"c":"ü']);
+  });
+
+  it('skips a line over the limit up to its newline without buffering it, and counts it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fw-tail-'));
+    const f = join(dir, 'events.jsonl');
+    const tail = new EventTail(f, 0, 100, 64); // 100-byte lines, 64-byte reads
+    writeFileSync(f, `{"a":1}\n${'x'.repeat(1000)}`);
+    const got: string[] = [];
+    for (let i = 0; i < 30; i++) got.push(...tail.poll());
+    assert.deepEqual(got, ['{"a":1}']);
+    assert.equal(tail.oversized, 1);
+    appendFileSync(f, 'yyy\n\n  \n{"b":2}\n');
+    for (let i = 0; i < 5; i++) got.push(...tail.poll());
+    assert.deepEqual(got, ['{"a":1}', '{"b":2}'], 'the rest of the long line and blank lines are not events');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses an events file that is a symlink (to /proc/self/environ, say)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fw-tail-'));
+    const f = join(dir, 'events.jsonl');
+    symlinkSync('/proc/self/environ', f);
+    const tail = new EventTail(f);
+    assert.deepEqual(tail.poll(), []);
+    assert.match(tail.refused ?? '', /a symlink/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

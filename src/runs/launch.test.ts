@@ -97,4 +97,18 @@ describe('launching a run', () => {
     );
     assert.equal((await store.listRuns()).length, before);
   });
+
+  it('fails a run that passes its wall-clock limit, sandbox or not', async () => {
+    const run = await runToCompletion({
+      store,
+      config: config(1000 * 1024),
+      env: { FLYWHEEL_SYNTH_STEP_SECONDS: '0.1' },
+      pollMs: 50,
+      wallSeconds: 1,
+      graceMs: 5000,
+    });
+    assert.equal(run.status, 'failed');
+    assert.equal(run.statusReason, 'wall-clock limit of 1s reached; killed');
+    assert.equal(pidAlive(run.pid), false, 'the trainer is gone');
+  });
 });

@@ -6,13 +6,28 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pidAlive, spawnTrainer } from '../runs/process.ts';
-import { explainSandboxFailure, sandboxLimits, sandboxStatus, wrapInSandbox } from './bwrap.ts';
+import {
+  explainSandboxFailure,
+  resumeCheckpointOf,
+  sandboxLimits,
+  sandboxStatus,
+  wrapInSandbox,
+} from './bwrap.ts';
 
 const usable = sandboxStatus().ok;
 
@@ -115,6 +130,43 @@ describe(
       assert.match(r.stdout, /home-ok/);
       assert.doesNotMatch(r.stdout, /connected/);
       assert.match(r.stderr, /FileNotFoundError/, 'the host socket is not there');
+    });
+
+    it("binds a promoted run's checkpoint from its parent run read-only, even under /tmp, and never one behind a symlink", () => {
+      const parent = join(root, 'runs', 'r0', 'checkpoints');
+      mkdirSync(parent, { recursive: true });
+      writeFileSync(join(parent, 'stable.pt'), 'weights\n');
+      symlinkSync('/etc/hostname', join(parent, 'evil.pt'));
+      const prev = process.env.FLYWHEEL_HOME;
+      process.env.FLYWHEEL_HOME = root;
+      try {
+        const read = (ckpt: string) => {
+          writeFileSync(join(runDir, 'config.json'), JSON.stringify({ resume: { checkpoint: ckpt } }));
+          return run(`cat ${ckpt} && echo >> ${ckpt}`);
+        };
+        const ok = read(join(parent, 'stable.pt'));
+        assert.equal(ok.stdout, 'weights\n');
+        assert.match(ok.stderr, /Read-only file system/);
+        assert.equal(resumeCheckpointOf(runDir, join(root, 'runs')), join(parent, 'stable.pt'));
+        const evil = read(join(parent, 'evil.pt'));
+        assert.equal(evil.stdout, '');
+        assert.equal(resumeCheckpointOf(runDir, join(root, 'runs')), undefined);
+      } finally {
+        if (prev === undefined) delete process.env.FLYWHEEL_HOME;
+        else process.env.FLYWHEEL_HOME = prev;
+        writeFileSync(join(runDir, 'config.json'), '{}');
+      }
+    });
+
+    it("pins the orchestrator's logs and config.json: agent code can neither write, remove nor replace them", () => {
+      writeFileSync(join(runDir, 'stderr.log'), 'ours\n');
+      const r = run(
+        'for f in stderr.log stdout.log config.json; do echo x >> $f; rm -f $f; mv $f $f.old; ln -sf /proc/self/environ $f; done; echo done',
+      );
+      assert.match(r.stdout, /done/);
+      assert.equal(readFileSync(join(runDir, 'stderr.log'), 'utf8'), 'ours\n');
+      for (const f of ['stderr.log', 'stdout.log', 'config.json'])
+        assert.ok(lstatSync(join(runDir, f)).isFile(), `${f} is still a regular file`);
     });
 
     it('forwards a stop sent to its process group to the process inside, and to nothing the code names', async () => {
