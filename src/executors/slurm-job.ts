@@ -4,9 +4,10 @@
  * reads how it ended (`scontrol show job`, else `sacct`), signals it (`scancel`) and tails its stdout.log.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, closeSync, openSync, readSync } from 'node:fs';
+import { appendFileSync, closeSync, readSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { openRegularNoFollow } from '../security/safe-read.ts';
 import { StringDecoder } from 'node:string_decoder';
 import type { ExitInfo, TrainerProcess } from '../runs/process.ts';
 
@@ -209,7 +210,7 @@ export class SlurmJob implements TrainerProcess {
     if (!this.onStdoutLine) return;
     let fd: number;
     try {
-      fd = openSync(join(this.runDir, 'stdout.log'), 'r');
+      fd = openRegularNoFollow(join(this.runDir, 'stdout.log')); // never through a planted symlink
     } catch {
       return; // not created until the job starts
     }

@@ -5,14 +5,15 @@
  * gets the status its own end event says, or `lost`.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isFlywheelError } from '../errors.ts';
 import type { RunRecord, Store } from '../store/base.ts';
+import { EventTail } from './event-tail.ts';
 import { parseEventLine } from './events.ts';
 import { pidAlive, signalTrainer } from './process.ts';
 import { RunRecorder } from './recorder.ts';
+import { MAX_MALFORMED_LINES } from './supervise.ts';
 
 function ownerOf(run: RunRecord): { host: string; pid: number } | undefined {
   const m = /^(.*):(\d+)$/.exec(run.tags.owner ?? '');
@@ -35,20 +36,15 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
  */
 export async function catchUpEvents(store: Store, run: RunRecord): Promise<RunRecorder> {
   const rec = new RunRecorder(store, run.id);
-  let text: string;
-  try {
-    text = readFileSync(join(run.runDir, 'events.jsonl'), 'utf8');
-  } catch {
-    return rec;
-  }
+  // read like the launcher reads it: no symlink followed, line-bounded, a chunk at a time (event-tail.ts)
+  const tail = new EventTail(join(run.runDir, 'events.jsonl'));
   const have = await store.getMetrics(run.id);
   let skipTrain = have.train.length;
   let skipEval = have.eval.length;
   const stored = await store.listEvents(run.id, { kinds: ['start', 'checkpoint', 'end', 'malformed'] });
   const counts = new Map<string, number>();
   for (const e of stored) counts.set(e.kind, (counts.get(e.kind) ?? 0) + 1);
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
+  const ingest = (line: string) => {
     const parsed = parseEventLine(line);
     const kind = parsed.ok ? parsed.event.kind : 'malformed';
     let persist = true;
@@ -63,7 +59,12 @@ export async function catchUpEvents(store: Store, run: RunRecord): Promise<RunRe
       persist = false;
     }
     rec.ingestLine(line, persist);
+  };
+  for (let at = -1; at !== tail.bytesRead && rec.malformed <= MAX_MALFORMED_LINES;) {
+    at = tail.bytesRead;
+    for (const line of tail.poll()) ingest(line);
   }
+  for (const line of tail.flushPartial()) ingest(line);
   return rec;
 }
 
