@@ -151,6 +151,12 @@ describe(
         const evil = read(join(parent, 'evil.pt'));
         assert.equal(evil.stdout, '');
         assert.equal(resumeCheckpointOf(runDir, join(root, 'runs')), undefined);
+        writeFileSync(join(root, 'runs', 'r0', 'config.json'), '{}');
+        assert.equal(
+          read(join(root, 'runs', 'r0', 'config.json')).stdout,
+          '',
+          "another run's files are not checkpoints",
+        );
       } finally {
         if (prev === undefined) delete process.env.FLYWHEEL_HOME;
         else process.env.FLYWHEEL_HOME = prev;

@@ -214,8 +214,9 @@ const inside = (p: string, dir: string) => p.startsWith(dir.endsWith(sep) ? dir 
 
 /**
  * The checkpoint a promoted run resumes from (config.json `resume.checkpoint`), when it is another
- * run's: bound read-only so the run can load it, and only when it is a regular file inside that run's
- * folder with no symlink on the way (the parent run was agent code too, and it wrote that folder).
+ * run's: bound read-only so the run can load it, and only when it is a regular file in a run's
+ * `checkpoints/` folder with no symlink on the way (the parent run was agent code too, it wrote that
+ * folder, and the path came from its own `checkpoint` event).
  */
 export function resumeCheckpointOf(runDir: string, runs = runsRoot()): string | undefined {
   let ckpt: string | undefined;
@@ -230,7 +231,10 @@ export function resumeCheckpointOf(runDir: string, runs = runsRoot()): string | 
   const p = resolve(ckpt);
   try {
     const root = realpathSync(runs);
-    if (realpathSync(p) !== p || !inside(p, root) || !lstatSync(p).isFile()) return undefined;
+    const parts = inside(p, root) ? p.slice(root.length + 1).split(sep) : [];
+    // <runs>/<runId>/checkpoints/<file>: a checkpoint, never another run's config, events or logs
+    if (parts.length !== 3 || parts[1] !== 'checkpoints') return undefined;
+    if (realpathSync(p) !== p || !lstatSync(p).isFile()) return undefined;
     return p;
   } catch {
     return undefined;
