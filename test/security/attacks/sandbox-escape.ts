@@ -7,20 +7,27 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Attack } from '../attack.ts';
 import { noSandbox, openLab, runPlanted } from './sandbox-planted.ts';
 
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
-/** A script that tries each path and writes what it got to loot.json in its run folder. */
+/**
+ * A script that tries each path and writes what it got to loot.json in its run folder. A folder counts
+ * by the files it lists: bubblewrap makes empty folders to mount things on (the repository's python/
+ * under a home folder, say), and those hold nothing.
+ */
 const reader = (paths: string[]) => `
 import json, os
 loot = {}
 for p in ${JSON.stringify(paths)}:
     try:
-        loot[p] = sorted(os.listdir(p)) if os.path.isdir(p) else open(p, "rb").read(200).decode("latin-1")
+        if os.path.isdir(p):
+            loot[p] = [n for n in os.listdir(p) if os.path.isfile(os.path.join(p, n))]
+        else:
+            loot[p] = open(p, "rb").read(200).decode("latin-1")
     except Exception as e:
         loot[p] = "ERR " + type(e).__name__
 with open(os.path.join(os.environ["FLYWHEEL_RUN_DIR"], "loot.json"), "w") as f:
@@ -33,6 +40,7 @@ const readHost: Attack = {
   title: "agent code reads the orchestrator's home, the store and another run's folder",
   skip: noSandbox,
   async run() {
+    const realHome = homedir(); // the orchestrator's own, besides a planted one
     const fakeHome = mkdtempSync(join(tmpdir(), 'fw-attack-home-'));
     mkdirSync(join(fakeHome, '.ssh'));
     writeFileSync(join(fakeHome, '.ssh', 'id_ed25519'), 'PRIVATE-KEY-MATERIAL\n');
@@ -50,18 +58,15 @@ const readHost: Attack = {
         lab.home,
         other,
         join(other, 'config.json'),
-        '/root',
+        realHome,
         '/etc/shadow',
-        '/var',
+        '/etc/hostname',
+        '/var/log',
       ];
       const run = await runPlanted(lab, reader(targets));
       const loot = JSON.parse(readFileSync(join(run.runDir, 'loot.json'), 'utf8')) as Record<string, unknown>;
-      // FLYWHEEL_HOME itself shows only the empty folders bubblewrap makes to mount this run and the
-      // dataset on (runs/, data/): anything else listed there, or any other read, is a leak
-      const scaffold = (k: string, v: unknown) =>
-        k === lab.home && Array.isArray(v) && v.every((n) => n === 'runs' || n === 'data');
       const got = Object.entries(loot).filter(
-        ([k, v]) => !(typeof v === 'string' && v.startsWith('ERR ')) && !scaffold(k, v),
+        ([, v]) => (typeof v === 'string' && !v.startsWith('ERR ')) || (Array.isArray(v) && v.length > 0),
       );
       const intact = sha(join(other, 'config.json')) === before[0];
       return {
