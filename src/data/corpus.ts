@@ -25,8 +25,8 @@ export interface Corpus {
   inputs: () => string[]; // absolute paths of every file read
   /** Extra quick-key material, e.g. package versions (a same-size, same-mtime edit would slip past stat). */
   fingerprint: string;
-  /** Files skipped while scanning (empty, hidden), reported by `prepare`. */
-  skipped: { empty: string[] };
+  /** Files skipped while scanning (empty; links out of the folder; binary), reported by `prepare`. */
+  skipped: { empty: string[]; links?: string[]; binary?: string[] };
 }
 
 /** Domain names become shard file names and `data.mixture.<domain>` config keys. */
