@@ -38,7 +38,6 @@ describe('the config key grammar', () => {
       'data.dir',
       'data.vocabSize',
       'budget.tokens',
-      'seed',
       'resume.checkpoint',
       'preset',
       'train.finalEvalTokensPerDomain',
@@ -47,6 +46,10 @@ describe('the config key grammar', () => {
       'train.heartbeatSeconds',
     ])
       assert.match(researcherAssignmentError(k, 1)!, /is not the researcher's to change/, k);
+    assert.match(
+      researcherAssignmentError('seed', 3)!,
+      /a change of only seed is noise, never a win; seeds are the engine's/,
+    );
     assert.match(researcherAssignmentError('model.depth', { a: 1 })!, /an object is not a value/);
     assert.match(researcherAssignmentError('trainer', { dir: '/x' })!, /group of keys/);
   });

@@ -126,6 +126,7 @@ export const RESEARCHER_KEYS: { prefixes: readonly string[]; exact: ReadonlySet<
 export function researcherKeyError(key: string): string | undefined {
   if (RESEARCHER_KEYS.exact.has(key) || RESEARCHER_KEYS.prefixes.some((p) => key.startsWith(p)))
     return undefined;
+  if (key === 'seed') return "a change of only seed is noise, never a win; seeds are the engine's to choose";
   return `${key} is not the researcher's to change (it decides which code runs, the data, the budget, the seed or what is measured)`;
 }
 
