@@ -130,7 +130,24 @@ export function researcherKeyError(key: string): string | undefined {
   return `${key} is not the researcher's to change (it decides which code runs, the data, the budget, the seed or what is measured)`;
 }
 
+/** What a researcher may propose for one trainer: its key grammar and its allow-list. */
+export interface ResearcherKeys {
+  grammar: KeyGrammar;
+  /** Why the researcher may not change this (valid) key, or undefined. */
+  refuse: (key: string) => string | undefined;
+}
+
+/** TrainConfig's grammar with RESEARCHER_KEYS; a trainer with its own knobs passes its own. */
+export const trainConfigResearcherKeys = (): ResearcherKeys => ({
+  grammar: trainConfigGrammar(),
+  refuse: researcherKeyError,
+});
+
 /** The grammar, then the researcher's allow-list: the check every proposed config key goes through. */
-export function researcherAssignmentError(key: string, value: unknown): string | undefined {
-  return assignmentError(key, value) ?? researcherKeyError(key);
+export function researcherAssignmentError(
+  key: string,
+  value: unknown,
+  keys: ResearcherKeys = trainConfigResearcherKeys(),
+): string | undefined {
+  return assignmentError(key, value, keys.grammar) ?? keys.refuse(key);
 }
