@@ -1,19 +1,19 @@
 /**
  * Which code may run outside the sandbox (SECURITY.md, "No path around the sandbox"). The pinned
  * reference trainer (trainers/gpt, identified by its content hash) may; so may a trainer the user points
- * at outside FLYWHEEL_HOME (their own code, their own choice). Code that lives under FLYWHEEL_HOME and is
- * not the reference — an agent's patched trainer (`sessions/<id>/code/<proposal>`), a run's code snapshot
- * (`runs/<id>/code`, what `run --from` re-runs) — was written by the researcher or sat in a folder agent
- * code could write: it runs only inside the sandbox, or with the user's explicit `--unsafe-no-sandbox`.
+ * at (their own code, their own choice). Code that is not the reference and lives where agent code
+ * lives or writes — an agent's patched trainer (`$FLYWHEEL_HOME/sessions/<id>/code/<proposal>`), a run's
+ * code snapshot (`$FLYWHEEL_HOME/runs/<id>/code`, what `run --from` re-runs) — runs only inside the
+ * sandbox, or with the user's explicit `--unsafe-no-sandbox`.
  *
  * `launchRun` asks `refuseUnsandboxedAgentCode` about the snapshot it is about to execute, whatever path
  * led there (a config experiment, a code experiment, `run --from`, a resumed session), so a caller that
  * forgets to sandbox fails loudly instead of running agent code on the host.
  */
 import { realpathSync, rmSync } from 'node:fs';
-import { relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { FlywheelError } from '../errors.ts';
-import { flywheelHome } from '../home.ts';
+import { flywheelHome, runsRoot } from '../home.ts';
 import { DEFAULT_TRAINER_DIR, hashCode } from './run-dir.ts';
 
 let reference: string | undefined;
@@ -34,10 +34,18 @@ function real(p: string): string {
   }
 }
 
-/** Whether `dir` is FLYWHEEL_HOME or below it (symlinks resolved). */
-export function underFlywheelHome(dir: string, home = flywheelHome()): boolean {
-  const rel = relative(real(home), real(dir));
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep));
+/** Whether `dir` is `parent` or below it (symlinks resolved). */
+function within(parent: string, dir: string): boolean {
+  const rel = relative(real(parent), real(dir));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !rel.startsWith(sep));
+}
+
+/**
+ * Whether `dir` is where agent code lives or could have written: a session's folders (patched trainers)
+ * or the runs folder (snapshots a run of agent code shared its folder with), symlinks resolved.
+ */
+export function inAgentReach(dir: string, home = flywheelHome()): boolean {
+  return within(join(home, 'sessions'), dir) || within(runsRoot(home), dir);
 }
 
 /** How a launch runs its code: inside bubblewrap, or outside by the user's `--unsafe-no-sandbox`. */
@@ -55,10 +63,10 @@ export function refuseUnsandboxedAgentCode(
   how: CodeIsolation,
 ): void {
   if (how.sandboxed || how.unsafeNoSandbox) return;
-  if (isReferenceCode(run.codeHash) || !underFlywheelHome(run.from)) return;
+  if (isReferenceCode(run.codeHash) || !inAgentReach(run.from)) return;
   throw new FlywheelError(
     'conflict',
-    `refusing to run ${run.from} outside the sandbox: it is not the reference trainer and lives where agent code can write (see SECURITY.md)`,
+    `refusing to run ${run.from} outside the sandbox: it is not the reference trainer and lives where agent code writes (see SECURITY.md)`,
   );
 }
 
