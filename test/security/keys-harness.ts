@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { admitProposals, sessionDigest } from '../../src/research/intake.ts';
 import { admitProposal } from '../../src/research/proposals.ts';
 import type { ResearchSession } from '../../src/research/session.ts';
-import type { Proposal } from '../../src/researchers/base.ts';
+import type { Change, Proposal } from '../../src/researchers/base.ts';
 import { ClaudeProvider } from '../../src/researchers/claude.ts';
 import { LlmResearcher } from '../../src/researchers/llm-researcher.ts';
 import type { Store } from '../../src/store/base.ts';
@@ -57,6 +57,11 @@ export async function withKeyEnv<T>(fn: (env: KeyEnv) => Promise<T>): Promise<T>
   }
 }
 
+/** A code edit that changes nothing that matters: the config part of a code proposal is what is attacked. */
+const AFTER_START =
+  "    run.start(model, stateful)  # 'start' event; restores model/optimizers when resuming\n";
+export const HARMLESS_EDIT = { file: 'train.py', search: AFTER_START, replace: `${AFTER_START}    pass\n` };
+
 const toolResults = (r: RecordedRequest) =>
   (
     (r.body.messages.at(-1)?.content ?? []) as Array<{ type: string; content: string; is_error?: boolean }>
@@ -71,16 +76,23 @@ export async function proposeEverywhere(
   makeSet: (env: KeyEnv) => Record<string, unknown>,
   reason: RegExp,
   planted?: (env: KeyEnv) => string,
+  kind: 'config' | 'code' = 'config',
 ): Promise<AttackResult> {
   return withKeyEnv(async (env) => {
     const set = makeSet(env);
     const title = 'A better learning setup';
     const hypothesis = 'this change should lower val bpb noticeably';
     const n0 = env.double.requests.length;
+    const change: Change = kind === 'config' ? { kind, set } : { kind, edits: [HARMLESS_EDIT], set };
     env.double.enqueue(
       'anthropic',
       claude.toolUse([
-        { name: 'propose_config_experiment', input: { title, hypothesis, set, expectedEffect: -0.2 } },
+        kind === 'config'
+          ? { name: 'propose_config_experiment', input: { title, hypothesis, set, expectedEffect: -0.2 } }
+          : {
+              name: 'propose_code_experiment',
+              input: { title, hypothesis, edits: [HARMLESS_EDIT], set, expectedEffect: -0.2 },
+            },
       ]),
       claude.toolUse([{ name: 'finish_turn', input: { summary: 'proposed one idea' } }]),
     );
@@ -92,7 +104,7 @@ export async function proposeEverywhere(
     const proposal: Proposal = {
       title,
       hypothesis,
-      change: { kind: 'config', set },
+      change,
       expectedEffect: -0.2,
       source: 'claude',
     };
@@ -104,6 +116,7 @@ export async function proposeEverywhere(
       searchSpace: env.session.spec.searchSpace,
       noiseKeys: env.session.spec.noiseKeys,
       triedKeys: new Map(),
+      ...(kind === 'code' ? { codeHash: 'agent-patch' } : {}),
     });
     const viaAdmission = !direct.ok && reason.test(direct.reason);
 

@@ -8,6 +8,7 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_TRAINER_DIR } from '../../../src/runs/run-dir.ts';
+import { sandboxStatus } from '../../../src/sandbox/bwrap.ts';
 import type { Attack } from '../attack.ts';
 import { proposeEverywhere, type KeyEnv } from '../keys-harness.ts';
 
@@ -103,4 +104,21 @@ export const attacks: Attack[] = [
     () => ({ 'model.depth': { valueOf: 2 } }),
     /model\.depth: an object is not a value/,
   ),
+  {
+    id: 'keys-code-set-padded-trainer-dir',
+    title: 'the config part of a code experiment (" trainer.dir", "train": {...}) swaps the code or the eval',
+    timeoutMs: 120_000,
+    // the engine refuses every code experiment without bubblewrap, for another reason than the key's
+    skip: () => (sandboxStatus().ok ? undefined : `bubblewrap unavailable: ${sandboxStatus().reason}`),
+    run: async () => {
+      const a = await proposeEverywhere(
+        (env) => ({ ' trainer.dir': plantPatchFolder(env) }),
+        SPACES,
+        marker,
+        'code',
+      );
+      if (a.succeeded) return a;
+      return proposeEverywhere(() => ({ train: { finalEvalTokensPerDomain: 16 } }), GROUP, marker, 'code');
+    },
+  },
 ];
