@@ -6,6 +6,7 @@
  * holding the text in memory. `inputs()` lists the files the corpus is built from, for the cache's
  * quick key (path + size + mtime): if none changed, `prepare` reuses the dataset without reading them.
  */
+import { DOMAIN_NAME } from '../config/train-config.ts';
 import { FlywheelError } from '../errors.ts';
 
 export interface Doc {
@@ -29,8 +30,8 @@ export interface Corpus {
   skipped: { empty: string[]; links?: string[]; binary?: string[] };
 }
 
-/** Domain names become shard file names and `data.mixture.<domain>` config keys. */
-export const DOMAIN_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Domain names become shard file names and `data.mixture.<domain>` config keys: one grammar for both. */
+export { DOMAIN_NAME };
 
 export function checkDomainNames(domains: DomainInput[]): void {
   const seen = new Set<string>();
