@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 export function flywheelHome(): string {
   const home = resolve(process.env.FLYWHEEL_HOME ?? '.flywheel');
-  mkdirSync(home, { recursive: true });
+  mkdirSync(home, { recursive: true, mode: 0o700 }); // runs, prompts and the store are private (SECURITY.md)
   return home;
 }
 

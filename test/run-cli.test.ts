@@ -82,6 +82,11 @@ describe('flywheel run', () => {
     const b = cli(['run', '--preset', 'huge']);
     assert.equal(b.status, 2);
     assert.match(b.stderr, /unknown preset "huge"/);
+    // keys are exact dotted paths: a padded key is refused, never trimmed (SECURITY.md, "Config keys")
+    const padded = cli(['run', '--preset', 'tiny', '--set', ' optim.lr=0.1']);
+    assert.equal(padded.status, 2);
+    assert.equal(padded.stderr.trim().split('\n').length, 1);
+    assert.match(padded.stderr, /bad config key " optim\.lr": keys are exact dotted paths/);
   });
 
   it('leaves no zombie running run after the orchestrator is killed with SIGKILL', async () => {

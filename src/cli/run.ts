@@ -1,17 +1,16 @@
 /**
  * `flywheel run`: one training run of the reference trainer (or a stored run's exact config and code
- * with `--from`). Exit status: 0 when the trainer reported an end (completed, diverged, stopped),
+ * with `--from`; code that is not the reference trainer runs sandboxed, see run-from.ts). Exit status: 0 when the trainer reported an end (completed, diverged, stopped),
  * 1 when the run failed or was lost; bad input exits 2 before anything starts.
  */
 import type { Command } from 'commander';
 import { resolveConfig } from '../config/resolve.ts';
-import { FlywheelError } from '../errors.ts';
 import { bindDataset } from '../runs/dataset.ts';
 import { launchRun } from '../runs/launch.ts';
 import { ProgressLine } from '../runs/progress.ts';
-import { join } from 'node:path';
 import type { RunRecord } from '../store/base.ts';
 import { collect, openCliStore, parseIntOption, printJson } from './common.ts';
+import { fromRun } from './run-from.ts';
 
 interface RunOptions {
   preset?: string;
@@ -19,6 +18,7 @@ interface RunOptions {
   budget?: string;
   seed?: number;
   from?: string;
+  unsafeNoSandbox?: boolean;
   threads?: number;
   json?: boolean;
 }
@@ -59,37 +59,37 @@ export function register(program: Command): void {
     .option('--budget <spec>', 'stop at the first of: 60s | 5m | 2e6tok | 1e13flop (comma-separated)')
     .option('--seed <n>', 'random seed', parseIntOption('--seed'))
     .option('--from <runId>', "re-run a stored run's exact config and code")
+    .option(
+      '--unsafe-no-sandbox',
+      'let code that is not the reference trainer (a --from run of agent code) run without bubblewrap (not recommended)',
+    )
     .option('--threads <n>', 'CPU threads for torch', parseIntOption('--threads', 1))
     .option('--json', 'print one JSON object with the result on stdout')
     .action(async (o: RunOptions) => {
       const store = await openCliStore();
       try {
-        let base;
-        let codeFrom: string | undefined;
-        let provenance;
-        let parentRunId: string | undefined;
-        if (o.from) {
-          const parent = await store.getRun(o.from);
-          if (!parent)
-            throw new FlywheelError('not_found', `no run with id "${o.from}" (see: flywheel runs)`);
-          base = structuredClone(parent.config);
-          delete base.resume;
-          codeFrom = join(parent.runDir, 'code');
-          provenance = { codeCommit: parent.codeCommit, codeDiff: parent.codeDiff };
-          parentRunId = parent.id;
-        }
+        const from = o.from ? await fromRun(store, o.from, Boolean(o.unsafeNoSandbox)) : undefined;
         const sets = [...o.set];
         if (o.threads) sets.push(`train.threads=${o.threads}`);
-        const resolved = resolveConfig({ preset: o.preset, base, sets, budget: o.budget, seed: o.seed });
+        const resolved = resolveConfig({
+          preset: o.preset,
+          base: from?.base,
+          sets,
+          budget: o.budget,
+          seed: o.seed,
+        });
         const log = (m: string) => process.stderr.write(`${m}\n`);
         const { config, meta } = await bindDataset(resolved, log);
         const progress = new ProgressLine(config);
+        if (from && from.isolation !== 'reference')
+          log(
+            `run --from ${o.from}: not the reference trainer's code; ${from.isolation === 'bwrap' ? 'sandboxed' : 'UNSANDBOXED (--unsafe-no-sandbox)'}, integrity-checked`,
+          );
         const ctl = await launchRun({
           store,
           config,
-          codeFrom,
-          provenance,
-          parentRunId,
+          ...from?.launch(config),
+          unsafeNoSandbox: from ? from.isolation === 'none' : Boolean(o.unsafeNoSandbox),
           tags: o.from ? { reproduces: o.from } : {},
           onEvent: (e) => progress.update(e),
         });

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { ZodError } from 'zod';
 import { FlywheelError } from '../errors.ts';
+import { assertAssignment, trainConfigGrammar, type KeyGrammar } from './keys.ts';
 import { presetConfig } from './presets.ts';
 import { TrainConfig, type BudgetConfig, type TrainConfigInput } from './train-config.ts';
 
@@ -20,20 +21,34 @@ export function parseSetValue(raw: string): unknown {
   }
 }
 
-/** Apply `a.b.c=value` to a plain object, creating intermediate objects. */
-export function applySet(target: Record<string, unknown>, assignment: string): void {
+/**
+ * Apply `a.b.c=value` to a plain object, creating intermediate objects. The key is taken exactly as
+ * written (no trimming): it must be a key of `grammar` (src/config/keys.ts), the value not an object.
+ */
+export function applySet(
+  target: Record<string, unknown>,
+  assignment: string,
+  grammar: KeyGrammar = trainConfigGrammar(),
+): void {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new FlywheelError('bad_input', `--set expects key=value, got "${assignment}"`);
-  const path = assignment.slice(0, eq).trim();
+  const path = assignment.slice(0, eq);
   const value = parseSetValue(assignment.slice(eq + 1));
-  setPath(target, path, value);
+  setPath(target, path, value, grammar);
 }
 
-export function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+/** Set one key (checked against `grammar`, see src/config/keys.ts) in a plain object. */
+export function setPath(
+  target: Record<string, unknown>,
+  path: string,
+  value: unknown,
+  grammar: KeyGrammar = trainConfigGrammar(),
+): void {
   const keys = path.split('.');
   if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype')) {
     throw new FlywheelError('bad_input', `bad config path "${path}"`);
   }
+  assertAssignment(path, value, grammar);
   let obj: Record<string, unknown> = target;
   for (const k of keys.slice(0, -1)) {
     const next = obj[k];

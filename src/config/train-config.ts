@@ -84,11 +84,15 @@ export const TrainLoopConfig = z
   })
   .strict();
 
+/** A data domain's name, as `prepare` makes them (src/data/source-dir.ts): lower case, digits, `_`, `-`. */
+export const DOMAIN_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
 export const DataConfig = z
   .object({
     dir: z.string().optional(), // prepared dataset directory (resolved by the CLI)
     vocabSize: z.number().int().min(257).max(65535).optional(), // tokenizer knob (prepare); filled from the dataset
-    mixture: z.record(z.string(), z.number().min(0)).default({}), // domain -> weight; normalised by the trainer; {} = by size
+    // domain -> weight; normalised by the trainer; {} = by size
+    mixture: z.record(z.string().regex(DOMAIN_NAME, 'not a domain name'), z.number().min(0)).default({}),
   })
   .strict();
 

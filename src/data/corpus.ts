@@ -6,6 +6,7 @@
  * holding the text in memory. `inputs()` lists the files the corpus is built from, for the cache's
  * quick key (path + size + mtime): if none changed, `prepare` reuses the dataset without reading them.
  */
+import { DOMAIN_NAME } from '../config/train-config.ts';
 import { FlywheelError } from '../errors.ts';
 
 export interface Doc {
@@ -25,12 +26,12 @@ export interface Corpus {
   inputs: () => string[]; // absolute paths of every file read
   /** Extra quick-key material, e.g. package versions (a same-size, same-mtime edit would slip past stat). */
   fingerprint: string;
-  /** Files skipped while scanning (empty, hidden), reported by `prepare`. */
-  skipped: { empty: string[] };
+  /** Files skipped while scanning (empty; links out of the folder; binary), reported by `prepare`. */
+  skipped: { empty: string[]; links?: string[]; binary?: string[] };
 }
 
-/** Domain names become shard file names and `data.mixture.<domain>` config keys. */
-export const DOMAIN_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Domain names become shard file names and `data.mixture.<domain>` config keys: one grammar for both. */
+export { DOMAIN_NAME };
 
 export function checkDomainNames(domains: DomainInput[]): void {
   const seen = new Set<string>();

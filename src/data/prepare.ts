@@ -72,10 +72,16 @@ export async function prepareDataset(opts: PrepareOptions = {}): Promise<Prepare
   }
   const corpus = opts.source !== undefined ? sourceCorpus(opts.source) : defaultCorpus();
   checkDomainNames(corpus.domains);
-  if (corpus.skipped.empty.length > 0) {
-    progress(
-      `skipping ${corpus.skipped.empty.length} empty file(s): ${corpus.skipped.empty.slice(0, 5).join(', ')}`,
-    );
+  const { empty, links = [], binary = [] } = corpus.skipped;
+  for (const [list, what] of [
+    [empty, 'empty file(s)'],
+    [links, 'link(s) not followed'],
+    [binary, 'binary file(s)'],
+  ] as const) {
+    if (list.length > 0)
+      progress(
+        `skipping ${list.length} ${what}: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ', ...' : ''}`,
+      );
   }
   const root = dataRoot();
   mkdirSync(root, { recursive: true });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -105,4 +105,47 @@ test('a source folder over the size cap is refused before anything is read', () 
   } finally {
     SOURCE_LIMITS.MAX_TOTAL_BYTES = cap;
   }
+});
+
+test('links out of the folder, dangling links and linked folders are skipped and listed; a link inside is read', () => {
+  const outside = folder({ 'secret.txt': 'API_KEY=sk-not-for-training' });
+  const root = folder({ 'd/a.txt': 'text', 'd/notes.txt': 'more text' });
+  symlinkSync(join(outside, 'secret.txt'), join(root, 'd', 'leak.txt'));
+  symlinkSync(join(root, 'd', 'notes.txt'), join(root, 'd', 'alias.txt'));
+  symlinkSync(join(root, 'nowhere'), join(root, 'd', 'dangling.txt'));
+  symlinkSync(outside, join(root, 'linked-domain'));
+  const c = sourceCorpus(root);
+  assert.deepEqual(c.skipped.links?.slice().sort(), [
+    'd/dangling.txt (dangling link)',
+    'd/leak.txt (link to a file outside the folder)',
+    'linked-domain (link to a folder outside the folder)',
+  ]);
+  assert.deepEqual(
+    c.domains.map((d) => d.name),
+    ['d'],
+  );
+  const texts = [...c.domains[0].docs()].map((d) => d.text);
+  assert.ok(!texts.some((t) => t.includes('sk-not-for-training')));
+  assert.deepEqual(texts.sort(), ['more text', 'more text', 'text']);
+});
+
+test('binary files are skipped and listed; a NUL byte past the sniffed prefix stops prepare naming the file', () => {
+  const late = Buffer.concat([
+    Buffer.from('a'.repeat(SOURCE_LIMITS.BINARY_SNIFF_BYTES + 10)),
+    Buffer.from([0]),
+  ]);
+  const root = folder({ 'd/a.txt': 'text', 'd/img.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 0, 1]) });
+  const c = sourceCorpus(root);
+  assert.deepEqual(c.skipped.binary, ['d/img.png']);
+  assert.deepEqual(
+    [...c.domains[0].docs()].map((d) => d.id),
+    ['d/a.txt#0'],
+  );
+  const r2 = folder({ 'd/late.txt': late });
+  fails(
+    () => [...sourceCorpus(r2).domains[0].docs()],
+    new RegExp(
+      `${join(r2, 'd/late.txt')} holds a NUL byte \\(byte ${SOURCE_LIMITS.BINARY_SNIFF_BYTES + 10}\\)`,
+    ),
+  );
 });

@@ -93,7 +93,7 @@ export interface CodeRun {
 export const patchFileOf = (codeDir: string) => `${codeDir}.patch`;
 
 export type CodeLaunchOptions = Required<
-  Pick<LaunchOptions, 'codeFrom' | 'extraHash' | 'provenance' | 'verify'>
+  Pick<LaunchOptions, 'codeFrom' | 'extraHash' | 'provenance' | 'verify' | 'unsafeNoSandbox'>
 > &
   Pick<LaunchOptions, 'wrapCommand' | 'limits' | 'wallSeconds'> & {
     /** A failed run's reason, said plainly when the sandbox stopped it. */
@@ -112,12 +112,16 @@ export function codeLaunchOptions(
   const base = gitProvenance(ref.trainerDir, hashCode(ref.trainerDir).codeHash);
   const limits = sandboxLimits(config.budget.seconds);
   const home = flywheelHome();
+  // Decided at admission, but never weaker than today allows: with bubblewrap here (a resumed session,
+  // another machine) agent code is sandboxed even if it was admitted under --unsafe-no-sandbox.
+  const sandbox = code.sandbox === 'none' && sandboxStatus().ok ? 'bwrap' : code.sandbox;
   return {
     codeFrom: code.codeDir,
     extraHash: code.codeHash,
     provenance: { codeCommit: base.codeCommit, codeDiff },
+    unsafeNoSandbox: sandbox === 'none',
     wrapCommand:
-      code.sandbox === 'bwrap'
+      sandbox === 'bwrap'
         ? (command, run) => wrapInSandbox(command, { runDir: run.runDir, codeDir: run.codeDir, home, limits })
         : undefined,
     // limits across forks and the wall clock, enforced by the launcher (with or without the sandbox)
@@ -129,7 +133,7 @@ export function codeLaunchOptions(
       return checkIntegrity(ref, run.codeDir, code.codeDir, code.codeHash);
     },
     explain: (s) => {
-      if (s.status !== 'failed' || code.sandbox !== 'bwrap') return s;
+      if (s.status !== 'failed' || sandbox !== 'bwrap') return s;
       const plain = explainSandboxFailure(s.reason);
       return plain ? { status: s.status, reason: plain } : s;
     },

@@ -2,26 +2,13 @@
  * Admitting a researcher's proposal: validate it, refuse what must not be run, dedup against every idea
  * ever tried, and turn it into a ProposalState with its resolved config. All before any compute.
  */
-import { applySet, canonicalJson, configHash, getPath, validateConfig } from '../config/resolve.ts';
+import { researcherAssignmentError } from '../config/keys.ts';
+import { canonicalJson, configHash, getPath, setPath, validateConfig } from '../config/resolve.ts';
 import type { SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import { FlywheelError, errorLine } from '../errors.ts';
 import type { Change, Proposal } from '../researchers/base.ts';
 import { flopsPerToken } from '../runs/flops.ts';
-
-/**
- * Keys a proposal may not touch: the budget and data location are the session's, the eval sizes
- * define the metric (changing them would game it), devices/threads are the executor's.
- */
-const FORBIDDEN = [
-  /^budget(\.|$)/,
-  /^data\.dir$/,
-  /^data\.vocabSize$/,
-  /^trainer(\.|$)/,
-  /^resume(\.|$)/,
-  /^preset$/,
-  /^train\.(evalTokensPerDomain|finalEvalTokensPerDomain|evalEveryTokens|device|threads|heartbeatSeconds|checkpointAtStable|checkpointEveryTokens|divergenceFactor|logEveryTokens)$/,
-];
 
 export type Admission =
   | { ok: true; config: TrainConfig; key: string; cost: number; set: Record<string, unknown> }
@@ -58,17 +45,20 @@ export function admitProposal(
   if (!p.change || (p.change.kind !== 'config' && p.change.kind !== 'code'))
     return { ok: false, reason: 'proposal has no valid change' };
   const set = changeSets(p.change);
+  if (set === null || typeof set !== 'object' || Array.isArray(set))
+    return { ok: false, reason: 'change.set must be an object of config key -> value' };
   const paths = Object.keys(set);
   if (p.change.kind === 'config' && paths.length === 0) return { ok: false, reason: 'empty change' };
   for (const path of paths) {
-    if (FORBIDDEN.some((re) => re.test(path)))
-      return { ok: false, reason: `${path} is not the researcher's to change` };
+    // one grammar, one allow-list (src/config/keys.ts; SECURITY.md "Config keys")
+    const refused = researcherAssignmentError(path, set[path]);
+    if (refused) return { ok: false, reason: refused };
     const bad = checkBounds(opts.searchSpace, path, set[path]);
     if (bad) return { ok: false, reason: bad };
   }
   const input = structuredClone(base) as unknown as Record<string, unknown>;
   try {
-    for (const path of paths) applySet(input, `${path}=${JSON.stringify(set[path])}`);
+    for (const path of paths) setPath(input, path, set[path]);
   } catch (e) {
     return { ok: false, reason: errorLine(e) };
   }

@@ -104,7 +104,14 @@ export async function runTrialRung(
     },
     codeFrom: p.codeDir,
     extraHash: p.codeHash ?? '',
-    ...(code ? { provenance: code.provenance, wrapCommand: code.wrapCommand, verify: code.verify } : {}),
+    ...(code
+      ? {
+          provenance: code.provenance,
+          wrapCommand: code.wrapCommand,
+          verify: code.verify,
+          unsafeNoSandbox: code.unsafeNoSandbox,
+        }
+      : {}),
     executorName: ctx.executor.name,
     startProcess: (a) => ctx.executor.start(lease, a),
     mapStatus: (s) => {

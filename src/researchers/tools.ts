@@ -27,7 +27,15 @@ import { getCurve, getDigest, queryRuns, readTrainerFile } from './tools-look.ts
 
 export type { ToolContext, ToolDef, ToolResult, ToolSpec, TurnMode } from './tool-kit.ts';
 
-const SetValue = z.union([z.number(), z.string(), z.boolean(), z.record(z.string(), z.number())]);
+// Objects and lists pass the schema on purpose: the key grammar (src/config/keys.ts) then refuses a group
+// given as a whole object (`"train": {...}`) with the true reason, not a schema error.
+const SetValue = z.union([
+  z.number(),
+  z.string(),
+  z.boolean(),
+  z.array(z.unknown()),
+  z.record(z.string(), z.unknown()),
+]);
 const Common = {
   title: z.string().min(3).max(120).describe('short name of the idea, e.g. "Muon for hidden matrices"'),
   hypothesis: z.string().min(10).max(2000).describe('why it should lower val bpb, one or two sentences'),
@@ -99,7 +107,7 @@ const proposeConfig = tool({
     };
     const a = admitDry(p, ctx);
     if (!a.ok) {
-      const hint = /unknown config key/.test(a.reason)
+      const hint = /(unknown|bad) config key/.test(a.reason)
         ? ' Valid keys are the dotted paths of baselineConfig in the digest (e.g. optim.lr, model.depth, schedule.name).'
         : '';
       return fail(`not accepted: ${a.reason}.${hint}`);

@@ -22,7 +22,8 @@ import { flopsPerToken } from './flops.ts';
 import { spawnTrainer, type TrainerProcess } from './process.ts';
 import { findPython } from './python.ts';
 import { RunRecorder } from './recorder.ts';
-import { createRunDir } from './run-dir.ts';
+import { guardRunCode } from './code-trust.ts';
+import { createRunDir, DEFAULT_TRAINER_DIR } from './run-dir.ts';
 import { StdoutAdapter } from './stdout-adapter.ts';
 import { supervise } from './supervise.ts';
 import { redact } from '../security/redact.ts';
@@ -84,6 +85,8 @@ export interface LaunchOptions {
   wallSeconds?: number;
   /** Bad lines in events.jsonl before the run fails `malformed events` (default 1000). */
   maxMalformedLines?: number;
+  /** The user's `--unsafe-no-sandbox`: agent code may run unwrapped (code-trust.ts, SECURITY.md). */
+  unsafeNoSandbox?: boolean;
 }
 
 export class RunController {
@@ -124,6 +127,10 @@ const localStarter: ProcessStarter = ({ runDir, command, env, limits }) =>
 export async function launchRun(opts: LaunchOptions): Promise<RunController> {
   const { store, config } = opts;
   const dir = createRunDir(config, { codeFrom: opts.codeFrom, provenance: opts.provenance });
+  guardRunCode(dir, opts.codeFrom ?? config.trainer.dir ?? DEFAULT_TRAINER_DIR, {
+    sandboxed: !!opts.wrapCommand,
+    unsafeNoSandbox: opts.unsafeNoSandbox,
+  });
   const vocab = config.data.vocabSize ?? 2048;
   const where = { runId: dir.runId, runDir: dir.runDir, codeDir: dir.codeDir };
   // what can throw (no Python, a bad adapter regex) before the row exists, so none is left 'queued'

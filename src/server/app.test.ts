@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Store } from '../store/base.ts';
-import { createApp } from './app.ts';
+import { createApp, MAX_BODY_BYTES } from './app.ts';
 import { seedRun, tmpStore } from './fixtures.ts';
 import type {
   CompareResponse,
@@ -224,6 +224,16 @@ describe('GET /api/compare', () => {
     );
     const unknown = await get<{ error: { code: string } }>('/api/compare?ids=r-syn-00000,zzz');
     assert.equal(unknown.status, 404);
+  });
+
+  it('refuses a body over the limit with 413 before parsing it', async () => {
+    const res = await app.request('/api/compare', {
+      method: 'POST',
+      body: `{"ids": [${'"r-syn-00000",'.repeat(MAX_BODY_BYTES / 14)}"r-syn-00001"]}`,
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(res.status, 413);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /body over \d+ bytes/);
   });
 });
 

@@ -4,6 +4,7 @@
  * Tests call `createApp(...).request('/api/runs')` in-process; `listen.ts` puts it on a socket.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { FlywheelError, type ErrorCode } from '../errors.ts';
@@ -63,6 +64,12 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
 
 const MAX_LIST = 50_000;
 
+/**
+ * Largest request body read (1 MiB: a compare of 20,000 run ids fits). Checked from Content-Length and
+ * while streaming, before any parsing (SECURITY.md, "Smaller guarantees").
+ */
+export const MAX_BODY_BYTES = 1 << 20;
+
 function checkAll<T extends string>(name: string, values: string[], allowed: readonly T[]): T[] {
   for (const v of values) {
     if (!(allowed as readonly string[]).includes(v))
@@ -107,6 +114,17 @@ export function createApp(opts: AppOptions): Hono {
 
   app.use('*', guard(opts.token));
   app.use('/api/*', requireToken(opts.token));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          { error: { code: 'bad_input', message: `request body over ${MAX_BODY_BYTES} bytes; not read` } },
+          413,
+        ),
+    }),
+  );
   app.use('/api/*', redactJson);
 
   app.get('/api/health', async (c) =>

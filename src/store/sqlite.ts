@@ -12,7 +12,7 @@
  *   serialises transactions.
  * - appendMetrics/appendEvents take a faster path over cached prepared statements (sqlite-appends.ts).
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
@@ -23,6 +23,20 @@ import { checkKind, KyselyStore } from './kysely-store.ts';
 import { encodeChunks } from './metric-codec.ts';
 import type { Database } from './schema.ts';
 import { SqliteAppends } from './sqlite-appends.ts';
+
+/**
+ * Create the database file owner-only (0600) before SQLite opens it: it holds prompts, proposals and
+ * run logs. SQLite gives the -wal and -shm files the database file's mode. An existing file keeps its
+ * mode (a team may share one on purpose). SECURITY.md, "Smaller guarantees".
+ */
+function createPrivate(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
 
 const BUSY_TIMEOUT_MS = 2_000; // blocking wait inside SQLite per attempt
 const RETRY_FOR_MS = 120_000; // then async retries up to this long in all
@@ -43,7 +57,7 @@ export class SqliteStore extends KyselyStore {
 
   /** Opens (creating if needed) the database file; call `migrate()` before use. */
   static async open(path: string): Promise<SqliteStore> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') createPrivate(path);
     const raw = new BetterSqlite3(path);
     try {
       raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
