@@ -10,54 +10,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { configHash, resolveConfig } from '../src/config/resolve.ts';
-import { flopsPerToken, matmulParams } from '../src/runs/flops.ts';
-import { mulberry32, randNormal } from '../src/stats/rng.ts';
-import type { Store } from '../src/store/base.ts';
+import { resolveConfig } from '../src/config/resolve.ts';
 import { openStore } from '../src/store/open.ts';
+import { addAnalysisRun, addDepthSweep } from './helpers/scaling-store.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'flywheel.js');
 const home = mkdtempSync(join(tmpdir(), 'fw-analyze-'));
 const env = { ...process.env, FLYWHEEL_HOME: home };
 const cli = (args: string[]) =>
   spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 60_000 });
-const VOCAB = 2048;
-const law = (N: number, D: number) => 1.6 + 40 / N ** 0.3 + 60 / D ** 0.3;
-const rng = mulberry32(11);
 const SESSION_BASE = 'optim.weightDecay=0.05'; // the session's family differs from the depth sweep's
-let n = 0;
-
-async function addRun(
-  store: Store,
-  o: { sets: string[]; tokens: number; seed: number; sessionId?: string; proposal?: string; shift?: number },
-) {
-  const config = resolveConfig({ preset: 'tiny', sets: o.sets, budget: `${o.tokens}tok`, seed: o.seed });
-  const params = matmulParams(config.model, VOCAB) + VOCAB * config.model.width;
-  const flops = flopsPerToken(config.model, VOCAB) * o.tokens;
-  const id = `r${n++}`;
-  await store.createRun({
-    id,
-    config,
-    configHash: configHash(config),
-    seed: o.seed,
-    runDir: join(home, 'runs', id),
-    status: 'running',
-    sessionId: o.sessionId,
-    preset: 'tiny',
-    tags: o.proposal ? { proposal: o.proposal } : {},
-  });
-  const valBpb = law(params, o.tokens) - (o.shift ?? 0) + 0.004 * randNormal(rng);
-  await store.finishRun(id, 'completed', 'budget reached', { valBpb, params, tokens: o.tokens, flops });
-  return id;
-}
 
 describe('flywheel analyze', () => {
   let candidate = '';
   before(async () => {
     const store = await openStore({ home });
-    for (const depth of [1, 2, 3])
-      for (const tokens of [50_000, 150_000])
-        for (const seed of [0, 1]) await addRun(store, { sets: [`model.depth=${depth}`], tokens, seed });
+    await addDepthSweep(store, 2);
     // one run stopped early by the monitor: it must not enter any fit
     const s = await store.createRun({
       id: 'stopped',
@@ -77,9 +45,15 @@ describe('flywheel analyze', () => {
     await store.createSession({ id: 's1', researcher: 'offline', executor: 'local', parallel: 1, spec: {} });
     for (const tokens of [40_000, 80_000, 160_000, 320_000])
       for (const seed of [0, 1, 2])
-        await addRun(store, { sets: [SESSION_BASE], tokens, seed, sessionId: 's1', proposal: 'baseline' });
+        await addAnalysisRun(store, {
+          sets: [SESSION_BASE],
+          tokens,
+          seed,
+          sessionId: 's1',
+          proposal: 'baseline',
+        });
     for (const seed of [0, 1, 2])
-      candidate = await addRun(store, {
+      candidate = await addAnalysisRun(store, {
         sets: [SESSION_BASE, 'model.position=rope'],
         tokens: 160_000,
         seed,

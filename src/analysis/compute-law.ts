@@ -19,20 +19,57 @@ export interface ComputeLaw {
   sse: number;
 }
 
-const ALPHA_GRID = Array.from({ length: 40 }, (_, i) => 0.01 * Math.pow(300, i / 39)); // 0.01 .. 3
+const ALPHA_GRID = Array.from({ length: 24 }, (_, i) => 0.01 * Math.pow(300, i / 23)); // 0.01 .. 3
+
+/** Runs grouped by exact compute: the least-squares fit only needs Σw, Σw·L, Σw·L² per compute level. */
+export interface ComputeData {
+  logC: Float64Array; // per cell: log(C / C0)
+  C0: number;
+  cellOf: Int32Array; // per run
+  L: Float64Array; // per run
+}
+
+export function prepareCompute(pts: readonly ComputePoint[]): ComputeData {
+  const index = new Map<number, number>();
+  const flops: number[] = [];
+  const cellOf = Int32Array.from(pts, (p) => {
+    let c = index.get(p.flops);
+    if (c === undefined) {
+      index.set(p.flops, (c = flops.length));
+      flops.push(p.flops);
+    }
+    return c;
+  });
+  const C0 = Math.exp(pts.reduce((s, p) => s + Math.log(p.flops), 0) / Math.max(1, pts.length));
+  return {
+    logC: Float64Array.from(flops, (f) => Math.log(f / C0)),
+    C0,
+    cellOf,
+    L: Float64Array.from(pts, (p) => p.valBpb),
+  };
+}
 
 /** Weighted fit (`w`: resample counts; undefined = all 1). Undefined when fewer than 2 points carry weight. */
 export function fitComputeLaw(pts: readonly ComputePoint[], w?: ArrayLike<number>): ComputeLaw | undefined {
-  let logSum = 0;
+  return fitPrepared(prepareCompute(pts), w);
+}
+
+export function fitPrepared(data: ComputeData, w?: ArrayLike<number>): ComputeLaw | undefined {
+  const k = data.logC.length;
+  const W = new Float64Array(k);
+  const WL = new Float64Array(k);
+  let yy = 0;
   let wsum = 0;
-  pts.forEach((p, i) => {
+  for (let i = 0; i < data.L.length; i++) {
     const wi = w ? w[i] : 1;
-    logSum += wi * Math.log(p.flops);
+    const c = data.cellOf[i];
+    W[c] += wi;
+    WL[c] += wi * data.L[i];
+    yy += wi * data.L[i] * data.L[i];
     wsum += wi;
-  });
+  }
   if (wsum < 2) return undefined;
-  const C0 = Math.exp(logSum / wsum);
-  const at = (alpha: number) => solveLinear(pts, w, C0, alpha);
+  const at = (alpha: number) => solveLinear(data.logC, W, WL, yy, alpha);
   let bi = 0;
   const grid = ALPHA_GRID.map(at);
   for (let i = 1; i < grid.length; i++) if (grid[i].sse < grid[bi].sse) bi = i;
@@ -43,7 +80,7 @@ export function fitComputeLaw(pts: readonly ComputePoint[], w?: ArrayLike<number
   let x2 = lo + g * (hi - lo);
   let f1 = at(x1);
   let f2 = at(x2);
-  for (let it = 0; it < 40 && hi - lo > 1e-6 * hi; it++) {
+  for (let it = 0; it < 40 && hi - lo > 1e-4 * hi; it++) {
     if (f1.sse <= f2.sse) {
       hi = x2;
       x2 = x1;
@@ -59,29 +96,22 @@ export function fitComputeLaw(pts: readonly ComputePoint[], w?: ArrayLike<number
     }
   }
   const best = [grid[bi], f1, f2].reduce((a, b) => (b.sse < a.sse ? b : a));
+  const C0 = data.C0;
   return { E: best.E, A: best.A0 * Math.pow(C0, best.alpha), alpha: best.alpha, C0, sse: best.sse };
 }
 
-function solveLinear(
-  pts: readonly ComputePoint[],
-  w: ArrayLike<number> | undefined,
-  C0: number,
-  alpha: number,
-) {
+function solveLinear(logC: Float64Array, W: Float64Array, WL: Float64Array, yy: number, alpha: number) {
   const M = [0, 0, 0, 0];
   const v = [0, 0];
-  let yy = 0;
-  pts.forEach((p, i) => {
-    const wi = w ? w[i] : 1;
-    if (wi === 0) return;
-    const x = Math.pow(p.flops / C0, -alpha);
-    M[0] += wi;
-    M[1] += wi * x;
-    M[3] += wi * x * x;
-    v[0] += wi * p.valBpb;
-    v[1] += wi * p.valBpb * x;
-    yy += wi * p.valBpb * p.valBpb;
-  });
+  for (let c = 0; c < logC.length; c++) {
+    if (W[c] === 0) continue;
+    const x = Math.exp(-alpha * logC[c]);
+    M[0] += W[c];
+    M[1] += W[c] * x;
+    M[3] += W[c] * x * x;
+    v[0] += WL[c];
+    v[1] += WL[c] * x;
+  }
   // 2×2 non-negative least squares in closed form: the free solution, else the better single term
   const q = (E: number, A: number) =>
     E * E * M[0] + 2 * E * A * M[1] + A * A * M[3] - 2 * (E * v[0] + A * v[1]);

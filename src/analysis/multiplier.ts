@@ -10,7 +10,7 @@
  * baseline law and recomputes the multiplier.
  */
 import { mulberry32, randInt } from '../stats/rng.ts';
-import { computeFor, fitComputeLaw, type ComputeLaw } from './compute-law.ts';
+import { computeFor, fitPrepared, prepareCompute, type ComputeLaw } from './compute-law.ts';
 import { distinctLevels } from './levels.ts';
 import { percentileCI } from './scaling-law.ts';
 
@@ -58,8 +58,9 @@ export function computeMultiplier(
   const groups = budgets.map((_, i) =>
     base.map((r, j) => (level(r.flops) === i ? j : -1)).filter((j) => j >= 0),
   );
+  const baseData = prepareCompute(base);
   const estimate = (bw: ArrayLike<number> | undefined, cw: ArrayLike<number> | undefined) => {
-    const law = fitComputeLaw(base, bw);
+    const law = fitPrepared(baseData, bw);
     if (!law) return undefined;
     let f = 0;
     let l = 0;

@@ -113,9 +113,13 @@ export function familyKey(r: Pick<AnalysisRun, 'config' | 'codeHash'>): string {
 /** Fully-decayed runs grouped by family, the largest first (by distinct sizes x data amounts, then runs). */
 export function families(runs: readonly AnalysisRun[]): { key: string; runs: MeasuredRun[] }[] {
   const byKey = new Map<string, MeasuredRun[]>();
+  // configHash already fixes everything familyKey looks at except size (which familyKey drops): memoise on it
+  const memo = new Map<string, string>();
   for (const r of runs) {
     if (!isFullyDecayed(r)) continue;
-    const k = familyKey(r);
+    const m = `${r.configHash}|${r.codeHash ?? ''}`;
+    let k = memo.get(m);
+    if (k === undefined) memo.set(m, (k = familyKey(r)));
     const list = byKey.get(k);
     if (list) list.push(r);
     else byKey.set(k, [r]);
