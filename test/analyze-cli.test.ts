@@ -106,6 +106,23 @@ describe('flywheel analyze', () => {
     assert.match(text.stdout, /p1 vs baseline: worth/);
   });
 
+  it('lists the knobs that explain val bpb across runs of both sessions, each with importance, n and a CI', () => {
+    const r = cli(['analyze', 'importance', '--json', '--resamples', '50']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.n, 27, 'the run the monitor stopped is not comparable');
+    const keys = out.knobs.map((k: { key: string }) => k.key);
+    assert.deepEqual([...keys].sort(), ['model.depth', 'model.position']);
+    for (const k of out.knobs) assert.ok(k.importance >= 0 && k.n > 0 && k.ci95.length === 2);
+    assert.equal(
+      out.knobs.find((k: { key: string }) => k.key === 'model.position').n,
+      6,
+      'the 160k-token group',
+    );
+    const text = cli(['analyze', 'importance', '--resamples', '20']);
+    assert.match(text.stdout, /^ {2}model\.depth +\d+\.\d%/m);
+  });
+
   it('refuses with one line naming what is missing when the runs cannot support the fit', () => {
     const r = cli(['analyze', 'scaling', '--session', 's1', '--json']);
     assert.equal(r.status, 2);

@@ -1,4 +1,5 @@
 /** Human-readable output of `flywheel analyze` (the --json objects carry the same numbers and more). */
+import type { ImportanceReport } from '../analysis/importance.ts';
 import type { MultiplierReport, ScalingReport } from '../analysis/reports.ts';
 import type { Estimate } from '../analysis/scaling-law.ts';
 
@@ -47,5 +48,28 @@ export function printMultiplier(r: MultiplierReport): void {
     `  baseline:  ${r.baseline.n} runs at ${r.baseline.budgets.length} budgets, L(C) = ${g(r.baseline.law.E)} + ${g(r.baseline.law.A)}·C^-${g(r.baseline.law.alpha)}; reaches that loss at ${g(r.baseline.neededFlops)} FLOPs`,
   ];
   for (const w of r.warnings) out.push(`warning: ${w}`);
+  console.log(out.join('\n'));
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+export function printImportance(r: ImportanceReport): void {
+  const out = [
+    `Knob importance over ${r.n} comparable runs in ${r.groups} groups (share of val bpb variance, 95 % bootstrap CI):`,
+  ];
+  const width = Math.max(4, ...r.knobs.map((k) => k.key.length));
+  for (const k of r.knobs) {
+    const best = k.levels.filter((l) => l.n > 0).reduce((a, b) => (b.meanDelta < a.meanDelta ? b : a));
+    out.push(
+      `  ${k.key.padEnd(width)}  ${pct(k.importance).padStart(6)}  [${pct(k.ci95[0])}, ${pct(k.ci95[1])}]  n=${k.n}  best: ${best.label} (${best.meanDelta >= 0 ? '+' : ''}${best.meanDelta.toFixed(4)})`,
+    );
+  }
+  const inter = r.interactions.filter((i) => i.ci95[0] > 0);
+  if (inter.length) out.push('Interactions whose CI excludes 0:');
+  for (const i of inter)
+    out.push(
+      `  ${i.keys.join(' x ')}  ${pct(i.importance)}  [${pct(i.ci95[0])}, ${pct(i.ci95[1])}]  n=${i.n}`,
+    );
+  for (const w of r.warnings) out.push(`note: ${w}`);
   console.log(out.join('\n'));
 }

@@ -9,10 +9,11 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { toAnalysisRun } from '../analysis/runs.ts';
+import { knobImportance } from '../analysis/importance.ts';
 import { multiplierReport, scalingReport, type Outcome } from '../analysis/reports.ts';
 import { FlywheelError } from '../errors.ts';
 import { openCliStore, parseIntOption, printJson } from './common.ts';
-import { printMultiplier, printScaling } from './analyze-print.ts';
+import { printImportance, printMultiplier, printScaling } from './analyze-print.ts';
 
 async function loadRuns(sessionId?: string) {
   const store = await openCliStore();
@@ -101,4 +102,19 @@ export function register(program: Command): void {
         else printMultiplier(r);
       },
     );
+  analyze
+    .command('importance')
+    .description(
+      'which config knobs explain the variance of val bpb across comparable runs, with pairwise interactions',
+    )
+    .option('--session <id>', 'only runs of this research session')
+    .option('--resamples <n>', 'bootstrap resamples', parseIntOption('--resamples', 10), 200)
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (o: { session?: string; resamples: number; json?: boolean }) => {
+      const all = await loadRuns(o.session);
+      const runs = o.session ? all.filter((r) => r.sessionId === o.session) : all;
+      const r = unwrap(knobImportance(runs, { resamples: o.resamples }));
+      if (o.json) printJson(r);
+      else printImportance(r);
+    });
 }
