@@ -3,7 +3,15 @@ import { describe, it } from 'node:test';
 import { resolveConfig } from '../config/resolve.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import { lossComputeFrontier } from './frontier.ts';
-import { families, familyKey, isFullyDecayed, type AnalysisRun, type MeasuredRun } from './runs.ts';
+import { flopsPerToken } from '../runs/flops.ts';
+import {
+  chargedCompute,
+  families,
+  familyKey,
+  isFullyDecayed,
+  type AnalysisRun,
+  type MeasuredRun,
+} from './runs.ts';
 
 const tiny = resolveConfig({ preset: 'tiny' });
 const withModel = (m: Partial<TrainConfig['model']>, extra: Partial<TrainConfig> = {}): TrainConfig => ({
@@ -69,5 +77,21 @@ describe('analysis runs: families and fully-decayed runs', () => {
         f.frontier[i].flops > f.frontier[i - 1].flops && f.frontier[i].valBpb < f.frontier[i - 1].valBpb,
       );
     }
+  });
+});
+
+describe('charged compute', () => {
+  const cfg = { ...tiny, data: { ...tiny.data, vocabSize: 2048 }, budget: { tokens: 100_000 } };
+  it('charges a run at least its token budget and the reference FLOPs per token, whatever the trainer claims', () => {
+    const c = chargedCompute(cfg, 'completed', 25_000, 1e9);
+    assert.equal(c.tokens, 100_000);
+    assert.equal(c.flops, flopsPerToken(cfg.model, 2048) * 100_000);
+    const honest = flopsPerToken(cfg.model, 2048) * 100_352;
+    assert.deepEqual(chargedCompute(cfg, 'completed', 100_352, honest), { tokens: 100_352, flops: honest });
+  });
+
+  it("takes a foreign trainer's FLOPs at its word (its model is not the reference one)", () => {
+    const foreign = { ...cfg, trainer: { command: ['python3', 'train.py'] } };
+    assert.equal(chargedCompute(foreign, 'completed', 100_000, 5e9).flops, 5e9);
   });
 });

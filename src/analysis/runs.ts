@@ -7,6 +7,7 @@
  */
 import { canonicalJson } from '../config/resolve.ts';
 import type { TrainConfig } from '../config/train-config.ts';
+import { flopsPerToken } from '../runs/flops.ts';
 import type { RunRecord, RunStatus } from '../store/base.ts';
 import { createHash } from 'node:crypto';
 
@@ -29,6 +30,7 @@ export interface AnalysisRun {
 export function toAnalysisRun(r: RunRecord): AnalysisRun {
   const s = r.summary;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const { tokens, flops } = chargedCompute(r.config, r.status, num(s.tokens), num(s.flops));
   return {
     id: r.id,
     sessionId: r.sessionId,
@@ -39,11 +41,43 @@ export function toAnalysisRun(r: RunRecord): AnalysisRun {
     codeHash: r.codeHash,
     seed: r.seed,
     params: num(s.params),
-    tokens: num(s.tokens),
-    flops: num(s.flops),
+    tokens,
+    flops,
     valBpb: num(s.valBpb),
     tags: r.tags ?? {},
   };
+}
+
+/**
+ * Tokens and FLOPs are reported by the trainer, and a trainer an agent patched is untrusted (SECURITY.md):
+ * it could under-report its compute to look "worth 2× compute". So a run is charged at least what the
+ * orchestrator can count itself: a completed run on a token-only budget trained at least that budget, and
+ * the reference trainer's model costs at least src/runs/flops.ts's FLOPs per token for its config. A
+ * change that really makes the model cheaper per token is then charged the reference cost (conservative);
+ * foreign trainers (`trainer.command`) are taken at their word, their model is not ours to count.
+ */
+export function chargedCompute(
+  config: TrainConfig,
+  status: RunStatus,
+  tokens: number | undefined,
+  flops: number | undefined,
+): { tokens?: number; flops?: number } {
+  const b = config.budget ?? {};
+  const tokenBudget =
+    b.tokens !== undefined && b.seconds === undefined && b.flops === undefined ? b.tokens : undefined;
+  if (
+    status === 'completed' &&
+    tokenBudget !== undefined &&
+    tokens !== undefined &&
+    tokens < tokenBudget * 0.98
+  )
+    tokens = tokenBudget;
+  const vocab = config.data?.vocabSize;
+  if (!config.trainer?.command && vocab && config.model && tokens !== undefined) {
+    const floor = flopsPerToken(config.model, vocab) * tokens;
+    if (flops === undefined || flops < floor * 0.98) flops = floor;
+  }
+  return { tokens, flops };
 }
 
 /** A run with every number a loss-vs-compute analysis needs. */
