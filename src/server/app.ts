@@ -18,6 +18,7 @@ import {
   type SessionStatus,
   type Store,
 } from '../store/base.ts';
+import { registerAnalysisRoutes } from './analysis-routes.ts';
 import { guard, requireToken } from './auth.ts';
 import { compareRuns, type CompareQuery } from './compare-service.ts';
 import { X_FIELDS } from './downsample.ts';
@@ -227,6 +228,7 @@ export function createApp(opts: AppOptions): Hono {
   // ---- live ----
   app.get('/api/events', (c) => feedStream(c, store, opts.feed));
 
+  registerAnalysisRoutes(app, store);
   app.all('/api/*', (c) => {
     throw new FlywheelError('not_found', `no API route ${c.req.method} ${c.req.path}`);
   });

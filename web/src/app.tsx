@@ -5,6 +5,7 @@ import { ComparePage } from './components/compare-page.tsx';
 import { ParallelPage } from './components/parallel-page.tsx';
 import { RunPage } from './components/run-page.tsx';
 import { RunsPage } from './components/runs-page.tsx';
+import { ScalingPage } from './components/scaling-page.tsx';
 import { SessionPage } from './components/session-page.tsx';
 import { SessionsPage } from './components/sessions-page.tsx';
 import { useLiveState } from './live.ts';
@@ -42,6 +43,7 @@ export function App() {
   else if (section === 'parallel') page = <ParallelPage route={route} />;
   else if (section === 'sessions' && id) page = <SessionPage key={id} id={id} />;
   else if (section === 'sessions') page = <SessionsPage />;
+  else if (section === 'scaling') page = <ScalingPage session={route.query.get('session') ?? undefined} />;
   else page = <RunsPage route={route} />;
   const tab = (name: string, label: string) => (
     <a href={href(name)} className={(section ?? 'runs') === name ? 'on' : ''}>
@@ -56,6 +58,7 @@ export function App() {
         {tab('compare', 'Compare')}
         {tab('parallel', 'Parallel coords')}
         {tab('sessions', 'Sessions')}
+        {tab('scaling', 'Scaling')}
         <span className={`live live-${live}`} title="live updates (SSE)">
           ● {live}
         </span>
