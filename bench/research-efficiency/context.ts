@@ -123,7 +123,7 @@ export async function methodEnv(ctx: BenchContext, name: string, parallel: numbe
 export const relCost = (ctx: BenchContext, config: TrainConfig) =>
   flopsPerToken(config.model, ctx.base.data.vocabSize ?? 2048) / ctx.baseFlopsPerToken;
 
-/** The config of a full-budget run, mirroring src/research/run-trial.ts `runConfigFor` at the top rung. */
+/** The config of a full-budget run, mirroring src/research/io/run-trial.ts `runConfigFor` at the top rung. */
 export function fullRunConfig(ctx: BenchContext, config: TrainConfig, seed: number): TrainConfig {
   const c = structuredClone(config);
   c.seed = seed;

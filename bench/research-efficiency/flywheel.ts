@@ -11,7 +11,7 @@ import type { JournalEntry } from '../../src/store/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
 import { ResearchSession } from '../../src/research/session.ts';
 import type { SessionSummary } from '../../src/research/summary.ts';
-import { BASELINE, proposalOf, valuesAt } from '../../src/research/state.ts';
+import { BASELINE, proposalOf, valuesAt } from '../../src/research/core/state.ts';
 import { SessionView } from '../../src/research/view.ts';
 import { mean } from '../../src/stats/summary.ts';
 import { methodEnv, type BenchContext, type MethodResult, type Pick, type TracePoint } from './context.ts';

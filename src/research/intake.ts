@@ -7,11 +7,11 @@
 import { errorLine, isFlywheelError } from '../errors.ts';
 import type { Digest, Proposal, ProposeContext } from '../researchers/base.ts';
 import type { TriedIdea } from '../store/base.ts';
-import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
-import type { CodeRun } from './code-guard.ts';
-import { buildDigest } from './digest.ts';
-import { admitProposal, type Admission } from './proposals.ts';
-import { newTrial } from './scheduler.ts';
+import { admitCodeProposal, type CodeHost } from './io/code-experiments.ts';
+import type { CodeRun } from './io/code-guard.ts';
+import { buildDigest } from './core/digest.ts';
+import { admitProposal, type Admission } from './core/proposals.ts';
+import { newTrial } from './core/scheduler.ts';
 import type { ResearchSession } from './session.ts';
 
 /** The stored outcome of an idea a session admitted but never ran: not counted as tried. */

@@ -7,13 +7,13 @@ import type { Decision } from '../monitor/base.ts';
 import type { RunRecord } from '../store/base.ts';
 import { formatEffect } from '../stats/describe.ts';
 import { mean } from '../stats/summary.ts';
-import { concludeReady } from './conclude.ts';
-import { resultOf } from './digest.ts';
-import { afterRung, cancelPending, newTrial } from './scheduler.ts';
+import { concludeReady } from './core/conclude.ts';
+import { resultOf } from './core/digest.ts';
+import { afterRung, cancelPending, newTrial } from './core/scheduler.ts';
 import { stackWins } from './stack.ts';
-import type { WorkItem } from './scheduler.ts';
+import type { WorkItem } from './core/scheduler.ts';
 import type { ResearchSession } from './session.ts';
-import { BASELINE, proposalOf, valuesAt, type TrialState } from './state.ts';
+import { BASELINE, proposalOf, valuesAt, type TrialState } from './core/state.ts';
 
 export interface Outcome {
   item: WorkItem;

@@ -6,10 +6,10 @@
  */
 import { errorLine } from '../errors.ts';
 import type { ResultSummary } from '../researchers/base.ts';
-import { resultOf } from './digest.ts';
+import { resultOf } from './core/digest.ts';
 import { admitProposals, researcherContext, sessionDigest } from './intake.ts';
 import type { ResearchSession } from './session.ts';
-import { BASELINE, type TrialState } from './state.ts';
+import { BASELINE, type TrialState } from './core/state.ts';
 
 /** Ranked results at `rung` (best val bpb first; monitor-stopped proposals last). */
 export function rankedAt(s: ResearchSession, rung: number): ResultSummary[] {

@@ -30,15 +30,15 @@ import {
   newTrial,
   type FlopsLeft,
   type WorkItem,
-} from './scheduler.ts';
-import { SessionSpec } from './spec.ts';
+} from './core/scheduler.ts';
+import { SessionSpec } from './core/spec.ts';
 import { reviewAfterPromotion } from './review.ts';
-import { countRunFlops, runTrialRung } from './run-trial.ts';
-import { BASELINE, emptyState, proposalOf, type SessionState } from './state.ts';
+import { countRunFlops, runTrialRung } from './io/run-trial.ts';
+import { BASELINE, emptyState, proposalOf, type SessionState } from './core/state.ts';
 import { summarize, type SessionSummary } from './summary.ts';
-import { baselineBand } from './baseline-band.ts';
+import { baselineBand } from './io/baseline-band.ts';
 import { trialContext } from './trial-context.ts';
-import { resultOf } from './digest.ts';
+import { resultOf } from './core/digest.ts';
 import type { SessionView } from './view.ts';
 
 export interface SessionDeps {

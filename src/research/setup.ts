@@ -9,7 +9,7 @@ import type { Executor } from '../executors/base.ts';
 import { launchRun } from '../runs/launch.ts';
 import type { Store } from '../store/base.ts';
 import { mean } from '../stats/summary.ts';
-import { rungsFor } from './spec.ts';
+import { rungsFor } from './core/spec.ts';
 
 /**
  * The next session's starting point: of the newest session's confirmed findings that carry a full

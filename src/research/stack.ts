@@ -14,9 +14,9 @@
 import { canonicalJson } from '../config/resolve.ts';
 import type { Proposal } from '../researchers/base.ts';
 import { enqueueProposal, triedKeys } from './intake.ts';
-import { admitProposal } from './proposals.ts';
+import { admitProposal } from './core/proposals.ts';
 import type { ResearchSession } from './session.ts';
-import { BASELINE, type ProposalState, type SessionState } from './state.ts';
+import { BASELINE, type ProposalState, type SessionState } from './core/state.ts';
 
 export const STACK_SOURCE = 'stack';
 

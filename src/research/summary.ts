@@ -13,10 +13,10 @@ import { studentTCdf } from '../stats/student-t.ts';
 import { mean, sampleStd } from '../stats/summary.ts';
 import type { Change } from '../researchers/base.ts';
 import type { RunRecord } from '../store/base.ts';
-import { account } from './accounting.ts';
-import { baselineValues, bestWin, candidateValues } from './conclude.ts';
-import type { SessionSpec } from './spec.ts';
-import { BASELINE, valuesAt, type ProposalState, type SessionState } from './state.ts';
+import { account } from './core/accounting.ts';
+import { baselineValues, bestWin, candidateValues } from './core/conclude.ts';
+import type { SessionSpec } from './core/spec.ts';
+import { BASELINE, valuesAt, type ProposalState, type SessionState } from './core/state.ts';
 
 export interface BestSummary {
   proposalId: string;

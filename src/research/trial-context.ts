@@ -6,8 +6,8 @@
 import { defaultRules, type MonitorParams } from '../monitor/index.ts';
 import type { RunEvent } from '../runs/events.ts';
 import type { RunController } from '../runs/launch.ts';
-import type { TrialRunContext } from './run-trial.ts';
-import type { WorkItem } from './scheduler.ts';
+import type { TrialRunContext } from './io/run-trial.ts';
+import type { WorkItem } from './core/scheduler.ts';
 import type { ResearchSession } from './session.ts';
 
 export function trialContext(

@@ -15,7 +15,7 @@
  * without proposals throws a transient llm_error, so the engine skips that ask and asks again later.
  */
 import { errorLine, FlywheelError } from '../errors.ts';
-import { codePolicy, trainerDirOf } from '../research/code-guard.ts';
+import { codePolicy, trainerDirOf } from '../research/io/code-guard.ts';
 import type { Store } from '../store/base.ts';
 import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary, ReviewDecision } from './base.ts';
 import {

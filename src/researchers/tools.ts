@@ -9,8 +9,8 @@
  * in a turn (propose / review / fix) is said in the turn's task and enforced here.
  */
 import { z } from 'zod';
-import { applyEdits, EDITABLE_FILES } from '../research/code-edits.ts';
-import { admitProposal } from '../research/proposals.ts';
+import { applyEdits, EDITABLE_FILES } from '../research/io/code-edits.ts';
+import { admitProposal } from '../research/core/proposals.ts';
 import type { Proposal } from './base.ts';
 import {
   fail,

@@ -11,7 +11,7 @@ import type { TrainConfig } from '../../src/config/train-config.ts';
 import { LocalExecutor } from '../../src/executors/local.ts';
 import type { Digest, Proposal, Researcher, ResultSummary } from '../../src/researchers/base.ts';
 import { ResearchSession } from '../../src/research/session.ts';
-import type { SessionSpecInput } from '../../src/research/spec.ts';
+import type { SessionSpecInput } from '../../src/research/core/spec.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/base.ts';
 

@@ -7,10 +7,10 @@
  * expensive, it climbs the size ladder). A proposal that passes is re-run on held-out seeds; only a
  * confirmed one is a win. Decisions are sequential: each uses the family as it stands at that moment.
  */
-import { adjustPValues } from '../stats/multiple.ts';
-import { judgeChange, type Judgement } from '../stats/judge.ts';
-import { isSeedOnlyChange } from '../stats/seed-only.ts';
-import { mean, sampleStd } from '../stats/summary.ts';
+import { adjustPValues } from '../../stats/multiple.ts';
+import { judgeChange, type Judgement } from '../../stats/judge.ts';
+import { isSeedOnlyChange } from '../../stats/seed-only.ts';
+import { mean, sampleStd } from '../../stats/summary.ts';
 import { scheduleConfirmation } from './scheduler.ts';
 import type { SessionSpec } from './spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState, type TrialState } from './state.ts';

@@ -2,12 +2,12 @@
  * Admitting a researcher's proposal: validate it, refuse what must not be run, dedup against every idea
  * ever tried, and turn it into a ProposalState with its resolved config. All before any compute.
  */
-import { applySet, canonicalJson, configHash, getPath, validateConfig } from '../config/resolve.ts';
-import type { SearchSpace } from '../config/search-space.ts';
-import type { TrainConfig } from '../config/train-config.ts';
-import { FlywheelError, errorLine } from '../errors.ts';
-import type { Change, Proposal } from '../researchers/base.ts';
-import { flopsPerToken } from '../runs/flops.ts';
+import { applySet, canonicalJson, configHash, getPath, validateConfig } from '../../config/resolve.ts';
+import type { SearchSpace } from '../../config/search-space.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import { FlywheelError, errorLine } from '../../errors.ts';
+import type { Change, Proposal } from '../../researchers/base.ts';
+import { flopsPerToken } from '../../runs/flops.ts';
 
 /**
  * Keys a proposal may not touch: the budget and data location are the session's, the eval sizes

@@ -6,7 +6,7 @@
  * of training FLOPs of all its runs. Run budgets are in tokens per successive-halving rung.
  */
 import { z } from 'zod';
-import { SearchSpace } from '../config/search-space.ts';
+import { SearchSpace } from '../../config/search-space.ts';
 
 export const SessionSpec = z
   .object({

@@ -2,10 +2,10 @@
  * The digest a researcher reads before proposing: bounded in size however many runs exist (recent
  * results, findings and tried ideas are capped), so an LLM's context stays small.
  */
-import type { TrainConfig } from '../config/train-config.ts';
-import type { Digest, Estimate, ResultSummary } from '../researchers/base.ts';
-import type { FindingRecord, TriedIdea } from '../store/base.ts';
-import { mean, sampleStd } from '../stats/summary.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import type { Digest, Estimate, ResultSummary } from '../../researchers/base.ts';
+import type { FindingRecord, TriedIdea } from '../../store/base.ts';
+import { mean, sampleStd } from '../../stats/summary.ts';
 import { account } from './accounting.ts';
 import { baselineValues } from './conclude.ts';
 import type { SessionSpec } from './spec.ts';

@@ -3,17 +3,17 @@
  * slot, the live monitor on its curve, and what the finished run means for the trial.
  */
 import { isAbsolute, join } from 'node:path';
-import type { TrainConfig } from '../config/train-config.ts';
-import type { Executor, SlotLease } from '../executors/base.ts';
-import type { Curve, Decision, MonitorRule, Reference } from '../monitor/base.ts';
-import { evaluate } from '../monitor/index.ts';
-import type { RunEvent } from '../runs/events.ts';
-import { launchRun, type RunController } from '../runs/launch.ts';
-import type { RunRecord, Store } from '../store/base.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import type { Executor, SlotLease } from '../../executors/base.ts';
+import type { Curve, Decision, MonitorRule, Reference } from '../../monitor/base.ts';
+import { evaluate } from '../../monitor/index.ts';
+import type { RunEvent } from '../../runs/events.ts';
+import { launchRun, type RunController } from '../../runs/launch.ts';
+import type { RunRecord, Store } from '../../store/base.ts';
 import { codeLaunchOptions } from './code-guard.ts';
-import type { WorkItem } from './scheduler.ts';
-import type { SessionSpec } from './spec.ts';
-import { proposalOf, type SessionState } from './state.ts';
+import type { WorkItem } from '../core/scheduler.ts';
+import type { SessionSpec } from '../core/spec.ts';
+import { proposalOf, type SessionState } from '../core/state.ts';
 
 export interface TrialRunContext {
   store: Store;
