@@ -138,9 +138,15 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
   return out;
 }
 
+/** The confirmed wins, best (lowest mean val bpb) first: the one rule for "best win" (summary, digest, stack). */
+export function confirmedWins(state: SessionState): ProposalState[] {
+  const wins = state.proposals.filter(
+    (p) => p.id !== BASELINE && p.verdict === 'win' && p.confirmed && p.stats,
+  );
+  return wins.sort((a, b) => a.stats!.mean - b.stats!.mean);
+}
+
 /** The best confirmed win (lowest mean val bpb), if any. */
 export function bestWin(state: SessionState): ProposalState | undefined {
-  const wins = state.proposals.filter((p) => p.verdict === 'win' && p.confirmed && p.stats);
-  wins.sort((a, b) => a.stats!.mean - b.stats!.mean);
-  return wins[0];
+  return confirmedWins(state)[0];
 }

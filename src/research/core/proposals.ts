@@ -4,7 +4,7 @@
  */
 import { applySet, canonicalJson, configHash, getPath, validateConfig } from '../../config/resolve.ts';
 import type { SearchSpace } from '../../config/search-space.ts';
-import type { TrainConfig } from '../../config/train-config.ts';
+import { vocabOf, type TrainConfig } from '../../config/train-config.ts';
 import { FlywheelError, errorLine } from '../../errors.ts';
 import type { Change, Proposal } from '../../researchers/base.ts';
 import { flopsPerToken } from '../../runs/flops.ts';
@@ -92,7 +92,7 @@ export function admitProposal(
   const key = configHash(config, opts.codeHash ?? '');
   const seen = opts.triedKeys.get(key);
   if (seen) return { ok: false, reason: `already tried (${seen})` };
-  const vocab = base.data.vocabSize ?? 2048;
+  const vocab = vocabOf(base);
   const cost = flopsPerToken(config.model, vocab) / flopsPerToken(base.model, vocab);
   return { ok: true, config, key, cost, set };
 }
