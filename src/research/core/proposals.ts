@@ -8,6 +8,7 @@ import { vocabOf, type TrainConfig } from '../../config/train-config.ts';
 import { FlywheelError, errorLine } from '../../errors.ts';
 import type { Change, Proposal } from '../../researchers/base.ts';
 import { flopsPerToken } from '../../runs/flops.ts';
+import { onlyNoisePaths } from '../../stats/seed-only.ts';
 
 /**
  * Keys a proposal may not touch: the budget and data location are the session's, the eval sizes
@@ -51,7 +52,12 @@ function checkBounds(space: SearchSpace, path: string, value: unknown): string |
 export function admitProposal(
   p: Proposal,
   base: TrainConfig,
-  opts: { searchSpace: SearchSpace; noiseKeys: string[]; triedKeys: Map<string, string>; codeHash?: string },
+  opts: {
+    searchSpace: SearchSpace;
+    noiseKeys: readonly string[];
+    triedKeys: Map<string, string>;
+    codeHash?: string;
+  },
 ): Admission {
   if (!p || typeof p.title !== 'string' || !p.title.trim())
     return { ok: false, reason: 'proposal has no title' };
@@ -83,10 +89,7 @@ export function admitProposal(
   );
   if (p.change.kind === 'config' && changed.length === 0)
     return { ok: false, reason: 'the change equals the current config' };
-  if (
-    p.change.kind === 'config' &&
-    changed.every((path) => opts.noiseKeys.some((k) => path === k || path.startsWith(`${k}.`)))
-  ) {
+  if (p.change.kind === 'config' && onlyNoisePaths(changed, opts.noiseKeys)) {
     return { ok: false, reason: `a change of only ${changed.join(', ')} is noise, never a win` };
   }
   const key = configHash(config, opts.codeHash ?? '');
