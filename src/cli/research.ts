@@ -1,5 +1,5 @@
 /**
- * `flywheel research`: an autonomous research session (DESIGN.md "Research loop").
+ * `flywheel research`: an autonomous research session (ARCHITECTURE.md "A session's data flow").
  * Exit status: 0 when the session ended (completed or stopped), 2 on bad input, 1 when it crashed.
  */
 import type { Command } from 'commander';
