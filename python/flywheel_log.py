@@ -1,7 +1,7 @@
 """flywheel_log: report a training run to Flywheel from any Python trainer (stdlib only).
 
 Each call appends one JSON object as a line to ``$FLYWHEEL_RUN_DIR/events.jsonl`` and prints the same
-line on stdout prefixed ``@flywheel `` (DESIGN.md "Run protocol"; the schema is src/runs/events.ts).
+line on stdout prefixed ``@flywheel `` (ARCHITECTURE.md "The run protocol"; the schema is src/runs/events.ts).
 When FLYWHEEL_RUN_DIR is unset the line is only printed, so a patched trainer still runs on its own.
 
     import flywheel_log

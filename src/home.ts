@@ -1,4 +1,4 @@
-/** Where Flywheel keeps its state (DESIGN.md "State"). */
+/** Where Flywheel keeps its state (ARCHITECTURE.md "State on disk"). */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Researcher } from '../src/researchers/base.ts';
-import { flopsPerToken } from '../src/runs/flops.ts';
+import { configFlopsPerToken } from '../src/runs/flops.ts';
 import type { Store } from '../src/store/base.ts';
 import {
   configProposal,
@@ -114,7 +114,7 @@ describe('research engine on the synthetic trainer', () => {
         Array.from({ length: n }, () => configProposal(`beta2 #${++i}`, { 'optim.beta2': 0.95 + i * 1e-4 })),
     };
     const base = synthConfig();
-    const fpt = flopsPerToken(base.model, base.data.vocabSize ?? 2048);
+    const fpt = configFlopsPerToken(base);
     // the baseline's 3 seeds at both rungs plus ~12 rung-0 ideas: room for promotions only if they come first
     const budgetFlops = fpt * (3 * (4096 + 12288) + 12 * 4096);
     const { session, executor } = await makeSession({

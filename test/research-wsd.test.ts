@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { rememberedStart } from '../src/research/setup.ts';
-import { flopsPerToken } from '../src/runs/flops.ts';
+import { configFlopsPerToken } from '../src/runs/flops.ts';
 import type { Store } from '../src/store/base.ts';
 import {
   configProposal,
@@ -62,7 +62,7 @@ describe('research with a WSD schedule', () => {
     }
     // compute: a resumed run only counts the tokens after its checkpoint
     const trial = session.state.trials.find((t) => t.proposalId === 'baseline' && t.runIds.length === 3)!;
-    const fpt = flopsPerToken(base.model, base.data.vocabSize ?? 2048);
+    const fpt = configFlopsPerToken(base);
     assert.ok(
       trial.flops < fpt * (4096 + 12288 + 36864) * 0.8,
       `${trial.flops} FLOPs < restarting every rung`,

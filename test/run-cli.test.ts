@@ -4,15 +4,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { pidAlive } from '../src/runs/process.ts';
 import { openStore } from '../src/store/open.ts';
+import { tempDir } from './helpers/temp-dir.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'flywheel.js');
-const home = mkdtempSync(join(tmpdir(), 'fw-run-cli-'));
+const home = tempDir('fw-run-cli-');
 const env = { ...process.env, FLYWHEEL_HOME: home };
 const cli = (args: string[], timeout = 120_000) =>
   spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout });

@@ -14,11 +14,13 @@ import { LocalExecutor } from '../../src/executors/local.ts';
 import { withMixtureKnobs } from '../../src/researchers/config-diff.ts';
 import type { DomainInfo } from '../../src/researchers/idea.ts';
 import { bindDataset } from '../../src/runs/dataset.ts';
-import { flopsPerToken } from '../../src/runs/flops.ts';
+import { configFlopsPerToken, flopsPerToken } from '../../src/runs/flops.ts';
 import { launchRun } from '../../src/runs/launch.ts';
 import type { RunRecord, Store } from '../../src/store/base.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { BenchOptions } from './options.ts';
+import { vocabOf } from '../../src/config/train-config.ts';
+import { isFlopMatched } from '../../src/research/core/spec.ts';
 
 export type MethodName = 'random' | 'greedy' | 'flywheel';
 
@@ -66,7 +68,7 @@ export interface BenchContext {
 export async function makeContext(opts: BenchOptions, log: (m: string) => void): Promise<BenchContext> {
   process.env.FLYWHEEL_HOME = join(opts.workDir, 'shared'); // the prepared dataset lives here
   const { config, meta } = await bindDataset(resolveConfig({ preset: opts.preset }), log);
-  const baseFlopsPerToken = flopsPerToken(config.model, config.data.vocabSize ?? 2048);
+  const baseFlopsPerToken = configFlopsPerToken(config);
   const fullFlops = baseFlopsPerToken * opts.fullTokens;
   return {
     opts,
@@ -121,14 +123,14 @@ export async function methodEnv(ctx: BenchContext, name: string, parallel: numbe
 
 /** FLOPs/token of `config` relative to the base config. */
 export const relCost = (ctx: BenchContext, config: TrainConfig) =>
-  flopsPerToken(config.model, ctx.base.data.vocabSize ?? 2048) / ctx.baseFlopsPerToken;
+  flopsPerToken(config.model, vocabOf(ctx.base)) / ctx.baseFlopsPerToken;
 
-/** The config of a full-budget run, mirroring src/research/run-trial.ts `runConfigFor` at the top rung. */
+/** The config of a full-budget run, mirroring src/research/io/run-trial.ts `runConfigFor` at the top rung. */
 export function fullRunConfig(ctx: BenchContext, config: TrainConfig, seed: number): TrainConfig {
   const c = structuredClone(config);
   c.seed = seed;
   const cost = relCost(ctx, config);
-  c.budget = Math.abs(cost - 1) > 0.05 ? { flops: ctx.fullFlops } : { tokens: ctx.opts.fullTokens };
+  c.budget = isFlopMatched(cost) ? { flops: ctx.fullFlops } : { tokens: ctx.opts.fullTokens };
   c.train.evalEveryTokens = Math.max(c.train.batchTokens, Math.round(ctx.opts.fullTokens / 6));
   c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
   c.train.checkpointAtStable = false;

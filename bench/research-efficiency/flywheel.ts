@@ -7,11 +7,12 @@
  * Its incumbent, sampled after every outcome (the session view's `setSummary` hook): the lowest mean
  * top-rung val bpb of any proposal, the baseline included, over the seeds finished so far.
  */
+import { topRung } from '../../src/research/core/spec.ts';
 import type { JournalEntry } from '../../src/store/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
 import { ResearchSession } from '../../src/research/session.ts';
 import type { SessionSummary } from '../../src/research/summary.ts';
-import { BASELINE, proposalOf, valuesAt } from '../../src/research/state.ts';
+import { BASELINE, proposalOf, valuesAt } from '../../src/research/core/state.ts';
 import { SessionView } from '../../src/research/view.ts';
 import { mean } from '../../src/stats/summary.ts';
 import { methodEnv, type BenchContext, type MethodResult, type Pick, type TracePoint } from './context.ts';
@@ -39,7 +40,7 @@ class TraceView extends SessionView {
     super.setSummary(s);
     const ses = this.session;
     if (!ses) return;
-    const top = ses.spec.rungTokens.length - 1;
+    const top = topRung(ses.spec);
     let base = Infinity;
     let changed = Infinity;
     for (const p of ses.state.proposals) {

@@ -8,7 +8,7 @@
  */
 import { configHash } from '../../src/config/resolve.ts';
 import type { TrainConfig } from '../../src/config/train-config.ts';
-import { admitProposal } from '../../src/research/proposals.ts';
+import { admitProposal } from '../../src/research/core/proposals.ts';
 import type { Digest } from '../../src/researchers/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
 import {

@@ -1,45 +1,27 @@
 /**
- * `flywheel research`: an autonomous research session (DESIGN.md "Research loop").
+ * `flywheel research`: an autonomous research session (ARCHITECTURE.md "A session's data flow").
  * Exit status: 0 when the session ended (completed or stopped), 2 on bad input, 1 when it crashed.
+ * The options and their checks are research-options.ts; this file opens the session (new or resumed),
+ * sizes its rungs, and turns Ctrl-C into a graceful stop.
  */
 import type { Command } from 'commander';
-import { parseBudget, resolveConfig } from '../config/resolve.ts';
+import { resolveConfig } from '../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
+import type { TrainConfig } from '../config/train-config.ts';
 import { FlywheelError } from '../errors.ts';
+import type { Executor } from '../executors/base.ts';
 import { makeExecutor } from '../executors/index.ts';
-import { checkResearcherEnv, makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { withMixtureKnobs } from '../researchers/config-diff.ts';
-import { ResearchSession } from '../research/session.ts';
-import { measureThroughput, planRungs, rememberedStart } from '../research/setup.ts';
+import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
+import { ResearchSession, type SessionDeps } from '../research/session.ts';
+import { measureThroughput, planRungs, rememberedStart, rungsOfFull } from '../research/setup.ts';
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
+import type { Store } from '../store/base.ts';
 import { collect, openCliStore, parseIntOption, printJson } from './common.ts';
+import { checkOptions, parseNumber, ruleSpec, type ResearchOptions } from './research-options.ts';
 
-interface ResearchOptions {
-  researcher: string;
-  budget: string;
-  parallel: number;
-  executor: string;
-  resume?: string;
-  preset?: string;
-  set: string[];
-  fullTokens?: number;
-  rungs: number;
-  eta: number;
-  seeds: number;
-  seed: number;
-  maxLlmCost?: number;
-  maxProposals?: number;
-  unsafeNoSandbox?: boolean;
-  json?: boolean;
-}
-
-const parseNumber = (name: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new FlywheelError('bad_input', `${name} must be a positive number, got "${v}"`);
-  return n;
-};
+const log = (m: string) => process.stderr.write(`${m}\n`);
 
 export function register(program: Command): void {
   program
@@ -72,6 +54,19 @@ export function register(program: Command): void {
       parseIntOption('--seeds'),
       3,
     )
+    .option(
+      '--confirm-seeds <n>',
+      'held-out confirmation seeds per candidate (default 1)',
+      parseIntOption('--confirm-seeds', 1),
+    )
+    .option('--alpha <p>', 'significance level of the decision test (default 0.05)', parseNumber('--alpha'))
+    .option('--correction <name>', 'multiple-comparison correction: holm | bh (default holm)')
+    .option(
+      '--monitor <rule.param=value>',
+      'monitor rule settings, e.g. spike=false or behindBaseline.m=5 (repeatable)',
+      collect,
+      [],
+    )
     .option('--seed <n>', 'session seed (researcher randomness)', parseIntOption('--seed'), 0)
     .option(
       '--max-proposals <n>',
@@ -86,152 +81,141 @@ export function register(program: Command): void {
     .option('--unsafe-no-sandbox', 'allow code experiments without bubblewrap (not recommended)')
     .option('--json', 'print one JSON summary object on stdout')
     .action(async (o: ResearchOptions) => {
-      if (!RESEARCHER_NAMES.includes(o.researcher)) {
-        throw new FlywheelError(
-          'bad_input',
-          `--researcher ${o.researcher}: use one of ${RESEARCHER_NAMES.join(', ')}`,
-        );
-      }
-      if (!o.resume) checkResearcherEnv(o.researcher); // a missing API key fails before any dataset work
-      if (o.parallel < 1) throw new FlywheelError('bad_input', `--parallel must be >= 1, got ${o.parallel}`);
-      if (o.seeds < 3)
-        throw new FlywheelError('bad_input', `--seeds must be >= 3 (a win needs >= 3 seeds), got ${o.seeds}`);
-      if (o.rungs < 1 || o.rungs > 6)
-        throw new FlywheelError('bad_input', `--rungs must be 1..6, got ${o.rungs}`);
-      const budget = parseBudget(o.budget);
-      if (budget.tokens)
-        throw new FlywheelError(
-          'bad_input',
-          '--budget for a session is wall time and/or FLOPs (tokens are per run)',
-        );
-      const log = (m: string) => process.stderr.write(`${m}\n`);
+      const budget = checkOptions(o);
       const store = await openCliStore();
       const executor = await makeExecutor(o.executor, { parallel: o.parallel });
       const ac = new AbortController();
-      let interrupts = 0;
-      const onSignal = () => {
-        interrupts++;
-        if (interrupts === 1) {
-          log(
-            'flywheel: stopping the session (runs in flight are stopped gracefully; Ctrl-C again to abandon them)',
-          );
-          ac.abort(new Error('interrupted'));
-        } else process.exit(130);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
+      const release = onInterrupt(ac);
       try {
         const view = new SessionView(process.stderr, 10_000);
-        let session: ResearchSession;
-        if (o.resume) {
-          const rec = await store.getSession(o.resume);
-          if (!rec)
-            throw new FlywheelError(
-              'not_found',
-              `no session with id "${o.resume}" (the dashboard's Sessions page lists them)`,
-            );
-          const spec = rec.spec as {
-            baseConfig: Record<string, unknown>;
-            researcher: string;
-            sessionSeed: number;
-          };
-          const researcher = await makeResearcher(spec.researcher, {
-            seed: spec.sessionSeed,
-            store,
-            maxCostUsd: o.maxLlmCost,
-            unsafeNoSandbox: o.unsafeNoSandbox,
-            sessionId: rec.id,
-          });
-          session = await ResearchSession.resume(
-            { store, executor, researcher, view, signal: ac.signal },
-            o.resume,
-          );
-        } else {
-          const remembered = o.preset || o.set.length ? undefined : await rememberedStart(store);
-          const resolved = remembered
-            ? resolveConfig({ base: remembered.config, sets: o.set })
-            : resolveConfig({ preset: o.preset ?? 'small', sets: o.set });
-          const { config, meta } = await bindDataset(resolved, log);
-          log(
-            `starting from ${remembered ? remembered.source : `preset ${config.preset}`} (dataset ${meta.hash}, unigram baseline ${meta.unigramBpb.toFixed(4)} bpb)`,
-          );
-          const researcher = await makeResearcher(o.researcher, {
-            seed: o.seed,
-            store,
-            domains: meta.domains.map((d) => ({
-              name: d.name,
-              trainTokens: d.trainTokens,
-              unigramBpb: d.unigramBpb,
-            })),
-            maxCostUsd: o.maxLlmCost,
-            unsafeNoSandbox: o.unsafeNoSandbox,
-          });
-          let rungTokens: number[];
-          let tput: { tokPerSec: number; startupSeconds: number; source: string } | undefined;
-          if (o.fullTokens) {
-            const full = Math.round(o.fullTokens);
-            rungTokens = Array.from({ length: o.rungs }, (_, i) =>
-              Math.max(config.train.batchTokens, Math.round(full / o.eta ** (o.rungs - 1 - i))),
-            );
-          } else {
-            if (!budget.seconds)
-              throw new FlywheelError(
-                'bad_input',
-                'without a wall-time --budget, give --full-tokens to size the runs',
-              );
-            tput = await measureThroughput(store, executor, config, log);
-            rungTokens = planRungs({
-              budgetSeconds: budget.seconds,
-              parallel: o.parallel,
-              tokPerSec: tput.tokPerSec,
-              startupSeconds: tput.startupSeconds,
-              batchTokens: config.train.batchTokens,
-              eta: o.eta,
-              nRungs: o.rungs,
-            });
-            log(
-              `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens`,
-            );
-          }
-          session = await ResearchSession.create(
-            { store, executor, researcher, view, signal: ac.signal },
-            {
-              baseConfig: config,
-              baseSource: remembered?.source ?? `preset:${config.preset ?? 'custom'}`,
-              searchSpace: withMixtureKnobs(
-                DEFAULT_SEARCH_SPACE,
-                meta.domains.map((d) => d.name),
-              ),
-              researcher: o.researcher,
-              executor: executor.name,
-              parallel: o.parallel,
-              budgetSeconds: budget.seconds,
-              budgetFlops: budget.flops,
-              rungTokens,
-              eta: o.eta,
-              baselineSeeds: o.seeds,
-              candidateSeeds: o.seeds,
-              sessionSeed: o.seed,
-              ...(o.maxProposals ? { maxProposals: o.maxProposals } : {}),
-              tokPerSec: tput?.tokPerSec,
-              startupSeconds: tput?.startupSeconds ?? 3,
-            },
-          );
-        }
+        const deps = { store, executor, view, signal: ac.signal };
+        const session = o.resume ? await resumeSession(o, deps, o.resume) : await newSession(o, deps, budget);
         log(`session ${session.id}`);
         const summary = await session.run();
-        const usage = session.deps.researcher.usage?.();
-        const out = { ...summary, llm: usage ?? null };
+        const out = { ...summary, llm: session.deps.researcher.usage?.() ?? null };
         if (o.json) printJson(out);
         else {
           log(`session ${summary.sessionId} ${summary.status}`);
           for (const line of view.lines()) log(line);
         }
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        release();
         await executor.close();
         await store.close();
       }
     });
+}
+
+/** The first Ctrl-C (or SIGTERM) stops the session gracefully; a second one abandons the runs. */
+function onInterrupt(ac: AbortController): () => void {
+  let interrupts = 0;
+  const onSignal = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      log(
+        'flywheel: stopping the session (runs in flight are stopped gracefully; Ctrl-C again to abandon them)',
+      );
+      ac.abort(new Error('interrupted'));
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+type CliDeps = Omit<SessionDeps, 'researcher'> & { store: Store; executor: Executor };
+
+/** `--resume`: the researcher named in the stored spec, rebuilt; the session settles its orphans. */
+async function resumeSession(o: ResearchOptions, deps: CliDeps, id: string): Promise<ResearchSession> {
+  const rec = await deps.store.getSession(id);
+  if (!rec)
+    throw new FlywheelError(
+      'not_found',
+      `no session with id "${id}" (the dashboard's Sessions page lists them)`,
+    );
+  const spec = rec.spec as { researcher: string; sessionSeed: number };
+  const researcher = await makeResearcher(spec.researcher, {
+    seed: spec.sessionSeed,
+    store: deps.store,
+    maxCostUsd: o.maxLlmCost,
+    unsafeNoSandbox: o.unsafeNoSandbox,
+    sessionId: rec.id,
+  });
+  return ResearchSession.resume({ ...deps, researcher }, id);
+}
+
+/** A new session: its start config (remembered best, or a preset), dataset, researcher and rungs. */
+async function newSession(
+  o: ResearchOptions,
+  deps: CliDeps,
+  budget: { seconds?: number; flops?: number },
+): Promise<ResearchSession> {
+  const remembered = o.preset || o.set.length ? undefined : await rememberedStart(deps.store);
+  const resolved = remembered
+    ? resolveConfig({ base: remembered.config, sets: o.set })
+    : resolveConfig({ preset: o.preset ?? 'small', sets: o.set });
+  const { config, meta } = await bindDataset(resolved, log);
+  log(
+    `starting from ${remembered ? remembered.source : `preset ${config.preset}`} (dataset ${meta.hash}, unigram baseline ${meta.unigramBpb.toFixed(4)} bpb)`,
+  );
+  const researcher = await makeResearcher(o.researcher, {
+    seed: o.seed,
+    store: deps.store,
+    domains: meta.domains.map((d) => ({
+      name: d.name,
+      trainTokens: d.trainTokens,
+      unigramBpb: d.unigramBpb,
+    })),
+    maxCostUsd: o.maxLlmCost,
+    unsafeNoSandbox: o.unsafeNoSandbox,
+  });
+  const { rungTokens, tput } = await sizeRungs(o, deps, config, budget);
+  return ResearchSession.create(
+    { ...deps, researcher },
+    {
+      baseConfig: config,
+      baseSource: remembered?.source ?? `preset:${config.preset ?? 'custom'}`,
+      searchSpace: withMixtureKnobs(
+        DEFAULT_SEARCH_SPACE,
+        meta.domains.map((d) => d.name),
+      ),
+      researcher: o.researcher,
+      executor: deps.executor.name,
+      parallel: o.parallel,
+      budgetSeconds: budget.seconds,
+      budgetFlops: budget.flops,
+      rungTokens,
+      ...ruleSpec(o),
+      tokPerSec: tput?.tokPerSec,
+      startupSeconds: tput?.startupSeconds ?? 3,
+    },
+  );
+}
+
+/** Rung budgets: under `--full-tokens`, or sized to the wall-time budget from measured throughput. */
+async function sizeRungs(
+  o: ResearchOptions,
+  deps: CliDeps,
+  config: TrainConfig,
+  budget: { seconds?: number },
+): Promise<{ rungTokens: number[]; tput?: { tokPerSec: number; startupSeconds: number } }> {
+  const shape = { batchTokens: config.train.batchTokens, eta: o.eta, nRungs: o.rungs };
+  if (o.fullTokens) return { rungTokens: rungsOfFull(Math.round(o.fullTokens), shape) };
+  if (!budget.seconds)
+    throw new FlywheelError('bad_input', 'without a wall-time --budget, give --full-tokens to size the runs');
+  const tput = await measureThroughput(deps.store, deps.executor, config, log);
+  const rungTokens = planRungs({
+    ...shape,
+    budgetSeconds: budget.seconds,
+    parallel: o.parallel,
+    tokPerSec: tput.tokPerSec,
+    startupSeconds: tput.startupSeconds,
+  });
+  log(
+    `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens`,
+  );
+  return { rungTokens, tput };
 }

@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig, TrainConfigInput } from '../config/train-config.ts';
 import { FlywheelError } from '../errors.ts';
-import { codeLaunchOptions, dataHash, integrityRef, type IntegrityRef } from '../research/code-guard.ts';
+import { codeLaunchOptions, dataHash, integrityRef, type IntegrityRef } from '../research/io/code-guard.ts';
 import { isReferenceCode } from '../runs/code-trust.ts';
 import type { LaunchOptions } from '../runs/launch.ts';
 import { DEFAULT_TRAINER_DIR, hashCode } from '../runs/run-dir.ts';

@@ -176,3 +176,8 @@ export type TrainConfig = z.infer<typeof TrainConfig>;
 export type TrainConfigInput = z.input<typeof TrainConfig>;
 export type ModelConfig = z.infer<typeof ModelConfig>;
 export type BudgetConfig = z.infer<typeof BudgetConfig>;
+
+/** The vocabulary a config trains with when its dataset does not say (prepare's default; data/prepare.ts explains 2048). */
+export const DEFAULT_VOCAB = 2048;
+
+export const vocabOf = (c: { data: { vocabSize?: number } }): number => c.data.vocabSize ?? DEFAULT_VOCAB;

@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_VOCAB } from '../config/train-config.ts';
 import { FlywheelError } from '../errors.ts';
 import { dataRoot } from '../home.ts';
 import { buildDataset, TOKENIZER_SAMPLE_BYTES_PER_DOMAIN } from './build-dataset.ts';
@@ -43,7 +44,7 @@ import { SPLIT } from './split.ts';
  * put the optimum for ~1M non-embedding parameters well below 4k. So 2048: the cheapest bytes for the
  * models this machine trains, while 4096+ is one `--vocab` away for GPU presets (gpt2-124m wants >= 8k).
  */
-export const DEFAULT_VOCAB = 2048;
+export { DEFAULT_VOCAB };
 export const MIN_VOCAB = 257; // 256 bytes + EOT: a pure byte-level tokenizer
 export const MAX_VOCAB = 65535; // uint16 shards
 

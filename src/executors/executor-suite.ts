@@ -3,11 +3,11 @@
  * programs (no torch) as "trainers" so it is fast; the real trainer is covered by the e2e tests.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Executor } from './base.ts';
+import { tempDir } from '../../test/helpers/temp-dir.ts';
 
 const PY = process.env.FLYWHEEL_TEST_PYTHON ?? 'python3';
 
@@ -23,7 +23,7 @@ export function runExecutorSuite(
   opts: { skip?: string } = {},
 ) {
   describe(`executor suite: ${name}`, { skip: opts.skip }, () => {
-    const root = mkdtempSync(join(tmpdir(), `fw-exec-${name}-`));
+    const root = tempDir(`fw-exec-${name}-`);
     const executors: Executor[] = [];
     const get = async (p: number) => {
       const e = await make(p);

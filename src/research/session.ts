@@ -14,32 +14,34 @@ import { FlywheelError } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
 import type { Reference } from '../monitor/index.ts';
 import type { Researcher } from '../researchers/base.ts';
-import { flopsPerToken } from '../runs/flops.ts';
+import { configFlopsPerToken } from '../runs/flops.ts';
 import { pidAlive } from '../runs/process.ts';
 import { reconcileOrphans } from '../runs/reconcile.ts';
 import type { RunController } from '../runs/launch.ts';
-import type { SessionRecord, SessionStatus, Store } from '../store/base.ts';
+import type { RunRecord, SessionRecord, SessionStatus, Store } from '../store/base.ts';
+import type { Step } from './core/effects.ts';
+import { itemFlops, nextWork, queuedIdeas, type FlopsLeft, type WorkItem } from './core/scheduler.ts';
+import { SessionSpec } from './core/spec.ts';
+import type { SessionState } from './core/state.ts';
+import * as T from './core/transitions.ts';
+import { applyEffects } from './effects.ts';
+import { baselineBand } from './io/baseline-band.ts';
+import { admitAndQueue } from './io/intake.ts';
+import { reviewAfterPromotion } from './io/review.ts';
+import { runTrialRung } from './io/run-trial.ts';
+import { trialContext, type TrialHost } from './io/trial-context.ts';
 import { Journal } from './journal.ts';
-import { handleOutcome, type Outcome } from './outcomes.ts';
-import { admitAndQueue, NOT_RUN } from './intake.ts';
-import {
-  itemFlops,
-  nextWork,
-  promote,
-  queuedIdeas,
-  newTrial,
-  type FlopsLeft,
-  type WorkItem,
-} from './scheduler.ts';
-import { SessionSpec } from './spec.ts';
-import { reviewAfterPromotion } from './review.ts';
-import { countRunFlops, runTrialRung } from './run-trial.ts';
-import { BASELINE, emptyState, proposalOf, type SessionState } from './state.ts';
 import { summarize, type SessionSummary } from './summary.ts';
-import { baselineBand } from './baseline-band.ts';
-import { trialContext } from './trial-context.ts';
-import { resultOf } from './digest.ts';
 import type { SessionView } from './view.ts';
+
+/** How a trial's run ended, as the loop saw it (before `runEnded` decides what it means). */
+interface Outcome {
+  item: WorkItem;
+  run?: RunRecord;
+  decision?: T.StopDecision;
+  error?: string;
+  aborted?: string;
+}
 
 export interface SessionDeps {
   store: Store;
@@ -56,10 +58,16 @@ export function newSessionId(): string {
   return `s-${String(d.getUTCFullYear()).slice(2)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}-${randomBytes(2).toString('hex')}`;
 }
 
+/**
+ * The loop, the runs in flight, pause and stop, and the ports. The state changes only through
+ * core/transitions.ts (`apply`), whose effects effects.ts carries out; io/ asks the researcher, runs
+ * trials and hosts code experiments through the narrow `TrialHost` port this class implements.
+ */
 export class ResearchSession {
   readonly journal: Journal;
   readonly baseConfig: TrainConfig;
   readonly baseFlopsPerToken: number;
+  private current: SessionState;
   private readonly inflight = new Map<
     string,
     { item: WorkItem; promise: Promise<Outcome>; ctl?: RunController }
@@ -70,16 +78,18 @@ export class ResearchSession {
   private stopping?: string;
   private startedAt = Date.now();
   private secondsBefore: number;
+  private saving: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly deps: SessionDeps,
     readonly record: SessionRecord,
     readonly spec: SessionSpec,
-    readonly state: SessionState,
+    state: SessionState,
   ) {
     this.journal = new Journal(deps.store, record.id, (e) => deps.view?.journal(e));
-    this.baseConfig = spec.baseConfig as unknown as TrainConfig;
-    this.baseFlopsPerToken = flopsPerToken(this.baseConfig.model, this.baseConfig.data.vocabSize ?? 2048);
+    this.baseConfig = spec.baseConfig;
+    this.baseFlopsPerToken = configFlopsPerToken(this.baseConfig);
+    this.current = state;
     this.secondsBefore = state.secondsUsed;
     deps.signal?.addEventListener('abort', () => this.requestStop('interrupted'), { once: true });
   }
@@ -88,54 +98,87 @@ export class ResearchSession {
     return this.record.id;
   }
 
-  /** Create the session record, the baseline trials and the first journal entry. */
+  get sessionId(): string {
+    return this.record.id;
+  }
+
+  /** The state as of now (a value: transitions return a new one rather than change it). */
+  get state(): SessionState {
+    return this.current;
+  }
+
+  /** What io/ may use of the session (io/port.ts): its facts, ports, the state as of now, and `apply`. Public for tests that drive io/ directly. */
+  port(): TrialHost {
+    const { store, executor, researcher, signal, view } = this.deps;
+    return {
+      sessionId: this.id,
+      spec: this.spec,
+      baseConfig: this.baseConfig,
+      baseFlopsPerToken: this.baseFlopsPerToken,
+      store,
+      executor,
+      researcher,
+      signal,
+      view,
+      stopSignal: this.stopCtl.signal,
+      state: () => this.current,
+      secondsUsed: () => this.secondsUsed(),
+      reference: (rung) => this.reference(rung),
+      apply: (t) => this.apply(t),
+    };
+  }
+
+  /** The facts every transition may read (core/transitions.ts `EngineContext`). */
+  private get ctx(): T.EngineContext {
+    return {
+      sessionId: this.id,
+      spec: this.spec,
+      baseConfig: this.baseConfig,
+      baseFlopsPerToken: this.baseFlopsPerToken,
+    };
+  }
+
+  /** Run a transition on the current state, adopt its state, carry out its effects (one persist). */
+  async apply<S extends Step>(transition: (state: SessionState) => S): Promise<S> {
+    const step = transition(this.current);
+    this.current = step.state;
+    await applyEffects(
+      {
+        sessionId: this.id,
+        store: this.deps.store,
+        journal: this.journal,
+        researcher: this.deps.researcher,
+        loadReference: (rung) => this.loadReference(rung),
+        persist: () => this.persist(),
+      },
+      step.effects,
+    );
+    return step;
+  }
+
+  /** Create the session record, the baseline trials and the first journal entries. */
   static async create(deps: SessionDeps, specInput: unknown): Promise<ResearchSession> {
     const spec = SessionSpec.parse(specInput);
     const id = newSessionId();
-    const state = emptyState();
-    const base = spec.baseConfig as unknown as TrainConfig;
-    state.proposals.push({
-      id: BASELINE,
-      title: 'baseline',
-      hypothesis: 'the current best config; its seeds measure the noise floor',
-      change: { kind: 'config', set: {} },
-      expectedEffect: 0,
-      cost: 1,
-      source: 'engine',
-      key: 'baseline',
-      config: base,
-      status: 'active',
-      createdAt: new Date().toISOString(),
-    });
-    for (let i = 0; i < spec.baselineSeeds; i++) newTrial(state, BASELINE, spec.seedBase + i, 'baseline', 0);
+    const ctx = {
+      sessionId: id,
+      spec,
+      baseConfig: spec.baseConfig,
+      baseFlopsPerToken: configFlopsPerToken(spec.baseConfig),
+    };
+    const first = T.created(ctx, { now: new Date().toISOString() });
     const record = await deps.store.createSession({
       id,
       researcher: spec.researcher,
       executor: spec.executor,
       parallel: spec.parallel,
       spec: spec as unknown as Record<string, unknown>,
-      state: state as unknown as Record<string, unknown>,
+      state: first.state as unknown as Record<string, unknown>,
       ownerPid: process.pid,
       host: hostname(),
     });
-    const s = new ResearchSession(deps, record, spec, state);
-    await s.journal.add(
-      'session',
-      `session ${id} started: ${spec.researcher} researcher, ${spec.parallel} slot(s), rungs ${spec.rungTokens.join('/')} tokens`,
-      {
-        data: {
-          baseSource: spec.baseSource,
-          rungTokens: spec.rungTokens,
-          budgetSeconds: spec.budgetSeconds,
-          budgetFlops: spec.budgetFlops,
-        },
-      },
-    );
-    await s.journal.add(
-      'baseline',
-      `baseline: ${spec.baselineSeeds} seeds at every rung to measure the noise floor`,
-      { proposalId: BASELINE },
-    );
+    const s = new ResearchSession(deps, record, spec, first.state);
+    await s.apply(() => first);
     return s;
   }
 
@@ -174,24 +217,15 @@ export class ResearchSession {
       spec,
       state,
     );
-    let requeued = 0;
     for (const t of state.trials.filter((x) => x.status === 'running')) {
       // The run of this rung, found by its tags: the state may have been saved before its id was added.
       const mine = runs.filter((r) => r.tags.trial === t.id && r.tags.rung === String(t.rung));
       const latest = mine.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))[mine.length - 1];
       const run = latest ? await deps.store.getRun(latest.id) : undefined;
-      if (run && !t.runIds.includes(run.id)) t.runIds.push(run.id);
+      if (run) await s.apply((st) => T.launched(st, { trialId: t.id, runId: run.id }));
       if (run && run.status !== 'running' && run.status !== 'queued') {
-        const item: WorkItem = {
-          trial: t,
-          rung: t.rung,
-          tokens: spec.rungTokens[t.rung],
-          estSeconds: 0,
-          resumeFrom: run.config.resume?.checkpoint,
-        };
-        // its FLOPs were never counted: the orchestrator died before the run ended
-        countRunFlops(state, item, run, s.baseFlopsPerToken * proposalOf(state, t.proposalId).cost);
-        // a monitor kill is a decision, recovered from the run record (not a run to do again)
+        // its FLOPs were never counted: the orchestrator died before the run ended; a monitor kill is a
+        // decision, recovered from the run record (not a run to do again)
         const decision =
           run.status === 'stopped' && run.stopRule
             ? {
@@ -201,26 +235,23 @@ export class ResearchSession {
                 evidence: {},
               }
             : undefined;
-        await handleOutcome(s, { item, run, decision, resumed: true });
-        if (t.status !== 'running') continue;
+        const ideas = await deps.store.listIdeas({ limit: 500 });
+        await s.apply((st) =>
+          T.runEnded(s.ctx, st, {
+            trialId: t.id,
+            rung: t.rung,
+            resumeFrom: run.config.resume?.checkpoint,
+            run,
+            decision,
+            resumed: true,
+            ideas,
+            now: new Date().toISOString(),
+          }),
+        );
       }
-      t.status = 'pending';
-      requeued++;
     }
-    for (const p of state.proposals) if (p.id !== BASELINE) s.replayObservation(p.id);
-    await s.journal.add('session', `session resumed by pid ${process.pid}: ${requeued} trial(s) re-queued`, {
-      data: { requeued },
-    });
-    await s.persist();
+    await s.apply((st) => T.resumed(s.ctx, st, { pid: process.pid }));
     return s;
-  }
-
-  /** A researcher rebuilt after a crash sees every stored result again (the Researcher contract). */
-  replayObservation(proposalId: string): void {
-    const p = this.state.proposals.find((x) => x.id === proposalId);
-    if (p && this.state.trials.some((t) => t.proposalId === p.id && Object.keys(t.results).length)) {
-      this.deps.researcher.observe?.(resultOf(this.state, this.spec, p));
-    }
   }
 
   requestStop(reason: string): void {
@@ -239,7 +270,7 @@ export class ResearchSession {
 
   /** Baseline band at a rung, from the baseline seeds that finished it (cached until one more does). */
   async loadReference(rung: number): Promise<void> {
-    const ref = await baselineBand(this.deps.store, this.state, this.baseConfig, rung);
+    const ref = await baselineBand(this.deps.store, this.current, this.baseConfig, rung);
     if (ref) this.refs.set(rung, ref);
   }
 
@@ -247,20 +278,27 @@ export class ResearchSession {
     return this.refs.get(rung);
   }
 
-  async persist(status?: SessionStatus): Promise<SessionSummary> {
-    this.state.secondsUsed = this.secondsUsed();
+  /** Save the state and summary (one save at a time, each of the state as it is when it starts). */
+  persist(status?: SessionStatus): Promise<SessionSummary> {
+    const next = this.saving.then(() => this.save(status));
+    this.saving = next.catch(() => undefined);
+    return next;
+  }
+
+  private async save(status?: SessionStatus): Promise<SessionSummary> {
     const runs = await this.deps.store.listRuns({ sessionId: this.id, fields: 'list' });
+    const state = { ...this.current, secondsUsed: this.secondsUsed() };
     const summary = summarize(
       this.id,
       status ?? (this.paused ? 'paused' : 'running'),
-      this.state,
+      state,
       this.spec,
       runs,
       this.baseFlopsPerToken,
     );
     summary.llm = this.deps.researcher.usage?.() ?? null;
     await this.deps.store.updateSession(this.id, {
-      state: this.state as unknown as Record<string, unknown>,
+      state: state as unknown as Record<string, unknown>,
       summary: summary as unknown as Record<string, unknown>,
       ...(status ? { status } : {}),
     });
@@ -277,30 +315,31 @@ export class ResearchSession {
     else if (c === 'pause' && !this.paused) {
       this.paused = true;
       if (this.deps.view) this.deps.view.paused = true;
-      await this.journal.add('session', 'paused: no new runs until resumed (runs in flight continue)');
+      await this.apply(T.paused);
       await this.persist('paused');
     } else if (c === 'resume' && this.paused) {
       this.paused = false;
       if (this.deps.view) this.deps.view.paused = false;
-      await this.journal.add('session', 'resumed');
+      await this.apply(T.unpaused);
       await this.persist('running');
     }
   }
 
   private canStartMore(): boolean {
     if (this.stopping || this.paused) return false;
-    if (this.spec.budgetFlops !== undefined && this.state.flopsUsed >= this.spec.budgetFlops) return false;
+    if (this.spec.budgetFlops !== undefined && this.current.flopsUsed >= this.spec.budgetFlops) return false;
     return this.deps.executor.busy() < this.deps.executor.capacity;
   }
 
   private async start(item: WorkItem): Promise<void> {
     const lease = await this.deps.executor.acquire(this.stopCtl.signal);
-    item.trial.status = 'running';
     const entry: { item: WorkItem; promise: Promise<Outcome>; ctl?: RunController } = {
       item,
       promise: Promise.resolve(undefined as unknown as Outcome),
     };
-    entry.promise = runTrialRung(trialContext(this, entry), item, lease)
+    this.inflight.set(item.trial.id, entry);
+    await this.apply((st) => T.started(st, { trialId: item.trial.id }));
+    entry.promise = runTrialRung(trialContext(this.port(), entry), item, lease)
       .then((r) => ({ item, run: r.run, decision: r.decision, aborted: this.stopping }))
       .catch((e: unknown) => ({
         item,
@@ -308,8 +347,24 @@ export class ResearchSession {
         aborted: this.stopping,
       }))
       .finally(() => lease.release());
-    this.inflight.set(item.trial.id, entry);
-    await this.persist();
+  }
+
+  /** A run ended: `runEnded` decides what it means (core/transitions.ts). */
+  private async settle(o: Outcome): Promise<void> {
+    const ideas = await this.deps.store.listIdeas({ limit: 500 });
+    await this.apply((st) =>
+      T.runEnded(this.ctx, st, {
+        trialId: o.item.trial.id,
+        rung: o.item.rung,
+        resumeFrom: o.item.resumeFrom,
+        run: o.run,
+        decision: o.decision,
+        error: o.error,
+        aborted: o.aborted,
+        ideas,
+        now: new Date().toISOString(),
+      }),
+    );
   }
 
   /** What `nextWork` needs to know about the FLOPs budget, and whether to keep the endgame reserve. */
@@ -318,12 +373,12 @@ export class ResearchSession {
     if (b === undefined) return { reserve };
     const perToken = this.baseFlopsPerToken;
     let inflight = 0; // runs in flight have not been counted in flopsUsed yet
-    for (const { item } of this.inflight.values()) inflight += itemFlops(this.state, item, perToken);
-    return { reserve, flops: { left: b - this.state.flopsUsed - inflight, perToken } };
+    for (const { item } of this.inflight.values()) inflight += itemFlops(this.current, item, perToken);
+    return { reserve, flops: { left: b - this.current.flopsUsed - inflight, perToken } };
   }
 
   private needIdeas(): boolean {
-    const st = this.state;
+    const st = this.current;
     if (st.researcherExhausted || this.stopping || this.paused) return false;
     if (st.proposals.length - 1 >= this.spec.maxProposals) return false;
     return queuedIdeas(st) < this.deps.executor.capacity;
@@ -331,17 +386,9 @@ export class ResearchSession {
 
   /** Promote what successive halving allows now (`force`: see `promote`); journal and review it. */
   private async promoteReady(force: boolean): Promise<boolean> {
-    const promoted = promote(this.state, this.spec, force);
+    const { promoted } = await this.apply((st) => T.promoted(this.ctx, st, { force }));
     if (!promoted.length) return false;
-    await this.journal.add(
-      'promotion',
-      `promoted ${promoted.map((t) => `${t.proposalId}/${t.id}`).join(', ')} to rung ${promoted[0].rung}`,
-      {
-        runIds: promoted.flatMap((t) => t.runIds.slice(-1)),
-        data: { trials: promoted.map((t) => t.id) },
-      },
-    );
-    await reviewAfterPromotion(this, promoted); // the researcher may promote/drop/refine (review.ts)
+    await reviewAfterPromotion(this.port(), promoted); // the researcher may promote/drop/refine (io/review.ts)
     return true;
   }
 
@@ -360,14 +407,14 @@ export class ResearchSession {
       if (
         !this.stopping &&
         this.spec.budgetFlops !== undefined &&
-        this.state.flopsUsed >= this.spec.budgetFlops &&
+        this.current.flopsUsed >= this.spec.budgetFlops &&
         this.inflight.size === 0
       ) {
         this.requestStop('FLOPs budget spent');
       }
       let idle = false;
       while (this.canStartMore()) {
-        const item = nextWork(this.state, this.spec, this.secondsLeft(), undefined, this.workOpts(true));
+        const item = nextWork(this.current, this.spec, this.secondsLeft(), undefined, this.workOpts(true));
         if (item) {
           await this.start(item);
           continue;
@@ -376,15 +423,14 @@ export class ResearchSession {
         // idea; asking for ideas first starved promotion whenever the researcher never runs dry (TPE).
         if (await this.promoteReady(false)) continue;
         if (this.needIdeas()) {
-          const admitted = await admitAndQueue(this);
-          await this.persist();
-          if (admitted > 0 || !this.state.researcherExhausted) continue;
+          const admitted = await admitAndQueue(this.port());
+          if (admitted > 0 || !this.current.researcherExhausted) continue;
         }
         if (await this.promoteReady(this.inflight.size === 0)) continue;
         // Nothing in flight and nothing to promote: no candidate can need the endgame reserve any more.
         const late =
           this.inflight.size === 0
-            ? nextWork(this.state, this.spec, this.secondsLeft(), undefined, this.workOpts(false))
+            ? nextWork(this.current, this.spec, this.secondsLeft(), undefined, this.workOpts(false))
             : undefined;
         if (late) {
           await this.start(late);
@@ -404,46 +450,23 @@ export class ResearchSession {
       ]);
       if (!done) continue;
       this.inflight.delete(done.item.trial.id);
-      await handleOutcome(this, done);
-      await this.persist();
+      await this.settle(done);
     }
     return this.finish();
   }
 
   private async finish(): Promise<SessionSummary> {
-    for (const t of this.state.trials) {
-      if (t.status === 'awaiting') t.status = 'left';
-      else if (t.status === 'pending') t.status = 'cancelled';
-    }
-    for (const p of this.state.proposals) {
-      if (p.id !== BASELINE && p.status === 'active') {
-        p.status = 'concluded';
-        p.verdict = p.verdict === 'win' ? 'win' : 'inconclusive';
-        // an idea the session never got to run stays open for later sessions
-        if (!this.state.trials.some((t) => t.proposalId === p.id && t.runIds.length > 0)) {
-          await this.deps.store.recordIdea({
-            key: p.key,
-            title: p.title,
-            sessionId: this.id,
-            proposalId: p.id,
-            outcome: NOT_RUN,
-          });
-        }
-      }
-    }
-    this.state.finished = true;
+    await this.apply((st) => T.finished(this.ctx, st));
+    const reason = this.stopping ?? 'nothing left to run';
     const status: SessionStatus =
       this.stopping && this.stopping !== 'time budget spent' && this.stopping !== 'FLOPs budget spent'
         ? 'stopped'
         : 'completed';
     const summary = await this.persist(status);
-    await this.deps.store.updateSession(this.id, {
-      endedAt: new Date().toISOString(),
-      statusReason: this.stopping ?? 'nothing left to run',
-    });
-    await this.journal.add('session', `session ${status}: ${this.stopping ?? 'nothing left to run'}`, {
-      data: summary as unknown as Record<string, unknown>,
-    });
+    await this.deps.store.updateSession(this.id, { endedAt: new Date().toISOString(), statusReason: reason });
+    await this.apply((st) =>
+      T.ended(st, { status, reason, summary: summary as unknown as Record<string, unknown> }),
+    );
     return summary;
   }
 }

@@ -9,7 +9,7 @@ import type { Executor } from '../executors/base.ts';
 import { launchRun } from '../runs/launch.ts';
 import type { Store } from '../store/base.ts';
 import { mean } from '../stats/summary.ts';
-import { rungsFor } from './spec.ts';
+import { rungsFor } from './core/spec.ts';
 
 /**
  * The next session's starting point: of the newest session's confirmed findings that carry a full
@@ -122,6 +122,14 @@ export function planRungs(opts: {
     minFull,
     Math.round((perFull * opts.tokPerSec) / opts.batchTokens) * opts.batchTokens,
   );
+  return rungsOfFull(full, opts);
+}
+
+/** The rung budgets under a full (top-rung) budget, each a whole number of batches (at least one). */
+export function rungsOfFull(
+  full: number,
+  opts: { batchTokens: number; eta: number; nRungs: number },
+): number[] {
   return rungsFor(full, opts.eta, opts.nRungs).map((t) =>
     Math.max(opts.batchTokens, Math.round(t / opts.batchTokens) * opts.batchTokens),
   );

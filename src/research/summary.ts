@@ -13,10 +13,10 @@ import { studentTCdf } from '../stats/student-t.ts';
 import { mean, sampleStd } from '../stats/summary.ts';
 import type { Change } from '../researchers/base.ts';
 import type { RunRecord } from '../store/base.ts';
-import { account } from './accounting.ts';
-import { baselineValues, bestWin, candidateValues } from './conclude.ts';
-import type { SessionSpec } from './spec.ts';
-import { BASELINE, valuesAt, type ProposalState, type SessionState } from './state.ts';
+import { account } from './core/accounting.ts';
+import { baselineValues, bestWin, candidateValues } from './core/conclude.ts';
+import { topRung, type SessionSpec } from './core/spec.ts';
+import { BASELINE, valuesAt, type ProposalState, type SessionState } from './core/state.ts';
 
 export interface BestSummary {
   proposalId: string;
@@ -67,7 +67,7 @@ export function pickBest(
   spec: SessionSpec,
   runs: Map<string, RunRecord>,
 ): BestSummary | null {
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   const win = bestWin(state);
   const candidates = state.proposals
     .filter((p) => p.id !== BASELINE)
@@ -116,7 +116,7 @@ function describeBest(
   values: number[],
   interval?: { ci95: [number, number]; method: 'bootstrap' },
 ): BestSummary {
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   const base = rung === top ? baselineValues(state, spec) : valuesAt(state, BASELINE, rung, ['baseline']);
   const m = mean(values);
   let ci95: [number, number] | null = interval?.ci95 ?? null;
@@ -191,7 +191,7 @@ export function summarize(
 ): SessionSummary {
   const byId = new Map(runs.map((r) => [r.id, r]));
   const count = (s: string) => runs.filter((r) => r.status === s).length;
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   const base = baselineValues(state, spec);
   const acct = account(state, spec, baseFlopsPerToken);
   const best = pickBest(state, spec, byId);

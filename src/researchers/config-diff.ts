@@ -2,6 +2,7 @@
  * Config diffs as the offline researcher sees them: applying a `set` to the current best, the dedup key
  * of an idea, reading a knob's effective value, and checking a diff against the search space.
  */
+import { isSeedOnlyChange } from '../stats/seed-only.ts';
 import { configHash, getPath, setPath, validateConfig } from '../config/resolve.ts';
 import type { Knob, SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
@@ -103,7 +104,7 @@ export function inertPaths(config: TrainConfig): string[] {
 
 /** A seed-only (or empty) change can never be a finding; such diffs are never proposed. */
 export function isSeedOnly(set: ConfigSet): boolean {
-  return Object.keys(set).every((p) => p === 'seed');
+  return isSeedOnlyChange({ kind: 'config', set });
 }
 
 /** Round to `digits` significant digits: proposals read `lr=0.00424`, not `0.004242640687119285`. */

@@ -9,6 +9,7 @@ import { IDEA_LIBRARY, type IdeaContext } from './idea-library.ts';
 import { libraryCandidates } from './library-proposals.ts';
 import { worstDomains } from './mixture-ideas.ts';
 import { FLOPS_TOLERANCE, SHAPE_IDEAS } from './shape-trades.ts';
+import { vocabOf } from '../config/train-config.ts';
 
 const DOMAINS = [
   { name: 'news', trainTokens: 300_000, valBpb: 2.4, unigramBpb: 3.2 },
@@ -16,7 +17,7 @@ const DOMAINS = [
   { name: 'code', trainTokens: 410_000, valBpb: 2.3, unigramBpb: 2.72 },
 ];
 const PRESETS = ['tiny', 'small', 'gpt2-124m'];
-const ctxFor = (c: TrainConfig): IdeaContext => ({ vocabSize: c.data.vocabSize ?? 2048, domains: DOMAINS });
+const ctxFor = (c: TrainConfig): IdeaContext => ({ vocabSize: vocabOf(c), domains: DOMAINS });
 const SPACE = withMixtureKnobs(
   DEFAULT_SEARCH_SPACE,
   DOMAINS.map((d) => d.name),
@@ -179,7 +180,7 @@ describe('idea library', () => {
   it('keeps FLOPs/token within ±10 % in width/depth trades, with width divisible by heads and an even head size', () => {
     for (const preset of PRESETS) {
       const base = resolveConfig({ preset });
-      const V = base.data.vocabSize ?? 2048;
+      const V = vocabOf(base);
       for (const idea of SHAPE_IDEAS) {
         assert.ok(idea.applies(base, ctxFor(base)), `${preset}: ${idea.id} found no shape`);
         const next = validateConfig(applyConfigSet(base, idea.change(base, ctxFor(base))));

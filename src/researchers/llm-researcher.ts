@@ -16,7 +16,7 @@
  */
 import { errorLine, FlywheelError } from '../errors.ts';
 import { redactDeep } from '../security/redact.ts';
-import { codePolicy, trainerDirOf } from '../research/code-guard.ts';
+import { codePolicy, trainerDirOf } from '../research/io/code-guard.ts';
 import type { Store } from '../store/base.ts';
 import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary, ReviewDecision } from './base.ts';
 import {

@@ -18,6 +18,7 @@
  * current best), never from how many times `propose` ran, so a researcher rebuilt on resume and replayed the
  * same `observe` calls proposes the same next proposals.
  */
+import { DEFAULT_VOCAB } from '../config/train-config.ts';
 import { configHash } from '../config/resolve.ts';
 import type { SearchSpace } from '../config/search-space.ts';
 import { ideaKey } from './config-diff.ts';
@@ -80,7 +81,7 @@ export class OfflineResearcher implements Researcher {
     const base = digest.baselineConfig;
     const space = this.opts.searchSpace ?? digest.searchSpace;
     const ideaCtx: IdeaContext = {
-      vocabSize: base.data.vocabSize ?? this.opts.vocabSize ?? 2048,
+      vocabSize: base.data.vocabSize ?? this.opts.vocabSize ?? DEFAULT_VOCAB,
       domains: this.domains,
     };
     const avoidKeys = new Set([...digest.tried.map((t) => t.key), ...this.pending, configHash(base)]);

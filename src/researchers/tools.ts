@@ -8,9 +8,10 @@
  * The same tool list is sent on every call (a stable, cacheable prompt prefix); which tools make sense
  * in a turn (propose / review / fix) is said in the turn's task and enforced here.
  */
+import { DEFAULT_NOISE_KEYS } from '../stats/seed-only.ts';
 import { z } from 'zod';
-import { applyEdits, EDITABLE_FILES } from '../research/code-edits.ts';
-import { admitProposal } from '../research/proposals.ts';
+import { applyEdits, EDITABLE_FILES } from '../research/io/code-edits.ts';
+import { admitProposal } from '../research/core/proposals.ts';
 import type { Proposal } from './base.ts';
 import {
   fail,
@@ -66,14 +67,14 @@ function admitDry(p: Proposal, ctx: ToolContext, codeHash?: string) {
     if (q.change.kind === 'config') {
       const a = admitProposal(q, ctx.digest.baselineConfig, {
         searchSpace: ctx.digest.searchSpace,
-        noiseKeys: ['seed'],
+        noiseKeys: DEFAULT_NOISE_KEYS,
         triedKeys: new Map(),
       });
       if (a.ok) seen.set(a.key, `${q.title}, proposed earlier in this turn`);
     }
   return admitProposal(p, ctx.digest.baselineConfig, {
     searchSpace: ctx.digest.searchSpace,
-    noiseKeys: ['seed'],
+    noiseKeys: DEFAULT_NOISE_KEYS,
     triedKeys: codeHash === undefined ? seen : new Map(),
     codeHash,
   });

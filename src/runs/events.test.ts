@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { EventTail } from './event-tail.ts';
 import { parseEventLine } from './events.ts';
+import { tempDir } from '../../test/helpers/temp-dir.ts';
 
 describe('event stream parsing', () => {
   it('parses each kind and keeps extra fields', () => {
@@ -39,7 +40,7 @@ describe('event stream parsing', () => {
 
 describe('event tail', () => {
   it('returns only complete lines and keeps a partial line until its newline arrives', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fw-tail-'));
+    const dir = tempDir('fw-tail-');
     const f = join(dir, 'events.jsonl');
     const tail = new EventTail(f);
     assert.deepEqual(tail.poll(), []);

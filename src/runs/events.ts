@@ -1,5 +1,5 @@
 /**
- * The run protocol's event stream (DESIGN.md "Run protocol"): one JSON object per line in
+ * The run protocol's event stream (ARCHITECTURE.md "The run protocol"): one JSON object per line in
  * `$FLYWHEEL_RUN_DIR/events.jsonl`, mirrored on stdout as `@flywheel {...}`.
  * Extra fields are allowed (a foreign trainer may add its own) and kept verbatim in the store.
  */

@@ -7,7 +7,7 @@
  * attention scores and weighted sum over a full T x T window (causal masking is not discounted).
  * The trainer's own `start` event is authoritative; this estimate must agree with it for the reference model.
  */
-import type { ModelConfig } from '../config/train-config.ts';
+import { vocabOf, type ModelConfig, type TrainConfig } from '../config/train-config.ts';
 
 export function matmulParams(m: ModelConfig, vocabSize: number): number {
   const C = m.width;
@@ -19,4 +19,9 @@ export function matmulParams(m: ModelConfig, vocabSize: number): number {
 
 export function flopsPerToken(m: ModelConfig, vocabSize: number): number {
   return 6 * matmulParams(m, vocabSize) + 12 * m.depth * m.width * m.seqLen;
+}
+
+/** FLOPs per token of a whole config (its dataset's vocabulary, or the default). */
+export function configFlopsPerToken(c: TrainConfig): number {
+  return flopsPerToken(c.model, vocabOf(c));
 }

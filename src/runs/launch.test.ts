@@ -4,8 +4,6 @@
  * that throws before the trainer starts (no row left 'queued'). Real SQLite store, the synthetic trainer.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { resolveConfig } from '../config/resolve.ts';
@@ -13,6 +11,7 @@ import type { Store } from '../store/base.ts';
 import { openStore } from '../store/open.ts';
 import { launchRun, runToCompletion } from './launch.ts';
 import { pidAlive } from './process.ts';
+import { tempDir } from '../../test/helpers/temp-dir.ts';
 
 const SYNTH_TRAINER = join(import.meta.dirname, '..', '..', 'test', 'fixtures', 'synthetic_trainer.py');
 
@@ -45,7 +44,7 @@ function failingMetrics(store: Store, failing: () => boolean): Store {
 describe('launching a run', () => {
   let store: Store;
   before(async () => {
-    const home = mkdtempSync(join(tmpdir(), 'fw-launch-'));
+    const home = tempDir('fw-launch-');
     process.env.FLYWHEEL_HOME = home;
     store = await openStore({ home });
   });

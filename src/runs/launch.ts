@@ -13,7 +13,7 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { TrainConfig } from '../config/train-config.ts';
+import { vocabOf, type TrainConfig } from '../config/train-config.ts';
 import { configHash } from '../config/resolve.ts';
 import { flywheelHome, repoRoot } from '../home.ts';
 import type { RunRecord, RunStatus, Store } from '../store/base.ts';
@@ -131,7 +131,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
     sandboxed: !!opts.wrapCommand,
     unsafeNoSandbox: opts.unsafeNoSandbox,
   });
-  const vocab = config.data.vocabSize ?? 2048;
+  const vocab = vocabOf(config);
   const where = { runId: dir.runId, runDir: dir.runDir, codeDir: dir.codeDir };
   // what can throw (no Python, a bad adapter regex) before the row exists, so none is left 'queued'
   const bare = config.trainer.command ?? [findPython(), join(dir.codeDir, 'train.py')];

@@ -3,9 +3,11 @@
  * not per line), rare events (start, eval, checkpoint, end, malformed) verbatim, and the running
  * summary the final status is computed from. Never throws on a bad line: it is counted and skipped,
  * and the first MAX_MALFORMED_ROWS of them are stored as evidence (a flood of bad lines costs a counter,
- * not a row each; the launcher fails a run past its own limit).
+ * not a row each; the launcher fails a run past its own limit). The `start` event's environment
+ * (python, torch, device) goes to the run's provenance columns, and the run's logs and checkpoints are
+ * listed as its artifacts (paths relative to the run dir, as `show` lists them).
  */
-import type { MetricPoint, RunSummary, Store, StoredEvent } from '../store/base.ts';
+import type { Artifact, MetricPoint, RunPatch, RunSummary, Store, StoredEvent } from '../store/base.ts';
 import {
   parseEventLine,
   type EndEvent,
@@ -50,6 +52,13 @@ export function evalPoint(e: EvalEvent): MetricPoint {
   return p;
 }
 
+/** The files every run dir has (executors/base.ts), as artifacts. */
+const LOGS = [
+  ['stdout', 'stdout.log'],
+  ['stderr', 'stderr.log'],
+  ['events', 'events.jsonl'],
+] as const;
+
 export class RunRecorder {
   start?: StartEvent;
   lastTrain?: TrainEvent;
@@ -63,6 +72,8 @@ export class RunRecorder {
   private train: MetricPoint[] = [];
   private evals: MetricPoint[] = [];
   private events: StoredEvent[] = [];
+  private artifacts: Artifact[] = [];
+  private provenance?: RunPatch;
 
   constructor(
     private readonly store: Store,
@@ -84,6 +95,14 @@ export class RunRecorder {
     switch (e.kind) {
       case 'start':
         this.start = e;
+        if (persist) {
+          this.provenance = {
+            device: e.device,
+            ...(e.torch ? { torch: e.torch } : {}),
+            ...(e.python ? { python: e.python } : {}),
+          };
+          for (const [name, path] of LOGS) this.artifacts.push({ runId: this.runId, name, path });
+        }
         break;
       case 'train':
         this.lastTrain = e;
@@ -96,6 +115,7 @@ export class RunRecorder {
         break;
       case 'checkpoint':
         this.lastCheckpoint = e.path;
+        if (persist) this.artifacts.push({ runId: this.runId, name: `checkpoint:${e.phase}`, path: e.path });
         if (e.phase === 'stable') {
           this.stableCheckpoint = e.path;
           this.stableTokens = e.tokens;
@@ -122,7 +142,7 @@ export class RunRecorder {
   }
 
   get pending(): number {
-    return this.train.length + this.evals.length + this.events.length;
+    return this.train.length + this.evals.length + this.events.length + this.artifacts.length;
   }
 
   /**
@@ -133,6 +153,17 @@ export class RunRecorder {
     await this.write(this.train, (b) => this.store.appendMetrics(this.runId, 'train', b));
     await this.write(this.evals, (b) => this.store.appendMetrics(this.runId, 'eval', b));
     await this.write(this.events, (b) => this.store.appendEvents(this.runId, b));
+    const p = this.provenance;
+    if (p) {
+      this.provenance = undefined;
+      await this.store.updateRun(this.runId, p).catch((e: unknown) => {
+        this.provenance = p;
+        throw e;
+      });
+    }
+    await this.write(this.artifacts, async (b) => {
+      for (const a of b) await this.store.addArtifact(a);
+    });
   }
 
   private async write<T>(buffer: T[], append: (batch: T[]) => Promise<unknown>): Promise<void> {

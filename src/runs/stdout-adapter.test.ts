@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../config/resolve.ts';
 import { openStore } from '../store/open.ts';
 import { runToCompletion } from './launch.ts';
+import { tempDir } from '../../test/helpers/temp-dir.ts';
 
 describe('a trainer that only prints', () => {
   it('joins through the stdout regex adapter: its prints become metrics and a clean exit completes the run', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'fw-adapter-'));
+    const home = tempDir('fw-adapter-');
     process.env.FLYWHEEL_HOME = home;
     const script = join(home, 'foreign_train.py');
     writeFileSync(

@@ -3,8 +3,7 @@
  * knobs varied), loss curves shaped like the trainer's (power law in tokens + noise), evals with
  * per-domain bpb, written through the real Store. Not used by Flywheel itself.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { presetConfig } from '../config/presets.ts';
 import { configHash } from '../config/resolve.ts';
@@ -12,9 +11,10 @@ import { TrainConfig } from '../config/train-config.ts';
 import type { MetricPoint, RunStatus, Store } from '../store/base.ts';
 import { SqliteStore } from '../store/sqlite.ts';
 import { mulberry32 } from '../stats/rng.ts';
+import { tempDir } from '../../test/helpers/temp-dir.ts';
 
 export async function tmpStore(prefix = 'flywheel-server-'): Promise<{ store: Store; dir: string }> {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   const store = await SqliteStore.open(join(dir, 'flywheel.db'));
   await store.migrate();
   return { store, dir };

@@ -41,8 +41,8 @@ export interface JudgeInput {
   candidate: readonly number[];
   /** Held-out confirmation seeds of the candidate, never part of `candidate`. */
   confirm?: readonly number[];
-  minSeeds?: number; // default 3 (DESIGN: >= 3 seeds)
-  minConfirm?: number; // default 1 (DESIGN: "a held-out re-run")
+  minSeeds?: number; // default 3 (README.md "Research sessions": >= 3 seeds)
+  minConfirm?: number; // default 1 (README.md "Research sessions": a held-out re-run)
   alpha?: number; // default 0.05
   /** Multiplicity-adjusted p for this comparison (see multiple.ts); replaces the raw Welch p in test 3. */
   adjustedP?: number;

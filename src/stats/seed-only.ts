@@ -21,7 +21,15 @@ export function isSeedOnlyChange(diff: DiffLike, noiseKeys: readonly string[] = 
   } else if (diff.kind === 'config' && isPlainObject(diff.set)) {
     set = diff.set;
   }
-  return flattenPaths(set).every((p) => noiseKeys.some((k) => p === k || p.startsWith(`${k}.`)));
+  return onlyNoisePaths(flattenPaths(set), noiseKeys);
+}
+
+/** True when every dotted path is a noise key or below one (the rule behind `isSeedOnlyChange`). */
+export function onlyNoisePaths(
+  paths: readonly string[],
+  noiseKeys: readonly string[] = DEFAULT_NOISE_KEYS,
+): boolean {
+  return paths.every((p) => noiseKeys.some((k) => p === k || p.startsWith(`${k}.`)));
 }
 
 /** {optim: {lr: 1}, 'model.depth': 2} -> ['optim.lr', 'model.depth'] */

@@ -2,8 +2,7 @@
  * Shared set-up for research-engine tests: a store in a temp FLYWHEEL_HOME, the synthetic trainer as
  * the "trainer" (speaks the run protocol, trains nothing, deterministic), and a scripted researcher.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../../src/config/search-space.ts';
@@ -11,14 +10,15 @@ import type { TrainConfig } from '../../src/config/train-config.ts';
 import { LocalExecutor } from '../../src/executors/local.ts';
 import type { Digest, Proposal, Researcher, ResultSummary } from '../../src/researchers/base.ts';
 import { ResearchSession } from '../../src/research/session.ts';
-import type { SessionSpecInput } from '../../src/research/spec.ts';
+import type { SessionSpecInput } from '../../src/research/core/spec.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/base.ts';
+import { tempDir } from './temp-dir.ts';
 
 export const SYNTH_TRAINER = join(import.meta.dirname, '..', 'fixtures', 'synthetic_trainer.py');
 
 export function tempHome(prefix = 'fw-research-'): string {
-  const home = mkdtempSync(join(tmpdir(), prefix));
+  const home = tempDir(prefix);
   process.env.FLYWHEEL_HOME = home;
   return home;
 }

@@ -8,8 +8,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { admitProposals, sessionDigest } from '../../src/research/intake.ts';
-import { admitProposal } from '../../src/research/proposals.ts';
+import { admitProposals, sessionDigest } from '../../src/research/io/intake.ts';
+import { admitProposal } from '../../src/research/core/proposals.ts';
 import type { ResearchSession } from '../../src/research/session.ts';
 import type { Change, Proposal } from '../../src/researchers/base.ts';
 import { ClaudeProvider } from '../../src/researchers/claude.ts';
@@ -96,7 +96,7 @@ export async function proposeEverywhere(
       ]),
       claude.toolUse([{ name: 'finish_turn', input: { summary: 'proposed one idea' } }]),
     );
-    const { digest } = await sessionDigest(env.session);
+    const { digest } = await sessionDigest(env.session.port());
     const props = await env.researcher.propose(digest, 1, {});
     const answer = env.double.requests.slice(n0).flatMap(toolResults)[0];
     const viaTool = props.length === 0 && answer?.is_error === true && reason.test(answer.content);
@@ -108,7 +108,7 @@ export async function proposeEverywhere(
       expectedEffect: -0.2,
       source: 'claude',
     };
-    const admitted = await admitProposals(env.session, [proposal]);
+    const admitted = await admitProposals(env.session.port(), [proposal]);
     const rejection = env.session.state.rejected.at(-1)?.reason ?? '';
     const viaEngine = admitted === 0 && reason.test(rejection);
 

@@ -9,7 +9,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../../src/config/resolve.ts';
-import { codeLaunchOptions, type CodeRun } from '../../../src/research/code-guard.ts';
+import { codeLaunchOptions, type CodeRun } from '../../../src/research/io/code-guard.ts';
 import { launchRun, type RunController } from '../../../src/runs/launch.ts';
 import { DEFAULT_TRAINER_DIR, hashCode } from '../../../src/runs/run-dir.ts';
 import { sandboxStatus } from '../../../src/sandbox/bwrap.ts';

@@ -11,7 +11,7 @@
  */
 import { runCost } from './scheduler.ts';
 import { proposalOf, type SessionState } from './state.ts';
-import type { SessionSpec } from './spec.ts';
+import { topRung, type SessionSpec } from './spec.ts';
 
 export interface ComputeAccount {
   usedFlops: number;
@@ -28,7 +28,7 @@ export function fullTrialFlops(
   baseFlopsPerToken: number,
 ): number {
   const p = proposalOf(state, proposalId);
-  return spec.rungTokens[spec.rungTokens.length - 1] * baseFlopsPerToken * runCost(p.cost);
+  return spec.rungTokens[topRung(spec)] * baseFlopsPerToken * runCost(p.cost);
 }
 
 export function account(state: SessionState, spec: SessionSpec, baseFlopsPerToken: number): ComputeAccount {

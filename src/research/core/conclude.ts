@@ -7,12 +7,12 @@
  * expensive, it climbs the size ladder). A proposal that passes is re-run on held-out seeds; only a
  * confirmed one is a win. Decisions are sequential: each uses the family as it stands at that moment.
  */
-import { adjustPValues } from '../stats/multiple.ts';
-import { judgeChange, type Judgement } from '../stats/judge.ts';
-import { isSeedOnlyChange } from '../stats/seed-only.ts';
-import { mean, sampleStd } from '../stats/summary.ts';
+import { adjustPValues } from '../../stats/multiple.ts';
+import { judgeChange, type Judgement } from '../../stats/judge.ts';
+import { isSeedOnlyChange } from '../../stats/seed-only.ts';
+import { mean, sampleStd } from '../../stats/summary.ts';
 import { scheduleConfirmation } from './scheduler.ts';
-import type { SessionSpec } from './spec.ts';
+import { topRung, type SessionSpec } from './spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState, type TrialState } from './state.ts';
 
 export interface Conclusion {
@@ -21,19 +21,17 @@ export interface Conclusion {
   newTrials: TrialState[];
 }
 
-const topOf = (spec: SessionSpec) => spec.rungTokens.length - 1;
-
 /** Candidate values used for the decision (explore + seeds trials), and held-out confirmation values. */
 export function candidateValues(state: SessionState, spec: SessionSpec, id: string) {
   return {
-    decision: valuesAt(state, id, topOf(spec), ['explore', 'seeds']),
-    confirm: valuesAt(state, id, topOf(spec), ['confirm']),
+    decision: valuesAt(state, id, topRung(spec), ['explore', 'seeds']),
+    confirm: valuesAt(state, id, topRung(spec), ['confirm']),
   };
 }
 
 /** The baseline's decision seeds at the top rung (confirmation re-runs are kept apart). */
 export function baselineValues(state: SessionState, spec: SessionSpec): number[] {
-  return valuesAt(state, BASELINE, topOf(spec), ['baseline']);
+  return valuesAt(state, BASELINE, topRung(spec), ['baseline']);
 }
 
 /**
@@ -45,7 +43,7 @@ export function pooledNoise(state: SessionState, spec: SessionSpec): { sd: numbe
   let ss = 0;
   let df = 0;
   for (const p of state.proposals) {
-    const v = valuesAt(state, p.id, topOf(spec));
+    const v = valuesAt(state, p.id, topRung(spec));
     if (v.length < 2) continue;
     const m = mean(v);
     ss += v.reduce((a, x) => a + (x - m) ** 2, 0);
@@ -61,7 +59,7 @@ function confirmBaselineValues(state: SessionState, spec: SessionSpec, id: strin
   );
   return state.trials
     .filter((t) => t.proposalId === BASELINE && t.purpose === 'confirm' && seeds.has(t.seed))
-    .map((t) => t.results[String(topOf(spec))])
+    .map((t) => t.results[String(topRung(spec))])
     .filter((v): v is number => Number.isFinite(v));
 }
 
@@ -138,9 +136,15 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
   return out;
 }
 
+/** The confirmed wins, best (lowest mean val bpb) first: the one rule for "best win" (summary, digest, stack). */
+export function confirmedWins(state: SessionState): ProposalState[] {
+  const wins = state.proposals.filter(
+    (p) => p.id !== BASELINE && p.verdict === 'win' && p.confirmed && p.stats,
+  );
+  return wins.sort((a, b) => a.stats!.mean - b.stats!.mean);
+}
+
 /** The best confirmed win (lowest mean val bpb), if any. */
 export function bestWin(state: SessionState): ProposalState | undefined {
-  const wins = state.proposals.filter((p) => p.verdict === 'win' && p.confirmed && p.stats);
-  wins.sort((a, b) => a.stats!.mean - b.stats!.mean);
-  return wins[0];
+  return confirmedWins(state)[0];
 }

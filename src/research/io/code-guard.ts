@@ -12,18 +12,18 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrainConfig } from '../config/train-config.ts';
-import { flywheelHome } from '../home.ts';
-import type { LaunchOptions } from '../runs/launch.ts';
-import { DEFAULT_TRAINER_DIR, gitProvenance, hashCode } from '../runs/run-dir.ts';
-import type { RunStatus } from '../store/base.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import { flywheelHome } from '../../home.ts';
+import type { LaunchOptions } from '../../runs/launch.ts';
+import { DEFAULT_TRAINER_DIR, gitProvenance, hashCode } from '../../runs/run-dir.ts';
+import type { RunStatus } from '../../store/base.ts';
 import {
   explainSandboxFailure,
   sandboxLimits,
   sandboxStatus,
   treeLimits,
   wrapInSandbox,
-} from '../sandbox/bwrap.ts';
+} from '../../sandbox/bwrap.ts';
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 

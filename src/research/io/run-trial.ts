@@ -2,23 +2,23 @@
  * Running one rung of one trial: the run's config (seed, rung budget, resume point), the executor
  * slot, the live monitor on its curve, and what the finished run means for the trial.
  */
-import { isAbsolute, join } from 'node:path';
-import type { TrainConfig } from '../config/train-config.ts';
-import type { Executor, SlotLease } from '../executors/base.ts';
-import type { Curve, Decision, MonitorRule, Reference } from '../monitor/base.ts';
-import { evaluate } from '../monitor/index.ts';
-import type { RunEvent } from '../runs/events.ts';
-import { launchRun, type RunController } from '../runs/launch.ts';
-import type { RunRecord, Store } from '../store/base.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import type { Executor, SlotLease } from '../../executors/base.ts';
+import type { Curve, Decision, MonitorRule, Reference } from '../../monitor/base.ts';
+import { evaluate } from '../../monitor/index.ts';
+import type { RunEvent } from '../../runs/events.ts';
+import { launchRun, type RunController } from '../../runs/launch.ts';
+import type { RunRecord, Store } from '../../store/base.ts';
 import { codeLaunchOptions } from './code-guard.ts';
-import type { WorkItem } from './scheduler.ts';
-import type { SessionSpec } from './spec.ts';
-import { proposalOf, type SessionState } from './state.ts';
+import type { WorkItem } from '../core/scheduler.ts';
+import { isFlopMatched, topRung, type SessionSpec } from '../core/spec.ts';
+import { proposalOf, type SessionState } from '../core/state.ts';
 
 export interface TrialRunContext {
   store: Store;
   executor: Executor;
   spec: SessionSpec;
+  /** The session's state when the run started (read only: the session changes it through transitions). */
   state: SessionState;
   sessionId: string;
   baseFlopsPerToken: number;
@@ -27,6 +27,8 @@ export interface TrialRunContext {
   baselineRules: MonitorRule[];
   /** Baseline band for a rung (undefined until the baseline has finished that rung). */
   reference(rung: number): Reference | undefined;
+  /** The run has its id (before it ends): the session keeps it on the trial. */
+  onLaunched?(run: RunController, item: WorkItem): void;
   onKill(run: RunController, d: Extract<Decision, { action: 'stop' }>, item: WorkItem): void;
   onEvent?(run: RunController, e: RunEvent, item: WorkItem): void;
   signal?: AbortSignal;
@@ -42,10 +44,9 @@ export function runConfigFor(
   const p = proposalOf(state, item.trial.proposalId);
   const c = structuredClone(p.config);
   c.seed = item.trial.seed;
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   // Equal compute: a change that costs more (or less) per token gets the baseline's FLOPs, not its tokens.
-  c.budget =
-    Math.abs(p.cost - 1) > 0.05 ? { flops: item.tokens * baseFlopsPerToken } : { tokens: item.tokens };
+  c.budget = isFlopMatched(p.cost) ? { flops: item.tokens * baseFlopsPerToken } : { tokens: item.tokens };
   // ~8 evals per run, at the same token counts for every run of a rung, so curves compare point by point.
   // Periodic evals only feed the monitor, so they are small (the same slice for every run of the
   // session, so bands compare); ~6 per run. Lower rungs only rank trials for promotion: their final eval
@@ -74,14 +75,13 @@ export async function runTrialRung(
 ): Promise<TrialRunResult> {
   const { state, spec } = ctx;
   const p = proposalOf(state, item.trial.proposalId);
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   const config = runConfigFor(item, state, spec, ctx.baseFlopsPerToken);
   const curve: Curve = { train: [], eval: [], budgetTokens: item.tokens };
   let decision: Extract<Decision, { action: 'stop' }> | undefined;
-  const fpt = ctx.baseFlopsPerToken * p.cost;
   // Curves are indexed by FLOP-equivalent baseline tokens so an expensive change is judged at equal compute.
   const eqTokens = (flops: number, tokens: number) =>
-    Math.abs(p.cost - 1) > 0.05 && flops > 0 ? flops / ctx.baseFlopsPerToken : tokens;
+    isFlopMatched(p.cost) && flops > 0 ? flops / ctx.baseFlopsPerToken : tokens;
   let sinceCheck = 0;
 
   // Agent code: sandboxed, its patch as provenance, harness/data hashes verified before and after (code-guard.ts).
@@ -156,32 +156,14 @@ export async function runTrialRung(
       }
     },
   });
-  item.trial.runIds.push(ctl.runId);
+  ctx.onLaunched?.(ctl, item);
   const onAbort = () => ctl.stop('session stopped');
   ctx.signal?.addEventListener('abort', onAbort, { once: true });
   if (ctx.signal?.aborted) onAbort(); // the stop came while the run was being launched
   try {
-    const run = await ctl.done;
-    countRunFlops(state, item, run, fpt);
-    const stable = run.summary.stableCheckpoint;
-    if (typeof stable === 'string') {
-      item.trial.stableCheckpoint = isAbsolute(stable) ? stable : join(run.runDir, stable);
-      item.trial.stableTokens = run.summary.stableTokens;
-    }
+    const run = await ctl.done; // its FLOPs and checkpoint go to the trial in `runEnded`
     return { run, decision };
   } finally {
     ctx.signal?.removeEventListener('abort', onAbort);
   }
-}
-
-/** Add the FLOPs a finished run computed itself to its trial and session (a resumed run starts from its checkpoint's count). */
-export function countRunFlops(state: SessionState, item: WorkItem, run: RunRecord, fpt: number): void {
-  const startTokens = item.resumeFrom ? (item.trial.stableTokens ?? 0) : 0;
-  const endTokens = run.summary.tokens ?? 0;
-  const used =
-    run.summary.flops !== undefined && !item.resumeFrom
-      ? run.summary.flops
-      : Math.max(0, endTokens - startTokens) * fpt;
-  item.trial.flops += used;
-  state.flopsUsed += used;
 }

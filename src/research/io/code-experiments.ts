@@ -7,19 +7,19 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { presetConfig } from '../config/presets.ts';
-import { setPath, validateConfig } from '../config/resolve.ts';
-import type { TrainConfig } from '../config/train-config.ts';
-import { errorLine } from '../errors.ts';
-import type { Executor } from '../executors/base.ts';
-import { flywheelHome } from '../home.ts';
-import type { CodeChange, Proposal, Researcher } from '../researchers/base.ts';
-import { launchRun } from '../runs/launch.ts';
-import type { TrainerProcess } from '../runs/process.ts';
-import { hashCode } from '../runs/run-dir.ts';
-import { redact } from '../security/redact.ts';
-import { tailLines } from '../security/safe-read.ts';
-import type { JournalKind, RunRecord, Store } from '../store/base.ts';
+import { presetConfig } from '../../config/presets.ts';
+import { setPath, validateConfig } from '../../config/resolve.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import { errorLine } from '../../errors.ts';
+import type { Executor } from '../../executors/base.ts';
+import { flywheelHome } from '../../home.ts';
+import type { CodeChange, Proposal, Researcher } from '../../researchers/base.ts';
+import { launchRun } from '../../runs/launch.ts';
+import type { TrainerProcess } from '../../runs/process.ts';
+import { hashCode } from '../../runs/run-dir.ts';
+import { redact } from '../../security/redact.ts';
+import { tailLines } from '../../security/safe-read.ts';
+import type { JournalKind, RunRecord, Store } from '../../store/base.ts';
 import { applyEdits, compileCheck, unifiedDiff, writePatchedTrainer } from './code-edits.ts';
 import {
   codeLaunchOptions,
@@ -29,7 +29,7 @@ import {
   trainerDirOf,
   type CodeRun,
 } from './code-guard.ts';
-import type { Admission } from './proposals.ts';
+import type { Admission } from '../core/proposals.ts';
 
 export const SMOKE_STEPS = 20;
 export const DEFAULT_FIX_ATTEMPTS = 2;

@@ -9,7 +9,7 @@
  * Nothing is started that cannot finish before the session's deadline.
  */
 import { BASELINE, proposalOf, valuesAt, type SessionState, type TrialState } from './state.ts';
-import type { SessionSpec } from './spec.ts';
+import { isFlopMatched, topRung, type SessionSpec } from './spec.ts';
 
 export interface WorkItem {
   trial: TrialState;
@@ -27,7 +27,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
  * near-equal cost (within 5 %) shows up in its compute.
  */
 export function runCost(cost: number): number {
-  return Math.abs(cost - 1) > 0.05 ? 1 : cost;
+  return isFlopMatched(cost) ? 1 : cost;
 }
 
 export function estimateSeconds(
@@ -64,7 +64,7 @@ const RANK: Record<string, number> = { baseline: 0, confirm: 1, seeds: 2, explor
  * leave this much; without it a session explores until the deadline and never judges anything.
  */
 export function endgameReserve(state: SessionState, spec: SessionSpec, parallel: number): number {
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   const runs = 1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds;
   return Math.ceil(runs / Math.max(1, parallel)) * estimateSeconds(state, spec, spec.rungTokens[top], 1);
 }
@@ -83,7 +83,7 @@ export interface FlopsLeft {
 
 /** FLOPs to keep free for the endgame: the same runs as `endgameReserve`, all at the top rung. */
 export function endgameReserveFlops(spec: SessionSpec, perToken: number): number {
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   const runs = 1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds;
   return runs * spec.rungTokens[top] * perToken;
 }
@@ -100,7 +100,7 @@ export function nextWork(
   parallel = spec.parallel,
   opts: { flops?: FlopsLeft; reserve?: boolean } = {},
 ): WorkItem | undefined {
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   const keep = opts.reserve !== false;
   const reserve = keep && Number.isFinite(secondsLeft) ? endgameReserve(state, spec, parallel) : 0;
   const flops = opts.flops;
@@ -175,7 +175,7 @@ export function newTrial(
  * promoted even if n < eta (used when nothing else is left to run).
  */
 export function promote(state: SessionState, spec: SessionSpec, force = false): TrialState[] {
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   const promoted: TrialState[] = [];
   for (let r = top - 1; r >= 0; r--) {
     const finished = state.trials.filter(
@@ -216,7 +216,7 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
  * more seeds. Returns new trials created.
  */
 export function afterRung(state: SessionState, spec: SessionSpec, t: TrialState): TrialState[] {
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   const created: TrialState[] = [];
   if (t.rung < top && (t.purpose === 'baseline' || t.purpose === 'explore')) {
     if (t.purpose === 'baseline') {
@@ -255,7 +255,7 @@ export function scheduleConfirmation(
   spec: SessionSpec,
   proposalId: string,
 ): TrialState[] {
-  const top = spec.rungTokens.length - 1;
+  const top = topRung(spec);
   const mine = new Set(state.trials.filter((t) => t.proposalId === proposalId).map((t) => t.seed));
   const baseDecision = new Set(
     state.trials.filter((t) => t.proposalId === BASELINE && t.purpose === 'baseline').map((t) => t.seed),

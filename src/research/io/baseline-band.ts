@@ -3,10 +3,10 @@
  * seeds that finished that rung (final evals use a larger slice and are left out). A promoted WSD run's
  * curve starts at its checkpoint, so the stable part of the previous rung's run is prepended.
  */
-import type { TrainConfig } from '../config/train-config.ts';
-import { buildReference, type Reference } from '../monitor/index.ts';
-import type { Store } from '../store/base.ts';
-import { BASELINE, type SessionState } from './state.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import { buildReference, type Reference } from '../../monitor/index.ts';
+import type { Store } from '../../store/base.ts';
+import { BASELINE, type SessionState } from '../core/state.ts';
 
 export async function baselineBand(
   store: Store,

@@ -6,8 +6,8 @@
  * trial resumes from its stable-phase checkpoint, so its runs form a chain by parentRunId). The
  * baseline is the proposal with id 'baseline'.
  */
-import type { TrainConfig } from '../config/train-config.ts';
-import type { Change } from '../researchers/base.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import type { Change } from '../../researchers/base.ts';
 
 export const BASELINE = 'baseline';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveConfig } from '../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
+import { resolveConfig } from '../../config/resolve.ts';
+import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import { account } from './accounting.ts';
 import { afterRung, nextWork, newTrial, promote, scheduleConfirmation } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';

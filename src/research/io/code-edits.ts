@@ -8,8 +8,8 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { CodeEdit } from '../researchers/base.ts';
-import { findPython } from '../runs/python.ts';
+import type { CodeEdit } from '../../researchers/base.ts';
+import { findPython } from '../../runs/python.ts';
 
 export const EDITABLE_FILES = ['train.py', 'model.py'] as const;
 

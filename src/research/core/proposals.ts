@@ -2,13 +2,14 @@
  * Admitting a researcher's proposal: validate it, refuse what must not be run, dedup against every idea
  * ever tried, and turn it into a ProposalState with its resolved config. All before any compute.
  */
-import { researcherAssignmentError } from '../config/keys.ts';
-import { canonicalJson, configHash, getPath, setPath, validateConfig } from '../config/resolve.ts';
-import type { SearchSpace } from '../config/search-space.ts';
-import type { TrainConfig } from '../config/train-config.ts';
-import { FlywheelError, errorLine } from '../errors.ts';
-import type { Change, Proposal } from '../researchers/base.ts';
-import { flopsPerToken } from '../runs/flops.ts';
+import { researcherAssignmentError } from '../../config/keys.ts';
+import { canonicalJson, configHash, getPath, setPath, validateConfig } from '../../config/resolve.ts';
+import type { SearchSpace } from '../../config/search-space.ts';
+import { vocabOf, type TrainConfig } from '../../config/train-config.ts';
+import { FlywheelError, errorLine } from '../../errors.ts';
+import type { Change, Proposal } from '../../researchers/base.ts';
+import { flopsPerToken } from '../../runs/flops.ts';
+import { onlyNoisePaths } from '../../stats/seed-only.ts';
 
 export type Admission =
   | { ok: true; config: TrainConfig; key: string; cost: number; set: Record<string, unknown> }
@@ -38,7 +39,12 @@ function checkBounds(space: SearchSpace, path: string, value: unknown): string |
 export function admitProposal(
   p: Proposal,
   base: TrainConfig,
-  opts: { searchSpace: SearchSpace; noiseKeys: string[]; triedKeys: Map<string, string>; codeHash?: string },
+  opts: {
+    searchSpace: SearchSpace;
+    noiseKeys: readonly string[];
+    triedKeys: Map<string, string>;
+    codeHash?: string;
+  },
 ): Admission {
   if (!p || typeof p.title !== 'string' || !p.title.trim())
     return { ok: false, reason: 'proposal has no title' };
@@ -73,16 +79,13 @@ export function admitProposal(
   );
   if (p.change.kind === 'config' && changed.length === 0)
     return { ok: false, reason: 'the change equals the current config' };
-  if (
-    p.change.kind === 'config' &&
-    changed.every((path) => opts.noiseKeys.some((k) => path === k || path.startsWith(`${k}.`)))
-  ) {
+  if (p.change.kind === 'config' && onlyNoisePaths(changed, opts.noiseKeys)) {
     return { ok: false, reason: `a change of only ${changed.join(', ')} is noise, never a win` };
   }
   const key = configHash(config, opts.codeHash ?? '');
   const seen = opts.triedKeys.get(key);
   if (seen) return { ok: false, reason: `already tried (${seen})` };
-  const vocab = base.data.vocabSize ?? 2048;
+  const vocab = vocabOf(base);
   const cost = flopsPerToken(config.model, vocab) / flopsPerToken(base.model, vocab);
   return { ok: true, config, key, cost, set };
 }

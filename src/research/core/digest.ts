@@ -2,12 +2,12 @@
  * The digest a researcher reads before proposing: bounded in size however many runs exist (recent
  * results, findings and tried ideas are capped), so an LLM's context stays small.
  */
-import type { TrainConfig } from '../config/train-config.ts';
-import type { Digest, Estimate, ResultSummary } from '../researchers/base.ts';
-import type { FindingRecord, TriedIdea } from '../store/base.ts';
-import { mean, sampleStd } from '../stats/summary.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import type { Digest, Estimate, ResultSummary } from '../../researchers/base.ts';
+import type { FindingRecord, TriedIdea } from '../../store/base.ts';
+import { mean, sampleStd } from '../../stats/summary.ts';
 import { account } from './accounting.ts';
-import { baselineValues } from './conclude.ts';
+import { baselineValues, bestWin } from './conclude.ts';
 import type { SessionSpec } from './spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState } from './state.ts';
 
@@ -62,9 +62,7 @@ export function buildDigest(
 ): Digest {
   const ps = state.proposals.filter((p) => p.id !== BASELINE);
   const results = ps.map((p) => resultOf(state, spec, p));
-  const bestP = ps
-    .filter((p) => p.verdict === 'win' && p.confirmed)
-    .sort((a, b) => (a.stats?.mean ?? Infinity) - (b.stats?.mean ?? Infinity))[0];
+  const bestP = bestWin(state);
   const tried = new Map<string, string>();
   for (const p of ps) tried.set(p.key, p.title);
   for (const i of ideas) if (!tried.has(i.key)) tried.set(i.key, i.title);

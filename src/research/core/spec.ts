@@ -6,12 +6,13 @@
  * of training FLOPs of all its runs. Run budgets are in tokens per successive-halving rung.
  */
 import { z } from 'zod';
-import { SearchSpace } from '../config/search-space.ts';
+import { SearchSpace } from '../../config/search-space.ts';
+import { TrainConfig } from '../../config/train-config.ts';
 
 export const SessionSpec = z
   .object({
     goal: z.literal('valBpb').default('valBpb'),
-    baseConfig: z.record(z.string(), z.unknown()), // resolved TrainConfig the session starts from
+    baseConfig: TrainConfig, // the resolved config the session starts from
     baseSource: z.string(), // 'preset:small' | 'finding:<id>' | 'run:<id>'
     searchSpace: SearchSpace,
     researcher: z.string(),
@@ -45,3 +46,12 @@ export function rungsFor(fullTokens: number, eta: number, n: number): number[] {
   for (let k = n - 1; k >= 0; k--) out.push(Math.max(1, Math.round(fullTokens / eta ** k)));
   return out;
 }
+
+/** The index of the top rung: the full budget a trial is judged at. */
+export const topRung = (spec: Pick<SessionSpec, 'rungTokens'>): number => spec.rungTokens.length - 1;
+
+/**
+ * A change whose cost per token differs from the baseline's by more than 5 % runs FLOP-matched: it gets
+ * the baseline's FLOPs, not its tokens (io/run-trial.ts), and its curve is read at equal compute.
+ */
+export const isFlopMatched = (cost: number): boolean => Math.abs(cost - 1) > 0.05;

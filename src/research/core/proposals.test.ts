@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { configHash, resolveConfig } from '../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
-import type { Proposal } from '../researchers/base.ts';
+import { configHash, resolveConfig } from '../../config/resolve.ts';
+import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
+import type { Proposal } from '../../researchers/base.ts';
 import { admitProposal } from './proposals.ts';
 
 const base = resolveConfig({ preset: 'small' });

@@ -1,0 +1,469 @@
+/**
+ * Every rule of the engine, one case each, without a store or a process: the transitions are pure, so a
+ * session's history is built here by calling them in order, as session.ts does.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveConfig } from '../../config/resolve.ts';
+import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
+import type { Proposal } from '../../researchers/base.ts';
+import type { RunRecord } from '../../store/base.ts';
+import type { Effect, Step } from './effects.ts';
+import { NOT_RUN } from './ideas.ts';
+import { admitProposal } from './proposals.ts';
+import { SessionSpec, type SessionSpecInput } from './spec.ts';
+import { BASELINE, type SessionState, type TrialState } from './state.ts';
+import * as T from './transitions.ts';
+
+const base = resolveConfig({ preset: 'tiny' });
+const NOW = '2026-01-01T00:00:00.000Z';
+
+function contextFor(spec: Partial<SessionSpecInput>): T.EngineContext {
+  return {
+    sessionId: 's-test',
+    spec: SessionSpec.parse({
+      baseConfig: base,
+      baseSource: 'test',
+      searchSpace: DEFAULT_SEARCH_SPACE,
+      researcher: 'test',
+      executor: 'local',
+      parallel: 2,
+      rungTokens: [9000],
+      tokPerSec: 1000,
+      startupSeconds: 1,
+      ...spec,
+    }),
+    baseConfig: base,
+    baseFlopsPerToken: 1000,
+  };
+}
+const one = contextFor({}); // one rung: every result is a full-budget result
+const three = contextFor({ rungTokens: [1000, 3000, 9000] });
+
+let runSeq = 0;
+function runRecord(
+  valBpb: number | undefined,
+  status = valBpb === undefined ? 'failed' : 'completed',
+): RunRecord {
+  return {
+    id: `r${++runSeq}`,
+    status,
+    statusReason: status === 'failed' ? 'exit 1' : undefined,
+    runDir: '/nowhere',
+    config: base,
+    tags: {},
+    summary: { valBpb, tokens: 1000, flops: 6e6, tokPerSec: 1000, wallSeconds: 3, trainSeconds: 1 },
+  } as unknown as RunRecord;
+}
+
+const trial = (st: SessionState, id: string): TrialState => st.trials.find((t) => t.id === id)!;
+const trialsOf = (st: SessionState, p: string) => st.trials.filter((t) => t.proposalId === p);
+const kinds = (fx: Effect[]) => fx.map((e) => (e.kind === 'journal' ? `journal:${e.entry}` : e.kind));
+const ideas = (fx: Effect[]) => fx.flatMap((e) => (e.kind === 'idea' ? [e.idea.outcome] : []));
+
+/** End a trial's current run (a result, a monitor stop, a failure). */
+function end(
+  ctx: T.EngineContext,
+  st: SessionState,
+  id: string,
+  how: { value?: number; stop?: string; error?: string; aborted?: string; resumed?: boolean },
+): Step {
+  const t = trial(st, id);
+  const run = how.error ? undefined : runRecord(how.value, how.stop ? 'stopped' : undefined);
+  const decision = how.stop
+    ? { action: 'stop' as const, rule: how.stop, message: `${how.stop} fired`, evidence: {} }
+    : undefined;
+  if (run) st = T.launched(st, { trialId: id, runId: run.id }).state;
+  return T.runEnded(ctx, st, {
+    trialId: id,
+    rung: t.rung,
+    run,
+    decision,
+    error: how.error,
+    aborted: how.aborted,
+    resumed: how.resumed,
+    ideas: [],
+    now: NOW,
+  });
+}
+
+/** Run a trial to the end of its rungs (or until it waits for promotion) with one value per rung. */
+function finish(ctx: T.EngineContext, st: SessionState, id: string, value: (rung: number) => number) {
+  const effects: Effect[] = [];
+  while (trial(st, id).status === 'pending' || trial(st, id).status === 'running') {
+    const step = end(ctx, st, id, { value: value(trial(st, id).rung) });
+    st = step.state;
+    effects.push(...step.effects);
+  }
+  return { state: st, effects };
+}
+
+function propose(title: string, set: Record<string, unknown>): Proposal {
+  return {
+    title,
+    hypothesis: `${title} helps`,
+    change: { kind: 'config', set },
+    expectedEffect: -0.01,
+    source: 'test',
+  };
+}
+
+function admit(ctx: T.EngineContext, st: SessionState, p: Proposal, atTop = false) {
+  const a = admitProposal(p, base, {
+    searchSpace: ctx.spec.searchSpace,
+    noiseKeys: ctx.spec.noiseKeys,
+    triedKeys: new Map(),
+  });
+  assert.ok(a.ok, a.ok ? '' : a.reason);
+  return T.admitted(ctx, st, { proposal: p, admission: a, atTop, now: NOW });
+}
+
+/** A session whose baseline finished every rung (1.99, 2.00, 2.01 at rung 0; 0.1 lower each rung up). */
+function withBaseline(ctx: T.EngineContext): SessionState {
+  let st = T.created(ctx, { now: NOW }).state;
+  for (const [i, t] of trialsOf(st, BASELINE).entries())
+    st = finish(ctx, st, t.id, (r) => 2 - r * 0.1 + (i - 1) * 0.01).state;
+  return st;
+}
+
+/** A candidate on a one-rung session with its three decision seeds at `value`. */
+function judgedCandidate(st: SessionState, title: string, set: Record<string, unknown>, value: number) {
+  const a = admit(one, st, propose(title, set));
+  st = a.state;
+  const effects: Effect[] = [];
+  for (;;) {
+    const next = trialsOf(st, a.id).find((t) => t.status === 'pending' && t.purpose !== 'confirm');
+    if (!next) break;
+    const r = finish(one, st, next.id, () => value + 0.01 * (trialsOf(st, a.id).indexOf(next) - 1));
+    st = r.state;
+    effects.push(...r.effects);
+  }
+  return { state: st, id: a.id, effects };
+}
+
+const COVERED = new Set<string>();
+const covers = (...names: string[]) => names.forEach((n) => COVERED.add(n));
+
+describe('session transitions', () => {
+  it('created: the baseline proposal and its seeds at rung 0, journaled', () => {
+    covers('created');
+    const s = T.created(three, { now: NOW });
+    assert.deepEqual(
+      s.state.trials.map((t) => [t.proposalId, t.purpose, t.rung, t.status]),
+      [0, 1, 2].map(() => [BASELINE, 'baseline', 0, 'pending']),
+    );
+    assert.deepEqual(kinds(s.effects), ['journal:session', 'journal:baseline']);
+  });
+
+  it('started and launched: the trial runs and keeps its run id; the state given is never changed', () => {
+    covers('started', 'launched');
+    const st0 = T.created(three, { now: NOW }).state;
+    const frozen = structuredClone(st0);
+    const id = st0.trials[0].id;
+    const st1 = T.started(st0, { trialId: id }).state;
+    const st2 = T.launched(st1, { trialId: id, runId: 'r-1' }).state;
+    assert.equal(trial(st2, id).status, 'running');
+    assert.deepEqual(trial(st2, id).runIds, ['r-1']);
+    assert.deepEqual(T.launched(st2, { trialId: id, runId: 'r-1' }).state.trials[0].runIds, ['r-1'], 'once');
+    assert.deepEqual(st0, frozen, 'copy-on-write: the input state is unchanged');
+    assert.equal(trial(st1, id).runIds.length, 0);
+  });
+
+  it('a baseline result moves it up a rung and rebuilds the reference band; FLOPs and calibration are counted', () => {
+    covers('runEnded');
+    const st = T.created(three, { now: NOW }).state;
+    const id = st.trials[0].id;
+    const s = end(three, st, id, { value: 2.0 });
+    assert.deepEqual([trial(s.state, id).status, trial(s.state, id).rung], ['pending', 1]);
+    assert.ok(s.effects.some((e) => e.kind === 'reference' && e.rung === 0));
+    assert.equal(s.state.flopsUsed, 6e6);
+    assert.equal(s.state.calibration.tokPerSec, 1000);
+    assert.equal(s.state.calibration.startupSeconds, 2);
+  });
+
+  it('a monitor stop journals the kill; the run ending stopped records the idea as stopped and cancels its queue', () => {
+    covers('monitorStopped');
+    let st = withBaseline(three);
+    const a = admit(three, st, propose('higher LR', { 'optim.lr': 0.01 }));
+    st = a.state;
+    const t = trialsOf(st, a.id)[0];
+    const kill = T.monitorStopped(st, {
+      trialId: t.id,
+      rung: 0,
+      runId: 'r-9',
+      decision: { action: 'stop', rule: 'divergence', message: 'loss 3x its minimum', evidence: {} },
+    });
+    assert.deepEqual(kinds(kill.effects), ['journal:kill']);
+    assert.equal(kill.state, st, 'a kill by itself changes nothing: the run has not ended yet');
+    const s = end(three, st, t.id, { stop: 'divergence' });
+    assert.equal(trial(s.state, t.id).status, 'killed');
+    assert.equal(trial(s.state, t.id).stopRule, 'divergence');
+    const p = s.state.proposals.find((x) => x.id === a.id)!;
+    assert.deepEqual([p.status, p.verdict], ['concluded', 'loss']);
+    assert.deepEqual(ideas(s.effects), ['stopped']);
+    assert.ok(
+      s.effects.some(
+        (e) => e.kind === 'observe' && e.result.proposalId === a.id && e.result.status === 'stopped',
+      ),
+    );
+  });
+
+  it('a stopped or failed baseline seed is replaced by a fresh seed (at most baselineSeeds times)', () => {
+    let st = T.created(three, { now: NOW }).state;
+    const first = st.trials[0].id;
+    st = end(three, st, first, { stop: 'nan' }).state;
+    const repl = st.trials.filter((t) => t.note?.startsWith('replaces '));
+    assert.equal(repl.length, 1);
+    assert.equal(repl[0].seed, three.spec.seedBase + three.spec.baselineSeeds);
+    for (let i = 0; i < 5; i++) {
+      const next = st.trials.find((t) => t.proposalId === BASELINE && t.status === 'pending')!;
+      st = end(three, st, next.id, { error: 'no python' }).state;
+    }
+    assert.equal(st.trials.filter((t) => t.note?.startsWith('replaces ')).length, three.spec.baselineSeeds);
+  });
+
+  it('a proposal whose every trial failed is a loss recorded as failed; an aborted run is only cancelled', () => {
+    let st = withBaseline(three);
+    const a = admit(three, st, propose('wider', { 'model.width': 96 }));
+    st = a.state;
+    const t = trialsOf(st, a.id)[0];
+    const aborted = end(three, st, t.id, { aborted: 'time budget spent' });
+    assert.equal(trial(aborted.state, t.id).status, 'cancelled');
+    assert.deepEqual(ideas(aborted.effects), []);
+    const failed = end(three, st, t.id, { error: 'trainer crashed' });
+    assert.equal(trial(failed.state, t.id).status, 'failed');
+    assert.equal(failed.state.proposals.find((x) => x.id === a.id)!.verdict, 'loss');
+    assert.deepEqual(ideas(failed.effects), ['failed']);
+  });
+
+  it('after a crash, a run that ended without a result leaves its trial to be re-queued', () => {
+    let st = withBaseline(three);
+    const a = admit(three, st, propose('wider', { 'model.width': 96 }));
+    st = T.started(a.state, { trialId: trialsOf(a.state, a.id)[0].id }).state;
+    const t = trialsOf(st, a.id)[0];
+    const s = end(three, st, t.id, { error: 'lost', resumed: true });
+    assert.deepEqual(s.effects, []);
+    assert.equal(trial(s.state, t.id).status, 'running');
+  });
+
+  it('a full-budget result behind the baseline is dropped as a loss; one ahead gets its extra seeds', () => {
+    let st = withBaseline(one);
+    const worse = judgedCandidate(st, 'worse', { 'optim.lr': 0.01 }, 2.3);
+    assert.deepEqual(ideas(worse.effects), ['loss']);
+    assert.ok(kinds(worse.effects).includes('journal:conclusion'));
+    st = worse.state;
+    const a = admit(one, st, propose('better', { 'optim.lr': 0.004 }));
+    const s = end(one, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.7 });
+    assert.deepEqual(
+      trialsOf(s.state, a.id).map((t) => [t.purpose, t.status]),
+      [
+        ['explore', 'done'],
+        ['seeds', 'pending'],
+        ['seeds', 'pending'],
+      ],
+    );
+    assert.ok(kinds(s.effects).includes('journal:schedule'));
+  });
+
+  it('a candidate that passes the decision test is re-run on held-out seeds, paired with the baseline', () => {
+    const c = judgedCandidate(withBaseline(one), 'better', { 'optim.lr': 0.004 }, 1.7);
+    const confirm = c.state.trials.filter((t) => t.purpose === 'confirm');
+    assert.deepEqual(confirm.map((t) => t.proposalId).sort(), [BASELINE, c.id].sort());
+    assert.equal(c.state.proposals.find((p) => p.id === c.id)!.verdict, 'pending');
+    assert.ok(kinds(c.effects).includes('journal:schedule'));
+  });
+
+  it('a confirmed candidate is a win with a finding; a confirmation that fails demotes it', () => {
+    const c = judgedCandidate(withBaseline(one), 'better', { 'optim.lr': 0.004 }, 1.7);
+    const confirmTrials = (st: SessionState) => st.trials.filter((t) => t.purpose === 'confirm');
+    const confirmWith = (value: number) => {
+      let st = c.state;
+      const fx: Effect[] = [];
+      for (const t of confirmTrials(st)) {
+        const s = end(one, st, t.id, { value: t.proposalId === BASELINE ? 2.0 : value });
+        st = s.state;
+        fx.push(...s.effects);
+      }
+      return { state: st, effects: fx, p: st.proposals.find((p) => p.id === c.id)! };
+    };
+    const win = confirmWith(1.7);
+    assert.deepEqual([win.p.status, win.p.verdict, win.p.confirmed], ['concluded', 'win', true]);
+    assert.deepEqual(ideas(win.effects), ['win']);
+    const finding = win.effects.find((e) => e.kind === 'finding');
+    assert.ok(finding && finding.kind === 'finding' && finding.finding.confirmed);
+    const demoted = confirmWith(2.1);
+    assert.equal(demoted.p.status, 'concluded');
+    assert.notEqual(demoted.p.verdict, 'win');
+    assert.ok(!demoted.effects.some((e) => e.kind === 'finding' && e.finding.confirmed));
+  });
+
+  it('a stack of the confirmed wins is proposed once two exist, at the top rung on the candidate seeds', () => {
+    const winWith = (st: SessionState, title: string, set: Record<string, unknown>) => {
+      const c = judgedCandidate(st, title, set, 1.7);
+      st = c.state;
+      const fx: Effect[] = [];
+      for (const t of st.trials.filter((x) => x.purpose === 'confirm' && x.status === 'pending')) {
+        const s = end(one, st, t.id, { value: t.proposalId === BASELINE ? 2.0 : 1.7 });
+        st = s.state;
+        fx.push(...s.effects);
+      }
+      return { state: st, effects: fx };
+    };
+    const first = winWith(withBaseline(one), 'lower LR', { 'optim.lr': 0.004 });
+    assert.equal(first.state.proposals.filter((p) => p.source === 'stack').length, 0, 'one win: no stack');
+    const second = winWith(first.state, 'more warmup', { 'optim.weightDecay': 0.033 });
+    const stacks = second.state.proposals.filter((p) => p.source === 'stack');
+    assert.equal(stacks.length, 1);
+    assert.deepEqual(
+      trialsOf(second.state, stacks[0].id).map((t) => [t.purpose, t.rung]),
+      [0, 1, 2].map(() => ['seeds', 0]),
+    );
+    assert.ok(
+      second.effects.some(
+        (e) => e.kind === 'journal' && e.entry === 'schedule' && /confirmed wins together/.test(e.title),
+      ),
+    );
+  });
+
+  it('promoted: successive halving promotes the top 1/eta of a rung, journaled', () => {
+    covers('promoted');
+    let st = withBaseline(three);
+    const ids: string[] = [];
+    for (const [i, lr] of [0.004, 0.005, 0.007].entries()) {
+      const a = admit(three, st, propose(`lr ${lr}`, { 'optim.lr': lr }));
+      st = end(three, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.9 + i * 0.01 }).state;
+      ids.push(a.id);
+    }
+    const none = T.promoted(three, st, { force: false });
+    assert.equal(none.promoted.length, 1);
+    assert.equal(none.promoted[0].proposalId, ids[0]);
+    assert.deepEqual([none.promoted[0].status, none.promoted[0].rung], ['pending', 1]);
+    assert.deepEqual(kinds(none.effects), ['journal:promotion']);
+    assert.equal(T.promoted(three, none.state, { force: false }).promoted.length, 0, 'nothing twice');
+  });
+
+  it('reviewed: the researcher drops (waiting trials left behind) and promotes at most as many as halving did', () => {
+    covers('reviewed');
+    let st = withBaseline(three);
+    const ids: string[] = [];
+    for (const [i, lr] of [0.004, 0.005, 0.007].entries()) {
+      const a = admit(three, st, propose(`lr ${lr}`, { 'optim.lr': lr }));
+      st = end(three, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.9 + i * 0.01 }).state;
+      ids.push(a.id);
+    }
+    st = T.promoted(three, st, { force: false }).state;
+    const s = T.reviewed(st, {
+      rung: 0,
+      promotedCount: 1,
+      decision: { drop: [ids[1]], promote: [ids[1], ids[2], ids[2]] },
+      reviewer: 'llm',
+    });
+    const p1 = s.state.proposals.find((p) => p.id === ids[1])!;
+    assert.deepEqual([p1.status, trialsOf(s.state, ids[1])[0].status], ['dropped', 'left']);
+    assert.deepEqual(ideas(s.effects), ['dropped']);
+    assert.deepEqual(
+      [trialsOf(s.state, ids[2])[0].status, trialsOf(s.state, ids[2])[0].rung],
+      ['pending', 1],
+    );
+    assert.equal(s.effects.filter((e) => e.kind === 'journal' && /promoted/.test(e.title)).length, 1);
+  });
+
+  it('asked: no proposals ends the asking; failures and refusals end it after five in a row', () => {
+    covers('asked');
+    const st = T.created(one, { now: NOW }).state;
+    assert.equal(T.asked(st, { researcher: 'x' }).state.researcherExhausted, true);
+    assert.equal(
+      T.asked(st, { researcher: 'x', failed: { error: 'bad key', transient: false } }).state
+        .researcherExhausted,
+      true,
+    );
+    let s = st;
+    for (let i = 0; i < 4; i++)
+      s = T.asked(s, { researcher: 'x', failed: { error: '529', transient: true } }).state;
+    assert.equal(s.researcherExhausted, false, 'four outages in a row only skip');
+    assert.equal(
+      T.asked(s, { researcher: 'x', admitted: 1 }).state.emptyAsks,
+      0,
+      'an admission resets the count',
+    );
+    const fifth = T.asked(s, { researcher: 'x', admitted: 0 });
+    assert.equal(fifth.state.researcherExhausted, true);
+    assert.match((fifth.effects[0] as { title: string }).title, /five rounds/);
+  });
+
+  it('admitted and rejected: an idea queued with its explore trial (or all seeds at the top), a refusal kept', () => {
+    covers('admitted', 'rejected');
+    const st = T.created(three, { now: NOW }).state;
+    const a = admit(three, st, propose('lower LR', { 'optim.lr': 0.004 }));
+    assert.equal(a.id, 'p1');
+    assert.deepEqual(
+      trialsOf(a.state, 'p1').map((t) => [t.purpose, t.rung]),
+      [['explore', 0]],
+    );
+    assert.deepEqual(kinds(a.effects), ['idea', 'journal:proposal']);
+    assert.equal(T.nextProposalId(a.state), 'p2');
+    const top = admit(three, a.state, propose('stack', { 'optim.lr': 0.005 }), true);
+    assert.deepEqual(
+      trialsOf(top.state, top.id).map((t) => [t.purpose, t.rung]),
+      [0, 1, 2].map(() => ['seeds', 2]),
+    );
+    const r = T.rejected(st, { proposal: propose('seed', { seed: 3 }), reason: 'noise' });
+    assert.deepEqual(r.state.rejected, [{ title: 'seed', reason: 'noise' }]);
+    assert.deepEqual(kinds(r.effects), ['journal:rejection']);
+  });
+
+  it('noted, paused, unpaused and ended only journal', () => {
+    covers('noted', 'paused', 'unpaused', 'ended');
+    const st = T.created(one, { now: NOW }).state;
+    for (const s of [
+      T.noted(st, { kind: 'llm', title: '1k tokens' }),
+      T.paused(st),
+      T.unpaused(st),
+      T.ended(st, { status: 'completed', reason: 'nothing left to run', summary: {} }),
+    ]) {
+      assert.equal(s.state, st);
+      assert.equal(s.effects.length, 1);
+      assert.equal(s.effects[0].kind, 'journal');
+    }
+  });
+
+  it('finished: waiting trials are left, queued ones cancelled, open ideas inconclusive, unrun ones not tried', () => {
+    covers('finished');
+    let st = withBaseline(three);
+    const ran = admit(three, st, propose('ran', { 'optim.lr': 0.004 }));
+    st = end(three, ran.state, trialsOf(ran.state, ran.id)[0].id, { value: 1.9 }).state;
+    const unrun = admit(three, st, propose('unrun', { 'optim.lr': 0.005 }));
+    const s = T.finished(three, unrun.state);
+    assert.equal(s.state.finished, true);
+    assert.equal(trialsOf(s.state, ran.id)[0].status, 'left');
+    assert.equal(trialsOf(s.state, unrun.id)[0].status, 'cancelled');
+    assert.deepEqual(
+      s.state.proposals.filter((p) => p.id !== BASELINE).map((p) => p.verdict),
+      ['inconclusive', 'inconclusive'],
+    );
+    assert.deepEqual(ideas(s.effects), [NOT_RUN]);
+  });
+
+  it('resumed: trials left running are queued again and the new researcher observes every result', () => {
+    covers('resumed');
+    let st = withBaseline(three);
+    const a = admit(three, st, propose('ran', { 'optim.lr': 0.004 }));
+    st = end(three, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.9 }).state;
+    const b = admit(three, st, propose('running', { 'optim.lr': 0.005 }));
+    st = T.started(b.state, { trialId: trialsOf(b.state, b.id)[0].id }).state;
+    const s = T.resumed(three, st, { pid: 42 });
+    assert.equal(trialsOf(s.state, b.id)[0].status, 'pending');
+    assert.deepEqual(kinds(s.effects), ['observe', 'journal:session']);
+    assert.match((s.effects[1] as { title: string }).title, /1 trial\(s\) re-queued/);
+  });
+
+  it('every exported transition has a case here', () => {
+    const exported = Object.entries(T)
+      .filter(([name, v]) => typeof v === 'function' && name !== 'nextProposalId')
+      .map(([name]) => name);
+    assert.deepEqual(
+      exported.filter((n) => !COVERED.has(n)),
+      [],
+    );
+  });
+});

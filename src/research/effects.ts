@@ -1,0 +1,43 @@
+/**
+ * Carrying out what transitions decided (core/effects.ts): the only code that writes the journal,
+ * records ideas and findings, and shows results to the researcher. Every batch ends in one persist of
+ * the session's state and summary, so "saved after every change" holds by construction.
+ */
+import type { Researcher } from '../researchers/base.ts';
+import type { Store } from '../store/base.ts';
+import type { Effect } from './core/effects.ts';
+import type { Journal } from './journal.ts';
+
+export interface EffectPorts {
+  sessionId: string;
+  store: Store;
+  journal: Journal;
+  researcher: Researcher;
+  /** Rebuild the monitor's baseline band at a rung (io/baseline-band.ts). */
+  loadReference(rung: number): Promise<void>;
+  /** Save the session's current state and summary. */
+  persist(): Promise<unknown>;
+}
+
+export async function applyEffects(ports: EffectPorts, effects: readonly Effect[]): Promise<void> {
+  for (const e of effects) {
+    switch (e.kind) {
+      case 'journal':
+        await ports.journal.add(e.entry, e.title, e.extra);
+        break;
+      case 'idea':
+        await ports.store.recordIdea({ ...e.idea, sessionId: ports.sessionId });
+        break;
+      case 'finding':
+        await ports.store.addFinding(e.finding);
+        break;
+      case 'observe':
+        ports.researcher.observe?.(e.result);
+        break;
+      case 'reference':
+        await ports.loadReference(e.rung);
+        break;
+    }
+  }
+  await ports.persist();
+}

@@ -1,0 +1,136 @@
+/**
+ * Asking the researcher for ideas and admitting them: validation, dedup against every idea ever tried
+ * (this session and all earlier ones), triage by expected gain per FLOP, then one explore trial each.
+ * A code change is admitted only after its patched trainer compiles and passes a sandboxed smoke run
+ * (code-experiments.ts), with the researcher's `fixCode` as the debug loop.
+ */
+import { errorLine, isFlywheelError } from '../../errors.ts';
+import type { Digest, Proposal, ProposeContext } from '../../researchers/base.ts';
+import type { TriedIdea } from '../../store/base.ts';
+import { buildDigest } from '../core/digest.ts';
+import { gainPerFlop, triedIdeas, triedKeys } from '../core/ideas.ts';
+import { admitProposal, type Admission } from '../core/proposals.ts';
+import { admitted, asked, nextProposalId, noted, rejected, type AdmittedCode } from '../core/transitions.ts';
+import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
+import type { SessionPort } from './port.ts';
+
+export { NOT_RUN, triedIdeas, gainPerFlop } from '../core/ideas.ts';
+
+/** The digest a researcher reads now (findings and tried ideas from the store), and the stored ideas. */
+export async function sessionDigest(s: SessionPort): Promise<{ digest: Digest; ideas: TriedIdea[] }> {
+  const [findings, ideas] = await Promise.all([
+    s.store.listFindings({ limit: 50 }),
+    s.store.listIdeas({ limit: 500 }),
+  ]);
+  const digest = buildDigest(
+    s.sessionId,
+    s.state(),
+    s.spec,
+    s.baseConfig,
+    findings,
+    triedIdeas(ideas),
+    s.baseFlopsPerToken,
+    s.secondsUsed(),
+  );
+  return { digest, ideas };
+}
+
+/** Ask for up to `capacity` proposals; returns how many were admitted. Marks the researcher exhausted when it has none. */
+export async function admitAndQueue(s: SessionPort): Promise<number> {
+  const { researcher, executor } = s;
+  const { digest, ideas } = await sessionDigest(s);
+  const want = Math.max(
+    1,
+    Math.min(executor.capacity, s.spec.maxProposals - (s.state().proposals.length - 1)),
+  );
+  let proposals: Proposal[];
+  try {
+    proposals = await researcher.propose(digest, want, researcherContext(s));
+  } catch (e) {
+    // A provider outage that outlasted the retries skips this ask; five in a row end the asking.
+    const transient =
+      isFlywheelError(e) && (e.details as { transient?: boolean } | undefined)?.transient === true;
+    await s.apply((st) =>
+      asked(st, { researcher: researcher.name, failed: { error: errorLine(e), transient } }),
+    );
+    return 0;
+  }
+  if (!Array.isArray(proposals) || proposals.length === 0) {
+    await s.apply((st) => asked(st, { researcher: researcher.name }));
+    return 0;
+  }
+  const n = await admitProposals(s, proposals, ideas);
+  await s.apply((st) => asked(st, { researcher: researcher.name, admitted: n }));
+  return n;
+}
+
+/** What a researcher gets to talk back with: notes and 'llm' cost entries into the journal (echoed live). */
+export function researcherContext(s: SessionPort): ProposeContext {
+  return {
+    note: (text) =>
+      void s.apply((st) => noted(st, { kind: 'note', title: text.slice(0, 300), extra: { body: text } })),
+    journal: async (kind, title, extra) => {
+      await s.apply((st) => noted(st, { kind, title, extra }));
+    },
+  };
+}
+
+/** The code-experiment host: what admitting a code change needs from the session. */
+function codeHost(s: SessionPort): CodeHost {
+  return {
+    sessionId: s.sessionId,
+    store: s.store,
+    executor: s.executor,
+    researcher: s.researcher,
+    baseConfig: s.baseConfig,
+    journal: (kind, title, extra) =>
+      s.apply((st) => noted(st, { kind: kind === 'llm' ? 'llm' : 'note', title, extra })),
+    signal: s.signal,
+  };
+}
+
+/** Validate, dedup and queue proposals (from `propose`, or a review's refinements). Returns how many were admitted. */
+export async function admitProposals(
+  s: SessionPort,
+  proposals: Proposal[],
+  ideas?: TriedIdea[],
+): Promise<number> {
+  const stored = ideas ?? (await s.store.listIdeas({ limit: 500 }));
+  const tried = triedKeys(s.state(), stored);
+  const opts = { searchSpace: s.spec.searchSpace, noiseKeys: s.spec.noiseKeys, triedKeys: tried };
+  let n = 0;
+  for (const original of [...proposals].sort((a, b) => gainPerFlop(b) - gainPerFlop(a))) {
+    let prop = original;
+    let a: Admission;
+    let code: AdmittedCode | undefined;
+    if (prop?.change?.kind === 'code') {
+      // code: patched folder, compile, sandboxed smoke run, debug loop (code-experiments.ts)
+      const c = await admitCodeProposal(
+        codeHost(s),
+        prop,
+        nextProposalId(s.state()),
+        (p, codeHash) => admitProposal(p, s.baseConfig, { ...opts, codeHash }),
+        Boolean(s.researcher.unsafeNoSandbox),
+      );
+      if (c.ok) {
+        prop = c.proposal;
+        code = c.code;
+      }
+      a = c.ok ? c.admission : { ok: false, reason: c.reason };
+    } else a = admitProposal(prop, s.baseConfig, opts);
+    if (!a.ok) {
+      const reason = a.reason;
+      const rejectedProp = prop;
+      await s.apply((st) => rejected(st, { proposal: rejectedProp, reason }));
+      continue;
+    }
+    const ok = a;
+    const admittedProp = prop;
+    await s.apply((st) =>
+      admitted(s, st, { proposal: admittedProp, admission: ok, code, now: new Date().toISOString() }),
+    );
+    tried.set(a.key, prop.title);
+    n++;
+  }
+  return n;
+}

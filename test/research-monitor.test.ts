@@ -1,0 +1,55 @@
+/**
+ * The monitor inside a session, end to end on the synthetic trainer: a change planted to be far worse
+ * is stopped mid-run by the behind-baseline rule, the kill is journaled with its evidence, and the idea
+ * is stored as stopped (core/transitions.ts `monitorStopped` and `runEnded`, through real processes).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Store } from '../src/store/base.ts';
+import {
+  configProposal,
+  makeSession,
+  ScriptedResearcher,
+  synthConfig,
+  tempHome,
+  tempStore,
+} from './helpers/research-fixtures.ts';
+
+describe('the monitor in a research session', () => {
+  let store: Store;
+  before(async () => {
+    store = await tempStore(tempHome('fw-research-monitor-'));
+    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
+    process.env.FLYWHEEL_SYNTH_STEP_SECONDS = '0.2'; // slow enough for the stop to land before the run's end
+  });
+  after(async () => {
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    delete process.env.FLYWHEEL_SYNTH_STEP_SECONDS;
+    await store.close();
+  });
+
+  it('stops a run that falls behind the baseline band, journals the kill and records the idea as stopped', async () => {
+    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.beta2=': [0.97, 0.5] });
+    const researcher = new ScriptedResearcher([configProposal('beta2 0.97', { 'optim.beta2': 0.97 })]);
+    const { session, executor } = await makeSession({
+      store,
+      researcher,
+      base: synthConfig(),
+      spec: { rungTokens: [16384, 49152] },
+    });
+    const summary = await session.run();
+    await executor.close();
+    const p = session.state.proposals.find((x) => x.title === 'beta2 0.97')!;
+    const trial = session.state.trials.find((t) => t.proposalId === p.id)!;
+    assert.deepEqual([trial.status, trial.stopRule], ['killed', 'behind-baseline']);
+    assert.deepEqual([p.status, p.verdict], ['concluded', 'loss']);
+    const kills = (await store.listJournal(session.id)).filter((e) => e.kind === 'kill');
+    assert.equal(kills.length, 1);
+    assert.equal(kills[0].proposalId, p.id);
+    assert.deepEqual(kills[0].runIds, trial.runIds);
+    const ideas = await store.listIdeas({ keys: [p.key] });
+    assert.equal(ideas[0]?.outcome, 'stopped');
+    assert.equal(summary.monitorStops, 1);
+    assert.equal(researcher.observed.find((r) => r.proposalId === p.id)?.status, 'stopped');
+  });
+});
