@@ -6,7 +6,7 @@
  * tens of passes; a step is kept only when the Huber objective itself decreases, so it converges to the
  * same minimum (checked against L-BFGS in chinchilla-fit.test.ts).
  */
-import { cellTerms, EXP_MAX, HUBER_DELTA, type FitData, type Theta } from './chinchilla-fit.ts';
+import { cellTerms, EXP_MAX, HUBER_DELTA, type FitData, type Theta } from './chinchilla-data.ts';
 import { solve } from './nnls.ts';
 
 interface Pass {

@@ -17,7 +17,7 @@ import { tailLines } from '../security/safe-read.ts';
 import type { RunRecord, RunStatus, Store } from '../store/base.ts';
 import { EventTail } from './event-tail.ts';
 import type { EndEvent } from './events.ts';
-import type { LaunchOptions, RunController } from './launch.ts';
+import type { LaunchOptions, RunController } from './run-controller.ts';
 import type { ExitInfo, TrainerProcess } from './process.ts';
 
 /** How long supervision retries a failing store (each poll) before it stops the trainer and fails the run. */
