@@ -14,6 +14,8 @@ import { errorLine } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
 import { flywheelHome } from '../home.ts';
 import type { CodeChange, Proposal, Researcher } from '../researchers/base.ts';
+import { measureCodeFlops } from '../judge/judge.ts';
+import { flopsPerToken } from '../runs/flops.ts';
 import { launchRun } from '../runs/launch.ts';
 import { hashCode } from '../runs/run-dir.ts';
 import type { JournalKind, RunRecord, Store } from '../store/base.ts';
@@ -186,10 +188,18 @@ export async function admitCodeProposal(
         smokeRunId = s.runId;
         error = s.error;
       }
+      if (!error && policy.sandbox === 'bwrap') {
+        // the cost of the model this code really builds at the session's config, not the config's formula
+        stage = 'cost measurement';
+        const m = await measureCodeFlops(dir, a.config);
+        if (m.ok)
+          a.cost = m.flopsPerToken / flopsPerToken(h.baseConfig.model, h.baseConfig.data.vocabSize ?? 2048);
+        else error = m.reason;
+      }
       if (!error) {
         await h.journal(
           'note',
-          `code experiment "${current.title}": compiles and passed a ${SMOKE_STEPS}-step smoke run${policy.sandbox === 'bwrap' ? ' in the sandbox' : ' (UNSANDBOXED)'}`,
+          `code experiment "${current.title}": compiles and passed a ${SMOKE_STEPS}-step smoke run${policy.sandbox === 'bwrap' ? ` in the sandbox; measured cost ${a.cost.toFixed(2)}x` : ' (UNSANDBOXED)'}`,
           {
             runIds: smokeRunId ? [smokeRunId] : [],
             body: diff,

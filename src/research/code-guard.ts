@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../config/train-config.ts';
 import { flywheelHome } from '../home.ts';
+import { judgeStep } from '../judge/apply.ts';
 import type { LaunchOptions } from '../runs/launch.ts';
 import { DEFAULT_TRAINER_DIR, gitProvenance, hashCode } from '../runs/run-dir.ts';
 import type { RunStatus } from '../store/base.ts';
@@ -89,16 +90,21 @@ export const patchFileOf = (codeDir: string) => `${codeDir}.patch`;
 export type CodeLaunchOptions = Required<
   Pick<LaunchOptions, 'codeFrom' | 'extraHash' | 'provenance' | 'verify'>
 > &
-  Pick<LaunchOptions, 'wrapCommand'> & {
+  Pick<LaunchOptions, 'wrapCommand' | 'judge'> & {
     /** A failed run's reason, said plainly when the sandbox stopped it. */
     explain: (s: { status: RunStatus; reason: string }) => { status: RunStatus; reason: string };
   };
 
-/** Launch options for a run of patched code (a smoke run or a trial rung). */
+/**
+ * Launch options for a run of patched code (a smoke run or a trial rung). Sandboxed runs are judged
+ * (src/judge/): their val numbers come from the trusted judge, and a model costlier than
+ * `admittedFlopsPerToken` fails. Without the sandbox there is no judge either (--unsafe-no-sandbox).
+ */
 export function codeLaunchOptions(
   code: CodeRun,
   config: TrainConfig,
   ref = integrityRef(trainerDirOf(config), config.data.dir),
+  admittedFlopsPerToken?: number,
 ): CodeLaunchOptions {
   const codeDiff = existsSync(patchFileOf(code.codeDir))
     ? readFileSync(patchFileOf(code.codeDir), 'utf8')
@@ -113,6 +119,10 @@ export function codeLaunchOptions(
     wrapCommand:
       code.sandbox === 'bwrap'
         ? (command, run) => wrapInSandbox(command, { runDir: run.runDir, codeDir: run.codeDir, home, limits })
+        : undefined,
+    judge:
+      code.sandbox === 'bwrap'
+        ? judgeStep({ codeDir: code.codeDir, config, admittedFlopsPerToken })
         : undefined,
     verify: (phase, run) => {
       if (phase === 'before' && hashCode(run.codeDir).codeHash !== code.codeHash)

@@ -87,7 +87,12 @@ export async function runTrialRung(
   // Agent code: sandboxed, its patch as provenance, harness/data hashes verified before and after (code-guard.ts).
   const code =
     p.codeDir && p.codeHash
-      ? codeLaunchOptions({ codeDir: p.codeDir, codeHash: p.codeHash, sandbox: p.sandbox ?? 'bwrap' }, config)
+      ? codeLaunchOptions(
+          { codeDir: p.codeDir, codeHash: p.codeHash, sandbox: p.sandbox ?? 'bwrap' },
+          config,
+          undefined,
+          fpt, // measured at admission (code-experiments.ts); the judge checks the trained weights against it
+        )
       : undefined;
 
   const ctl = await launchRun({
@@ -104,7 +109,9 @@ export async function runTrialRung(
     },
     codeFrom: p.codeDir,
     extraHash: p.codeHash ?? '',
-    ...(code ? { provenance: code.provenance, wrapCommand: code.wrapCommand, verify: code.verify } : {}),
+    ...(code
+      ? { provenance: code.provenance, wrapCommand: code.wrapCommand, verify: code.verify, judge: code.judge }
+      : {}),
     executorName: ctx.executor.name,
     startProcess: (a) => ctx.executor.start(lease, a),
     mapStatus: (s) => {

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { TrainConfig } from '../config/train-config.ts';
 import { configHash } from '../config/resolve.ts';
 import { flywheelHome, repoRoot } from '../home.ts';
-import type { RunRecord, RunStatus, Store } from '../store/base.ts';
+import type { RunRecord, RunStatus, RunSummary, Store } from '../store/base.ts';
 import { EventTail } from './event-tail.ts';
 import type { EndEvent, RunEvent } from './events.ts';
 import { flopsPerToken } from './flops.ts';
@@ -71,6 +71,19 @@ export interface LaunchOptions {
     phase: 'before' | 'after',
     run: { runId: string; runDir: string; codeDir: string },
   ) => string | undefined;
+  /**
+   * The trusted judge (src/judge/apply.ts), after the trainer exited and `verify` passed: returns the
+   * summary with the judge's val numbers in place of the trainer's, and the status they imply; a
+   * `tampered` message fails the run like `verify`.
+   */
+  judge?: (r: {
+    runId: string;
+    runDir: string;
+    status: RunStatus;
+    reason: string;
+    summary: RunSummary;
+    trainerStatus?: string;
+  }) => Promise<{ status: RunStatus; reason: string; summary: RunSummary; tampered?: string }>;
 }
 
 export class RunController {
@@ -332,7 +345,7 @@ async function supervise(
     const how = exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
     reason = `trainer ${how} without an end event${tailLine ? `: ${tailLine}` : ''}`;
   }
-  const summary = {
+  let summary: RunSummary = {
     ...ctl.recorder.summary(),
     wallSeconds: (Date.now() - t0) / 1000,
     trainerStatus: end?.status ?? null,
@@ -346,11 +359,22 @@ async function supervise(
     summary.valBpb = summary.lastEvalBpb; // the printed evals are all such a trainer reports
   }
   if (opts.mapStatus) ({ status, reason } = opts.mapStatus({ status, reason, end }));
-  const tampered = opts.verify?.('after', {
+  let tampered = opts.verify?.('after', {
     runId: ctl.runId,
     runDir: ctl.runDir,
     codeDir: join(ctl.runDir, 'code'),
   });
+  if (!tampered && opts.judge) {
+    const j = await opts.judge({
+      runId: ctl.runId,
+      runDir: ctl.runDir,
+      status,
+      reason,
+      summary,
+      trainerStatus: end?.status,
+    });
+    ({ status, reason, summary, tampered } = j);
+  }
   if (tampered) {
     await store.updateRun(ctl.runId, { tags: { tampered: '1' } });
     return store.finishRun(

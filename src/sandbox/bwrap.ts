@@ -30,6 +30,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { META_FILE, TOKEN_BYTES_FILE } from '../data/format.ts';
 import { repoRoot } from '../home.ts';
 
 export interface SandboxStatus {
@@ -179,6 +180,23 @@ function dataDirOf(runDir: string): string | undefined {
   }
 }
 
+/**
+ * The dataset as the training sandbox sees it: meta.json, the token table and the train shards, bound
+ * one by one over an empty read-only folder, so the val shards (which the trusted judge scores on,
+ * src/judge/) cannot be read, let alone trained on.
+ */
+export function datasetBinds(dataDir: string | undefined): string[] {
+  if (!dataDir || !existsSync(dataDir)) return [];
+  const seen = readdirSync(dataDir).filter(
+    (n) => n === META_FILE || n === TOKEN_BYTES_FILE || n.endsWith('.train.u16'),
+  );
+  return [
+    '--tmpfs', dataDir,
+    ...seen.flatMap((n) => ['--ro-bind', join(dataDir, n), join(dataDir, n)]),
+    '--remount-ro', dataDir,
+  ]; // prettier-ignore
+}
+
 /** The trainer command, wrapped. Prepares `<runDir>/sandbox-home` as a side effect. */
 export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
   const home = join(o.runDir, 'sandbox-home');
@@ -195,7 +213,7 @@ export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
   if (L.fileBytes) prlimit.push(`--fsize=${L.fileBytes}`);
   prlimit.push('--');
   const empty = ['/tmp', '/run'].filter((d) => existsSync(d));
-  const readOnly = [dataDirOf(o.runDir), join(repoRoot, 'python')].filter((d) => d !== undefined);
+  const readOnly = [join(repoRoot, 'python')];
   // HOME moves into the sandbox: keep the real user site-packages (pip install --user) importable
   const userSite = join(homedir(), '.local');
   const bwrap = [
@@ -208,6 +226,7 @@ export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
     ...gpus.flatMap((d) => ['--dev-bind', d, d]),
     '--proc', '/proc',
     ...readOnly.flatMap((d) => ['--ro-bind-try', d, d]),
+    ...datasetBinds(dataDirOf(o.runDir)),
     '--bind', o.runDir, o.runDir,
     '--ro-bind', o.codeDir, o.codeDir,
     ...empty.flatMap((d) => ['--remount-ro', d]),
