@@ -124,10 +124,15 @@ function runJudgePy(spec: Record<string, unknown>, timeoutMs: number): Promise<R
   });
 }
 
-/** The model's shape from the orchestrator's config; the vocabulary from the dataset (read-only to every sandbox). */
-function baseSpec(config: TrainConfig) {
+/** The vocabulary the trainer really uses: the dataset's (read-only to every sandbox), not the config's field. */
+export function datasetVocab(config: TrainConfig): number {
   if (!config.data.dir) throw new Error('judge: the config has no data.dir (bind the dataset first)');
-  const vocab = loadDatasetMeta(config.data.dir).vocabSize;
+  return loadDatasetMeta(config.data.dir).vocabSize;
+}
+
+/** The model's shape from the orchestrator's config; the vocabulary from the dataset. */
+function baseSpec(config: TrainConfig) {
+  const vocab = datasetVocab(config);
   return {
     vocab,
     seqLen: config.model.seqLen,

@@ -14,7 +14,7 @@ import { errorLine } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
 import { flywheelHome } from '../home.ts';
 import type { CodeChange, Proposal, Researcher } from '../researchers/base.ts';
-import { measureCodeFlops } from '../judge/judge.ts';
+import { datasetVocab, measureCodeFlops } from '../judge/judge.ts';
 import { flopsPerToken } from '../runs/flops.ts';
 import { launchRun } from '../runs/launch.ts';
 import { hashCode } from '../runs/run-dir.ts';
@@ -189,11 +189,11 @@ export async function admitCodeProposal(
         error = s.error;
       }
       if (!error && policy.sandbox === 'bwrap') {
-        // the cost of the model this code really builds at the session's config, not the config's formula
+        // the cost of the model this code really builds at the session's config, not the config's formula,
+        // relative to the reference model's counted the same way (with the dataset's vocabulary)
         stage = 'cost measurement';
         const m = await measureCodeFlops(dir, a.config);
-        if (m.ok)
-          a.cost = m.flopsPerToken / flopsPerToken(h.baseConfig.model, h.baseConfig.data.vocabSize ?? 2048);
+        if (m.ok) a.cost = m.flopsPerToken / flopsPerToken(h.baseConfig.model, datasetVocab(h.baseConfig));
         else error = m.reason;
       }
       if (!error) {

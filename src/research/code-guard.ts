@@ -98,7 +98,8 @@ export type CodeLaunchOptions = Required<
 /**
  * Launch options for a run of patched code (a smoke run or a trial rung). Sandboxed runs are judged
  * (src/judge/): their val numbers come from the trusted judge, and a model costlier than
- * `admittedFlopsPerToken` fails. Without the sandbox there is no judge either (--unsafe-no-sandbox).
+ * `admittedFlopsPerToken` fails. Without the sandbox there is no judge either (--unsafe-no-sandbox), and
+ * none for a config whose trainer.command runs something other than the patched train.py.
  */
 export function codeLaunchOptions(
   code: CodeRun,
@@ -120,8 +121,9 @@ export function codeLaunchOptions(
       code.sandbox === 'bwrap'
         ? (command, run) => wrapInSandbox(command, { runDir: run.runDir, codeDir: run.codeDir, home, limits })
         : undefined,
+    // a config with its own trainer.command does not run the patched train.py: nothing for the judge to rebuild
     judge:
-      code.sandbox === 'bwrap'
+      code.sandbox === 'bwrap' && !config.trainer.command
         ? judgeStep({ codeDir: code.codeDir, config, admittedFlopsPerToken })
         : undefined,
     verify: (phase, run) => {
