@@ -209,21 +209,23 @@ def metrics(a, domains):
 
 def flops_per_token(entries, vocab, width, depth, seq_len):
     """Training FLOPs per token of the model behind a state dict: 6 * N_matmul + 12 * L * C * T, the
-    convention of trainers/gpt/harness.py. entries: [(shape, dtype)]. N_matmul = every floating tensor of
-    2+ dims, less the lookup-only tables: one (V, .) table when there are two or more (an untied
-    embedding; a tied one appears twice in a state dict and counts once, as the head) and one (T, .)
-    position table. L and T are the config's, C the larger of the config's width and the embedding's.
+    convention of trainers/gpt/harness.py. entries: [(name, shape, dtype)]. N_matmul = every floating
+    tensor of 2+ dims, less the lookup-only tables: the token embedding `*wte.weight` when another
+    (V, .) tensor is there to be the head (a tied head appears twice in a state dict and so counts once;
+    an embedding used as the head without one is counted), and the position table `*wpe.weight`.
+    Renaming cannot hide more than those two tables, which the reference excludes anyway. L and T are
+    the config's, C the larger of the config's width and the embedding's.
     Limits (SECURITY.md): compute without parameters (a block looped twice, wider attention than the
     weights show) is not seen."""
-    mats = [(tuple(s), int(np.prod(s))) for s, dt in entries if len(s) >= 2 and ("float" in dt or "bfloat" in dt)]
-    n = sum(m for _, m in mats)
-    vocab_tables = sorted(m for s, m in mats if s[0] == vocab)
-    if len(vocab_tables) >= 2:
-        n -= vocab_tables[0]
-    pos = sorted(m for s, m in mats if s[0] == seq_len and s[0] != vocab)
-    if pos:
-        n -= pos[0]
-    C = max([width] + [s[1] for s, _ in mats if s[0] == vocab])
+    mats = [(k, tuple(s), int(np.prod(s))) for k, s, dt in entries if len(s) >= 2 and "float" in dt]
+    n = sum(m for _, _, m in mats)
+    wte = [(k, s, m) for k, s, m in mats if k == "wte.weight" or k.endswith(".wte.weight")][:1]
+    if wte and sum(1 for _, s, _ in mats if s[0] == vocab) >= 2:
+        n -= wte[0][2]
+    wpe = [m for k, s, m in mats if k == "wpe.weight" or k.endswith(".wpe.weight")][:1]
+    if wpe:
+        n -= wpe[0]
+    C = max([width] + [s[1] for _, s, _ in wte])
     return 6 * n + 12 * depth * C * seq_len, n
 
 
@@ -238,7 +240,7 @@ def weight_entries(path):
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
         raise Refused("final-weights.pt is not a state dict of tensors", tampered=True)
     distinct = {(v.data_ptr(), tuple(v.shape)): v.numel() for v in state.values()}  # a tied matrix once
-    return [(list(v.shape), str(v.dtype)) for v in state.values()], sum(distinct.values())
+    return [(str(k), list(v.shape), str(v.dtype)) for k, v in state.items()], sum(distinct.values())
 
 
 # ------------------------------------------------------------------------------------------------ main
@@ -265,8 +267,8 @@ def judge(spec):
         w.p.wait()
         try:
             desc = json.loads(buf)
-            entries = [(list(v[:-1]), str(v[-1])) for v in desc.values()]
-            assert all(all(isinstance(x, int) and x >= 0 for x in s) for s, _ in entries)
+            entries = [(str(k), list(v[:-1]), str(v[-1])) for k, v in desc.items()]
+            assert all(all(isinstance(x, int) and x >= 0 for x in s) for _, s, _ in entries)
         except Exception:  # noqa: BLE001
             raise Refused("build_model did not produce a model" + w.stderr_tail())
         fpt, n = flops_per_token(entries, **dims)

@@ -17,6 +17,7 @@ print() in the model goes to stderr instead of corrupting the stream:
 EOF is the end.
 """
 
+import contextlib
 import json
 import os
 import struct
@@ -51,6 +52,13 @@ def main():
     model.load_state_dict({k[len(prefix):] if k.startswith(prefix) else k: v for k, v in state.items()})
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     model.to(device).eval()
+    # the same precision as the harness's own eval (trainers/gpt/harness.py Run.autocast), so a judged run
+    # and an unsandboxed reference run compare on equal terms
+    dt = os.environ.get("FLYWHEEL_JUDGE_DTYPE", "auto")
+    if dt == "auto":
+        dt = "bfloat16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "float32"
+    dtype = {"float32": None, "bfloat16": torch.bfloat16, "float16": torch.float16}[dt]
+    autocast = (lambda: torch.autocast(device_type=device.type, dtype=dtype)) if dtype else contextlib.nullcontext
     out.write(b"FWRD")
 
     def read_exact(n):
@@ -70,7 +78,7 @@ def main():
         if magic != b"FWRQ":
             sys.exit("worker: bad request")
         ids = torch.frombuffer(bytearray(read_exact(B * T * 4)), dtype=torch.int32).view(B, T)
-        with torch.no_grad():
+        with torch.no_grad(), autocast():
             res = model(ids.long().to(device))
         logits = res[0] if isinstance(res, (tuple, list)) else res
         logits = logits.float().cpu().contiguous()

@@ -17,6 +17,7 @@ import type { TrainConfig } from '../config/train-config.ts';
 import { loadDatasetMeta } from '../data/prepare.ts';
 import { repoRoot } from '../home.ts';
 import { findPython } from '../runs/python.ts';
+import { gpuDevices } from '../sandbox/bwrap.ts';
 import { workerCommand } from '../sandbox/judge-worker.ts';
 
 export const WEIGHTS_FILE = 'final-weights.pt';
@@ -142,6 +143,9 @@ function baseSpec(config: TrainConfig) {
   };
 }
 
+const lowPrecision = (config: TrainConfig) =>
+  config.train.dtype !== 'float32' && (config.train.dtype !== 'auto' || gpuDevices().length > 0);
+
 const memoryCap = () => Math.min(16 * 2 ** 30, Math.floor(totalmem() * 0.75));
 
 /** The trusted val numbers of a finished run of `codeDir` (the admitted code), from its final weights. */
@@ -160,6 +164,7 @@ export async function judgeRun(
         codeDir: run.codeDir,
         weightsFile: copy.file,
         threads: base.threads,
+        dtype: config.train.dtype,
         memoryBytes: memoryCap(),
         cpuSeconds: timeoutSeconds * 2,
       },
@@ -175,6 +180,8 @@ export async function judgeRun(
         tokensPerDomain: o.tokensPerDomain ?? config.train.finalEvalTokensPerDomain,
         liveTokensPerDomain: o.liveTokensPerDomain ?? 2048,
         probes: o.probes ?? 32,
+        // fp32 answers the same to ~1e-6 whatever the batch; bf16/fp16 (CUDA autocast) to ~1e-2
+        causalityTolerance: lowPrecision(config) ? 5e-2 : 1e-3,
         floorBpb: o.floorBpb ?? 0.3,
         liveRatio: o.liveRatio ?? 0.75,
         seed: config.seed,

@@ -47,6 +47,7 @@ export interface WorkerSandbox {
   codeDir: string; // the admitted code, mounted read-only at /judge/code
   weightsFile?: string; // a private copy of final-weights.pt (absent in shapes mode)
   threads: number;
+  dtype?: string; // train.dtype: the worker evaluates in the harness's precision
   memoryBytes?: number;
   cpuSeconds: number;
 }
@@ -78,6 +79,7 @@ export function workerCommand(o: WorkerSandbox, model: unknown, vocab: number): 
     '--setenv', 'OPENBLAS_NUM_THREADS', String(o.threads),
     '--setenv', 'FLYWHEEL_PYTHON_DIR', WORKER_MOUNT.python,
     '--setenv', 'PYTHONDONTWRITEBYTECODE', '1',
+    '--setenv', 'FLYWHEEL_JUDGE_DTYPE', o.dtype ?? 'auto',
     '--setenv', 'HOME', '/nonexistent',
     '--',
   ]; // prettier-ignore

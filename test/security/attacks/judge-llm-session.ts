@@ -107,8 +107,12 @@ export const attacks: Attack[] = [
         if (process.env.JUDGE_DEBUG)
           console.error(
             JSON.stringify({
+              cost: p.cost,
               stats: p.stats,
               runs: all.map((r) => [
+                JSON.stringify(r.config.budget),
+                r.summary.tokens,
+                r.summary.flopsPerToken,
                 r.tags.proposal,
                 r.tags.rung,
                 r.seed,
