@@ -6,6 +6,7 @@
  * a weights file that is not plain tensors, a model costlier than admitted).
  */
 import type { TrainConfig } from '../config/train-config.ts';
+import { errorLine } from '../errors.ts';
 import type { RunStatus, RunSummary } from '../store/base.ts';
 import { judgeRun, type JudgeOptions } from './judge.ts';
 
@@ -48,10 +49,11 @@ export function judgeStep(o: JudgeStepOptions) {
       r.trainerStatus === 'completed'
         ? o.config.train.finalEvalTokensPerDomain
         : o.config.train.evalTokensPerDomain;
+    // anything the judge cannot do (no dataset, no Python) is a run without a number, not a crash
     const j = await judgeRun(
       { runDir: r.runDir, codeDir: o.codeDir, config: o.config },
       { ...o, tokensPerDomain },
-    );
+    ).catch((e: unknown) => ({ ok: false as const, tampered: false, reason: errorLine(e) }));
     if (!j.ok) {
       summary.judge = { ok: false, reason: j.reason, seconds: (Date.now() - t0) / 1000 };
       if (j.tampered)
