@@ -4,7 +4,7 @@
  * from launch.ts so supervise.ts can use them without importing the launcher (imports point down).
  */
 import type { TrainConfig } from '../config/train-config.ts';
-import type { RunRecord, RunStatus, Store } from '../store/base.ts';
+import type { RunRecord, RunStatus, RunSummary, Store } from '../store/base.ts';
 import type { EndEvent, RunEvent } from './events.ts';
 import type { TrainerProcess } from './process.ts';
 import type { RunRecorder } from './recorder.ts';
@@ -68,6 +68,19 @@ export interface LaunchOptions {
   maxMalformedLines?: number;
   /** The user's `--unsafe-no-sandbox`: agent code may run unwrapped (code-trust.ts, SECURITY.md). */
   unsafeNoSandbox?: boolean;
+  /**
+   * The trusted judge (src/judge/apply.ts), after the trainer exited and `verify` passed: returns the
+   * summary with the judge's val numbers in place of the trainer's, and the status they imply; a
+   * `tampered` message fails the run like `verify`.
+   */
+  judge?: (r: {
+    runId: string;
+    runDir: string;
+    status: RunStatus;
+    reason: string;
+    summary: RunSummary;
+    trainerStatus?: string;
+  }) => Promise<{ status: RunStatus; reason: string; summary: RunSummary; tampered?: string }>;
 }
 
 export class RunController {

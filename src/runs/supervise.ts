@@ -222,13 +222,25 @@ export async function supervise(
   const end = ctl.recorder.end;
   const stop = ctl.stopRequest;
   let { status, reason } = decideStatus(w, end, stop, config, () => lastStderrLine(proc, ctl.runDir));
-  const summary = adapterSummary(
+  let summary = adapterSummary(
     { ...ctl.recorder.summary(), wallSeconds: (Date.now() - t0) / 1000, trainerStatus: end?.status ?? null },
     config,
     end,
   );
   if (opts.mapStatus) ({ status, reason } = opts.mapStatus({ status, reason, end }));
-  const tampered = tamperCheck(opts, ctl);
+  let tampered = tamperCheck(opts, ctl);
+  if (!tampered && opts.judge) {
+    // the trusted judge's numbers replace the trainer's (src/judge/apply.ts, SECURITY.md "The judge")
+    const j = await opts.judge({
+      runId: ctl.runId,
+      runDir: ctl.runDir,
+      status,
+      reason,
+      summary,
+      trainerStatus: end?.status,
+    });
+    ({ status, reason, summary, tampered } = j);
+  }
   if (tampered) {
     await store.updateRun(ctl.runId, { tags: { tampered: '1' } });
     return store.finishRun(

@@ -51,6 +51,7 @@ import {
 } from 'node:fs';
 import { totalmem } from 'node:os';
 import { basename, isAbsolute, join, resolve, sep } from 'node:path';
+import { META_FILE, TOKEN_BYTES_FILE } from '../data/format.ts';
 import { flywheelHome, repoRoot, runsRoot } from '../home.ts';
 import type { TreeLimits } from '../runs/watchdog.ts';
 import { pythonRuntime, systemBinds } from './runtime.ts';
@@ -263,6 +264,23 @@ function userTasks(): number {
   return n;
 }
 
+/**
+ * The dataset as the training sandbox sees it: meta.json, the token table and the train shards, bound
+ * one by one over an empty read-only folder, so the val shards (which the trusted judge scores on,
+ * src/judge/) cannot be read, let alone trained on.
+ */
+export function datasetBinds(dataDir: string | undefined): string[] {
+  if (!dataDir || !existsSync(dataDir)) return [];
+  const seen = readdirSync(dataDir).filter(
+    (n) => n === META_FILE || n === TOKEN_BYTES_FILE || n.endsWith('.train.u16'),
+  );
+  return [
+    '--tmpfs', dataDir,
+    ...seen.flatMap((n) => ['--ro-bind', join(dataDir, n), join(dataDir, n)]),
+    '--remount-ro', dataDir,
+  ]; // prettier-ignore
+}
+
 /** The trainer command, wrapped. Prepares `<runDir>/sandbox-home` and the log files as a side effect. */
 export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
   const home = join(o.runDir, 'sandbox-home');
@@ -289,7 +307,6 @@ export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
   const extra = (process.env.FLYWHEEL_SANDBOX_RO ?? '').split(':').filter((p) => isAbsolute(p));
   const resume = resumeCheckpointOf(o.runDir);
   const readOnly = [...(py?.paths ?? []), ...extra, join(repoRoot, 'python'), ...(resume ? [resume] : [])];
-  const dataset = [dataDirOf(o.runDir)].filter((d) => d !== undefined); // judge: the dataset binds
   const sys = gpus.length ? ['/sys'] : ['/sys/devices/system/cpu']; // CPU topology; CUDA reads more
   const bwrap = [
     o.bwrap ?? sandboxStatus().bwrap,
@@ -302,7 +319,7 @@ export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
     ...gpus.flatMap((d) => ['--dev-bind', d, d]),
     '--proc', '/proc',
     ...readOnly.flatMap((d) => ['--ro-bind-try', d, d]),
-    ...dataset.flatMap((d) => ['--ro-bind-try', d, d]),
+    ...datasetBinds(dataDirOf(o.runDir)),
     '--bind', o.runDir, o.runDir,
     '--ro-bind', o.codeDir, o.codeDir,
     ...pinned.flatMap((f) => ['--ro-bind', f, f]),

@@ -5,7 +5,11 @@ the goalposts:
   * reading $FLYWHEEL_RUN_DIR/config.json (the resolved TrainConfig) and the prepared dataset;
   * the training data sampler (random seqLen+1 windows drawn from the train shards by mixture weight,
     with its own seeded generator whose state goes into checkpoints);
-  * evaluation: val loss and val bits-per-byte, overall and per domain, on a fixed prefix of each val set;
+  * evaluation: val loss and val bits-per-byte, overall and per domain, on a fixed prefix of each val set
+    (in-process; the number that judges a run of agent code comes from the trusted judge, python/judge/);
+  * the live slice: the tail of each train shard, never sampled, on which the periodic evals run so a
+    sandbox without the val shards can still be monitored (events say `source: live`);
+  * the final weights (final-weights.pt, tensors only) that the judge scores;
   * the budget (seconds of training loop / tokens / FLOPs, whichever is reached first) and progress();
   * FLOP accounting, the device's peak FLOP/s (measured once, cached) and MFU;
   * divergence detection, SIGTERM handling, failure reporting, checkpoints, and the event stream.
@@ -132,6 +136,22 @@ class Dataset:
             return np.zeros(0, dtype="<u2")
         return np.memmap(path, dtype="<u2", mode="r")
 
+    def has_val(self):
+        """False inside the training sandbox, which binds the train shards only."""
+        return all(os.path.exists(os.path.join(self.dir, f"{d}.val.u16")) for d in self.domains)
+
+    def split(self, domain):
+        """(train, live): the train shard without its tail, and the tail (live_tokens(n) tokens)."""
+        shard = self.shard(domain, "train")
+        cut = len(shard) - live_tokens(len(shard))
+        return shard[:cut], shard[cut:]
+
+
+def live_tokens(n):
+    """Length of the live slice held out from the end of a train shard of n tokens (python/judge/judge.py
+    computes the same)."""
+    return min(16384, n // 8)
+
 
 def mixture_weights(dataset, mixture):
     """Normalised sampling weight per domain. {} = proportional to train tokens (every token equally
@@ -156,7 +176,7 @@ class Sampler:
         self.T = seq_len
         self.shards, self.weights = [], []
         for name, w in zip(dataset.domains, weights):
-            shard = dataset.shard(name, "train")
+            shard = dataset.split(name)[0]  # the live slice at the end is never sampled
             if w > 0 and len(shard) < seq_len + 1:
                 print(f"harness: domain {name} has {len(shard)} train tokens < seqLen+1; not sampled", file=sys.stderr)
                 w = 0.0
@@ -186,16 +206,19 @@ class Sampler:
 # ---------------------------------------------------------------------------------------- evaluation
 
 class ValSet:
-    """The first n tokens of every domain's val shard, cut into windows of seqLen+1 that overlap by one
-    token, so every val token after the first is a target exactly once. Fixed: no randomness."""
+    """The first n tokens of every domain's val shard (source "val") or live slice (source "live"), cut
+    into windows of seqLen+1 that overlap by one token, so every token after the first is a target
+    exactly once. Fixed: no randomness. python/judge/judge.py cuts the same windows."""
 
-    def __init__(self, dataset, tokens_per_domain, seq_len, device):
+    def __init__(self, dataset, tokens_per_domain, seq_len, device, source="val"):
         self.domains = dataset.domains
+        self.source = source
         self.token_bytes = torch.from_numpy(dataset.token_bytes.astype(np.int64)).to(device)
         self.full, self.tails = [], []  # full: (rows (N, T+1), domain id per row); tails: [(row (1, t+1), d)]
         full_rows, full_dom = [], []
         for d, name in enumerate(self.domains):
-            val = np.asarray(dataset.shard(name, "val")[:tokens_per_domain], dtype=np.int64)
+            src = dataset.shard(name, "val") if source == "val" else dataset.split(name)[1]
+            val = np.asarray(src[:tokens_per_domain], dtype=np.int64)
             n_win = (len(val) - 1) // seq_len if len(val) > 1 else 0
             for i in range(n_win):
                 full_rows.append(val[i * seq_len: (i + 1) * seq_len + 1])
@@ -592,15 +615,25 @@ class Run:
             self._t_mark = time.perf_counter()
 
     def _eval(self, tokens_per_domain, final):
+        """Periodic evals (live monitoring) score the live slice, the same for every run; the final one
+        the val shards when this process may read them (not inside the sandbox: there the judge does)."""
         self._check_finite()
-        if tokens_per_domain not in self._valsets:
-            self._valsets[tokens_per_domain] = ValSet(self.data, tokens_per_domain, self.T, self.device)
+        source = "val" if final and self.data.has_val() else "live"
+        if (tokens_per_domain, source) not in self._valsets:
+            self._valsets[tokens_per_domain, source] = ValSet(self.data, tokens_per_domain, self.T, self.device, source)
         mb = self.cfg["train"].get("microBatchTokens") or self.cfg["train"]["batchTokens"]
-        res = evaluate(self.model, self._valsets[tokens_per_domain], max(1, mb // self.T), self.autocast)
+        res = evaluate(self.model, self._valsets[tokens_per_domain, source], max(1, mb // self.T), self.autocast)
         self.last_eval = res
         flywheel_log.eval(step=self.step, tokens=self.tokens, flops=self.flops, elapsed=self.elapsed, final=final,
-                          evalTokensPerDomain=tokens_per_domain, **res)
+                          evalTokensPerDomain=tokens_per_domain, source=source, **res)
         return res
+
+    def save_final_weights(self):
+        """final-weights.pt: the model's tensors only (a state dict; torch.save keeps tied tensors shared),
+        what the trusted judge loads with weights_only=True and scores (python/judge/)."""
+        path = os.path.join(self.run_dir, "final-weights.pt")
+        torch.save({k: v.detach().cpu() for k, v in self.model.state_dict().items()}, path + ".tmp")
+        os.replace(path + ".tmp", path)
 
     # -- the end -----------------------------------------------------------------------------------
 
@@ -612,6 +645,8 @@ class Run:
         with self.paused():
             if self.ckpt_every_tokens:
                 self.save_checkpoint("final")
+            self._check_finite()
+            self.save_final_weights()
             res = self._eval(tc["evalTokensPerDomain"] if stopped else tc["finalEvalTokensPerDomain"], final=True)
         status, reason = ("stopped", self.stop_requested) if stopped else ("completed", self._budget_reason())
         self._end(status, reason, **res)

@@ -14,6 +14,8 @@ import { errorLine } from '../../errors.ts';
 import type { Executor } from '../../executors/base.ts';
 import { flywheelHome } from '../../home.ts';
 import type { CodeChange, Proposal, Researcher } from '../../researchers/base.ts';
+import { datasetVocab, measureCodeFlops } from '../../judge/judge.ts';
+import { flopsPerToken } from '../../runs/flops.ts';
 import { launchRun } from '../../runs/launch.ts';
 import type { TrainerProcess } from '../../runs/process.ts';
 import { hashCode } from '../../runs/run-dir.ts';
@@ -183,10 +185,18 @@ export async function admitCodeProposal(
         smokeRunId = s.runId;
         error = s.error;
       }
+      if (!error && policy.sandbox === 'bwrap') {
+        // the cost of the model this code really builds at the session's config, not the config's formula,
+        // relative to the reference model's counted the same way (with the dataset's vocabulary)
+        stage = 'cost measurement';
+        const m = await measureCodeFlops(dir, a.config);
+        if (m.ok) a.cost = m.flopsPerToken / flopsPerToken(h.baseConfig.model, datasetVocab(h.baseConfig));
+        else error = m.reason;
+      }
       if (!error) {
         await h.journal(
           'note',
-          `code experiment "${current.title}": compiles and passed a ${SMOKE_STEPS}-step smoke run${policy.sandbox === 'bwrap' ? ' in the sandbox' : ' (UNSANDBOXED)'}`,
+          `code experiment "${current.title}": compiles and passed a ${SMOKE_STEPS}-step smoke run${policy.sandbox === 'bwrap' ? ` in the sandbox; measured cost ${a.cost.toFixed(2)}x` : ' (UNSANDBOXED)'}`,
           {
             runIds: smokeRunId ? [smokeRunId] : [],
             body: diff,

@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../config/train-config.ts';
 import { flywheelHome } from '../../home.ts';
+import { judgeStep } from '../../judge/apply.ts';
 import type { LaunchOptions } from '../../runs/launch.ts';
 import { DEFAULT_TRAINER_DIR, gitProvenance, hashCode } from '../../runs/run-dir.ts';
 import type { RunStatus } from '../../store/base.ts';
@@ -95,16 +96,22 @@ export const patchFileOf = (codeDir: string) => `${codeDir}.patch`;
 export type CodeLaunchOptions = Required<
   Pick<LaunchOptions, 'codeFrom' | 'extraHash' | 'provenance' | 'verify' | 'unsafeNoSandbox'>
 > &
-  Pick<LaunchOptions, 'wrapCommand' | 'limits' | 'wallSeconds'> & {
+  Pick<LaunchOptions, 'wrapCommand' | 'limits' | 'wallSeconds' | 'judge'> & {
     /** A failed run's reason, said plainly when the sandbox stopped it. */
     explain: (s: { status: RunStatus; reason: string }) => { status: RunStatus; reason: string };
   };
 
-/** Launch options for a run of patched code (a smoke run or a trial rung). */
+/**
+ * Launch options for a run of patched code (a smoke run or a trial rung). Sandboxed runs are judged
+ * (src/judge/): their val numbers come from the trusted judge, and a model costlier than
+ * `admittedFlopsPerToken` fails. Without the sandbox there is no judge either (--unsafe-no-sandbox), and
+ * none for a config whose trainer.command runs something other than the patched train.py.
+ */
 export function codeLaunchOptions(
   code: CodeRun,
   config: TrainConfig,
   ref = integrityRef(trainerDirOf(config), config.data.dir),
+  admittedFlopsPerToken?: number,
 ): CodeLaunchOptions {
   const codeDiff = existsSync(patchFileOf(code.codeDir))
     ? readFileSync(patchFileOf(code.codeDir), 'utf8')
@@ -127,6 +134,11 @@ export function codeLaunchOptions(
     // limits across forks and the wall clock, enforced by the launcher (with or without the sandbox)
     limits: treeLimits(limits),
     wallSeconds: limits.wallSeconds > 0 ? limits.wallSeconds + 60 : 0,
+    // a config with its own trainer.command does not run the patched train.py: nothing for the judge to rebuild
+    judge:
+      sandbox === 'bwrap' && !config.trainer.command
+        ? judgeStep({ codeDir: code.codeDir, config, admittedFlopsPerToken })
+        : undefined,
     verify: (phase, run) => {
       if (phase === 'before' && hashCode(run.codeDir).codeHash !== code.codeHash)
         return `the run's code snapshot is not the admitted patch (${run.codeDir})`;

@@ -87,7 +87,12 @@ export async function runTrialRung(
   // Agent code: sandboxed, its patch as provenance, harness/data hashes verified before and after (code-guard.ts).
   const code =
     p.codeDir && p.codeHash
-      ? codeLaunchOptions({ codeDir: p.codeDir, codeHash: p.codeHash, sandbox: p.sandbox ?? 'bwrap' }, config)
+      ? codeLaunchOptions(
+          { codeDir: p.codeDir, codeHash: p.codeHash, sandbox: p.sandbox ?? 'bwrap' },
+          config,
+          undefined,
+          ctx.baseFlopsPerToken * p.cost, // measured at admission (code-experiments.ts); the judge checks the trained weights against it
+        )
       : undefined;
 
   const ctl = await launchRun({
@@ -110,6 +115,9 @@ export async function runTrialRung(
           wrapCommand: code.wrapCommand,
           verify: code.verify,
           unsafeNoSandbox: code.unsafeNoSandbox,
+          limits: code.limits,
+          wallSeconds: code.wallSeconds,
+          judge: code.judge,
         }
       : {}),
     executorName: ctx.executor.name,
