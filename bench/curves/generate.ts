@@ -136,6 +136,7 @@ async function main() {
       if (!seeds || seeds.includes(s)) jobs.push([r, s]);
   }
   const tmp = mkdtempSync(join(tmpdir(), 'flywheel-curves-'));
+  const kept = existsSync(CORPUS_PATH) && (only || seeds) ? loadCorpus().runs : [];
   const done: StoredRun[] = [];
   try {
     let next = 0;
@@ -149,18 +150,21 @@ async function main() {
         console.error(
           `${secs}s ${run.id}: ${run.status}, ${run.train.step.length} steps, final bpb ${run.finalValBpb}`,
         );
+        save(kept, done, false); // after every run, so an interrupted generation keeps what it made
       }
     };
     await Promise.all(Array.from({ length: parallel }, worker));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  // runs not re-made here are kept from the stored corpus (so recipes and seeds can be made in parts)
+  save(kept, done, true);
+}
+
+/** Writes the corpus: the kept runs not re-made here, plus the new ones, labels checked. */
+function save(kept: StoredRun[], done: StoredRun[], verbose: boolean): void {
   const remade = new Set(done.map((r) => r.id));
-  const old =
-    (only || seeds) && existsSync(CORPUS_PATH) ? loadCorpus().runs.filter((r) => !remade.has(r.id)) : [];
   const order = new Map(RECIPES.map((r, i) => [r.id, i]));
-  const runs = [...old, ...done].sort(
+  const runs = [...kept.filter((r) => !remade.has(r.id)), ...done].sort(
     (a, b) => order.get(a.recipe)! - order.get(b.recipe)! || a.seed - b.seed,
   );
   const corpus: CorpusFile = {
@@ -174,7 +178,7 @@ async function main() {
   };
   const report = finalizeLabels(corpus);
   writeFileSync(CORPUS_PATH, JSON.stringify(corpus) + '\n');
-  for (const line of report) console.error(line);
+  if (verbose) for (const line of report) console.error(line);
 }
 
 await main();

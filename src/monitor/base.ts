@@ -26,6 +26,8 @@ export interface EvalPointLite {
   flops?: number;
   valLoss: number;
   valBpb: number;
+  /** Val tokens per domain this eval scored, when the trainer reports it (an eval's own noise level). */
+  evalTokensPerDomain?: number;
 }
 
 export interface Curve {
