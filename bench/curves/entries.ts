@@ -19,6 +19,7 @@ export function corpusEntries(corpus: CorpusFile, split: SplitName = 'all'): Ent
     id: r.id,
     label: r.label,
     kind: r.kind,
+    split: r.split,
     curve: toCurve(r),
     budgetTokens: r.budgetTokens,
     reference,

@@ -21,6 +21,7 @@ export interface Entry {
   id: string;
   label: 'failing' | 'healthy';
   kind: string; // loud | quiet | scary | baseline
+  split?: string; // tune | held-out
   curve: Curve;
   budgetTokens: number;
   reference: Reference;
@@ -35,6 +36,7 @@ export interface Outcome {
   id: string;
   label: Entry['label'];
   kind: string;
+  split?: string;
   killed: boolean;
   rule?: string;
   message?: string;
@@ -67,6 +69,7 @@ export function replayEntry(e: Entry, rules: readonly MonitorRule[]): Outcome {
     id: e.id,
     label: e.label,
     kind: e.kind,
+    split: e.split,
     killed: stop !== undefined,
     rule: stop?.decision.rule,
     message: stop?.decision.message,

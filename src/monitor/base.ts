@@ -49,6 +49,8 @@ export interface Reference {
   evalBand(tokens: number): Band | undefined;
   /** Baseline band of train loss at `tokens`, if covered. */
   trainBand?(tokens: number): Band | undefined;
+  /** Baseline seeds' LR at `tokens` (band of the logged lr), if their train points carry it. */
+  lrBand?(tokens: number): Band | undefined;
 }
 
 export type Decision =

@@ -77,7 +77,7 @@ describe('monitor evaluate', () => {
   it('stops every recorded failure with the rule that fits, early in its budget', () => {
     const expected: Record<string, [string, number]> = {
       'lr-1e4': ['nan', 4],
-      'lr-1': ['divergence', 8],
+      'lr-1': ['divergence', 6],
       // 3 evals far behind and not closing: out of the race 4 steps before behind-baseline's 3rd eval
       'lr-1e-5': ['cannot-catch-up', 16],
     };

@@ -13,13 +13,17 @@
  *   margin = max(minGapRel, k x band.std / band.mean)  (band at the last eval).
  * A slow starter closes its gap (negative slope) and is projected level; a spike that recovers has a low
  * level before it and a steeply negative slope after it; a run behind by a constant or growing margin
- * (a frozen layer, a harmful setting) is projected behind, and stopped long before its end. With a
- * warmup-stable-decay schedule the gap opens during the stable phase and closes in the decay: `minGapRel`
- * is set above the gap such a run shows before its decay (recorded: <= 1.3 % at the min of 3 evals).
+ * (a frozen layer, a harmful setting) is projected behind, and stopped long before its end.
+ * Anneal ahead: a run whose LR is above the baseline's at the same tokens (`lrAheadRatio`, from the
+ * reference's LR band) still has more of its decay to come than the baseline, and the decay is where a
+ * higher LR wins its gap back (recorded on the bench/curves corpus: warmup-stable-decay runs sit 2.3 %
+ * behind the cosine baseline at 70-85 % of the budget and finish level; LR x1.5 runs 1.7 % behind at
+ * 2/3). Such a run is given `lrAheadGapRel` (5 %) instead of the margin: gaps that size close in an
+ * anneal, an order of magnitude more (an LR 10x too high: 10 %) does not.
  * Needs the reference and a token budget; otherwise continue.
  */
 import { CONTINUE, type Curve, type Decision, type MonitorRule, type Reference } from '../base.ts';
-import { round } from '../curve.ts';
+import { lrRatioToBaseline, round } from '../curve.ts';
 
 export interface CannotCatchUpParams {
   m: number; // default 3 evals
@@ -27,6 +31,8 @@ export interface CannotCatchUpParams {
   z: number; // default 2 (standard errors on the slope)
   minGapRel: number; // default 0.015 (1.5 % of the band mean)
   k: number; // default 3 band sigmas
+  lrAheadRatio: number; // default 1.25: run lr / baseline lr above which the anneal is still ahead
+  lrAheadGapRel: number; // default 0.05: the margin for such a run
 }
 
 export const DEFAULT_CANNOT_CATCH_UP_PARAMS: CannotCatchUpParams = {
@@ -35,6 +41,8 @@ export const DEFAULT_CANNOT_CATCH_UP_PARAMS: CannotCatchUpParams = {
   z: 2,
   minGapRel: 0.015,
   k: 3,
+  lrAheadRatio: 1.25,
+  lrAheadGapRel: 0.05,
 };
 
 export function cannotCatchUpRule(params: Partial<CannotCatchUpParams> = {}): MonitorRule {
@@ -56,7 +64,9 @@ export function cannotCatchUpRule(params: Partial<CannotCatchUpParams> = {}): Mo
         gs.push(e.valBpb / band.mean - 1);
       }
       const sigmaRel = band && Number.isFinite(band.std) ? band.std / band.mean : 0;
-      const margin = Math.max(p.minGapRel, p.k * sigmaRel);
+      const lrRatio = lrRatioToBaseline(curve, reference);
+      const annealAhead = lrRatio !== undefined && lrRatio > p.lrAheadRatio;
+      const margin = Math.max(p.minGapRel, p.k * sigmaRel, annealAhead ? p.lrAheadGapRel : 0);
       const level = Math.min(...gs);
       if (!(level > margin)) return CONTINUE;
       const { slope, se } = olsSlope(xs, gs);
@@ -83,6 +93,7 @@ export function cannotCatchUpRule(params: Partial<CannotCatchUpParams> = {}): Mo
           budgetTokens: budget,
           projectedFinalGapRel: round(projected, 4),
           marginRel: round(margin, 4),
+          lrVsBaseline: lrRatio === undefined ? null : round(lrRatio, 3),
         },
       };
     },
