@@ -20,6 +20,7 @@ import {
 import { killLossSpikeRule, medianPrunerRule } from './curves/anchors.ts';
 import { corpusEntries } from './curves/entries.ts';
 import { loadCorpus } from './curves/format.ts';
+import { median } from '../src/stats/summary.ts';
 import { dominates, replayEntry, summarize, type Entry, type Outcome, type Summary } from './curves/score.ts';
 
 interface Policy {
@@ -75,6 +76,28 @@ const only = (split?: string) =>
 table('held-out seeds', only('held-out'));
 table('tune seeds', only('tune'));
 table('all', only());
+
+// by recipe (all seeds): which rule, how early, against the human kill point and the anchors
+console.log('\n### by recipe (all seeds)\n');
+console.log(
+  '| recipe | label | Flywheel kills | rule | median kill | median human kill | MedianPruner kills | KillLossSpike kills |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+const recipeOf = (id: string) => id.split('/')[0];
+for (const recipe of [...new Set(entries.map((e) => recipeOf(e.id)))]) {
+  const mine = (i: number) => results[i].outcomes.filter((o) => recipeOf(o.id) === recipe);
+  const ours = mine(0);
+  const killed = ours.filter((o) => o.killed);
+  const rulesUsed = [...new Set(killed.map((o) => o.rule))].join(', ') || '-';
+  const med = (xs: number[]) => (xs.length ? pct(median(xs)) : '-');
+  const human = ours
+    .filter((o) => o.humanKillTokens !== undefined)
+    .map((o) => o.humanKillTokens! / o.budgetTokens);
+  const count = (i: number) => `${mine(i).filter((o) => o.killed).length}/${ours.length}`;
+  console.log(
+    `| ${recipe} | ${ours[0].label} | ${killed.length}/${ours.length} | ${rulesUsed} | ${med(killed.map((o) => o.spentTokens / o.budgetTokens))} | ${med(human)} | ${count(2)} | ${count(3)} |`,
+  );
+}
 
 if (process.argv.includes('--detail')) {
   console.log('\n| run | split | label | Flywheel | kill at | human kill at | message |');

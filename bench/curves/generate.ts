@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import * as prettier from 'prettier';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import { repoRoot } from '../../src/home.ts';
@@ -150,18 +151,18 @@ async function main() {
         console.error(
           `${secs}s ${run.id}: ${run.status}, ${run.train.step.length} steps, final bpb ${run.finalValBpb}`,
         );
-        save(kept, done, false); // after every run, so an interrupted generation keeps what it made
+        await save(kept, done, false); // after every run, so an interrupted generation keeps what it made
       }
     };
     await Promise.all(Array.from({ length: parallel }, worker));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  save(kept, done, true);
+  await save(kept, done, true);
 }
 
 /** Writes the corpus: the kept runs not re-made here, plus the new ones, labels checked. */
-function save(kept: StoredRun[], done: StoredRun[], verbose: boolean): void {
+async function save(kept: StoredRun[], done: StoredRun[], verbose: boolean): Promise<void> {
   const remade = new Set(done.map((r) => r.id));
   const order = new Map(RECIPES.map((r, i) => [r.id, i]));
   const runs = [...kept.filter((r) => !remade.has(r.id)), ...done].sort(
@@ -177,7 +178,9 @@ function save(kept: StoredRun[], done: StoredRun[], verbose: boolean): void {
     runs,
   };
   const report = finalizeLabels(corpus);
-  writeFileSync(CORPUS_PATH, JSON.stringify(corpus) + '\n');
+  // formatted as the repository's prettier config wants it, so `prettier --check .` passes
+  const options = (await prettier.resolveConfig(CORPUS_PATH.pathname)) ?? {};
+  writeFileSync(CORPUS_PATH, await prettier.format(JSON.stringify(corpus), { ...options, parser: 'json' }));
   if (verbose) for (const line of report) console.error(line);
 }
 
