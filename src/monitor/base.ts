@@ -26,6 +26,8 @@ export interface EvalPointLite {
   flops?: number;
   valLoss: number;
   valBpb: number;
+  /** Val tokens per domain this eval scored, when the trainer reports it (an eval's own noise level). */
+  evalTokensPerDomain?: number;
 }
 
 export interface Curve {
@@ -47,6 +49,8 @@ export interface Reference {
   evalBand(tokens: number): Band | undefined;
   /** Baseline band of train loss at `tokens`, if covered. */
   trainBand?(tokens: number): Band | undefined;
+  /** Baseline seeds' LR at `tokens` (band of the logged lr), if their train points carry it. */
+  lrBand?(tokens: number): Band | undefined;
 }
 
 export type Decision =

@@ -5,6 +5,7 @@ import type { Curve } from './base.ts';
 import { buildReference } from './reference.ts';
 import { firstStop } from './replay.ts';
 import { behindBaselineRule } from './rules/behind-baseline.ts';
+import { corpusBand, healthyRuns, recipeRuns } from './test-corpus.ts';
 
 const rule = behindBaselineRule();
 const reference = baselineReference();
@@ -67,5 +68,23 @@ describe('behind-baseline rule', () => {
     assert.equal(rule.check(far, undefined).action, 'continue');
     const late = { ...far, eval: far.eval.map((e) => ({ ...e, tokens: e.tokens + 1e6 })), budgetTokens: 2e6 };
     assert.equal(rule.check(late, reference).action, 'continue');
+  });
+
+  it('gives a run whose LR is above the baseline LR (a WSD stable phase) room to win its gap back in the decay', () => {
+    const wsd = recipeRuns('wsd-cliff');
+    for (const { id, curve } of wsd)
+      assert.equal(firstStop(curve, corpusBand, [behindBaselineRule()]), undefined, id);
+    // with the old 2 % margin at least one WSD run is killed in its stable phase, then finishes level
+    const old = wsd.map(({ curve }) =>
+      firstStop(curve, corpusBand, [behindBaselineRule({ lrAheadGapRel: 0.02 })]),
+    );
+    const killed = old.filter((s) => s !== undefined);
+    assert.ok(killed.length > 0);
+    assert.ok(killed.every((s) => (s!.decision.evidence.lrVsBaseline as number) > 1.25));
+  });
+
+  it('lets every healthy run of the corpus live', () => {
+    for (const { id, curve } of healthyRuns())
+      assert.equal(firstStop(curve, corpusBand, [behindBaselineRule()]), undefined, id);
   });
 });

@@ -2,7 +2,7 @@
  * Small helpers the rules share: where warmup ends, how far through its budget a run is, robust
  * location/scale of a slice of losses. All O(slice) and allocation-light.
  */
-import type { Curve, TrainPointLite } from './base.ts';
+import type { Curve, Reference, TrainPointLite } from './base.ts';
 import { mad, MAD_TO_SIGMA, median } from '../stats/summary.ts';
 
 /**
@@ -49,4 +49,17 @@ export function diffNoise(xs: readonly number[]): number {
 
 export function round(x: number, digits = 5): number {
   return Number.isFinite(x) ? Number(x.toPrecision(digits)) : x;
+}
+
+/**
+ * The run's LR at its latest train point over the baseline seeds' LR at the same tokens, or undefined
+ * when either is unknown. Above ~1.25 the run still has more of its LR decay ahead than the baseline had
+ * (a warmup-stable-decay schedule in its stable phase, a higher peak LR): the decay is where such a run
+ * wins back a gap of a few percent, so the band rules give it more room.
+ */
+export function lrRatioToBaseline(curve: Curve, reference: Reference | undefined): number | undefined {
+  const last = curve.train.at(-1);
+  if (!last || last.lr === undefined || !reference?.lrBand) return undefined;
+  const band = reference.lrBand(last.tokens);
+  return band && band.mean > 0 ? last.lr / band.mean : undefined;
 }

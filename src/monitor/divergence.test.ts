@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { loadCurve, synthCurve } from '../../test/fixtures/curves/load.ts';
 import { firstStop } from './replay.ts';
 import { divergenceRule } from './rules/divergence.ts';
+import { recipeRuns } from './test-corpus.ts';
 
 const rule = divergenceRule();
 
@@ -10,7 +11,7 @@ describe('divergence rule', () => {
   it('stops the recorded lr=1 run once the median loss is 1.5x its start', () => {
     const s = firstStop(loadCurve('lr-1'), undefined, [rule]);
     assert.equal(s?.decision.rule, 'divergence');
-    assert.equal(s?.step, 8); // 1/3 of its budget; the loss later partly comes back but never below start
+    assert.equal(s?.step, 6); // 1/4 of its budget (2 of 3 points above 1.5x start); the loss later partly comes back but never below start
     assert.equal(s?.decision.evidence.test, 'hard');
   });
 
@@ -43,5 +44,13 @@ describe('divergence rule', () => {
 
   it('needs head and tail points before judging', () => {
     assert.equal(rule.check(loadCurve('lr-1e4')).action, 'continue');
+  });
+
+  it('stops an LR 50x too high no later than the trainer (its own abort is 3x on one point) (2 of 3 points above 1.5x start)', () => {
+    for (const { id, curve } of recipeRuns('lr-far-too-high')) {
+      const s = firstStop(curve, undefined, [divergenceRule()]);
+      assert.equal(s?.decision.evidence.test, 'hard', id);
+      assert.ok(s!.index <= curve.train.length - 1, id);
+    }
   });
 });

@@ -16,11 +16,30 @@ describe('monitor evaluate', () => {
   it('orders the default rules from certain to statistical', () => {
     assert.deepEqual(
       defaultRules().map((r) => r.name),
-      ['nan', 'divergence', 'spike', 'stall', 'behind-baseline'],
+      [
+        'nan',
+        'divergence',
+        'spike',
+        'stall',
+        'eval-size',
+        'lr-schedule',
+        'train-val-gap',
+        'cannot-catch-up',
+        'behind-baseline',
+      ],
     );
     assert.deepEqual(
       defaultRules({ stall: false, spike: { zHuge: 30 } }).map((r) => r.name),
-      ['nan', 'divergence', 'spike', 'behind-baseline'],
+      [
+        'nan',
+        'divergence',
+        'spike',
+        'eval-size',
+        'lr-schedule',
+        'train-val-gap',
+        'cannot-catch-up',
+        'behind-baseline',
+      ],
     );
   });
 
@@ -58,8 +77,9 @@ describe('monitor evaluate', () => {
   it('stops every recorded failure with the rule that fits, early in its budget', () => {
     const expected: Record<string, [string, number]> = {
       'lr-1e4': ['nan', 4],
-      'lr-1': ['divergence', 8],
-      'lr-1e-5': ['behind-baseline', 20],
+      'lr-1': ['divergence', 6],
+      // 3 evals far behind and not closing: out of the race 4 steps before behind-baseline's 3rd eval
+      'lr-1e-5': ['cannot-catch-up', 16],
     };
     for (const [name, want] of Object.entries(expected)) {
       const s = firstStop(loadCurve(name as RecordedName), reference, defaultRules());

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { loadCurve, synthCurve } from '../../test/fixtures/curves/load.ts';
 import { firstStop } from './replay.ts';
 import { nanRule } from './rules/nan.ts';
+import { recipeRuns } from './test-corpus.ts';
 
 describe('nan rule', () => {
   it('stops the recorded absurd-lr run at the step its loss became NaN', () => {
@@ -21,6 +22,19 @@ describe('nan rule', () => {
     const d = nanRule().check(e);
     assert.ok(d.action === 'stop' && /eval/.test(d.message));
     assert.equal(nanRule({ checkEval: false }).check(e).action, 'continue');
+  });
+
+  it('stops a bad init whose loss is finite but whose grad norm is NaN, at step 1', () => {
+    for (const { id, curve } of recipeRuns('nan-init')) {
+      const s = firstStop(curve, undefined, [nanRule()]);
+      assert.equal(s?.step, 1, id);
+      assert.match(s!.decision.message, /gradNorm=NaN/);
+    }
+    const c = synthCurve({ steps: 30 });
+    c.train[5].gradNorm = Infinity; // a step an fp16 loss scaler skips
+    assert.equal(firstStop(c, undefined, [nanRule()]), undefined);
+    c.train[6].gradNorm = NaN;
+    assert.equal(firstStop(c, undefined, [nanRule({ checkGradNorm: false })]), undefined);
   });
 
   it('never stops a finite run, even the diverging or stalled ones', () => {

@@ -87,4 +87,17 @@ describe('baseline reference', () => {
     close(ref.trainBand!(150)!.mean, 5.1, 1e-9);
     close(ref.trainBand!(155)!.mean, 5.1, 1e-9);
   });
+
+  it('gives the LR band of the seeds whose train points log an lr, and none without', () => {
+    const seed = (lr: number) => [
+      { tokens: 0, loss: 7, lr },
+      { tokens: 100, loss: 6, lr: lr / 2 },
+    ];
+    const ref = buildReference({ eval: [], train: [seed(1), seed(3)] });
+    const band = ref.lrBand?.(50); // seeds at 0.75 and 2.25
+    assert.deepEqual([band?.mean, band?.n], [1.5, 2]);
+    assert.ok(Math.abs(band!.std - Math.SQRT2 * 0.75) < 1e-12);
+    const noLr = buildReference({ eval: [], train: [[{ tokens: 0, loss: 7 }], [{ tokens: 0, loss: 7 }]] });
+    assert.equal(noLr.lrBand?.(0), undefined);
+  });
 });

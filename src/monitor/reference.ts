@@ -24,8 +24,8 @@ export interface ReferenceOptions {
 export interface BaselineCurves {
   /** Per seed: its eval points. */
   eval: readonly (readonly { tokens: number; valBpb: number }[])[];
-  /** Per seed: its train points (optional). */
-  train?: readonly (readonly { tokens: number; loss: number }[])[];
+  /** Per seed: its train points (optional); their lr, when present, gives the LR band. */
+  train?: readonly (readonly { tokens: number; loss: number; lr?: number }[])[];
 }
 
 export function buildReference(curves: BaselineCurves, opts: ReferenceOptions = {}): Reference {
@@ -34,9 +34,13 @@ export function buildReference(curves: BaselineCurves, opts: ReferenceOptions = 
   const trainSeeds = (curves.train ?? []).map((pts) =>
     smooth(clean(pts.map((p) => ({ tokens: p.tokens, value: p.loss }))), smoothHalfWidth),
   );
+  const lrSeeds = (curves.train ?? [])
+    .filter((pts) => pts.length > 0 && pts.every((p) => p.lr !== undefined))
+    .map((pts) => clean(pts.map((p) => ({ tokens: p.tokens, value: p.lr! }))));
   return {
     evalBand: (tokens) => bandAt(evalSeeds, tokens, minSeeds),
     trainBand: (tokens) => bandAt(trainSeeds, tokens, minSeeds),
+    lrBand: (tokens) => bandAt(lrSeeds, tokens, minSeeds),
   };
 }
 

@@ -15,10 +15,14 @@
  *   rung comparisons deal with modest gaps; this rule only kills runs that are clearly out of the race.
  * Catching up: if the gap to the band mean shrank to below `catchUpRatio` x its value at the first of the
  * m evals, the run is gaining on the baseline and continues.
+ * Anneal ahead: a run whose LR is above `lrAheadRatio` x the baseline's at the same tokens (src/monitor/
+ * curve.ts lrRatioToBaseline) gets `lrAheadGapRel` instead of minGapRel: recorded on the bench/curves
+ * corpus, warmup-stable-decay runs sit 2-2.5 % behind the cosine baseline for 3 evals at 75-85 % of the
+ * budget and finish level.
  * Needs the Reference; without one, or where the band does not cover the tokens, it says continue.
  */
 import { CONTINUE, type Curve, type Decision, type MonitorRule, type Reference } from '../base.ts';
-import { round } from '../curve.ts';
+import { lrRatioToBaseline, round } from '../curve.ts';
 
 export interface BehindBaselineParams {
   k: number; // default 3 (sigmas)
@@ -27,6 +31,8 @@ export interface BehindBaselineParams {
   minGapRel: number; // default 0.02 (2 % of the band mean)
   minFraction: number; // default 0.2 of the token budget (ignored when the budget is not in tokens)
   catchUpRatio: number; // default 0.9
+  lrAheadRatio: number; // default 1.25
+  lrAheadGapRel: number; // default 0.05
 }
 
 export const DEFAULT_BEHIND_BASELINE_PARAMS: BehindBaselineParams = {
@@ -36,6 +42,8 @@ export const DEFAULT_BEHIND_BASELINE_PARAMS: BehindBaselineParams = {
   minGapRel: 0.02,
   minFraction: 0.2,
   catchUpRatio: 0.9,
+  lrAheadRatio: 1.25,
+  lrAheadGapRel: 0.05,
 };
 
 export function behindBaselineRule(params: Partial<BehindBaselineParams> = {}): MonitorRule {
@@ -46,12 +54,14 @@ export function behindBaselineRule(params: Partial<BehindBaselineParams> = {}): 
       if (!reference || curve.eval.length < p.m) return CONTINUE;
       const last = curve.eval.slice(-p.m);
       if (curve.budgetTokens && last[0].tokens < p.minFraction * curve.budgetTokens) return CONTINUE;
+      const lrRatio = lrRatioToBaseline(curve, reference);
+      const gapRel = lrRatio !== undefined && lrRatio > p.lrAheadRatio ? p.lrAheadGapRel : p.minGapRel;
       const rows = [];
       for (const e of last) {
         const band = reference.evalBand(e.tokens);
         if (!band || !Number.isFinite(band.mean) || !Number.isFinite(e.valBpb)) return CONTINUE;
         const sigma = Math.max(Number.isFinite(band.std) ? band.std : 0, p.sigmaFloorAbs);
-        const threshold = band.mean + Math.max(p.k * sigma, p.minGapRel * band.mean);
+        const threshold = band.mean + Math.max(p.k * sigma, gapRel * band.mean);
         if (!(e.valBpb > threshold)) return CONTINUE;
         rows.push({
           step: e.step,
@@ -76,7 +86,8 @@ export function behindBaselineRule(params: Partial<BehindBaselineParams> = {}): 
           gapFirst: round(gapFirst),
           gapLast: round(gapLast),
           k: p.k,
-          minGapRel: p.minGapRel,
+          minGapRel: gapRel,
+          lrVsBaseline: lrRatio === undefined ? null : round(lrRatio, 3),
         },
       };
     },
