@@ -69,7 +69,12 @@ export class LocalExecutor implements Executor {
       env.MKL_NUM_THREADS = String(lease.threads);
       env.FLYWHEEL_THREADS = String(lease.threads);
     }
-    const proc = spawnTrainer({ command: args.command, cwd: args.runDir, env, logDir: args.runDir });
+    const proc = spawnTrainer({
+      command: args.command,
+      cwd: args.cwd ?? args.runDir,
+      env,
+      logDir: args.runDir,
+    });
     this.live.add(proc);
     void proc.exited.then(() => this.live.delete(proc));
     return proc;

@@ -9,7 +9,8 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import type { TrainConfig } from '../config/train-config.ts';
 import { configHash } from '../config/resolve.ts';
 import { flywheelHome, repoRoot } from '../home.ts';
@@ -21,6 +22,8 @@ import { spawnTrainer, type ExitInfo, type TrainerProcess } from './process.ts';
 import { findPython } from './python.ts';
 import { RunRecorder } from './recorder.ts';
 import { createRunDir } from './run-dir.ts';
+import { attachSpecAdapter, prepareSpecRun } from './spec-run.ts';
+import { snapshotPlan } from './spec-snapshot.ts';
 import { StdoutAdapter } from './stdout-adapter.ts';
 
 export interface StartProcessArgs {
@@ -28,6 +31,8 @@ export interface StartProcessArgs {
   runDir: string;
   command: string[];
   env: Record<string, string | undefined>;
+  /** Working directory; default the run dir (a spec trainer runs in its own folder). */
+  cwd?: string;
 }
 /** Where the trainer runs. Default: a local child process (the executors provide others). */
 export type ProcessStarter = (a: StartProcessArgs) => TrainerProcess | Promise<TrainerProcess>;
@@ -104,8 +109,8 @@ export class RunController {
   }
 }
 
-const localStarter: ProcessStarter = ({ runDir, command, env }) =>
-  spawnTrainer({ command, cwd: runDir, env, logDir: runDir });
+const localStarter: ProcessStarter = ({ runDir, command, env, cwd }) =>
+  spawnTrainer({ command, cwd: cwd ?? runDir, env, logDir: runDir });
 
 function stderrTail(runDir: string): string {
   try {
@@ -119,11 +124,19 @@ function stderrTail(runDir: string): string {
 /** Start a run; resolves once the trainer process is spawned. `controller.done` settles at the end. */
 export async function launchRun(opts: LaunchOptions): Promise<RunController> {
   const { store, config } = opts;
-  const dir = createRunDir(config, { codeFrom: opts.codeFrom, provenance: opts.provenance });
+  const snap = config.trainer.spec && !opts.codeFrom ? snapshotPlan(config.trainer.spec) : undefined;
+  const dir = createRunDir(config, {
+    codeFrom: opts.codeFrom ?? snap?.from,
+    provenance: opts.provenance,
+    files: snap?.files,
+  });
+  if (snap?.skipped.length)
+    writeFileSync(join(dir.runDir, 'snapshot-skipped.txt'), snap.skipped.join('\n') + '\n');
   const vocab = config.data.vocabSize ?? 2048;
   const where = { runId: dir.runId, runDir: dir.runDir, codeDir: dir.codeDir };
   // what can throw (no Python, a bad adapter regex) before the row exists, so none is left 'queued'
-  const bare = config.trainer.command ?? [findPython(), join(dir.codeDir, 'train.py')];
+  const spec = config.trainer.spec ? prepareSpecRun(config, dir.runDir) : undefined;
+  const bare = spec?.command ?? config.trainer.command ?? [findPython(), join(dir.codeDir, 'train.py')];
   const command = opts.wrapCommand ? opts.wrapCommand(bare, where) : bare;
   const adapter = config.trainer.stdoutAdapter
     ? new StdoutAdapter(config, join(dir.runDir, 'events.jsonl'), flopsPerToken(config.model, vocab))
@@ -161,7 +174,10 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
     ...opts.env,
     FLYWHEEL_RUN_DIR: dir.runDir,
     FLYWHEEL_HOME: flywheelHome(),
+    ...spec?.env,
     FLYWHEEL_PYTHON_DIR: join(repoRoot, 'python'),
+    // `import flywheel_log` works in any trainer (python/flywheel_log.py)
+    PYTHONPATH: [join(repoRoot, 'python'), process.env.PYTHONPATH].filter(Boolean).join(delimiter),
     FLYWHEEL_PARENT_PID: String(process.pid), // the harness stops itself if we vanish (no orphans)
     PYTHONUNBUFFERED: '1',
   };
@@ -170,7 +186,13 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
   const t0 = Date.now();
   let proc: TrainerProcess;
   try {
-    proc = await (opts.startProcess ?? localStarter)({ runId: dir.runId, runDir: dir.runDir, command, env });
+    proc = await (opts.startProcess ?? localStarter)({
+      runId: dir.runId,
+      runDir: dir.runDir,
+      command,
+      env,
+      ...(spec ? { cwd: spec.cwd } : {}),
+    });
   } catch (e) {
     const rec = await store.finishRun(
       dir.runId,
@@ -181,6 +203,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
     return ctl;
   }
   if (adapter) proc.onStdoutLine = (l) => adapter.onLine(l);
+  if (spec) attachSpecAdapter(spec.adapter, proc, opts.graceMs ?? 15_000);
   ctl.proc = proc;
   opts.onProcess?.(proc);
   const settle = (p: Promise<RunRecord>) =>
@@ -344,6 +367,8 @@ async function supervise(
     summary.lastEvalBpb !== undefined
   ) {
     summary.valBpb = summary.lastEvalBpb; // the printed evals are all such a trainer reports
+    if (summary.valLoss === undefined && Number.isFinite(ctl.recorder.lastEval?.valLoss))
+      summary.valLoss = ctl.recorder.lastEval!.valLoss;
   }
   if (opts.mapStatus) ({ status, reason } = opts.mapStatus({ status, reason, end }));
   const tampered = opts.verify?.('after', {
