@@ -13,6 +13,11 @@ import { ResearchSession } from '../research/session.ts';
 import { measureThroughput, planRungs, rememberedStart } from '../research/setup.ts';
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
+import { resolveDataArg } from '../data/resolve-data.ts';
+import type { DatasetMeta } from '../data/format.ts';
+import type { TrainConfig } from '../config/train-config.ts';
+import type { SearchSpace } from '../config/search-space.ts';
+import { specSessionStart } from './trainer-start.ts';
 import { collect, openCliStore, parseIntOption, printJson } from './common.ts';
 
 interface ResearchOptions {
@@ -31,6 +36,8 @@ interface ResearchOptions {
   maxLlmCost?: number;
   maxProposals?: number;
   unsafeNoSandbox?: boolean;
+  trainer?: string;
+  data?: string;
   json?: boolean;
 }
 
@@ -83,6 +90,8 @@ export function register(program: Command): void {
       'stop asking the LLM for proposals after this many dollars',
       parseNumber('--max-llm-cost'),
     )
+    .option('--trainer <spec>', "research your own script's knobs, as its trainer spec says")
+    .option('--data <dirOrHash>', 'a corpus prepared with flywheel prepare --source (its folder or hash)')
     .option('--unsafe-no-sandbox', 'allow code experiments without bubblewrap (not recommended)')
     .option('--json', 'print one JSON summary object on stdout')
     .action(async (o: ResearchOptions) => {
@@ -147,18 +156,31 @@ export function register(program: Command): void {
             o.resume,
           );
         } else {
-          const remembered = o.preset || o.set.length ? undefined : await rememberedStart(store);
-          const resolved = remembered
-            ? resolveConfig({ base: remembered.config, sets: o.set })
-            : resolveConfig({ preset: o.preset ?? 'small', sets: o.set });
-          const { config, meta } = await bindDataset(resolved, log);
-          log(
-            `starting from ${remembered ? remembered.source : `preset ${config.preset}`} (dataset ${meta.hash}, unigram baseline ${meta.unigramBpb.toFixed(4)} bpb)`,
-          );
+          const dataDir = o.data ? resolveDataArg(o.data) : undefined;
+          let config: TrainConfig;
+          let meta: DatasetMeta | undefined;
+          let remembered: Awaited<ReturnType<typeof rememberedStart>>;
+          let space: SearchSpace | undefined;
+          if (o.trainer) {
+            // a spec trainer: its knobs are the search space (README "Bring your own trainer")
+            const start = specSessionStart({ trainer: o.trainer, set: o.set, dataDir });
+            ({ config, searchSpace: space } = start);
+            log(`starting from ${start.source} (${space.knobs.map((k) => k.path).join(', ')})`);
+          } else {
+            remembered = o.preset || o.set.length || o.data ? undefined : await rememberedStart(store);
+            const resolved = remembered
+              ? resolveConfig({ base: remembered.config, sets: o.set })
+              : resolveConfig({ preset: o.preset ?? 'small', sets: o.set });
+            if (dataDir) resolved.data = { ...resolved.data, dir: dataDir };
+            ({ config, meta } = await bindDataset(resolved, log));
+            log(
+              `starting from ${remembered ? remembered.source : `preset ${config.preset}`} (dataset ${meta.hash}, unigram baseline ${meta.unigramBpb.toFixed(4)} bpb)`,
+            );
+          }
           const researcher = await makeResearcher(o.researcher, {
             seed: o.seed,
             store,
-            domains: meta.domains.map((d) => ({
+            domains: (meta?.domains ?? []).map((d) => ({
               name: d.name,
               trainTokens: d.trainTokens,
               unigramBpb: d.unigramBpb,
@@ -197,11 +219,15 @@ export function register(program: Command): void {
             { store, executor, researcher, view, signal: ac.signal },
             {
               baseConfig: config,
-              baseSource: remembered?.source ?? `preset:${config.preset ?? 'custom'}`,
-              searchSpace: withMixtureKnobs(
-                DEFAULT_SEARCH_SPACE,
-                meta.domains.map((d) => d.name),
-              ),
+              baseSource: o.trainer
+                ? `trainer:${config.trainer.spec!.name}`
+                : (remembered?.source ?? `preset:${config.preset ?? 'custom'}`),
+              searchSpace:
+                space ??
+                withMixtureKnobs(
+                  DEFAULT_SEARCH_SPACE,
+                  (meta?.domains ?? []).map((d) => d.name),
+                ),
               researcher: o.researcher,
               executor: executor.name,
               parallel: o.parallel,

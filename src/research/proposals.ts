@@ -63,6 +63,12 @@ export function admitProposal(
   for (const path of paths) {
     if (FORBIDDEN.some((re) => re.test(path)))
       return { ok: false, reason: `${path} is not the researcher's to change` };
+    // a spec trainer (README "Bring your own trainer") reads only its knobs: nothing else is an experiment
+    if (base.trainer.spec && !path.startsWith('knobs.') && path !== 'seed')
+      return {
+        ok: false,
+        reason: `${path} is not a knob of trainer ${base.trainer.spec.name} (its knobs: knobs.<name>)`,
+      };
     const bad = checkBounds(opts.searchSpace, path, set[path]);
     if (bad) return { ok: false, reason: bad };
   }

@@ -14,7 +14,7 @@ import { FlywheelError } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
 import type { Reference } from '../monitor/index.ts';
 import type { Researcher } from '../researchers/base.ts';
-import { flopsPerToken } from '../runs/flops.ts';
+import { configFlopsPerToken } from '../runs/flops.ts';
 import { pidAlive } from '../runs/process.ts';
 import { reconcileOrphans } from '../runs/reconcile.ts';
 import type { RunController } from '../runs/launch.ts';
@@ -79,7 +79,7 @@ export class ResearchSession {
   ) {
     this.journal = new Journal(deps.store, record.id, (e) => deps.view?.journal(e));
     this.baseConfig = spec.baseConfig as unknown as TrainConfig;
-    this.baseFlopsPerToken = flopsPerToken(this.baseConfig.model, this.baseConfig.data.vocabSize ?? 2048);
+    this.baseFlopsPerToken = configFlopsPerToken(this.baseConfig); // a spec trainer's own FLOPs/token
     this.secondsBefore = state.secondsUsed;
     deps.signal?.addEventListener('abort', () => this.requestStop('interrupted'), { once: true });
   }

@@ -7,7 +7,8 @@
  * attention scores and weighted sum over a full T x T window (causal masking is not discounted).
  * The trainer's own `start` event is authoritative; this estimate must agree with it for the reference model.
  */
-import type { ModelConfig } from '../config/train-config.ts';
+import type { ModelConfig, TrainConfig } from '../config/train-config.ts';
+import { specSizes } from './spec-command.ts';
 
 export function matmulParams(m: ModelConfig, vocabSize: number): number {
   const C = m.width;
@@ -19,4 +20,10 @@ export function matmulParams(m: ModelConfig, vocabSize: number): number {
 
 export function flopsPerToken(m: ModelConfig, vocabSize: number): number {
   return 6 * matmulParams(m, vocabSize) + 12 * m.depth * m.width * m.seqLen;
+}
+
+/** FLOPs per token of a run's config: a spec trainer's own formula (spec-command.ts), else the reference GPT's. */
+export function configFlopsPerToken(config: TrainConfig): number {
+  const fromSpec = config.trainer.spec ? specSizes(config).flopsPerToken : undefined;
+  return fromSpec ?? flopsPerToken(config.model, config.data.vocabSize ?? 2048);
 }
