@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { errorLine, isFlywheelError } from '../errors.ts';
+import { register as registerInitTrainer } from './init-trainer.ts';
 import { register as registerPrepare } from './prepare.ts';
 import { register as registerResearch } from './research.ts';
 import { register as registerRun } from './run.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerShow(program);
   registerResearch(program);
   registerServe(program);
+  registerInitTrainer(program);
   return program;
 }
 
