@@ -32,8 +32,13 @@ export function parseKnobValue(k: SpecKnob, raw: string): KnobValue | undefined 
   return k.choices!.find((c) => String(c) === raw);
 }
 
-/** How a value is written into an argv element or env var (JSON numbers; booleans as true/false). */
-export const formatValue = (v: KnobValue): string => String(v);
+/**
+ * How a value is written into an argv element or env var: numbers as JS prints them, except that a float
+ * knob's whole number keeps a decimal point (`1.0`), since scripts that literal_eval their flags (nanoGPT's
+ * configurator.py) check the type against their default; booleans as true/false.
+ */
+export const formatValue = (v: KnobValue, type?: SpecKnob['type']): string =>
+  type === 'float' && typeof v === 'number' && Number.isInteger(v) ? v.toFixed(1) : String(v);
 
 /** The research search space over the spec's searchable knobs (paths `knobs.<name>`). */
 export function specSearchSpace(spec: TrainerSpec): SearchSpace {

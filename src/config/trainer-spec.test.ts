@@ -123,6 +123,26 @@ describe('trainer spec', () => {
     );
   });
 
+  it('loads the examples and builds the nanoGPT recipe command line, floats with a decimal point', () => {
+    const root = join(import.meta.dirname, '..', '..', 'examples');
+    const nano = loadTrainerSpec(join(root, 'nanogpt', 'flywheel.trainer.json'));
+    assert.equal(loadTrainerSpec(join(root, 'autoresearch', 'flywheel.trainer.json')).name, 'autoresearch');
+    const config = resolveSpecConfig({ spec: nano, sets: ['grad_clip=1'] });
+    config.train.evalEveryTokens = 768 * 250;
+    const argv = specLaunch(config, dir, () => 'python').command;
+    assert.deepEqual(argv.slice(-9), [
+      '--learning_rate=0.001',
+      '--min_lr=0.0001',
+      '--weight_decay=0.1',
+      '--beta2=0.99',
+      '--warmup_iters=100',
+      '--grad_clip=1.0',
+      '--max_iters=2000',
+      '--lr_decay_iters=2000',
+      '--eval_interval=250',
+    ]);
+  });
+
   it('matches snapshot exclusions as globs', () => {
     assert.ok(globToRegExp('data/**').test('data/shakespeare/train.bin'));
     assert.ok(globToRegExp('*.pt').test('out/ckpt.pt'));

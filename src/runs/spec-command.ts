@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evalFormula } from '../config/spec-formula.ts';
 import { formatValue, type KnobValue } from '../config/spec-knobs.ts';
-import { specPath, type TrainerSpec } from '../config/trainer-spec.ts';
+import { specPath, type SpecKnob, type TrainerSpec } from '../config/trainer-spec.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import { FlywheelError } from '../errors.ts';
 
@@ -72,8 +72,8 @@ export function specLaunch(config: TrainConfig, runDir: string, resolvePython: (
   if (config.data.dir) env.FLYWHEEL_DATA_DIR = config.data.dir;
   const file: Record<string, KnobValue> = {};
 
-  const deliver = (d: Delivery, value: KnobValue, what: string) => {
-    const text = formatValue(value);
+  const deliver = (d: Delivery, value: KnobValue, what: string, type?: SpecKnob['type']) => {
+    const text = formatValue(value, type);
     if (d.flag !== undefined) {
       const parts = typeof d.flag === 'string' ? [d.flag] : d.flag;
       for (const p of parts) command.push(p.split('{value}').join(text));
@@ -84,7 +84,7 @@ export function specLaunch(config: TrainConfig, runDir: string, resolvePython: (
 
   for (const [name, k] of Object.entries(spec.knobs)) {
     const v = config.knobs?.[name];
-    if (v !== undefined) deliver(k, v, `knob ${name}`);
+    if (v !== undefined) deliver(k, v, `knob ${name}`, k.type);
   }
   if (spec.seed) deliver(spec.seed, config.seed, 'seed');
 
