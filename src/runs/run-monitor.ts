@@ -16,29 +16,32 @@ export class RunMonitor {
   readonly curve: Curve = { train: [], eval: [] };
   decision?: StopDecision;
   private readonly rules: MonitorRule[] = [nanRule(), divergenceRule()];
-  private readonly lrs: number[] = [];
+  private sawLr = false;
+  private sinceCheck = 0;
 
   constructor(budgetTokens?: number) {
     this.curve.budgetTokens = budgetTokens;
   }
 
-  /** Feed one event; stops the run (once) when a rule says so. */
+  /** Feed one event; stops the run (once) when a rule says so. Rules run every 5th train point and on evals. */
   onEvent(e: RunEvent, run: RunController): void {
     if (this.decision || run.stopRequest) return;
     if (e.kind === 'train') {
-      this.lrs.push(e.lr);
+      // a trainer that reports no learning rate (lr 0 throughout) has no lr trace for the rules
+      if (e.lr !== 0 && !this.sawLr) {
+        this.sawLr = true;
+        for (const p of this.curve.train) p.lr = 0;
+      }
+      const lr = this.sawLr ? e.lr : undefined;
       this.curve.train.push({
         step: e.step,
         tokens: e.tokens,
         flops: e.flops,
         loss: e.loss,
-        lr: e.lr,
+        lr,
         gradNorm: e.gradNorm,
       });
-      // a trainer that reports no learning rate (lr 0 throughout) has no lr trace for the rules
-      if (this.lrs.every((x) => x === 0)) for (const p of this.curve.train) p.lr = undefined;
-      else if (this.lrs.length > 1 && this.curve.train[0].lr === undefined)
-        this.curve.train.forEach((p, i) => (p.lr = this.lrs[i]));
+      if (++this.sinceCheck < 5 && Number.isFinite(e.loss)) return;
     } else if (e.kind === 'eval' && !e.final) {
       this.curve.eval.push({
         step: e.step,
@@ -48,6 +51,7 @@ export class RunMonitor {
         valBpb: e.valBpb,
       });
     } else return;
+    this.sinceCheck = 0;
     const d = evaluate(this.curve, undefined, this.rules);
     if (d.action !== 'stop') return;
     this.decision = d;

@@ -12,7 +12,7 @@
  * metrics from flywheel_log the script writes its own events; the `@flywheel` lines it mirrors on stdout
  * are only read here to enforce the budget.
  */
-import { appendFileSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { TrainerSpec } from '../config/trainer-spec.ts';
 import type { SpecLaunch } from './spec-command.ts';
 
@@ -52,8 +52,18 @@ export class SpecAdapter {
     if (m.source === 'stdout' && launch.params !== undefined) this.writeStart(launch.params);
   }
 
+  private fd?: number;
+
+  /** One write per event on a descriptor kept open (O_APPEND: lines from flywheel_log never interleave). */
   private write(ev: Record<string, unknown>) {
-    appendFileSync(this.eventsPath, JSON.stringify(ev) + '\n');
+    this.fd ??= openSync(this.eventsPath, 'a');
+    writeSync(this.fd, JSON.stringify(ev) + '\n');
+  }
+
+  /** Release the events file (after the trainer exited). */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 
   private writeStart(params: number) {

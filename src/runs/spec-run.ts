@@ -36,5 +36,6 @@ export function attachSpecAdapter(adapter: SpecAdapter, proc: TrainerProcess, gr
   // registered before supervision's own handler, so the end event is in the file for its last read
   void proc.exited.then((x) => {
     if (x.code === 0) adapter.finish('trainer exited 0', true);
+    adapter.close();
   });
 }
