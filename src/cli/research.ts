@@ -163,6 +163,7 @@ export function register(program: Command): void {
           let space: SearchSpace | undefined;
           if (o.trainer) {
             // a spec trainer: its knobs are the search space (README "Bring your own trainer")
+            if (o.preset) throw new FlywheelError('bad_input', '--trainer cannot be combined with --preset');
             const start = specSessionStart({ trainer: o.trainer, set: o.set, dataDir });
             ({ config, searchSpace: space } = start);
             log(`starting from ${start.source} (${space.knobs.map((k) => k.path).join(', ')})`);
