@@ -1,13 +1,13 @@
 /**
  * Overhead of running a script through a trainer spec (README "Bring your own trainer").
- * Run: `npx tsx bench/byo-overhead.ts [--tokens 9216000] [--reps 2]`
+ * Run: `npx tsx bench/byo-overhead.ts [--tokens 9216000] [--reps 2] [--step-ms 2]`
  *
  * The nanoGPT-style stand-in (test/fixtures/byo/nanogpt_like) with the same budget, twice each, alternating:
  *   - baseline: the script run bare, with exactly the argv, env and working directory a spec run uses;
  *   - `flywheel run --trainer <spec> --json`, process start to exit (CLI start-up, store, adapter, monitor);
  *   - the run's own wallSeconds (trainer start to end, without the CLI's start-up).
- * Prints each and the ratios to the baseline. The stand-in sleeps 2 ms a step and prints every step, so
- * the work measured is Flywheel's per-line cost, not training.
+ * Prints each and the ratios to the baseline. The stand-in sleeps `--step-ms` a step and prints every
+ * step, so the work measured is Flywheel's per-line cost, not training (a real CPU step is 10-1000x longer).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
@@ -20,7 +20,11 @@ import { repoRoot } from '../src/home.ts';
 import { specLaunch } from '../src/runs/spec-command.ts';
 import { findPython } from '../src/runs/python.ts';
 
-const { values } = parseArgs({ options: { tokens: { type: 'string' }, reps: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { tokens: { type: 'string' }, reps: { type: 'string' }, 'step-ms': { type: 'string' } },
+});
+const stepMs = Number(values['step-ms'] ?? 2); // the stand-in's time per step (it prints a line per step)
+process.env.STEP_SECONDS = String(stepMs / 1000);
 const tokens = Number(values.tokens ?? 9_216_000); // 12,000 steps of 768 tokens: ~25-30 s bare
 const reps = Number(values.reps ?? 2);
 const SPEC = join(repoRoot, 'test', 'fixtures', 'byo', 'nanogpt_like', 'flywheel.trainer.json');
@@ -79,7 +83,7 @@ const total = med(rows.map((r) => r.total));
 const run = med(rows.map((r) => r.run));
 console.log(
   JSON.stringify({
-    command: `npx tsx bench/byo-overhead.ts --tokens ${tokens} --reps ${reps}`,
+    command: `npx tsx bench/byo-overhead.ts --tokens ${tokens} --reps ${reps} --step-ms ${stepMs}`,
     steps: Math.ceil(tokens / 768),
     bareSeconds: Number(b.toFixed(2)),
     flywheelRunSeconds: Number(total.toFixed(2)),
