@@ -18,8 +18,14 @@ NaN and +-inf become null (JSON has neither); numpy/torch scalars are converted 
 If a process used this module and exits without calling ``end``, an ``end`` event is written for it:
 ``completed`` on a normal exit, ``failed`` with the exception line on an uncaught exception.
 
-Two-line patch for an unmodified nanoGPT ``train.py`` (the launcher puts this folder on PYTHONPATH,
-or set it yourself: ``PYTHONPATH=/path/to/flywheel/python``):
+Importable from any trainer Flywheel launches (the reference trainer, a trainer spec with
+``"metrics": {"source": "flywheel_log"}``, any ``trainer.command``): the launcher puts this folder on
+PYTHONPATH. Outside Flywheel, set it yourself: ``PYTHONPATH=/path/to/flywheel/python``. Two lines:
+
+    import flywheel_log
+    flywheel_log.log(step=step, loss=loss, tokens=step * tokens_per_step)
+
+Two-line patch for an unmodified nanoGPT ``train.py``:
 
     import flywheel_log                                    # 1: after the other imports
     flywheel_log.log(step=iter_num, loss=lossf, lr=lr, tokens=iter_num * tokens_per_iter)  # 2: after print(f"iter ...")

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { errorLine, isFlywheelError } from '../errors.ts';
 import { register as registerAnalyze } from './analyze.ts';
+import { register as registerInitTrainer } from './init-trainer.ts';
 import { register as registerPrepare } from './prepare.ts';
 import { register as registerResearch } from './research.ts';
 import { register as registerRun } from './run.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerResearch(program);
   registerServe(program);
   registerAnalyze(program);
+  registerInitTrainer(program);
   return program;
 }
 

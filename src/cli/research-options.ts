@@ -28,6 +28,8 @@ export interface ResearchOptions {
   maxLlmCost?: number;
   maxProposals?: number;
   unsafeNoSandbox?: boolean;
+  trainer?: string; // a trainer spec (README "Bring your own trainer")
+  data?: string; // a prepared corpus: folder or hash
   json?: boolean;
 }
 
@@ -58,7 +60,17 @@ export function checkOptions(o: ResearchOptions): { seconds?: number; flops?: nu
   return budget;
 }
 
-const RULES = ['nan', 'divergence', 'spike', 'stall', 'behindBaseline'] as const;
+const RULES = [
+  'nan',
+  'divergence',
+  'spike',
+  'stall',
+  'evalSize',
+  'lrSchedule',
+  'trainValGap',
+  'cannotCatchUp',
+  'behindBaseline',
+] as const satisfies readonly (keyof MonitorParams)[];
 
 /**
  * `--monitor RULE=false` leaves a rule out, `--monitor RULE.PARAM=VALUE` sets one of its parameters

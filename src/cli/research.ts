@@ -18,6 +18,10 @@ import { measureThroughput, planRungs, rememberedStart, rungsOfFull } from '../r
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
 import type { Store } from '../store/base.ts';
+import { resolveDataArg } from '../data/resolve-data.ts';
+import type { DatasetMeta } from '../data/format.ts';
+import type { SearchSpace } from '../config/search-space.ts';
+import { specSessionStart } from './trainer-start.ts';
 import { collect, openCliStore, parseIntOption, printJson } from './common.ts';
 import { checkOptions, parseNumber, ruleSpec, type ResearchOptions } from './research-options.ts';
 
@@ -78,6 +82,8 @@ export function register(program: Command): void {
       'stop asking the LLM for proposals after this many dollars',
       parseNumber('--max-llm-cost'),
     )
+    .option('--trainer <spec>', "research your own script's knobs, as its trainer spec says")
+    .option('--data <dirOrHash>', 'a corpus prepared with flywheel prepare --source (its folder or hash)')
     .option('--unsafe-no-sandbox', 'allow code experiments without bubblewrap (not recommended)')
     .option('--json', 'print one JSON summary object on stdout')
     .action(async (o: ResearchOptions) => {
@@ -153,18 +159,33 @@ async function newSession(
   deps: CliDeps,
   budget: { seconds?: number; flops?: number },
 ): Promise<ResearchSession> {
-  const remembered = o.preset || o.set.length ? undefined : await rememberedStart(deps.store);
-  const resolved = remembered
-    ? resolveConfig({ base: remembered.config, sets: o.set })
-    : resolveConfig({ preset: o.preset ?? 'small', sets: o.set });
-  const { config, meta } = await bindDataset(resolved, log);
-  log(
-    `starting from ${remembered ? remembered.source : `preset ${config.preset}`} (dataset ${meta.hash}, unigram baseline ${meta.unigramBpb.toFixed(4)} bpb)`,
-  );
+  const dataDir = o.data ? resolveDataArg(o.data) : undefined;
+  let config: TrainConfig;
+  let meta: DatasetMeta | undefined;
+  let remembered: Awaited<ReturnType<typeof rememberedStart>>;
+  let space: SearchSpace | undefined;
+  if (o.trainer) {
+    // a spec trainer: its knobs are the search space (README "Bring your own trainer")
+    if (o.preset) throw new FlywheelError('bad_input', '--trainer cannot be combined with --preset');
+    const start = specSessionStart({ trainer: o.trainer, set: o.set, dataDir });
+    ({ config, searchSpace: space } = start);
+    log(`starting from ${start.source} (${space.knobs.map((k) => k.path).join(', ')})`);
+  } else {
+    remembered = o.preset || o.set.length || o.data ? undefined : await rememberedStart(deps.store);
+    const resolved = remembered
+      ? resolveConfig({ base: remembered.config, sets: o.set })
+      : resolveConfig({ preset: o.preset ?? 'small', sets: o.set });
+    if (dataDir) resolved.data = { ...resolved.data, dir: dataDir };
+    ({ config, meta } = await bindDataset(resolved, log));
+    log(
+      `starting from ${remembered ? remembered.source : `preset ${config.preset}`} (dataset ${meta.hash}, unigram baseline ${meta.unigramBpb.toFixed(4)} bpb)`,
+    );
+  }
+  const domains = meta?.domains ?? [];
   const researcher = await makeResearcher(o.researcher, {
     seed: o.seed,
     store: deps.store,
-    domains: meta.domains.map((d) => ({
+    domains: domains.map((d) => ({
       name: d.name,
       trainTokens: d.trainTokens,
       unigramBpb: d.unigramBpb,
@@ -177,11 +198,15 @@ async function newSession(
     { ...deps, researcher },
     {
       baseConfig: config,
-      baseSource: remembered?.source ?? `preset:${config.preset ?? 'custom'}`,
-      searchSpace: withMixtureKnobs(
-        DEFAULT_SEARCH_SPACE,
-        meta.domains.map((d) => d.name),
-      ),
+      baseSource: o.trainer
+        ? `trainer:${config.trainer.spec!.name}`
+        : (remembered?.source ?? `preset:${config.preset ?? 'custom'}`),
+      searchSpace:
+        space ??
+        withMixtureKnobs(
+          DEFAULT_SEARCH_SPACE,
+          domains.map((d) => d.name),
+        ),
       researcher: o.researcher,
       executor: deps.executor.name,
       parallel: o.parallel,

@@ -1,13 +1,24 @@
 /**
- * `flywheel run`: one training run of the reference trainer (or a stored run's exact config and code
- * with `--from`; code that is not the reference trainer runs sandboxed, see run-from.ts). Exit status: 0 when the trainer reported an end (completed, diverged, stopped),
- * 1 when the run failed or was lost; bad input exits 2 before anything starts.
+ * `flywheel run`: one training run of the reference trainer, of a script the user brings (`--trainer
+ * SPEC`, README "Bring your own trainer"), or a stored run's exact config and code (`--from`; code that
+ * is not the reference trainer runs sandboxed, see run-from.ts). The loud-failure monitor rules watch it
+ * live unless `--no-monitor` (src/runs/run-monitor.ts). Exit status: 0 when the trainer reported an end
+ * (completed, diverged, stopped), 1 when the run failed or was lost; bad input exits 2 before anything
+ * starts.
  */
 import type { Command } from 'commander';
 import { resolveConfig } from '../config/resolve.ts';
+import { resolveSpecConfig } from '../config/spec-config.ts';
+import { loadTrainerSpec } from '../config/trainer-spec.ts';
+import type { TrainConfig } from '../config/train-config.ts';
+import type { DatasetMeta } from '../data/format.ts';
+import { resolveDataArg } from '../data/resolve-data.ts';
+import { FlywheelError } from '../errors.ts';
 import { bindDataset } from '../runs/dataset.ts';
 import { launchRun } from '../runs/launch.ts';
 import { ProgressLine } from '../runs/progress.ts';
+import { RunMonitor } from '../runs/run-monitor.ts';
+import { basename } from 'node:path';
 import type { RunRecord } from '../store/base.ts';
 import { collect, openCliStore, parseIntOption, printJson } from './common.ts';
 import { fromRun } from './run-from.ts';
@@ -20,6 +31,9 @@ interface RunOptions {
   from?: string;
   unsafeNoSandbox?: boolean;
   threads?: number;
+  trainer?: string;
+  data?: string;
+  monitor: boolean;
   json?: boolean;
 }
 
@@ -64,36 +78,61 @@ export function register(program: Command): void {
       'let code that is not the reference trainer (a --from run of agent code) run without bubblewrap (not recommended)',
     )
     .option('--threads <n>', 'CPU threads for torch', parseIntOption('--threads', 1))
+    .option('--trainer <spec>', 'run your own script, as its trainer spec says (flywheel.trainer.json)')
+    .option('--data <dirOrHash>', 'a corpus prepared with flywheel prepare --source (its folder or hash)')
+    .option('--no-monitor', 'do not stop the run on NaN/inf or divergence')
     .option('--json', 'print one JSON object with the result on stdout')
     .action(async (o: RunOptions) => {
       const store = await openCliStore();
       try {
+        if (o.trainer && (o.from || o.preset))
+          throw new FlywheelError('bad_input', '--trainer cannot be combined with --from or --preset');
         const from = o.from ? await fromRun(store, o.from, Boolean(o.unsafeNoSandbox)) : undefined;
-        const sets = [...o.set];
-        if (o.threads) sets.push(`train.threads=${o.threads}`);
-        const resolved = resolveConfig({
-          preset: o.preset,
-          base: from?.base,
-          sets,
-          budget: o.budget,
-          seed: o.seed,
-        });
+        const base = from?.base;
         const log = (m: string) => process.stderr.write(`${m}\n`);
-        const { config, meta } = await bindDataset(resolved, log);
+        const dataDir = o.data ? resolveDataArg(o.data) : undefined;
+        let config: TrainConfig;
+        let meta: DatasetMeta | undefined;
+        if (o.trainer) {
+          const spec = loadTrainerSpec(o.trainer);
+          config = resolveSpecConfig({ spec, sets: o.set, budget: o.budget, seed: o.seed, dataDir });
+          if (o.threads) config.train.threads = o.threads;
+        } else {
+          const sets = [...o.set];
+          if (o.threads) sets.push(`train.threads=${o.threads}`);
+          const resolved = resolveConfig({ preset: o.preset, base, sets, budget: o.budget, seed: o.seed });
+          if (dataDir) resolved.data = { ...resolved.data, dir: dataDir };
+          // a stored spec run (--from) brings its own data: no corpus to bind
+          if (resolved.trainer.spec) config = resolved;
+          else ({ config, meta } = await bindDataset(resolved, log));
+        }
         const progress = new ProgressLine(config);
         if (from && from.isolation !== 'reference')
           log(
             `run --from ${o.from}: not the reference trainer's code; ${from.isolation === 'bwrap' ? 'sandboxed' : 'UNSANDBOXED (--unsafe-no-sandbox)'}, integrity-checked`,
           );
+        const monitor = o.monitor ? new RunMonitor(config.budget.tokens) : undefined;
+        const fromLaunch = from?.launch(config);
         const ctl = await launchRun({
           store,
           config,
-          ...from?.launch(config),
+          ...fromLaunch,
           unsafeNoSandbox: from ? from.isolation === 'none' : Boolean(o.unsafeNoSandbox),
           tags: o.from ? { reproduces: o.from } : {},
-          onEvent: (e) => progress.update(e),
+          onEvent: (e, run) => {
+            progress.update(e);
+            monitor?.onEvent(e, run);
+          },
+          // the sandbox's explanation of a failure first, then the monitor's word on a stop it made
+          mapStatus: (s) => {
+            const explained = fromLaunch?.mapStatus ? { ...s, ...fromLaunch.mapStatus(s) } : s;
+            return monitor ? monitor.mapStatus(explained) : explained;
+          },
         });
-        log(`run ${ctl.runId} started (${config.preset ?? 'custom'}, dataset ${meta.hash}, ${ctl.runDir})`);
+        const what = config.trainer.spec
+          ? `trainer ${config.trainer.spec.name}`
+          : (config.preset ?? 'custom');
+        log(`run ${ctl.runId} started (${what}${meta ? `, dataset ${meta.hash}` : ''}, ${ctl.runDir})`);
         let interrupts = 0;
         const onSignal = () => {
           interrupts++;
@@ -106,13 +145,30 @@ export function register(program: Command): void {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
         progress.done();
-        const out = runJson(rec, { unigramBpb: meta.unigramBpb, dataHash: meta.hash });
+        if (monitor?.decision)
+          log(
+            `flywheel: the monitor stopped run ${rec.id}: ${monitor.decision.rule}: ${monitor.decision.message}`,
+          );
+        const out = runJson(rec, {
+          unigramBpb: meta?.unigramBpb ?? null,
+          dataHash: meta?.hash ?? (config.data.dir ? basename(config.data.dir) : null),
+          ...(config.trainer.spec ? { trainer: config.trainer.spec.name, knobs: config.knobs ?? {} } : {}),
+          ...(monitor?.decision
+            ? {
+                monitor: {
+                  rule: monitor.decision.rule,
+                  message: monitor.decision.message,
+                  evidence: monitor.decision.evidence,
+                },
+              }
+            : {}),
+        });
         if (o.json) printJson(out);
         else {
           log(`run ${rec.id}: ${rec.status}${rec.statusReason ? ` (${rec.statusReason})` : ''}`);
           if (out.valBpb !== null) {
             log(
-              `  val bpb ${Number(out.valBpb).toFixed(4)} (unigram baseline ${meta.unigramBpb.toFixed(4)})`,
+              `  val bpb ${Number(out.valBpb).toFixed(4)}${meta ? ` (unigram baseline ${meta.unigramBpb.toFixed(4)})` : ''}`,
             );
             for (const [d, b] of Object.entries(out.valBpbByDomain))
               log(`    ${d.padEnd(12)} ${Number(b).toFixed(4)}`);

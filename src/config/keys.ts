@@ -14,6 +14,7 @@
 import type { z } from 'zod';
 import { FlywheelError } from '../errors.ts';
 import { DOMAIN_NAME, TrainConfig } from './train-config.ts';
+import { KNOB_NAME, type TrainerSpec } from './trainer-spec.ts';
 
 export { DOMAIN_NAME };
 
@@ -54,8 +55,15 @@ export function trainConfigGrammar(): KeyGrammar {
   if (!trainConfigKeys) {
     const w: Walked = { leaves: [], records: [] };
     walk(TrainConfig, '', w);
-    // the only record is data.mixture (domain -> weight); a new one needs its name grammar here
-    const records = Object.fromEntries(w.records.map((p) => [p, DOMAIN_NAME]));
+    // records: data.mixture (domain -> weight) and knobs (a spec trainer's knob -> value); a new one
+    // needs its name grammar here
+    const names: Record<string, RegExp> = { 'data.mixture': DOMAIN_NAME, knobs: KNOB_NAME };
+    const records = Object.fromEntries(
+      w.records.map((p) => {
+        if (!names[p]) throw new Error(`keys.ts: no name grammar for the config record ${p}`);
+        return [p, names[p]];
+      }),
+    );
     trainConfigKeys = keyGrammar(w.leaves, records);
   }
   return trainConfigKeys;
@@ -151,3 +159,18 @@ export function researcherAssignmentError(
 ): string | undefined {
   return assignmentError(key, value, keys.grammar) ?? keys.refuse(key);
 }
+
+/**
+ * What a researcher may propose for a spec trainer (README "Bring your own trainer"): the script reads
+ * only its knobs, so `knobs.<name>` of a knob the spec declares is the whole allow-list.
+ */
+export const specResearcherKeys = (spec: Pick<TrainerSpec, 'name' | 'knobs'>): ResearcherKeys => ({
+  grammar: trainConfigGrammar(),
+  refuse: (key) => {
+    if (key.startsWith('knobs.') && Object.hasOwn(spec.knobs, key.slice('knobs.'.length))) return undefined;
+    if (key === 'seed') return researcherKeyError(key);
+    return `${key} is not a knob of trainer ${spec.name} (its knobs: ${Object.keys(spec.knobs)
+      .map((k) => `knobs.${k}`)
+      .join(', ')})`;
+  },
+});

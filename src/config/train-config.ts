@@ -6,6 +6,8 @@
  * Units are in the names: `*Tokens`, `*Seconds`, `*Flops`, `*Frac` (0..1 of the run's budget).
  */
 import { z } from 'zod';
+import { checkKnobValue } from './spec-knobs.ts';
+import { TrainerSpec } from './trainer-spec.ts';
 
 export const ModelConfig = z
   .object({
@@ -121,6 +123,8 @@ export const TrainerConfig = z
     command: z.array(z.string()).min(1).optional(),
     dir: z.string().optional(), // directory holding the trainer code (snapshotted per run)
     stdoutAdapter: StdoutAdapterConfig.optional(),
+    // A script the user brings (README "Bring your own trainer"): how to run it; its knobs are `knobs.*`.
+    spec: TrainerSpec.optional(),
   })
   .strict();
 
@@ -147,9 +151,18 @@ export const TrainConfig = z
       .default(0),
     trainer: TrainerConfig.default({}),
     resume: ResumeConfig.optional(),
+    // values of a spec trainer's knobs (trainer.spec.knobs), checked against their search space
+    knobs: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.knobs) {
+      const spec = c.trainer.spec;
+      for (const [name, v] of Object.entries(c.knobs)) {
+        const bad = spec ? checkKnobValue(spec, name, v) : 'knobs need a trainer spec (--trainer)';
+        if (bad) ctx.addIssue({ code: 'custom', path: ['knobs', name], message: bad });
+      }
+    }
     if (c.model.width % c.model.heads !== 0) {
       ctx.addIssue({
         code: 'custom',

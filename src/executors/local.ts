@@ -71,7 +71,7 @@ export class LocalExecutor implements Executor {
     }
     const proc = spawnTrainer({
       command: args.command,
-      cwd: args.runDir,
+      cwd: args.cwd ?? args.runDir,
       env,
       logDir: args.runDir,
       limits: args.limits,

@@ -114,7 +114,7 @@ export class SlurmExecutor implements Executor {
     const argv = [
       '--parsable',
       `--job-name=fw-${runId}`,
-      `--chdir=${runDir}`,
+      `--chdir=${args.cwd ?? runDir}`,
       `--output=${join(runDir, 'stdout.log')}`,
       `--error=${join(runDir, 'stderr.log')}`,
       '--open-mode=append',

@@ -88,7 +88,7 @@ export class ResearchSession {
   ) {
     this.journal = new Journal(deps.store, record.id, (e) => deps.view?.journal(e));
     this.baseConfig = spec.baseConfig;
-    this.baseFlopsPerToken = configFlopsPerToken(this.baseConfig);
+    this.baseFlopsPerToken = configFlopsPerToken(this.baseConfig); // a spec trainer's own FLOPs/token
     this.current = state;
     this.secondsBefore = state.secondsUsed;
     deps.signal?.addEventListener('abort', () => this.requestStop('interrupted'), { once: true });

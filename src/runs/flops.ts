@@ -8,6 +8,7 @@
  * The trainer's own `start` event is authoritative; this estimate must agree with it for the reference model.
  */
 import { vocabOf, type ModelConfig, type TrainConfig } from '../config/train-config.ts';
+import { specSizes } from './spec-command.ts';
 
 export function matmulParams(m: ModelConfig, vocabSize: number): number {
   const C = m.width;
@@ -21,7 +22,8 @@ export function flopsPerToken(m: ModelConfig, vocabSize: number): number {
   return 6 * matmulParams(m, vocabSize) + 12 * m.depth * m.width * m.seqLen;
 }
 
-/** FLOPs per token of a whole config (its dataset's vocabulary, or the default). */
-export function configFlopsPerToken(c: TrainConfig): number {
-  return flopsPerToken(c.model, vocabOf(c));
+/** FLOPs per token of a run's config: a spec trainer's own formula (spec-command.ts), else the reference GPT's with its dataset's vocabulary (or the default). */
+export function configFlopsPerToken(config: TrainConfig): number {
+  const fromSpec = config.trainer.spec ? specSizes(config).flopsPerToken : undefined;
+  return fromSpec ?? flopsPerToken(config.model, vocabOf(config));
 }

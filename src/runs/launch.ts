@@ -13,6 +13,8 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import { vocabOf } from '../config/train-config.ts';
 import { configHash } from '../config/resolve.ts';
 import { flywheelHome, repoRoot } from '../home.ts';
@@ -23,6 +25,8 @@ import { findPython } from './python.ts';
 import { RunRecorder } from './recorder.ts';
 import { guardRunCode } from './code-trust.ts';
 import { createRunDir, DEFAULT_TRAINER_DIR } from './run-dir.ts';
+import { attachSpecAdapter, prepareSpecRun } from './spec-run.ts';
+import { snapshotPlan } from './spec-snapshot.ts';
 import { StdoutAdapter } from './stdout-adapter.ts';
 import { supervise } from './supervise.ts';
 import { redact } from '../security/redact.ts';
@@ -36,21 +40,29 @@ export {
   type StartProcessArgs,
 } from './run-controller.ts';
 
-const localStarter: ProcessStarter = ({ runDir, command, env, limits }) =>
-  spawnTrainer({ command, cwd: runDir, env, logDir: runDir, limits });
+const localStarter: ProcessStarter = ({ runDir, command, env, limits, cwd }) =>
+  spawnTrainer({ command, cwd: cwd ?? runDir, env, logDir: runDir, limits });
 
 /** Start a run; resolves once the trainer process is spawned. `controller.done` settles at the end. */
 export async function launchRun(opts: LaunchOptions): Promise<RunController> {
   const { store, config } = opts;
-  const dir = createRunDir(config, { codeFrom: opts.codeFrom, provenance: opts.provenance });
-  guardRunCode(dir, opts.codeFrom ?? config.trainer.dir ?? DEFAULT_TRAINER_DIR, {
+  const snap = config.trainer.spec && !opts.codeFrom ? snapshotPlan(config.trainer.spec) : undefined;
+  const dir = createRunDir(config, {
+    codeFrom: opts.codeFrom ?? snap?.from,
+    provenance: opts.provenance,
+    files: snap?.files,
+  });
+  guardRunCode(dir, opts.codeFrom ?? snap?.from ?? config.trainer.dir ?? DEFAULT_TRAINER_DIR, {
     sandboxed: !!opts.wrapCommand,
     unsafeNoSandbox: opts.unsafeNoSandbox,
   });
+  if (snap?.skipped.length)
+    writeFileSync(join(dir.runDir, 'snapshot-skipped.txt'), snap.skipped.join('\n') + '\n');
   const vocab = vocabOf(config);
   const where = { runId: dir.runId, runDir: dir.runDir, codeDir: dir.codeDir };
   // what can throw (no Python, a bad adapter regex) before the row exists, so none is left 'queued'
-  const bare = config.trainer.command ?? [findPython(), join(dir.codeDir, 'train.py')];
+  const spec = config.trainer.spec ? prepareSpecRun(config, dir.runDir) : undefined;
+  const bare = spec?.command ?? config.trainer.command ?? [findPython(), join(dir.codeDir, 'train.py')];
   const command = opts.wrapCommand ? opts.wrapCommand(bare, where) : bare;
   const adapter = config.trainer.stdoutAdapter
     ? new StdoutAdapter(config, join(dir.runDir, 'events.jsonl'), flopsPerToken(config.model, vocab))
@@ -88,7 +100,10 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
     ...opts.env,
     FLYWHEEL_RUN_DIR: dir.runDir,
     FLYWHEEL_HOME: flywheelHome(),
+    ...spec?.env,
     FLYWHEEL_PYTHON_DIR: join(repoRoot, 'python'),
+    // `import flywheel_log` works in any trainer (python/flywheel_log.py)
+    PYTHONPATH: [join(repoRoot, 'python'), process.env.PYTHONPATH].filter(Boolean).join(delimiter),
     FLYWHEEL_PARENT_PID: String(process.pid), // the harness stops itself if we vanish (no orphans)
     PYTHONUNBUFFERED: '1',
   };
@@ -103,6 +118,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
       command,
       env,
       limits: opts.limits,
+      ...(spec ? { cwd: spec.cwd } : {}),
     });
   } catch (e) {
     const rec = await store.finishRun(
@@ -114,6 +130,7 @@ export async function launchRun(opts: LaunchOptions): Promise<RunController> {
     return ctl;
   }
   if (adapter) proc.onStdoutLine = (l) => adapter.onLine(l);
+  if (spec) attachSpecAdapter(spec.adapter, proc, opts.graceMs ?? 15_000);
   ctl.proc = proc;
   opts.onProcess?.(proc);
   const settle = (p: Promise<RunRecord>) =>

@@ -15,6 +15,8 @@ export interface StartProcessArgs {
   runDir: string;
   command: string[];
   env: Record<string, string | undefined>;
+  /** Working directory; default the run dir (a spec trainer runs in its own folder). */
+  cwd?: string;
   /** Process count and total memory of the trainer's whole process tree (watchdog.ts), when limited. */
   limits?: TreeLimits;
 }

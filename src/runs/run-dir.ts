@@ -95,6 +95,8 @@ export function createRunDir(
     home?: string;
     /** Known provenance of `codeFrom` (a reproduction carries its parent's commit and diff). */
     provenance?: { codeCommit?: string; codeDiff?: string };
+    /** The files of `codeFrom` to copy (default: all but caches); a spec trainer's exclusions and cap. */
+    files?: string[];
   } = {},
 ): PreparedRunDir {
   const runId = opts.runId ?? newRunId();
@@ -103,7 +105,7 @@ export function createRunDir(
   const from = resolve(opts.codeFrom ?? config.trainer.dir ?? DEFAULT_TRAINER_DIR);
   const codeDir = join(runDir, 'code');
   mkdirSync(codeDir, { recursive: true });
-  for (const f of listFiles(from)) {
+  for (const f of opts.files ?? listFiles(from)) {
     mkdirSync(join(codeDir, f, '..'), { recursive: true });
     cpSync(join(from, f), join(codeDir, f));
   }

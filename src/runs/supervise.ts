@@ -16,7 +16,7 @@ import { redact } from '../security/redact.ts';
 import { tailLines } from '../security/safe-read.ts';
 import type { RunRecord, RunStatus, Store } from '../store/base.ts';
 import { EventTail } from './event-tail.ts';
-import type { EndEvent } from './events.ts';
+import type { EndEvent, EvalEvent } from './events.ts';
 import type { LaunchOptions, RunController } from './run-controller.ts';
 import type { ExitInfo, TrainerProcess } from './process.ts';
 
@@ -192,14 +192,20 @@ export function adapterSummary(
   summary: RecordSummary,
   config: TrainConfig,
   end: EndEvent | undefined,
+  lastEval?: EvalEvent,
 ): RecordSummary {
   if (
     !end &&
     config.trainer.stdoutAdapter &&
     summary.valBpb === undefined &&
     summary.lastEvalBpb !== undefined
-  )
-    return { ...summary, valBpb: summary.lastEvalBpb };
+  ) {
+    const valLoss =
+      summary.valLoss === undefined && Number.isFinite(lastEval?.valLoss)
+        ? lastEval?.valLoss
+        : summary.valLoss;
+    return { ...summary, valBpb: summary.lastEvalBpb, valLoss };
+  }
   return summary;
 }
 type RecordSummary = ReturnType<RunController['recorder']['summary']>;
@@ -226,6 +232,7 @@ export async function supervise(
     { ...ctl.recorder.summary(), wallSeconds: (Date.now() - t0) / 1000, trainerStatus: end?.status ?? null },
     config,
     end,
+    ctl.recorder.lastEval,
   );
   if (opts.mapStatus) ({ status, reason } = opts.mapStatus({ status, reason, end }));
   let tampered = tamperCheck(opts, ctl);

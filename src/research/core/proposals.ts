@@ -2,7 +2,7 @@
  * Admitting a researcher's proposal: validate it, refuse what must not be run, dedup against every idea
  * ever tried, and turn it into a ProposalState with its resolved config. All before any compute.
  */
-import { researcherAssignmentError } from '../../config/keys.ts';
+import { researcherAssignmentError, specResearcherKeys } from '../../config/keys.ts';
 import { canonicalJson, configHash, getPath, setPath, validateConfig } from '../../config/resolve.ts';
 import type { SearchSpace } from '../../config/search-space.ts';
 import { vocabOf, type TrainConfig } from '../../config/train-config.ts';
@@ -55,9 +55,11 @@ export function admitProposal(
     return { ok: false, reason: 'change.set must be an object of config key -> value' };
   const paths = Object.keys(set);
   if (p.change.kind === 'config' && paths.length === 0) return { ok: false, reason: 'empty change' };
+  const keys = base.trainer.spec ? specResearcherKeys(base.trainer.spec) : undefined;
   for (const path of paths) {
-    // one grammar, one allow-list (src/config/keys.ts; SECURITY.md "Config keys")
-    const refused = researcherAssignmentError(path, set[path]);
+    // one grammar, one allow-list (src/config/keys.ts; SECURITY.md "Config keys"); a spec trainer's
+    // allow-list is its knobs (README "Bring your own trainer")
+    const refused = researcherAssignmentError(path, set[path], keys);
     if (refused) return { ok: false, reason: refused };
     const bad = checkBounds(opts.searchSpace, path, set[path]);
     if (bad) return { ok: false, reason: bad };

@@ -103,7 +103,13 @@ export async function admitProposals(
     let prop = original;
     let a: Admission;
     let code: AdmittedCode | undefined;
-    if (prop?.change?.kind === 'code') {
+    if (prop?.change?.kind === 'code' && s.baseConfig.trainer.spec) {
+      // the user's script is theirs: researchers turn its knobs, they do not edit it (README "Bring your own trainer")
+      a = {
+        ok: false,
+        reason: `code experiments are not run on trainer ${s.baseConfig.trainer.spec.name}: propose knob values`,
+      };
+    } else if (prop?.change?.kind === 'code') {
       // code: patched folder, compile, sandboxed smoke run, debug loop (code-experiments.ts)
       const c = await admitCodeProposal(
         codeHost(s),

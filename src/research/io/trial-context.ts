@@ -29,7 +29,17 @@ export function trialContext(s: TrialHost, entry: { ctl?: RunController; item: W
     sessionId: s.sessionId,
     baseFlopsPerToken: s.baseFlopsPerToken,
     rules: defaultRules(monitor),
-    baselineRules: defaultRules({ ...monitor, spike: false, stall: false, behindBaseline: false }),
+    // the baseline measures the noise: only the certain rules (nan, divergence) may stop it
+    baselineRules: defaultRules({
+      ...monitor,
+      spike: false,
+      stall: false,
+      evalSize: false,
+      lrSchedule: false,
+      trainValGap: false,
+      cannotCatchUp: false,
+      behindBaseline: false,
+    }),
     reference: (rung: number) => s.reference(rung),
     signal: s.stopSignal,
     onLaunched: (run, item) => {
