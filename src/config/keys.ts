@@ -37,9 +37,13 @@ export function keyGrammar(
 
 type Walked = { leaves: string[]; records: string[] };
 
+/** Whole values, never set key by key: a trainer spec comes from its file (`--trainer`), not `--set`. */
+const OPAQUE = new Set(['trainer.spec']);
+
 function walk(s: z.ZodType, path: string, out: Walked): void {
   const def = (s as unknown as { def: { type: string; innerType?: z.ZodType } }).def;
-  if (def.innerType && ['optional', 'default', 'nullable', 'prefault', 'readonly'].includes(def.type)) {
+  if (OPAQUE.has(path)) out.leaves.push(path);
+  else if (def.innerType && ['optional', 'default', 'nullable', 'prefault', 'readonly'].includes(def.type)) {
     walk(def.innerType, path, out);
   } else if (def.type === 'object') {
     for (const [k, v] of Object.entries((s as unknown as z.ZodObject).shape))
