@@ -197,12 +197,14 @@ describe(
       const script = `trap 'echo stopped-gracefully > ${runDir}/term.txt; exit 0' TERM; echo ready; while :; do sleep 0.1; done`;
       const cmd = wrapInSandbox(['sh', '-c', script], { runDir, codeDir, limits });
       const child = spawn(cmd[0], cmd.slice(1), { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       await new Promise<void>((resolve) =>
         child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()),
       );
       child.kill('SIGTERM');
       const code = await new Promise((resolve) => child.once('exit', resolve));
-      assert.equal(code, 0);
+      assert.equal(code, 0, stderr);
       assert.equal(readFileSync(join(runDir, 'term.txt'), 'utf8').trim(), 'stopped-gracefully');
     });
   },

@@ -181,14 +181,25 @@ const FORWARDER = [
   'for n in $(env | sed -n \'s/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p\' | grep -Ex "$allow" | grep -vEx "$deny"); do',
   '  v=$(printenv "$n") && printf \'%s\\0\' --setenv "$n" "$v"',
   'done >"$d/env"',
-  'setsid "$@" 3>"$d/info" 4<"$d/env" &',
-  'b=$!',
+  // the trap is set before the sandbox starts: a stop that comes early (a loaded machine) is held
+  // and forwarded once bwrap's pid is known, instead of killing this shell with 143
+  'b= pending=',
   'fwd() {',
-  '  c=$(sed -n \'s/.*"child-pid": *\\([0-9][0-9]*\\).*/\\1/p\' "$d/info" 2>/dev/null)',
+  '  [ -n "$b" ] || { pending=1; return; }',
+  // bwrap writes the child's pid to its info fd after the child starts: on a loaded machine the
+  // child can be running (and a stop can come) before it is there, so wait for it up to ~3 s
+  '  i=0; while :; do',
+  '    c=$(sed -n \'s/.*"child-pid": *\\([0-9][0-9]*\\).*/\\1/p\' "$d/info" 2>/dev/null)',
+  '    [ -n "$c" ] || [ $i -ge 30 ] || ! kill -0 "$b" 2>/dev/null && break',
+  '    i=$((i + 1)); sleep 0.1',
+  '  done',
   '  grep -qx "PPid:[[:space:]]*$b" "/proc/${c:-x}/status" 2>/dev/null || c=$b',
   '  kill -TERM "$c" 2>/dev/null',
   '}',
   'trap fwd TERM INT HUP',
+  'setsid "$@" 3>"$d/info" 4<"$d/env" &',
+  'b=$!',
+  '[ -z "$pending" ] || fwd',
   'while :; do wait "$b"; s=$?; kill -0 "$b" 2>/dev/null || { rm -rf "$d"; exit "$s"; }; done',
 ].join('\n');
 
