@@ -152,6 +152,8 @@ export async function runTrialRung(
           flops: e.flops,
           valLoss: e.valLoss,
           valBpb: e.valBpb,
+          // the slice this eval scored (set above for every periodic eval): the eval-size rule reads it
+          evalTokensPerDomain: config.train.evalTokensPerDomain,
         });
       } else return;
       sinceCheck = 0;
