@@ -15,6 +15,9 @@
  */
 import type { SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
+import type { CurveCase } from '../monitor/case.ts';
+
+export type { CurveCase };
 
 export interface ConfigChange {
   kind: 'config';
@@ -112,6 +115,13 @@ export interface ReviewDecision {
   refine?: Proposal[];
 }
 
+/** A researcher's call on an ambiguous curve (`judgeCurve`). */
+export interface CurveJudgement {
+  runId: string; // must be the case's run: an answer about another run is refused
+  call: 'keep' | 'kill' | 'flag'; // flag: keep it running, the rules decide from here on
+  reason: string;
+}
+
 export interface Researcher {
   readonly name: string;
   propose(digest: Digest, n: number, ctx?: ProposeContext): Promise<Proposal[]>;
@@ -137,6 +147,13 @@ export interface Researcher {
     attempt: number,
     ctx?: ProposeContext,
   ): Promise<Proposal | undefined>;
+  /**
+   * The monitor's rules disagree about a run, or stop it while it is ahead on another signal
+   * (src/monitor/assess.ts): keep it, kill it or flag it. Undefined = no opinion (the rules decide).
+   * The answer only affects that run's monitoring: a keep mutes the rule that fired for that run (the
+   * certain rules still apply) and never makes it a win; baseline runs are never put to the researcher.
+   */
+  judgeCurve?(c: CurveCase, digest: Digest, ctx?: ProposeContext): Promise<CurveJudgement | undefined>;
   /** The user allowed code experiments to run without the sandbox (`--unsafe-no-sandbox`). */
   readonly unsafeNoSandbox?: boolean;
 }

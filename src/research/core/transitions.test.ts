@@ -208,6 +208,65 @@ describe('session transitions', () => {
     );
   });
 
+  it('an ambiguous curve may be put to the researcher, never about a baseline run and at most MAX_CURVE_ASKS times; its call is journaled', () => {
+    covers('curveAsked', 'curveJudged');
+    let st = withBaseline(three);
+    const a = admit(three, st, propose('higher LR', { 'optim.lr': 0.01 }));
+    st = a.state;
+    const t = trialsOf(st, a.id)[0];
+    const stop = {
+      action: 'stop' as const,
+      rule: 'cannot-catch-up',
+      message: 'cannot reach the band',
+      evidence: { at: 1 },
+    };
+    const assessment = {
+      decision: stop,
+      ambiguous: true,
+      confidence: 'low' as const,
+      reasons: ['cannot-catch-up says stop but behind-baseline says continue'],
+      verdicts: [
+        { rule: 'cannot-catch-up', action: 'stop' as const, message: stop.message, evidence: stop.evidence },
+        { rule: 'behind-baseline', action: 'continue' as const },
+      ],
+      signals: { evalZ: 4 },
+    };
+    const ask = (state: SessionState, trialId: string) =>
+      T.curveAsked(state, { trialId, rung: 0, runId: 'r-7', assessment, researcher: 'claude' });
+    const first = ask(st, t.id);
+    assert.equal(first.allowed, true);
+    assert.equal(first.state.curveAsks, 1);
+    assert.equal(st.curveAsks, undefined, 'the state given is never changed');
+    assert.deepEqual(kinds(first.effects), ['journal:note']);
+    const e = first.effects[0] as Extract<Effect, { kind: 'journal' }>;
+    assert.deepEqual(e.extra?.data?.verdicts, assessment.verdicts, "the rules' evidence is journaled");
+    const b = trialsOf(st, BASELINE)[0];
+    const onBaseline = ask(st, b.id);
+    assert.equal(onBaseline.allowed, false, 'a baseline run is never put to the researcher');
+    assert.deepEqual(onBaseline.effects, []);
+    let spent = first.state;
+    for (let i = 1; i < T.MAX_CURVE_ASKS; i++) spent = ask(spent, t.id).state;
+    assert.equal(ask(spent, t.id).allowed, false, 'the asks are rate-limited per session');
+
+    const kept = T.curveJudged(first.state, {
+      trialId: t.id,
+      runId: 'r-7',
+      rule: 'cannot-catch-up',
+      researcher: 'claude',
+      judgement: { runId: 'r-7', call: 'keep', reason: 'ahead on train loss' },
+    });
+    assert.equal(kept.state, first.state, "a call changes no state: it only decides that run's stop");
+    assert.match((kept.effects[0] as { title: string }).title, /keep: ahead on train loss/);
+    const none = T.curveJudged(first.state, {
+      trialId: t.id,
+      runId: 'r-7',
+      rule: 'cannot-catch-up',
+      researcher: 'claude',
+      refused: 'its answer was about run r-1',
+    });
+    assert.match((none.effects[0] as { title: string }).title, /the rules decide/);
+  });
+
   it('a stopped or failed baseline seed is replaced by a fresh seed (at most baselineSeeds times)', () => {
     let st = T.created(three, { now: NOW }).state;
     const first = st.trials[0].id;
