@@ -103,6 +103,7 @@ describe('LLM researcher over the Anthropic wire', () => {
         'propose_config_experiment',
         'propose_code_experiment',
         'record_finding',
+        'judge_curve',
         'finish_turn',
       ],
     );

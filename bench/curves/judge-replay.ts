@@ -57,7 +57,7 @@ export async function replayWithJudge(
         assessment: step.assessment,
       });
       const j = await judge(c).catch(() => undefined);
-      applyCall(watch, j?.call, d.rule);
+      applyCall(watch, j?.call, d.rule, curve.eval.length);
       ask = {
         id: e.id,
         label: e.label,

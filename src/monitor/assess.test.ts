@@ -48,7 +48,7 @@ describe('assess: ambiguous curves', () => {
     }
   });
 
-  it('watchStep asks once, mutes a kept rule for that run, and lets only certain rules stop while an ask is pending', () => {
+  it('watchStep asks once, mutes a kept rule for that run, holds a flagged one to the next eval, and lets only certain rules stop while an ask is pending', () => {
     const run = recipeRuns('frozen-mlp').find((r) => firstStopOf(r.curve)?.a.ambiguous)!;
     const s = firstStopOf(run.curve)!;
     const w = newWatch();
@@ -71,6 +71,20 @@ describe('assess: ambiguous curves', () => {
     assert.notEqual(after.kind, 'ask', 'one ask per run');
     if (after.kind === 'stop')
       assert.notEqual(after.decision.rule, 'cannot-catch-up', 'the kept rule is muted');
+    const flagged = newWatch();
+    applyCall(flagged, 'flag', 'cannot-catch-up', s.curve.eval.length);
+    const held = watchStep(s.curve, corpusBand, rules, flagged, true);
+    assert.ok(
+      held.kind !== 'stop' || held.decision.rule !== 'cannot-catch-up',
+      'a flag holds the rule to the next eval',
+    );
+    const e = s.curve.eval.at(-1)!;
+    const later = { ...s.curve, eval: [...s.curve.eval, { ...e, step: e.step + 1 }] };
+    assert.equal(
+      watchStep(later, corpusBand, rules, flagged, true).kind,
+      'stop',
+      'then the rules decide alone',
+    );
   });
 
   it('the case shows thinned train points, evals with the band and per-domain losses, and drops odd domain names', () => {

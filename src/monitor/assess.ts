@@ -14,8 +14,9 @@
  * A continue is never escalated: the researcher is asked only before a kill, never to start one.
  *
  * `watchStep` is the per-run state machine the engine (src/research/io/run-trial.ts) and the bench
- * (bench/curves/judge-replay.ts) share: a rule the researcher said to keep is muted for that run, and each
- * run is asked about at most once (after the answer, the rules decide alone).
+ * (bench/curves/judge-replay.ts) share: a rule the researcher said to keep is muted for that run, a
+ * flagged one waits for the next eval, and each run is asked about at most once (after the answer, the
+ * rules decide alone).
  */
 import { CONTINUE, type Curve, type Decision, type MonitorRule, type Reference } from './base.ts';
 import { lossesIn, lrRatioToBaseline, progressFraction, round } from './curve.ts';
@@ -136,6 +137,8 @@ export interface WatchState {
   muted: Set<string>;
   asked: boolean;
   pending: boolean;
+  /** A flagged rule waits for one more eval (the researcher wanted another look), then decides alone. */
+  flagged?: { rule: string; evals: number };
 }
 
 export const newWatch = (): WatchState => ({ muted: new Set(), asked: false, pending: false });
@@ -156,7 +159,9 @@ export function watchStep(
   watch: WatchState,
   canAsk: boolean,
 ): WatchStep {
-  const live = rules.filter((r) => !watch.muted.has(r.name));
+  const f = watch.flagged;
+  const waiting = f && curve.eval.length <= f.evals ? f.rule : undefined;
+  const live = rules.filter((r) => !watch.muted.has(r.name) && r.name !== waiting);
   const a = assess(curve, reference, live);
   if (a.decision.action !== 'stop') return { kind: 'continue' };
   if (watch.pending) {
@@ -178,9 +183,14 @@ export function watchStep(
   return { kind: 'stop', decision: a.decision, assessment: a };
 }
 
-/** Adopt the researcher's answer: keep mutes the rule that fired; every answer ends the asking. */
-export function applyCall(watch: WatchState, call: CurveCall | undefined, rule: string): void {
+/**
+ * Adopt the researcher's answer: keep mutes the rule that fired for the rest of the run; flag holds it
+ * until the run's next eval (`evals` = evals the curve has now), then the rules decide alone; every
+ * answer ends the asking.
+ */
+export function applyCall(watch: WatchState, call: CurveCall | undefined, rule: string, evals = 0): void {
   watch.pending = false;
   watch.asked = true;
   if (call === 'keep') watch.muted.add(rule);
+  if (call === 'flag') watch.flagged = { rule, evals };
 }

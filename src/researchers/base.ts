@@ -118,7 +118,7 @@ export interface ReviewDecision {
 /** A researcher's call on an ambiguous curve (`judgeCurve`). */
 export interface CurveJudgement {
   runId: string; // must be the case's run: an answer about another run is refused
-  call: 'keep' | 'kill' | 'flag'; // flag: keep it running, the rules decide from here on
+  call: 'keep' | 'kill' | 'flag'; // flag: let it run to its next eval, then the rules decide alone
   reason: string;
 }
 

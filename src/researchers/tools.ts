@@ -201,7 +201,7 @@ const recordFinding = tool({
 const judgeCurve = tool({
   name: 'judge_curve',
   description:
-    "Only in a judge turn: your call on the run the task shows (the monitor's rules disagree about it). keep = let it run (the rule that fired is muted for this run only; NaN/divergence still stop it), kill = stop it now, flag = let it run and let the rules decide from here on. runId must be the run of the task.",
+    "Only in a judge turn: your call on the run the task shows (the monitor's rules disagree about it). keep = let it run (the rule that fired is muted for this run only; NaN/divergence still stop it), kill = stop it now, flag = let it run to its next eval, then the rules decide alone. runId must be the run of the task.",
   schema: z
     .object({
       runId: z.string().max(80),

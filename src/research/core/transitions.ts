@@ -257,7 +257,8 @@ export function curveAsked(
  * The researcher's call on an ambiguous curve, journaled next to the rule it overrules or confirms. No
  * answer (an offline researcher, a failed turn, an answer about another run) leaves it to the rules. A
  * kill is then carried out as a monitor stop (`monitorStopped` journals it with the researcher's reason
- * in its evidence); a keep mutes that rule for this run only and changes nothing else.
+ * in its evidence); a keep mutes that rule for this run only, a flag holds it to the run's next eval;
+ * neither changes anything else.
  */
 export function curveJudged(
   state: SessionState,

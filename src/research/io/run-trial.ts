@@ -93,6 +93,7 @@ export async function runTrialRung(
   const watch = newWatch(); // the researcher's say on this run's ambiguous stops (src/monitor/assess.ts)
   const byDomain: Array<Record<string, number>> = []; // per periodic eval, for the researcher's case
   const isBaseline = item.trial.purpose === 'baseline';
+  let ended = false; // an answer that comes back after the run ended changes nothing
   const kill = (run: RunController, d: Extract<Decision, { action: 'stop' }>) => {
     decision = d;
     run.stop(`monitor: ${d.message}`, d.rule, d.evidence);
@@ -192,8 +193,8 @@ export async function runTrialRung(
         });
         watch.pending = true;
         const settle = (j: CurveJudgement | undefined) => {
-          applyCall(watch, j?.call, d.rule);
-          if (decision || run.stopRequest || j?.call === 'keep' || j?.call === 'flag') return;
+          applyCall(watch, j?.call, d.rule, curve.eval.length);
+          if (ended || decision || run.stopRequest || j?.call === 'keep' || j?.call === 'flag') return;
           // a kill, or no answer (the rules decide): the rule's stop, with the researcher's word if any
           kill(
             run,
@@ -216,8 +217,10 @@ export async function runTrialRung(
   if (ctx.signal?.aborted) onAbort(); // the stop came while the run was being launched
   try {
     const run = await ctl.done; // its FLOPs and checkpoint go to the trial in `runEnded`
+    ended = true;
     return { run, decision };
   } finally {
+    ended = true;
     ctx.signal?.removeEventListener('abort', onAbort);
   }
 }
