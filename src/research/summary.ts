@@ -13,9 +13,9 @@ import { studentTCdf } from '../stats/student-t.ts';
 import { mean, sampleStd } from '../stats/summary.ts';
 import type { Change } from '../researchers/base.ts';
 import type { RunRecord } from '../store/base.ts';
-import { computeMultiplier, type CostedRun, type MultiplierOutcome } from '../analysis/multiplier.ts';
+import type { MultiplierOutcome } from '../analysis/multiplier.ts';
 import { account } from './core/accounting.ts';
-import { baselineCostedRuns, candidateCostedRuns } from './core/costed-runs.ts';
+import { baselineCostedRuns, candidateCostedRuns, multiplierOf } from './core/costed-runs.ts';
 import { baselineValues, bestWin, candidateValues } from './core/conclude.ts';
 import { topRung, type SessionSpec } from './core/spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState } from './core/state.ts';
@@ -175,10 +175,17 @@ function describeBest(
 // The summary is rebuilt after every change, the runs behind the multiplier only change when a run
 // ends: the last answer is kept for the same inputs (a bootstrap refit costs ~0.1 s).
 let lastMultiplier: { key: string; value: MultiplierOutcome } | undefined;
-function cachedMultiplier(baseline: CostedRun[], candidate: CostedRun[]): MultiplierOutcome {
-  const key = JSON.stringify([baseline, candidate]);
-  if (lastMultiplier?.key !== key)
-    lastMultiplier = { key, value: computeMultiplier(baseline, candidate, { resamples: 400, seed: 0 }) };
+function cachedMultiplier(
+  state: SessionState,
+  spec: SessionSpec,
+  id: string,
+  perToken: number,
+): MultiplierOutcome {
+  const key = JSON.stringify([
+    baselineCostedRuns(state, spec, perToken),
+    candidateCostedRuns(state, spec, id, perToken),
+  ]);
+  if (lastMultiplier?.key !== key) lastMultiplier = { key, value: multiplierOf(state, spec, id, perToken) };
   return lastMultiplier.value;
 }
 
@@ -196,10 +203,7 @@ function withMultiplier(
   if (best.rung !== topRung(spec)) {
     return { ...best, computeMultiplierReason: 'the best did not reach the full budget' };
   }
-  const m = cachedMultiplier(
-    baselineCostedRuns(state, spec, perToken),
-    candidateCostedRuns(state, spec, best.proposalId, perToken),
-  );
+  const m = cachedMultiplier(state, spec, best.proposalId, perToken);
   if (!m.ok) return { ...best, computeMultiplierReason: m.missing };
   if (!Number.isFinite(m.value) || !m.ci95.every(Number.isFinite))
     return {

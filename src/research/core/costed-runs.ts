@@ -8,7 +8,7 @@
  * Compute counts the whole budget of a result, including tokens trained before a resumed checkpoint.
  * A candidate is charged its own cost per token (a FLOP-matched change gets the baseline's FLOPs).
  */
-import type { CostedRun } from '../../analysis/multiplier.ts';
+import { computeMultiplier, type CostedRun, type MultiplierOutcome } from '../../analysis/multiplier.ts';
 import { runCost } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { BASELINE, proposalOf, type SessionState } from './state.ts';
@@ -38,4 +38,26 @@ export function candidateCostedRuns(
   return state.trials
     .filter((t) => t.proposalId === proposalId && Number.isFinite(t.results[top]))
     .map((t) => ({ id: t.rungRuns[top] ?? `${t.id}@${top}`, flops, valBpb: t.results[top] }));
+}
+
+/**
+ * A proposal's compute multiplier against the session's baseline (seeded: the same state always gives
+ * the same interval), or why there is none. In words: "worth 1.23× compute [1.15, 1.31]".
+ */
+export function multiplierOf(
+  state: SessionState,
+  spec: SessionSpec,
+  proposalId: string,
+  perToken: number,
+): MultiplierOutcome {
+  return computeMultiplier(
+    baselineCostedRuns(state, spec, perToken),
+    candidateCostedRuns(state, spec, proposalId, perToken),
+    { resamples: 400, seed: 0 },
+  );
+}
+
+/** The multiplier as a clause for a journal entry or a finding: ", worth 1.23× compute [1.15, 1.31]", or ''. */
+export function multiplierClause(m: MultiplierOutcome): string {
+  return m.ok && Number.isFinite(m.value) ? `, ${m.text}` : '';
 }
