@@ -3,6 +3,8 @@ import { describe, it } from 'node:test';
 import { SessionSpec } from './core/spec.ts';
 import { BASELINE, emptyState, type ProposalState, type SessionState } from './core/state.ts';
 import { summarize } from './summary.ts';
+import { buildDigest } from './core/digest.ts';
+import { compactDigest } from '../researchers/prompts.ts';
 import { resolveConfig } from '../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
 
@@ -84,5 +86,20 @@ describe('session summary: what a win is worth', () => {
     assert.equal(s.best?.computeMultiplier, null);
     assert.match(s.best!.computeMultiplierReason!, /≥3 compute budgets/);
     assert.ok(JSON.parse(JSON.stringify(s)).best.computeMultiplier === null);
+  });
+
+  it("puts the best confirmed win's multiplier in the digest the researcher reads", () => {
+    const { state, spec } = session();
+    const p = state.proposals.find((x) => x.id === 'p1')!;
+    Object.assign(p, {
+      status: 'concluded',
+      verdict: 'win',
+      confirmed: true,
+      stats: { delta: -0.01, ci95: [-0.02, -0.005], pValue: 0.01, n: 3, mean: 2.5, std: 0.001 },
+    });
+    const d = buildDigest('s1', state, spec, spec.baseConfig, [], [], PER_TOKEN, 0);
+    assert.ok(d.best?.computeMultiplier, 'digest best has a multiplier');
+    assert.ok(Math.abs(d.best.computeMultiplier.value - 1.5) < 0.1);
+    assert.match(JSON.parse(compactDigest(d)).best.worth, /^worth [\d.]+× compute \[/);
   });
 });

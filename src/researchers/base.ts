@@ -69,6 +69,13 @@ export interface ResultSummary {
   runIds: string[];
 }
 
+/** "worth 1.23× compute [1.15, 1.31]": the baseline compute to reach a loss over the compute spent. */
+export interface WorthInCompute {
+  value: number;
+  ci95: [number, number];
+  text: string;
+}
+
 export interface FindingSummary {
   id: string;
   title: string;
@@ -85,7 +92,8 @@ export interface Digest {
   baselineConfig: TrainConfig; // the current best confirmed config (what changes apply to)
   baseline: Estimate | undefined; // at the top rung
   noiseFloor: Array<{ rung: number; budgetTokens: number; std: number; n: number }>;
-  best: (ResultSummary & { confirmed: boolean }) | undefined;
+  /** `computeMultiplier`: what the best is worth in compute (README "Compute multiplier"), when measurable. */
+  best: (ResultSummary & { confirmed: boolean; computeMultiplier?: WorthInCompute }) | undefined;
   recent: ResultSummary[]; // bounded, newest first
   findings: FindingSummary[]; // this and earlier sessions
   tried: Array<{ title: string; key: string }>; // ideas already run (any session): key = config hash of the change

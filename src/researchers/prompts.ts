@@ -85,7 +85,11 @@ export function compactDigest(d: Digest, maxChars = 24_000): string {
       baselineConfig: d.baselineConfig,
       baseline: d.baseline && { mean: r4(d.baseline.mean), std: r4(d.baseline.std), n: d.baseline.n },
       noiseFloor: d.noiseFloor.map((x) => ({ rung: x.rung, tokens: x.budgetTokens, std: r4(x.std), n: x.n })),
-      best: d.best && { ...compactResult(d.best), confirmed: d.best.confirmed },
+      best: d.best && {
+        ...compactResult(d.best),
+        confirmed: d.best.confirmed,
+        worth: d.best.computeMultiplier?.text, // "worth 1.23× compute [1.15, 1.31]"
+      },
       recent: d.recent.slice(0, limits.recent).map(compactResult),
       findings: d.findings.slice(0, limits.findings).map((f) => ({
         title: f.title,
