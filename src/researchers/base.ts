@@ -102,8 +102,18 @@ export interface Digest {
   budget: { usedFlops: number; totalFlops?: number; usedSeconds: number; totalSeconds?: number };
 }
 
+/**
+ * Analyses of the session's own runs for the researcher's tools (`fit_scaling`, `compute_multiplier`),
+ * supplied by the engine (research/io/analysis.ts): JSON-ready answers, or `{ ok: false, missing }`.
+ */
+export interface SessionAnalysis {
+  fitScaling(): Promise<Record<string, unknown>>;
+  computeMultiplier(proposalId: string): Promise<Record<string, unknown>>;
+}
+
 export interface ProposeContext {
   signal?: AbortSignal;
+  analysis?: SessionAnalysis;
   /** Log a line to the session's progress view and journal (e.g. the LLM's reasoning summary). */
   note?: (text: string) => void;
   /** Record a journal entry (e.g. kind 'llm': one per API call, with tokens and dollars); echoed live. */

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Store } from '../store/base.ts';
-import type { Digest, Proposal, ProposeContext } from './base.ts';
+import type { Digest, Proposal, ProposeContext, SessionAnalysis } from './base.ts';
 
 export type TurnMode = 'propose' | 'review' | 'fix';
 
@@ -20,6 +20,7 @@ export interface ToolContext {
   proposals: Proposal[]; // collected this turn
   finished?: { summary?: string; promote: string[]; drop: string[] };
   journal?: ProposeContext['journal'];
+  analysis?: SessionAnalysis; // the session's own runs, scoped by the engine
 }
 
 export interface ToolResult {
