@@ -72,6 +72,13 @@ export interface ResultSummary {
   runIds: string[];
 }
 
+/** "worth 1.23× compute [1.15, 1.31]": the baseline compute to reach a loss over the compute spent. */
+export interface WorthInCompute {
+  value: number;
+  ci95: [number, number];
+  text: string;
+}
+
 export interface FindingSummary {
   id: string;
   title: string;
@@ -88,7 +95,8 @@ export interface Digest {
   baselineConfig: TrainConfig; // the current best confirmed config (what changes apply to)
   baseline: Estimate | undefined; // at the top rung
   noiseFloor: Array<{ rung: number; budgetTokens: number; std: number; n: number }>;
-  best: (ResultSummary & { confirmed: boolean }) | undefined;
+  /** `computeMultiplier`: what the best is worth in compute (README "Compute multiplier"), when measurable. */
+  best: (ResultSummary & { confirmed: boolean; computeMultiplier?: WorthInCompute }) | undefined;
   recent: ResultSummary[]; // bounded, newest first
   findings: FindingSummary[]; // this and earlier sessions
   tried: Array<{ title: string; key: string }>; // ideas already run (any session): key = config hash of the change
@@ -97,8 +105,18 @@ export interface Digest {
   budget: { usedFlops: number; totalFlops?: number; usedSeconds: number; totalSeconds?: number };
 }
 
+/**
+ * Analyses of the session's own runs for the researcher's tools (`fit_scaling`, `compute_multiplier`),
+ * supplied by the engine (research/io/analysis.ts): JSON-ready answers, or `{ ok: false, missing }`.
+ */
+export interface SessionAnalysis {
+  fitScaling(): Promise<Record<string, unknown>>;
+  computeMultiplier(proposalId: string): Promise<Record<string, unknown>>;
+}
+
 export interface ProposeContext {
   signal?: AbortSignal;
+  analysis?: SessionAnalysis;
   /** Log a line to the session's progress view and journal (e.g. the LLM's reasoning summary). */
   note?: (text: string) => void;
   /** Record a journal entry (e.g. kind 'llm': one per API call, with tokens and dollars); echoed live. */

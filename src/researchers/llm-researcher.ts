@@ -126,6 +126,7 @@ export class LlmResearcher implements Researcher {
       maxProposals,
       proposals: [],
       journal,
+      analysis: ctx?.analysis,
     };
     try {
       const res = await runToolLoop({

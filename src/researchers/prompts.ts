@@ -17,6 +17,8 @@ How the lab works:
   a change is a win only when its effect beats the noise floor with a 95% CI excluding 0 over >= 3 seeds and
   a held-out confirmation. You cannot declare wins; you can record findings (stored as unconfirmed notes).
 - Changes are compared at equal compute: a change that costs more FLOPs per token gets fewer tokens.
+- A win is also stated in compute: "worth 1.23× compute" = the baseline would need 1.23x the FLOPs to reach
+  its loss (compute_multiplier for a proposal; fit_scaling fits L(N, D) over the session's runs).
 - Every idea already tried (in any session) is in the digest's "tried" list; duplicates are refused.
 - Code changes run in a sandbox (no network, read-only filesystem except the run folder). A code change is
   compiled and smoke-tested for 20 steps before it gets real budget; if it fails you will see the traceback.
@@ -85,7 +87,11 @@ export function compactDigest(d: Digest, maxChars = 24_000): string {
       baselineConfig: d.baselineConfig,
       baseline: d.baseline && { mean: r4(d.baseline.mean), std: r4(d.baseline.std), n: d.baseline.n },
       noiseFloor: d.noiseFloor.map((x) => ({ rung: x.rung, tokens: x.budgetTokens, std: r4(x.std), n: x.n })),
-      best: d.best && { ...compactResult(d.best), confirmed: d.best.confirmed },
+      best: d.best && {
+        ...compactResult(d.best),
+        confirmed: d.best.confirmed,
+        worth: d.best.computeMultiplier?.text, // "worth 1.23× compute [1.15, 1.31]"
+      },
       recent: d.recent.slice(0, limits.recent).map(compactResult),
       findings: d.findings.slice(0, limits.findings).map((f) => ({
         title: f.title,

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Store } from '../store/base.ts';
-import type { CurveCase, CurveJudgement, Digest, Proposal, ProposeContext } from './base.ts';
+import type { CurveCase, CurveJudgement, Digest, Proposal, ProposeContext, SessionAnalysis } from './base.ts';
 
 export type TurnMode = 'propose' | 'review' | 'fix' | 'judge';
 
@@ -23,6 +23,7 @@ export interface ToolContext {
   curveCase?: CurveCase;
   judgement?: CurveJudgement;
   journal?: ProposeContext['journal'];
+  analysis?: SessionAnalysis; // the session's own runs, scoped by the engine
 }
 
 export interface ToolResult {

@@ -24,6 +24,7 @@ import {
   type ToolResult,
   type ToolSpec,
 } from './tool-kit.ts';
+import { computeMultiplierTool, fitScaling } from './tools-analysis.ts';
 import { getCurve, getDigest, queryRuns, readTrainerFile } from './tools-look.ts';
 
 export type { ToolContext, ToolDef, ToolResult, ToolSpec, TurnMode } from './tool-kit.ts';
@@ -244,6 +245,8 @@ export const TOOLS: ToolDef[] = [
   queryRuns,
   getCurve,
   readTrainerFile,
+  fitScaling,
+  computeMultiplierTool,
   proposeConfig,
   proposeCode,
   recordFinding,

@@ -356,6 +356,36 @@ describe('session transitions', () => {
     assert.ok(!demoted.effects.some((e) => e.kind === 'finding' && e.finding.confirmed));
   });
 
+  it('a confirmed win says what it is worth in compute, from the baseline fitted over its rungs', () => {
+    // Baseline L(C) = 1 + 40 C^-0.2 at the three rungs (C = tokens x 1000 FLOPs/token); the candidate
+    // reaches, at the full budget, the loss the baseline fit puts at 1.5x its compute.
+    const law = (tokens: number) => 1 + 40 * (tokens * 1000) ** -0.2;
+    let st = T.created(three, { now: NOW }).state;
+    for (const [i, t] of trialsOf(st, BASELINE).entries())
+      st = finish(three, st, t.id, (r) => law(three.spec.rungTokens[r]) + (i - 1) * 0.002).state;
+    const a = admit(three, st, propose('better', { 'optim.lr': 0.004 }), true);
+    st = a.state;
+    const fx: Effect[] = [];
+    for (;;) {
+      const next = st.trials.find((t) => t.status === 'pending');
+      if (!next) break;
+      const v = next.proposalId === BASELINE ? law(9000) : law(1.5 * 9000);
+      const r = finish(three, st, next.id, () => v + 0.002 * ((Number(next.id.slice(1)) % 3) - 1));
+      st = r.state;
+      fx.push(...r.effects);
+    }
+    const finding = fx.find((e) => e.kind === 'finding');
+    assert.ok(finding && finding.kind === 'finding' && finding.finding.confirmed, 'a confirmed win');
+    const m = /worth ([\d.]+)× compute \[/.exec(finding.finding.statement);
+    assert.ok(m, finding.finding.statement);
+    assert.ok(Math.abs(Number(m[1]) - 1.5) < 0.2, finding.finding.statement);
+    const conclusion = fx.find((e) => e.kind === 'journal' && e.entry === 'conclusion');
+    assert.match(
+      conclusion && conclusion.kind === 'journal' ? conclusion.title : '',
+      /worth [\d.]+× compute/,
+    );
+  });
+
   it('a stack of the confirmed wins is proposed once two exist, at the top rung on the candidate seeds', () => {
     const winWith = (st: SessionState, title: string, set: Record<string, unknown>) => {
       const c = judgedCandidate(st, title, set, 1.7);

@@ -20,6 +20,7 @@ import type { RunRecord, TriedIdea } from '../../store/base.ts';
 import { formatEffect } from '../../stats/describe.ts';
 import { mean } from '../../stats/summary.ts';
 import { concludeReady } from './conclude.ts';
+import { multiplierClause, multiplierOf } from './costed-runs.ts';
 import { resultOf } from './digest.ts';
 import { journal, type Effect, type JournalExtra, type Step } from './effects.ts';
 import { NOT_RUN, triedKeys } from './ideas.ts';
@@ -434,10 +435,13 @@ function concludeAll(
       continue;
     }
     if (p.status !== 'concluded') continue;
+    // What a win is worth in compute (README "Compute multiplier"), said in the journal and the finding.
+    const worth =
+      p.verdict === 'win' ? multiplierClause(multiplierOf(st, spec, p.id, ctx.baseFlopsPerToken)) : '';
     fx.push(
       journal(
         'conclusion',
-        `${p.id} ${p.title}: ${p.verdict} ${formatEffect(j.delta, j.ci95)} (n=${p.stats?.n})`,
+        `${p.id} ${p.title}: ${p.verdict} ${formatEffect(j.delta, j.ci95)} (n=${p.stats?.n})${worth}`,
         {
           proposalId: p.id,
           runIds,
@@ -452,7 +456,7 @@ function concludeAll(
         id: `${sessionId}-${p.id}`,
         sessionId,
         title: `${p.title}: ${p.verdict === 'win' ? 'better' : 'worse'} than the baseline`,
-        statement: `${p.title} changes val bpb by ${formatEffect(j.delta, j.ci95)} at ${spec.rungTokens[topRung(spec)]} tokens (n=${p.stats?.n} seeds vs ${spec.baselineSeeds})${p.verdict === 'win' ? ', confirmed on held-out seeds' : ''}.`,
+        statement: `${p.title} changes val bpb by ${formatEffect(j.delta, j.ci95)} at ${spec.rungTokens[topRung(spec)]} tokens (n=${p.stats?.n} seeds vs ${spec.baselineSeeds})${p.verdict === 'win' ? ', confirmed on held-out seeds' : ''}${worth}.`,
         change: p.change,
         effect: j.delta,
         ci95: j.ci95,
