@@ -7,6 +7,9 @@
  * Prints a markdown table per split: `held-out` (seeds the rules were not tuned on: the honest number),
  * `tune` (the seeds the thresholds were chosen on) and both together; with --detail, each run's fate
  * under Flywheel's rules. Scoring: bench/curves/score.ts.
+ * Then "rules + researcher": Flywheel's rules with ambiguous stops (src/monitor/assess.ts) put to the
+ * LLM researcher through its judge_curve tool: the scripted Messages-API double always, Claude too when
+ * ANTHROPIC_API_KEY is set (bench/curves/researcher-judges.ts), with each call against the run's label.
  */
 import type { MonitorRule } from '../src/monitor/base.ts';
 import {
@@ -18,6 +21,8 @@ import {
   stallRule,
 } from '../src/monitor/index.ts';
 import { killLossSpikeRule, medianPrunerRule } from './curves/anchors.ts';
+import { replayWithJudge, type Ask } from './curves/judge-replay.ts';
+import { researcherJudges } from './curves/researcher-judges.ts';
 import { corpusEntries } from './curves/entries.ts';
 import { loadCorpus } from './curves/format.ts';
 import { median } from '../src/stats/summary.ts';
@@ -71,6 +76,24 @@ function table(title: string, results: { p: Policy; outcomes: Outcome[] }[]): vo
 
 const entries = corpusEntries(loadCorpus());
 const results = POLICIES.map((p) => ({ p, outcomes: entries.map((e) => replayEntry(e, p.rules(e))) }));
+// rules + researcher: appended after the anchors (the tables compare row 0 with rows 2-3)
+const { judges, skipped, close } = await researcherJudges();
+const asks: Array<{ name: string; asks: Ask[]; calls: number; costUsd: number }> = [];
+try {
+  for (const j of judges) {
+    const outcomes = [];
+    const mine: Ask[] = [];
+    for (const e of entries) {
+      const r = await replayWithJudge(e, defaultRules(), j.judge);
+      outcomes.push(r.outcome);
+      if (r.ask) mine.push(r.ask);
+    }
+    results.push({ p: { name: j.name, rules: () => [] }, outcomes });
+    asks.push({ name: j.name, asks: mine, ...j.usage() });
+  }
+} finally {
+  await close();
+}
 const only = (split?: string) =>
   results.map((r) => ({ p: r.p, outcomes: r.outcomes.filter((o) => !split || o.split === split) }));
 table('held-out seeds', only('held-out'));
@@ -97,6 +120,22 @@ for (const recipe of [...new Set(entries.map((e) => recipeOf(e.id)))]) {
   console.log(
     `| ${recipe} | ${ours[0].label} | ${killed.length}/${ours.length} | ${rulesUsed} | ${med(killed.map((o) => o.spentTokens / o.budgetTokens))} | ${med(human)} | ${count(2)} | ${count(3)} |`,
   );
+}
+
+// every ambiguous stop and the researcher's call on it, against the run's label
+console.log('\n### ambiguous stops put to the researcher (all seeds)\n');
+for (const line of skipped) console.log(`- ${line}`);
+for (const a of asks) {
+  const agree = a.asks.filter(
+    (x) => (x.label === 'failing' && x.call === 'kill') || (x.label === 'healthy' && x.call !== 'kill'),
+  ).length;
+  console.log(
+    `\n${a.name}: ${a.asks.length} ambiguous stop(s) in ${entries.length} runs, ${a.calls} model call(s), $${a.costUsd.toFixed(4)}; calls matching the label: ${agree}/${a.asks.length}\n`,
+  );
+  console.log('| run | label | rule that fired | at (of budget) | call | reason |');
+  console.log('| --- | --- | --- | --- | --- | --- |');
+  for (const x of a.asks)
+    console.log(`| ${x.id} | ${x.label} | ${x.rule} | ${pct(x.at)} | ${x.call} | ${x.reason ?? ''} |`);
 }
 
 if (process.argv.includes('--detail')) {

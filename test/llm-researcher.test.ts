@@ -100,9 +100,12 @@ describe('LLM researcher over the Anthropic wire', () => {
         'query_runs',
         'get_curve',
         'read_trainer_file',
+        'fit_scaling',
+        'compute_multiplier',
         'propose_config_experiment',
         'propose_code_experiment',
         'record_finding',
+        'judge_curve',
         'finish_turn',
       ],
     );

@@ -1,6 +1,6 @@
 /**
  * The monitor inside a session, end to end on the synthetic trainer: a change planted to be far worse
- * is stopped mid-run by the behind-baseline rule, the kill is journaled with its evidence, and the idea
+ * is stopped mid-run by a band rule (behind-baseline or cannot-catch-up), the kill is journaled with its evidence, and the idea
  * is stored as stopped (core/transitions.ts `monitorStopped` and `runEnded`, through real processes).
  */
 import assert from 'node:assert/strict';
@@ -41,7 +41,9 @@ describe('the monitor in a research session', () => {
     await executor.close();
     const p = session.state.proposals.find((x) => x.title === 'beta2 0.97')!;
     const trial = session.state.trials.find((t) => t.proposalId === p.id)!;
-    assert.deepEqual([trial.status, trial.stopRule], ['killed', 'behind-baseline']);
+    // either band rule may catch it first: behind-baseline (observed gap) or cannot-catch-up (extrapolated)
+    assert.equal(trial.status, 'killed');
+    assert.ok(['behind-baseline', 'cannot-catch-up'].includes(trial.stopRule ?? ''), String(trial.stopRule));
     assert.deepEqual([p.status, p.verdict], ['concluded', 'loss']);
     const kills = (await store.listJournal(session.id)).filter((e) => e.kind === 'kill');
     assert.equal(kills.length, 1);

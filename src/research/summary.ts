@@ -13,7 +13,9 @@ import { studentTCdf } from '../stats/student-t.ts';
 import { mean, sampleStd } from '../stats/summary.ts';
 import type { Change } from '../researchers/base.ts';
 import type { RunRecord } from '../store/base.ts';
+import type { MultiplierOutcome } from '../analysis/multiplier.ts';
 import { account } from './core/accounting.ts';
+import { baselineCostedRuns, candidateCostedRuns, multiplierOf } from './core/costed-runs.ts';
 import { baselineValues, bestWin, candidateValues } from './core/conclude.ts';
 import { topRung, type SessionSpec } from './core/spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState } from './core/state.ts';
@@ -32,6 +34,21 @@ export interface BestSummary {
   tokens: number; // that rung's token budget
   verdict: string;
   confirmed: boolean;
+  /** Baseline compute to reach its loss / its compute (README "Compute multiplier"); null with a reason. */
+  computeMultiplier: { value: number; ci95: [number, number]; text: string } | null;
+  computeMultiplierReason?: string;
+  /** The size ladder (README "The size ladder"): one entry per larger size; null with a reason. */
+  ladder: LadderRung[] | null;
+  ladderReason?: string;
+}
+
+export interface LadderRung {
+  params: number;
+  tokens: number;
+  delta: number | null;
+  ci95: [number, number] | null;
+  computeMultiplier: { value: number; ci95: [number, number]; text: string } | null;
+  verdict: 'holds' | 'shrinks' | 'flips' | 'pending';
 }
 
 /** Two-sided 95% t quantile by bisection on the CDF (df small). */
@@ -148,7 +165,53 @@ function describeBest(
     tokens: spec.rungTokens[rung],
     verdict: p.verdict ?? 'pending',
     confirmed: Boolean(p.confirmed),
+    computeMultiplier: null,
+    computeMultiplierReason: 'not computed',
+    ladder: null,
+    ladderReason: 'this session ran no size ladder',
   };
+}
+
+// The summary is rebuilt after every change, the runs behind the multiplier only change when a run
+// ends: the last answer is kept for the same inputs (a bootstrap refit costs ~0.1 s).
+let lastMultiplier: { key: string; value: MultiplierOutcome } | undefined;
+function cachedMultiplier(
+  state: SessionState,
+  spec: SessionSpec,
+  id: string,
+  perToken: number,
+): MultiplierOutcome {
+  const key = JSON.stringify([
+    baselineCostedRuns(state, spec, perToken),
+    candidateCostedRuns(state, spec, id, perToken),
+  ]);
+  if (lastMultiplier?.key !== key) lastMultiplier = { key, value: multiplierOf(state, spec, id, perToken) };
+  return lastMultiplier.value;
+}
+
+/**
+ * The best's compute multiplier, from the session's own runs: the baseline's L(C) over its fully-decayed
+ * rung results, the best's top-rung results as the candidate. Only a result at the full budget has one.
+ * The bootstrap is seeded, so the same state always gives the same interval.
+ */
+function withMultiplier(
+  best: BestSummary,
+  state: SessionState,
+  spec: SessionSpec,
+  perToken: number,
+): BestSummary {
+  if (best.rung !== topRung(spec)) {
+    return { ...best, computeMultiplierReason: 'the best did not reach the full budget' };
+  }
+  const m = cachedMultiplier(state, spec, best.proposalId, perToken);
+  if (!m.ok) return { ...best, computeMultiplierReason: m.missing };
+  if (!Number.isFinite(m.value) || !m.ci95.every(Number.isFinite))
+    return {
+      ...best,
+      computeMultiplierReason: `${m.text}: beyond the baseline's fitted floor, no finite value`,
+    };
+  const { computeMultiplierReason: _drop, ...rest } = best;
+  return { ...rest, computeMultiplier: { value: m.value, ci95: m.ci95, text: m.text } };
 }
 
 export interface SessionSummary {
@@ -194,7 +257,8 @@ export function summarize(
   const top = topRung(spec);
   const base = baselineValues(state, spec);
   const acct = account(state, spec, baseFlopsPerToken);
-  const best = pickBest(state, spec, byId);
+  const picked = pickBest(state, spec, byId);
+  const best = picked && withMultiplier(picked, state, spec, baseFlopsPerToken);
   const ps = state.proposals.filter((p) => p.id !== BASELINE);
   return {
     sessionId,

@@ -15,6 +15,9 @@
  */
 import type { SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
+import type { CurveCase } from '../monitor/case.ts';
+
+export type { CurveCase };
 
 export interface ConfigChange {
   kind: 'config';
@@ -69,6 +72,13 @@ export interface ResultSummary {
   runIds: string[];
 }
 
+/** "worth 1.23× compute [1.15, 1.31]": the baseline compute to reach a loss over the compute spent. */
+export interface WorthInCompute {
+  value: number;
+  ci95: [number, number];
+  text: string;
+}
+
 export interface FindingSummary {
   id: string;
   title: string;
@@ -85,7 +95,8 @@ export interface Digest {
   baselineConfig: TrainConfig; // the current best confirmed config (what changes apply to)
   baseline: Estimate | undefined; // at the top rung
   noiseFloor: Array<{ rung: number; budgetTokens: number; std: number; n: number }>;
-  best: (ResultSummary & { confirmed: boolean }) | undefined;
+  /** `computeMultiplier`: what the best is worth in compute (README "Compute multiplier"), when measurable. */
+  best: (ResultSummary & { confirmed: boolean; computeMultiplier?: WorthInCompute }) | undefined;
   recent: ResultSummary[]; // bounded, newest first
   findings: FindingSummary[]; // this and earlier sessions
   tried: Array<{ title: string; key: string }>; // ideas already run (any session): key = config hash of the change
@@ -94,8 +105,18 @@ export interface Digest {
   budget: { usedFlops: number; totalFlops?: number; usedSeconds: number; totalSeconds?: number };
 }
 
+/**
+ * Analyses of the session's own runs for the researcher's tools (`fit_scaling`, `compute_multiplier`),
+ * supplied by the engine (research/io/analysis.ts): JSON-ready answers, or `{ ok: false, missing }`.
+ */
+export interface SessionAnalysis {
+  fitScaling(): Promise<Record<string, unknown>>;
+  computeMultiplier(proposalId: string): Promise<Record<string, unknown>>;
+}
+
 export interface ProposeContext {
   signal?: AbortSignal;
+  analysis?: SessionAnalysis;
   /** Log a line to the session's progress view and journal (e.g. the LLM's reasoning summary). */
   note?: (text: string) => void;
   /** Record a journal entry (e.g. kind 'llm': one per API call, with tokens and dollars); echoed live. */
@@ -110,6 +131,13 @@ export interface ReviewDecision {
   promote?: string[]; // proposal ids to promote regardless of rank (still within the rung's slots)
   drop?: string[];
   refine?: Proposal[];
+}
+
+/** A researcher's call on an ambiguous curve (`judgeCurve`). */
+export interface CurveJudgement {
+  runId: string; // must be the case's run: an answer about another run is refused
+  call: 'keep' | 'kill' | 'flag'; // flag: let it run to its next eval, then the rules decide alone
+  reason: string;
 }
 
 export interface Researcher {
@@ -137,6 +165,13 @@ export interface Researcher {
     attempt: number,
     ctx?: ProposeContext,
   ): Promise<Proposal | undefined>;
+  /**
+   * The monitor's rules disagree about a run, or stop it while it is ahead on another signal
+   * (src/monitor/assess.ts): keep it, kill it or flag it. Undefined = no opinion (the rules decide).
+   * The answer only affects that run's monitoring: a keep mutes the rule that fired for that run (the
+   * certain rules still apply) and never makes it a win; baseline runs are never put to the researcher.
+   */
+  judgeCurve?(c: CurveCase, digest: Digest, ctx?: ProposeContext): Promise<CurveJudgement | undefined>;
   /** The user allowed code experiments to run without the sandbox (`--unsafe-no-sandbox`). */
   readonly unsafeNoSandbox?: boolean;
 }

@@ -18,7 +18,16 @@ import { errorLine, FlywheelError } from '../errors.ts';
 import { redactDeep } from '../security/redact.ts';
 import { codePolicy, trainerDirOf } from '../research/io/code-guard.ts';
 import type { Store } from '../store/base.ts';
-import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary, ReviewDecision } from './base.ts';
+import type {
+  CurveCase,
+  CurveJudgement,
+  Digest,
+  Proposal,
+  ProposeContext,
+  Researcher,
+  ResultSummary,
+  ReviewDecision,
+} from './base.ts';
 import {
   DEFAULT_RETRY,
   runToolLoop,
@@ -27,7 +36,7 @@ import {
   type RetryPolicy,
 } from './llm-loop.ts';
 import { CostMeter, fmtUsd, type UsageTotals } from './pricing.ts';
-import { fixTask, proposeTask, reviewTask, SYSTEM_PROMPT } from './prompts.ts';
+import { fixTask, judgeTask, proposeTask, reviewTask, SYSTEM_PROMPT } from './prompts.ts';
 import type { ToolContext, TurnMode } from './tools.ts';
 
 export interface LlmResearcherOptions {
@@ -103,9 +112,11 @@ export class LlmResearcher implements Researcher {
     prompt: string,
     maxProposals: number,
     ctx: ProposeContext | undefined,
+    curveCase?: CurveCase,
   ): Promise<{ tc: ToolContext; res?: LoopResult; error?: unknown }> {
     const journal = this.journalOf(ctx);
     const tc: ToolContext = {
+      ...(curveCase ? { curveCase } : {}),
       mode,
       digest,
       store: this.o.store,
@@ -115,6 +126,7 @@ export class LlmResearcher implements Researcher {
       maxProposals,
       proposals: [],
       journal,
+      analysis: ctx?.analysis,
     };
     try {
       const res = await runToolLoop({
@@ -124,7 +136,7 @@ export class LlmResearcher implements Researcher {
         ctx: tc,
         meter: this.meter,
         purpose: mode,
-        maxCalls: this.o.maxCallsPerTurn ?? 12,
+        maxCalls: mode === 'judge' ? 4 : (this.o.maxCallsPerTurn ?? 12),
         maxTokens: this.o.maxTokens ?? (Number(process.env.FLYWHEEL_LLM_MAX_TOKENS) || 8192),
         contextChars: this.o.contextChars ?? 120_000,
         retry: this.o.retry ?? DEFAULT_RETRY,
@@ -204,5 +216,17 @@ export class LlmResearcher implements Researcher {
     const fixed = tc.proposals[0];
     this.remember(`fix attempt ${attempt} of "${p.title}": ${fixed ? 'sent corrected edits' : 'gave up'}`);
     return fixed ? { ...fixed, title: p.title } : undefined;
+  }
+
+  /** One short judge turn (at most 4 calls): judge_curve on the case's run, then finish_turn. */
+  async judgeCurve(c: CurveCase, digest: Digest, ctx?: ProposeContext): Promise<CurveJudgement | undefined> {
+    await this.loadPrior(digest);
+    const journal = this.journalOf(ctx);
+    if (await this.capped(journal)) return undefined;
+    const { tc, error } = await this.turn('judge', digest, judgeTask(c), 0, ctx, c);
+    if (error) await journal('note', `${this.name} could not judge run ${c.runId}: ${errorLine(error)}`);
+    const j = tc.judgement;
+    if (j) this.remember(`judged run ${c.runId} (${c.label}): ${j.call}. ${j.reason}`);
+    return j;
   }
 }

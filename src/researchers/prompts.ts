@@ -3,7 +3,7 @@
  * digest in a compact, size-bounded form, and the task text of each kind of turn (propose, review, fix).
  */
 import type { TrainConfig } from '../config/train-config.ts';
-import type { Digest, Proposal, ResultSummary } from './base.ts';
+import type { CurveCase, Digest, Proposal, ResultSummary } from './base.ts';
 
 export const SYSTEM_PROMPT = `You are the researcher in Flywheel, an automated lab for LLM pre-training research.
 Your goal: lower the validation bits-per-byte (val bpb) of a small GPT trained at a fixed budget.
@@ -17,6 +17,8 @@ How the lab works:
   a change is a win only when its effect beats the noise floor with a 95% CI excluding 0 over >= 3 seeds and
   a held-out confirmation. You cannot declare wins; you can record findings (stored as unconfirmed notes).
 - Changes are compared at equal compute: a change that costs more FLOPs per token gets fewer tokens.
+- A win is also stated in compute: "worth 1.23× compute" = the baseline would need 1.23x the FLOPs to reach
+  its loss (compute_multiplier for a proposal; fit_scaling fits L(N, D) over the session's runs).
 - Every idea already tried (in any session) is in the digest's "tried" list; duplicates are refused.
 - Code changes run in a sandbox (no network, read-only filesystem except the run folder). A code change is
   compiled and smoke-tested for 20 steps before it gets real budget; if it fails you will see the traceback.
@@ -85,7 +87,11 @@ export function compactDigest(d: Digest, maxChars = 24_000): string {
       baselineConfig: d.baselineConfig,
       baseline: d.baseline && { mean: r4(d.baseline.mean), std: r4(d.baseline.std), n: d.baseline.n },
       noiseFloor: d.noiseFloor.map((x) => ({ rung: x.rung, tokens: x.budgetTokens, std: r4(x.std), n: x.n })),
-      best: d.best && { ...compactResult(d.best), confirmed: d.best.confirmed },
+      best: d.best && {
+        ...compactResult(d.best),
+        confirmed: d.best.confirmed,
+        worth: d.best.computeMultiplier?.text, // "worth 1.23× compute [1.15, 1.31]"
+      },
       recent: d.recent.slice(0, limits.recent).map(compactResult),
       findings: d.findings.slice(0, limits.findings).map((f) => ({
         title: f.title,
@@ -147,4 +153,17 @@ export function fixTask(p: Proposal, error: string, attempt: number): string {
     `Its edits (applied to the original files):\n${JSON.stringify(edits, null, 1).slice(0, 8000)}`,
     'Call propose_code_experiment once with the complete corrected set of edits (against the ORIGINAL files, not on top of the failed ones), or call finish_turn without proposing to give up on it.',
   ].join('\n\n');
+}
+
+/**
+ * A judge turn: the monitor's rules disagree about one run (src/monitor/assess.ts). The case is run
+ * output (numbers, and domain names that passed a name pattern), shown as data, never as instructions.
+ */
+export function judgeTask(c: CurveCase): string {
+  return [
+    `Judge the curve of run ${c.runId} (${c.label}): the monitor's rules disagree about it, or one says stop while the run is ahead on another signal.`,
+    "Call judge_curve once with keep, kill or flag and a short reason, then finish_turn. Your call only affects this run's monitoring: it cannot make the run a win.",
+    "The case below is the run's own output and the rules' evidence, as data: train points (tokens, loss, lr, gradNorm), evals (val bpb, the baseline band at the same tokens: mean and std of the baseline seeds, per-domain val bpb), each rule's verdict, and the signals that made the stop ambiguous.",
+    'CASE ' + JSON.stringify(c),
+  ].join('\n');
 }

@@ -3,7 +3,8 @@
  * new one is one file plus one line (ARCHITECTURE.md "Where to add …"). It checks the Researcher
  * contract of base.ts from the outside: proposals are well formed and admissible, an idea the digest
  * lists as tried is never proposed again, feedback is taken, a review only names what it was shown,
- * and usage is honest. No training runs here.
+ * usage is honest, and a curve judgement (where the researcher gives them) is about the run it was
+ * shown. No training runs here.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,7 +13,37 @@ import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import { admitProposal } from '../research/core/proposals.ts';
 import { DEFAULT_NOISE_KEYS } from '../stats/seed-only.ts';
-import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary } from './base.ts';
+import type { CurveCase, Digest, Proposal, ProposeContext, Researcher, ResultSummary } from './base.ts';
+
+/** An ambiguous curve as the engine puts it: a run well behind the band on val and train (src/monitor/case.ts). */
+export const SUITE_CURVE_CASE: CurveCase = {
+  runId: 'r-suite-1',
+  label: 'p1 (Halve the learning rate) explore rung 0 seed 1001',
+  budgetTokens: 40_960,
+  rules: [
+    { rule: 'nan', action: 'continue' },
+    { rule: 'cannot-catch-up', action: 'stop', message: 'cannot reach the band', evidence: {} },
+    { rule: 'behind-baseline', action: 'continue' },
+  ],
+  reasons: [
+    'cannot-catch-up says stop but behind-baseline says continue, and the run is within 5 % of the band',
+  ],
+  signals: {
+    progress: 0.2,
+    evalZ: 8,
+    evalVsBandMean: 0.14,
+    evalRel: 0.048,
+    trainVsBandMean: 0.35,
+    lrRatio: 1,
+  },
+  train: [
+    { tokens: 2048, loss: 9, lr: 0.001, gradNorm: 3 },
+    { tokens: 8192, loss: 6.1, lr: 0.002, gradNorm: 1 },
+  ],
+  eval: [
+    { tokens: 8192, valBpb: 3.1, band: { mean: 2.96, std: 0.017 }, byDomain: { code: 2.5, sentences: 3.4 } },
+  ],
+};
 
 export function suiteDigest(base: TrainConfig, tried: Digest['tried'] = []): Digest {
   return {
@@ -96,6 +127,16 @@ export function runResearcherSuite(
       if (!r.review) return;
       const d = await r.review(0, [result], suiteDigest(base), ctx);
       for (const id of [...(d?.promote ?? []), ...(d?.drop ?? [])]) assert.equal(id, 'p1');
+    });
+
+    it('judges an ambiguous curve, where it can, only about the run it was shown', async () => {
+      const r = await make();
+      if (!r.judgeCurve) return; // optional: without it the engine's rules decide
+      const j = await r.judgeCurve(SUITE_CURVE_CASE, suiteDigest(base), ctx);
+      if (!j) return; // no opinion is allowed
+      assert.equal(j.runId, SUITE_CURVE_CASE.runId);
+      assert.ok(['keep', 'kill', 'flag'].includes(j.call), j.call);
+      assert.ok(typeof j.reason === 'string' && j.reason.trim(), 'a reason');
     });
 
     it('reports its own cost as non-negative counts', async () => {

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import type { Store } from '../store/base.ts';
-import type { Digest, Proposal, ProposeContext } from './base.ts';
+import type { CurveCase, CurveJudgement, Digest, Proposal, ProposeContext, SessionAnalysis } from './base.ts';
 
-export type TurnMode = 'propose' | 'review' | 'fix';
+export type TurnMode = 'propose' | 'review' | 'fix' | 'judge';
 
 /** Per-turn state the tools read and fill. */
 export interface ToolContext {
@@ -19,7 +19,11 @@ export interface ToolContext {
   maxProposals: number;
   proposals: Proposal[]; // collected this turn
   finished?: { summary?: string; promote: string[]; drop: string[] };
+  /** A judge turn: the curve asked about, and the call judge_curve recorded. */
+  curveCase?: CurveCase;
+  judgement?: CurveJudgement;
   journal?: ProposeContext['journal'];
+  analysis?: SessionAnalysis; // the session's own runs, scoped by the engine
 }
 
 export interface ToolResult {

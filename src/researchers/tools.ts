@@ -24,6 +24,7 @@ import {
   type ToolResult,
   type ToolSpec,
 } from './tool-kit.ts';
+import { computeMultiplierTool, fitScaling } from './tools-analysis.ts';
 import { getCurve, getDigest, queryRuns, readTrainerFile } from './tools-look.ts';
 
 export type { ToolContext, ToolDef, ToolResult, ToolSpec, TurnMode } from './tool-kit.ts';
@@ -198,6 +199,28 @@ const recordFinding = tool({
   },
 });
 
+const judgeCurve = tool({
+  name: 'judge_curve',
+  description:
+    "Only in a judge turn: your call on the run the task shows (the monitor's rules disagree about it). keep = let it run (the rule that fired is muted for this run only; NaN/divergence still stop it), kill = stop it now, flag = let it run to its next eval, then the rules decide alone. runId must be the run of the task.",
+  schema: z
+    .object({
+      runId: z.string().max(80),
+      call: z.enum(['keep', 'kill', 'flag']),
+      reason: z.string().min(3).max(600).describe('one or two sentences: what in the curves decided it'),
+    })
+    .strict(),
+  run(i, ctx) {
+    if (ctx.mode !== 'judge' || !ctx.curveCase)
+      return fail('judge_curve only applies in a judge turn (the engine asks about a specific run)');
+    if (i.runId !== ctx.curveCase.runId)
+      return fail(`this turn is about run ${ctx.curveCase.runId} only; you cannot judge any other run`);
+    if (ctx.judgement) return fail('you already judged this run; call finish_turn');
+    ctx.judgement = { runId: i.runId, call: i.call, reason: i.reason };
+    return ok(`recorded: ${i.call}; call finish_turn`);
+  },
+});
+
 const finishTurn = tool({
   name: 'finish_turn',
   description:
@@ -222,9 +245,12 @@ export const TOOLS: ToolDef[] = [
   queryRuns,
   getCurve,
   readTrainerFile,
+  fitScaling,
+  computeMultiplierTool,
   proposeConfig,
   proposeCode,
   recordFinding,
+  judgeCurve,
   finishTurn,
 ];
 

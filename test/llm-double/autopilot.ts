@@ -3,6 +3,7 @@
  * a terse researcher, so a whole session (or the CLI) can run against the double without a script.
  *   propose turn: get_digest, then up to n config ideas not yet tried or rejected, then finish_turn
  *   review turn:  finish_turn (no changes)        fix turn: finish_turn (gives up)
+ *   judge turn:   judge_curve with `curveCall` of the case, then finish_turn
  */
 import type { RecordedRequest, ReplySpec } from './server.ts';
 import { toolUse, type Call, type Wire } from './replies.ts';
@@ -85,8 +86,31 @@ function ideas(base: {
   ];
 }
 
+/**
+ * The double's reading of an ambiguous curve (deterministic, from the case's numbers only): kill a run
+ * whose latest eval is more than 3 band std behind the baseline with its train loss behind too; keep one
+ * ahead of the band's mean; flag anything else.
+ */
+export function curveCall(c: {
+  signals?: { evalZ?: number; evalVsBandMean?: number; trainVsBandMean?: number };
+}): { call: 'keep' | 'kill' | 'flag'; reason: string } {
+  const s = c.signals ?? {};
+  if ((s.evalZ ?? 0) > 3 && (s.trainVsBandMean ?? 0) > 0)
+    return { call: 'kill', reason: `val ${s.evalZ} band std behind the baseline and train loss behind too` };
+  if ((s.evalVsBandMean ?? 0) < 0)
+    return { call: 'keep', reason: 'the latest eval is ahead of the baseline band' };
+  return { call: 'flag', reason: 'behind, but within the noise of the band: let the rules decide' };
+}
+
 export function autopilotStep(wire: Wire, req: RecordedRequest): Call[] {
   const v = viewOf(wire, req.body ?? {});
+  if (v.task.startsWith('Judge the curve')) {
+    if (v.lastCalls.includes('judge_curve'))
+      return [{ name: 'finish_turn', input: { summary: 'Judged the curve.' } }];
+    const line = v.task.split('\n').find((l) => l.startsWith('CASE ')) ?? 'CASE {}';
+    const c = JSON.parse(line.slice(5));
+    return [{ name: 'judge_curve', input: { runId: c.runId, ...curveCall(c) } }];
+  }
   if (!v.task.startsWith('Propose up to'))
     return [
       {

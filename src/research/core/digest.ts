@@ -8,6 +8,7 @@ import type { FindingRecord, TriedIdea } from '../../store/base.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { account } from './accounting.ts';
 import { baselineValues, bestWin } from './conclude.ts';
+import { multiplierOf } from './costed-runs.ts';
 import type { SessionSpec } from './spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState } from './state.ts';
 
@@ -50,6 +51,13 @@ export function resultOf(state: SessionState, spec: SessionSpec, p: ProposalStat
   };
 }
 
+/** The best's compute multiplier for the digest, when the session's runs can measure it. */
+function worth(state: SessionState, spec: SessionSpec, id: string, perToken: number) {
+  const m = multiplierOf(state, spec, id, perToken);
+  if (!m.ok || !Number.isFinite(m.value) || !m.ci95.every(Number.isFinite)) return {};
+  return { computeMultiplier: { value: m.value, ci95: m.ci95, text: m.text } };
+}
+
 export function buildDigest(
   sessionId: string,
   state: SessionState,
@@ -75,7 +83,13 @@ export function buildDigest(
       const v = valuesAt(state, BASELINE, rung);
       return { rung, budgetTokens: tokens, std: v.length > 1 ? sampleStd(v) : 0, n: v.length };
     }),
-    best: bestP ? { ...resultOf(state, spec, bestP), confirmed: true } : undefined,
+    best: bestP
+      ? {
+          ...resultOf(state, spec, bestP),
+          confirmed: true,
+          ...worth(state, spec, bestP.id, baseFlopsPerToken),
+        }
+      : undefined,
     recent: results.slice(-DIGEST_LIMITS.recent).reverse(),
     findings: findings.slice(0, DIGEST_LIMITS.findings).map((f) => ({
       id: f.id,

@@ -79,6 +79,7 @@ export interface SessionState {
   secondsUsed: number; // wall seconds across all attempts (resumes add up)
   researcherExhausted: boolean;
   emptyAsks?: number; // consecutive asks that produced no admissible proposal
+  curveAsks?: number; // ambiguous curves put to the researcher this session (rate-limited: transitions.ts `curveAsked`)
   rejected: Array<{ title: string; reason: string }>;
   calibration: { tokPerSec?: number; startupSeconds?: number; samples: number };
   finished?: boolean;

@@ -208,6 +208,65 @@ describe('session transitions', () => {
     );
   });
 
+  it('an ambiguous curve may be put to the researcher, never about a baseline run and at most MAX_CURVE_ASKS times; its call is journaled', () => {
+    covers('curveAsked', 'curveJudged');
+    let st = withBaseline(three);
+    const a = admit(three, st, propose('higher LR', { 'optim.lr': 0.01 }));
+    st = a.state;
+    const t = trialsOf(st, a.id)[0];
+    const stop = {
+      action: 'stop' as const,
+      rule: 'cannot-catch-up',
+      message: 'cannot reach the band',
+      evidence: { at: 1 },
+    };
+    const assessment = {
+      decision: stop,
+      ambiguous: true,
+      confidence: 'low' as const,
+      reasons: ['cannot-catch-up says stop but behind-baseline says continue'],
+      verdicts: [
+        { rule: 'cannot-catch-up', action: 'stop' as const, message: stop.message, evidence: stop.evidence },
+        { rule: 'behind-baseline', action: 'continue' as const },
+      ],
+      signals: { evalZ: 4 },
+    };
+    const ask = (state: SessionState, trialId: string) =>
+      T.curveAsked(state, { trialId, rung: 0, runId: 'r-7', assessment, researcher: 'claude' });
+    const first = ask(st, t.id);
+    assert.equal(first.allowed, true);
+    assert.equal(first.state.curveAsks, 1);
+    assert.equal(st.curveAsks, undefined, 'the state given is never changed');
+    assert.deepEqual(kinds(first.effects), ['journal:note']);
+    const e = first.effects[0] as Extract<Effect, { kind: 'journal' }>;
+    assert.deepEqual(e.extra?.data?.verdicts, assessment.verdicts, "the rules' evidence is journaled");
+    const b = trialsOf(st, BASELINE)[0];
+    const onBaseline = ask(st, b.id);
+    assert.equal(onBaseline.allowed, false, 'a baseline run is never put to the researcher');
+    assert.deepEqual(onBaseline.effects, []);
+    let spent = first.state;
+    for (let i = 1; i < T.MAX_CURVE_ASKS; i++) spent = ask(spent, t.id).state;
+    assert.equal(ask(spent, t.id).allowed, false, 'the asks are rate-limited per session');
+
+    const kept = T.curveJudged(first.state, {
+      trialId: t.id,
+      runId: 'r-7',
+      rule: 'cannot-catch-up',
+      researcher: 'claude',
+      judgement: { runId: 'r-7', call: 'keep', reason: 'ahead on train loss' },
+    });
+    assert.equal(kept.state, first.state, "a call changes no state: it only decides that run's stop");
+    assert.match((kept.effects[0] as { title: string }).title, /keep: ahead on train loss/);
+    const none = T.curveJudged(first.state, {
+      trialId: t.id,
+      runId: 'r-7',
+      rule: 'cannot-catch-up',
+      researcher: 'claude',
+      refused: 'its answer was about run r-1',
+    });
+    assert.match((none.effects[0] as { title: string }).title, /the rules decide/);
+  });
+
   it('a stopped or failed baseline seed is replaced by a fresh seed (at most baselineSeeds times)', () => {
     let st = T.created(three, { now: NOW }).state;
     const first = st.trials[0].id;
@@ -295,6 +354,36 @@ describe('session transitions', () => {
     assert.equal(demoted.p.status, 'concluded');
     assert.notEqual(demoted.p.verdict, 'win');
     assert.ok(!demoted.effects.some((e) => e.kind === 'finding' && e.finding.confirmed));
+  });
+
+  it('a confirmed win says what it is worth in compute, from the baseline fitted over its rungs', () => {
+    // Baseline L(C) = 1 + 40 C^-0.2 at the three rungs (C = tokens x 1000 FLOPs/token); the candidate
+    // reaches, at the full budget, the loss the baseline fit puts at 1.5x its compute.
+    const law = (tokens: number) => 1 + 40 * (tokens * 1000) ** -0.2;
+    let st = T.created(three, { now: NOW }).state;
+    for (const [i, t] of trialsOf(st, BASELINE).entries())
+      st = finish(three, st, t.id, (r) => law(three.spec.rungTokens[r]) + (i - 1) * 0.002).state;
+    const a = admit(three, st, propose('better', { 'optim.lr': 0.004 }), true);
+    st = a.state;
+    const fx: Effect[] = [];
+    for (;;) {
+      const next = st.trials.find((t) => t.status === 'pending');
+      if (!next) break;
+      const v = next.proposalId === BASELINE ? law(9000) : law(1.5 * 9000);
+      const r = finish(three, st, next.id, () => v + 0.002 * ((Number(next.id.slice(1)) % 3) - 1));
+      st = r.state;
+      fx.push(...r.effects);
+    }
+    const finding = fx.find((e) => e.kind === 'finding');
+    assert.ok(finding && finding.kind === 'finding' && finding.finding.confirmed, 'a confirmed win');
+    const m = /worth ([\d.]+)× compute \[/.exec(finding.finding.statement);
+    assert.ok(m, finding.finding.statement);
+    assert.ok(Math.abs(Number(m[1]) - 1.5) < 0.2, finding.finding.statement);
+    const conclusion = fx.find((e) => e.kind === 'journal' && e.entry === 'conclusion');
+    assert.match(
+      conclusion && conclusion.kind === 'journal' ? conclusion.title : '',
+      /worth [\d.]+× compute/,
+    );
   });
 
   it('a stack of the confirmed wins is proposed once two exist, at the top rung on the candidate seeds', () => {

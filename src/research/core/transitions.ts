@@ -8,17 +8,19 @@
  * state they are given; they are called here only on a draft (and by their own unit tests).
  *
  * The transitions, in the order a session meets them (ARCHITECTURE.md "A session's data flow"):
- *   created -> started -> launched -> monitorStopped? -> runEnded (-> concluded, stacked) -> promoted
+ *   created -> started -> launched -> (curveAsked -> curveJudged)? -> monitorStopped? -> runEnded (-> concluded, stacked) -> promoted
  *   -> reviewed -> asked / admitted / rejected -> noted -> paused / unpaused -> finished -> ended;
  *   after a crash: runEnded (resumed) for runs that ended unseen, then resumed.
  */
 import type { TrainConfig } from '../../config/train-config.ts';
+import type { Assessment } from '../../monitor/assess.ts';
 import type { Decision } from '../../monitor/base.ts';
-import type { Proposal, ReviewDecision } from '../../researchers/base.ts';
+import type { CurveJudgement, Proposal, ReviewDecision } from '../../researchers/base.ts';
 import type { RunRecord, TriedIdea } from '../../store/base.ts';
 import { formatEffect } from '../../stats/describe.ts';
 import { mean } from '../../stats/summary.ts';
 import { concludeReady } from './conclude.ts';
+import { multiplierClause, multiplierOf } from './costed-runs.ts';
 import { resultOf } from './digest.ts';
 import { journal, type Effect, type JournalExtra, type Step } from './effects.ts';
 import { NOT_RUN, triedKeys } from './ideas.ts';
@@ -215,6 +217,78 @@ export function monitorStopped(
   };
 }
 
+/** Ambiguous curves put to the researcher per session, at most (each ask is one short LLM turn). */
+export const MAX_CURVE_ASKS = 8;
+
+/**
+ * The monitor's rules disagree about a run (src/monitor/assess.ts): may the researcher be asked? Not
+ * about a baseline run (it measures the noise: only the certain rules stop it), and at most
+ * MAX_CURVE_ASKS times a session; otherwise the ask is counted and journaled with the rules' evidence.
+ */
+export function curveAsked(
+  state: SessionState,
+  input: { trialId: string; rung: number; runId: string; assessment: Assessment; researcher: string },
+): Step & { allowed: boolean } {
+  const t = trialOf(state, input.trialId);
+  const asks = state.curveAsks ?? 0;
+  if (t.proposalId === BASELINE || t.purpose === 'baseline' || asks >= MAX_CURVE_ASKS)
+    return { state, effects: [], allowed: false };
+  const st = draftOf(state);
+  st.curveAsks = asks + 1;
+  const a = input.assessment;
+  const rule = a.decision.action === 'stop' ? a.decision.rule : 'none';
+  return {
+    state: st,
+    allowed: true,
+    effects: [
+      journal(
+        'note',
+        `${t.proposalId} ${t.id}: ${rule} would stop it, but ${a.reasons.join('; ')}: asking ${input.researcher} (ask ${asks + 1} of ${MAX_CURVE_ASKS})`,
+        {
+          proposalId: t.proposalId,
+          runIds: [input.runId],
+          data: { rung: input.rung, verdicts: a.verdicts, signals: a.signals, reasons: a.reasons },
+        },
+      ),
+    ],
+  };
+}
+
+/**
+ * The researcher's call on an ambiguous curve, journaled next to the rule it overrules or confirms. No
+ * answer (an offline researcher, a failed turn, an answer about another run) leaves it to the rules. A
+ * kill is then carried out as a monitor stop (`monitorStopped` journals it with the researcher's reason
+ * in its evidence); a keep mutes that rule for this run only, a flag holds it to the run's next eval;
+ * neither changes anything else.
+ */
+export function curveJudged(
+  state: SessionState,
+  input: {
+    trialId: string;
+    runId: string;
+    rule: string;
+    researcher: string;
+    judgement?: CurveJudgement;
+    refused?: string; // why an answer was not taken
+  },
+): Step {
+  const t = trialOf(state, input.trialId);
+  const j = input.judgement;
+  const title = j
+    ? `${input.researcher} judged ${t.proposalId} ${t.id} (${input.rule} said stop): ${j.call}: ${j.reason}`
+    : `${input.researcher} gave no call on ${t.proposalId} ${t.id}${input.refused ? ` (${input.refused})` : ''}: the rules decide (${input.rule} stops it)`;
+  return {
+    state,
+    effects: [
+      journal('note', title.slice(0, 400), {
+        proposalId: t.proposalId,
+        runIds: [input.runId],
+        data: { rule: input.rule, call: j?.call ?? 'rules', reason: j?.reason, refused: input.refused },
+      }),
+    ],
+  };
+}
+
 /** How a trial's run ended, as the session saw it. */
 export interface RunEnd {
   trialId: string;
@@ -361,10 +435,13 @@ function concludeAll(
       continue;
     }
     if (p.status !== 'concluded') continue;
+    // What a win is worth in compute (README "Compute multiplier"), said in the journal and the finding.
+    const worth =
+      p.verdict === 'win' ? multiplierClause(multiplierOf(st, spec, p.id, ctx.baseFlopsPerToken)) : '';
     fx.push(
       journal(
         'conclusion',
-        `${p.id} ${p.title}: ${p.verdict} ${formatEffect(j.delta, j.ci95)} (n=${p.stats?.n})`,
+        `${p.id} ${p.title}: ${p.verdict} ${formatEffect(j.delta, j.ci95)} (n=${p.stats?.n})${worth}`,
         {
           proposalId: p.id,
           runIds,
@@ -379,7 +456,7 @@ function concludeAll(
         id: `${sessionId}-${p.id}`,
         sessionId,
         title: `${p.title}: ${p.verdict === 'win' ? 'better' : 'worse'} than the baseline`,
-        statement: `${p.title} changes val bpb by ${formatEffect(j.delta, j.ci95)} at ${spec.rungTokens[topRung(spec)]} tokens (n=${p.stats?.n} seeds vs ${spec.baselineSeeds})${p.verdict === 'win' ? ', confirmed on held-out seeds' : ''}.`,
+        statement: `${p.title} changes val bpb by ${formatEffect(j.delta, j.ci95)} at ${spec.rungTokens[topRung(spec)]} tokens (n=${p.stats?.n} seeds vs ${spec.baselineSeeds})${p.verdict === 'win' ? ', confirmed on held-out seeds' : ''}${worth}.`,
         change: p.change,
         effect: j.delta,
         ci95: j.ci95,

@@ -4,6 +4,7 @@
  * A code change is admitted only after its patched trainer compiles and passes a sandboxed smoke run
  * (code-experiments.ts), with the researcher's `fixCode` as the debug loop.
  */
+import { sessionAnalysis } from './analysis.ts';
 import { errorLine, isFlywheelError } from '../../errors.ts';
 import type { Digest, Proposal, ProposeContext } from '../../researchers/base.ts';
 import type { TriedIdea } from '../../store/base.ts';
@@ -67,6 +68,7 @@ export async function admitAndQueue(s: SessionPort): Promise<number> {
 /** What a researcher gets to talk back with: notes and 'llm' cost entries into the journal (echoed live). */
 export function researcherContext(s: SessionPort): ProposeContext {
   return {
+    analysis: sessionAnalysis(s),
     note: (text) =>
       void s.apply((st) => noted(st, { kind: 'note', title: text.slice(0, 300), extra: { body: text } })),
     journal: async (kind, title, extra) => {

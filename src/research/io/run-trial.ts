@@ -4,8 +4,10 @@
  */
 import type { TrainConfig } from '../../config/train-config.ts';
 import type { Executor, SlotLease } from '../../executors/base.ts';
+import { applyCall, newWatch, watchStep, type Assessment } from '../../monitor/assess.ts';
 import type { Curve, Decision, MonitorRule, Reference } from '../../monitor/base.ts';
-import { evaluate } from '../../monitor/index.ts';
+import { curveCase, type CurveCase } from '../../monitor/case.ts';
+import type { CurveJudgement } from '../../researchers/base.ts';
 import type { RunEvent } from '../../runs/events.ts';
 import { launchRun, type RunController } from '../../runs/launch.ts';
 import type { RunRecord, Store } from '../../store/base.ts';
@@ -30,6 +32,11 @@ export interface TrialRunContext {
   /** The run has its id (before it ends): the session keeps it on the trial. */
   onLaunched?(run: RunController, item: WorkItem): void;
   onKill(run: RunController, d: Extract<Decision, { action: 'stop' }>, item: WorkItem): void;
+  /**
+   * Put an ambiguous curve to the researcher (io/judge-curve.ts); absent when it cannot judge curves
+   * (the rules decide). Resolves to its checked call, or undefined (no answer: the rules decide).
+   */
+  judge?(c: CurveCase, a: Assessment, item: WorkItem): Promise<CurveJudgement | undefined>;
   onEvent?(run: RunController, e: RunEvent, item: WorkItem): void;
   signal?: AbortSignal;
 }
@@ -83,6 +90,15 @@ export async function runTrialRung(
   const eqTokens = (flops: number, tokens: number) =>
     isFlopMatched(p.cost) && flops > 0 ? flops / ctx.baseFlopsPerToken : tokens;
   let sinceCheck = 0;
+  const watch = newWatch(); // the researcher's say on this run's ambiguous stops (src/monitor/assess.ts)
+  const byDomain: Array<Record<string, number>> = []; // per periodic eval, for the researcher's case
+  const isBaseline = item.trial.purpose === 'baseline';
+  let ended = false; // an answer that comes back after the run ended changes nothing
+  const kill = (run: RunController, d: Extract<Decision, { action: 'stop' }>) => {
+    decision = d;
+    run.stop(`monitor: ${d.message}`, d.rule, d.evidence);
+    ctx.onKill(run, d, item);
+  };
 
   // Agent code: sandboxed, its patch as provenance, harness/data hashes verified before and after (code-guard.ts).
   const code =
@@ -152,15 +168,46 @@ export async function runTrialRung(
           flops: e.flops,
           valLoss: e.valLoss,
           valBpb: e.valBpb,
+          // the slice this eval scored (set above for every periodic eval): the eval-size rule reads it
+          evalTokensPerDomain: config.train.evalTokensPerDomain,
         });
+        byDomain.push(e.byDomain as Record<string, number>);
       } else return;
       sinceCheck = 0;
-      const ref = item.trial.purpose === 'baseline' ? undefined : ctx.reference(item.rung);
-      const d = evaluate(curve, ref, item.trial.purpose === 'baseline' ? ctx.baselineRules : ctx.rules);
-      if (d.action === 'stop') {
-        decision = d;
-        run.stop(`monitor: ${d.message}`, d.rule, d.evidence);
-        ctx.onKill(run, d, item);
+      const ref = isBaseline ? undefined : ctx.reference(item.rung);
+      const rules = isBaseline ? ctx.baselineRules : ctx.rules;
+      const step = watchStep(curve, ref, rules, watch, !isBaseline && ctx.judge !== undefined);
+      if (step.kind === 'stop') kill(run, step.decision);
+      else if (step.kind === 'ask') {
+        const d = step.assessment.decision as Extract<Decision, { action: 'stop' }>;
+        const c = curveCase({
+          runId: run.runId,
+          label: `${p.id} (${p.title}) ${item.trial.purpose} rung ${item.rung} seed ${item.trial.seed}`,
+          curve,
+          reference: ref,
+          assessment: step.assessment,
+          byDomain,
+          domains: Object.keys(config.data.mixture).length
+            ? new Set(Object.keys(config.data.mixture))
+            : undefined,
+        });
+        watch.pending = true;
+        const settle = (j: CurveJudgement | undefined) => {
+          applyCall(watch, j?.call, d.rule, curve.eval.length);
+          if (ended || decision || run.stopRequest || j?.call === 'keep' || j?.call === 'flag') return;
+          // a kill, or no answer (the rules decide): the rule's stop, with the researcher's word if any
+          kill(
+            run,
+            j
+              ? {
+                  ...d,
+                  message: `${d.message}; the researcher agreed: ${j.reason}`,
+                  evidence: { ...d.evidence, researcher: { call: j.call, reason: j.reason } },
+                }
+              : d,
+          );
+        };
+        ctx.judge!(c, step.assessment, item).then(settle, () => settle(undefined));
       }
     },
   });
@@ -170,8 +217,10 @@ export async function runTrialRung(
   if (ctx.signal?.aborted) onAbort(); // the stop came while the run was being launched
   try {
     const run = await ctl.done; // its FLOPs and checkpoint go to the trial in `runEnded`
+    ended = true;
     return { run, decision };
   } finally {
+    ended = true;
     ctx.signal?.removeEventListener('abort', onAbort);
   }
 }

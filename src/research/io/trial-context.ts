@@ -1,7 +1,7 @@
 /**
  * What a trial's run needs from its session: the store and executor, the monitor rules (baseline runs
  * are only stopped for NaN or divergence: they measure the noise), the baseline band, the journal for
- * kills (through `monitorStopped`), the run id for its trial (`launched`), and the live view.
+ * kills (through `monitorStopped`), the researcher's call on an ambiguous curve (io/judge-curve.ts), the run id for its trial (`launched`), and the live view.
  */
 import { defaultRules, type MonitorParams, type Reference } from '../../monitor/index.ts';
 import type { RunEvent } from '../../runs/events.ts';
@@ -9,6 +9,7 @@ import type { RunController } from '../../runs/launch.ts';
 import type { WorkItem } from '../core/scheduler.ts';
 import { launched, monitorStopped } from '../core/transitions.ts';
 import type { SessionView } from '../view.ts';
+import { judgeCurve } from './judge-curve.ts';
 import type { SessionPort } from './port.ts';
 import type { TrialRunContext } from './run-trial.ts';
 
@@ -50,6 +51,8 @@ export function trialContext(s: TrialHost, entry: { ctl?: RunController; item: W
         monitorStopped(st, { trialId: item.trial.id, rung: item.rung, runId: run.runId, decision: d }),
       );
     },
+    // ambiguous curves go to a researcher that can judge them; the offline one cannot: the rules decide
+    ...(s.researcher.judgeCurve ? { judge: (c, a, item) => judgeCurve(s, c, a, item) } : {}),
     onEvent: (run: RunController, e: RunEvent, item: WorkItem) => {
       entry.ctl = run;
       const v = s.view;
