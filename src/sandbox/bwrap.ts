@@ -30,7 +30,7 @@
  * Signals: bwrap does not forward SIGTERM to its child, and the protocol's graceful stop needs it. So
  * the command is `sh -c <forwarder> ... bwrap --as-pid-1 --info-fd 3 ... timeout ... <trainer>`: the
  * shell learns the sandbox's pid from bwrap's info fd and sends it SIGTERM; `timeout`, as PID 1 inside,
- * passes it on to the trainer. The info file lives in a private `mktemp -d` folder outside the sandbox
+ * passes it on to the trainer. The info file lives in a private owner-only folder beside the run dir (`<runDir>.sandbox.<pid>`, never bound into the sandbox)
  * (a pid the sandboxed code could write would let it aim our SIGTERM at any process), and the pid is
  * signalled only while bwrap is its parent. bwrap runs in its own session, so a stop sent to the
  * shell's process group (src/runs/process.ts) reaches it only through the shell. SIGKILL of the shell
@@ -176,8 +176,10 @@ const ENV_DENY = '(FLYWHEEL_(DB|PARENT_PID)|.*(KEY|TOKEN|SECRET|PASSW|CREDENTIAL
  * sandbox's PID 1 (from bwrap's --info-fd, kept in a private folder), waits, exits with its status.
  */
 const FORWARDER = [
-  'allow=$1 deny=$2; shift 2',
-  'd=$(mktemp -d "${TMPDIR:-/tmp}/flywheel-sandbox.XXXXXX") || exit 1',
+  // the private folder sits beside the run dir (never bound into the sandbox), not in /tmp: a forwarder
+  // killed with SIGKILL leaves it with the run, not in the machine's temp folder
+  'allow=$1 deny=$2 d=$3.$$; shift 3',
+  '(umask 077 && mkdir "$d") || exit 1',
   'for n in $(env | sed -n \'s/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p\' | grep -Ex "$allow" | grep -vEx "$deny"); do',
   '  v=$(printenv "$n") && printf \'%s\\0\' --setenv "$n" "$v"',
   'done >"$d/env"',
@@ -353,6 +355,7 @@ export function wrapInSandbox(command: string[], o: WrapOptions): string[] {
     'flywheel-sandbox',
     ENV_ALLOW,
     ENV_DENY,
+    `${o.runDir.replace(/\/+$/, '')}.sandbox`,
     ...prlimit,
     ...bwrap,
     ...timeout,
