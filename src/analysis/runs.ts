@@ -5,7 +5,7 @@
  * Analyses are pure functions over `AnalysisRun[]` (no store, no I/O): the CLI, the research engine,
  * the server and reports read runs from the store and convert them with `toAnalysisRun`.
  */
-import { canonicalJson } from '../config/resolve.ts';
+import { canonicalJson, EXECUTION_KEYS } from '../config/resolve.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import { flopsPerToken } from '../runs/flops.ts';
 import type { RunRecord, RunStatus } from '../store/base.ts';
@@ -104,18 +104,6 @@ const positive = (v: number | undefined): v is number => v !== undefined && Numb
 
 /** Keys that define a model's size; a family varies them (and the budget) and holds the rest fixed. */
 export const SIZE_KEYS = ['depth', 'width', 'heads'] as const;
-
-/** Settings that change how a run executes but not what it learns (mirrors configHash's exclusions). */
-const EXECUTION_KEYS = [
-  'evalEveryTokens',
-  'evalTokensPerDomain',
-  'logEveryTokens',
-  'checkpointAtStable',
-  'checkpointEveryTokens',
-  'threads',
-  'device',
-  'heartbeatSeconds',
-] as const;
 
 /**
  * A config family: the same config up to model size (depth, width, heads) and budget, on the same data

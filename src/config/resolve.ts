@@ -137,7 +137,8 @@ export function resolveConfig(opts: ResolveOptions): TrainConfig {
   return validateConfig(input);
 }
 
-const EXECUTION_KEYS = [
+/** Train settings that change how a run executes but not what it learns: not part of its config hash. */
+export const EXECUTION_KEYS = [
   'evalEveryTokens',
   'evalTokensPerDomain',
   'logEveryTokens',
