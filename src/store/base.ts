@@ -223,6 +223,34 @@ export interface FindingRecord {
   configHash?: string; // of the resulting config (a later session can start from it)
   config?: unknown; // the full resulting TrainConfig when this finding is a new best
   runIds: string[];
+  scale?: FindingScale; // what the win is worth beyond its session (multiplier, ladder, attribution)
+}
+
+/** A 95 % interval, [lo, hi]. */
+export type Interval = [number, number];
+
+/** One larger model size of a win's size ladder (README "the size ladder"). */
+export interface LadderResult {
+  params: number;
+  tokens: number;
+  delta: number; // candidate - baseline val bpb at this size (negative = better)
+  ci95: Interval;
+  computeMultiplier?: { value: number; ci95: Interval };
+  verdict: 'holds' | 'shrinks' | 'flips' | 'pending';
+}
+
+/** The share of a multi-knob win carried by one knob (leave-one-out ablation). */
+export interface AttributionEntry {
+  key: string;
+  value: unknown;
+  delta: number; // val bpb the knob is worth inside the win (negative = it helps)
+  ci95: Interval;
+}
+
+export interface FindingScale {
+  computeMultiplier?: { value: number; ci95: Interval };
+  ladder?: LadderResult[];
+  attribution?: AttributionEntry[];
 }
 
 /** An idea already run, by key (config hash of the changed config, or hash of a code patch). */

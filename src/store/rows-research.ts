@@ -109,6 +109,7 @@ export function findingToRow(f: FindingRecord, seq: number, createdAt: string): 
     config_hash: f.configHash ?? null,
     config: json(f.config),
     run_ids: JSON.stringify(f.runIds ?? []),
+    scale: f.scale ? JSON.stringify(f.scale) : null,
   };
 }
 
@@ -129,6 +130,7 @@ export function findingFromRow(r: Row<FindingsTable>): FindingRecord {
     n: r.n === null ? undefined : Number(r.n),
     configHash: opt(r.config_hash),
     config: r.config === null ? undefined : parseJson(r.config),
+    scale: r.scale === null || r.scale === undefined ? undefined : parseJson(r.scale),
   });
 }
 

@@ -123,6 +123,7 @@ export interface FindingsTable {
   config_hash: string | null;
   config: string | null; // JSON
   run_ids: string; // JSON array
+  scale: string | null; // JSON FindingScale
 }
 
 export interface IdeasTable {

@@ -140,9 +140,25 @@ export function researchTests(ctx: Ctx) {
       n: 3,
     });
     await ctx.store.addFinding(f('f2', 's2', '2024-01-02T00:00:00.000Z', true));
+    const scale = {
+      computeMultiplier: { value: 1.3, ci95: [1.1, 1.5] as [number, number] },
+      ladder: [
+        {
+          params: 2e6,
+          tokens: 4e5,
+          delta: -0.01,
+          ci95: [-0.02, 0] as [number, number],
+          verdict: 'shrinks' as const,
+        },
+      ],
+      attribution: [
+        { key: 'optim.name', value: 'muon', delta: -0.02, ci95: [-0.03, -0.01] as [number, number] },
+      ],
+    };
     await ctx.store.addFinding({
       ...f('f3', 's1', '2024-01-02T00:00:00.000Z'),
       change: { 'optim.name': 'muon' },
+      scale,
     });
     const ids = async (o?: Parameters<Store['listFindings']>[0]) =>
       (await ctx.store.listFindings(o)).map((x) => x.id);
@@ -150,6 +166,11 @@ export function researchTests(ctx: Ctx) {
     assert.deepEqual(await ids({ sessionId: 's1' }), ['f3', 'f1']);
     assert.deepEqual(await ids({ confirmed: true }), ['f2']);
     assert.deepEqual(await ids({ limit: 1 }), ['f3']);
+    assert.deepEqual(
+      (await ctx.store.listFindings({ limit: 1 }))[0].scale,
+      scale,
+      'scale evidence round-trips',
+    );
     const [f1] = await ctx.store
       .listFindings({ sessionId: 's1', confirmed: false, limit: 5 })
       .then((l) => l.slice(-1));

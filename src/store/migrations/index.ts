@@ -9,8 +9,9 @@
  */
 import { init } from './0001-init.ts';
 import { research } from './0002-research.ts';
+import { findingScale } from './0003-finding-scale.ts';
 import type { Migration } from './types.ts';
 
 export type { Migration, SqlDialect } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [init, research];
+export const MIGRATIONS: readonly Migration[] = [init, research, findingScale];
