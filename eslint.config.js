@@ -47,7 +47,7 @@ const layers = [
   // Inside research/: core/ is pure (no io, no session); io/ works through its port, never the session.
   {
     files: ['src/research/core/**'],
-    ignores: ['**/*.test.ts'],
+    ignores: ['**/*.test.ts', 'src/research/core/transitions/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -67,6 +67,38 @@ const layers = [
                 '../view.ts',
                 '../setup.ts',
                 '../summary.ts',
+                '**/store/open.ts',
+                '**/runs/launch.ts',
+              ],
+              message: 'research/core is pure: transitions return effects; io/ and session.ts act on them',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/research/core/transitions/**'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['node:fs', 'node:child_process', 'node:os', 'fs', 'child_process'].map((name) => ({
+            name,
+            message: 'research/core is pure: no files, processes or machine state (io/ does that)',
+          })),
+          patterns: [
+            researchLayer,
+            {
+              group: [
+                '../../io/*',
+                '../../session.ts',
+                '../../effects.ts',
+                '../../journal.ts',
+                '../../view.ts',
+                '../../setup.ts',
+                '../../summary.ts',
                 '**/store/open.ts',
                 '**/runs/launch.ts',
               ],

@@ -1,0 +1,127 @@
+/** Start and end of a session, pauses and notes. See ../transitions.ts. */
+import { resultOf } from '../digest.ts';
+import { journal, type Effect, type JournalExtra, type Step } from '../effects.ts';
+import { NOT_RUN } from '../ideas.ts';
+import { newTrial } from '../scheduler.ts';
+import { BASELINE, emptyState, type SessionState } from '../state.ts';
+import { type EngineContext, draftOf, idea } from './context.ts';
+
+// Start and end of a session
+
+/** A new session: the baseline proposal, its seeds at rung 0, and the first journal entries. */
+export function created(ctx: EngineContext, input: { now: string }): Step {
+  const { spec } = ctx;
+  const st = emptyState();
+  st.proposals.push({
+    id: BASELINE,
+    title: 'baseline',
+    hypothesis: 'the current best config; its seeds measure the noise floor',
+    change: { kind: 'config', set: {} },
+    expectedEffect: 0,
+    cost: 1,
+    source: 'engine',
+    key: 'baseline',
+    config: ctx.baseConfig,
+    status: 'active',
+    createdAt: input.now,
+  });
+  for (let i = 0; i < spec.baselineSeeds; i++) newTrial(st, BASELINE, spec.seedBase + i, 'baseline', 0);
+  return {
+    state: st,
+    effects: [
+      journal(
+        'session',
+        `session ${ctx.sessionId} started: ${spec.researcher} researcher, ${spec.parallel} slot(s), rungs ${spec.rungTokens.join('/')} tokens`,
+        {
+          data: {
+            baseSource: spec.baseSource,
+            rungTokens: spec.rungTokens,
+            budgetSeconds: spec.budgetSeconds,
+            budgetFlops: spec.budgetFlops,
+          },
+        },
+      ),
+      journal('baseline', `baseline: ${spec.baselineSeeds} seeds at every rung to measure the noise floor`, {
+        proposalId: BASELINE,
+      }),
+    ],
+  };
+}
+
+/** The session is over: waiting trials are left, queued ones cancelled, open ideas inconclusive. */
+export function finished(ctx: EngineContext, state: SessionState): Step {
+  const st = draftOf(state);
+  const effects: Effect[] = [];
+  for (const t of st.trials) {
+    if (t.status === 'awaiting') t.status = 'left';
+    else if (t.status === 'pending') t.status = 'cancelled';
+  }
+  for (const p of st.proposals) {
+    if (p.id === BASELINE || p.status !== 'active') continue;
+    p.status = 'concluded';
+    p.verdict = p.verdict === 'win' ? 'win' : 'inconclusive';
+    // an idea the session never got to run stays open for later sessions
+    if (!st.trials.some((t) => t.proposalId === p.id && t.runIds.length > 0))
+      effects.push(idea(p.key, p.title, p.id, NOT_RUN));
+  }
+  st.finished = true;
+  return { state: st, effects };
+}
+
+/** The last journal entry, with the final summary as its data. */
+export function ended(
+  state: SessionState,
+  input: { status: string; reason: string; summary: Record<string, unknown> },
+): Step {
+  return {
+    state,
+    effects: [journal('session', `session ${input.status}: ${input.reason}`, { data: input.summary })],
+  };
+}
+
+/**
+ * After a crash, once the runs that ended unseen went through `runEnded` (resumed): trials still
+ * marked running are queued again, and the new researcher sees every stored result (the Researcher
+ * contract: it keeps no state the engine needs).
+ */
+export function resumed(ctx: EngineContext, state: SessionState, input: { pid: number }): Step {
+  const st = draftOf(state);
+  let requeued = 0;
+  for (const t of st.trials) {
+    if (t.status !== 'running') continue;
+    t.status = 'pending';
+    requeued++;
+  }
+  const effects: Effect[] = [];
+  for (const p of st.proposals) {
+    if (p.id === BASELINE) continue;
+    if (st.trials.some((t) => t.proposalId === p.id && Object.keys(t.results).length))
+      effects.push({ kind: 'observe', result: resultOf(st, ctx.spec, p) });
+  }
+  effects.push(
+    journal('session', `session resumed by pid ${input.pid}: ${requeued} trial(s) re-queued`, {
+      data: { requeued },
+    }),
+  );
+  return { state: st, effects };
+}
+
+/** The user paused or resumed the session from the dashboard (no state: the pause lives in the loop). */
+export function paused(state: SessionState): Step {
+  return {
+    state,
+    effects: [journal('session', 'paused: no new runs until resumed (runs in flight continue)')],
+  };
+}
+
+export function unpaused(state: SessionState): Step {
+  return { state, effects: [journal('session', 'resumed')] };
+}
+
+/** A line for the journal with no decision in it (a researcher's note, an LLM call's cost, a code check). */
+export function noted(
+  state: SessionState,
+  input: { kind: 'note' | 'llm'; title: string; extra?: JournalExtra },
+): Step {
+  return { state, effects: [journal(input.kind, input.title, input.extra)] };
+}
