@@ -24,7 +24,6 @@ describe('flywheel run', () => {
   });
 
   it('trains the tiny preset and prints the result contract as one JSON object', () => {
-    const t0 = Date.now();
     const r = cli(['run', '--preset', 'tiny', '--json']);
     assert.equal(r.status, 0, r.stderr.slice(-2000));
     const out = JSON.parse(r.stdout);
@@ -50,7 +49,6 @@ describe('flywheel run', () => {
       'popular',
       'sentences',
     ]);
-    assert.ok(Date.now() - t0 < 60_000);
     const list = JSON.parse(cli(['runs', '--json']).stdout);
     assert.ok(list.runs.some((x: { runId: string }) => x.runId === out.runId));
     const shown = JSON.parse(cli(['show', out.runId, '--json']).stdout);
@@ -65,13 +63,13 @@ describe('flywheel run', () => {
     assert.equal(rerun.valBpb, out.valBpb);
   });
 
-  it('ends a run with an absurd learning rate as diverged within seconds, reason stored', () => {
-    const t0 = Date.now();
+  it('ends a run with an absurd learning rate as diverged long before its budget, reason stored', () => {
     const r = cli(['run', '--preset', 'tiny', '--set', 'optim.lr=50', '--set', 'optim.adamLr=50', '--json']);
     const out = JSON.parse(r.stdout);
     assert.equal(out.status, 'diverged', r.stderr.slice(-1000));
     assert.match(out.reason, /loss|nan|inf/i);
-    assert.ok(Date.now() - t0 < 40_000);
+    const full = JSON.parse(cli(['show', out.runId, '--json']).stdout).config.budget.tokens;
+    assert.ok(out.tokens < full / 2, `stopped at ${out.tokens} of ${full} tokens`); // tokens, not seconds: no timing in tests
   });
 
   it('refuses bad input with one line naming the key and value, and starts nothing', () => {
