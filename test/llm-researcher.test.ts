@@ -10,7 +10,6 @@ import type { TrainConfig } from '../src/config/train-config.ts';
 import { FlywheelError } from '../src/errors.ts';
 import { sandboxStatus } from '../src/sandbox/bwrap.ts';
 import type { Digest, ProposeContext } from '../src/researchers/base.ts';
-import { ClaudeProvider } from '../src/researchers/claude.ts';
 import { checkResearcherEnv } from '../src/researchers/index.ts';
 import { classifyError, compact, type Message } from '../src/researchers/llm-loop.ts';
 import { LlmResearcher } from '../src/researchers/llm-researcher.ts';
@@ -19,6 +18,7 @@ import type { Store } from '../src/store/base.ts';
 import { startLlmDouble, type LlmDouble, type RecordedRequest } from './llm-double/server.ts';
 import { claude, openai } from './llm-double/replies.ts';
 import { synthConfig, tempHome, tempStore } from './helpers/research-fixtures.ts';
+import { doubleResearcher } from './helpers/claude-double.ts';
 
 function digestFor(base: TrainConfig): Digest {
   return {
@@ -57,14 +57,8 @@ describe('LLM researcher over the Anthropic wire', () => {
   const base = synthConfig();
   const fast = { attempts: 3, baseMs: 10, maxMs: 50 };
   const researcher = (o: { maxRetries?: number; maxCostUsd?: number; attempts?: number } = {}) =>
-    new LlmResearcher({
-      provider: new ClaudeProvider({
-        baseURL: double.url,
-        apiKey: 'test-key',
-        maxRetries: o.maxRetries ?? 0,
-        model: 'claude-sonnet-5-5',
-      }),
-      store,
+    doubleResearcher(double.url, store, {
+      maxRetries: o.maxRetries ?? 0,
       maxCostUsd: o.maxCostUsd,
       retry: { ...fast, attempts: o.attempts ?? fast.attempts },
     });

@@ -10,14 +10,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sandboxStatus } from '../src/sandbox/bwrap.ts';
-import { ClaudeProvider } from '../src/researchers/claude.ts';
-import { LlmResearcher } from '../src/researchers/llm-researcher.ts';
 import { DEFAULT_TRAINER_DIR } from '../src/runs/run-dir.ts';
 import type { Store } from '../src/store/base.ts';
 import { makeSession, SYNTH_TRAINER, synthConfig, tempHome, tempStore } from './helpers/research-fixtures.ts';
 import { writeTinyDataset } from './fixtures/tiny-dataset.ts';
 import { claude } from './llm-double/replies.ts';
 import { startLlmDouble, type LlmDouble } from './llm-double/server.ts';
+import { doubleResearcher } from './helpers/claude-double.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'flywheel.js');
 const sandboxed = sandboxStatus().ok;
@@ -66,17 +65,7 @@ describe('research sessions with the Claude researcher', () => {
   let home: string;
   let dataDir: string;
   const researcher = (o: { unsafeNoSandbox?: boolean } = {}) =>
-    new LlmResearcher({
-      provider: new ClaudeProvider({
-        baseURL: double.url,
-        apiKey: 'test-key',
-        maxRetries: 0,
-        model: 'claude-sonnet-5-5',
-      }),
-      store,
-      unsafeNoSandbox: o.unsafeNoSandbox,
-      retry: { attempts: 2, baseMs: 10, maxMs: 50 },
-    });
+    doubleResearcher(double.url, store, { unsafeNoSandbox: o.unsafeNoSandbox });
   const base = () => synthConfig([`data.dir=${JSON.stringify(dataDir)}`]);
 
   before(async () => {

@@ -7,13 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ClaudeProvider } from '../src/researchers/claude.ts';
-import { LlmResearcher } from '../src/researchers/llm-researcher.ts';
 import type { Store } from '../src/store/base.ts';
 import { makeSession, synthConfig, tempHome, tempStore } from './helpers/research-fixtures.ts';
 import { autopilot, viewOf } from './llm-double/autopilot.ts';
 import { toolUse } from './llm-double/replies.ts';
 import { startLlmDouble, type LlmDouble } from './llm-double/server.ts';
+import { doubleResearcher } from './helpers/claude-double.ts';
 
 describe('ambiguous curves go to the researcher', () => {
   const stores: Store[] = [];
@@ -37,16 +36,7 @@ describe('ambiguous curves go to the researcher', () => {
     stores.push(store);
     const base = synthConfig();
     process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [base.optim.lr * 0.75, 0.1] });
-    const researcher = new LlmResearcher({
-      provider: new ClaudeProvider({
-        baseURL: double.url,
-        apiKey: 'test-key',
-        maxRetries: 0,
-        model: 'claude-sonnet-5-5',
-      }),
-      store,
-      retry: { attempts: 2, baseMs: 10, maxMs: 50 },
-    });
+    const researcher = doubleResearcher(double.url, store);
     const { session, executor } = await makeSession({
       store,
       researcher,

@@ -12,7 +12,6 @@ import { admitProposals, sessionDigest } from '../../src/research/io/intake.ts';
 import { admitProposal } from '../../src/research/core/proposals.ts';
 import type { ResearchSession } from '../../src/research/session.ts';
 import type { Change, Proposal } from '../../src/researchers/base.ts';
-import { ClaudeProvider } from '../../src/researchers/claude.ts';
 import { LlmResearcher } from '../../src/researchers/llm-researcher.ts';
 import type { Store } from '../../src/store/base.ts';
 import { openStore } from '../../src/store/open.ts';
@@ -20,6 +19,7 @@ import { makeSession, synthConfig } from '../helpers/research-fixtures.ts';
 import { claude } from '../llm-double/replies.ts';
 import { startLlmDouble, type LlmDouble, type RecordedRequest } from '../llm-double/server.ts';
 import type { AttackResult } from './attack.ts';
+import { doubleResearcher } from '../helpers/claude-double.ts';
 
 export interface KeyEnv {
   home: string;
@@ -37,11 +37,7 @@ export async function withKeyEnv<T>(fn: (env: KeyEnv) => Promise<T>): Promise<T>
   const double = await startLlmDouble();
   const store = await openStore({ home });
   try {
-    const researcher = new LlmResearcher({
-      provider: new ClaudeProvider({ baseURL: double.url, apiKey: 'test-key', maxRetries: 0 }),
-      store,
-      retry: { attempts: 1, baseMs: 10, maxMs: 20 },
-    });
+    const researcher = doubleResearcher(double.url, store, { retry: { attempts: 1, baseMs: 10, maxMs: 20 } });
     const { session, executor } = await makeSession({ store, researcher, base: synthConfig() });
     try {
       return await fn({ home, store, double, session, researcher });

@@ -9,14 +9,13 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attack } from '../attack.ts';
 import { resolveConfig } from '../../../src/config/resolve.ts';
-import { ClaudeProvider } from '../../../src/researchers/claude.ts';
-import { LlmResearcher } from '../../../src/researchers/llm-researcher.ts';
 import { HONEST_FLOOR_BPB } from '../../helpers/judge-attack.ts';
 import { judgeSkip } from '../../helpers/judged-run.ts';
 import { makeSession, tempHome, tempStore } from '../../helpers/research-fixtures.ts';
 import { writeTinyDataset } from '../../fixtures/tiny-dataset.ts';
 import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
+import { doubleResearcher } from '../../helpers/claude-double.ts';
 
 const IMPORT = 'import harness  # noqa: E402 - fixed: data, eval, budget, events\n';
 const HALVE = [
@@ -68,16 +67,7 @@ export const attacks: Attack[] = [
             { name: 'finish_turn', input: { summary: 'one code idea' } },
           ]),
         );
-        const researcher = new LlmResearcher({
-          provider: new ClaudeProvider({
-            baseURL: double.url,
-            apiKey: 'test-key',
-            maxRetries: 0,
-            model: 'claude-sonnet-5-5',
-          }),
-          store,
-          retry: { attempts: 2, baseMs: 10, maxMs: 50 },
-        });
+        const researcher = doubleResearcher(double.url, store);
         const { session, executor } = await makeSession({
           store,
           researcher,

@@ -15,30 +15,20 @@ import { SessionSpec } from '../../../src/research/core/spec.ts';
 import { BASELINE } from '../../../src/research/core/state.ts';
 import { created, curveAsked } from '../../../src/research/core/transitions.ts';
 import { redactDeep } from '../../../src/security/redact.ts';
-import { ClaudeProvider } from '../../../src/researchers/claude.ts';
-import { LlmResearcher } from '../../../src/researchers/llm-researcher.ts';
 import { SUITE_CURVE_CASE, suiteDigest } from '../../../src/researchers/researcher-suite.ts';
 import { openStore } from '../../../src/store/open.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
 import type { Attack, AttackResult } from '../attack.ts';
+import { doubleResearcher } from '../../helpers/claude-double.ts';
 
 async function withResearcher(script: (d: Awaited<ReturnType<typeof startLlmDouble>>) => void, c: CurveCase) {
   const double = await startLlmDouble();
   const store = await openStore({ home: tempDir('fw-attack-judgecurve-') });
   try {
     script(double);
-    const r = new LlmResearcher({
-      provider: new ClaudeProvider({
-        baseURL: double.url,
-        apiKey: 'test-key',
-        maxRetries: 0,
-        model: 'claude-sonnet-5-5',
-      }),
-      store,
-      retry: { attempts: 1, baseMs: 1, maxMs: 1 },
-    });
+    const r = doubleResearcher(double.url, store, { retry: { attempts: 1, baseMs: 1, maxMs: 1 } });
     const j = await r.judgeCurve(c, suiteDigest(resolveConfig({ preset: 'tiny' })), {
       journal: () => undefined,
       note: () => undefined,

@@ -10,14 +10,13 @@ import { join } from 'node:path';
 import { configHash, resolveConfig } from '../../../src/config/resolve.ts';
 import { emptyState } from '../../../src/research/core/state.ts';
 import { sessionAnalysis } from '../../../src/research/io/analysis.ts';
-import { ClaudeProvider } from '../../../src/researchers/claude.ts';
-import { LlmResearcher } from '../../../src/researchers/llm-researcher.ts';
 import { suiteDigest } from '../../../src/researchers/researcher-suite.ts';
 import { flopsPerToken } from '../../../src/runs/flops.ts';
 import { openStore } from '../../../src/store/open.ts';
 import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
 import type { Attack } from '../attack.ts';
+import { doubleResearcher } from '../../helpers/claude-double.ts';
 
 const loss = (flops: number) => 1.9 + 3e3 * flops ** -0.3;
 
@@ -81,14 +80,7 @@ export const attacks: Attack[] = [
           ]),
           claude.toolUse([{ name: 'finish_turn', input: { summary: 'borrowed' } }]),
         );
-        const researcher = new LlmResearcher({
-          provider: new ClaudeProvider({
-            baseURL: double.url,
-            apiKey: 'test-key',
-            maxRetries: 0,
-            model: 'claude-sonnet-5-5',
-          }),
-          store,
+        const researcher = doubleResearcher(double.url, store, {
           retry: { attempts: 1, baseMs: 10, maxMs: 50 },
         });
         const digest = { ...suiteDigest(resolveConfig({ preset: 'tiny' })), sessionId: 'mine' };

@@ -10,13 +10,12 @@
 import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attack } from '../attack.ts';
-import { ClaudeProvider } from '../../../src/researchers/claude.ts';
-import { LlmResearcher } from '../../../src/researchers/llm-researcher.ts';
 import { findPython } from '../../../src/runs/python.ts';
 import { makeSession, synthConfig } from '../../helpers/research-fixtures.ts';
 import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
 import { noSandbox, openLab, storedText } from './sandbox-planted.ts';
+import { doubleResearcher } from '../../helpers/claude-double.ts';
 
 const KEY = 'sk-ant-api03-planted-secret-0123456789abcdef';
 
@@ -67,16 +66,7 @@ const secretSymlink: Attack = {
           { name: 'finish_turn', input: { summary: 'one code idea' } },
         ]),
       );
-      const researcher = new LlmResearcher({
-        provider: new ClaudeProvider({
-          baseURL: double.url,
-          apiKey: 'test-key',
-          maxRetries: 0,
-          model: 'claude-sonnet-5-5',
-        }),
-        store: lab.store,
-        retry: { attempts: 2, baseMs: 10, maxMs: 50 },
-      });
+      const researcher = doubleResearcher(double.url, lab.store);
       const { session, executor } = await makeSession({
         store: lab.store,
         researcher,
