@@ -64,7 +64,7 @@ function sideBySide(res: BenchResults): string[] {
   const baseA = a ? rerunStats(a, a.base).mean : null;
   const baseB = b ? rerunStats(b, b.base).mean : null;
   const L = [
-    "| method | (a) re-run val bpb | (a) Δ vs base | (a) compute to reach random's best | (b) re-run val bpb | (b) true val bpb of the pick | (b) compute to reach random's best (true values) | (b) false keeps / kept, per seed | (b) missed wins per seed |",
+    "| method | (a) re-run val bpb, mean ± sd over session seeds | (a) Δ vs base | (a) compute to reach random's best | (b) re-run val bpb, mean ± sd over session seeds | (b) true val bpb of the pick | (b) compute to reach random's best (true values) | (b) false keeps / kept, per seed | (b) missed wins per seed |",
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const method of ALL_METHODS) {
@@ -72,7 +72,7 @@ function sideBySide(res: BenchResults): string[] {
     const y = sb.find((s) => s.method === method && s.seeds > 0);
     const colsA = x
       ? [
-          `**${fmtBpb(x.bpb)}**`,
+          `**${fmtBpb(x.bpb)}**${x.bpbSd !== null ? ` ± ${fmtBpb(x.bpbSd)}` : ''}`,
           signed(x.bpb !== null && baseA !== null ? x.bpb - baseA : null),
           `${ratio(x.reach)} (${x.reached}/${x.seeds})`,
         ]
