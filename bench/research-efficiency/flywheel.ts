@@ -190,6 +190,8 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
           confirmed: b.confirmed,
         },
         significant: s.significant,
+        // re-bases within the session (`research --json` field), once the engine reports them
+        rebases: (s as unknown as { rebases?: unknown }).rebases,
         wins: s.wins.map((w) => w.title),
         proposals: s.proposals,
         monitorStops: s.monitorStops,
