@@ -1,13 +1,21 @@
 /**
- * Method 3, Flywheel offline: a ResearchSession with the OfflineResearcher, `parallel` slots, the same
+ * Method 4, Flywheel offline: a ResearchSession with the OfflineResearcher, `parallel` slots, the same
  * FLOPs budget, rungs from the same full budget (successive halving), k baseline seeds; everything it
  * spends counts (baseline seeds, extra seeds, confirmations). Its pick is the summary's `best` when it
  * is a confirmed win or beats the baseline mean, else the base config itself.
  *
  * Its incumbent, sampled after every outcome (the session view's `setSummary` hook): the lowest mean
  * top-rung val bpb of any proposal, the baseline included, over the seeds finished so far.
+ *
+ * Its kept changes (regime b's false keeps): every confirmed win, against the config it was proposed on
+ * (found as the base or an earlier confirmed config that differs from it only in the change's keys, so a
+ * session that re-bases on a win is read right), stacks left out (their parts are counted); and the
+ * pick itself when the bench picked an unconfirmed best.
  */
+import { configHash } from '../../src/config/resolve.ts';
+import type { TrainConfig } from '../../src/config/train-config.ts';
 import { topRung } from '../../src/research/core/spec.ts';
+import type { SessionState } from '../../src/research/core/state.ts';
 import type { JournalEntry } from '../../src/store/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
 import { ResearchSession } from '../../src/research/session.ts';
@@ -17,6 +25,37 @@ import { SessionView } from '../../src/research/view.ts';
 import { mean } from '../../src/stats/summary.ts';
 import { methodEnv, type BenchContext, type MethodResult, type Pick, type TracePoint } from './context.ts';
 import { runSeedBase } from './options.ts';
+import type { KeptChange } from './planted-accounting.ts';
+import { rungTokensOf } from './tpe-asha.ts';
+
+/** `config` with the dotted `paths` removed, hashed: equal for two configs that differ only there. */
+function hashOutside(config: TrainConfig, paths: string[]): string {
+  const c = structuredClone(config) as unknown as Record<string, unknown>;
+  for (const path of paths) {
+    const keys = path.split('.');
+    let cur: Record<string, unknown> | undefined = c;
+    for (const k of keys.slice(0, -1)) cur = cur?.[k] as Record<string, unknown> | undefined;
+    if (cur) delete cur[keys[keys.length - 1]];
+  }
+  return configHash(c as unknown as TrainConfig);
+}
+
+/** Flywheel's kept changes: confirmed wins (stacks left out) against the config each was proposed on. */
+export function confirmedChanges(st: SessionState, base: TrainConfig): KeptChange[] {
+  const parents: TrainConfig[] = [base];
+  const out: KeptChange[] = [];
+  for (const p of st.proposals) {
+    if (p.id === BASELINE || p.verdict !== 'win' || !p.confirmed) continue;
+    if (p.source !== 'stack' && p.change.kind === 'config') {
+      const keys = Object.keys(p.change.set);
+      const h = hashOutside(p.config, keys);
+      const from = [...parents].reverse().find((c) => hashOutside(c, keys) === h) ?? base;
+      out.push({ title: p.title, from, to: p.config });
+    }
+    parents.push(p.config);
+  }
+  return out;
+}
 
 const LOGGED = new Set(['result', 'kill', 'conclusion', 'finding', 'promotion', 'session']);
 
@@ -28,6 +67,7 @@ class TraceView extends SessionView {
   constructor(
     private readonly prefix: string,
     private readonly log: (m: string) => void,
+    private readonly truthOf?: (c: TrainConfig) => number,
   ) {
     super(process.stderr, 10_000, true);
   }
@@ -43,17 +83,23 @@ class TraceView extends SessionView {
     const top = topRung(ses.spec);
     let base = Infinity;
     let changed = Infinity;
+    let changedConfig: TrainConfig | undefined;
     for (const p of ses.state.proposals) {
       const v = valuesAt(ses.state, p.id, top);
       if (!v.length) continue;
       if (p.id === BASELINE) base = mean(v);
-      else changed = Math.min(changed, mean(v));
+      else if (mean(v) < changed) {
+        changed = mean(v);
+        changedConfig = p.config;
+      }
     }
+    const byBase = base <= changed;
     const point: TracePoint = {
       flops: ses.state.flopsUsed,
       incumbent: Math.min(base, changed),
-      byBase: base <= changed,
+      byBase,
       changed: Number.isFinite(changed) ? changed : undefined,
+      incumbentTrue: this.truthOf?.(byBase || !changedConfig ? ses.spec.baseConfig : changedConfig),
     };
     const last = this.trace[this.trace.length - 1];
     const same =
@@ -69,17 +115,15 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
   const t0 = Date.now();
   const { opts } = ctx;
   const env = await methodEnv(ctx, `s${sessionSeed}-flywheel`, opts.parallel);
-  const view = new TraceView(`[s${sessionSeed} flywheel]`, ctx.log);
+  const view = new TraceView(`[s${sessionSeed} flywheel]`, ctx.log, ctx.truthOf);
   const researcher = new OfflineResearcher({ seed: sessionSeed, domains: ctx.domains });
-  const rungTokens = Array.from({ length: opts.rungs }, (_, i) =>
-    Math.max(ctx.base.train.batchTokens, Math.round(opts.fullTokens / opts.eta ** (opts.rungs - 1 - i))),
-  );
+  const rungTokens = rungTokensOf(ctx);
   try {
     const session = await ResearchSession.create(
       { store: env.store, executor: env.executor, researcher, view },
       {
         baseConfig: ctx.base,
-        baseSource: `preset:${opts.preset}`,
+        baseSource: `preset:${ctx.preset}`,
         searchSpace: ctx.space,
         researcher: researcher.name,
         executor: env.executor.name,
@@ -114,6 +158,11 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
             observed: s.baseline.valBpb,
             n: s.baseline.n,
           };
+    const kept = confirmedChanges(st, ctx.base);
+    const pickId = b && beats ? b.proposalId : undefined;
+    const pickP = pickId ? proposalOf(st, pickId) : undefined;
+    if (pickP && !pickP.confirmed)
+      kept.push({ title: `${pickP.title} (unconfirmed pick)`, from: ctx.base, to: pickP.config });
     const baselineFlops = st.trials.filter((t) => t.proposalId === BASELINE).reduce((a, t) => a + t.flops, 0);
     const last = view.trace[view.trace.length - 1];
     return {
@@ -125,6 +174,7 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
       trace: view.trace,
       finalObserved: last?.incumbent ?? null,
       pick,
+      kept,
       wallSeconds: (Date.now() - t0) / 1000,
       extra: {
         sessionId: s.sessionId,
@@ -140,6 +190,8 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
           confirmed: b.confirmed,
         },
         significant: s.significant,
+        // re-bases within the session (`research --json` field), once the engine reports them
+        rebases: (s as unknown as { rebases?: unknown }).rebases,
         wins: s.wins.map((w) => w.title),
         proposals: s.proposals,
         monitorStops: s.monitorStops,

@@ -20,6 +20,7 @@ import {
   type TracePoint,
 } from './context.ts';
 import { runSeedBase } from './options.ts';
+import type { KeptChange } from './planted-accounting.ts';
 
 interface Kept {
   title: string;
@@ -64,6 +65,7 @@ export async function greedy(ctx: BenchContext, sessionSeed: number): Promise<Me
   let failed = 0;
   let kept = 0;
   let stopReason = 'FLOPs budget spent';
+  const keptChanges: KeptChange[] = [];
   try {
     const first = await runFull(ctx, env, ctx.base, seed, { method: 'greedy', step: '0' });
     runs++;
@@ -72,7 +74,7 @@ export async function greedy(ctx: BenchContext, sessionSeed: number): Promise<Me
       throw new Error(`greedy (session ${sessionSeed}): the base config's run ${first.runId} failed`);
     let best: Kept = { title: 'base config', change: {}, config: ctx.base, value: first.value };
     tried.set(configHash(ctx.base), 'base config');
-    trace.push({ flops: used, incumbent: best.value, byBase: true });
+    trace.push({ flops: used, incumbent: best.value, byBase: true, incumbentTrue: ctx.truthOf?.(ctx.base) });
     ctx.log(`[s${sessionSeed} greedy] base val ${fmtBpb(best.value)}`);
     let refusals = 0;
     while (used + ctx.fullFlops * 0.5 < ctx.budgetFlops) {
@@ -117,6 +119,7 @@ export async function greedy(ctx: BenchContext, sessionSeed: number): Promise<Me
       );
       if (better) {
         kept++;
+        keptChanges.push({ title: p.title, from: best.config, to: a.config });
         best = {
           title: best.change && Object.keys(best.change).length ? `${best.title} + ${p.title}` : p.title,
           change: { ...best.change, ...a.set },
@@ -129,6 +132,7 @@ export async function greedy(ctx: BenchContext, sessionSeed: number): Promise<Me
         incumbent: best.value,
         byBase: kept === 0,
         changed: kept > 0 ? best.value : undefined,
+        incumbentTrue: ctx.truthOf?.(best.config),
       });
     }
     return {
@@ -140,6 +144,7 @@ export async function greedy(ctx: BenchContext, sessionSeed: number): Promise<Me
       trace,
       finalObserved: best.value,
       pick: { title: best.title, change: best.change, config: best.config, observed: best.value, n: 1 },
+      kept: keptChanges,
       wallSeconds: (Date.now() - t0) / 1000,
       extra: { kept, stopReason, refused: rejected.length },
     };

@@ -74,7 +74,13 @@ export async function randomSearch(ctx: BenchContext, sessionSeed: number): Prom
           if (r.value === undefined) failed++;
           else if (!best || r.value < best.observed!)
             best = { title: `random #${i}`, change: set, config, observed: r.value, n: 1 };
-          if (best) trace.push({ flops: used, incumbent: best.observed!, changed: best.observed! });
+          if (best)
+            trace.push({
+              flops: used,
+              incumbent: best.observed!,
+              changed: best.observed!,
+              incumbentTrue: ctx.truthOf?.(best.config),
+            });
           ctx.log(
             `[s${sessionSeed} random] #${i} ${r.status} val ${fmtBpb(r.value)} | best ${fmtBpb(best?.observed)} | ${((100 * used) / ctx.budgetFlops).toFixed(0)}% of budget`,
           );
@@ -98,6 +104,7 @@ export async function randomSearch(ctx: BenchContext, sessionSeed: number): Prom
     trace,
     finalObserved: best.observed,
     pick: best,
+    kept: Object.keys(best.change).length ? [{ title: best.title, from: ctx.base, to: best.config }] : [],
     wallSeconds: (Date.now() - t0) / 1000,
   };
 }
