@@ -7,6 +7,7 @@ import { openStore } from '../store/open.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { historyEffect, historySigma } from './history-effect.ts';
 import { storeHistory, pointOf } from './history.ts';
+import { ideaKey } from './config-diff.ts';
 import { OfflineResearcher } from './offline.ts';
 import { suiteDigest } from './researcher-suite.ts';
 import { tpeKnobs } from './tpe-proposals.ts';
@@ -111,5 +112,25 @@ describe('TPE warm-started from history', () => {
     const cold = new OfflineResearcher({ seed: 3, library: [] });
     const [q] = await cold.propose(digest, 1);
     assert.ok(q.tags?.includes('random'), 'without history TPE starts from random draws');
+  });
+});
+
+describe('dedup beyond the digest', () => {
+  it('never proposes an idea the store reports as tried, though the digest does not list it', async () => {
+    const digest = { ...suiteDigest(HISTORY_BASE), sessionId: 'now' };
+    const first = await new OfflineResearcher({ seed: 5 }).propose(digest, 3);
+    const keys = new Set(
+      first.map((p) => (p.change.kind === 'config' ? ideaKey(HISTORY_BASE, p.change.set) : '')),
+    );
+    let asked = 0;
+    const tried = async (ks: string[]) => {
+      asked += ks.length;
+      return new Set(ks.filter((k) => keys.has(k)));
+    };
+    const again = await new OfflineResearcher({ seed: 5 }).propose(digest, 3, { tried });
+    assert.ok(asked >= 3, `looked up ${asked} keys`);
+    assert.equal(again.length, 3);
+    for (const p of again)
+      assert.ok(p.change.kind === 'config' && !keys.has(ideaKey(HISTORY_BASE, p.change.set)), p.title);
   });
 });

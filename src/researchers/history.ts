@@ -190,6 +190,26 @@ export function historyOf(runs: readonly RunRecord[], q: HistoryQuery, opts: His
   };
 }
 
+/**
+ * The code hash of the reference trainer as this session runs it: from this session's own runs of
+ * unpatched code on its dataset, else the base config's runs of earlier sessions. Two small indexed
+ * reads (by session, by config hash). Undefined when neither has run yet.
+ */
+export async function referenceCodeHash(
+  store: Store,
+  sessionId: string,
+  base: TrainConfig,
+): Promise<string | undefined> {
+  const dataHash = dataHashOf(base);
+  const unpatched = (r: RunRecord) =>
+    Boolean(r.codeHash) && r.dataHash === dataHash && configHash(r.config) === r.configHash;
+  const own = await store.listRuns({ sessionId, desc: true, limit: 20, fields: 'list' });
+  const mine = own.find(unpatched);
+  if (mine) return mine.codeHash;
+  const prior = await store.listRuns({ configHash: configHash(base), desc: true, limit: 5, fields: 'list' });
+  return prior.find(unpatched)?.codeHash;
+}
+
 /** The store-backed history: the two bounded, indexed reads, then `historyOf`. */
 export function storeHistory(store: Store, options: HistoryOptions = {}): RunHistory {
   const opts = { cache: new Map<string, string>(), ...options };
@@ -201,14 +221,7 @@ export function storeHistory(store: Store, options: HistoryOptions = {}): RunHis
       const h = configHash(q.base);
       let codeHash = codeOf.get(h);
       if (!codeHash) {
-        // this session's own runs of the reference trainer, else the base config's earlier runs
-        const own = await store.listRuns({ sessionId: q.sessionId, desc: true, limit: 20, fields: 'list' });
-        const prior = own.some((r) => r.codeHash && configHash(r.config) === r.configHash)
-          ? []
-          : await store.listRuns({ configHash: h, desc: true, limit: 5, fields: 'list' });
-        codeHash = [...own, ...prior].find(
-          (r) => r.codeHash && r.dataHash === dataHash && configHash(r.config) === r.configHash,
-        )?.codeHash;
+        codeHash = await referenceCodeHash(store, q.sessionId, q.base);
         if (!codeHash) return EMPTY;
         codeOf.set(h, codeHash);
       }

@@ -29,7 +29,7 @@ How the lab works:
 Good practice: one clear hypothesis per proposal, changes that isolate one idea, effects expected to exceed
 the noise floor, and a realistic expectedEffect (negative = better, in val bpb; e.g. -0.02). Prefer cheap,
 high-expected-gain ideas. Use the tools to look before you propose (get_digest, query_runs, get_curve,
-read_trainer_file). For code edits, read the file first and copy the search text exactly (whitespace included);
+read_trainer_file; analyze_importance and compare_runs reach earlier sessions' comparable runs). For code edits, read the file first and copy the search text exactly (whitespace included);
 each search text must occur exactly once. Tool errors tell you what to fix: correct the call and retry.
 End every turn by calling finish_turn with a one-paragraph summary of what you learned and why you proposed
 what you did.`;

@@ -27,6 +27,8 @@ export async function storeRun(
     code?: string; // a code experiment's patch hash
     dataHash?: string;
     base?: TrainConfig;
+    byDomain?: Record<string, number>; // final per-domain val bpb
+    evals?: number; // eval points to append (val bpb falling to valBpb)
   },
 ): Promise<void> {
   const c = structuredClone(o.base ?? HISTORY_BASE) as unknown as Record<string, Record<string, unknown>>;
@@ -47,8 +49,19 @@ export async function storeRun(
     codeHash: 'trainer-code-1',
     tags: { proposal: o.set ? 'p1' : 'baseline' },
   });
+  if (o.evals && o.valBpb !== undefined)
+    await store.appendMetrics(
+      o.id,
+      'eval',
+      Array.from({ length: o.evals }, (_, i) => ({
+        step: i,
+        tokens: ((i + 1) * (o.tokens ?? RUNGS[1])) / o.evals!,
+        valBpb: o.valBpb! + (o.evals! - 1 - i) * 0.1,
+      })),
+    );
   const status = o.status ?? 'completed';
   await store.finishRun(o.id, status, status === 'completed' ? 'budget reached' : 'boom', {
     valBpb: status === 'completed' ? o.valBpb : undefined,
+    ...(o.byDomain ? { valBpbByDomain: o.byDomain } : {}),
   });
 }
