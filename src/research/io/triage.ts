@@ -1,5 +1,5 @@
 /**
- * Triage (README "Research loop", step 3): the order in which a batch of admitted-to-be proposals is
+ * Triage (README "Research sessions", step 3): the order in which a batch of admitted-to-be proposals is
  * queued, by expected gain per FLOP, where the expected gain is learned from every comparable stored
  * run (this and earlier sessions, researchers/history.ts) and shrunk toward the researcher's stated
  * expectation (researchers/history-effect.ts), not the statement alone. A change earlier sessions
