@@ -16,6 +16,7 @@
  * per (point, budget) and capped at `maxObservations`, newest first. Finished runs never change, so what
  * each run contributes is computed once per process.
  */
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { canonicalJson, configHash, EXECUTION_KEYS } from '../config/resolve.ts';
 import type { Knob } from '../config/search-space.ts';
@@ -51,7 +52,7 @@ export interface History {
 export interface HistoryOptions {
   maxRuns?: number; // newest runs read per call (default 3000)
   maxObservations?: number; // deduplicated points kept (default 300)
-  /** run id + knobs -> the run's family ('' = a code experiment): finished runs never change. */
+  /** run id + knobs -> the run's family digest ('' = a code experiment): finished runs never change. */
   cache?: Map<string, string>;
 }
 
@@ -124,17 +125,20 @@ const std = (xs: number[]) => {
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 };
 
+/** A config family as a short digest, so a cache of many runs holds 16 characters per run, not a config. */
+const familyId = (family: string) => createHash('sha256').update(family).digest('hex').slice(0, 16);
+
 /** Pure: the history of `runs` (newest first) for query `q`. */
 export function historyOf(runs: readonly RunRecord[], q: HistoryQuery, opts: HistoryOptions = {}): History {
-  const fam = familyOf(q.base, q.knobs);
-  const knobsKey = q.knobs.map((k) => k.path).join(',');
+  const fam = familyId(familyOf(q.base, q.knobs));
+  const knobsKey = familyId(q.knobs.map((k) => k.path).join(','));
   const familyOfRun = (r: RunRecord) => {
     const k = `${r.id}|${knobsKey}`;
     let f = opts.cache?.get(k);
     if (f === undefined) {
       // a code experiment's configHash mixes in its patch: its evidence is its own
-      f = configHash(r.config) === r.configHash ? familyOf(r.config, q.knobs) : '';
-      if (opts.cache && opts.cache.size < 200_000) opts.cache.set(k, f);
+      f = configHash(r.config) === r.configHash ? familyId(familyOf(r.config, q.knobs)) : '';
+      if (opts.cache && opts.cache.size < 100_000) opts.cache.set(k, f);
     }
     return f;
   };
