@@ -250,7 +250,8 @@ if (process.argv.includes('--importance-only')) {
     if (at < 0) throw new Error('BENCHMARKS.md has no importance row to update: run the full bench');
     lines[at] = row;
     let text = lines.join('\n').replace(/Importance: [^;]*; /, sentence);
-    if (!text.includes(WHY_IMPORTANCE.slice(0, 60))) text = text.replace(/(Why it is fast: [^\n]*)/, `$1 ${WHY_IMPORTANCE}`);
+    if (!text.includes(WHY_IMPORTANCE.slice(0, 60)))
+      text = text.replace(/(Why it is fast: [^\n]*)/, `$1 ${WHY_IMPORTANCE}`);
     writeFileSync(file, text);
   }
   process.exit(0);
