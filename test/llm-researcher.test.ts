@@ -96,6 +96,8 @@ describe('LLM researcher over the Anthropic wire', () => {
         'read_trainer_file',
         'fit_scaling',
         'compute_multiplier',
+        'analyze_importance',
+        'compare_runs',
         'propose_config_experiment',
         'propose_code_experiment',
         'record_finding',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveConfig } from '../config/resolve.ts';
+import { configHash, resolveConfig } from '../config/resolve.ts';
 import { mulberry32, randNormal } from '../stats/rng.ts';
 import { knobImportance } from './importance.ts';
 import type { AnalysisRun } from './runs.ts';
@@ -36,7 +36,7 @@ function runs(count: number, seed = 1): AnalysisRun[] {
       status: i % 5 ? 'completed' : 'stopped',
       statusReason: 'reached the rung 1 budget',
       config,
-      configHash: 'h',
+      configHash: configHash(config),
       seed: 0,
       valBpb,
       tags: {},

@@ -71,7 +71,7 @@ export function knobImportance(
   for (const r of all) {
     if (!comparable(r)) continue;
     const dir = r.config.data?.dir?.split(/[\\/]/).pop() ?? '';
-    const key = `${dir}|${canonicalJson(r.config.budget)}|${r.codeHash ?? ''}`;
+    const key = `${dir}|${budgetKey(r.config.budget)}|${r.codeHash ?? ''}`;
     if (!groupOf.has(key)) groupOf.set(key, groupOf.size);
     gidx.push(groupOf.get(key) as number);
     runs.push(r);
@@ -94,21 +94,36 @@ export function knobImportance(
       missing: `importance needs ≥10 comparable runs (same dataset and budget, with a final val bpb); have ${n}`,
     };
 
-  // knobs that vary within some group
-  const flat = kept.map((r) => flattenConfig(r.config));
+  // knobs that vary within some group. A config's knobs depend only on what configHash covers
+  // (src/config/resolve.ts: seed, budget and execution settings are out of both), so they are read
+  // once per distinct config, and "varies within a group" is decided over distinct (group, config) pairs.
+  const uOf = new Map<string, number>();
+  const flat: Map<string, string | number | boolean>[] = [];
+  const u = Int32Array.from(kept, (r) => {
+    let k = uOf.get(r.configHash);
+    if (k === undefined) {
+      uOf.set(r.configHash, (k = flat.length));
+      flat.push(flattenConfig(r.config));
+    }
+    return k;
+  });
+  const cellOf = new Map<string, [number, number]>(); // distinct (group, config)
+  for (let i = 0; i < n; i++) cellOf.set(`${g[i]}:${u[i]}`, [g[i], u[i]]);
+  const cells = [...cellOf.values()];
   const keys = [...new Set(flat.flatMap((f) => [...f.keys()]))].sort();
   const knobs: { coded: CodedKnob; n: number }[] = [];
   for (const key of keys) {
-    const values = flat.map((f) => f.get(key));
+    const uv = flat.map((f) => f.get(key));
     const first = new Map<number, string>();
     const varies = new Set<number>();
-    values.forEach((v, i) => {
-      const s = String(v);
-      const f = first.get(g[i]);
-      if (f === undefined) first.set(g[i], s);
-      else if (f !== s) varies.add(g[i]);
-    });
+    for (const [gi, ui] of cells) {
+      const s = String(uv[ui]);
+      const f = first.get(gi);
+      if (f === undefined) first.set(gi, s);
+      else if (f !== s) varies.add(gi);
+    }
     if (varies.size === 0) continue;
+    const values = Array.from(u, (ui) => uv[ui]);
     knobs.push({ coded: codeKnob(key, values), n: g.filter((x) => varies.has(x)).length });
   }
   if (knobs.length === 0)
@@ -117,9 +132,31 @@ export function knobImportance(
       missing: `importance needs runs that differ in some knob; all ${n} comparable runs share one config`,
     };
 
-  const main = (w: Float64Array | undefined) =>
-    knobs.map((k) => explained(y, w, [k.coded.codes], [k.coded.labels.length]));
-  const point = main(undefined);
+  // Runs with the same levels of every knob are one pattern: each pass (point estimate or resample)
+  // sums weights and y per pattern once, O(runs), and every knob's and pair's share is read off the
+  // pattern table, O(patterns) each, instead of a pass over all runs per knob and pair.
+  const pat = patterns(knobs.map((k) => k.coded.codes));
+  const P = pat.codes[0]?.length ?? 0;
+  const sw = new Float64Array(P);
+  const sy = new Float64Array(P);
+  const syy = new Float64Array(P);
+  const tally = (i: number) => {
+    const p = pat.of[i];
+    sw[p]++;
+    sy[p] += y[i];
+    syy[p] += y[i] * y[i];
+  };
+  const clear = () => {
+    sw.fill(0);
+    sy.fill(0);
+    syy.fill(0);
+  };
+  const table = { sw, sy, syy };
+  const sizes = knobs.map((k) => k.coded.labels.length);
+  const main = () => knobs.map((_, j) => explained(table, [pat.codes[j]], [sizes[j]]));
+  clear();
+  for (let i = 0; i < n; i++) tally(i);
+  const point = main();
   const order = point
     .map((v, i) => [v, i])
     .sort((a, b) => b[0] - a[0])
@@ -127,25 +164,24 @@ export function knobImportance(
   const top = order.slice(0, pairsOf);
   const pairs: [number, number][] = [];
   for (let a = 0; a < top.length; a++) for (let b = a + 1; b < top.length; b++) pairs.push([top[a], top[b]]);
-  const inter = (w: Float64Array | undefined, mainShares: number[]) =>
+  const inter = (mainShares: number[]) =>
     pairs.map(([a, b]) => {
-      const ka = knobs[a].coded;
-      const kb = knobs[b].coded;
-      const joint = explained(y, w, [ka.codes, kb.codes], [ka.labels.length, kb.labels.length]);
+      const joint = explained(table, [pat.codes[a], pat.codes[b]], [sizes[a], sizes[b]]);
       return Math.max(0, joint - mainShares[a] - mainShares[b]);
     });
-  const pointInter = inter(undefined, point);
+  const pointInter = inter(point);
 
+  // Percentile bootstrap over runs: each resample is n draws with replacement (multinomial weights),
+  // tallied straight into the pattern table.
   const rng = mulberry32(seed);
-  const w = new Float64Array(n);
   const drawsMain: number[][] = knobs.map(() => []);
   const drawsInter: number[][] = pairs.map(() => []);
   for (let r = 0; r < resamples; r++) {
-    w.fill(0);
-    for (let i = 0; i < n; i++) w[randInt(rng, n)]++;
-    const m = main(w);
+    clear();
+    for (let i = 0; i < n; i++) tally(randInt(rng, n));
+    const m = main();
     m.forEach((v, i) => drawsMain[i].push(v));
-    inter(w, m).forEach((v, i) => drawsInter[i].push(v));
+    inter(m).forEach((v, i) => drawsInter[i].push(v));
   }
 
   let variance = 0;
@@ -180,46 +216,73 @@ export function knobImportance(
   return result;
 }
 
-/** Bias-corrected share of Σw·y² explained by the cell means of the joint levels (ω²-style). */
+/** Runs grouped by their joint levels: `of[i]` is run i's pattern, `codes[j][p]` knob j's level in pattern p. */
+function patterns(codes: Int32Array[]): { of: Int32Array; codes: Int32Array[] } {
+  const n = codes[0]?.length ?? 0;
+  const index = new Map<string, number>();
+  const of = new Int32Array(n);
+  const first: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let key = '';
+    for (const c of codes) key += `${c[i]},`;
+    let p = index.get(key);
+    if (p === undefined) {
+      index.set(key, (p = first.length));
+      first.push(i);
+    }
+    of[i] = p;
+  }
+  return { of, codes: codes.map((c) => Int32Array.from(first, (i) => c[i])) };
+}
+
+/**
+ * Bias-corrected share of the total sum of squares explained by the cell means of the joint levels
+ * (ω²-style), from per-pattern sums of weight, w·y and w·y².
+ */
 function explained(
-  y: Float64Array,
-  w: Float64Array | undefined,
+  t: { sw: Float64Array; sy: Float64Array; syy: Float64Array },
   codes: Int32Array[],
   sizes: number[],
 ): number {
   const cells = sizes.reduce((a, b) => a * b, 1);
-  const sw = new Float64Array(cells);
-  const sy = new Float64Array(cells);
-  let total = 0;
+  const cw = new Float64Array(cells);
+  const cy = new Float64Array(cells);
   let wsum = 0;
-  let mean = 0;
-  for (let i = 0; i < y.length; i++) {
-    const wi = w ? w[i] : 1;
-    if (wi === 0) continue;
-    let c = codes[0][i];
-    for (let k = 1; k < codes.length; k++) c = c * sizes[k] + codes[k][i];
-    sw[c] += wi;
-    sy[c] += wi * y[i];
-    wsum += wi;
-    mean += wi * y[i];
+  let ysum = 0;
+  let yy = 0;
+  for (let p = 0; p < t.sw.length; p++) {
+    const w = t.sw[p];
+    if (w === 0) continue;
+    let c = codes[0][p];
+    for (let k = 1; k < codes.length; k++) c = c * sizes[k] + codes[k][p];
+    cw[c] += w;
+    cy[c] += t.sy[p];
+    wsum += w;
+    ysum += t.sy[p];
+    yy += t.syy[p];
   }
-  mean /= wsum;
-  for (let i = 0; i < y.length; i++) {
-    const wi = w ? w[i] : 1;
-    if (wi !== 0) total += wi * (y[i] - mean) ** 2;
-  }
+  const offset = (ysum * ysum) / wsum;
+  const total = yy - offset;
   if (!(total > 0)) return 0;
-  let between = 0;
+  let between = -offset;
   let used = 0;
   for (let c = 0; c < cells; c++) {
-    if (sw[c] === 0) continue;
+    if (cw[c] === 0) continue;
     used++;
-    between += sw[c] * (sy[c] / sw[c] - mean) ** 2;
+    between += (cy[c] * cy[c]) / cw[c];
   }
   const within = total - between;
   const dfWithin = wsum - used;
   const msWithin = dfWithin > 0 ? within / dfWithin : 0;
   return Math.max(0, (between - (used - 1) * msWithin) / total);
+}
+
+/** The budget as a group key: canonical JSON, short-cut for the usual one-field budgets. */
+function budgetKey(b: AnalysisRun['config']['budget']): string {
+  if (!b) return '';
+  const ks = Object.keys(b);
+  if (ks.length === 1) return `${ks[0]}=${String((b as Record<string, unknown>)[ks[0]])}`;
+  return canonicalJson(b);
 }
 
 function levelMeans(y: Float64Array, k: CodedKnob) {

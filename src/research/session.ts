@@ -28,6 +28,7 @@ import { applyEffects } from './effects.ts';
 import { baselineBand } from './io/baseline-band.ts';
 import { admitAndQueue } from './io/intake.ts';
 import { reviewAfterPromotion } from './io/review.ts';
+import { ideasForRunEnd } from './io/stack-ideas.ts';
 import { runTrialRung } from './io/run-trial.ts';
 import { trialContext, type TrialHost } from './io/trial-context.ts';
 import { Journal } from './journal.ts';
@@ -235,19 +236,17 @@ export class ResearchSession {
                 evidence: {},
               }
             : undefined;
-        const ideas = await deps.store.listIdeas({ limit: 500 });
-        await s.apply((st) =>
-          T.runEnded(s.ctx, st, {
-            trialId: t.id,
-            rung: t.rung,
-            resumeFrom: run.config.resume?.checkpoint,
-            run,
-            decision,
-            resumed: true,
-            ideas,
-            now: new Date().toISOString(),
-          }),
-        );
+        const end = {
+          trialId: t.id,
+          rung: t.rung,
+          resumeFrom: run.config.resume?.checkpoint,
+          run,
+          decision,
+          resumed: true,
+          now: new Date().toISOString(),
+        };
+        const ideas = await ideasForRunEnd(deps.store, s.ctx, s.state, end);
+        await s.apply((st) => T.runEnded(s.ctx, st, { ...end, ideas }));
       }
     }
     await s.apply((st) => T.resumed(s.ctx, st, { pid: process.pid }));
@@ -351,20 +350,19 @@ export class ResearchSession {
 
   /** A run ended: `runEnded` decides what it means (core/transitions.ts). */
   private async settle(o: Outcome): Promise<void> {
-    const ideas = await this.deps.store.listIdeas({ limit: 500 });
-    await this.apply((st) =>
-      T.runEnded(this.ctx, st, {
-        trialId: o.item.trial.id,
-        rung: o.item.rung,
-        resumeFrom: o.item.resumeFrom,
-        run: o.run,
-        decision: o.decision,
-        error: o.error,
-        aborted: o.aborted,
-        ideas,
-        now: new Date().toISOString(),
-      }),
-    );
+    const end = {
+      trialId: o.item.trial.id,
+      rung: o.item.rung,
+      resumeFrom: o.item.resumeFrom,
+      run: o.run,
+      decision: o.decision,
+      error: o.error,
+      aborted: o.aborted,
+      now: new Date().toISOString(),
+    };
+    // dedup of a stack this end may propose, against every idea ever tried (io/stack-ideas.ts)
+    const ideas = await ideasForRunEnd(this.deps.store, this.ctx, this.state, end);
+    await this.apply((st) => T.runEnded(this.ctx, st, { ...end, ideas }));
   }
 
   /** What `nextWork` needs to know about the FLOPs budget, and whether to keep the endgame reserve. */

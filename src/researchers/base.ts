@@ -16,6 +16,7 @@
 import type { SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import type { CurveCase } from '../monitor/case.ts';
+import type { FindingScale } from '../store/base.ts';
 
 export type { CurveCase };
 
@@ -87,6 +88,11 @@ export interface FindingSummary {
   ci95?: [number, number];
   runIds: string[];
   sessionId: string;
+  change?: Change; // what the finding is about, when it is about one change
+  /** What the win is worth beyond its session (multiplier, size ladder, attribution), when measured. */
+  scale?: FindingScale;
+  /** The same in words: "worth 1.3× compute [1.2, 1.4]; held at 2 larger sizes; RoPE: −0.04 [..]; β2: noise". */
+  scaleText?: string;
 }
 
 export interface Digest {
@@ -112,6 +118,10 @@ export interface Digest {
 export interface SessionAnalysis {
   fitScaling(): Promise<Record<string, unknown>>;
   computeMultiplier(proposalId: string): Promise<Record<string, unknown>>;
+  /** Knob importance over this session's and earlier sessions' comparable runs (analysis/importance.ts). */
+  importance?(): Promise<Record<string, unknown>>;
+  /** Runs side by side (curves subsampled, per-domain val bpb): this session's, or comparable stored runs. */
+  compareRuns?(runIds: string[], points: number): Promise<Record<string, unknown>>;
 }
 
 export interface ProposeContext {
@@ -119,6 +129,11 @@ export interface ProposeContext {
   analysis?: SessionAnalysis;
   /** Log a line to the session's progress view and journal (e.g. the LLM's reasoning summary). */
   note?: (text: string) => void;
+  /**
+   * Which of these idea keys were tried in any session (an indexed key lookup in the store): the
+   * digest's `tried` list shows only the newest ideas, this covers every idea ever run.
+   */
+  tried?: (keys: string[]) => Promise<Set<string>>;
   /** Record a journal entry (e.g. kind 'llm': one per API call, with tokens and dollars); echoed live. */
   journal?: (
     kind: 'llm' | 'note',

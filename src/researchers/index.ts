@@ -3,6 +3,7 @@ import { FlywheelError } from '../errors.ts';
 import type { Store } from '../store/base.ts';
 import type { Researcher } from './base.ts';
 import { checkClaudeEnv, ClaudeProvider } from './claude.ts';
+import { storeHistory } from './history.ts';
 import type { DomainInfo } from './idea.ts';
 import { LlmResearcher } from './llm-researcher.ts';
 import { OfflineResearcher } from './offline.ts';
@@ -26,7 +27,12 @@ export function checkResearcherEnv(name: string, env = process.env): void {
 }
 
 export async function makeResearcher(name: string, opts: ResearcherOptions): Promise<Researcher> {
-  if (name === 'offline') return new OfflineResearcher({ seed: opts.seed, domains: opts.domains });
+  if (name === 'offline')
+    return new OfflineResearcher({
+      seed: opts.seed,
+      domains: opts.domains,
+      history: storeHistory(opts.store), // TPE warm-started from earlier sessions' comparable runs
+    });
   if (name === 'claude' || name === 'openai') {
     checkResearcherEnv(name);
     const provider = name === 'claude' ? new ClaudeProvider() : new OpenAIProvider();

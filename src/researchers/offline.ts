@@ -19,13 +19,16 @@
  * same `observe` calls proposes the same next proposals.
  */
 import { DEFAULT_VOCAB } from '../config/train-config.ts';
-import { configHash } from '../config/resolve.ts';
-import type { SearchSpace } from '../config/search-space.ts';
+import { canonicalJson, configHash } from '../config/resolve.ts';
+import type { Knob, SearchSpace } from '../config/search-space.ts';
 import { ideaKey } from './config-diff.ts';
 import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary } from './base.ts';
+import type { RunHistory } from './history.ts';
 import type { DomainInfo, Idea, IdeaContext } from './idea.ts';
 import { IDEA_LIBRARY } from './idea-library.ts';
 import { libraryCandidates } from './library-proposals.ts';
+import { preferByScale } from './scale-memory.ts';
+import type { Observation } from './tpe.ts';
 import { hash32, Rng } from './rng.ts';
 import type { TpeOptions } from './tpe.ts';
 import {
@@ -53,6 +56,11 @@ export interface OfflineResearcherOptions {
   exploreEvery?: number;
   /** Knob paths TPE must not turn (default: model shape and mixture weights). */
   tpeExclude?: RegExp[];
+  /**
+   * Earlier sessions' comparable runs (history.ts): TPE is warm-started from them, so a new session's
+   * TPE starts from what every earlier session learned about this config family, not from random draws.
+   */
+  history?: RunHistory;
 }
 
 export class OfflineResearcher implements Researcher {
@@ -87,11 +95,18 @@ export class OfflineResearcher implements Researcher {
     const avoidKeys = new Set([...digest.tried.map((t) => t.key), ...this.pending, configHash(base)]);
     const out: Proposal[] = [];
 
-    const lib = libraryCandidates(this.ideas, base, ideaCtx, space, {
+    const tried = async (keys: string[]) => (ctx?.tried && keys.length ? ctx.tried(keys) : new Set<string>());
+    const all = libraryCandidates(this.ideas, base, ideaCtx, space, {
       avoidKeys,
       triedTitles: new Set(digest.tried.map((t) => t.title)),
       rejectedTitles: this.rejectedTitles,
     });
+    const triedLib = await tried(all.map((c) => c.key)); // the digest lists only the newest tried ideas
+    for (const k of triedLib) avoidKeys.add(k);
+    const lib = preferByScale(
+      all.filter((c) => !triedLib.has(c.key)),
+      digest.findings,
+    );
     // One exploration point (TPE, random while it has few observations) in every `exploreEvery`
     // proposals even while library ideas remain: TPE needs observations before its model means
     // anything, and a session that only ever tries the library's small, safe steps never learns where
@@ -110,22 +125,33 @@ export class OfflineResearcher implements Researcher {
       const results = [...this.results.values()].sort((a, b) =>
         a.proposalId < b.proposalId ? -1 : a.proposalId > b.proposalId ? 1 : 0,
       );
-      const observations = tpeObservations(results, base, knobs);
+      const own = tpeObservations(results, base, knobs);
+      const past = await this.historyObservations(digest, knobs, own);
+      const observations = [...own, ...past];
       const fingerprint = `${this.seed}|${configHash(base)}|${observationsFingerprint(observations)}|${[...avoidKeys].sort().join(',')}`;
       const rng = new Rng(hash32(fingerprint));
-      while (out.length < n && knobs.length > 0 && !ctx?.signal?.aborted) {
-        const t = tpeProposal({
-          base,
-          ctx: ideaCtx,
-          knobs,
-          observations,
-          avoidKeys,
-          rng,
-          options: this.opts.tpe,
-        });
-        if (!t) break;
-        out.push(t.proposal);
-        avoidKeys.add(t.key);
+      // TPE draws are checked against every idea ever tried (a key lookup, ctx.tried) in batches: a
+      // draw an earlier session ran is avoided and redrawn, not sent to be refused.
+      for (let round = 0; round < 3 && out.length < n; round++) {
+        const batch: Array<{ proposal: Proposal; key: string }> = [];
+        while (out.length + batch.length < n && knobs.length > 0 && !ctx?.signal?.aborted) {
+          const t = tpeProposal({
+            base,
+            ctx: ideaCtx,
+            knobs,
+            observations,
+            avoidKeys,
+            rng,
+            options: this.opts.tpe,
+            fromHistory: past.length,
+          });
+          if (!t) break;
+          batch.push(t);
+          avoidKeys.add(t.key);
+        }
+        if (batch.length === 0) break;
+        const seen = await tried(batch.map((t) => t.key));
+        for (const t of batch) if (!seen.has(t.key)) out.push(t.proposal);
       }
     }
     for (const p of out) if (p.change.kind === 'config') this.pending.add(ideaKey(base, p.change.set));
@@ -133,6 +159,21 @@ export class OfflineResearcher implements Researcher {
       `offline: ${out.filter((p) => p.source === 'library').length} library, ${out.filter((p) => p.source === 'tpe').length} TPE proposals`,
     );
     return out;
+  }
+
+  /** Earlier sessions' comparable runs as TPE observations, minus points this session has run itself. */
+  private async historyObservations(digest: Digest, knobs: Knob[], own: Observation[]) {
+    if (!this.opts.history || knobs.length === 0) return [];
+    const h = await this.opts.history.load({
+      sessionId: digest.sessionId,
+      base: digest.baselineConfig,
+      rungTokens: digest.noiseFloor.map((x) => x.budgetTokens),
+      knobs,
+    });
+    const mine = new Set(own.map((o) => canonicalJson(o.point)));
+    return h.observations
+      .filter((o) => !mine.has(canonicalJson(o.point)))
+      .map((o) => ({ point: o.point, value: o.value }));
   }
 
   observe(result: ResultSummary): void {

@@ -19,14 +19,17 @@ How the lab works:
 - Changes are compared at equal compute: a change that costs more FLOPs per token gets fewer tokens.
 - A win is also stated in compute: "worth 1.23× compute" = the baseline would need 1.23x the FLOPs to reach
   its loss (compute_multiplier for a proposal; fit_scaling fits L(N, D) over the session's runs).
-- Every idea already tried (in any session) is in the digest's "tried" list; duplicates are refused.
+- The digest's "tried" list shows the newest ideas already tried; any idea tried in any session is refused.
+- Findings carry what a win was worth beyond its session ("scale"): its compute multiplier, whether it held,
+  shrank or flipped at larger model sizes, and which knobs of a multi-knob win carried it ("noise" = CI
+  includes 0). Prefer building on wins that held at larger sizes; be wary of ones that flipped.
 - Code changes run in a sandbox (no network, read-only filesystem except the run folder). A code change is
   compiled and smoke-tested for 20 steps before it gets real budget; if it fails you will see the traceback.
 
 Good practice: one clear hypothesis per proposal, changes that isolate one idea, effects expected to exceed
 the noise floor, and a realistic expectedEffect (negative = better, in val bpb; e.g. -0.02). Prefer cheap,
 high-expected-gain ideas. Use the tools to look before you propose (get_digest, query_runs, get_curve,
-read_trainer_file). For code edits, read the file first and copy the search text exactly (whitespace included);
+read_trainer_file; analyze_importance and compare_runs reach earlier sessions' comparable runs). For code edits, read the file first and copy the search text exactly (whitespace included);
 each search text must occur exactly once. Tool errors tell you what to fix: correct the call and retry.
 End every turn by calling finish_turn with a one-paragraph summary of what you learned and why you proposed
 what you did.`;
@@ -98,6 +101,8 @@ export function compactDigest(d: Digest, maxChars = 24_000): string {
         statement: f.statement.slice(0, 300),
         effect: r4(f.effect),
         ci95: f.ci95?.map((x) => r4(x)),
+        // "worth 1.3× compute [..]; held at 2 larger sizes; position=rope: −0.040 [..]; beta2=0.95: noise [..]"
+        scale: f.scaleText?.slice(0, 400),
         runIds: f.runIds.slice(0, 4),
       })),
       tried: d.tried.slice(-limits.tried).map((t) => t.title),

@@ -36,3 +36,34 @@ export const computeMultiplierTool = tool({
     return ok(await ctx.analysis.computeMultiplier(i.proposal));
   },
 });
+
+export const analyzeImportance = tool({
+  name: 'analyze_importance',
+  description:
+    "Which config knobs explain the variance of final val bpb across the stored runs comparable with this session (same dataset, the reference trainer; this and earlier sessions): each knob's share of variance with a 95% bootstrap CI, the runs it rests on, mean delta per level, and the strongest pairwise interactions. Observational: knobs that moved together share credit.",
+  schema: z.object({}).strict(),
+  async run(_i, ctx) {
+    if (!ctx.analysis?.importance) return fail(unavailable);
+    return ok(await ctx.analysis.importance());
+  },
+});
+
+export const compareRuns = tool({
+  name: 'compare_runs',
+  description:
+    "Two to eight runs side by side: status, final val bpb, config change vs the baseline config, eval and train curves (subsampled to `points`), and per-domain final val bpb in one table. Only this session's runs, or stored runs comparable with it (same dataset, unpatched reference trainer); any other id is listed as refused.",
+  schema: z
+    .object({
+      runIds: z
+        .array(z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'a run id (letters, digits, - and _)'))
+        .min(2)
+        .max(8)
+        .describe('run ids from query_runs or the digest'),
+      points: z.number().int().min(3).max(40).default(12),
+    })
+    .strict(),
+  async run(i, ctx) {
+    if (!ctx.analysis?.compareRuns) return fail(unavailable);
+    return ok(await ctx.analysis.compareRuns(i.runIds, i.points));
+  },
+});

@@ -24,7 +24,7 @@ import {
   type ToolResult,
   type ToolSpec,
 } from './tool-kit.ts';
-import { computeMultiplierTool, fitScaling } from './tools-analysis.ts';
+import { analyzeImportance, compareRuns, computeMultiplierTool, fitScaling } from './tools-analysis.ts';
 import { getCurve, getDigest, queryRuns, readTrainerFile } from './tools-look.ts';
 
 export type { ToolContext, ToolDef, ToolResult, ToolSpec, TurnMode } from './tool-kit.ts';
@@ -247,6 +247,8 @@ export const TOOLS: ToolDef[] = [
   readTrainerFile,
   fitScaling,
   computeMultiplierTool,
+  analyzeImportance,
+  compareRuns,
   proposeConfig,
   proposeCode,
   recordFinding,

@@ -29,6 +29,7 @@ import {
   type ConfigSet,
   type KnobValue,
 } from './config-diff.ts';
+import { neutralValue } from './history.ts';
 import type { IdeaContext } from './idea.ts';
 import { relativeCost } from './idea-library.ts';
 import type { Rng } from './rng.ts';
@@ -42,13 +43,6 @@ export function tpeKnobs(space: SearchSpace, exclude = TPE_EXCLUDED): Knob[] {
   return space.knobs.filter((k) => !exclude.some((re) => re.test(k.path)));
 }
 
-/** Stand-in for a knob the config leaves unset (e.g. train.microBatchTokens): the middle of its range. */
-function neutral(k: Knob): KnobValue {
-  if (k.type === 'categorical') return k.choices[0];
-  const mid = k.log ? Math.sqrt(Math.max(k.low, 1e-12) * k.high) : (k.low + k.high) / 2;
-  return k.type === 'int' ? Math.round(mid) : mid;
-}
-
 /** The objective of one result (lower is better), or undefined when it teaches nothing. */
 export function objective(r: ResultSummary): number | undefined {
   if (r.status === 'running' || r.status === 'rejected') return undefined;
@@ -60,7 +54,7 @@ export function objective(r: ResultSummary): number | undefined {
 export function tpeObservations(results: ResultSummary[], base: TrainConfig, knobs: Knob[]): Observation[] {
   const paths = new Set(knobs.map((k) => k.path));
   const basePoint = Object.fromEntries(
-    knobs.map((k) => [k.path, (effectiveValue(base, k.path) ?? neutral(k)) as KnobValue]),
+    knobs.map((k) => [k.path, (effectiveValue(base, k.path) ?? neutralValue(k)) as KnobValue]),
   );
   const out: Observation[] = [{ point: basePoint, value: 0 }];
   for (const r of results) {
@@ -86,6 +80,8 @@ export interface TpeProposalInput {
   avoidKeys: Set<string>;
   rng: Rng;
   options?: TpeOptions;
+  /** How many of `observations` come from earlier sessions' runs (history.ts), for the hypothesis. */
+  fromHistory?: number;
 }
 
 /** One TPE proposal as a diff from the current best, or undefined when none could be found. */
@@ -118,8 +114,8 @@ export function tpeProposal(input: TpeProposalInput): { proposal: Proposal; key:
   const n = observations.length;
   const predicted = s.predicted === undefined ? 0 : Number(s.predicted.toFixed(4));
   const hypothesis = s.random
-    ? `TPE startup: a uniformly random point of the search space (${n} of ${tpe.opts.nStartup} observations so far); no prediction.`
-    : `TPE over ${knobs.length} knobs and ${n} observations (good = best ${Math.round(tpe.opts.gamma * 100)} %): ` +
+    ? `TPE startup: a uniformly random point of the search space (${n}${input.fromHistory ? `, ${input.fromHistory} from earlier sessions,` : ''} of ${tpe.opts.nStartup} observations so far); no prediction.`
+    : `TPE over ${knobs.length} knobs and ${n} observations${input.fromHistory ? ` (${input.fromHistory} from earlier sessions' comparable runs, as deltas from this session's baseline)` : ''} (good = best ${Math.round(tpe.opts.gamma * 100)} %): ` +
       `the draw from l(x) with the highest l(x)/g(x). Expected effect ${predicted} bpb is a kernel-weighted average ` +
       'of the deltas of nearby observed points, not a calibrated prediction.';
   return {

@@ -109,6 +109,9 @@ export interface RunFilter {
   configHash?: string;
   preset?: string;
   ids?: string[];
+  /** The dataset (RunProvenance.dataHash): with `codeHash`, the runs a cross-session analysis may compare. */
+  dataHash?: string;
+  codeHash?: string;
   orderBy?: 'createdAt' | 'valBpb' | 'endedAt';
   desc?: boolean;
   limit?: number;
@@ -329,6 +332,10 @@ export interface Store {
 
   /** Record an idea as tried; re-recording the same key updates its outcome. */
   recordIdea(idea: TriedIdea): Promise<void>;
+  /**
+   * Newest first. With `keys`: exactly the stored ideas among those keys, whatever their age (a lookup
+   * by primary key: duplicate detection asks this for the keys it is about to admit, not the newest N).
+   */
   listIdeas(opts?: { keys?: string[]; limit?: number }): Promise<TriedIdea[]>;
 
   /**

@@ -118,6 +118,8 @@ export function runWhere(f: RunFilter) {
     if (f.configHash !== undefined) conds.push(eb('config_hash', '=', f.configHash));
     if (f.preset !== undefined) conds.push(eb('preset', '=', f.preset));
     if (f.ids !== undefined) conds.push(eb('id', 'in', f.ids));
+    if (f.dataHash !== undefined) conds.push(eb('data_hash', '=', f.dataHash));
+    if (f.codeHash !== undefined) conds.push(eb('code_hash', '=', f.codeHash));
     return eb.and(conds);
   };
 }

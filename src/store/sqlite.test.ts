@@ -134,3 +134,28 @@ describe('openStore', () => {
     });
   });
 });
+
+describe('sqlite query plans', () => {
+  it('answers a cross-session query by dataset and code from its index, and an idea lookup by key', async () => {
+    const path = join(dir, 'plans.db');
+    const store = await SqliteStore.open(path);
+    await store.migrate();
+    await store.close();
+    const db = new BetterSqlite3(path, { readonly: true });
+    try {
+      const plan = (q: string) =>
+        (db.prepare(`EXPLAIN QUERY PLAN ${q}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+      const runs = plan(
+        "SELECT id FROM runs WHERE data_hash = 'd' AND code_hash = 'c' AND status IN ('completed', 'stopped') ORDER BY created_at DESC, seq DESC LIMIT 100",
+      );
+      assert.match(runs, /USING INDEX runs_data_code_created/);
+      assert.doesNotMatch(runs, /TEMP B-TREE/, 'ordered by the index, not sorted afterwards');
+      assert.match(
+        plan("SELECT * FROM ideas WHERE key IN ('a', 'b')"),
+        /USING INDEX sqlite_autoindex_ideas_1/,
+      );
+    } finally {
+      db.close();
+    }
+  });
+});

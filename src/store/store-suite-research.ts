@@ -208,6 +208,23 @@ export function researchTests(ctx: Ctx) {
     assert.equal((await ctx.store.listIdeas({ limit: 1 })).length, 1);
   });
 
+  it('finds a tried idea by key however many newer ideas there are', async () => {
+    const t0 = Date.parse('2024-01-01T00:00:00Z');
+    for (let i = 0; i < 700; i++)
+      await ctx.store.recordIdea({
+        key: `key-${i}`,
+        title: `idea ${i}`,
+        sessionId: `s${i % 7}`,
+        outcome: 'loss',
+        createdAt: new Date(t0 + i * 1000).toISOString(),
+      });
+    const newest = await ctx.store.listIdeas({ limit: 500 });
+    assert.ok(!newest.some((i) => i.key === 'key-0'), 'the oldest is past the newest 500');
+    const found = await ctx.store.listIdeas({ keys: ['key-0', 'key-699', 'key-never'] });
+    assert.deepEqual(found.map((i) => i.key).sort(), ['key-0', 'key-699']);
+    assert.equal(found.find((i) => i.key === 'key-0')?.title, 'idea 0');
+  });
+
   it('writes one feed item per change, in order, with the data a live view needs', async () => {
     assert.equal(await ctx.store.feedHead(), 0);
     assert.deepEqual(await ctx.store.readFeed(0), []);

@@ -68,10 +68,16 @@ function runTests(ctx: Ctx) {
     await rejectsWith(ctx.store.getMetrics('ghost'), 'not_found');
   });
 
-  it('filters runs by status, session, config hash, preset and ids, and counts the same filter', async () => {
-    await ctx.store.createRun(newRun('a', { sessionId: 's1', status: 'running' }));
-    await ctx.store.createRun(newRun('b', { sessionId: 's1', configHash: 'hash-b' }));
-    await ctx.store.createRun(newRun('c', { sessionId: 's2', preset: 'small' }));
+  it('filters runs by status, session, config hash, preset, ids, dataset and code, and counts the same filter', async () => {
+    await ctx.store.createRun(
+      newRun('a', { sessionId: 's1', status: 'running', dataHash: 'd1', codeHash: 'c1' }),
+    );
+    await ctx.store.createRun(
+      newRun('b', { sessionId: 's1', configHash: 'hash-b', dataHash: 'd1', codeHash: 'c2' }),
+    );
+    await ctx.store.createRun(
+      newRun('c', { sessionId: 's2', preset: 'small', dataHash: 'd2', codeHash: 'c1' }),
+    );
     await ctx.store.finishRun('c', 'completed', 'done');
     const ids = async (f: Parameters<Store['listRuns']>[0]) => (await ctx.store.listRuns(f)).map((r) => r.id);
     assert.deepEqual(await ids({}), ['a', 'b', 'c']);
@@ -82,6 +88,11 @@ function runTests(ctx: Ctx) {
     assert.deepEqual(await ids({ preset: 'small' }), ['c']);
     assert.deepEqual(await ids({ ids: ['c', 'a', 'zz'] }), ['a', 'c']);
     assert.deepEqual(await ids({ ids: [] }), []);
+    assert.deepEqual(await ids({ dataHash: 'd1' }), ['a', 'b']);
+    assert.deepEqual(await ids({ dataHash: 'd1', codeHash: 'c1' }), ['a']);
+    assert.deepEqual(await ids({ codeHash: 'c1', desc: true, limit: 1 }), ['c']);
+    assert.deepEqual(await ids({ dataHash: 'nope' }), []);
+    assert.equal(await ctx.store.countRuns({ dataHash: 'd1' }), 2);
     assert.equal(await ctx.store.countRuns(), 3);
     assert.equal(await ctx.store.countRuns({ sessionId: 's1', limit: 1 }), 2);
     assert.equal(await ctx.store.countRuns({ status: [] }), 0);

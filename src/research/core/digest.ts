@@ -3,7 +3,8 @@
  * results, findings and tried ideas are capped), so an LLM's context stays small.
  */
 import type { TrainConfig } from '../../config/train-config.ts';
-import type { Digest, Estimate, ResultSummary } from '../../researchers/base.ts';
+import { describeScale } from '../../analysis/scale-words.ts';
+import type { Change, Digest, Estimate, ResultSummary } from '../../researchers/base.ts';
 import type { FindingRecord, TriedIdea } from '../../store/base.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { account } from './accounting.ts';
@@ -58,6 +59,12 @@ function worth(state: SessionState, spec: SessionSpec, id: string, perToken: num
   return { computeMultiplier: { value: m.value, ci95: m.ci95, text: m.text } };
 }
 
+const isChange = (c: unknown): c is Change =>
+  typeof c === 'object' &&
+  c !== null &&
+  ((c as Change).kind === 'config' || (c as Change).kind === 'code') &&
+  typeof (c as { set?: unknown }).set === 'object';
+
 export function buildDigest(
   sessionId: string,
   state: SessionState,
@@ -99,6 +106,9 @@ export function buildDigest(
       ci95: f.ci95,
       runIds: f.runIds.slice(0, 8),
       sessionId: f.sessionId,
+      // what the win is worth beyond its session, in numbers and in words (analysis/scale-words.ts)
+      ...(isChange(f.change) ? { change: f.change } : {}),
+      ...(f.scale ? { scale: f.scale, scaleText: describeScale(f.scale) } : {}),
     })),
     tried: [...tried.entries()].slice(-DIGEST_LIMITS.tried).map(([key, title]) => ({ key, title })),
     rejected: state.rejected.slice(-DIGEST_LIMITS.rejected),

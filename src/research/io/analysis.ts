@@ -3,12 +3,15 @@
  * the analysis library (src/analysis/) over this session's own runs, read from the store. The researcher
  * is untrusted (SECURITY.md): it names a proposal id, which must be one of this session's proposals, and
  * the runs come from this session only, so no other session's run (or a run id it invents) is read.
+ * Importance and run comparisons reach earlier sessions' comparable runs, scoped (analysis-memory.ts).
  */
 import { multiplierReport, scalingReport } from '../../analysis/reports.ts';
 import { toAnalysisRun, type AnalysisRun } from '../../analysis/runs.ts';
 import type { SessionAnalysis } from '../../researchers/base.ts';
 import type { Store } from '../../store/base.ts';
 import type { SessionState } from '../core/state.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import { compareAnswer, importanceAnswer } from './analysis-memory.ts';
 
 const r4 = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(4)) : null);
 const est = (e: { value: number; ci95: [number, number] }) => ({ value: r4(e.value), ci95: e.ci95.map(r4) });
@@ -17,12 +20,15 @@ export function sessionAnalysis(s: {
   sessionId: string;
   store: Store;
   state(): SessionState;
+  baseConfig?: TrainConfig;
 }): SessionAnalysis {
   const runs = async (): Promise<AnalysisRun[]> =>
     (await s.store.listRuns({ sessionId: s.sessionId }))
       .filter((r) => r.sessionId === s.sessionId)
       .map(toAnalysisRun);
   return {
+    importance: () => importanceAnswer(s),
+    compareRuns: (ids, points) => compareAnswer(s, ids, points),
     async fitScaling() {
       const rep = scalingReport(await runs(), { sessionId: s.sessionId, resamples: 100 });
       if (!rep.ok) return rep;

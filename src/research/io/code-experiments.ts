@@ -148,7 +148,7 @@ export async function admitCodeProposal(
   h: CodeHost,
   prop: Proposal,
   proposalId: string,
-  admit: (p: Proposal, codeHash: string) => Admission,
+  admit: (p: Proposal, codeHash: string) => Admission | Promise<Admission>,
   unsafeNoSandbox: boolean,
 ): Promise<CodeAdmission> {
   const policy = codePolicy(unsafeNoSandbox);
@@ -170,7 +170,7 @@ export async function admitCodeProposal(
       const diff = unifiedDiff(trainerDir, dir, edited.files.keys());
       writeFileSync(patchFileOf(dir), diff);
       const codeHash = hashCode(dir).codeHash;
-      const a = admit(current, codeHash);
+      const a = await admit(current, codeHash);
       if (!a.ok) {
         rmSync(dir, { recursive: true, force: true });
         rmSync(patchFileOf(dir), { force: true });

@@ -9,11 +9,12 @@ import { errorLine, isFlywheelError } from '../../errors.ts';
 import type { Digest, Proposal, ProposeContext } from '../../researchers/base.ts';
 import type { TriedIdea } from '../../store/base.ts';
 import { buildDigest } from '../core/digest.ts';
-import { gainPerFlop, triedIdeas, triedKeys } from '../core/ideas.ts';
+import { triedIdeas, triedKeys } from '../core/ideas.ts';
 import { admitProposal, type Admission } from '../core/proposals.ts';
 import { admitted, asked, nextProposalId, noted, rejected, type AdmittedCode } from '../core/transitions.ts';
 import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
 import type { SessionPort } from './port.ts';
+import { learnedFromHistory, triage, triageLine } from './triage.ts';
 
 export { NOT_RUN, triedIdeas, gainPerFlop } from '../core/ideas.ts';
 
@@ -69,12 +70,30 @@ export async function admitAndQueue(s: SessionPort): Promise<number> {
 export function researcherContext(s: SessionPort): ProposeContext {
   return {
     analysis: sessionAnalysis(s),
+    tried: (keys) => triedAmong(s, keys.slice(0, 1000)),
     note: (text) =>
       void s.apply((st) => noted(st, { kind: 'note', title: text.slice(0, 300), extra: { body: text } })),
     journal: async (kind, title, extra) => {
       await s.apply((st) => noted(st, { kind, title, extra }));
     },
   };
+}
+
+const NOT_DRY: Admission = { ok: false, reason: 'not a config change' };
+
+/** Add to `tried` the stored ideas among `keys` (any session, any age; ideas never run are not tried). */
+async function lookUpTried(s: SessionPort, tried: Map<string, string>, keys: string[]): Promise<void> {
+  const missing = [...new Set(keys)].filter((k) => !tried.has(k));
+  if (!missing.length) return;
+  for (const i of triedIdeas(await s.store.listIdeas({ keys: missing })))
+    tried.set(i.key, `${i.title}, session ${i.sessionId}`);
+}
+
+/** Which of `keys` were tried in any session or proposed in this one (ProposeContext.tried). */
+async function triedAmong(s: SessionPort, keys: string[]): Promise<Set<string>> {
+  const tried = triedKeys(s.state(), []);
+  await lookUpTried(s, tried, keys);
+  return new Set(keys.filter((k) => tried.has(k)));
 }
 
 /** The code-experiment host: what admitting a code change needs from the session. */
@@ -91,17 +110,56 @@ function codeHost(s: SessionPort): CodeHost {
   };
 }
 
-/** Validate, dedup and queue proposals (from `propose`, or a review's refinements). Returns how many were admitted. */
+/**
+ * Validate, dedup and queue proposals (from `propose`, or a review's refinements). Returns how many
+ * were admitted. Dedup covers every idea ever tried: each proposal's key is looked up in the store
+ * (an indexed key lookup, any age), besides this session's own proposals. The order is triage's
+ * (triage.ts): expected gain per FLOP learned from stored comparable runs, journaled with its reasons.
+ */
 export async function admitProposals(
   s: SessionPort,
   proposals: Proposal[],
-  ideas?: TriedIdea[],
+  ideas: TriedIdea[] = [],
 ): Promise<number> {
-  const stored = ideas ?? (await s.store.listIdeas({ limit: 500 }));
-  const tried = triedKeys(s.state(), stored);
+  const tried = triedKeys(s.state(), ideas);
   const opts = { searchSpace: s.spec.searchSpace, noiseKeys: s.spec.noiseKeys, triedKeys: tried };
+  const dry = proposals.map((p) => ({
+    proposal: p,
+    dry:
+      p?.change?.kind === 'config'
+        ? admitProposal(p, s.baseConfig, { ...opts, triedKeys: new Map() })
+        : NOT_DRY,
+  }));
+  await lookUpTried(
+    s,
+    tried,
+    dry.flatMap((x) => (x.dry.ok ? [x.dry.key] : [])),
+  );
+  const { ranked, history } = await triage(s, dry);
+  if (ranked.length > 1 || learnedFromHistory(ranked)) {
+    const title = `triage: ${ranked.length} proposal(s) by expected gain per FLOP, learned from ${history?.runs ?? 0} stored comparable run(s) and the stated expectations`;
+    await s.apply((st) =>
+      noted(st, {
+        kind: 'note',
+        title,
+        extra: {
+          body: ranked.map((t, i) => `${i + 1}. ${triageLine(t)}`).join('\n'),
+          data: {
+            triage: ranked.map((t) => ({
+              title: t.proposal.title,
+              stated: t.proposal.expectedEffect,
+              estimate: t.effect?.estimate,
+              similarRuns: t.effect?.evidence?.runs,
+              cost: t.cost,
+              score: Number.isFinite(t.score) ? t.score : null,
+            })),
+          },
+        },
+      }),
+    );
+  }
   let n = 0;
-  for (const original of [...proposals].sort((a, b) => gainPerFlop(b) - gainPerFlop(a))) {
+  for (const { proposal: original } of ranked) {
     let prop = original;
     let a: Admission;
     let code: AdmittedCode | undefined;
@@ -117,7 +175,11 @@ export async function admitProposals(
         codeHost(s),
         prop,
         nextProposalId(s.state()),
-        (p, codeHash) => admitProposal(p, s.baseConfig, { ...opts, codeHash }),
+        async (p, codeHash) => {
+          const d = admitProposal(p, s.baseConfig, { ...opts, triedKeys: new Map(), codeHash });
+          if (d.ok) await lookUpTried(s, tried, [d.key]);
+          return admitProposal(p, s.baseConfig, { ...opts, codeHash });
+        },
         Boolean(s.researcher.unsafeNoSandbox),
       );
       if (c.ok) {

@@ -10,8 +10,9 @@
 import { init } from './0001-init.ts';
 import { research } from './0002-research.ts';
 import { findingScale } from './0003-finding-scale.ts';
+import { comparableRuns } from './0004-comparable-runs.ts';
 import type { Migration } from './types.ts';
 
 export type { Migration, SqlDialect } from './types.ts';
 
-export const MIGRATIONS: readonly Migration[] = [init, research, findingScale];
+export const MIGRATIONS: readonly Migration[] = [init, research, findingScale, comparableRuns];
