@@ -4,17 +4,10 @@
  * settings), each coded per run as a small integer level: categorical values one level each, numbers by
  * value when there are few distinct ones, else by quantile bin.
  */
+import { EXECUTION_KEYS } from '../config/resolve.ts';
+
 const SKIP = new Set(['seed', 'budget', 'preset', 'resume', 'trainer', 'data.dir']);
-const SKIP_TRAIN = new Set([
-  'evalEveryTokens',
-  'evalTokensPerDomain',
-  'logEveryTokens',
-  'checkpointAtStable',
-  'checkpointEveryTokens',
-  'threads',
-  'device',
-  'heartbeatSeconds',
-]);
+const SKIP_TRAIN = new Set<string>(EXECUTION_KEYS); // the one list of execution-only train settings
 
 export function flattenConfig(config: unknown): Map<string, string | number | boolean> {
   const out = new Map<string, string | number | boolean>();
