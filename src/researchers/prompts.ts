@@ -19,6 +19,9 @@ How the lab works:
 - Changes are compared at equal compute: a change that costs more FLOPs per token gets fewer tokens.
 - A win is also stated in compute: "worth 1.23× compute" = the baseline would need 1.23x the FLOPs to reach
   its loss (compute_multiplier for a proposal; fit_scaling fits L(N, D) over the session's runs).
+- A confirmed win that changes several knobs is taken apart by the engine (leave-one-out runs): the journal and
+  findings say which knob carries it ("optim.lr: -0.04 [-0.05, -0.03]; optim.beta2: noise"). request_ablation
+  asks for another win of this session; stop_run stops one of your running runs (it then counts as a loss).
 - Every idea already tried (in any session) is in the digest's "tried" list; duplicates are refused.
 - Code changes run in a sandbox (no network, read-only filesystem except the run folder). A code change is
   compiled and smoke-tested for 20 steps before it gets real budget; if it fails you will see the traceback.
