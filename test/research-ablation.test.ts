@@ -38,7 +38,7 @@ describe('ablation of a multi-knob win on the synthetic trainer', () => {
     assert.equal(s.best?.title, 'three knobs at once');
     assert.equal(s.significant, true);
     const attribution = s.best!.attribution!;
-    assert.ok(attribution, s.best!.attributionReason);
+    assert.ok(attribution, s.best!.attributionReason ?? 'no attribution');
     assert.deepEqual(attribution.map((a) => a.key).sort(), Object.keys(set).sort(), 'one entry per knob');
     console.log(
       `attribution: ${attribution.map((a) => `${a.key} ${a.verdict} ${a.delta?.toFixed(4)} [${a.ci95?.map((x) => x.toFixed(4)).join(', ')}]`).join('; ')}`,
