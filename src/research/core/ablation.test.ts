@@ -85,15 +85,10 @@ describe('ablation plan', () => {
     const p2 = ablationPlan(two.st, spec, two.p, base);
     assert.ok(!('missing' in p2));
     assert.equal(p2.arms.length, 2);
+    const noisy = withProposal({ 'optim.lr': 0.002, seed: 7 });
+    const none = ablationPlan(noisy.st, spec, noisy.p, base);
     assert.match(
-      JSON.stringify(
-        ablationPlan(
-          withProposal({ 'optim.lr': 0.002, seed: 7 }).st,
-          spec,
-          withProposal({ 'optim.lr': 0.002, seed: 7 }).p,
-          base,
-        ),
-      ),
+      'missing' in none ? none.missing : '',
       /fewer than two knobs/,
       'a noise key is never taken apart',
     );
