@@ -101,6 +101,8 @@ describe('LLM researcher over the Anthropic wire', () => {
         'propose_config_experiment',
         'propose_code_experiment',
         'record_finding',
+        'request_ablation',
+        'stop_run',
         'judge_curve',
         'finish_turn',
       ],

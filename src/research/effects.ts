@@ -6,6 +6,7 @@
 import type { Researcher } from '../researchers/base.ts';
 import type { Store } from '../store/base.ts';
 import type { Effect } from './core/effects.ts';
+import { mergeFindingScale } from './io/finding-scale.ts';
 import type { Journal } from './journal.ts';
 
 export interface EffectPorts {
@@ -36,6 +37,9 @@ export async function applyEffects(ports: EffectPorts, effects: readonly Effect[
         break;
       case 'reference':
         await ports.loadReference(e.rung);
+        break;
+      case 'findingScale':
+        await mergeFindingScale(ports.store, ports.sessionId, e);
         break;
     }
   }

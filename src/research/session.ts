@@ -125,8 +125,20 @@ export class ResearchSession {
       state: () => this.current,
       secondsUsed: () => this.secondsUsed(),
       reference: (rung) => this.reference(rung),
+      liveRuns: () => this.liveRuns(),
       apply: (t) => this.apply(t),
     };
+  }
+
+  /** Runs in flight with a process to stop (the researcher's `stop_run`, io/requests.ts). */
+  private liveRuns(): Map<string, (reason: string) => void> {
+    const out = new Map<string, (reason: string) => void>();
+    for (const [trialId, e] of this.inflight) {
+      const ctl = e.ctl;
+      if (ctl && !ctl.stopRequest)
+        out.set(trialId, (why) => ctl.stop(`researcher: ${why}`, T.RESEARCHER_STOP, { reason: why }));
+    }
+    return out;
   }
 
   /** The facts every transition may read (core/transitions.ts `EngineContext`). */

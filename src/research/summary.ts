@@ -14,6 +14,7 @@ import { mean, sampleStd } from '../stats/summary.ts';
 import type { Change } from '../researchers/base.ts';
 import type { RunRecord } from '../store/base.ts';
 import type { MultiplierOutcome } from '../analysis/multiplier.ts';
+import { bestAttribution, type BestAttribution } from './core/ablation-report.ts';
 import { account } from './core/accounting.ts';
 import { baselineCostedRuns, candidateCostedRuns, multiplierOf } from './core/costed-runs.ts';
 import { baselineValues, bestWin, candidateValues } from './core/conclude.ts';
@@ -40,6 +41,11 @@ export interface BestSummary {
   /** The size ladder (README "The size ladder"): one entry per larger size; null with a reason. */
   ladder: LadderRung[] | null;
   ladderReason?: string;
+  /** One entry per knob of the best win (core/ablation-report.ts); null with a reason. */
+  attribution: BestAttribution['attribution'];
+  attributionReason?: string;
+  /** The smallest part of the win that carries it, once its ablation is done. */
+  minimalChange?: BestAttribution['minimalChange'];
 }
 
 export interface LadderRung {
@@ -169,6 +175,7 @@ function describeBest(
     computeMultiplierReason: 'not computed',
     ladder: null,
     ladderReason: 'this session ran no size ladder',
+    ...bestAttribution(state, spec, p.id),
   };
 }
 
@@ -259,7 +266,7 @@ export function summarize(
   const acct = account(state, spec, baseFlopsPerToken);
   const picked = pickBest(state, spec, byId);
   const best = picked && withMultiplier(picked, state, spec, baseFlopsPerToken);
-  const ps = state.proposals.filter((p) => p.id !== BASELINE);
+  const ps = state.proposals.filter((p) => p.id !== BASELINE && !p.ablationOf); // arms are measurements
   return {
     sessionId,
     status,

@@ -124,9 +124,20 @@ export interface SessionAnalysis {
   compareRuns?(runIds: string[], points: number): Promise<Record<string, unknown>>;
 }
 
+/**
+ * What a researcher may ask of the engine (the `request_ablation` and `stop_run` tools), supplied by the
+ * engine (research/io/requests.ts). The engine checks, decides, journals and rate-limits every ask; the
+ * answer is one line for the model.
+ */
+export interface EngineRequests {
+  requestAblation(proposalId: string, reason: string): Promise<{ ok: boolean; message: string }>;
+  stopRun(runId: string, reason: string): Promise<{ ok: boolean; message: string }>;
+}
+
 export interface ProposeContext {
   signal?: AbortSignal;
   analysis?: SessionAnalysis;
+  engine?: EngineRequests;
   /** Log a line to the session's progress view and journal (e.g. the LLM's reasoning summary). */
   note?: (text: string) => void;
   /**

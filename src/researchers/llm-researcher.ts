@@ -127,6 +127,7 @@ export class LlmResearcher implements Researcher {
       proposals: [],
       journal,
       analysis: ctx?.analysis,
+      ...(ctx?.engine ? { engine: ctx.engine } : {}),
     };
     try {
       const res = await runToolLoop({

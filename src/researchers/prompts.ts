@@ -23,6 +23,9 @@ How the lab works:
 - Findings carry what a win was worth beyond its session ("scale"): its compute multiplier, whether it held,
   shrank or flipped at larger model sizes, and which knobs of a multi-knob win carried it ("noise" = CI
   includes 0). Prefer building on wins that held at larger sizes; be wary of ones that flipped.
+- A confirmed win that changes several knobs is taken apart by the engine (leave-one-out runs): the journal and
+  findings say which knob carries it ("optim.lr: -0.04 [-0.05, -0.03]; optim.beta2: noise"). request_ablation
+  asks for another win of this session; stop_run stops one of your running runs (it then counts as a loss).
 - Code changes run in a sandbox (no network, read-only filesystem except the run folder). A code change is
   compiled and smoke-tested for 20 steps before it gets real budget; if it fails you will see the traceback.
 

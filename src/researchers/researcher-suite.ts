@@ -139,6 +139,22 @@ export function runResearcherSuite(
       assert.ok(typeof j.reason === 'string' && j.reason.trim(), 'a reason');
     });
 
+    it('still proposes when the engine refuses its asks (request_ablation, stop_run), and asks only through ctx.engine', async () => {
+      const asks: string[] = [];
+      const refuse = async (what: string) => {
+        asks.push(what);
+        return { ok: false, message: 'refused: not in this suite' };
+      };
+      const engine = {
+        requestAblation: (id: string) => refuse(`ablate ${id}`),
+        stopRun: (id: string) => refuse(`stop ${id}`),
+      };
+      const props = await (await make()).propose(suiteDigest(base), 2, { ...ctx, engine });
+      assert.ok(props.length >= 1, 'a refused ask does not end the turn');
+      for (const p of props) assert.ok(admit(p, base).ok, p.title);
+      for (const a of asks) assert.match(a, /^(ablate|stop) [A-Za-z0-9_.:-]{1,80}$/);
+    });
+
     it('reports its own cost as non-negative counts', async () => {
       const r = await make();
       await r.propose(suiteDigest(base), 1, ctx);

@@ -4,7 +4,15 @@
  */
 import { z } from 'zod';
 import type { Store } from '../store/base.ts';
-import type { CurveCase, CurveJudgement, Digest, Proposal, ProposeContext, SessionAnalysis } from './base.ts';
+import type {
+  CurveCase,
+  CurveJudgement,
+  Digest,
+  EngineRequests,
+  Proposal,
+  ProposeContext,
+  SessionAnalysis,
+} from './base.ts';
 
 export type TurnMode = 'propose' | 'review' | 'fix' | 'judge';
 
@@ -24,6 +32,7 @@ export interface ToolContext {
   judgement?: CurveJudgement;
   journal?: ProposeContext['journal'];
   analysis?: SessionAnalysis; // the session's own runs, scoped by the engine
+  engine?: EngineRequests; // asks to the engine (request_ablation, stop_run); it decides
 }
 
 export interface ToolResult {

@@ -25,6 +25,7 @@ import {
   type ToolSpec,
 } from './tool-kit.ts';
 import { analyzeImportance, compareRuns, computeMultiplierTool, fitScaling } from './tools-analysis.ts';
+import { requestAblation, stopRun } from './tools-engine.ts';
 import { getCurve, getDigest, queryRuns, readTrainerFile } from './tools-look.ts';
 
 export type { ToolContext, ToolDef, ToolResult, ToolSpec, TurnMode } from './tool-kit.ts';
@@ -252,6 +253,8 @@ export const TOOLS: ToolDef[] = [
   proposeConfig,
   proposeCode,
   recordFinding,
+  requestAblation,
+  stopRun,
   judgeCurve,
   finishTurn,
 ];

@@ -13,7 +13,17 @@ import { isSeedOnlyChange } from '../../stats/seed-only.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { scheduleConfirmation } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
-import { BASELINE, valuesAt, type ProposalState, type SessionState, type TrialState } from './state.ts';
+import {
+  BASELINE,
+  valuesAt,
+  type ProposalState,
+  type SessionState,
+  type TrialPurpose,
+  type TrialState,
+} from './state.ts';
+
+/** The trials whose results the session's statistics use (ablation and other measurement runs are not). */
+export const JUDGED_PURPOSES: TrialPurpose[] = ['baseline', 'explore', 'seeds', 'confirm'];
 
 export interface Conclusion {
   proposal: ProposalState;
@@ -43,7 +53,8 @@ export function pooledNoise(state: SessionState, spec: SessionSpec): { sd: numbe
   let ss = 0;
   let df = 0;
   for (const p of state.proposals) {
-    const v = valuesAt(state, p.id, topRung(spec));
+    if (p.ablationOf) continue; // ablation arms are measurements of a win, not configs of the session's family
+    const v = valuesAt(state, p.id, topRung(spec), JUDGED_PURPOSES);
     if (v.length < 2) continue;
     const m = mean(v);
     ss += v.reduce((a, x) => a + (x - m) ** 2, 0);

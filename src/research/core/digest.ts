@@ -75,7 +75,7 @@ export function buildDigest(
   baseFlopsPerToken: number,
   secondsUsed: number,
 ): Digest {
-  const ps = state.proposals.filter((p) => p.id !== BASELINE);
+  const ps = state.proposals.filter((p) => p.id !== BASELINE && !p.ablationOf); // arms: in the journal, not ideas
   const results = ps.map((p) => resultOf(state, spec, p));
   const bestP = bestWin(state);
   const tried = new Map<string, string>();

@@ -3,7 +3,8 @@
  * only code that carries them out (journal, store, researcher), and it ends every batch with one persist.
  */
 import type { ResultSummary } from '../../researchers/base.ts';
-import type { FindingRecord, JournalKind, TriedIdea } from '../../store/base.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import type { AttributionEntry, FindingRecord, JournalKind, TriedIdea } from '../../store/base.ts';
 import type { SessionState } from './state.ts';
 
 export interface JournalExtra {
@@ -23,7 +24,18 @@ export type Effect =
   /** The researcher sees a proposal's result (after its conclusion, if it concluded now). */
   | { kind: 'observe'; result: ResultSummary }
   /** The baseline finished a rung: rebuild the monitor's reference band for that rung. */
-  | { kind: 'reference'; rung: number };
+  | { kind: 'reference'; rung: number }
+  /**
+   * A win's finding learns its attribution (core/transitions/ablated.ts): merged into its `scale` (other
+   * scale fields kept); `config` (the checked minimal change) replaces what a later session starts from.
+   */
+  | {
+      kind: 'findingScale';
+      id: string;
+      attribution: AttributionEntry[];
+      statement?: string; // appended to the finding's statement
+      config?: TrainConfig;
+    };
 
 /** A transition's answer: the new state (the input is never changed) and what to do about it. */
 export interface Step {

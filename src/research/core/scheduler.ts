@@ -3,12 +3,14 @@
  * is free and calls `afterTrial` when a trial's run ends. Order of priority:
  *   1. baseline seeds (the noise floor everything is judged against), lowest rung first
  *   2. confirmation re-runs of a candidate win (held-out seeds)
- *   3. extra seeds of a proposal that reached the top rung ahead of the baseline
+ *   3. extra seeds of a proposal that reached the top rung ahead of the baseline, then the ablation
+ *      arms of a confirmed multi-knob win (core/ablation.ts; the endgame reserve keeps room for them)
  *   4. promoted trials, highest rung first (finish what is promising)
  *   5. new ideas at rung 0, in proposal order
  * Nothing is started that cannot finish before the session's deadline.
  */
 import { BASELINE, proposalOf, valuesAt, type SessionState, type TrialState } from './state.ts';
+import { ablationReserveRuns } from './ablation.ts';
 import { isFlopMatched, topRung, type SessionSpec } from './spec.ts';
 
 export interface WorkItem {
@@ -56,7 +58,8 @@ function itemFor(state: SessionState, spec: SessionSpec, t: TrialState): WorkIte
   };
 }
 
-const RANK: Record<string, number> = { baseline: 0, confirm: 1, seeds: 2, explore: 3 };
+// ablation of a confirmed win comes before new ideas: a short session still takes its best win apart
+const RANK: Record<string, number> = { baseline: 0, confirm: 1, seeds: 2, ablation: 2.5, explore: 3 };
 
 /**
  * Seconds to keep free for the endgame: a candidate's own full-budget run, its extra seeds and the
@@ -65,7 +68,7 @@ const RANK: Record<string, number> = { baseline: 0, confirm: 1, seeds: 2, explor
  */
 export function endgameReserve(state: SessionState, spec: SessionSpec, parallel: number): number {
   const top = topRung(spec);
-  const runs = 1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds;
+  const runs = 1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds + ablationReserveRuns(state, spec);
   return Math.ceil(runs / Math.max(1, parallel)) * estimateSeconds(state, spec, spec.rungTokens[top], 1);
 }
 
@@ -82,9 +85,10 @@ export interface FlopsLeft {
 }
 
 /** FLOPs to keep free for the endgame: the same runs as `endgameReserve`, all at the top rung. */
-export function endgameReserveFlops(spec: SessionSpec, perToken: number): number {
+export function endgameReserveFlops(spec: SessionSpec, perToken: number, state?: SessionState): number {
   const top = topRung(spec);
-  const runs = 1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds;
+  const runs =
+    1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds + (state ? ablationReserveRuns(state, spec) : 0);
   return runs * spec.rungTokens[top] * perToken;
 }
 
@@ -104,7 +108,7 @@ export function nextWork(
   const keep = opts.reserve !== false;
   const reserve = keep && Number.isFinite(secondsLeft) ? endgameReserve(state, spec, parallel) : 0;
   const flops = opts.flops;
-  const reserveFlops = keep && flops ? endgameReserveFlops(spec, flops.perToken) : 0;
+  const reserveFlops = keep && flops ? endgameReserveFlops(spec, flops.perToken, state) : 0;
   const pending = state.trials
     .filter((t) => t.status === 'pending')
     .sort(

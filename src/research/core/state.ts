@@ -8,10 +8,12 @@
  */
 import type { TrainConfig } from '../../config/train-config.ts';
 import type { Change } from '../../researchers/base.ts';
+import type { AblationStudy } from './ablation-state.ts';
 
 export const BASELINE = 'baseline';
 
-export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm';
+/** `ablation`: a measurement run of a confirmed win's parts (core/ablation.ts): never judged, never in the noise floor. */
+export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm' | 'ablation';
 export type TrialStatus =
   | 'pending' // waiting for a slot (next rung in `rung`)
   | 'running'
@@ -65,6 +67,8 @@ export interface ProposalState {
     std: number;
   };
   confirmed?: boolean;
+  /** An ablation arm of this confirmed win (core/ablation.ts): measured, never judged, never an idea. */
+  ablationOf?: string;
   createdAt: string;
 }
 
@@ -81,6 +85,9 @@ export interface SessionState {
   emptyAsks?: number; // consecutive asks that produced no admissible proposal
   curveAsks?: number; // ambiguous curves put to the researcher this session (rate-limited: transitions.ts `curveAsked`)
   rejected: Array<{ title: string; reason: string }>;
+  ablations?: AblationStudy[]; // leave-one-out studies of multi-knob wins (core/ablation.ts)
+  ablationAsks?: number; // request_ablation calls this session (rate-limited: transitions/ablation-request.ts)
+  stopAsks?: number; // stop_run calls this session (rate-limited: transitions/stop-request.ts)
   calibration: { tokPerSec?: number; startupSeconds?: number; samples: number };
   finished?: boolean;
 }

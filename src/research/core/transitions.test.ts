@@ -9,9 +9,12 @@ import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import type { Proposal } from '../../researchers/base.ts';
 import type { RunRecord } from '../../store/base.ts';
 import type { Effect, Step } from './effects.ts';
+import { pooledNoise } from './conclude.ts';
 import { NOT_RUN } from './ideas.ts';
 import { admitProposal } from './proposals.ts';
+import { promote } from './scheduler.ts';
 import { SessionSpec, type SessionSpecInput } from './spec.ts';
+import { stackProposal } from './stack.ts';
 import { BASELINE, type SessionState, type TrialState } from './state.ts';
 import * as T from './transitions.ts';
 
@@ -139,6 +142,19 @@ function judgedCandidate(st: SessionState, title: string, set: Record<string, un
     effects.push(...r.effects);
   }
   return { state: st, id: a.id, effects };
+}
+
+/** A candidate on a one-rung session, judged at `value` and confirmed at `value` (baseline 2.0). */
+function confirmedWin(st: SessionState, title: string, set: Record<string, unknown>, value: number) {
+  const c = judgedCandidate(st, title, set, value);
+  st = c.state;
+  const effects = [...c.effects];
+  for (const t of st.trials.filter((x) => x.purpose === 'confirm' && x.status === 'pending')) {
+    const s = end(one, st, t.id, { value: t.proposalId === BASELINE ? 2.0 : value });
+    st = s.state;
+    effects.push(...s.effects);
+  }
+  return { state: st, id: c.id, effects };
 }
 
 const COVERED = new Set<string>();
@@ -544,6 +560,139 @@ describe('session transitions', () => {
     assert.equal(trialsOf(s.state, b.id)[0].status, 'pending');
     assert.deepEqual(kinds(s.effects), ['observe', 'journal:session']);
     assert.match((s.effects[1] as { title: string }).title, /1 trial\(s\) re-queued/);
+  });
+
+  // --- ablation of multi-knob wins and the researcher's asks (transitions/ablated.ts, ablation-request.ts, stop-request.ts)
+
+  it('a confirmed multi-knob best is ablated: leave-one-out arms on its seeds, attributed, the minimal change kept', () => {
+    const won = confirmedWin(withBaseline(one), 'bundle', { 'optim.lr': 0.004, 'optim.beta2': 0.99 }, 1.7);
+    let st = won.state;
+    const study = st.ablations?.[0];
+    assert.ok(study, 'the engine ablated its multi-knob best');
+    assert.deepEqual(study.knobs, ['optim.lr', 'optim.beta2'], 'the larger move first');
+    const arms = st.proposals.filter((p) => p.ablationOf === won.id);
+    assert.equal(arms.length, 2, 'two knobs: the leave-one-out arms are the add-one-in arms');
+    const armTrials = st.trials.filter((t) => t.purpose === 'ablation');
+    assert.deepEqual(
+      [...new Set(armTrials.map((t) => t.seed))].sort(),
+      st.trials
+        .filter((t) => t.proposalId === won.id)
+        .map((t) => t.seed)
+        .sort(),
+      'the arms pair with the win seed by seed',
+    );
+    const noiseBefore = pooledNoise(st, one.spec);
+    const fx: Effect[] = [];
+    for (const t of armTrials) {
+      const arm = st.proposals.find((p) => p.id === t.proposalId)!;
+      const withLr = 'optim.lr' in (arm.change.kind === 'config' ? arm.change.set : {});
+      // without lr: back at the baseline (lr carries it); without beta2: as good as the win, scattered
+      const s = end(one, st, t.id, { value: withLr ? 1.7 + 0.004 * ((t.seed % 3) - 1) : 2.0 });
+      st = s.state;
+      fx.push(...s.effects);
+    }
+    assert.deepEqual(pooledNoise(st, one.spec), noiseBefore, 'ablation runs never enter the noise floor');
+    assert.ok(
+      st.proposals.filter((p) => p.ablationOf).every((p) => !p.stats && !p.verdict),
+      'arms are never judged (no Holm family, no verdict)',
+    );
+    assert.deepEqual(ideas(fx), [], 'arms are never ideas');
+    assert.ok(!fx.some((e) => e.kind === 'observe'), 'the researcher does not observe arms as its results');
+    const done = st.ablations![0];
+    assert.equal(done.status, 'done');
+    const by = Object.fromEntries(done.attribution!.map((a) => [a.key, a]));
+    assert.equal(by['optim.lr'].verdict, 'carries');
+    assert.ok(by['optim.lr'].ci95![1] < 0 && Math.abs(by['optim.lr'].delta! + 0.3) < 0.01);
+    assert.equal(by['optim.beta2'].verdict, 'noise');
+    assert.deepEqual(done.minimal?.keys, ['optim.lr']);
+    assert.equal(done.minimal?.verified, true);
+    const scale = fx.find((e) => e.kind === 'findingScale');
+    assert.ok(scale && scale.kind === 'findingScale');
+    assert.equal(scale.id, `s-test-${won.id}`);
+    assert.equal(scale.attribution.length, 2);
+    assert.equal(scale.config?.optim.lr, 0.004);
+    assert.equal(
+      scale.config?.optim.beta2,
+      base.optim.beta2,
+      'the next session starts from the minimal change',
+    );
+    const words = fx.find((e) => e.kind === 'journal' && e.entry === 'conclusion' && /ablated/.test(e.title));
+    assert.match(
+      words && words.kind === 'journal' ? words.title : '',
+      /optim\.lr=0\.004: −0\.3\d+ \[.*optim\.beta2=0\.99: noise/,
+    );
+    assert.equal(promote(st, one.spec, true).length, 0, 'arms are never promoted');
+    assert.equal(stackProposal(st), undefined, 'arms are never stacked');
+  });
+
+  it('ablationRequested: only a confirmed multi-knob win of this session not yet ablated, at most MAX_ABLATION_ASKS asks', () => {
+    covers('ablationRequested');
+    const first = confirmedWin(withBaseline(one), 'bundle', { 'optim.lr': 0.004, 'optim.beta2': 0.99 }, 1.6);
+    const second = confirmedWin(
+      first.state,
+      'second bundle',
+      { 'optim.weightDecay': 0.2, 'optim.adamLr': 0.02 },
+      1.7,
+    );
+    let st = second.state;
+    assert.equal(st.ablations?.length, 1, 'only the best is ablated by the engine');
+    const ask = (proposalId: string) => {
+      const r = T.ablationRequested(one, st, { proposalId, reason: 'which part', researcher: 'claude' });
+      st = r.state;
+      return r;
+    };
+    assert.match(ask(first.id).message, /already ablated/);
+    assert.match(ask('p999').message, /no proposal "p999"/);
+    assert.match(ask(BASELINE).message, /not a change of this session/);
+    const ok = ask(second.id);
+    assert.equal(ok.ok, true, ok.message);
+    assert.equal(st.ablations?.length, 2);
+    assert.ok(kinds(ok.effects).includes('journal:schedule'));
+    const flood = T.ablationRequested(one, st, {
+      proposalId: second.id,
+      reason: 'again',
+      researcher: 'claude',
+    });
+    assert.equal(flood.ok, false);
+    assert.deepEqual(flood.effects, [], 'past the cap nothing is journaled');
+    assert.equal(flood.state, st);
+    assert.equal(T.MAX_ABLATION_ASKS, 4);
+  });
+
+  it('stopRequested: only a running candidate run of this session; the stop counts as a loss, never a missing seed', () => {
+    covers('stopRequested');
+    let st = withBaseline(one);
+    const a = admit(one, st, propose('bundle', { 'optim.lr': 0.004 }));
+    st = a.state;
+    const t = trialsOf(st, a.id)[0];
+    st = T.started(st, { trialId: t.id }).state;
+    st = T.launched(st, { trialId: t.id, runId: 'r-cand' }).state;
+    const baseT = trialsOf(st, BASELINE)[0];
+    const ask = (runId: string, live: string[] = [t.id]) =>
+      T.stopRequested(st, { runId, reason: 'looks flat', researcher: 'claude', live });
+    assert.match(ask(baseT.runIds[0]).message, /baseline run/);
+    assert.match(ask('r-other-session').message, /not a run of this session/);
+    assert.match(ask('r-cand', []).message, /not running/);
+    const ok = ask('r-cand');
+    assert.equal(ok.trialId, t.id);
+    assert.deepEqual(kinds(ok.effects), ['journal:kill']);
+    st = ok.state;
+    const ended = T.runEnded(one, st, {
+      trialId: t.id,
+      rung: 0,
+      run: { ...runRecord(undefined, 'stopped'), id: 'r-cand' },
+      ideas: [],
+      now: NOW,
+    });
+    const p = ended.state.proposals.find((x) => x.id === a.id)!;
+    assert.deepEqual([trial(ended.state, t.id).status, p.status, p.verdict], ['killed', 'concluded', 'loss']);
+    let capped = st;
+    for (let i = 0; i < T.MAX_STOP_ASKS + 2; i++)
+      capped = T.stopRequested(capped, { runId: 'r-x', reason: 'x', researcher: 'c', live: [] }).state;
+    assert.equal(capped.stopAsks, T.MAX_STOP_ASKS);
+    const past = T.stopRequested(capped, { runId: 'r-cand', reason: 'x', researcher: 'c', live: [t.id] });
+    assert.equal(past.trialId, undefined);
+    assert.deepEqual(past.effects, []);
   });
 
   it('every exported transition has a case here', () => {

@@ -5,6 +5,7 @@
  * (code-experiments.ts), with the researcher's `fixCode` as the debug loop.
  */
 import { sessionAnalysis } from './analysis.ts';
+import { engineRequests } from './requests.ts';
 import { errorLine, isFlywheelError } from '../../errors.ts';
 import type { Digest, Proposal, ProposeContext } from '../../researchers/base.ts';
 import type { TriedIdea } from '../../store/base.ts';
@@ -71,6 +72,7 @@ export function researcherContext(s: SessionPort): ProposeContext {
   return {
     analysis: sessionAnalysis(s),
     tried: (keys) => triedAmong(s, keys.slice(0, 1000)),
+    engine: engineRequests(s),
     note: (text) =>
       void s.apply((st) => noted(st, { kind: 'note', title: text.slice(0, 300), extra: { body: text } })),
     journal: async (kind, title, extra) => {

@@ -18,6 +18,8 @@ export interface SessionPort extends EngineContext {
   signal?: AbortSignal;
   state(): SessionState;
   secondsUsed(): number;
+  /** Runs in flight that can be stopped now: trial id -> stop it (io/requests.ts, the `stop_run` tool). */
+  liveRuns?(): Map<string, (reason: string) => void>;
   /** Run a transition on the current state, adopt its state, carry out its effects, persist. */
   apply<S extends Step>(transition: (state: SessionState) => S): Promise<S>;
 }

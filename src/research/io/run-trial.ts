@@ -92,7 +92,8 @@ export async function runTrialRung(
   let sinceCheck = 0;
   const watch = newWatch(); // the researcher's say on this run's ambiguous stops (src/monitor/assess.ts)
   const byDomain: Array<Record<string, number>> = []; // per periodic eval, for the researcher's case
-  const isBaseline = item.trial.purpose === 'baseline';
+  // baseline and ablation runs are measurements: only the certain rules stop them, never the researcher
+  const isBaseline = item.trial.purpose === 'baseline' || item.trial.purpose === 'ablation';
   let ended = false; // an answer that comes back after the run ended changes nothing
   const kill = (run: RunController, d: Extract<Decision, { action: 'stop' }>) => {
     decision = d;

@@ -10,6 +10,7 @@ import { topRung } from '../spec.ts';
 import { stackProposal, STACK_SOURCE } from '../stack.ts';
 import { type SessionState } from '../state.ts';
 import { type EngineContext, idea } from './context.ts';
+import { ablateOnWin } from './ablated.ts';
 import { enqueue } from './proposals.ts';
 
 /** Judge what is ready (on the draft); returns the ids of the proposals concluded now. */
@@ -73,7 +74,10 @@ export function concludeAll(
       );
     }
     concluded.add(p.id);
-    if (p.verdict === 'win') stackWins(ctx, st, fx, ideas, now);
+    if (p.verdict === 'win') {
+      stackWins(ctx, st, fx, ideas, now);
+      ablateOnWin(ctx, st, fx, p.id); // a multi-knob best is taken apart (transitions/ablated.ts)
+    }
   }
   return concluded;
 }

@@ -9,7 +9,9 @@ import { isFlopMatched } from '../spec.ts';
 import { BASELINE, proposalOf, valuesAt, type SessionState, type TrialState } from '../state.ts';
 import { countRunFlops, runEndState } from '../trial-runs.ts';
 import { type EngineContext, type StopDecision, draftOf, trialOf, idea } from './context.ts';
+import { ablationProgress } from './ablated.ts';
 import { concludeAll } from './concluded.ts';
+import { RESEARCHER_STOP } from './stop-request.ts';
 
 /** How a trial's run ended, as the session saw it. */
 export interface RunEnd {
@@ -86,14 +88,17 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
         ),
       );
     }
-  } else if (o.decision) {
+  } else if (o.decision || t.stopRule === RESEARCHER_STOP) {
+    // a monitor kill, or the researcher's stop (stop-request.ts): either way the trial is a kill
     t.status = 'killed';
-    t.stopRule = o.decision.rule;
+    t.stopRule = o.decision?.rule ?? RESEARCHER_STOP;
     if (p.id === BASELINE) replaceBaselineSeed(ctx, st, t, fx);
-    else {
+    else if (p.ablationOf) {
+      // an ablation seed without a value: its arm pairs on fewer seeds (ablation-stats.ts)
+    } else {
       p.status = 'concluded';
       p.verdict = 'loss';
-      cancelPending(st, p.id, `${p.id} stopped by ${o.decision.rule}`);
+      cancelPending(st, p.id, `${p.id} stopped by ${t.stopRule}`);
       fx.push(idea(p.key, p.title, p.id, 'stopped'));
     }
   } else if (o.aborted) {
@@ -112,7 +117,11 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
     );
     if (p.id === BASELINE) replaceBaselineSeed(ctx, st, t, fx);
     const mine = st.trials.filter((x) => x.proposalId === p.id);
-    if (p.id !== BASELINE && mine.every((x) => x.status === 'failed' || x.status === 'cancelled')) {
+    if (
+      p.id !== BASELINE &&
+      !p.ablationOf &&
+      mine.every((x) => x.status === 'failed' || x.status === 'cancelled')
+    ) {
       p.status = 'concluded';
       p.verdict = 'loss';
       cancelPending(st, p.id, `${p.id} failed`);
@@ -121,7 +130,8 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
   }
   // the researcher sees this result, and every proposal concluded now, with its verdict
   const concluded = concludeAll(ctx, st, fx, o.ideas, o.now);
-  if (p.id !== BASELINE) concluded.add(p.id);
+  ablationProgress(ctx, st, fx); // a study whose arms have all run is settled now (transitions/ablated.ts)
+  if (p.id !== BASELINE && !p.ablationOf) concluded.add(p.id);
   for (const id of concluded) fx.push({ kind: 'observe', result: resultOf(st, spec, proposalOf(st, id)) });
   return { state: st, effects: fx };
 }

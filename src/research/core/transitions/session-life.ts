@@ -4,6 +4,7 @@ import { journal, type Effect, type JournalExtra, type Step } from '../effects.t
 import { NOT_RUN } from '../ideas.ts';
 import { newTrial } from '../scheduler.ts';
 import { BASELINE, emptyState, type SessionState } from '../state.ts';
+import { ablationsAtEnd } from './ablated.ts';
 import { type EngineContext, draftOf, idea } from './context.ts';
 
 // Start and end of a session
@@ -56,8 +57,13 @@ export function finished(ctx: EngineContext, state: SessionState): Step {
     if (t.status === 'awaiting') t.status = 'left';
     else if (t.status === 'pending') t.status = 'cancelled';
   }
+  ablationsAtEnd(ctx, st, effects); // studies settle with what ran (transitions/ablated.ts)
   for (const p of st.proposals) {
     if (p.id === BASELINE || p.status !== 'active') continue;
+    if (p.ablationOf) {
+      p.status = 'concluded'; // an ablation arm is a measurement, never an idea
+      continue;
+    }
     p.status = 'concluded';
     p.verdict = p.verdict === 'win' ? 'win' : 'inconclusive';
     // an idea the session never got to run stays open for later sessions
@@ -94,7 +100,7 @@ export function resumed(ctx: EngineContext, state: SessionState, input: { pid: n
   }
   const effects: Effect[] = [];
   for (const p of st.proposals) {
-    if (p.id === BASELINE) continue;
+    if (p.id === BASELINE || p.ablationOf) continue;
     if (st.trials.some((t) => t.proposalId === p.id && Object.keys(t.results).length))
       effects.push({ kind: 'observe', result: resultOf(st, ctx.spec, p) });
   }

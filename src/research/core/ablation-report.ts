@@ -1,0 +1,82 @@
+/**
+ * What `research --json` says about the best's parts (summary.ts `best.attribution`): one entry per knob
+ * of the best win, `{key, value, delta, ci95}` plus the verdict and the seeds behind it, and the minimal
+ * change the session keeps. A one-knob win is its own attribution; a multi-knob win not (yet) ablated
+ * says why.
+ */
+import type { KnobAttribution, MinimalChange } from './ablation-state.ts';
+import { attribute } from './ablation-stats.ts';
+import { ablatable, winKnobs } from './ablation.ts';
+import type { SessionSpec } from './spec.ts';
+import { proposalOf, type SessionState } from './state.ts';
+
+export interface AttributionRow {
+  key: string;
+  value: unknown;
+  delta: number | null; // null: not measured (see verdict)
+  ci95: [number, number] | null;
+  n: number;
+  verdict: KnobAttribution['verdict'] | 'whole' | 'pending';
+  alone?: KnobAttribution['alone'];
+}
+
+export interface BestAttribution {
+  attribution: AttributionRow[] | null;
+  attributionReason?: string;
+  minimalChange?: { change: { kind: 'config'; set: Record<string, unknown> } } & Omit<MinimalChange, 'set'>;
+}
+
+export function bestAttribution(state: SessionState, spec: SessionSpec, proposalId: string): BestAttribution {
+  const p = proposalOf(state, proposalId);
+  if (p.verdict !== 'win' || !p.confirmed || !p.stats)
+    return { attribution: null, attributionReason: 'the best is not a confirmed win' };
+  const set = winKnobs(p);
+  if (!set)
+    return { attribution: null, attributionReason: 'a code change: its edits cannot be split by knob' };
+  const keys = Object.keys(set);
+  if (keys.length === 1)
+    return {
+      attribution: [
+        {
+          key: keys[0],
+          value: set[keys[0]],
+          delta: p.stats.delta,
+          ci95: p.stats.ci95,
+          n: p.stats.n,
+          verdict: 'whole',
+        },
+      ],
+    };
+  const study = state.ablations?.find((a) => a.winId === p.id);
+  if (!study)
+    return { attribution: null, attributionReason: `not ablated: ${ablatable(state, p) ?? 'not scheduled'}` };
+  const done = study.status === 'done';
+  const rows = (done && study.attribution ? study.attribution : attribute(state, spec, study)).map(
+    (a): AttributionRow => ({
+      key: a.key,
+      value: a.value,
+      delta: a.delta,
+      ci95: a.ci95,
+      n: a.n,
+      verdict: done || !study.knobs.includes(a.key) ? a.verdict : 'pending',
+      ...(a.alone ? { alone: a.alone } : {}),
+    }),
+  );
+  const m = study.minimal;
+  return {
+    attribution: rows,
+    ...(done ? {} : { attributionReason: 'the ablation runs are not all in yet' }),
+    ...(m
+      ? {
+          minimalChange: {
+            change: { kind: 'config', set: m.set },
+            keys: m.keys,
+            verified: m.verified,
+            note: m.note,
+            delta: m.delta,
+            ci95: m.ci95,
+          },
+        }
+      : {}),
+  };
+}

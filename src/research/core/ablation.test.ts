@@ -1,0 +1,121 @@
+/**
+ * The ablation plan and its statistics (core/ablation.ts, ablation-stats.ts): which knobs and arms, the
+ * cap, the scheduler's priority and reserve for it, and the paired interval. No process runs here.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveConfig } from '../../config/resolve.ts';
+import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
+import { pairedInterval } from './ablation-stats.ts';
+import { ablationPlan, ablationReserveRuns, MAX_ABLATION_KNOBS } from './ablation.ts';
+import { endgameReserve, newTrial, nextWork } from './scheduler.ts';
+import { SessionSpec } from './spec.ts';
+import { emptyState, type ProposalState, type SessionState } from './state.ts';
+
+const base = resolveConfig({ preset: 'tiny' });
+const spec = SessionSpec.parse({
+  baseConfig: base,
+  baseSource: 'test',
+  searchSpace: DEFAULT_SEARCH_SPACE,
+  researcher: 'test',
+  executor: 'local',
+  parallel: 1,
+  rungTokens: [3000, 9000],
+  tokPerSec: 1000,
+  startupSeconds: 1,
+});
+
+function withProposal(set: Record<string, unknown>, win = true): { st: SessionState; p: ProposalState } {
+  const st = emptyState();
+  const p: ProposalState = {
+    id: 'p1',
+    title: 'bundle',
+    hypothesis: 'h',
+    change: { kind: 'config', set },
+    expectedEffect: -0.01,
+    cost: 1,
+    source: 'tpe',
+    key: 'k',
+    config: base,
+    status: win ? 'concluded' : 'active',
+    ...(win ? { verdict: 'win' as const, confirmed: true } : {}),
+    createdAt: 'now',
+  };
+  st.proposals.push(p);
+  for (const seed of [1000, 1001, 1002, 11000]) {
+    const t = newTrial(st, 'p1', seed, seed > 2000 ? 'confirm' : 'seeds', 1);
+    t.results['1'] = 2;
+    t.status = 'done';
+  }
+  return { st, p };
+}
+
+describe('ablation plan', () => {
+  it('takes the largest moves apart first, caps the knobs and journals the rest as skipped', () => {
+    const set = {
+      'optim.name': 'adamw', // categorical: first
+      'optim.lr': 0.002, // 10x down
+      'optim.beta2': 0.99,
+      'optim.weightDecay': 0.12,
+      'optim.adamLr': 0.031,
+      'model.depth': base.model.depth, // the base's own value: nothing to take apart
+    };
+    const { st, p } = withProposal(set);
+    const plan = ablationPlan(st, spec, p, base);
+    assert.ok(!('missing' in plan));
+    assert.equal(plan.knobs.length, MAX_ABLATION_KNOBS);
+    assert.deepEqual(plan.knobs.slice(0, 2), ['optim.name', 'optim.lr']);
+    assert.deepEqual(
+      plan.skipped.map((s) => s.key).sort(),
+      ['model.depth', 'optim.adamLr'],
+      'the smallest move and the no-op are skipped',
+    );
+    assert.deepEqual(plan.seeds, [1000, 1001, 1002, 11000], "the win's own seeds, decision and confirmation");
+    assert.equal(plan.arms.length, MAX_ABLATION_KNOBS, 'over 3 knobs: leave-one-out only');
+    for (const arm of plan.arms)
+      assert.ok('optim.adamLr' in arm.set, 'a skipped knob stays set in every arm');
+  });
+
+  it('adds add-one-in arms for three knobs; with two they are the leave-one-out arms', () => {
+    const three = withProposal({ 'optim.lr': 0.002, 'optim.beta2': 0.99, 'optim.weightDecay': 0.05 });
+    const p3 = ablationPlan(three.st, spec, three.p, base);
+    assert.ok(!('missing' in p3));
+    assert.deepEqual(p3.arms.map((a) => a.role).sort(), ['alone', 'alone', 'alone', 'drop', 'drop', 'drop']);
+    const two = withProposal({ 'optim.lr': 0.002, 'optim.beta2': 0.99 });
+    const p2 = ablationPlan(two.st, spec, two.p, base);
+    assert.ok(!('missing' in p2));
+    assert.equal(p2.arms.length, 2);
+    const noisy = withProposal({ 'optim.lr': 0.002, seed: 7 });
+    const none = ablationPlan(noisy.st, spec, noisy.p, base);
+    assert.match(
+      'missing' in none ? none.missing : '',
+      /fewer than two knobs/,
+      'a noise key is never taken apart',
+    );
+  });
+
+  it('ablation trials run before new ideas, and the endgame keeps room for a multi-knob candidate at the top', () => {
+    const { st } = withProposal({ 'optim.lr': 0.002, 'optim.beta2': 0.99 }, false);
+    const reserveBefore = endgameReserve(emptyState(), spec, 1);
+    assert.equal(ablationReserveRuns(st, spec), 2 * 4);
+    assert.ok(endgameReserve(st, spec, 1) > reserveBefore);
+    st.proposals.push({
+      ...st.proposals[0],
+      id: 'p2',
+      change: { kind: 'config', set: { 'optim.lr': 0.003 } },
+      status: 'active',
+    });
+    st.proposals.push({ ...st.proposals[0], id: 'p3', ablationOf: 'p1', status: 'active' });
+    newTrial(st, 'p2', 1000, 'explore', 0);
+    newTrial(st, 'p3', 1000, 'ablation', 1);
+    assert.equal(nextWork(st, spec, Infinity)?.trial.purpose, 'ablation');
+  });
+
+  it('the paired interval never uses an sd below the floor and needs two pairs', () => {
+    assert.equal(pairedInterval([0.01], 0), undefined);
+    const tight = pairedInterval([0.001, 0.001, 0.001], 0)!;
+    assert.equal(tight.ci95[1] - tight.ci95[0], 0, 'no spread, no floor: a point');
+    const floored = pairedInterval([0.001, 0.001, 0.001], 0.014)!;
+    assert.ok(floored.ci95[0] < 0 && floored.ci95[1] > 0, 'identical lucky pairs stay noise under the floor');
+  });
+});

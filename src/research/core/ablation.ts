@@ -1,0 +1,157 @@
+/**
+ * Ablation of multi-knob wins (README "Research sessions"). A confirmed win that changes several knobs
+ * at once (a TPE draw, a stack of wins, a researcher's bundle) is one opaque change until it is taken
+ * apart: which knobs carry it, and which ride along as noise? The engine runs leave-one-out arms (the
+ * win minus one knob, for each knob) and, when it is cheap (few knobs), add-one-in arms (one knob alone
+ * on the base), all at the full budget on the win's own seeds, so each arm pairs seed by seed with the
+ * win (or the base). ablation-stats.ts turns those pairs into an attribution per knob and the minimal
+ * change that carries the win.
+ *
+ * This file is the plan: which knobs (most important first, at most MAX_ABLATION_KNOBS; the rest are
+ * journaled as skipped and stay set in every arm), which arms, which seeds, and how many runs the
+ * scheduler keeps in reserve for it. Pure: transitions/ablated.ts applies it to a draft.
+ *
+ * Arm trials have their own purpose ('ablation'): they are measurements, never judged, never in the
+ * noise floor, the Holm family, successive halving or the stack (conclude.ts, scheduler.ts, stack.ts).
+ */
+import { canonicalJson, getPath } from '../../config/resolve.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import { onlyNoisePaths } from '../../stats/seed-only.ts';
+import type { AblationArm } from './ablation-state.ts';
+import { topRung, type SessionSpec } from './spec.ts';
+import { BASELINE, type ProposalState, type SessionState } from './state.ts';
+
+export const ABLATION_SOURCE = 'ablation';
+/** Knobs taken apart per win, at most: each costs one arm of `seeds` full-budget runs. */
+export const MAX_ABLATION_KNOBS = 4;
+/** Add-one-in arms only up to this many knobs (with two they are the leave-one-out arms themselves). */
+export const ALONE_MAX_KNOBS = 3;
+/** Seeds per arm, at most (the win's own top-rung seeds, decision and confirmation). */
+export const MAX_ABLATION_SEEDS = 5;
+
+/**
+ * The base a win was judged against: its proposal id and config. One function, so a session whose
+ * base moves (re-basing) can point it elsewhere; today every win is judged against the baseline.
+ */
+export function winBase(
+  _state: SessionState,
+  ctx: { baseConfig: TrainConfig },
+  _winId: string,
+): { baseId: string; config: TrainConfig } {
+  return { baseId: BASELINE, config: ctx.baseConfig };
+}
+
+/** The knobs a config change sets (undefined for a code change: its edits cannot be split by key). */
+export function winKnobs(p: ProposalState): Record<string, unknown> | undefined {
+  return p.change.kind === 'config' ? p.change.set : undefined;
+}
+
+/** A multi-knob config win that nobody has ablated yet, and that is not an arm itself. */
+export function ablatable(state: SessionState, p: ProposalState): string | undefined {
+  if (p.id === BASELINE || p.ablationOf) return `${p.id} is not a change of this session`;
+  if (p.verdict !== 'win' || !p.confirmed) return `${p.id} is not a confirmed win`;
+  const set = winKnobs(p);
+  if (!set) return `${p.id} is a code change: its edits cannot be split by knob`;
+  if (Object.keys(set).length < 2) return `${p.id} changes one knob: there is nothing to take apart`;
+  if (state.ablations?.some((a) => a.winId === p.id)) return `${p.id} is already ablated`;
+  return undefined;
+}
+
+/**
+ * How much a knob's value moves from the base: categorical changes first (a different optimizer or
+ * schedule), then numbers by |log ratio| (a 3x LR move before a 1.1x beta2 move).
+ */
+function moveSize(base: unknown, v: unknown): number {
+  if (typeof base === 'number' && typeof v === 'number' && base > 0 && v > 0)
+    return Math.abs(Math.log(v / base));
+  return typeof base === 'number' && typeof v === 'number' ? Math.abs(v - base) : 100;
+}
+
+/** The win's top-rung results by seed (decision and confirmation trials). */
+export function winSeeds(state: SessionState, spec: SessionSpec, winId: string): Map<number, number> {
+  const top = String(topRung(spec));
+  const out = new Map<number, number>();
+  for (const t of state.trials) {
+    if (t.proposalId !== winId || t.purpose === 'ablation') continue;
+    const v = t.results[top];
+    if (Number.isFinite(v)) out.set(t.seed, v);
+  }
+  return out;
+}
+
+export interface AblationPlan {
+  knobs: string[];
+  skipped: Array<{ key: string; reason: string }>;
+  seeds: number[];
+  arms: Array<Omit<AblationArm, 'proposalId'> & { set: Record<string, unknown> }>;
+}
+
+const sorted = (keys: string[]) => [...keys].sort();
+export const armKey = (keys: string[]) => sorted(keys).join('\n');
+
+/** The arms that take `win` apart against `base` (undefined, with a reason, when there is nothing to run). */
+export function ablationPlan(
+  state: SessionState,
+  spec: SessionSpec,
+  win: ProposalState,
+  base: TrainConfig,
+): AblationPlan | { missing: string } {
+  const set = winKnobs(win) ?? {};
+  const skipped: AblationPlan['skipped'] = [];
+  const moved: Array<{ key: string; size: number }> = [];
+  for (const [key, v] of Object.entries(set)) {
+    const b = getPath(base, key);
+    if (canonicalJson(b) === canonicalJson(v)) skipped.push({ key, reason: 'same value as the base' });
+    else if (onlyNoisePaths([key], spec.noiseKeys))
+      skipped.push({ key, reason: 'a noise key (never a win alone)' });
+    else moved.push({ key, size: moveSize(b, v) });
+  }
+  moved.sort((a, b) => b.size - a.size || a.key.localeCompare(b.key));
+  const knobs = moved.slice(0, MAX_ABLATION_KNOBS).map((m) => m.key);
+  for (const m of moved.slice(MAX_ABLATION_KNOBS))
+    skipped.push({ key: m.key, reason: `over the cap of ${MAX_ABLATION_KNOBS} knobs (smaller move)` });
+  if (knobs.length < 2) return { missing: `${win.id} moves fewer than two knobs that can be taken apart` };
+  const seeds = [...winSeeds(state, spec, win.id).keys()].sort((a, b) => a - b).slice(0, MAX_ABLATION_SEEDS);
+  if (seeds.length < 2) return { missing: `${win.id} has fewer than two full-budget seeds to pair with` };
+  const all = Object.keys(set);
+  const arms: AblationPlan['arms'] = [];
+  const seen = new Set<string>();
+  const add = (keys: string[], role: AblationArm['role']) => {
+    const k = armKey(keys);
+    if (keys.length === 0 || seen.has(k)) return;
+    seen.add(k);
+    arms.push({ keys: sorted(keys), role, set: Object.fromEntries(sorted(keys).map((x) => [x, set[x]])) });
+  };
+  for (const k of knobs)
+    add(
+      all.filter((x) => x !== k),
+      'drop',
+    ); // the skipped knobs stay in every arm
+  if (knobs.length <= ALONE_MAX_KNOBS) for (const k of knobs) add([k], 'alone');
+  return { knobs, skipped, seeds, arms };
+}
+
+/** Full-budget runs a plan costs. */
+export const planRuns = (p: AblationPlan): number => p.arms.length * p.seeds.length;
+
+/**
+ * Full-budget runs to keep free for an ablation that may still come: the largest multi-knob candidate
+ * now at the top rung (it may be confirmed) whose ablation is not scheduled yet. Only one: a short
+ * session ablates its best multi-knob win, not every one.
+ */
+export function ablationReserveRuns(state: SessionState, spec: SessionSpec): number {
+  const top = topRung(spec);
+  let most = 0;
+  for (const p of state.proposals) {
+    if (p.id === BASELINE || p.ablationOf || p.change.kind !== 'config') continue;
+    if (state.ablations?.some((a) => a.winId === p.id)) continue;
+    const live = p.status === 'active' || (p.verdict === 'win' && p.confirmed);
+    if (!live) continue;
+    const atTop = state.trials.some((t) => t.proposalId === p.id && t.rung === top);
+    const knobs = Math.min(MAX_ABLATION_KNOBS, Object.keys(p.change.set).length);
+    if (!atTop || knobs < 2) continue;
+    const arms = knobs + (knobs <= ALONE_MAX_KNOBS && knobs > 2 ? knobs : 0);
+    most = Math.max(most, arms * Math.min(MAX_ABLATION_SEEDS, spec.candidateSeeds + spec.confirmSeeds));
+  }
+  return most;
+}

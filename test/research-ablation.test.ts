@@ -1,0 +1,78 @@
+/**
+ * Ablation of a multi-knob win end to end on the synthetic trainer (real processes, real store, real
+ * scheduler and statistics): one knob of the win has a planted effect, two are pure noise. The engine
+ * must take the win apart by itself, attribute the effect to the real knob only, keep the minimal
+ * change, and store the attribution on the win's finding (README "Research sessions").
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Store } from '../src/store/base.ts';
+import {
+  configProposal,
+  makeSession,
+  ScriptedResearcher,
+  synthConfig,
+  tempHome,
+  tempStore,
+} from './helpers/research-fixtures.ts';
+
+describe('ablation of a multi-knob win on the synthetic trainer', () => {
+  let store: Store;
+  before(async () => {
+    store = await tempStore(tempHome('fw-ablation-'));
+    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
+    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [0.01, -0.06] });
+  });
+  after(async () => {
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    await store.close();
+  });
+
+  it('attributes the win to the knob with the planted effect, calls the others noise and keeps the minimal change', async () => {
+    const base = synthConfig();
+    const set = { 'optim.lr': 0.005, 'optim.beta2': 0.99, 'optim.weightDecay': 0.05 };
+    const researcher = new ScriptedResearcher([configProposal('three knobs at once', set, -0.03)]);
+    const { session, executor } = await makeSession({ store, researcher, base });
+    const s = await session.run();
+    await executor.close();
+    assert.equal(s.best?.title, 'three knobs at once');
+    assert.equal(s.significant, true);
+    const attribution = s.best!.attribution!;
+    assert.ok(attribution, s.best!.attributionReason ?? 'no attribution');
+    assert.deepEqual(attribution.map((a) => a.key).sort(), Object.keys(set).sort(), 'one entry per knob');
+    console.log(
+      `attribution: ${attribution.map((a) => `${a.key} ${a.verdict} ${a.delta?.toFixed(4)} [${a.ci95?.map((x) => x.toFixed(4)).join(', ')}]`).join('; ')}`,
+    );
+    const by = Object.fromEntries(attribution.map((a) => [a.key, a]));
+    assert.equal(by['optim.lr'].verdict, 'carries', JSON.stringify(by['optim.lr']));
+    assert.ok(by['optim.lr'].ci95![1] < 0 && Math.abs(by['optim.lr'].delta! + 0.06) < 0.03);
+    for (const k of ['optim.beta2', 'optim.weightDecay']) {
+      assert.equal(by[k].verdict, 'noise', `${k}: ${JSON.stringify(by[k])}`);
+      assert.ok(by[k].ci95![0] <= 0 && by[k].ci95![1] >= 0);
+    }
+    assert.ok(by['optim.lr'].alone && by['optim.lr'].alone.ci95[1] < 0, 'add-one-in: lr alone helps');
+    assert.deepEqual(s.best!.minimalChange?.keys, ['optim.lr']);
+    assert.equal(s.best!.minimalChange?.verified, true);
+
+    // the arms are measurements: never an idea, never counted among proposals, tagged as ablation runs
+    const runs = await store.listRuns({ sessionId: session.id, fields: 'list' });
+    const ablationRuns = runs.filter((r) => r.tags.purpose === 'ablation');
+    assert.equal(ablationRuns.length, 6 * 4, '3 leave-one-out + 3 add-one-in arms on 4 seeds');
+    assert.equal(s.proposals.total, 1);
+    const ideas = await store.listIdeas({ limit: 500 });
+    assert.ok(!ideas.some((i) => i.key.startsWith('ablation:')));
+
+    const findings = await store.listFindings({ sessionId: session.id });
+    const f = findings.find((x) => x.confirmed && x.title.startsWith('three knobs'))!;
+    assert.equal(f.scale?.attribution?.length, 3);
+    assert.match(f.statement, /Ablation: .*optim\.lr=0\.005: −0\.0\d+ \[/);
+    const cfg = f.config as { optim: { lr: number; beta2: number; weightDecay: number } };
+    assert.deepEqual(
+      [cfg.optim.lr, cfg.optim.beta2, cfg.optim.weightDecay],
+      [0.005, base.optim.beta2, base.optim.weightDecay],
+      'the next session starts from the minimal change',
+    );
+    const journal = await store.listJournal(session.id, { kinds: ['conclusion'] });
+    assert.ok(journal.some((e) => /ablated: .*noise/.test(e.title)));
+  });
+});
