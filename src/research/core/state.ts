@@ -38,6 +38,7 @@ export interface TrialState {
   stableTokens?: number; // tokens already trained at that checkpoint
   stopRule?: string;
   note?: string;
+  untilRung?: number; // a base's lower-rung filler: done after this rung (core/rebase.ts)
 }
 
 export interface ProposalState {
@@ -66,6 +67,17 @@ export interface ProposalState {
   };
   confirmed?: boolean;
   createdAt: string;
+  baseId?: string; // the base it is a diff against and judged against (core/base.ts); absent: the baseline
+  looks?: Array<{ n: number; p: number; delta: number }>; // one test per decision-seed count (core/conclude.ts)
+}
+
+/** One move of the session's base (core/base.ts), with the evidence that justified it. */
+export interface Rebase {
+  from: string; // proposal id of the previous base
+  to: string; // proposal id of the new base
+  at: string; // ISO time
+  evidence: { delta: number; ci95: [number, number]; n: number; nBase: number; p: number };
+  seedTrials: string[]; // the new base's trials whose top-rung values are its decision seeds
 }
 
 export interface SessionState {
@@ -83,6 +95,8 @@ export interface SessionState {
   rejected: Array<{ title: string; reason: string }>;
   calibration: { tokPerSec?: number; startupSeconds?: number; samples: number };
   finished?: boolean;
+  base?: string; // the current base's proposal id (core/base.ts `currentBase`); absent: the baseline
+  rebases?: Rebase[]; // every move of the base, in order, with its evidence
 }
 
 export function emptyState(): SessionState {

@@ -8,6 +8,7 @@ import { sessionAnalysis } from './analysis.ts';
 import { errorLine, isFlywheelError } from '../../errors.ts';
 import type { Digest, Proposal, ProposeContext } from '../../researchers/base.ts';
 import type { TriedIdea } from '../../store/base.ts';
+import { currentBase } from '../core/base.ts';
 import { buildDigest } from '../core/digest.ts';
 import { gainPerFlop, triedIdeas, triedKeys } from '../core/ideas.ts';
 import { admitProposal, type Admission } from '../core/proposals.ts';
@@ -27,7 +28,7 @@ export async function sessionDigest(s: SessionPort): Promise<{ digest: Digest; i
     s.sessionId,
     s.state(),
     s.spec,
-    s.baseConfig,
+    currentBase(s.state()).config, // proposals are diffs on the current base (core/base.ts)
     findings,
     triedIdeas(ideas),
     s.baseFlopsPerToken,
@@ -117,7 +118,7 @@ export async function admitProposals(
         codeHost(s),
         prop,
         nextProposalId(s.state()),
-        (p, codeHash) => admitProposal(p, s.baseConfig, { ...opts, codeHash }),
+        (p, codeHash) => admitProposal(p, currentBase(s.state()).config, { ...opts, codeHash }),
         Boolean(s.researcher.unsafeNoSandbox),
       );
       if (c.ok) {
@@ -125,7 +126,7 @@ export async function admitProposals(
         code = c.code;
       }
       a = c.ok ? c.admission : { ok: false, reason: c.reason };
-    } else a = admitProposal(prop, s.baseConfig, opts);
+    } else a = admitProposal(prop, currentBase(s.state()).config, opts);
     if (!a.ok) {
       const reason = a.reason;
       const rejectedProp = prop;
