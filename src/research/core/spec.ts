@@ -24,7 +24,8 @@ export const SessionSpec = z
     rungTokens: z.array(z.number().int().positive()).min(1),
     eta: z.number().min(2).default(3), // successive-halving reduction factor
     baselineSeeds: z.number().int().min(2).default(3), // k seeds of the baseline at every rung -> noise floor
-    candidateSeeds: z.number().int().min(3).default(3), // seeds a top-rung candidate needs before judging
+    // top-rung seeds the endgame reserve plans for per candidate (decisions are sequential: maxSeeds)
+    candidateSeeds: z.number().int().min(3).default(3),
     confirmSeeds: z.number().int().min(1).default(1), // held-out confirmation re-run seeds
     // the most decision seeds a candidate gets: it is looked at after each (src/stats/sequential.ts)
     maxSeeds: z.number().int().min(1).max(20).default(5),
