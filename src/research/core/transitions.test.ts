@@ -168,6 +168,12 @@ describe('session transitions', () => {
       [0, 1, 2].map(() => [BASELINE, 'baseline', 0, 'pending']),
     );
     assert.deepEqual(kinds(s.effects), ['journal:session', 'journal:baseline']);
+    const history = { sd: 0.01, df: 12, sessions: ['s-a', 's-b'], configs: 5 };
+    const h = T.created(contextFor({ baselineSeeds: 2, historyNoise: history }), { now: NOW });
+    assert.equal(h.state.trials.length, 2, 'history covers the noise: 2 baseline seeds');
+    const entry = h.effects.at(-1);
+    assert.ok(entry?.kind === 'journal' && /pooling 12 df .* 2 earlier session/.test(entry.title));
+    assert.deepEqual(entry.extra?.data, { historyNoise: history }, 'its provenance');
   });
 
   it('started and launched: the trial runs and keeps its run id; the state given is never changed', () => {
@@ -449,6 +455,18 @@ describe('session transitions', () => {
         [c.id, better.id],
       ],
     );
+  });
+
+  it('a base run stopped by the monitor or failing leaves the base and its verdict as they are', () => {
+    const c = judgedCandidate(withBaseline(one), 'lower LR', { 'optim.lr': 0.004 }, 1.7);
+    let st = confirmAll(c.state, (t) => (t.proposalId === BASELINE ? 2.0 : 1.7)).state;
+    const later = judgedCandidate(st, 'more decay', { 'optim.weightDecay': 0.033 }, 1.4);
+    st = later.state;
+    const baseConfirm = st.trials.find((t) => t.proposalId === c.id && t.status === 'pending')!;
+    assert.equal(baseConfirm.purpose, 'confirm', 'the base is re-run on the held-out seed');
+    st = end(one, st, baseConfirm.id, { stop: 'spike' }).state;
+    const p = st.proposals.find((x) => x.id === c.id)!;
+    assert.deepEqual([p.verdict, st.base], ['win', c.id]);
   });
 
   it('a win judged against an older base is carried onto the current one as a stack, at the top rung', () => {
