@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Researcher } from '../src/researchers/base.ts';
+import { sessionHistoryNoise } from '../src/research/setup.ts';
 import { configFlopsPerToken } from '../src/runs/flops.ts';
 import type { Store } from '../src/store/base.ts';
 import {
@@ -101,6 +102,12 @@ describe('research engine on the synthetic trainer', () => {
     assert.equal(rebased.filter((e) => e.title.startsWith('re-based:')).length, 2);
     const sched = await store.listJournal(session.id, { kinds: ['schedule'] });
     assert.ok(sched.some((e) => e.title.includes('the confirmed wins together')));
+    // the next session of this family at this budget need not pay for the noise floor again
+    const next = await sessionHistoryNoise(store, synthConfig(), [4096, 12288], 3);
+    assert.ok(next.historyNoise?.sessions.includes(session.id), JSON.stringify(next));
+    assert.equal(next.baselineSeeds, 2);
+    const sd = next.historyNoise!.sd;
+    assert.ok(Math.abs(sd - 0.01) < 0.006, `the planted sigma: ${sd}`);
   });
 
   it('rejects seed-only changes and ideas already tried in an earlier session before any compute', async () => {
