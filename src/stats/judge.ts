@@ -11,8 +11,8 @@
  *     This is "agrees in sign" made strict: the unbiased re-estimate must be inside the CI or better.
  *     Why: the decision seeds are the ones that looked good (winner's curse, and a bootstrap CI of 3
  *     seeds is too narrow), the confirmation seeds are not. Measured under no real effect (judge.test.ts,
- *     2000 simulated comparisons, 3-5 seeds a side, 1 confirmation seed): the decision stage passes 2.1 %
- *     of the time and the confirmation keeps half of those: false-win rate 1.05 % at alpha 0.05.
+ *     2000 simulated comparisons, 3-5 seeds a side, 1 confirmation seed): the decision stage passes 2.05 %
+ *     of the time and the confirmation keeps two thirds of those: false-win rate 1.4 % at alpha 0.05.
  *  5. the change is not seed-only (`noiseOnly`), which can never be a win.
  *
  * Two guards against a shared, unlucky baseline (3 seeds can land together on one side of the truth and
