@@ -14,6 +14,9 @@
  *     2000 simulated comparisons, 3-5 seeds a side, 1 confirmation seed): the decision stage passes 2.05 %
  *     of the time and the confirmation keeps two thirds of those: false-win rate 1.4 % at alpha 0.05.
  *  5. the change is not seed-only (`noiseOnly`), which can never be a win.
+ * A research session judges sequentially (src/research/core/conclude.ts): it passes `minSeeds: 1`, and
+ * as `adjustedP` the Holm-adjusted sequential p-value (sequential.ts), which carries the spending over
+ * looks; one seed is then judged on the pooled noise floor alone.
  *
  * Two guards against a shared, unlucky baseline (3 seeds can land together on one side of the truth and
  * under-state the noise; every candidate then "beats" it):
