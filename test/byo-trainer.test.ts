@@ -133,7 +133,8 @@ describe('flywheel research --trainer', () => {
     );
     assert.equal(r.status, 0, r.stderr.slice(-3000));
     const out = JSON.parse(r.stdout);
-    assert.ok(out.baseline.n >= 3, JSON.stringify(out.baseline));
+    // >= 2: a re-based base (README "Research sessions") or history-covered noise needs only 2 seeds
+    assert.ok(out.baseline.n >= 2, JSON.stringify(out.baseline));
     assert.ok(out.runs.failed === 0, JSON.stringify(out.runs));
     assert.match(
       r.stderr,

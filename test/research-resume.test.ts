@@ -79,7 +79,8 @@ describe('research session crash and resume', () => {
     const summary = JSON.parse(res.stdout);
     assert.equal(summary.sessionId, sessionId);
     assert.equal(summary.status, 'completed');
-    assert.ok(summary.baseline.n >= 3, JSON.stringify(summary.baseline));
+    // >= 2: a re-based base (README "Research sessions") or history-covered noise needs only 2 seeds
+    assert.ok(summary.baseline.n >= 2, JSON.stringify(summary.baseline));
     const after = await store.listRuns({ sessionId });
     for (const r of before)
       assert.ok(

@@ -14,7 +14,13 @@ import { makeExecutor } from '../executors/index.ts';
 import { withMixtureKnobs } from '../researchers/config-diff.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
-import { measureThroughput, planRungs, rememberedStart, rungsOfFull } from '../research/setup.ts';
+import {
+  measureThroughput,
+  planRungs,
+  rememberedStart,
+  rungsOfFull,
+  sessionHistoryNoise,
+} from '../research/setup.ts';
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
 import type { Store } from '../store/base.ts';
@@ -194,6 +200,12 @@ async function newSession(
     unsafeNoSandbox: o.unsafeNoSandbox,
   });
   const { rungTokens, tput } = await sizeRungs(o, deps, config, budget);
+  // earlier sessions' noise floor at this budget: fewer baseline seeds to buy (README "Research sessions")
+  const noise = await sessionHistoryNoise(deps.store, config, rungTokens, o.seeds);
+  if (noise.historyNoise)
+    log(
+      `noise floor: ${noise.historyNoise.df} df from ${noise.historyNoise.sessions.length} earlier session(s) (sd ${noise.historyNoise.sd.toFixed(4)}): ${noise.baselineSeeds} baseline seeds`,
+    );
   return ResearchSession.create(
     { ...deps, researcher },
     {
@@ -214,6 +226,7 @@ async function newSession(
       budgetFlops: budget.flops,
       rungTokens,
       ...ruleSpec(o),
+      ...noise,
       tokPerSec: tput?.tokPerSec,
       startupSeconds: tput?.startupSeconds ?? 3,
     },

@@ -9,12 +9,14 @@ import type { Executor } from '../executors/base.ts';
 import { launchRun } from '../runs/launch.ts';
 import type { Store } from '../store/base.ts';
 import { mean } from '../stats/summary.ts';
+import { HISTORY_COVERS_DF, historyNoise, type HistoryNoise } from './core/noise-history.ts';
 import { rungsFor } from './core/spec.ts';
 
 /**
- * The next session's starting point: of the newest session's confirmed findings that carry a full
- * config, the one with the largest improvement (their effects share that session's baseline, so they
- * compare; a stack of wins competes with its parts here).
+ * The next session's starting point: the last base of the newest session that re-based (its summary's
+ * `baseline.config`, core/base.ts), or, when a newer session only found wins without re-basing (or
+ * predates re-basing), of its confirmed findings that carry a full config the one with the largest
+ * improvement (their effects share that session's baseline, so they compare).
  */
 export async function rememberedStart(
   store: Store,
@@ -22,10 +24,36 @@ export async function rememberedStart(
   const found = (await store.listFindings({ confirmed: true, limit: 50 })).filter(
     (f) => f.config && typeof f.config === 'object',
   );
+  for (const s of await store.listSessions({ limit: 50 })) {
+    const b = (s.summary as { baseline?: { proposalId?: string; config?: unknown } }).baseline;
+    if (b?.proposalId && b.proposalId !== 'baseline' && b.config && typeof b.config === 'object')
+      return { config: b.config as TrainConfig, source: `session:${s.id}:${b.proposalId}` };
+    if (found.length && s.id === found[0].sessionId) break; // a newer session's findings come first
+  }
   if (!found.length) return undefined;
   const newest = found.filter((f) => f.sessionId === found[0].sessionId);
   const best = newest.reduce((a, f) => ((f.effect ?? 0) < (a.effect ?? 0) ? f : a));
   return { config: best.config as TrainConfig, source: `finding:${best.id}` };
+}
+
+/**
+ * The noise floor earlier sessions of this config family measured at this full budget (core/
+ * noise-history.ts), and the baseline seeds a new session then needs: one fewer (at least 2, for the
+ * base's own mean) when that history covers the noise.
+ */
+export async function sessionHistoryNoise(
+  store: Store,
+  config: TrainConfig,
+  rungTokens: number[],
+  baselineSeeds: number,
+): Promise<{ historyNoise?: HistoryNoise; baselineSeeds: number }> {
+  const past = await store.listSessions({ limit: 50 });
+  const h = historyNoise(past, config, rungTokens[rungTokens.length - 1]);
+  if (!h) return { baselineSeeds };
+  return {
+    historyNoise: h,
+    baselineSeeds: h.df >= HISTORY_COVERS_DF ? Math.max(2, baselineSeeds - 1) : baselineSeeds,
+  };
 }
 
 export interface Throughput {

@@ -7,16 +7,24 @@
  * always stated: from the bootstrap when it has >= 2 seeds, else from the baseline's noise floor
  * (delta +- t * sigma_baseline * sqrt(1 + 1/n_baseline), `ciMethod: "noise-floor"`).
  * significant: true only for a confirmed win, whose CI excludes 0 by construction.
+ *
+ * baseline: the session's current base (core/base.ts): the baseline, or after a re-base the confirmed
+ * win it moved to, with its own top-rung decision seeds (n, std), its change and full config (the next
+ * session starts from it, setup.ts `rememberedStart`). rebases: how many times the base moved;
+ * rebaseHistory: each move with its evidence. A best's delta and ci95 are against the base it was
+ * judged against (`best.base`).
  */
 import { bootstrapDiffCI } from '../stats/bootstrap.ts';
 import { studentTCdf } from '../stats/student-t.ts';
 import { mean, sampleStd } from '../stats/summary.ts';
+import type { TrainConfig } from '../config/train-config.ts';
 import type { Change } from '../researchers/base.ts';
 import type { RunRecord } from '../store/base.ts';
 import type { MultiplierOutcome } from '../analysis/multiplier.ts';
 import { bestAttribution, type BestAttribution } from './core/ablation-report.ts';
 import { account } from './core/accounting.ts';
 import { baselineCostedRuns, candidateCostedRuns, multiplierOf } from './core/costed-runs.ts';
+import { baseOf, baseValues, baseValuesAt, currentBase } from './core/base.ts';
 import { baselineValues, bestWin, candidateValues } from './core/conclude.ts';
 import { topRung, type SessionSpec } from './core/spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState } from './core/state.ts';
@@ -24,6 +32,7 @@ import { BASELINE, valuesAt, type ProposalState, type SessionState } from './cor
 export interface BestSummary {
   proposalId: string;
   title: string;
+  base: string; // the base its delta and ci95 are against (core/base.ts)
   runId: string | null;
   change: Change | Record<string, never>;
   valBpb: number;
@@ -140,7 +149,8 @@ function describeBest(
   interval?: { ci95: [number, number]; method: 'bootstrap' },
 ): BestSummary {
   const top = topRung(spec);
-  const base = rung === top ? baselineValues(state, spec) : valuesAt(state, BASELINE, rung, ['baseline']);
+  const judgedOn = baseOf(state, p.id);
+  const base = rung === top ? baseValues(state, spec, judgedOn) : baseValuesAt(state, judgedOn, rung);
   const m = mean(values);
   let ci95: [number, number] | null = interval?.ci95 ?? null;
   let ciMethod: BestSummary['ciMethod'] = interval ? interval.method : null;
@@ -160,6 +170,7 @@ function describeBest(
   return {
     proposalId: p.id,
     title: p.title,
+    base: judgedOn,
     runId: bestRunOf(state, p, rung, runs),
     change: p.change,
     valBpb: m,
@@ -225,7 +236,26 @@ export interface SessionSummary {
   sessionId: string;
   status: string;
   researcher: string;
-  baseline: { valBpb: number | null; std: number | null; n: number; rung: number; tokens: number };
+  baseline: {
+    valBpb: number | null;
+    std: number | null;
+    n: number;
+    rung: number;
+    tokens: number;
+    proposalId: string; // 'baseline', or the confirmed win the session re-based onto
+    title: string;
+    change: Change;
+    config: TrainConfig;
+  };
+  rebases: number;
+  rebaseHistory: Array<{
+    from: string;
+    to: string;
+    at: string;
+    delta: number;
+    ci95: [number, number];
+    n: number;
+  }>;
   noiseFloor: Array<{ rung: number; tokens: number; valBpb: number | null; std: number | null; n: number }>;
   best: BestSummary | null;
   significant: boolean;
@@ -262,6 +292,7 @@ export function summarize(
   const byId = new Map(runs.map((r) => [r.id, r]));
   const count = (s: string) => runs.filter((r) => r.status === s).length;
   const top = topRung(spec);
+  const cur = currentBase(state);
   const base = baselineValues(state, spec);
   const acct = account(state, spec, baseFlopsPerToken);
   const picked = pickBest(state, spec, byId);
@@ -277,12 +308,22 @@ export function summarize(
       n: base.length,
       rung: top,
       tokens: spec.rungTokens[top],
+      proposalId: cur.id,
+      title: cur.proposal.title,
+      change: cur.proposal.change,
+      config: cur.config,
     },
+    rebases: (state.rebases ?? []).length,
+    rebaseHistory: (state.rebases ?? []).map((r) => ({
+      from: r.from,
+      to: r.to,
+      at: r.at,
+      delta: r.evidence.delta,
+      ci95: r.evidence.ci95,
+      n: r.evidence.n,
+    })),
     noiseFloor: spec.rungTokens.map((tokens, rung) => {
-      const v = state.trials
-        .filter((t) => t.proposalId === BASELINE)
-        .map((t) => t.results[String(rung)])
-        .filter((x) => Number.isFinite(x));
+      const v = baseValuesAt(state, cur.id, rung);
       return {
         rung,
         tokens,

@@ -11,14 +11,19 @@
  *     This is "agrees in sign" made strict: the unbiased re-estimate must be inside the CI or better.
  *     Why: the decision seeds are the ones that looked good (winner's curse, and a bootstrap CI of 3
  *     seeds is too narrow), the confirmation seeds are not. Measured under no real effect (judge.test.ts,
- *     2000 simulated comparisons, 3-5 seeds a side, 1 confirmation seed): the decision stage passes 2.1 %
- *     of the time and the confirmation keeps half of those: false-win rate 1.05 % at alpha 0.05.
+ *     2000 simulated comparisons, 3-5 seeds a side, 1 confirmation seed): the decision stage passes 2.05 %
+ *     of the time and the confirmation keeps two thirds of those: false-win rate 1.4 % at alpha 0.05.
  *  5. the change is not seed-only (`noiseOnly`), which can never be a win.
+ * A research session judges sequentially (src/research/core/conclude.ts): it passes `minSeeds: 1`, and
+ * as `adjustedP` the Holm-adjusted sequential p-value (sequential.ts), which carries the spending over
+ * looks; one seed is then judged on the pooled noise floor alone.
  *
  * Two guards against a shared, unlucky baseline (3 seeds can land together on one side of the truth and
  * under-state the noise; every candidate then "beats" it):
  *  - `noise`: a session-wide noise floor (sd pooled within configs over all multi-seed results, with its
- *    df). The test's standard error is never below what that noise floor implies, and the CI is the
+ *    df). The base side's variance is the pooled one (its own 2-3 seeds estimate it badly either way),
+ *    the candidate's the larger of pooled and its own (`floorTest`), so the test's standard error is
+ *    never below what that noise floor implies, and the CI is the
  *    wider of the bootstrap CI and the t interval at that standard error.
  *  - `confirmBaseline`: the baseline re-run on the confirmation seeds. Then the confirmation delta is
  *    paired on fresh seeds (mean(confirm) - mean(confirmBaseline)), free of the original baseline's draw;
@@ -30,8 +35,8 @@
  * `inconclusive`: everything else; `reasons` says which test failed.
  */
 import { bootstrapDiffCI } from './bootstrap.ts';
-import { mean } from './summary.ts';
-import { studentTQuantile, studentTTwoSidedP } from './student-t.ts';
+import { mean, sampleVariance } from './summary.ts';
+import { regIncBeta, studentTQuantile, studentTTwoSidedP } from './student-t.ts';
 import { welchTest, type WelchResult } from './welch.ts';
 
 export type Verdict = 'win' | 'loss' | 'inconclusive' | 'pending';
@@ -72,7 +77,7 @@ export function judgeChange(input: JudgeInput): Judgement {
   const baseline = finite(input.baseline, 'baseline', reasons);
   const candidate = finite(input.candidate, 'candidate', reasons);
   const confirm = finite(input.confirm ?? [], 'confirmation', reasons);
-  const w = floorTest(welchTest(baseline, candidate), baseline.length, candidate.length, input.noise);
+  const w = floorTest(welchTest(baseline, candidate), baseline, candidate, input.noise);
   const boot = bootstrapDiffCI(baseline, candidate, { resamples: input.resamples, seed: input.seed });
   const ci = widen(boot, w);
   const out = (verdict: Verdict, confirmDelta?: number): Judgement => ({
@@ -117,12 +122,9 @@ export function judgeChange(input: JudgeInput): Judgement {
     // pair, so it must show at least half the smallest improvement the CI claims, and all seeds together
     // (decision + confirmation, both sides) must stay significant at the session's adjusted level.
     const pairedDelta = mean(confirm) - mean(confirmBase);
-    const all = floorTest(
-      welchTest([...baseline, ...confirmBase], [...candidate, ...confirm]),
-      baseline.length + confirmBase.length,
-      candidate.length + confirm.length,
-      input.noise,
-    );
+    const allBase = [...baseline, ...confirmBase];
+    const allCand = [...candidate, ...confirm];
+    const all = floorTest(welchTest(allBase, allCand), allBase, allCand, input.noise);
     const scale = adjustedP !== undefined && w.pValue > 0 ? Math.max(1, adjustedP / w.pValue) : 1;
     const allP = Math.min(1, all.pValue * scale);
     if (pairedDelta <= ci.hi / 2 && all.delta < 0 && allP < alpha) {
@@ -145,13 +147,38 @@ export function judgeChange(input: JudgeInput): Judgement {
   return out('inconclusive', confirmDelta);
 }
 
-/** Never more confident than the session's noise floor allows: SE >= sd * sqrt(1/nb + 1/nc). */
-function floorTest(w: WelchResult, nb: number, nc: number, noise?: { sd: number; df: number }): WelchResult {
-  if (!noise || !(noise.sd > 0) || !(noise.df >= 1)) return w;
-  const se = noise.sd * Math.sqrt(1 / nb + 1 / nc);
-  if (Number.isFinite(w.se) && w.se >= se) return w;
+/**
+ * The test against the session's noise floor (pooled within-config sd, with its df). The base side's
+ * variance is the pooled one: the base's own 2-3 seeds estimate it far worse (an unlucky spread either
+ * way made the Welch test either over-confident or powerless), and they are part of the pool anyway.
+ * The candidate side's is its own when an F-test says it is larger than the pooled one (p < 0.05), so a
+ * change that makes training noisier is not judged with the calm configs' noise (df then by
+ * Welch–Satterthwaite); 2-3 seeds' own spread is too noisy to use otherwise. Never more
+ * confident than the noise floor allows: SE >= sd * sqrt(1/nb + 1/nc). Without a noise floor: Welch.
+ */
+function floorTest(
+  w: WelchResult,
+  base: readonly number[],
+  cand: readonly number[],
+  noise?: { sd: number; df: number },
+): WelchResult {
+  const nb = base.length;
+  const nc = cand.length;
+  if (!noise || !(noise.sd > 0) || !(noise.df >= 1) || nb < 1 || nc < 1) return w;
+  const pooled = noise.sd ** 2;
+  const own = nc >= 2 ? sampleVariance(cand) : NaN;
+  const vb = pooled / nb;
+  const wider = Number.isFinite(own) && own > pooled && fUpperP(own / pooled, nc - 1, noise.df) < 0.05;
+  const vc = (wider ? own : pooled) / nc;
+  const se = Math.sqrt(vb + vc);
+  const df = wider ? (vb + vc) ** 2 / (vb ** 2 / noise.df + vc ** 2 / (nc - 1)) : noise.df;
   const t = w.delta / se;
-  return { delta: w.delta, t, df: noise.df, se, pValue: studentTTwoSidedP(t, noise.df) };
+  return { delta: w.delta, t, df, se, pValue: studentTTwoSidedP(t, df) };
+}
+
+/** P(F(d1, d2) >= f): the upper tail of the F distribution. */
+function fUpperP(f: number, d1: number, d2: number): number {
+  return regIncBeta(d2 / 2, d1 / 2, d2 / (d2 + d1 * f));
 }
 
 /** The wider of the bootstrap CI and the t interval at the (floored) standard error. */

@@ -19,7 +19,8 @@ import type { TrainConfig } from '../../config/train-config.ts';
 import { onlyNoisePaths } from '../../stats/seed-only.ts';
 import type { AblationArm } from './ablation-state.ts';
 import { topRung, type SessionSpec } from './spec.ts';
-import { BASELINE, type ProposalState, type SessionState } from './state.ts';
+import { baseOf } from './base.ts';
+import { BASELINE, proposalOf, type ProposalState, type SessionState } from './state.ts';
 
 export const ABLATION_SOURCE = 'ablation';
 /** Knobs taken apart per win, at most: each costs one arm of `seeds` full-budget runs. */
@@ -30,15 +31,12 @@ export const ALONE_MAX_KNOBS = 3;
 export const MAX_ABLATION_SEEDS = 5;
 
 /**
- * The base a win was judged against: its proposal id and config. One function, so a session whose
- * base moves (re-basing) can point it elsewhere; today every win is judged against the baseline.
+ * The base a win was judged against (base.ts `baseOf`; the base moves when the session re-bases): its
+ * proposal id and config.
  */
-export function winBase(
-  _state: SessionState,
-  ctx: { baseConfig: TrainConfig },
-  _winId: string,
-): { baseId: string; config: TrainConfig } {
-  return { baseId: BASELINE, config: ctx.baseConfig };
+export function winBase(state: SessionState, winId: string): { baseId: string; config: TrainConfig } {
+  const baseId = baseOf(state, winId);
+  return { baseId, config: proposalOf(state, baseId).config };
 }
 
 /** The knobs a config change sets (undefined for a code change: its edits cannot be split by key). */

@@ -1,17 +1,24 @@
 /**
  * Concluding: the engine's statistics, not the researcher, decide what is a win.
  *
- * Every proposal with >= candidateSeeds top-rung results is compared with the baseline's top-rung
- * seeds (Welch + bootstrap CI, src/stats/judge.ts). The p-values of all proposals compared so far in
- * the session form one family, adjusted with the session's correction (Holm by default: a false win is
- * expensive, it climbs the size ladder). A proposal that passes is re-run on held-out seeds; only a
- * confirmed one is a win. Decisions are sequential: each uses the family as it stands at that moment.
+ * Decisions are sequential (src/stats/sequential.ts): a candidate is looked at after each of its
+ * top-rung decision seeds, against the base it was admitted on (core/base.ts), with the session's pooled
+ * noise floor. Each look's p-value is kept; the candidate's sequential p-value (alpha spent over at most
+ * `maxSeeds` looks) joins the session's family, adjusted with the session's correction (Holm by default:
+ * a false win is expensive, it becomes the base and climbs the size ladder). Then, per candidate:
+ *  - passes (adjusted sequential p < alpha, CI below 0): held-out confirmation, paired with its base;
+ *    only a confirmed one is a win;
+ *  - not ahead of its base (futility): stopped, a loss at one seed (as before), else inconclusive;
+ *  - ahead but undecided: one more seed, up to `maxSeeds`; then inconclusive.
+ * Each decision uses the family as it stands at that moment.
  */
 import { adjustPValues } from '../../stats/multiple.ts';
 import { judgeChange, type Judgement } from '../../stats/judge.ts';
 import { isSeedOnlyChange } from '../../stats/seed-only.ts';
+import { sequentialP } from '../../stats/sequential.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
-import { scheduleConfirmation } from './scheduler.ts';
+import { baseDecisionTrials, baseOf, baseValues, currentBase } from './base.ts';
+import { newTrial, scheduleConfirmation } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import {
   BASELINE,
@@ -29,6 +36,10 @@ export interface Conclusion {
   proposal: ProposalState;
   judgement: Judgement;
   newTrials: TrialState[];
+  /** What happened: confirmation scheduled, one more decision seed, or a verdict. */
+  step: 'confirm' | 'seed' | 'verdict';
+  /** Stopped for not being ahead of its base (no statistical claim: no finding). */
+  futile?: boolean;
 }
 
 /** Candidate values used for the decision (explore + seeds trials), and held-out confirmation values. */
@@ -39,15 +50,16 @@ export function candidateValues(state: SessionState, spec: SessionSpec, id: stri
   };
 }
 
-/** The baseline's decision seeds at the top rung (confirmation re-runs are kept apart). */
+/** The current base's decision seeds at the top rung (confirmation re-runs are kept apart). */
 export function baselineValues(state: SessionState, spec: SessionSpec): number[] {
-  return valuesAt(state, BASELINE, topRung(spec), ['baseline']);
+  return baseValues(state, spec);
 }
 
 /**
- * The session's noise floor: the within-config standard deviation pooled over every config (baseline
- * and candidates) with >= 2 top-rung results, and its degrees of freedom sum(n_i - 1). Far steadier
- * than the baseline's own 3-seed sd.
+ * The session's noise floor: the within-config standard deviation pooled over every config (bases and
+ * candidates) with >= 2 top-rung results, and its degrees of freedom sum(n_i - 1), plus the capped
+ * noise floor of earlier sessions of the same config family (`spec.historyNoise`, setup.ts). Far
+ * steadier than the baseline's own 3-seed sd.
  */
 export function pooledNoise(state: SessionState, spec: SessionSpec): { sd: number; df: number } | undefined {
   let ss = 0;
@@ -60,52 +72,77 @@ export function pooledNoise(state: SessionState, spec: SessionSpec): { sd: numbe
     ss += v.reduce((a, x) => a + (x - m) ** 2, 0);
     df += v.length - 1;
   }
+  const h = spec.historyNoise;
+  if (h) {
+    ss += h.sd ** 2 * h.df;
+    df += h.df;
+  }
   return df >= 2 ? { sd: Math.sqrt(ss / df), df } : undefined;
 }
 
-/** Baseline values on the seeds of a candidate's confirmation trials (the paired re-run). */
+/** Base values on the seeds of a candidate's confirmation trials (the paired re-run). */
 function confirmBaselineValues(state: SessionState, spec: SessionSpec, id: string): number[] {
+  const base = baseOf(state, id);
   const seeds = new Set(
     state.trials.filter((t) => t.proposalId === id && t.purpose === 'confirm').map((t) => t.seed),
   );
+  const held = new Set(baseDecisionTrials(state, base).map((t) => t.id));
   return state.trials
-    .filter((t) => t.proposalId === BASELINE && t.purpose === 'confirm' && seeds.has(t.seed))
+    .filter((t) => t.proposalId === base && t.purpose === 'confirm' && seeds.has(t.seed) && !held.has(t.id))
     .map((t) => t.results[String(topRung(spec))])
     .filter((v): v is number => Number.isFinite(v));
 }
 
-/** Judge every active proposal that has enough seeds; returns what changed. */
+/**
+ * A base is ready to judge against once it has its own mean from enough top-rung seeds: the baseline's
+ * `baselineSeeds` (2 when earlier sessions' noise floor covers the noise, setup.ts), a re-based winner
+ * the >= 2 it already has.
+ */
+function baseReady(state: SessionState, spec: SessionSpec, baseId: string): number[] | undefined {
+  const v = baseValues(state, spec, baseId);
+  return v.length >= (baseId === BASELINE ? spec.baselineSeeds : 2) ? v : undefined;
+}
+
+/** Take a look at every proposal whose decision-seed count is new (one raw test per count, kept). */
+function takeLooks(state: SessionState, spec: SessionSpec, noise: { sd: number; df: number } | undefined) {
+  for (const p of state.proposals) {
+    if (p.id === BASELINE || p.status !== 'active') continue;
+    const base = baseReady(state, spec, baseOf(state, p.id));
+    const { decision } = candidateValues(state, spec, p.id);
+    if (!base || decision.length === 0 || (p.looks ?? []).some((l) => l.n === decision.length)) continue;
+    const j = judgeChange({ baseline: base, candidate: decision, noise, alpha: spec.alpha });
+    if (!Number.isFinite(j.pValue)) continue; // one seed and no noise floor yet: wait
+    p.looks = [...(p.looks ?? []), { n: decision.length, p: j.pValue, delta: j.delta }];
+  }
+}
+
+/** Judge every active proposal that has had a look; returns what changed. */
 export function concludeReady(state: SessionState, spec: SessionSpec): Conclusion[] {
-  const base = baselineValues(state, spec);
-  if (base.length < spec.baselineSeeds) return [];
-  const family = state.proposals.filter(
-    (p) => p.id !== BASELINE && candidateValues(state, spec, p.id).decision.length >= spec.candidateSeeds,
-  );
-  if (family.length === 0) return [];
   const noise = pooledNoise(state, spec);
-  const raw = family.map(
-    (p) =>
-      judgeChange({
-        baseline: base,
-        candidate: candidateValues(state, spec, p.id).decision,
-        alpha: spec.alpha,
-        noise,
-      }).pValue,
+  takeLooks(state, spec, noise);
+  const family = state.proposals.filter((p) => p.id !== BASELINE && (p.looks ?? []).length > 0);
+  if (family.length === 0) return [];
+  const adjusted = adjustPValues(
+    family.map((p) => sequentialP(p.looks ?? [], spec.maxSeeds)),
+    spec.correction,
   );
-  const adjusted = adjustPValues(raw, spec.correction);
   const out: Conclusion[] = [];
   family.forEach((p, i) => {
     if (p.status !== 'active') return;
+    const baseId = baseOf(state, p.id);
+    const base = baseReady(state, spec, baseId);
+    if (!base) return;
     const confirmSeeds = new Set(
       state.trials.filter((t) => t.proposalId === p.id && t.purpose === 'confirm').map((t) => t.seed),
     );
     const running = state.trials.some(
       (t) =>
-        (t.proposalId === p.id || (t.proposalId === BASELINE && confirmSeeds.has(t.seed))) &&
+        (t.proposalId === p.id || (t.proposalId === baseId && confirmSeeds.has(t.seed))) &&
         (t.status === 'pending' || t.status === 'running'),
     );
     if (running) return;
     const { decision, confirm } = candidateValues(state, spec, p.id);
+    const noiseOnly = isSeedOnlyChange(p.change, spec.noiseKeys);
     const j = judgeChange({
       baseline: base,
       candidate: decision,
@@ -114,9 +151,9 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
       noise,
       alpha: spec.alpha,
       adjustedP: adjusted[i],
-      minSeeds: spec.candidateSeeds,
+      minSeeds: 1,
       minConfirm: spec.confirmSeeds,
-      noiseOnly: isSeedOnlyChange(p.change, spec.noiseKeys),
+      noiseOnly,
     });
     p.stats = {
       delta: j.delta,
@@ -128,26 +165,42 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
       std: decision.length > 1 ? sampleStd(decision) : 0,
     };
     p.verdict = j.verdict;
-    let newTrials: TrialState[] = [];
-    if (j.verdict === 'pending') {
-      const hasConfirm = state.trials.some((t) => t.proposalId === p.id && t.purpose === 'confirm');
-      if (!hasConfirm && decision.length >= spec.candidateSeeds)
-        newTrials = scheduleConfirmation(state, spec, p.id);
-      else if (hasConfirm) {
-        // confirmation trials ended without a usable value (failed / cut by the deadline)
-        p.status = 'concluded';
-        p.verdict = 'inconclusive';
-      }
-    } else {
+    const hasConfirm = confirmSeeds.size > 0;
+    const done = (verdict: ProposalState['verdict'], futile = false): void => {
       p.status = 'concluded';
-      p.confirmed = j.verdict === 'win';
+      p.verdict = verdict;
+      p.confirmed = verdict === 'win';
+      out.push({ proposal: p, judgement: j, newTrials: [], step: 'verdict', futile });
+    };
+    if (j.verdict === 'win' || j.verdict === 'loss') return done(j.verdict);
+    if (hasConfirm) return done('inconclusive'); // the confirmation ran (or failed to give a value)
+    if (j.verdict === 'pending') {
+      const newTrials = scheduleConfirmation(state, spec, p.id);
+      out.push({ proposal: p, judgement: j, newTrials, step: 'confirm' });
+      return;
     }
-    out.push({ proposal: p, judgement: j, newTrials });
+    // undecided at this look: futility, one more seed, or out of looks
+    if (noiseOnly) return done('inconclusive');
+    if (!(j.delta < 0)) {
+      j.reasons.push(`not ahead of its base after ${decision.length} seed(s): stopped (futility)`);
+      return done(decision.length === 1 ? 'loss' : 'inconclusive', true);
+    }
+    if (decision.length >= spec.maxSeeds) return done('inconclusive');
+    p.verdict = 'pending';
+    out.push({ proposal: p, judgement: j, newTrials: [nextSeed(state, spec, p.id)], step: 'seed' });
   });
   return out;
 }
 
-/** The confirmed wins, best (lowest mean val bpb) first: the one rule for "best win" (summary, digest, stack). */
+/** One more decision seed at the top rung: the lowest seed its decision trials have not used. */
+function nextSeed(state: SessionState, spec: SessionSpec, id: string): TrialState {
+  const used = new Set(state.trials.filter((t) => t.proposalId === id).map((t) => t.seed));
+  let seed = spec.seedBase;
+  while (used.has(seed)) seed++;
+  return newTrial(state, id, seed, 'seeds', topRung(spec));
+}
+
+/** The confirmed wins, best (lowest mean val bpb) first. */
 export function confirmedWins(state: SessionState): ProposalState[] {
   const wins = state.proposals.filter(
     (p) => p.id !== BASELINE && p.verdict === 'win' && p.confirmed && p.stats,
@@ -155,7 +208,14 @@ export function confirmedWins(state: SessionState): ProposalState[] {
   return wins.sort((a, b) => a.stats!.mean - b.stats!.mean);
 }
 
-/** The best confirmed win (lowest mean val bpb), if any. */
+/**
+ * The best confirmed win: the one rule for "best win" (summary, digest). Wins on different bases do
+ * not compare by their means, so it is the current base when the session re-based, unless a win
+ * judged against that base did not move it (a code change), and otherwise the best confirmed win.
+ */
 export function bestWin(state: SessionState): ProposalState | undefined {
-  return confirmedWins(state)[0];
+  const base = currentBase(state);
+  if (base.id === BASELINE) return confirmedWins(state)[0];
+  const onBase = confirmedWins(state).filter((p) => baseOf(state, p.id) === base.id);
+  return onBase[0] ?? base.proposal;
 }

@@ -8,6 +8,7 @@ import type { Change, Digest, Estimate, ResultSummary } from '../../researchers/
 import type { FindingRecord, TriedIdea } from '../../store/base.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { account } from './accounting.ts';
+import { baseOf, baseValuesAt } from './base.ts';
 import { baselineValues, bestWin } from './conclude.ts';
 import { multiplierOf } from './costed-runs.ts';
 import type { SessionSpec } from './spec.ts';
@@ -24,7 +25,7 @@ export function resultOf(state: SessionState, spec: SessionSpec, p: ProposalStat
   let rung = 0;
   for (const t of trials) for (const r of Object.keys(t.results)) rung = Math.max(rung, Number(r));
   const values = valuesAt(state, p.id, rung);
-  const base = valuesAt(state, BASELINE, rung);
+  const base = baseValuesAt(state, baseOf(state, p.id), rung);
   const running = trials.some((t) => t.status === 'running' || t.status === 'pending');
   const killed = trials.find((t) => t.status === 'killed');
   const failed = trials.length > 0 && trials.every((t) => t.status === 'failed');

@@ -89,17 +89,19 @@ describe('scheduler', () => {
     assert.ok(trials.filter((t) => t.status === 'awaiting').length === 4);
   });
 
-  it('asks for more seeds only when the full-budget result is ahead of the baseline', () => {
-    const st = withProposals(2);
-    for (const [i, v] of [3.0, 3.01, 2.99].entries())
-      newTrial(st, BASELINE, 1000 + i, 'baseline', 2).results['2'] = v;
-    const good = newTrial(st, 'p1', 1000, 'explore', 2);
-    good.results['2'] = 2.9;
-    const bad = newTrial(st, 'p2', 1000, 'explore', 2);
-    bad.results['2'] = 3.1;
-    assert.equal(afterRung(st, spec, good).length, 2);
-    assert.equal(afterRung(st, spec, bad).length, 0);
-    assert.equal(st.proposals.find((p) => p.id === 'p2')?.verdict, 'loss');
+  it('leaves a top-rung result to conclude.ts and stops a base lower-rung seed at its untilRung', () => {
+    const st = withProposals(1);
+    const top = newTrial(st, 'p1', 1000, 'explore', 2);
+    top.results['2'] = 2.9;
+    assert.deepEqual(afterRung(st, spec, top), []);
+    assert.equal(top.status, 'done');
+    assert.equal(st.proposals.find((p) => p.id === 'p1')?.status, 'active', 'no verdict here');
+    const filler = newTrial(st, 'p1', 1001, 'baseline', 0);
+    filler.untilRung = 1;
+    afterRung(st, spec, filler);
+    assert.deepEqual([filler.status, filler.rung], ['pending', 1]);
+    afterRung(st, spec, filler);
+    assert.deepEqual([filler.status, filler.rung], ['done', 1]);
   });
 
   it('confirms on fresh seeds for the candidate and the baseline alike', () => {

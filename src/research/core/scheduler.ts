@@ -1,16 +1,17 @@
 /**
  * What runs next. Pure functions over (state, spec): the session loop asks `nextWork` whenever a slot
  * is free and calls `afterTrial` when a trial's run ends. Order of priority:
- *   1. baseline seeds (the noise floor everything is judged against), lowest rung first
+ *   1. base seeds (the noise floor everything is judged against), lowest rung first (cheapest first)
  *   2. confirmation re-runs of a candidate win (held-out seeds)
- *   3. extra seeds of a proposal that reached the top rung ahead of the baseline, then the ablation
- *      arms of a confirmed multi-knob win (core/ablation.ts; the endgame reserve keeps room for them)
+ *   3. extra seeds of a proposal still ambiguous at the top rung (conclude.ts, sequential looks), then
+ *      the ablation arms of a confirmed multi-knob win (core/ablation.ts; the endgame reserve keeps room)
  *   4. promoted trials, highest rung first (finish what is promising)
  *   5. new ideas at rung 0, in proposal order
  * Nothing is started that cannot finish before the session's deadline.
  */
-import { BASELINE, proposalOf, valuesAt, type SessionState, type TrialState } from './state.ts';
 import { ablationReserveRuns } from './ablation.ts';
+import { baseDecisionTrials, baseOf, baseValuesAt, isBaseId } from './base.ts';
+import { proposalOf, type SessionState, type TrialState } from './state.ts';
 import { isFlopMatched, topRung, type SessionSpec } from './spec.ts';
 
 export interface WorkItem {
@@ -119,7 +120,8 @@ export function nextWork(
     );
   for (const t of pending) {
     const p = proposalOf(state, t.proposalId);
-    if (p.id !== BASELINE && p.status !== 'active') continue; // concluded or dropped: nothing left to learn
+    // concluded or dropped: nothing left to learn, unless it is (or was) a base others are judged against
+    if (p.status !== 'active' && !isBaseId(state, p.id)) continue;
     const item = itemFor(state, spec, t);
     // Only fresh ideas wait on the reserve: a promoted trial is already on its way to the endgame.
     const fresh = t.purpose === 'explore' && t.rung === 0 && t.rung < top;
@@ -202,7 +204,7 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
     const awaiting = state.trials.filter((t) => t.status === 'awaiting');
     awaiting.sort((a, b) => b.rung - a.rung || a.results[String(a.rung)] - b.results[String(b.rung)]);
     for (const t of awaiting) {
-      const base = valuesAt(state, BASELINE, t.rung);
+      const base = baseValuesAt(state, baseOf(state, t.proposalId), t.rung);
       if (base.length && t.results[String(t.rung)] < mean(base)) {
         t.status = 'pending';
         t.rung += 1;
@@ -215,44 +217,32 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
 }
 
 /**
- * Bookkeeping after a trial's run ended with a result at its rung: baseline trials always continue to
- * the next rung; explore trials wait for promotion; a top-rung result ahead of the baseline asks for
- * more seeds. Returns new trials created.
+ * Bookkeeping after a trial's run ended with a result at its rung: base seeds continue to the next rung
+ * (a re-based winner's lower-rung fillers stop at their `untilRung`); explore trials wait for promotion;
+ * a top-rung result is done, and conclude.ts decides what it means (a verdict, one more seed, or the
+ * held-out confirmation). Returns new trials created (none: kept for the callers' journal).
  */
 export function afterRung(state: SessionState, spec: SessionSpec, t: TrialState): TrialState[] {
   const top = topRung(spec);
-  const created: TrialState[] = [];
+  if (t.purpose === 'baseline' && t.untilRung !== undefined && t.rung >= t.untilRung) {
+    t.status = 'done';
+    return [];
+  }
   if (t.rung < top && (t.purpose === 'baseline' || t.purpose === 'explore')) {
     if (t.purpose === 'baseline') {
       t.status = 'pending';
       t.rung += 1;
     } else t.status = 'awaiting';
-    return created;
+    return [];
   }
   t.status = 'done';
-  if (t.purpose === 'explore') {
-    const base = valuesAt(state, BASELINE, top, ['baseline']);
-    const v = t.results[String(top)];
-    const ahead = base.length === 0 || v < mean(base);
-    if (ahead && proposalOf(state, t.proposalId).status === 'active') {
-      const have = state.trials.filter(
-        (x) => x.proposalId === t.proposalId && x.purpose !== 'confirm',
-      ).length;
-      for (let i = have; i < spec.candidateSeeds; i++)
-        created.push(newTrial(state, t.proposalId, spec.seedBase + i, 'seeds', top));
-    } else {
-      const p = proposalOf(state, t.proposalId);
-      p.status = 'concluded';
-      p.verdict = 'loss';
-    }
-  }
-  return created;
+  return [];
 }
 
 /**
  * Held-out confirmation: fresh seeds that neither the baseline nor the candidate's judged trials used,
- * run for the candidate AND for the baseline (paired), so the confirmation does not lean on the same
- * baseline draw the decision did. Baseline confirmation seeds are shared between candidates.
+ * run for the candidate AND for its base (paired), so the confirmation does not lean on the same
+ * base draw the decision did. A base's confirmation seeds are shared between its candidates.
  */
 export function scheduleConfirmation(
   state: SessionState,
@@ -261,17 +251,16 @@ export function scheduleConfirmation(
 ): TrialState[] {
   const top = topRung(spec);
   const mine = new Set(state.trials.filter((t) => t.proposalId === proposalId).map((t) => t.seed));
-  const baseDecision = new Set(
-    state.trials.filter((t) => t.proposalId === BASELINE && t.purpose === 'baseline').map((t) => t.seed),
-  );
+  const base = baseOf(state, proposalId);
+  const baseDecision = new Set(baseDecisionTrials(state, base).map((t) => t.seed));
   const out: TrialState[] = [];
   let seed = spec.seedBase + 10_000;
   let picked = 0;
   while (picked < spec.confirmSeeds) {
     if (!mine.has(seed) && !baseDecision.has(seed)) {
       out.push(newTrial(state, proposalId, seed, 'confirm', top));
-      if (!state.trials.some((t) => t.proposalId === BASELINE && t.seed === seed))
-        out.push(newTrial(state, BASELINE, seed, 'confirm', top));
+      if (!state.trials.some((t) => t.proposalId === base && t.seed === seed))
+        out.push(newTrial(state, base, seed, 'confirm', top));
       picked++;
     }
     seed++;

@@ -24,8 +24,21 @@ export const SessionSpec = z
     rungTokens: z.array(z.number().int().positive()).min(1),
     eta: z.number().min(2).default(3), // successive-halving reduction factor
     baselineSeeds: z.number().int().min(2).default(3), // k seeds of the baseline at every rung -> noise floor
-    candidateSeeds: z.number().int().min(3).default(3), // seeds a top-rung candidate needs before judging
+    // top-rung seeds the endgame reserve plans for per candidate (decisions are sequential: maxSeeds)
+    candidateSeeds: z.number().int().min(3).default(3),
     confirmSeeds: z.number().int().min(1).default(1), // held-out confirmation re-run seeds
+    // the most decision seeds a candidate gets: it is looked at after each (src/stats/sequential.ts)
+    maxSeeds: z.number().int().min(1).max(20).default(5),
+    // the noise floor of earlier sessions of the same config family, dataset and top rung, pooled with
+    // this session's (src/research/setup.ts `historyNoise`): capped df, with where it came from
+    historyNoise: z
+      .object({
+        sd: z.number().positive(),
+        df: z.number().int().min(1),
+        sessions: z.array(z.string()),
+        configs: z.number().int().min(1),
+      })
+      .optional(),
     alpha: z.number().min(0.001).max(0.5).default(0.05),
     correction: z.enum(['holm', 'bh']).default('holm'),
     seedBase: z.number().int().min(0).default(1000), // trial seeds are seedBase + i (baseline and candidates share them)

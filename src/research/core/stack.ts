@@ -1,43 +1,44 @@
 /**
- * Stacking confirmed wins. Every proposal is an ablation from the session's base config, so two wins
- * found in one session are each judged alone; whether they add up is a separate question (changes
- * interact: two LR-like moves can overshoot together). Once two or more config wins are confirmed, the
- * engine proposes their combination itself, runs it straight at the top rung on the candidate seeds
- * (its parts were screened already) and judges it like any other proposal: decision test in the
- * session's family, then held-out confirmation. If it wins, it is the session's best and seeds the
- * next session; if not, the best single win stands.
+ * Stacking wins across a moving base. The session re-bases onto each confirmed config win judged
+ * against the current base (core/rebase.ts), so most wins compound by construction: later proposals
+ * are diffs on top of them. A win judged against an older base (it was admitted before the base moved)
+ * has not been tried on top of the newer one, and changes interact (two LR-like moves can overshoot
+ * together). So the engine proposes the carry-over itself: the current base plus that win's change,
+ * run straight at the top rung (its part was screened already) and judged against the current base
+ * like any other proposal, sequential looks and held-out confirmation included. If it wins, it becomes
+ * the base; if not, the base stands.
  *
- * Parts are taken best first; a win that sets a key an earlier part already sets differently is left
- * out (it is an alternative, not an addition). A newer, larger stack replaces an older one that has not
- * started any run yet (transitions.ts).
+ * A win that sets a key the bases since its own base changed is an alternative, not an addition: no
+ * carry-over. Code changes are not carried (their code is patched on the reference trainer, not on the
+ * base's).
  */
-import { canonicalJson } from '../../config/resolve.ts';
+import { canonicalJson, getPath } from '../../config/resolve.ts';
 import type { Proposal } from '../../researchers/base.ts';
-import { confirmedWins } from './conclude.ts';
-import { type ProposalState, type SessionState } from './state.ts';
+import { baseOf, currentBase } from './base.ts';
+import { proposalOf, type ProposalState, type SessionState } from './state.ts';
 
 export const STACK_SOURCE = 'stack';
 
-/** The stack the confirmed config wins of a session make now (undefined: fewer than two compatible). */
-export function stackProposal(state: SessionState): Proposal | undefined {
-  const wins = confirmedWins(state).filter((p) => p.source !== STACK_SOURCE && p.change.kind === 'config');
-  const set: Record<string, unknown> = {};
-  const parts: ProposalState[] = [];
-  for (const w of wins) {
-    const s = w.change.kind === 'config' ? w.change.set : {};
-    const clash = Object.entries(s).some(([k, v]) => k in set && canonicalJson(set[k]) !== canonicalJson(v));
-    if (clash) continue;
-    Object.assign(set, s);
-    parts.push(w);
-  }
-  if (parts.length < 2) return undefined;
-  const effect = parts.reduce((a, p) => a + (p.stats?.delta ?? 0), 0);
+const partsOf = (p: ProposalState): string[] =>
+  p.source === STACK_SOURCE ? p.title.replace(/^Stack: /, '').split(' + ') : [p.title];
+
+/** The current base plus a confirmed win judged against an older base, or why there is none. */
+export function carryOver(state: SessionState, win: ProposalState): Proposal | { reason: string } {
+  if (win.change.kind !== 'config') return { reason: 'a code change is not carried onto another base' };
+  const base = currentBase(state);
+  const own = proposalOf(state, baseOf(state, win.id)).config;
+  const set = win.change.set;
+  const clash = Object.keys(set).filter(
+    (k) => canonicalJson(getPath(base.config, k)) !== canonicalJson(getPath(own, k)),
+  );
+  if (clash.length)
+    return { reason: `the base since changed ${clash.join(', ')}: an alternative, not an addition` };
   return {
-    title: `Stack: ${parts.map((p) => p.title).join(' + ')}`,
-    hypothesis: `${parts.map((p) => p.id).join(', ')} are each confirmed wins on their own; together they should add up (${effect.toFixed(3)} bpb if independent) unless they interact.`,
+    title: `Stack: ${[...partsOf(base.proposal), win.title].join(' + ')}`,
+    hypothesis: `${win.id} is a confirmed win on ${baseOf(state, win.id)}; on top of the current base ${base.id} it should add ${(win.stats?.delta ?? 0).toFixed(3)} bpb unless they interact.`,
     change: { kind: 'config', set },
-    expectedEffect: Number(effect.toFixed(4)),
+    expectedEffect: Number((win.stats?.delta ?? 0).toFixed(4)),
     source: STACK_SOURCE,
-    tags: parts.map((p) => p.id),
+    tags: [base.id, win.id],
   };
 }

@@ -40,6 +40,7 @@ export interface TrialState {
   stableTokens?: number; // tokens already trained at that checkpoint
   stopRule?: string;
   note?: string;
+  untilRung?: number; // a base's lower-rung filler: done after this rung (core/rebase.ts)
 }
 
 export interface ProposalState {
@@ -70,6 +71,17 @@ export interface ProposalState {
   /** An ablation arm of this confirmed win (core/ablation.ts): measured, never judged, never an idea. */
   ablationOf?: string;
   createdAt: string;
+  baseId?: string; // the base it is a diff against and judged against (core/base.ts); absent: the baseline
+  looks?: Array<{ n: number; p: number; delta: number }>; // one test per decision-seed count (core/conclude.ts)
+}
+
+/** One move of the session's base (core/base.ts), with the evidence that justified it. */
+export interface Rebase {
+  from: string; // proposal id of the previous base
+  to: string; // proposal id of the new base
+  at: string; // ISO time
+  evidence: { delta: number; ci95: [number, number]; n: number; nBase: number; p: number };
+  seedTrials: string[]; // the new base's trials whose top-rung values are its decision seeds
 }
 
 export interface SessionState {
@@ -90,6 +102,8 @@ export interface SessionState {
   stopAsks?: number; // stop_run calls this session (rate-limited: transitions/stop-request.ts)
   calibration: { tokPerSec?: number; startupSeconds?: number; samples: number };
   finished?: boolean;
+  base?: string; // the current base's proposal id (core/base.ts `currentBase`); absent: the baseline
+  rebases?: Rebase[]; // every move of the base, in order, with its evidence
 }
 
 export function emptyState(): SessionState {

@@ -11,11 +11,13 @@ import type { RunRecord } from '../../store/base.ts';
 import type { Effect, Step } from './effects.ts';
 import { pooledNoise } from './conclude.ts';
 import { NOT_RUN } from './ideas.ts';
+import { currentBase } from './base.ts';
 import { admitProposal } from './proposals.ts';
 import { promote } from './scheduler.ts';
 import { SessionSpec, type SessionSpecInput } from './spec.ts';
-import { stackProposal } from './stack.ts';
-import { BASELINE, type SessionState, type TrialState } from './state.ts';
+import { STACK_SOURCE } from './stack.ts';
+import { BASELINE, proposalOf, type SessionState, type TrialState } from './state.ts';
+import { nextWork } from './scheduler.ts';
 import * as T from './transitions.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
@@ -112,7 +114,7 @@ function propose(title: string, set: Record<string, unknown>): Proposal {
 }
 
 function admit(ctx: T.EngineContext, st: SessionState, p: Proposal, atTop = false) {
-  const a = admitProposal(p, base, {
+  const a = admitProposal(p, currentBase(st).config, {
     searchSpace: ctx.spec.searchSpace,
     noiseKeys: ctx.spec.noiseKeys,
     triedKeys: new Map(),
@@ -132,29 +134,50 @@ function withBaseline(ctx: T.EngineContext): SessionState {
 /** A candidate on a one-rung session with its three decision seeds at `value`. */
 function judgedCandidate(st: SessionState, title: string, set: Record<string, unknown>, value: number) {
   const a = admit(one, st, propose(title, set));
-  st = a.state;
+  return { ...runCandidate(a.state, a.id, value), id: a.id };
+}
+
+/** Run an admitted candidate's pending decision trials at about `value`. */
+function runCandidate(st: SessionState, id: string, value: number) {
   const effects: Effect[] = [];
   for (;;) {
-    const next = trialsOf(st, a.id).find((t) => t.status === 'pending' && t.purpose !== 'confirm');
+    const next = trialsOf(st, id).find((t) => t.status === 'pending' && t.purpose !== 'confirm');
     if (!next) break;
-    const r = finish(one, st, next.id, () => value + 0.01 * (trialsOf(st, a.id).indexOf(next) - 1));
+    const r = finish(one, st, next.id, () => value + 0.01 * (trialsOf(st, id).indexOf(next) - 1));
     st = r.state;
     effects.push(...r.effects);
   }
-  return { state: st, id: a.id, effects };
+  return { state: st, effects };
 }
 
 /** A candidate on a one-rung session, judged at `value` and confirmed at `value` (baseline 2.0). */
 function confirmedWin(st: SessionState, title: string, set: Record<string, unknown>, value: number) {
   const c = judgedCandidate(st, title, set, value);
-  st = c.state;
-  const effects = [...c.effects];
+  return { ...confirmAt(c.state, c.id, value, c.effects), id: c.id };
+}
+
+/** Run the pending confirmation trials: the candidate at `value`, its base (the baseline) at 2.0. */
+function confirmAt(st: SessionState, id: string, value: number, effects: Effect[] = []) {
+  effects = [...effects];
   for (const t of st.trials.filter((x) => x.purpose === 'confirm' && x.status === 'pending')) {
-    const s = end(one, st, t.id, { value: t.proposalId === BASELINE ? 2.0 : value });
+    const s = end(one, st, t.id, { value: t.proposalId === id ? value : 2.0 });
     st = s.state;
     effects.push(...s.effects);
   }
-  return { state: st, id: c.id, effects };
+  return { state: st, effects };
+}
+
+/** Run every pending confirmation trial with `value(trial)`. */
+function confirmAll(st: SessionState, value: (t: TrialState) => number, ctx = one) {
+  const effects: Effect[] = [];
+  for (;;) {
+    const t = st.trials.find((x) => x.purpose === 'confirm' && x.status === 'pending');
+    if (!t) break;
+    const s = end(ctx, st, t.id, { value: value(t) });
+    st = s.state;
+    effects.push(...s.effects);
+  }
+  return { state: st, effects };
 }
 
 const COVERED = new Set<string>();
@@ -169,6 +192,12 @@ describe('session transitions', () => {
       [0, 1, 2].map(() => [BASELINE, 'baseline', 0, 'pending']),
     );
     assert.deepEqual(kinds(s.effects), ['journal:session', 'journal:baseline']);
+    const history = { sd: 0.01, df: 12, sessions: ['s-a', 's-b'], configs: 5 };
+    const h = T.created(contextFor({ baselineSeeds: 2, historyNoise: history }), { now: NOW });
+    assert.equal(h.state.trials.length, 2, 'history covers the noise: 2 baseline seeds');
+    const entry = h.effects.at(-1);
+    assert.ok(entry?.kind === 'journal' && /pooling 12 df .* 2 earlier session/.test(entry.title));
+    assert.deepEqual(entry.extra?.data, { historyNoise: history }, 'its provenance');
   });
 
   it('started and launched: the trial runs and keeps its run id; the state given is never changed', () => {
@@ -321,23 +350,39 @@ describe('session transitions', () => {
     assert.equal(trial(s.state, t.id).status, 'running');
   });
 
-  it('a full-budget result behind the baseline is dropped as a loss; one ahead gets its extra seeds', () => {
-    let st = withBaseline(one);
-    const worse = judgedCandidate(st, 'worse', { 'optim.lr': 0.01 }, 2.3);
+  it('sequential looks: behind its base after one seed is a loss, undecided gets one seed at a time up to maxSeeds, a clear win goes to confirmation at once', () => {
+    let st = withBaseline(one); // 1.99, 2.00, 2.01: a noise floor of 0.01
+    const worse = judgedCandidate(st, 'worse', { 'optim.lr': 0.01 }, 2.02); // 2.01: behind, within the noise
     assert.deepEqual(ideas(worse.effects), ['loss']);
+    assert.deepEqual(
+      trialsOf(worse.state, worse.id).map((t) => t.purpose),
+      ['explore'],
+      'one seed was enough',
+    );
     assert.ok(kinds(worse.effects).includes('journal:conclusion'));
+    assert.ok(!worse.effects.some((e) => e.kind === 'finding'), 'futility is no statistical claim');
     st = worse.state;
-    const a = admit(one, st, propose('better', { 'optim.lr': 0.004 }));
-    const s = end(one, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.7 });
+    const a = admit(one, st, propose('ambiguous', { 'optim.lr': 0.004 }));
+    const s = end(one, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.995 });
     assert.deepEqual(
       trialsOf(s.state, a.id).map((t) => [t.purpose, t.status]),
       [
         ['explore', 'done'],
         ['seeds', 'pending'],
-        ['seeds', 'pending'],
       ],
     );
-    assert.ok(kinds(s.effects).includes('journal:schedule'));
+    assert.ok(s.effects.some((e) => e.kind === 'journal' && /one more seed/.test(e.title)));
+    const amb = judgedCandidate(st, 'ambiguous 2', { 'optim.lr': 0.0045 }, 1.985);
+    const p = amb.state.proposals.find((x) => x.id === amb.id)!;
+    assert.equal(p.stats?.n, one.spec.maxSeeds, 'seeds up to maxSeeds');
+    assert.deepEqual(
+      p.looks?.map((l) => l.n),
+      [1, 2, 3, 4, 5],
+    );
+    assert.deepEqual([p.status, p.verdict], ['concluded', 'inconclusive']);
+    const clear = judgedCandidate(st, 'clear', { 'optim.lr': 0.003 }, 1.7);
+    assert.equal(trialsOf(clear.state, clear.id).filter((t) => t.purpose !== 'confirm').length, 1);
+    assert.equal(trialsOf(clear.state, clear.id).filter((t) => t.purpose === 'confirm').length, 1);
   });
 
   it('a candidate that passes the decision test is re-run on held-out seeds, paired with the baseline', () => {
@@ -402,31 +447,103 @@ describe('session transitions', () => {
     );
   });
 
-  it('a stack of the confirmed wins is proposed once two exist, at the top rung on the candidate seeds', () => {
-    const winWith = (st: SessionState, title: string, set: Record<string, unknown>) => {
-      const c = judgedCandidate(st, title, set, 1.7);
-      st = c.state;
-      const fx: Effect[] = [];
-      for (const t of st.trials.filter((x) => x.purpose === 'confirm' && x.status === 'pending')) {
-        const s = end(one, st, t.id, { value: t.proposalId === BASELINE ? 2.0 : 1.7 });
-        st = s.state;
-        fx.push(...s.effects);
-      }
-      return { state: st, effects: fx };
-    };
-    const first = winWith(withBaseline(one), 'lower LR', { 'optim.lr': 0.004 });
-    assert.equal(first.state.proposals.filter((p) => p.source === 'stack').length, 0, 'one win: no stack');
-    const second = winWith(first.state, 'more warmup', { 'optim.weightDecay': 0.033 });
-    const stacks = second.state.proposals.filter((p) => p.source === 'stack');
-    assert.equal(stacks.length, 1);
+  it('a confirmed win becomes the base: later ideas are diffs on it and judged against it; the base history keeps the evidence', () => {
+    const c = judgedCandidate(withBaseline(one), 'lower LR', { 'optim.lr': 0.004 }, 1.7);
+    const won = confirmAll(c.state, (t) => (t.proposalId === BASELINE ? 2.0 : 1.7));
+    assert.equal(won.state.base, c.id);
+    assert.equal(won.state.rebases?.length, 1);
+    const r = won.state.rebases![0];
+    assert.deepEqual([r.from, r.to, r.evidence.n, r.evidence.nBase], [BASELINE, c.id, 1, 3]);
+    assert.ok(r.evidence.ci95[1] < 0 && r.evidence.delta < 0);
+    assert.equal(r.seedTrials.length, 2, 'its decision seed and its held-out confirmation');
+    const entry = won.effects.find((e) => e.kind === 'journal' && e.entry === 'baseline');
+    assert.match(
+      entry && entry.kind === 'journal' ? entry.title : '',
+      /re-based: p1 lower LR is the new base/,
+    );
+    // a later idea: admitted on the new base, judged against it (1.7 is no better than the base)
+    const later = judgedCandidate(won.state, 'more decay', { 'optim.weightDecay': 0.033 }, 1.72);
+    const lp = later.state.proposals.find((p) => p.id === later.id)!;
+    assert.equal(lp.baseId, c.id);
+    assert.equal(lp.config.optim.lr, 0.004, 'a diff on the new base');
+    assert.equal(lp.verdict, 'loss', 'behind the new base (though far ahead of the baseline)');
+    const better = judgedCandidate(later.state, 'even lower LR', { 'optim.weightDecay': 0.05 }, 1.4);
+    const bw = confirmAll(better.state, (t) => (t.proposalId === c.id ? 1.7 : 1.4));
+    const bp = bw.state.proposals.find((p) => p.id === better.id)!;
+    assert.equal(bp.verdict, 'win');
+    assert.ok(Math.abs(bp.stats!.delta + 0.3) < 0.03, `judged against the new base: ${bp.stats!.delta}`);
     assert.deepEqual(
-      trialsOf(second.state, stacks[0].id).map((t) => [t.purpose, t.rung]),
-      [0, 1, 2].map(() => ['seeds', 0]),
+      bw.state.rebases?.map((x) => [x.from, x.to]),
+      [
+        [BASELINE, c.id],
+        [c.id, better.id],
+      ],
+    );
+  });
+
+  it('a base run stopped by the monitor or failing leaves the base and its verdict as they are', () => {
+    const c = judgedCandidate(withBaseline(one), 'lower LR', { 'optim.lr': 0.004 }, 1.7);
+    let st = confirmAll(c.state, (t) => (t.proposalId === BASELINE ? 2.0 : 1.7)).state;
+    const later = judgedCandidate(st, 'more decay', { 'optim.weightDecay': 0.033 }, 1.4);
+    st = later.state;
+    const baseConfirm = st.trials.find((t) => t.proposalId === c.id && t.status === 'pending')!;
+    assert.equal(baseConfirm.purpose, 'confirm', 'the base is re-run on the held-out seed');
+    st = end(one, st, baseConfirm.id, { stop: 'spike' }).state;
+    const p = st.proposals.find((x) => x.id === c.id)!;
+    assert.deepEqual([p.verdict, st.base], ['win', c.id]);
+  });
+
+  it('a win judged against an older base is carried onto the current one as a stack, at the top rung', () => {
+    let st = withBaseline(one);
+    const a = admit(one, st, propose('lower LR', { 'optim.lr': 0.004 }));
+    const b = admit(one, a.state, propose('more decay', { 'optim.weightDecay': 0.033 }));
+    st = b.state;
+    for (const id of [a.id, b.id]) st = end(one, st, trialsOf(st, id)[0].id, { value: 1.7 }).state;
+    const both = confirmAll(st, (t) => (t.proposalId === BASELINE ? 2.0 : 1.7));
+    assert.equal(both.state.base, a.id, 'the first confirmed became the base');
+    const stacks = both.state.proposals.filter((p) => p.source === 'stack');
+    assert.equal(stacks.length, 1);
+    assert.equal(stacks[0].baseId, a.id);
+    assert.deepEqual(stacks[0].change, { kind: 'config', set: { 'optim.weightDecay': 0.033 } });
+    assert.equal(stacks[0].config.optim.lr, 0.004);
+    assert.deepEqual(
+      trialsOf(both.state, stacks[0].id).map((t) => [t.purpose, t.rung]),
+      [['seeds', 0]],
     );
     assert.ok(
-      second.effects.some(
+      both.effects.some(
         (e) => e.kind === 'journal' && e.entry === 'schedule' && /confirmed wins together/.test(e.title),
       ),
+    );
+  });
+
+  it('re-basing on a three-rung session adds the lower-rung base seeds it lacks, run first and cheapest first', () => {
+    const st = withBaseline(three);
+    const a = admit(three, st, propose('lower LR', { 'optim.lr': 0.004 }), true);
+    let s = end(three, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.5 }).state;
+    s = confirmAll(s, (t) => (t.proposalId === BASELINE ? 1.8 : 1.5), three).state;
+    assert.equal(s.base, a.id);
+    const fillers = trialsOf(s, a.id).filter((t) => t.purpose === 'baseline');
+    assert.deepEqual(
+      fillers.map((t) => [t.rung, t.untilRung, t.status]),
+      [
+        [0, 1, 'pending'],
+        [0, 1, 'pending'],
+      ],
+    );
+    const later = admit(three, s, propose('wider', { 'model.width': 96 }));
+    const next = nextWork(later.state, three.spec, Infinity);
+    assert.equal(next?.trial.id, fillers[0].id, 'a base seed at rung 0 runs first');
+    let done = later.state;
+    for (const f of fillers) done = finish(three, done, f.id, (r) => 1.9 - r * 0.1).state;
+    assert.deepEqual(
+      trialsOf(done, a.id)
+        .filter((t) => t.purpose === 'baseline')
+        .map((t) => [t.status, Object.keys(t.results)]),
+      [
+        ['done', ['0', '1']],
+        ['done', ['0', '1']],
+      ],
     );
   });
 
@@ -510,7 +627,8 @@ describe('session transitions', () => {
     const top = admit(three, a.state, propose('stack', { 'optim.lr': 0.005 }), true);
     assert.deepEqual(
       trialsOf(top.state, top.id).map((t) => [t.purpose, t.rung]),
-      [0, 1, 2].map(() => ['seeds', 2]),
+      [['seeds', 2]],
+      'one seed at the top: more only while undecided',
     );
     const r = T.rejected(st, { proposal: propose('seed', { seed: 3 }), reason: 'noise' });
     assert.deepEqual(r.state.rejected, [{ title: 'seed', reason: 'noise' }]);
@@ -622,19 +740,22 @@ describe('session transitions', () => {
       /optim\.lr=0\.004: −0\.3\d+ \[.*optim\.beta2=0\.99: noise/,
     );
     assert.equal(promote(st, one.spec, true).length, 0, 'arms are never promoted');
-    assert.equal(stackProposal(st), undefined, 'arms are never stacked');
+    assert.ok(!st.proposals.some((p) => p.source === STACK_SOURCE), 'arms are never stacked');
   });
 
   it('ablationRequested: only a confirmed multi-knob win of this session not yet ablated, at most MAX_ABLATION_ASKS asks', () => {
     covers('ablationRequested');
-    const first = confirmedWin(withBaseline(one), 'bundle', { 'optim.lr': 0.004, 'optim.beta2': 0.99 }, 1.6);
-    const second = confirmedWin(
-      first.state,
-      'second bundle',
-      { 'optim.weightDecay': 0.2, 'optim.adamLr': 0.02 },
-      1.7,
+    // the second is admitted on the baseline before the first win re-bases the session, so it is judged
+    // against the baseline and is not the best when confirmed: the engine leaves it to the researcher
+    const early = admit(
+      one,
+      withBaseline(one),
+      propose('second bundle', { 'optim.weightDecay': 0.2, 'optim.adamLr': 0.02 }),
     );
-    let st = second.state;
+    const first = confirmedWin(early.state, 'bundle', { 'optim.lr': 0.004, 'optim.beta2': 0.99 }, 1.6);
+    const second = { id: early.id, ...runCandidate(first.state, early.id, 1.7) };
+    let st = confirmAt(second.state, second.id, 1.7).state;
+    assert.equal(proposalOf(st, second.id).verdict, 'win');
     assert.equal(st.ablations?.length, 1, 'only the best is ablated by the engine');
     const ask = (proposalId: string) => {
       const r = T.ablationRequested(one, st, { proposalId, reason: 'which part', researcher: 'claude' });

@@ -8,7 +8,8 @@
 import type { TrainConfig } from '../../config/train-config.ts';
 import { buildReference, type Reference } from '../../monitor/index.ts';
 import type { MetricPoint, Store } from '../../store/base.ts';
-import { BASELINE, type SessionState } from '../core/state.ts';
+import { bandBase, baseRunsAt } from '../core/base.ts';
+import type { SessionState } from '../core/state.ts';
 
 export async function baselineBand(
   store: Store,
@@ -16,7 +17,8 @@ export async function baselineBand(
   base: TrainConfig,
   rung: number,
 ): Promise<Reference | undefined> {
-  const trials = state.trials.filter((t) => t.proposalId === BASELINE && t.rungRuns[String(rung)]);
+  // the newest base with two runs at this rung (core/base.ts: an older base's band is laxer)
+  const trials = baseRunsAt(state, bandBase(state, rung), rung);
   if (trials.length < 2) return undefined;
   const curves = [];
   const trains = [];

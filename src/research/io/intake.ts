@@ -9,6 +9,7 @@ import { engineRequests } from './requests.ts';
 import { errorLine, isFlywheelError } from '../../errors.ts';
 import type { Digest, Proposal, ProposeContext } from '../../researchers/base.ts';
 import type { TriedIdea } from '../../store/base.ts';
+import { currentBase } from '../core/base.ts';
 import { buildDigest } from '../core/digest.ts';
 import { triedIdeas, triedKeys } from '../core/ideas.ts';
 import { admitProposal, type Admission } from '../core/proposals.ts';
@@ -29,7 +30,7 @@ export async function sessionDigest(s: SessionPort): Promise<{ digest: Digest; i
     s.sessionId,
     s.state(),
     s.spec,
-    s.baseConfig,
+    currentBase(s.state()).config, // proposals are diffs on the current base (core/base.ts)
     findings,
     triedIdeas(ideas),
     s.baseFlopsPerToken,
@@ -178,9 +179,9 @@ export async function admitProposals(
         prop,
         nextProposalId(s.state()),
         async (p, codeHash) => {
-          const d = admitProposal(p, s.baseConfig, { ...opts, triedKeys: new Map(), codeHash });
+          const d = admitProposal(p, currentBase(s.state()).config, { ...opts, triedKeys: new Map(), codeHash });
           if (d.ok) await lookUpTried(s, tried, [d.key]);
-          return admitProposal(p, s.baseConfig, { ...opts, codeHash });
+          return admitProposal(p, currentBase(s.state()).config, { ...opts, codeHash });
         },
         Boolean(s.researcher.unsafeNoSandbox),
       );
@@ -189,7 +190,7 @@ export async function admitProposals(
         code = c.code;
       }
       a = c.ok ? c.admission : { ok: false, reason: c.reason };
-    } else a = admitProposal(prop, s.baseConfig, opts);
+    } else a = admitProposal(prop, currentBase(s.state()).config, opts);
     if (!a.ok) {
       const reason = a.reason;
       const rejectedProp = prop;

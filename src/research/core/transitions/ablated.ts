@@ -50,7 +50,7 @@ export function scheduleAblation(
   win: ProposalState,
   by: string,
 ): AblationStudy | { missing: string } {
-  const base = winBase(st, ctx, win.id);
+  const base = winBase(st, win.id);
   const plan = ablationPlan(st, ctx.spec, win, base.config);
   if ('missing' in plan) {
     fx.push(journal('note', `${win.id} ${win.title}: not ablated: ${plan.missing}`, { proposalId: win.id }));
@@ -169,7 +169,7 @@ export function ablationProgress(ctx: EngineContext, st: SessionState, fx: Effec
     );
     const id = atEnd
       ? undefined
-      : addArm(ctx, st, win, winBase(st, ctx, win.id).config, set, 'minimal', study.seeds);
+      : addArm(ctx, st, win, winBase(st, win.id).config, set, 'minimal', study.seeds);
     if (!id) {
       finish(ctx, st, fx, study, {
         set,

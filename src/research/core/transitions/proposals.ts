@@ -2,6 +2,7 @@
 import type { Proposal, ReviewDecision } from '../../../researchers/base.ts';
 import { journal, type Effect, type Step } from '../effects.ts';
 import { type Admission } from '../proposals.ts';
+import { currentBase } from '../base.ts';
 import { newTrial, promote } from '../scheduler.ts';
 import { topRung } from '../spec.ts';
 import { BASELINE, type SessionState, type TrialState } from '../state.ts';
@@ -143,8 +144,9 @@ export function rejected(
 
 /**
  * An admitted proposal with its first trial(s): by default one explore trial at rung 0 (successive
- * halving from the bottom); `atTop`: `candidateSeeds` trials straight at the top rung (a change that
- * needs no screening, such as a stack of confirmed wins). Its id is `nextProposalId(state)`.
+ * halving from the bottom); `atTop`: one seed straight at the top rung (a change that needs no
+ * screening, such as a stack of confirmed wins). It is a diff on the current base (core/base.ts), so
+ * the caller admits it against `currentBase(state).config`. Its id is `nextProposalId(state)`.
  */
 export function admitted(
   ctx: EngineContext,
@@ -188,10 +190,11 @@ export function enqueue(
     ...(code ? { codeDir: code.codeDir, codeHash: code.codeHash, sandbox: code.sandbox } : {}),
     status: 'active',
     createdAt: opts.now,
+    baseId: currentBase(st).id, // its config is a diff on this base, and it is judged against it
   });
-  if (opts.atTop) {
-    for (let i = 0; i < spec.candidateSeeds; i++) newTrial(st, id, spec.seedBase + i, 'seeds', topRung(spec));
-  } else newTrial(st, id, spec.seedBase, 'explore', 0);
+  // at the top, one seed at a time: conclude.ts looks after each and adds seeds only while undecided
+  if (opts.atTop) newTrial(st, id, spec.seedBase, 'seeds', topRung(spec));
+  else newTrial(st, id, spec.seedBase, 'explore', 0);
   fx.push(
     idea(a.key, prop.title, id, 'pending'),
     journal(

@@ -4,9 +4,10 @@ import { formatEffect } from '../../../stats/describe.ts';
 import { mean } from '../../../stats/summary.ts';
 import { resultOf } from '../digest.ts';
 import { journal, type Effect, type Step } from '../effects.ts';
+import { baseOf, baseValuesAt, isBaseId } from '../base.ts';
 import { afterRung, cancelPending, newTrial } from '../scheduler.ts';
 import { isFlopMatched } from '../spec.ts';
-import { BASELINE, proposalOf, valuesAt, type SessionState, type TrialState } from '../state.ts';
+import { BASELINE, proposalOf, type SessionState, type TrialState } from '../state.ts';
 import { countRunFlops, runEndState } from '../trial-runs.ts';
 import { type EngineContext, type StopDecision, draftOf, trialOf, idea } from './context.ts';
 import { ablationProgress } from './ablated.ts';
@@ -51,10 +52,11 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
   if (value !== undefined) {
     t.results[String(o.rung)] = value;
     t.rungRuns[String(o.rung)] = run!.id;
-    const base = valuesAt(st, BASELINE, o.rung);
+    const baseId = baseOf(st, t.proposalId);
+    const base = baseValuesAt(st, baseId, o.rung);
     const delta =
-      t.proposalId !== BASELINE && base.length
-        ? ` (${formatEffect(value - mean(base))} vs baseline mean)`
+      t.proposalId !== baseId && base.length
+        ? ` (${formatEffect(value - mean(base))} vs ${baseId === BASELINE ? 'baseline' : `base ${baseId}`} mean)`
         : '';
     fx.push(
       journal(
@@ -67,27 +69,8 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
         },
       ),
     );
-    const wasActive = p.status === 'active';
-    const created = afterRung(st, spec, t);
-    if (t.proposalId === BASELINE) fx.push({ kind: 'reference', rung: o.rung });
-    if (wasActive && p.status === 'concluded') {
-      fx.push(
-        journal('conclusion', `${p.id} ${p.title}: behind the baseline at the full budget; dropped`, {
-          proposalId: p.id,
-          runIds,
-        }),
-        idea(p.key, p.title, p.id, 'loss'),
-      );
-    }
-    if (created.length) {
-      fx.push(
-        journal(
-          'schedule',
-          `${p.id} ${p.title} is ahead of the baseline at the full budget: ${created.length} more seed(s)`,
-          { proposalId: p.id, runIds, data: { trials: created.map((x) => x.id) } },
-        ),
-      );
-    }
+    afterRung(st, spec, t); // a top-rung result is judged below (concludeAll: sequential looks)
+    if (isBaseId(st, t.proposalId)) fx.push({ kind: 'reference', rung: o.rung });
   } else if (o.decision || t.stopRule === RESEARCHER_STOP) {
     // a monitor kill, or the researcher's stop (stop-request.ts): either way the trial is a kill
     t.status = 'killed';
@@ -95,7 +78,8 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
     if (p.id === BASELINE) replaceBaselineSeed(ctx, st, t, fx);
     else if (p.ablationOf) {
       // an ablation seed without a value: its arm pairs on fewer seeds (ablation-stats.ts)
-    } else {
+    } else if (!isBaseId(st, p.id)) {
+      // a re-based winner's base run that was stopped only loses that run: its verdict stands
       p.status = 'concluded';
       p.verdict = 'loss';
       cancelPending(st, p.id, `${p.id} stopped by ${t.stopRule}`);
@@ -118,7 +102,7 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
     if (p.id === BASELINE) replaceBaselineSeed(ctx, st, t, fx);
     const mine = st.trials.filter((x) => x.proposalId === p.id);
     if (
-      p.id !== BASELINE &&
+      !isBaseId(st, p.id) &&
       !p.ablationOf &&
       mine.every((x) => x.status === 'failed' || x.status === 'cancelled')
     ) {

@@ -3,6 +3,7 @@ import { resultOf } from '../digest.ts';
 import { journal, type Effect, type JournalExtra, type Step } from '../effects.ts';
 import { NOT_RUN } from '../ideas.ts';
 import { newTrial } from '../scheduler.ts';
+import type { SessionSpec } from '../spec.ts';
 import { BASELINE, emptyState, type SessionState } from '../state.ts';
 import { ablationsAtEnd } from './ablated.ts';
 import { type EngineContext, draftOf, idea } from './context.ts';
@@ -45,8 +46,21 @@ export function created(ctx: EngineContext, input: { now: string }): Step {
       journal('baseline', `baseline: ${spec.baselineSeeds} seeds at every rung to measure the noise floor`, {
         proposalId: BASELINE,
       }),
+      ...historyEntry(spec.historyNoise),
     ],
   };
+}
+
+/** Where the noise floor's history came from (setup.ts `sessionHistoryNoise`), journaled once. */
+function historyEntry(h: SessionSpec['historyNoise']): Effect[] {
+  if (!h) return [];
+  return [
+    journal(
+      'baseline',
+      `noise floor: pooling ${h.df} df (sd ${h.sd.toFixed(4)}) from ${h.configs} config(s) of ${h.sessions.length} earlier session(s) of this config family at this budget`,
+      { proposalId: BASELINE, data: { historyNoise: h } },
+    ),
+  ];
 }
 
 /** The session is over: waiting trials are left, queued ones cancelled, open ideas inconclusive. */

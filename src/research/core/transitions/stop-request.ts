@@ -9,7 +9,8 @@
  * At most MAX_STOP_ASKS asks a session (every ask counts; past the cap nothing is journaled).
  */
 import { journal, type Step } from '../effects.ts';
-import { BASELINE, type SessionState, type TrialPurpose } from '../state.ts';
+import { isBaseId } from '../base.ts';
+import { type SessionState, type TrialPurpose } from '../state.ts';
 import { draftOf } from './context.ts';
 
 /** stop_run calls per session, at most. */
@@ -37,8 +38,8 @@ export function stopRequested(
   const t = st.trials.find((x) => x.runIds[x.runIds.length - 1] === runId);
   const refusal = !t
     ? `run ${runId} is not a run of this session`
-    : t.proposalId === BASELINE || !STOPPABLE.includes(t.purpose)
-      ? `run ${runId} is a ${t.proposalId === BASELINE ? 'baseline' : t.purpose} run: only the engine stops it`
+    : isBaseId(state, t.proposalId) || !STOPPABLE.includes(t.purpose)
+      ? `run ${runId} is a ${isBaseId(state, t.proposalId) ? 'baseline' : t.purpose} run: only the engine stops it`
       : st.proposals.find((p) => p.id === t.proposalId)?.ablationOf
         ? `run ${runId} is an ablation run: only the engine stops it`
         : t.status !== 'running' || !input.live.includes(t.id)

@@ -1,0 +1,88 @@
+/**
+ * The noise floor earlier sessions already paid for. A session's noise floor is the seed spread within
+ * configs at the full budget (conclude.ts `pooledNoise`); earlier sessions of the same config family
+ * measured the same thing. Their within-config spreads at the same top-rung budget are pooled into a new
+ * session's floor, so it need not buy them again (it then starts with fewer baseline seeds: setup.ts).
+ *
+ * Same family: same data, same trainer, same model shape and batch, same top-rung token budget — the
+ * things seed noise depends on; other knobs (LR, decay, …) differ between configs, which is why only
+ * within-config spreads are pooled. How much history is trusted is capped (HISTORY_DF_CAP degrees of
+ * freedom from at most HISTORY_SESSIONS newest sessions): the noise of a machine or a code version can
+ * drift, and the session's own seeds must still be able to outvote it. The base's own mean always comes
+ * from its own >= 2 seeds.
+ */
+import { canonicalJson } from '../../config/resolve.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import { mean } from '../../stats/summary.ts';
+
+export const HISTORY_DF_CAP = 12;
+export const HISTORY_SESSIONS = 5;
+/** History with at least this many df covers the noise: the baseline may start with 2 seeds. */
+export const HISTORY_COVERS_DF = 6;
+
+export interface HistoryNoise {
+  sd: number;
+  df: number; // capped at HISTORY_DF_CAP
+  sessions: string[]; // where it came from (the journal says so too)
+  configs: number; // how many configs contributed a spread
+}
+
+/** What seed noise depends on: data, trainer, model shape, batch, and the full budget in tokens. */
+export function noiseFamily(config: TrainConfig, topTokens: number): string {
+  const t = config.trainer as Record<string, unknown> & { spec?: { name?: string }; command?: unknown };
+  const cmd = Array.isArray(t.command) ? t.command.map((a) => String(a).split(/[\\/]/).pop()) : undefined;
+  return canonicalJson({
+    data: config.data.dir?.split(/[\\/]/).pop() ?? null,
+    trainer: t.spec?.name ?? cmd ?? null,
+    model: config.model,
+    batchTokens: config.train.batchTokens,
+    topTokens,
+  });
+}
+
+/** A stored session as this needs it (the store's SessionRecord: spec and state are JSON). */
+export interface PastSession {
+  id: string;
+  spec: Record<string, unknown>;
+  state: Record<string, unknown>;
+}
+
+/** Within-config spreads of earlier sessions of this family, newest first, capped; undefined if none. */
+export function historyNoise(
+  past: PastSession[],
+  config: TrainConfig,
+  topTokens: number,
+): HistoryNoise | undefined {
+  const family = noiseFamily(config, topTokens);
+  let ss = 0;
+  let df = 0;
+  let configs = 0;
+  const sessions: string[] = [];
+  for (const s of past) {
+    if (sessions.length >= HISTORY_SESSIONS || df >= HISTORY_DF_CAP) break;
+    const rungs = s.spec.rungTokens as number[] | undefined;
+    const base = s.spec.baseConfig as TrainConfig | undefined;
+    if (!Array.isArray(rungs) || !base || rungs[rungs.length - 1] !== topTokens) continue;
+    if (noiseFamily(base, topTokens) !== family) continue;
+    const top = String(rungs.length - 1);
+    const byConfig = new Map<string, number[]>();
+    for (const t of (s.state.trials as Array<{ proposalId: string; results: Record<string, number> }>) ??
+      []) {
+      const v = t.results?.[top];
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      byConfig.set(t.proposalId, [...(byConfig.get(t.proposalId) ?? []), v]);
+    }
+    let used = false;
+    for (const v of byConfig.values()) {
+      if (v.length < 2) continue;
+      const m = mean(v);
+      ss += v.reduce((a, x) => a + (x - m) ** 2, 0);
+      df += v.length - 1;
+      configs++;
+      used = true;
+    }
+    if (used) sessions.push(s.id);
+  }
+  if (df < 1 || !(ss > 0)) return undefined;
+  return { sd: Math.sqrt(ss / df), df: Math.min(df, HISTORY_DF_CAP), sessions, configs };
+}

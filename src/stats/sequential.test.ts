@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { judgeChange } from './judge.ts';
+import { mulberry32, randNormal } from './rng.ts';
+import { lookShare, sequentialP, spentBy, type Look } from './sequential.ts';
+
+/**
+ * One candidate run the way conclude.ts runs it: a base of `nb` seeds, a noise floor pooled from the
+ * base, the candidate and `historyDf` degrees of freedom of earlier sessions; a look after each
+ * candidate seed, a stop when it is not ahead (futility) or passes, at most `maxLooks` looks.
+ */
+function simulate(opts: { effect: number; nb: number; maxLooks: number; historyDf: number; seed: number }) {
+  const rng = mulberry32(opts.seed);
+  const draw = (m: number) => m + randNormal(rng);
+  const base = Array.from({ length: opts.nb }, () => draw(0));
+  let hist = 0;
+  for (let i = 0; i < opts.historyDf; i++) hist += randNormal(rng) ** 2;
+  const cand: number[] = [];
+  const looks: Look[] = [];
+  for (let k = 1; k <= opts.maxLooks; k++) {
+    cand.push(draw(opts.effect));
+    const ss = [base, cand].filter((v) => v.length > 1).reduce((a, v) => a + spread(v), hist);
+    const df = opts.historyDf + (base.length - 1) + (cand.length > 1 ? cand.length - 1 : 0);
+    const noise = { sd: Math.sqrt(ss / df), df };
+    const j = judgeChange({ baseline: base, candidate: cand, noise, resamples: 50 }); // p only: no CI needed
+    looks.push({ n: k, p: j.pValue });
+    const p = sequentialP(looks, opts.maxLooks);
+    if (p < 0.05 && j.delta < 0) return { win: true, looks: k };
+    if (!(j.delta < 0)) return { win: false, looks: k };
+  }
+  return { win: false, looks: opts.maxLooks };
+}
+
+function spread(v: number[]): number {
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  return v.reduce((a, x) => a + (x - m) ** 2, 0);
+}
+
+describe('sequential decisions (alpha spending over looks)', () => {
+  it('spends the whole level over the looks and nothing past the last', () => {
+    const shares = [1, 2, 3, 4, 5].map((k) => lookShare(k, 5));
+    assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 1) < 1e-12);
+    assert.ok(
+      shares.every((w, i) => i === 0 || w > shares[i - 1]),
+      'later looks spend more',
+    );
+    assert.equal(lookShare(6, 5), 0);
+    assert.equal(spentBy(0, 5), 0);
+    assert.equal(sequentialP([{ n: 6, p: 1e-9 }], 5), NaN, 'a look past the last buys nothing');
+    assert.equal(sequentialP([{ n: 5, p: 0.01 }], 5), 0.01 / lookShare(5, 5));
+  });
+
+  it('keeps the false-win rate at or below alpha under no effect (simulated, fixed seed)', (t) => {
+    const sims = 4000;
+    let wins = 0;
+    let seeds = 0;
+    for (let s = 0; s < sims; s++) {
+      const r = simulate({ effect: 0, nb: 3, maxLooks: 5, historyDf: 4, seed: 1 + s });
+      wins += Number(r.win);
+      seeds += r.looks;
+    }
+    const rate = wins / sims;
+    t.diagnostic(
+      `sequential null: ${wins}/${sims} false wins (${(100 * rate).toFixed(2)} %), ${(seeds / sims).toFixed(2)} seeds per candidate`,
+    );
+    assert.ok(rate <= 0.05 + 0.01, `false-win rate ${rate}`);
+  });
+
+  it('passes a change many noise floors large after one or two seeds and stops a clear loser after one', (t) => {
+    const sims = 500;
+    let fast = 0;
+    let lossAtOne = 0;
+    for (let s = 0; s < sims; s++) {
+      const big = simulate({ effect: -6, nb: 3, maxLooks: 5, historyDf: 12, seed: 10_000 + s });
+      if (big.win && big.looks <= 2) fast++;
+      const bad = simulate({ effect: 3, nb: 3, maxLooks: 5, historyDf: 12, seed: 20_000 + s });
+      if (!bad.win && bad.looks === 1) lossAtOne++;
+    }
+    t.diagnostic(
+      `6-sigma win decided within 2 seeds: ${fast}/${sims}; 3-sigma loser stopped at 1 seed: ${lossAtOne}/${sims}`,
+    );
+    assert.ok(fast / sims > 0.8, `fast ${fast}`);
+    assert.ok(lossAtOne / sims > 0.9, `stopped ${lossAtOne}`);
+  });
+});
