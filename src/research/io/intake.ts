@@ -179,7 +179,11 @@ export async function admitProposals(
         prop,
         nextProposalId(s.state()),
         async (p, codeHash) => {
-          const d = admitProposal(p, currentBase(s.state()).config, { ...opts, triedKeys: new Map(), codeHash });
+          const d = admitProposal(p, currentBase(s.state()).config, {
+            ...opts,
+            triedKeys: new Map(),
+            codeHash,
+          });
           if (d.ok) await lookUpTried(s, tried, [d.key]);
           return admitProposal(p, currentBase(s.state()).config, { ...opts, codeHash });
         },
