@@ -13,6 +13,7 @@ import { gainPerFlop, triedIdeas, triedKeys } from '../core/ideas.ts';
 import { admitProposal, type Admission } from '../core/proposals.ts';
 import { admitted, asked, nextProposalId, noted, rejected, type AdmittedCode } from '../core/transitions.ts';
 import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
+import { domainDigest } from './domain-digest.ts';
 import type { SessionPort } from './port.ts';
 
 export { NOT_RUN, triedIdeas, gainPerFlop } from '../core/ideas.ts';
@@ -33,6 +34,7 @@ export async function sessionDigest(s: SessionPort): Promise<{ digest: Digest; i
     s.baseFlopsPerToken,
     s.secondsUsed(),
   );
+  Object.assign(digest, await domainDigest(s, digest)); // per-domain val bpb and the mixture study
   return { digest, ideas };
 }
 
