@@ -20,6 +20,10 @@ How the lab works:
 - A win is also stated in compute: "worth 1.23× compute" = the baseline would need 1.23x the FLOPs to reach
   its loss (compute_multiplier for a proposal; fit_scaling fits L(N, D) over the session's runs).
 - Every idea already tried (in any session) is in the digest's "tried" list; duplicates are refused.
+- The digest's "domains" give the baseline's val bpb per data domain (with "se", the eval sample's standard error,
+  and its sampling "weight"); data.mixture.<domain> sets the weights (normalised by the trainer). "mixture" is the
+  session's data-mixture study: a regression from weights to val bpb over the mixtures run so far, its predicted
+  best mixture and its held-out error (rmse vs meanRmse, the error of predicting the mean).
 - Code changes run in a sandbox (no network, read-only filesystem except the run folder). A code change is
   compiled and smoke-tested for 20 steps before it gets real budget; if it fails you will see the traceback.
 
@@ -110,6 +114,21 @@ export function compactDigest(d: Digest, maxChars = 24_000): string {
             : { path: k.path, type: k.type, low: k.low, high: k.high },
         ),
       budget: d.budget,
+      // per-domain val bpb of the baseline (± se: eval-sample standard error) and the mixture study
+      domains: d.domains,
+      mixture: d.mixture && {
+        studyProposed: d.mixture.studyProposed,
+        studyFinished: d.mixture.studyFinished,
+        predictedProposed: d.mixture.predictedProposed,
+        prediction: d.mixture.prediction && {
+          weights: d.mixture.prediction.weights,
+          valBpb: d.mixture.prediction.valBpb,
+          heldOut: d.mixture.prediction.heldOut,
+          baselineValBpb: d.mixture.prediction.baselineValBpb,
+          runs: d.mixture.prediction.runs,
+        },
+        missing: d.mixture.missing,
+      },
     });
   let text = build();
   while (
