@@ -14,6 +14,7 @@ import { admitProposal, type Admission } from '../core/proposals.ts';
 import { admitted, asked, nextProposalId, noted, rejected, type AdmittedCode } from '../core/transitions.ts';
 import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
 import { domainDigest } from './domain-digest.ts';
+import { mixtureRefusal } from './mixture-guard.ts';
 import type { SessionPort } from './port.ts';
 
 export { NOT_RUN, triedIdeas, gainPerFlop } from '../core/ideas.ts';
@@ -107,7 +108,9 @@ export async function admitProposals(
     let prop = original;
     let a: Admission;
     let code: AdmittedCode | undefined;
-    if (prop?.change?.kind === 'code' && s.baseConfig.trainer.spec) {
+    const badMixture = mixtureRefusal(prop?.change, s.baseConfig, s.spec.searchSpace);
+    if (badMixture) a = { ok: false, reason: badMixture };
+    else if (prop?.change?.kind === 'code' && s.baseConfig.trainer.spec) {
       // the user's script is theirs: researchers turn its knobs, they do not edit it (README "Bring your own trainer")
       a = {
         ok: false,
