@@ -10,7 +10,9 @@
  *   log+linear   log w_i, w_i
  *   quadratic    w_i, w_i w_j                    (pairwise interactions)
  *   log+quad     log w_i, w_i, w_i w_j
- * Features are standardised on the training fold; the intercept is not penalised.
+ * Features are standardised once over all points (the weights only, never a target), the intercept is
+ * not penalised. Every fit is a sum of per-fold Gram matrices, so the nested cross-validation below costs
+ * a small p x p solve per (fold, feature set, penalty), not a pass over the runs.
  */
 
 export const FEATURE_SETS = ['linear', 'log', 'log+linear', 'quadratic', 'log+quad'] as const;
@@ -60,43 +62,95 @@ function solveSpd(A: Float64Array, b: Float64Array, p: number): Float64Array {
   return x;
 }
 
-/** Ridge fit of y on features(X, set) with penalty lambda on the standardised features. */
-export function fitRidge(
-  X: readonly number[][],
-  y: readonly number[],
-  set: FeatureSet,
-  lambda: number,
-): RidgeModel {
+/** One feature set over the study's points: standardised rows [1, z] and each fold's Gram matrix. */
+export interface Design {
+  set: FeatureSet;
+  q: number; // columns: intercept + features
+  Z: Float64Array; // n x q, row-major
+  mu: Float64Array;
+  sd: Float64Array; // 0 = a constant feature (dropped)
+  gram: Float64Array[]; // per fold: sum of z z^T over its points (q x q)
+  fold: readonly number[];
+  k: number;
+}
+
+export function design(X: readonly number[][], set: FeatureSet, fold: readonly number[], k: number): Design {
   const F = X.map((w) => features(w, set));
   const n = F.length;
   const p = F[0]?.length ?? 0;
+  const q = p + 1;
   const mu = new Float64Array(p);
   const sd = new Float64Array(p);
   for (const f of F) for (let j = 0; j < p; j++) mu[j] += f[j] / n;
   for (const f of F) for (let j = 0; j < p; j++) sd[j] += (f[j] - mu[j]) ** 2 / n;
-  for (let j = 0; j < p; j++) sd[j] = sd[j] > 1e-18 ? Math.sqrt(sd[j]) : 0; // a constant feature drops out
-  const ym = y.reduce((a, b) => a + b, 0) / n;
-  const A = new Float64Array(p * p);
-  const b = new Float64Array(p);
-  for (let r = 0; r < n; r++) {
-    const z = F[r].map((v, j) => (sd[j] ? (v - mu[j]) / sd[j] : 0));
-    for (let i = 0; i < p; i++) {
-      b[i] += z[i] * (y[r] - ym);
-      for (let j = 0; j < p; j++) A[i * p + j] += z[i] * z[j];
-    }
+  for (let j = 0; j < p; j++) sd[j] = sd[j] > 1e-18 ? Math.sqrt(sd[j]) : 0;
+  const Z = new Float64Array(n * q);
+  const gram = Array.from({ length: k }, () => new Float64Array(q * q));
+  F.forEach((f, i) => {
+    const row = Z.subarray(i * q, (i + 1) * q);
+    row[0] = 1;
+    for (let j = 0; j < p; j++) row[j + 1] = sd[j] ? (f[j] - mu[j]) / sd[j] : 0;
+    const G = gram[fold[i]];
+    for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) G[a * q + b] += row[a] * row[b];
+  });
+  return { set, q, Z, mu, sd, gram, fold, k };
+}
+
+/** Coefficients from the given folds: (G + lambda n I') beta = Z^T y, the intercept unpenalised. */
+function solveOn(d: Design, zy: Float64Array[], counts: number[], folds: readonly number[], lambda: number) {
+  const { q } = d;
+  const A = new Float64Array(q * q);
+  const b = new Float64Array(q);
+  let n = 0;
+  for (const f of folds) {
+    const G = d.gram[f];
+    for (let i = 0; i < q * q; i++) A[i] += G[i];
+    for (let i = 0; i < q; i++) b[i] += zy[f][i];
+    n += counts[f];
   }
-  for (let i = 0; i < p; i++) A[i * p + i] += lambda * n + (sd[i] ? 0 : 1);
-  const beta = p ? solveSpd(A, b, p) : new Float64Array(0);
-  return {
-    set,
-    lambda,
-    predict(w) {
-      const f = features(w, set);
-      let s = ym;
-      for (let j = 0; j < p; j++) if (sd[j]) s += (beta[j] * (f[j] - mu[j])) / sd[j];
-      return s;
-    },
-  };
+  for (let j = 1; j < q; j++) A[j * q + j] += d.sd[j - 1] ? lambda * n : 1;
+  A[0] += 1e-12;
+  return solveSpd(A, b, q);
+}
+
+const dot = (Z: Float64Array, i: number, beta: Float64Array, q: number) => {
+  let s = 0;
+  for (let j = 0; j < q; j++) s += Z[i * q + j] * beta[j];
+  return s;
+};
+
+/** A target's per-fold sums Z^T y over one design, and the fold sizes. */
+function sums(d: Design, y: readonly number[]): { zy: Float64Array[]; counts: number[] } {
+  const zy = Array.from({ length: d.k }, () => new Float64Array(d.q));
+  const counts = new Array<number>(d.k).fill(0);
+  y.forEach((v, i) => {
+    const f = d.fold[i];
+    counts[f]++;
+    for (let j = 0; j < d.q; j++) zy[f][j] += d.Z[i * d.q + j] * v;
+  });
+  return { zy, counts };
+}
+
+/** The design and penalty with the lowest leave-one-fold-out error within `folds` (at least 2). */
+function select(designs: Design[], stats: ReturnType<typeof sums>[], y: readonly number[], folds: number[]) {
+  let best = { di: 0, lambda: LAMBDAS[0], sse: Infinity };
+  designs.forEach((d, di) => {
+    for (const lambda of LAMBDAS) {
+      let sse = 0;
+      for (const g of folds) {
+        const beta = solveOn(
+          d,
+          stats[di].zy,
+          stats[di].counts,
+          folds.filter((f) => f !== g),
+          lambda,
+        );
+        for (let i = 0; i < y.length; i++) if (d.fold[i] === g) sse += (dot(d.Z, i, beta, d.q) - y[i]) ** 2;
+      }
+      if (sse < best.sse - 1e-15) best = { di, lambda, sse };
+    }
+  });
+  return best;
 }
 
 /** Spearman rank correlation (average ranks for ties); NaN when either side is constant. */
@@ -151,97 +205,67 @@ export function foldsOf(groups: readonly string[], k: number, seed = 1): number[
   return groups.map((g) => fold.get(g) as number);
 }
 
-function cvPredictions(
-  X: readonly number[][],
-  y: readonly number[],
-  fold: readonly number[],
-  k: number,
-  fit: (Xt: number[][], yt: number[]) => (w: readonly number[]) => number,
-): number[] {
-  const pred = new Array<number>(y.length);
-  for (let f = 0; f < k; f++) {
-    const tr = fold.map((x, i) => (x === f ? -1 : i)).filter((i) => i >= 0);
-    if (tr.length === y.length || tr.length === 0) continue;
-    const m = fit(
-      tr.map((i) => X[i] as number[]),
-      tr.map((i) => y[i]),
-    );
-    fold.forEach((x, i) => {
-      if (x === f) pred[i] = m(X[i]);
-    });
-  }
-  return pred;
-}
-
 const rmseOf = (p: readonly number[], y: readonly number[]) =>
   Math.sqrt(p.reduce((s, x, i) => s + (x - y[i]) ** 2, 0) / y.length);
 
-/** The feature set and penalty with the lowest k-fold held-out RMSE on these points. */
-function select(
-  X: readonly number[][],
-  y: readonly number[],
-  groups: readonly string[],
-  k: number,
-): { set: FeatureSet; lambda: number; rmse: number } {
-  const kk = Math.min(k, new Set(groups).size);
-  const fold = foldsOf(groups, kk);
-  let best: { set: FeatureSet; lambda: number; rmse: number } | undefined;
-  for (const set of FEATURE_SETS)
-    for (const lambda of LAMBDAS) {
-      const pred = cvPredictions(X, y, fold, kk, (Xt, yt) => {
-        const m = fitRidge(Xt, yt, set, lambda);
-        return (w) => m.predict(w);
-      });
-      const rmse = rmseOf(pred, y);
-      if (!best || rmse < best.rmse - 1e-12) best = { set, lambda, rmse };
-    }
-  return best!;
+/** The designs of every feature set over one set of points and folds (shared by all targets). */
+export function designs(X: readonly number[][], groups: readonly string[], k: number): Design[] {
+  const fold = foldsOf(groups, k);
+  return FEATURE_SETS.map((set) => design(X, set, fold, k));
 }
 
 /**
- * The regression for one target: the feature set and penalty chosen by k-fold held-out RMSE, refitted
- * on all points. The reported held-out error is nested: each outer fold is predicted by a model whose
- * choice was made on the other folds alone, so the choice among 55 models does not flatter it.
- * `groups` names each point's mixture (folds never split one).
+ * The regression for one target over `ds` (designs()): the feature set and penalty chosen by k-fold
+ * held-out RMSE, refitted on all points. The reported held-out error is nested: each fold is predicted
+ * by a model whose choice was made on the other folds alone (leave-one-fold-out among them), so the
+ * choice among 55 models does not flatter it. Folds never split a mixture.
  */
-export function fitTarget(
-  X: readonly number[][],
-  y: readonly number[],
-  groups: readonly string[],
-  k: number,
-): { model: RidgeModel; heldOut: HeldOut } {
-  const fold = foldsOf(groups, k);
-  const outer = new Array<number>(y.length);
-  for (let f = 0; f < k; f++) {
-    const tr = fold.map((x, i) => (x === f ? -1 : i)).filter((i) => i >= 0);
-    if (tr.length === y.length || tr.length === 0) continue;
-    const Xt = tr.map((i) => X[i] as number[]);
-    const yt = tr.map((i) => y[i]);
-    const c = select(
-      Xt,
-      yt,
-      tr.map((i) => groups[i]),
-      k,
-    );
-    const m = fitRidge(Xt, yt, c.set, c.lambda);
-    fold.forEach((x, i) => {
-      if (x === f) outer[i] = m.predict(X[i]);
+export function fitTarget(ds: Design[], y: readonly number[]): { model: RidgeModel; heldOut: HeldOut } {
+  const { k, fold } = ds[0];
+  const stats = ds.map((d) => sums(d, y));
+  const all = Array.from({ length: k }, (_, f) => f).filter((f) => stats[0].counts[f] > 0);
+  const outer = new Array<number>(y.length).fill(NaN);
+  const meanPred = new Array<number>(y.length).fill(NaN);
+  for (const f of all) {
+    const rest = all.filter((g) => g !== f);
+    const c = select(ds, stats, y, rest);
+    const d = ds[c.di];
+    const beta = solveOn(d, stats[c.di].zy, stats[c.di].counts, rest, c.lambda);
+    let sum = 0;
+    let n = 0;
+    y.forEach((v, i) => {
+      if (fold[i] !== f) {
+        sum += v;
+        n++;
+      }
     });
+    for (let i = 0; i < y.length; i++)
+      if (fold[i] === f) {
+        outer[i] = dot(d.Z, i, beta, d.q);
+        meanPred[i] = sum / n;
+      }
   }
-  const meanPred = cvPredictions(X, y, fold, k, (_Xt, yt) => {
-    const m = yt.reduce((a, b) => a + b, 0) / yt.length;
-    return () => m;
-  });
-  const chosen = select(X, y, groups, k);
+  const c = select(ds, stats, y, all);
+  const d = ds[c.di];
+  const beta = solveOn(d, stats[c.di].zy, stats[c.di].counts, all, c.lambda);
   return {
-    model: fitRidge(X, y, chosen.set, chosen.lambda),
+    model: {
+      set: d.set,
+      lambda: c.lambda,
+      predict(w) {
+        const f = features(w, d.set);
+        let s = beta[0];
+        for (let j = 0; j < f.length; j++) if (d.sd[j]) s += (beta[j + 1] * (f[j] - d.mu[j])) / d.sd[j];
+        return s;
+      },
+    },
     heldOut: {
       rmse: rmseOf(outer, y),
       spearman: spearman(outer, y),
       meanRmse: rmseOf(meanPred, y),
-      folds: k,
-      set: chosen.set,
-      lambda: chosen.lambda,
+      folds: all.length,
+      set: d.set,
+      lambda: c.lambda,
     },
   };
 }

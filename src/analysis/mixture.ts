@@ -12,7 +12,7 @@
  */
 import { mulberry32, randNormal, type Rng } from '../stats/rng.ts';
 import { mixtureData, mixtureId, type MixtureRun, type TrainTokensOf } from './mixture-data.ts';
-import { fitTarget, type HeldOut, type RidgeModel } from './mixture-fit.ts';
+import { designs, fitTarget, type HeldOut, type RidgeModel } from './mixture-fit.ts';
 
 export interface MixtureReport {
   ok: true;
@@ -97,24 +97,29 @@ export function mixtureStudy(runs: readonly MixtureRun[], o: MixtureOptions = {}
   const X = pts.map((p) => p.weights);
   const groups = X.map(mixtureId);
   const folds = Math.max(2, Math.min(o.folds ?? 5, data.mixtures));
+  const ds = designs(X, groups, folds); // shared by every target fitted on all points
   const overall = fitTarget(
-    X,
+    ds,
     pts.map((p) => p.valBpb),
-    groups,
-    folds,
   );
   const domainModels = new Map<string, { model: RidgeModel; heldOut: HeldOut }>();
   if ((o.targets ?? 'all') === 'all')
     data.domains.forEach((d, i) => {
       const have = pts.map((p, j) => [p.byDomain[i], j] as const).filter((e) => e[0] !== undefined);
       if (new Set(have.map(([, j]) => groups[j])).size < need) return;
+      const sub =
+        have.length === pts.length
+          ? ds
+          : designs(
+              have.map(([, j]) => X[j]),
+              have.map(([, j]) => groups[j]),
+              folds,
+            );
       domainModels.set(
         d,
         fitTarget(
-          have.map(([, j]) => X[j]),
+          sub,
           have.map(([v]) => v as number),
-          have.map(([, j]) => groups[j]),
-          folds,
         ),
       );
     });
