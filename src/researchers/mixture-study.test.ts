@@ -56,12 +56,12 @@ describe('mixture study proposals', () => {
       assert.ok(Math.abs(w.reduce((s, x) => s + x, 0) - 1) < 0.01 && w.every((x) => x >= 0.019));
     }
     assert.deepEqual(propose(state({})), a);
-    assert.match(a[1].proposal.title, /^Mixture study point 2\/5: code 0\.\d\d/);
+    assert.match(a[1].proposal.title, /^Mixture study point 2\/4: code 0\.\d\d/);
   });
 
   it('waits for every study run, then proposes the predicted mixture once, with its prediction and held-out error', () => {
-    assert.deepEqual(propose(state({ studyProposed: 5, studyFinished: 4, prediction })), []);
-    const [c] = propose(state({ studyProposed: 5, studyFinished: 5, prediction }));
+    assert.deepEqual(propose(state({ studyProposed: 4, studyFinished: 3, prediction })), []);
+    const [c] = propose(state({ studyProposed: 4, studyFinished: 4, prediction }));
     assert.equal(c.proposal.source, 'mixture-regression');
     assert.deepEqual(c.proposal.change, {
       kind: 'config',
@@ -80,8 +80,8 @@ describe('mixture study proposals', () => {
   });
 
   it('replaces study points lost to the monitor, a few at most, and does nothing on one domain or without a study', () => {
-    assert.equal(propose(state({ studyProposed: 5, studyFinished: 5, missing: 'too few' })).length, 1);
-    assert.deepEqual(propose(state({ studyProposed: 8, studyFinished: 8, missing: 'too few' })), []);
+    assert.equal(propose(state({ studyProposed: 4, studyFinished: 4, missing: 'too few' })).length, 1);
+    assert.deepEqual(propose(state({ studyProposed: 7, studyFinished: 7, missing: 'too few' })), []);
     assert.deepEqual(propose(undefined), []);
     assert.deepEqual(
       mixtureStudyProposals({

@@ -24,7 +24,7 @@ export const MIXTURE_REGRESSION_SOURCE = 'mixture-regression';
 const STUDY_TITLE = 'Mixture study point';
 
 export interface MixtureStudyOptions {
-  /** Study mixtures to propose (default: what the regression needs, analysis/mixture.ts minMixtures). */
+  /** Study mixtures to propose (default: what the regression needs with the baseline's, analysis/mixture.ts minMixtures). */
   runs?: number;
 }
 
@@ -72,7 +72,8 @@ export function mixtureStudyProposals(o: {
   const m = digest.mixture;
   if (!m || domains.length < 2 || o.n <= 0) return [];
   const current = currentWeights(base, domains) ?? domains.map(() => 1 / domains.length);
-  const target = o.options?.runs ?? minMixtures(domains.length);
+  // the baseline's own mixture is one point of the study already
+  const target = o.options?.runs ?? minMixtures(domains.length) - 1;
   const refused = [...o.rejectedTitles].filter((t) => t.startsWith(STUDY_TITLE)).length;
   const out: StudyCandidate[] = [];
   // a study that ended without a prediction (points lost to the monitor or failures) gets a few more
