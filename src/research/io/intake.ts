@@ -14,7 +14,7 @@ import { admitProposal, type Admission } from '../core/proposals.ts';
 import { admitted, asked, nextProposalId, noted, rejected, type AdmittedCode } from '../core/transitions.ts';
 import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
 import { domainDigest } from './domain-digest.ts';
-import { mixtureRefusal } from './mixture-guard.ts';
+import { mixtureRefusal } from '../../config/mixture-check.ts';
 import type { SessionPort } from './port.ts';
 
 export { NOT_RUN, triedIdeas, gainPerFlop } from '../core/ideas.ts';

@@ -3,7 +3,7 @@
  * `data.mixture.<domain>` values at the extremes — every weight 0, a negative or non-finite weight, a
  * domain the dataset does not have (one that looks like a file of it, too) — through the real path:
  * the Claude researcher's `propose_config_experiment` (the Messages-API test double, real SDK and tool
- * loop), then the engine's admission (`admitProposals` on a real session over a real SQLite store and a
+ * loop: its dry run must refuse them), then the engine's admission (`admitProposals` on a real session over a real SQLite store and a
  * real prepared-format dataset). Each must be refused before any compute: nothing admitted, run or stored.
  * And a run of agent code that claims per-domain numbers (tiny bpb, zero standard errors) must not
  * reach the stored summary the mixture study and every digest read (the judge's numbers do).
@@ -54,6 +54,7 @@ async function proposeMixture(set: Record<string, unknown>, viaToolToo = true): 
       const title = 'Upweight what matters';
       const hypothesis = 'this mixture should lower val bpb';
       let tool = 'not tried';
+      let leaked = 0; // proposals the tool accepted: it must refuse them as the engine does
       let proposals: Proposal[] = [
         { title, hypothesis, change: { kind: 'config', set }, expectedEffect: -0.2, source: 'claude' },
       ];
@@ -67,6 +68,7 @@ async function proposeMixture(set: Record<string, unknown>, viaToolToo = true): 
         );
         const { digest } = await sessionDigest(session.port());
         const fromTool = await researcher.propose(digest, 1, {});
+        leaked = fromTool.length;
         tool = `${fromTool.length} proposal(s) out of the tool loop`;
         proposals = [...fromTool, ...proposals]; // what the tool let through goes to the engine as well
       }
@@ -75,7 +77,7 @@ async function proposeMixture(set: Record<string, unknown>, viaToolToo = true): 
       const runs = await store.listRuns();
       const ideas = await store.listIdeas({ limit: 10 });
       return {
-        succeeded: admitted > 0 || runs.length > 0 || ideas.length > 0,
+        succeeded: leaked > 0 || admitted > 0 || runs.length > 0 || ideas.length > 0,
         detail: `tool: ${tool}; engine: ${admitted} admitted ("${rejection}"); ${runs.length} runs, ${ideas.length} ideas stored`,
       };
     } finally {

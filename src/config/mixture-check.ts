@@ -3,14 +3,13 @@
  * `data.mixture.<domain>` must name a domain of the session's dataset and be a finite weight >= 0, and
  * the resulting mixture must give some domain a positive weight. Otherwise the run would only fail in the
  * trainer (trainers/gpt/harness.py mixture_weights) after its slot was spent; here it is refused before
- * any compute, with the reason in the next digest. The known domains are the search space's mixture
- * knobs (the session adds one per dataset domain), else the dataset's meta; with neither, only values
- * are checked.
+ * any compute, by the engine's admission (src/research/io/intake.ts) and the LLM tools' dry run alike.
+ * The known domains are the search space's mixture knobs (the session adds one per dataset domain), else
+ * the dataset's meta; with neither, only values are checked.
  */
-import type { SearchSpace } from '../../config/search-space.ts';
-import type { TrainConfig } from '../../config/train-config.ts';
-import { loadDatasetMeta } from '../../data/prepare.ts';
-import type { Change } from '../../researchers/base.ts';
+import { loadDatasetMeta } from '../data/prepare.ts';
+import type { SearchSpace } from './search-space.ts';
+import type { TrainConfig } from './train-config.ts';
 
 const PREFIX = 'data.mixture.';
 
@@ -29,7 +28,7 @@ function knownDomains(base: TrainConfig, space: SearchSpace): string[] | undefin
 
 /** Why this change's mixture weights must not run, or undefined when they may (or it sets none). */
 export function mixtureRefusal(
-  change: Change | undefined,
+  change: { set?: unknown } | undefined,
   base: TrainConfig,
   space: SearchSpace,
 ): string | undefined {
