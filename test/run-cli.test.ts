@@ -49,6 +49,10 @@ describe('flywheel run', () => {
       'popular',
       'sentences',
     ]);
+    // each domain's number comes with its standard error over the scored windows
+    assert.deepEqual(Object.keys(out.valBpbByDomainSe).sort(), Object.keys(out.valBpbByDomain).sort());
+    for (const se of Object.values(out.valBpbByDomainSe)) assert.ok((se as number) > 0);
+    assert.ok(out.valBpbSe > 0);
     const list = JSON.parse(cli(['runs', '--json']).stdout);
     assert.ok(list.runs.some((x: { runId: string }) => x.runId === out.runId));
     const shown = JSON.parse(cli(['show', out.runId, '--json']).stdout);

@@ -144,6 +144,40 @@ describe('reference trainer', () => {
       (end.valBpb as number) < meta.unigramBpb,
       `learned something: ${end.valBpb} < unigram ${meta.unigramBpb}`,
     );
+    for (const d of meta.domains) assert.ok((end.byDomainSe?.[d.name] ?? -1) > 0, `se of ${d.name}`);
+  });
+
+  test('every point of the per-domain curve, the last included, scores the same windows, with a standard error', async () => {
+    const r = await runTrainer(smallConfig());
+    assert.equal(r.code, 0, r.stderr);
+    const evals = ofKind(r.events, 'eval');
+    const periodic = evals.filter((e) => !e.final);
+    const final = evals.find((e) => e.final);
+    assert.ok(periodic.length >= 2 && final?.curve, 'periodic evals and a final one with its curve point');
+    const points = [...periodic, final.curve];
+    for (const p of points) {
+      assert.equal(p.source, 'live');
+      assert.equal(p.evalTokensPerDomain, 512);
+      assert.deepEqual(p.byDomainWindows, periodic[0].byDomainWindows, 'the same windows at every point');
+      for (const d of meta.domains) {
+        const se = p.byDomainSe?.[d.name];
+        assert.ok(
+          typeof se === 'number' && se > 0 && se < (p.byDomain[d.name] as number),
+          `${d.name}: se ${se}`,
+        );
+      }
+    }
+    // the verdict number is another slice (the val shards, larger), reported with its own standard error
+    assert.equal(final.source, 'val');
+    assert.equal(final.evalTokensPerDomain, 1024);
+    assert.ok((final.valBpbSe ?? 0) > 0);
+    // the curve's last point moves no more than the training between the last two evals could explain
+    const last = periodic.at(-1)!;
+    for (const d of meta.domains) {
+      const a = last.byDomain[d.name] as number;
+      const b = final.curve.byDomain[d.name] as number;
+      assert.ok(b <= a + 4 * (final.curve.byDomainSe?.[d.name] ?? 0), `${d.name}: ${a} -> ${b}`);
+    }
   });
 
   test('a tiny-preset run with lr=50 ends diverged within a few dozen steps, with the reason', async () => {

@@ -23,7 +23,7 @@ code the researcher cannot modify, in a process agent code never ran in, from da
     the run as tampered: that is what a model which has seen the val data looks like.
 
 Input: one JSON object on stdin (src/judge/judge.ts writes it); output: one JSON line on stdout,
-{"ok": true, "valBpb", "valLoss", "byDomain", "live", "flopsPerToken", "probes", ...} or
+{"ok": true, "valBpb", "valBpbSe", "valLoss", "byDomain", "byDomainSe", "live", "flopsPerToken", "probes", ...} or
 {"ok": false, "tampered": bool, "reason": "..."}. Modes: "score" (the above), "shapes" (FLOPs per token
 of the model the agent's build_model makes for a config, before any run: the admission cost; the runs
 are then checked against the weights they really trained).
@@ -181,8 +181,9 @@ def log_probs(logits):
 
 
 def score(rows, results, token_bytes, domains):
-    """Per set and domain: nats, bytes, scored tokens, like harness.evaluate (EOT targets, 0 bytes, skipped)."""
-    acc = {s: np.zeros((len(domains), 3)) for s in ("val", "live")}
+    """Per set: one (nats, bytes, scored tokens, domain) row per window, like harness.evaluate (EOT
+    targets, 0 bytes, skipped)."""
+    acc = {s: [] for s in ("val", "live")}
     for k, (row, d, which) in enumerate(rows):
         lp = log_probs(results[("row", k)])
         y = torch.from_numpy(row[1:])
@@ -191,17 +192,37 @@ def score(rows, results, token_bytes, domains):
             raise Refused("the model's logits are not finite")
         b = torch.from_numpy(token_bytes[row[1:]])
         mask = (b > 0).float()
-        acc[which][d] += [float((nats * mask).sum()), float(b.sum()), float(mask.sum())]
+        acc[which].append((float((nats * mask).sum()), float(b.sum()), float(mask.sum()), d))
     return acc
 
 
-def metrics(a, domains):
+def ratio_se(nats, nbytes):
+    """Standard error of bpb over the scored windows: the delta method for a ratio of sums, exactly
+    trainers/gpt/harness.py ratio_se. None below 2 windows."""
+    n, total = len(nats), sum(nbytes)
+    if n < 2 or not total > 0:
+        return None
+    r = sum(nats) / total
+    return math.sqrt(n / (n - 1) * sum((a - r * b) ** 2 for a, b in zip(nats, nbytes))) / total / math.log(2)
+
+
+def metrics(per_row, domains):
     ln2 = math.log(2)
-    nats, nbytes, ntok = a[:, 0], a[:, 1], a[:, 2]
+    nats, nbytes, ntok = (sum(r[i] for r in per_row) for i in range(3))
+    by, se, windows = {}, {}, {}
+    for i, n in enumerate(domains):
+        mine = [r for r in per_row if r[3] == i]
+        b = sum(r[1] for r in mine)
+        by[n] = sum(r[0] for r in mine) / (ln2 * b) if b else None
+        se[n] = ratio_se([r[0] for r in mine], [r[1] for r in mine])
+        windows[n] = len(mine)
     return {
-        "valLoss": float(nats.sum() / ntok.sum()) if ntok.sum() else None,
-        "valBpb": float(nats.sum() / (ln2 * nbytes.sum())) if nbytes.sum() else None,
-        "byDomain": {n: (float(nats[i] / (ln2 * nbytes[i])) if nbytes[i] else None) for i, n in enumerate(domains)},
+        "valLoss": nats / ntok if ntok else None,
+        "valBpb": nats / (ln2 * nbytes) if nbytes else None,
+        "valBpbSe": ratio_se([r[0] for r in per_row], [r[1] for r in per_row]),
+        "byDomain": by,
+        "byDomainSe": se,
+        "byDomainWindows": windows,
     }
 
 
@@ -319,7 +340,8 @@ def judge(spec):
     if live["valBpb"] is not None and val["valBpb"] < ratio * live["valBpb"]:
         raise Refused(f"val bpb {val['valBpb']:.4f} is far below the same model's {live['valBpb']:.4f} on held-out "
                       f"train data (< {ratio:g}x): the model has seen the val data", tampered=True)
-    return dict(ok=True, **val, live={"valBpb": live["valBpb"], "byDomain": live["byDomain"]},
+    return dict(ok=True, **val, live={"valBpb": live["valBpb"], "byDomain": live["byDomain"],
+                                      "byDomainSe": live["byDomainSe"]},
                 flopsPerToken=fpt, matmulParams=n_matmul, params=params,
                 probes={"n": len(probes), "maxDiff": worst[0], "tolerance": tol},
                 seconds=time.monotonic() - t0)

@@ -1,5 +1,5 @@
 /**
- * `flywheel analyze scaling|multiplier`: fits over the stored runs (README, "Analysis"). The store is
+ * `flywheel analyze scaling|multiplier|importance|mixture`: fits over the stored runs (README, "Analysis"). The store is
  * read here; the analyses themselves are pure functions in src/analysis/.
  *
  * An analysis that cannot be done (too few usable runs) is an error: one line naming what is missing on
@@ -14,6 +14,7 @@ import { multiplierReport, scalingReport, type Outcome } from '../analysis/repor
 import { FlywheelError } from '../errors.ts';
 import { openCliStore, parseIntOption, printJson } from './common.ts';
 import { printImportance, printMultiplier, printScaling } from './analyze-print.ts';
+import { registerMixture } from './analyze-mixture.ts';
 
 async function loadRuns(sessionId?: string) {
   const store = await openCliStore();
@@ -117,4 +118,5 @@ export function register(program: Command): void {
       if (o.json) printJson(r);
       else printImportance(r);
     });
+  registerMixture(analyze);
 }

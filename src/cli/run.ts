@@ -37,6 +37,10 @@ interface RunOptions {
   json?: boolean;
 }
 
+/** " ± 0.0123 (se)" for a standard error, nothing without one. */
+export const seText = (se: number | undefined) =>
+  typeof se === 'number' && Number.isFinite(se) ? ` ± ${se.toFixed(4)} (se)` : '';
+
 export function runJson(r: RunRecord, extra: Record<string, unknown> = {}) {
   const s = r.summary;
   return {
@@ -46,6 +50,8 @@ export function runJson(r: RunRecord, extra: Record<string, unknown> = {}) {
     valBpb: s.valBpb ?? null,
     valLoss: s.valLoss ?? null,
     valBpbByDomain: s.valBpbByDomain ?? {},
+    valBpbSe: s.valBpbSe ?? null, // standard errors over the scored eval windows
+    valBpbByDomainSe: s.valBpbByDomainSe ?? {},
     tokens: s.tokens ?? 0,
     flops: s.flops ?? 0,
     params: s.params ?? null,
@@ -171,7 +177,7 @@ export function register(program: Command): void {
               `  val bpb ${Number(out.valBpb).toFixed(4)}${meta ? ` (unigram baseline ${meta.unigramBpb.toFixed(4)})` : ''}`,
             );
             for (const [d, b] of Object.entries(out.valBpbByDomain))
-              log(`    ${d.padEnd(12)} ${Number(b).toFixed(4)}`);
+              log(`    ${d.padEnd(12)} ${Number(b).toFixed(4)}${seText(out.valBpbByDomainSe[d])}`);
           }
           log(
             `  ${out.tokens} tokens, ${Number(out.flops).toExponential(2)} FLOPs, ${out.params} params, ${Math.round(Number(out.tokPerSec))} tok/s, ${Number(out.wallSeconds).toFixed(1)}s wall`,

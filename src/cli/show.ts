@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { FlywheelError } from '../errors.ts';
 import { collect, openCliStore, printJson } from './common.ts';
-import { runJson } from './run.ts';
+import { runJson, seText } from './run.ts';
 
 export function register(program: Command): void {
   program
@@ -57,7 +57,7 @@ export function register(program: Command): void {
         console.log(`  preset ${r.preset ?? '-'}  seed ${r.seed}  config ${r.configHash}  dir ${r.runDir}`);
         if (out.valBpb !== null) console.log(`  val bpb ${Number(out.valBpb).toFixed(4)}`);
         for (const [d, b] of Object.entries(out.valBpbByDomain))
-          console.log(`    ${d.padEnd(12)} ${Number(b).toFixed(4)}`);
+          console.log(`    ${d.padEnd(12)} ${Number(b).toFixed(4)}${seText(out.valBpbByDomainSe[d])}`);
         console.log(`  ${metrics.train.length} train points, ${metrics.eval.length} evals`);
         for (const e of metrics.eval) {
           console.log(`    step ${e.step}  tokens ${e.tokens}  val bpb ${Number(e.valBpb).toFixed(4)}`);

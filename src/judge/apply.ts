@@ -24,7 +24,8 @@ export interface JudgeStepOptions extends JudgeOptions {
   admittedFlopsPerToken?: number;
 }
 
-const VAL_KEYS = ['valBpb', 'valLoss', 'valBpbByDomain'] as const;
+// every number the verdict reads, with its standard errors: a run's own claims are kept apart under inProcess
+const VAL_KEYS = ['valBpb', 'valLoss', 'valBpbByDomain', 'valBpbSe', 'valBpbByDomainSe'] as const;
 
 export function judgeStep(o: JudgeStepOptions) {
   return async (r: {
@@ -62,9 +63,12 @@ export function judgeStep(o: JudgeStepOptions) {
     }
     summary.valBpb = j.valBpb;
     summary.valLoss = j.valLoss;
-    summary.valBpbByDomain = Object.fromEntries(
-      Object.entries(j.byDomain).filter((e): e is [string, number] => typeof e[1] === 'number'),
-    );
+    const finite = (m: Record<string, number | null> | undefined) =>
+      Object.fromEntries(Object.entries(m ?? {}).filter((e): e is [string, number] => Number.isFinite(e[1])));
+    summary.valBpbByDomain = finite(j.byDomain);
+    if (typeof j.valBpbSe === 'number' && Number.isFinite(j.valBpbSe)) summary.valBpbSe = j.valBpbSe;
+    const se = finite(j.byDomainSe);
+    if (Object.keys(se).length) summary.valBpbByDomainSe = se;
     summary.judge = {
       ok: true,
       seconds: j.seconds,

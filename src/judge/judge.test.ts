@@ -39,6 +39,7 @@ print(json.dumps(harness.evaluate(model, vs, 8, contextlib.nullcontext)))`;
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
     valBpb: number;
     byDomain: Record<string, number>;
+    byDomainSe: Record<string, number>;
   };
 }
 
@@ -84,6 +85,12 @@ describe('trusted judge', { skip: judgeSkip() }, () => {
       assert.ok(
         Math.abs(run.summary.valBpbByDomain![d] - v) < 1e-4,
         `${d}: ${run.summary.valBpbByDomain![d]} vs ${v}`,
+      );
+    // the standard errors are the judge's too, the same formula over the same windows
+    for (const [d, v] of Object.entries(mine.byDomainSe))
+      assert.ok(
+        v > 0 && Math.abs(run.summary.valBpbByDomainSe![d] - v) < 1e-4,
+        `${d} se: ${run.summary.valBpbByDomainSe![d]} vs ${v}`,
       );
   });
 

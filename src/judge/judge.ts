@@ -25,9 +25,16 @@ const JUDGE_PY = join(repoRoot, 'python', 'judge', 'judge.py');
 
 export interface JudgeNumbers {
   valBpb: number;
+  valBpbSe?: number | null; // standard error over the scored windows (python/judge/judge.py ratio_se)
   valLoss: number;
   byDomain: Record<string, number | null>;
-  live: { valBpb: number | null; byDomain: Record<string, number | null> }; // same model, held-out train tail
+  byDomainSe?: Record<string, number | null>;
+  byDomainWindows?: Record<string, number>;
+  live: {
+    valBpb: number | null;
+    byDomain: Record<string, number | null>;
+    byDomainSe?: Record<string, number | null>;
+  }; // same model, held-out train tail
   flopsPerToken: number; // measured from the weights' shapes (python/judge/judge.py flops_per_token)
   params: number;
   probes: { n: number; maxDiff: number; tolerance: number };

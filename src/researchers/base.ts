@@ -95,6 +95,42 @@ export interface FindingSummary {
   scaleText?: string;
 }
 
+/**
+ * A data domain as the digest shows it: the dataset's facts, the base config's sampling weight, and the
+ * baseline's final val bpb on it (mean over its seeds at the highest rung they reached, each run's
+ * number the trusted one), with the eval sample's standard error and the seed spread.
+ */
+export interface DomainDigest {
+  name: string;
+  weight?: number; // the base config's normalised sampling weight
+  trainTokens?: number;
+  unigramBpb?: number; // the domain with no context at all (dataset meta)
+  valBpb?: number;
+  se?: number; // standard error of valBpb over the eval windows (mean over the runs)
+  seedStd?: number;
+  n?: number; // baseline runs behind valBpb
+  rung?: number;
+  bestValBpb?: number; // the session's best on this domain, at the best's highest rung
+}
+
+/** The session's data-mixture study (README, "Data-mixture study"): its progress and the regression's prediction. */
+export interface MixtureDigest {
+  studyProposed: number; // study mixtures proposed in this session (source 'mixture-study')
+  studyFinished: number; // of those, ended (a rung-0 result, or stopped/failed)
+  predictedProposed: boolean; // the regression's mixture was proposed (source 'mixture-regression')
+  prediction?: {
+    weights: Record<string, number>;
+    valBpb: number; // predicted at the study's budget (rung 0)
+    heldOut: { rmse: number; meanRmse: number; spearman: number };
+    bestObserved: { weights: Record<string, number>; valBpb: number };
+    baselineValBpb?: number; // the baseline measured at rung 0 (its mean over seeds)
+    runs: number;
+    mixtures: number;
+    warnings: string[];
+  };
+  missing?: string; // why there is no prediction yet
+}
+
 export interface Digest {
   sessionId: string;
   goal: 'valBpb';
@@ -109,6 +145,9 @@ export interface Digest {
   rejected: Array<{ title: string; reason: string }>;
   searchSpace: SearchSpace;
   budget: { usedFlops: number; totalFlops?: number; usedSeconds: number; totalSeconds?: number };
+  /** Per-domain val bpb with standard errors (datasets with domains; src/research/io/domain-digest.ts). */
+  domains?: DomainDigest[];
+  mixture?: MixtureDigest;
 }
 
 /**

@@ -29,6 +29,7 @@ import { IDEA_LIBRARY } from './idea-library.ts';
 import { libraryCandidates } from './library-proposals.ts';
 import { preferByScale } from './scale-memory.ts';
 import type { Observation } from './tpe.ts';
+import { mixtureStudyProposals, type MixtureStudyOptions } from './mixture-study.ts';
 import { hash32, Rng } from './rng.ts';
 import type { TpeOptions } from './tpe.ts';
 import {
@@ -61,6 +62,8 @@ export interface OfflineResearcherOptions {
    * TPE starts from what every earlier session learned about this config family, not from random draws.
    */
   history?: RunHistory;
+  /** The data-mixture study (mixture-study.ts): its size, or false for none. Default: on, sized to the domains. */
+  mixtureStudy?: MixtureStudyOptions | false;
 }
 
 export class OfflineResearcher implements Researcher {
@@ -86,6 +89,16 @@ export class OfflineResearcher implements Researcher {
 
   async propose(digest: Digest, n: number, ctx?: ProposeContext): Promise<Proposal[]> {
     for (const r of digest.rejected) this.rejectedTitles.add(r.title);
+    // the engine's view of the domains (per-domain val bpb, also after --resume) wins over what we were given
+    if (digest.domains?.length)
+      this.setDomains(
+        digest.domains.map((d) => ({
+          name: d.name,
+          trainTokens: d.trainTokens,
+          unigramBpb: d.unigramBpb,
+          valBpb: d.valBpb,
+        })),
+      );
     const base = digest.baselineConfig;
     const space = this.opts.searchSpace ?? digest.searchSpace;
     const ideaCtx: IdeaContext = {
@@ -94,6 +107,22 @@ export class OfflineResearcher implements Researcher {
     };
     const avoidKeys = new Set([...digest.tried.map((t) => t.key), ...this.pending, configHash(base)]);
     const out: Proposal[] = [];
+    // early proposals go to the mixture study, then to its predicted mixture (mixture-study.ts)
+    if (this.opts.mixtureStudy !== false)
+      for (const c of mixtureStudyProposals({
+        digest,
+        base,
+        domains: this.domains,
+        space,
+        n,
+        seed: this.seed,
+        avoidKeys,
+        rejectedTitles: this.rejectedTitles,
+        options: this.opts.mixtureStudy,
+      })) {
+        out.push(c.proposal);
+        avoidKeys.add(c.key);
+      }
 
     const tried = async (keys: string[]) => (ctx?.tried && keys.length ? ctx.tried(keys) : new Set<string>());
     const all = libraryCandidates(this.ideas, base, ideaCtx, space, {
@@ -115,7 +144,7 @@ export class OfflineResearcher implements Researcher {
     const seen = [...this.results.values()];
     const nTpe = seen.filter((r) => r.source === 'tpe').length;
     const explore = every > 0 && lib.length > 0 && nTpe < Math.floor((seen.length + 1) / every) ? 1 : 0;
-    for (const c of lib.slice(0, Math.max(0, n - explore))) {
+    for (const c of lib.slice(0, Math.max(0, n - out.length - explore))) {
       out.push(c.proposal);
       avoidKeys.add(c.key);
     }
@@ -156,7 +185,7 @@ export class OfflineResearcher implements Researcher {
     }
     for (const p of out) if (p.change.kind === 'config') this.pending.add(ideaKey(base, p.change.set));
     ctx?.note?.(
-      `offline: ${out.filter((p) => p.source === 'library').length} library, ${out.filter((p) => p.source === 'tpe').length} TPE proposals`,
+      `offline: ${out.filter((p) => p.source === 'library').length} library, ${out.filter((p) => p.source === 'tpe').length} TPE, ${out.filter((p) => p.source.startsWith('mixture-')).length} mixture-study proposals`,
     );
     return out;
   }

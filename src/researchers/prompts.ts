@@ -26,6 +26,10 @@ How the lab works:
 - A confirmed win that changes several knobs is taken apart by the engine (leave-one-out runs): the journal and
   findings say which knob carries it ("optim.lr: -0.04 [-0.05, -0.03]; optim.beta2: noise"). request_ablation
   asks for another win of this session; stop_run stops one of your running runs (it then counts as a loss).
+- The digest's "domains" give the baseline's val bpb per data domain (with "se", the eval sample's standard error,
+  and its sampling "weight"); data.mixture.<domain> sets the weights (normalised by the trainer). "mixture" is the
+  session's data-mixture study: a regression from weights to val bpb over the mixtures run so far, its predicted
+  best mixture and its held-out error (rmse vs meanRmse, the error of predicting the mean).
 - Code changes run in a sandbox (no network, read-only filesystem except the run folder). A code change is
   compiled and smoke-tested for 20 steps before it gets real budget; if it fails you will see the traceback.
 
@@ -118,6 +122,21 @@ export function compactDigest(d: Digest, maxChars = 24_000): string {
             : { path: k.path, type: k.type, low: k.low, high: k.high },
         ),
       budget: d.budget,
+      // per-domain val bpb of the baseline (± se: eval-sample standard error) and the mixture study
+      domains: d.domains,
+      mixture: d.mixture && {
+        studyProposed: d.mixture.studyProposed,
+        studyFinished: d.mixture.studyFinished,
+        predictedProposed: d.mixture.predictedProposed,
+        prediction: d.mixture.prediction && {
+          weights: d.mixture.prediction.weights,
+          valBpb: d.mixture.prediction.valBpb,
+          heldOut: d.mixture.prediction.heldOut,
+          baselineValBpb: d.mixture.prediction.baselineValBpb,
+          runs: d.mixture.prediction.runs,
+        },
+        missing: d.mixture.missing,
+      },
     });
   let text = build();
   while (

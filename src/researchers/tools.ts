@@ -11,7 +11,8 @@
 import { DEFAULT_NOISE_KEYS } from '../stats/seed-only.ts';
 import { z } from 'zod';
 import { applyEdits, EDITABLE_FILES } from '../research/io/code-edits.ts';
-import { admitProposal } from '../research/core/proposals.ts';
+import { mixtureRefusal } from '../config/mixture-check.ts';
+import { admitProposal, type Admission } from '../research/core/proposals.ts';
 import type { Proposal } from './base.ts';
 import {
   fail,
@@ -63,7 +64,9 @@ function tried(ctx: ToolContext): Map<string, string> {
   return m;
 }
 
-function admitDry(p: Proposal, ctx: ToolContext, codeHash?: string) {
+function admitDry(p: Proposal, ctx: ToolContext, codeHash?: string): Admission {
+  const badMixture = mixtureRefusal(p.change, ctx.digest.baselineConfig, ctx.digest.searchSpace);
+  if (badMixture) return { ok: false, reason: badMixture }; // as the engine's admission (io/intake.ts)
   const seen = tried(ctx);
   for (const q of ctx.proposals)
     if (q.change.kind === 'config') {

@@ -43,6 +43,29 @@ export const TrainEvent = z
   })
   .passthrough();
 
+/** A standard error: null where it cannot be estimated (fewer than 2 windows scored). */
+const se = z.number().nonnegative().nullable();
+
+/**
+ * What one eval scored: overall and per-domain val bpb, each with its standard error over the scored
+ * windows (trainers/gpt/harness.py ratio_se), the slice (`source`: the val shards, or the live slice
+ * held out of the train shards) and its size.
+ */
+const EvalScores = {
+  valLoss: lossLike,
+  valBpb: lossLike,
+  valBpbSe: se.optional(),
+  byDomain: z.record(z.string(), lossLike).default({}), // domain -> val bpb
+  byDomainSe: z.record(z.string(), se).optional(), // domain -> standard error of its bpb
+  byDomainWindows: z.record(z.string(), num).optional(), // windows scored per domain
+  source: z.string().optional(), // 'val' | 'live' from the reference trainer
+  evalTokensPerDomain: num.optional(),
+};
+
+/** The last point of the per-domain curve, on the periodic evals' exact sample (the final eval's `curve`). */
+export const CurvePoint = z.object(EvalScores).passthrough();
+export type CurvePoint = z.infer<typeof CurvePoint>;
+
 export const EvalEvent = z
   .object({
     kind: z.literal('eval'),
@@ -50,10 +73,9 @@ export const EvalEvent = z
     tokens: num,
     flops: num,
     elapsed: num.optional(),
-    valLoss: lossLike,
-    valBpb: lossLike,
-    byDomain: z.record(z.string(), lossLike).default({}), // domain -> val bpb
+    ...EvalScores,
     final: z.boolean().optional(),
+    curve: CurvePoint.optional(),
   })
   .passthrough();
 
@@ -78,6 +100,8 @@ export const EndEvent = z
     valBpb: lossLike.optional(),
     valLoss: lossLike.optional(),
     byDomain: z.record(z.string(), lossLike).optional(),
+    valBpbSe: se.optional(),
+    byDomainSe: z.record(z.string(), se).optional(),
     step: num.optional(),
     tokens: num.optional(),
     flops: num.optional(),

@@ -55,4 +55,50 @@ describe('the run recorder', () => {
     await rec.flush();
     assert.equal((await store.getRun('r2'))?.device, undefined);
   });
+
+  it("stores the final eval apart from the curve, whose last point is the final event's curve sample, with standard errors", async () => {
+    await store.createRun(newRun('r3'));
+    const rec = new RunRecorder(store, 'r3');
+    const scores = (bpb: number) => ({
+      valLoss: bpb,
+      valBpb: bpb,
+      valBpbSe: 0.01,
+      byDomain: { code: bpb },
+      byDomainSe: { code: 0.02 },
+      source: 'live',
+      evalTokensPerDomain: 512,
+    });
+    rec.ingestLine(line({ kind: 'eval', step: 5, tokens: 640, flops: 1, ...scores(3) }));
+    rec.ingestLine(
+      line({
+        kind: 'eval',
+        step: 10,
+        tokens: 1280,
+        flops: 2,
+        final: true,
+        valLoss: 2,
+        valBpb: 2,
+        valBpbSe: 0.005,
+        byDomain: { code: 2 },
+        byDomainSe: { code: null },
+        source: 'val',
+        evalTokensPerDomain: 1024,
+        curve: scores(2.5),
+      }),
+    );
+    await rec.flush();
+    const m = await store.getMetrics('r3', 'eval');
+    assert.deepEqual(
+      m.eval.map((p) => [p.tokens, p['bpb.code'], p['se.code'], p.evalTokensPerDomain, p.final]),
+      [
+        [640, 3, 0.02, 512, undefined],
+        [1280, 2.5, 0.02, 512, undefined],
+        [1280, 2, undefined, 1024, 1],
+      ],
+    );
+    const s = rec.summary();
+    assert.equal(s.valBpb, 2);
+    assert.equal(s.valBpbSe, 0.005);
+    assert.equal(s.valBpbByDomainSe, undefined, 'an unknown standard error is left out, not stored as null');
+  });
 });

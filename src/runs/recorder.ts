@@ -11,6 +11,7 @@ import type { Artifact, MetricPoint, RunPatch, RunSummary, Store, StoredEvent } 
 import {
   parseEventLine,
   type EndEvent,
+  type CurvePoint,
   type EvalEvent,
   type RunEvent,
   type StartEvent,
@@ -38,18 +39,39 @@ export function trainPoint(e: TrainEvent): MetricPoint {
   return p;
 }
 
-export function evalPoint(e: EvalEvent): MetricPoint {
-  const p: MetricPoint = {
+/** The eval's scores as metric columns: valBpb, bpb.<domain>, and their standard errors (se.<domain>). */
+function scorePoint(p: MetricPoint, s: CurvePoint): MetricPoint {
+  p.valLoss = s.valLoss;
+  p.valBpb = s.valBpb;
+  if (typeof s.valBpbSe === 'number') p.valBpbSe = s.valBpbSe;
+  for (const [d, v] of Object.entries(s.byDomain ?? {})) p[`bpb.${d}`] = v;
+  for (const [d, v] of Object.entries(s.byDomainSe ?? {})) if (typeof v === 'number') p[`se.${d}`] = v;
+  if (typeof s.evalTokensPerDomain === 'number') p.evalTokensPerDomain = s.evalTokensPerDomain;
+  return p;
+}
+
+/**
+ * The metric points of one eval event. A final eval scores a larger (and, outside the sandbox, another)
+ * slice than the periodic evals, so it is marked `final: 1`, apart from the curve; its `curve` (the
+ * periodic evals' exact sample, scored at the same step) is stored first as the curve's last point.
+ */
+export function evalPoints(e: EvalEvent): MetricPoint[] {
+  const at = (): MetricPoint => ({
     step: e.step,
     tokens: e.tokens,
     flops: e.flops,
-    valLoss: e.valLoss,
-    valBpb: e.valBpb,
-  };
-  if (e.elapsed !== undefined) p.elapsed = e.elapsed;
-  if (e.final) p.final = 1; // the final eval uses a larger val slice: not on the same scale as periodic evals
-  for (const [d, v] of Object.entries(e.byDomain ?? {})) p[`bpb.${d}`] = v;
-  return p;
+    ...(e.elapsed !== undefined ? { elapsed: e.elapsed } : {}),
+  });
+  const p = scorePoint(at(), e);
+  if (!e.final) return [p];
+  p.final = 1;
+  return e.curve ? [scorePoint(at(), e.curve), p] : [p];
+}
+
+/** A domain -> standard error map without its unknown (null) entries; undefined when none is left. */
+function finiteOnly(m: Record<string, number | null> | undefined): Record<string, number> | undefined {
+  const out = Object.entries(m ?? {}).filter((e): e is [string, number] => Number.isFinite(e[1]));
+  return out.length ? Object.fromEntries(out) : undefined;
 }
 
 /** The files every run dir has (executors/base.ts), as artifacts. */
@@ -111,7 +133,7 @@ export class RunRecorder {
       case 'eval':
         this.lastEval = e;
         if (e.final) this.finalEval = e;
-        if (persist) this.evals.push(evalPoint(e));
+        if (persist) this.evals.push(...evalPoints(e));
         break;
       case 'checkpoint':
         this.lastCheckpoint = e.path;
@@ -190,6 +212,8 @@ export class RunRecorder {
     set('valBpb', end?.valBpb ?? ev?.valBpb);
     set('valLoss', end?.valLoss ?? ev?.valLoss);
     set('valBpbByDomain', (end?.byDomain ?? ev?.byDomain) as Record<string, number> | undefined);
+    set('valBpbSe', (end?.valBpbSe ?? ev?.valBpbSe) as number | undefined);
+    set('valBpbByDomainSe', finiteOnly(end?.byDomainSe ?? ev?.byDomainSe));
     set('tokens', end?.tokens ?? this.lastTrain?.tokens ?? ev?.tokens);
     set('flops', end?.flops ?? this.lastTrain?.flops ?? ev?.flops);
     set('steps', end?.step ?? this.lastTrain?.step);

@@ -38,6 +38,8 @@ export interface RunSummary {
   valBpb?: number;
   valLoss?: number;
   valBpbByDomain?: Record<string, number>;
+  valBpbSe?: number; // standard error of valBpb over the scored eval windows
+  valBpbByDomainSe?: Record<string, number>; // the same per domain
   tokens?: number;
   flops?: number;
   steps?: number;

@@ -5,10 +5,12 @@ the goalposts:
   * reading $FLYWHEEL_RUN_DIR/config.json (the resolved TrainConfig) and the prepared dataset;
   * the training data sampler (random seqLen+1 windows drawn from the train shards by mixture weight,
     with its own seeded generator whose state goes into checkpoints);
-  * evaluation: val loss and val bits-per-byte, overall and per domain, on a fixed prefix of each val set
-    (in-process; the number that judges a run of agent code comes from the trusted judge, python/judge/);
+  * evaluation: val loss and val bits-per-byte, overall and per domain, each with its standard error over
+    the scored windows, on a fixed prefix of each val set (in-process; the number that judges a run of
+    agent code comes from the trusted judge, python/judge/);
   * the live slice: the tail of each train shard, never sampled, on which the periodic evals run so a
-    sandbox without the val shards can still be monitored (events say `source: live`);
+    sandbox without the val shards can still be monitored (events say `source: live`); the final eval
+    scores that same sample once more (`curve`), so a domain's curve has no jump at its last point;
   * the final weights (final-weights.pt, tensors only) that the judge scores;
   * the budget (seconds of training loop / tokens / FLOPs, whichever is reached first) and progress();
   * FLOP accounting, the device's peak FLOP/s (measured once, cached) and MFU;
@@ -230,17 +232,29 @@ class ValSet:
             self.full = (torch.from_numpy(np.stack(full_rows)).to(device), torch.tensor(full_dom, device=device))
 
 
+def ratio_se(nats, nbytes):
+    """Standard error of bpb = sum(nats) / (ln 2 * sum(bytes)) over the windows that were scored (the
+    sampled units), by the delta method for a ratio of sums: sqrt(n/(n-1) * sum((a - R b)^2)) / sum(b).
+    Windows cut from one document are not independent, so this is a floor on the sampling error of the
+    eval sample, not of the training run (seed-to-seed spread is measured by rerunning). None below 2
+    windows. python/judge/judge.py uses the same formula."""
+    n, total = len(nats), sum(nbytes)
+    if n < 2 or not total > 0:
+        return None
+    r = sum(nats) / total
+    ss = sum((a - r * b) ** 2 for a, b in zip(nats, nbytes))
+    return math.sqrt(n / (n - 1) * ss) / total / math.log(2)
+
+
 @torch.no_grad()
 def evaluate(model, valset, rows_per_batch, autocast):
-    """Returns {valLoss, valBpb, byDomain}. Loss and bytes skip targets whose token has 0 bytes (EOT).
-    valLoss = nats per scored token; bpb = nats / (ln 2 * bytes), pooled over all domains' tokens."""
+    """Returns {valLoss, valBpb, valBpbSe, byDomain, byDomainSe, byDomainWindows}. Loss and bytes skip
+    targets whose token has 0 bytes (EOT). valLoss = nats per scored token; bpb = nats / (ln 2 * bytes),
+    pooled over all domains' tokens; *Se: standard errors over windows (ratio_se)."""
     was_training = model.training
     model.eval()
-    n_dom = len(valset.domains)
     dev = valset.token_bytes.device
-    nats = torch.zeros(n_dom, dtype=torch.float64, device=dev)
-    nbytes = torch.zeros(n_dom, dtype=torch.float64, device=dev)
-    ntok = torch.zeros(n_dom, dtype=torch.float64, device=dev)
+    parts = []  # per batch: (nats, bytes, scored tokens, domain) per row
 
     def score(rows, dom):
         x, y = rows[:, :-1], rows[:, 1:]
@@ -248,9 +262,8 @@ def evaluate(model, valset, rows_per_batch, autocast):
             _, loss = model(x, y, reduction="none")  # (b, t) nats
         b = valset.token_bytes[y]  # (b, t) bytes of each target
         mask = (b > 0).to(loss.dtype)
-        nats.index_add_(0, dom, (loss.float() * mask).sum(1).double())
-        nbytes.index_add_(0, dom, b.sum(1).double())
-        ntok.index_add_(0, dom, mask.sum(1).double())
+        parts.append(torch.stack([(loss.float() * mask).sum(1).double(), b.sum(1).double(),
+                                  mask.sum(1).double(), dom.double()], 1))  # (b, 4)
 
     if valset.full:
         rows, dom = valset.full
@@ -259,14 +272,24 @@ def evaluate(model, valset, rows_per_batch, autocast):
     for row, d in valset.tails:
         score(row, torch.tensor([d], device=dev))
     model.train(was_training)
-    nats, nbytes, ntok = nats.tolist(), nbytes.tolist(), ntok.tolist()  # one device sync
+    per_row = torch.cat(parts).tolist() if parts else []  # one device sync
     ln2 = math.log(2)
-    by_domain = {name: (nats[d] / (ln2 * nbytes[d]) if nbytes[d] > 0 else None) for d, name in enumerate(valset.domains)}
-    total_bytes, total_tok = sum(nbytes), sum(ntok)
+    by_domain, by_domain_se, windows = {}, {}, {}
+    for d, name in enumerate(valset.domains):
+        mine = [r for r in per_row if int(r[3]) == d]
+        nbytes = sum(r[1] for r in mine)
+        by_domain[name] = sum(r[0] for r in mine) / (ln2 * nbytes) if nbytes > 0 else None
+        by_domain_se[name] = ratio_se([r[0] for r in mine], [r[1] for r in mine])
+        windows[name] = len(mine)
+    total_nats = sum(r[0] for r in per_row)
+    total_bytes, total_tok = sum(r[1] for r in per_row), sum(r[2] for r in per_row)
     return {
-        "valLoss": sum(nats) / total_tok if total_tok else None,
-        "valBpb": sum(nats) / (ln2 * total_bytes) if total_bytes else None,
+        "valLoss": total_nats / total_tok if total_tok else None,
+        "valBpb": total_nats / (ln2 * total_bytes) if total_bytes else None,
+        "valBpbSe": ratio_se([r[0] for r in per_row], [r[1] for r in per_row]),
         "byDomain": by_domain,
+        "byDomainSe": by_domain_se,
+        "byDomainWindows": windows,
     }
 
 
@@ -616,17 +639,29 @@ class Run:
 
     def _eval(self, tokens_per_domain, final):
         """Periodic evals (live monitoring) score the live slice, the same for every run; the final one
-        the val shards when this process may read them (not inside the sandbox: there the judge does)."""
+        the val shards when this process may read them (not inside the sandbox: there the judge does).
+        The final event also carries `curve`: the live slice scored on exactly the sample of the periodic
+        evals, so every point of a run's per-domain curve, the last included, is the same windows (the
+        final val number is another sample: comparable across runs, not along the curve)."""
         self._check_finite()
         source = "val" if final and self.data.has_val() else "live"
+        res = self._score(tokens_per_domain, source)
+        self.last_eval = res
+        extra = {}
+        if final:
+            curve_tokens = self.cfg["train"]["evalTokensPerDomain"]
+            same = (curve_tokens, "live") == (tokens_per_domain, source)
+            extra["curve"] = dict(source="live", evalTokensPerDomain=curve_tokens,
+                                  **(res if same else self._score(curve_tokens, "live")))
+        flywheel_log.eval(step=self.step, tokens=self.tokens, flops=self.flops, elapsed=self.elapsed, final=final,
+                          evalTokensPerDomain=tokens_per_domain, source=source, **res, **extra)
+        return res
+
+    def _score(self, tokens_per_domain, source):
         if (tokens_per_domain, source) not in self._valsets:
             self._valsets[tokens_per_domain, source] = ValSet(self.data, tokens_per_domain, self.T, self.device, source)
         mb = self.cfg["train"].get("microBatchTokens") or self.cfg["train"]["batchTokens"]
-        res = evaluate(self.model, self._valsets[tokens_per_domain, source], max(1, mb // self.T), self.autocast)
-        self.last_eval = res
-        flywheel_log.eval(step=self.step, tokens=self.tokens, flops=self.flops, elapsed=self.elapsed, final=final,
-                          evalTokensPerDomain=tokens_per_domain, source=source, **res)
-        return res
+        return evaluate(self.model, self._valsets[tokens_per_domain, source], max(1, mb // self.T), self.autocast)
 
     def save_final_weights(self):
         """final-weights.pt: the model's tensors only (a state dict; torch.save keeps tied tensors shared),

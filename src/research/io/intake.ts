@@ -15,6 +15,8 @@ import { triedIdeas, triedKeys } from '../core/ideas.ts';
 import { admitProposal, type Admission } from '../core/proposals.ts';
 import { admitted, asked, nextProposalId, noted, rejected, type AdmittedCode } from '../core/transitions.ts';
 import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
+import { domainDigest } from './domain-digest.ts';
+import { mixtureRefusal } from '../../config/mixture-check.ts';
 import type { SessionPort } from './port.ts';
 import { learnedFromHistory, triage, triageLine } from './triage.ts';
 
@@ -36,6 +38,7 @@ export async function sessionDigest(s: SessionPort): Promise<{ digest: Digest; i
     s.baseFlopsPerToken,
     s.secondsUsed(),
   );
+  Object.assign(digest, await domainDigest(s, digest)); // per-domain val bpb and the mixture study
   return { digest, ideas };
 }
 
@@ -166,7 +169,9 @@ export async function admitProposals(
     let prop = original;
     let a: Admission;
     let code: AdmittedCode | undefined;
-    if (prop?.change?.kind === 'code' && s.baseConfig.trainer.spec) {
+    const badMixture = mixtureRefusal(prop?.change, s.baseConfig, s.spec.searchSpace);
+    if (badMixture) a = { ok: false, reason: badMixture };
+    else if (prop?.change?.kind === 'code' && s.baseConfig.trainer.spec) {
       // the user's script is theirs: researchers turn its knobs, they do not edit it (README "Bring your own trainer")
       a = {
         ok: false,

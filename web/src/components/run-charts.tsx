@@ -30,10 +30,25 @@ export function RunCharts({ train, evals, x, logY }: Props) {
     for (const e of evals) for (const k of Object.keys(e)) if (k.startsWith('bpb.')) keys.add(k);
     return ['valBpb', ...[...keys].sort()];
   }, [evals]);
-  const bpb = useMemo(
-    () => alignXY(domains.map((d) => pairs(evals, x, d))) as uPlot.AlignedData,
-    [evals, x, domains],
-  );
+  // One sample per curve: when the run scored its periodic evals' sample at the end too (README,
+  // "Data-mixture study"), the final eval (another, larger sample) is drawn apart, not as the curve's last point.
+  const curveEnd = useMemo(() => {
+    const fin = evals.find((e) => e.final);
+    return fin !== undefined && evals.some((e) => !e.final && e.step === fin.step);
+  }, [evals]);
+  const bpb = useMemo(() => {
+    const curve = curveEnd ? evals.filter((e) => !e.final) : evals;
+    const series = domains.map((d) => pairs(curve, x, d));
+    if (curveEnd)
+      series.push(
+        pairs(
+          evals.filter((e) => e.final),
+          x,
+          'valBpb',
+        ),
+      );
+    return alignXY(series) as uPlot.AlignedData;
+  }, [evals, x, domains, curveEnd]);
   const lr = useMemo(() => alignXY([pairs(train, x, 'lr')]) as uPlot.AlignedData, [train, x]);
   const gn = useMemo(() => alignXY([pairs(train, x, 'gradNorm')]) as uPlot.AlignedData, [train, x]);
   return (
@@ -55,12 +70,15 @@ export function RunCharts({ train, evals, x, logY }: Props) {
         yLabel="bits per byte"
         logY={logY}
         data={bpb}
-        series={domains.map((d, i) => ({
-          label: d === 'valBpb' ? 'all' : d.slice(4),
-          stroke: i === 0 ? '#111' : color(i),
-          width: i === 0 ? 2.5 : 1.2,
-          points: true,
-        }))}
+        series={[
+          ...domains.map((d, i) => ({
+            label: d === 'valBpb' ? 'all' : d.slice(4),
+            stroke: i === 0 ? '#111' : color(i),
+            width: i === 0 ? 2.5 : 1.2,
+            points: true,
+          })),
+          ...(curveEnd ? [{ label: 'final (val, all)', stroke: '#111', width: 0, points: true }] : []),
+        ]}
       />
       <Chart
         title="learning rate"

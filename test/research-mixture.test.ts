@@ -1,0 +1,101 @@
+/**
+ * The data-mixture study inside a research session, end to end on the synthetic trainer (real processes,
+ * real store, real engine): each domain's bpb is planted as a known function of the mixture weights
+ * (test/fixtures/synthetic_trainer.py FLYWHEEL_SYNTH_MIXTURE), so the best mixture is known. The offline
+ * researcher spends its first proposals on random mixtures, then proposes the regression's prediction,
+ * judged like any change; every digest carries the per-domain val bpb with standard errors, and a
+ * digest rebuilt from the store alone (what `--resume` does) carries them too.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DEFAULT_SEARCH_SPACE } from '../src/config/search-space.ts';
+import { sessionDigest } from '../src/research/io/intake.ts';
+import type { SessionPort } from '../src/research/io/port.ts';
+import type { SessionState } from '../src/research/core/state.ts';
+import type { Digest, ProposeContext } from '../src/researchers/base.ts';
+import { withMixtureKnobs } from '../src/researchers/config-diff.ts';
+import { OfflineResearcher } from '../src/researchers/offline.ts';
+import type { Store } from '../src/store/base.ts';
+import { writeTinyDataset } from './fixtures/tiny-dataset.ts';
+import { makeSession, synthConfig, tempHome, tempStore } from './helpers/research-fixtures.ts';
+
+const DOMAINS = ['alpha', 'beta', 'gamma'];
+
+class SpyResearcher extends OfflineResearcher {
+  digests: Digest[] = [];
+  override async propose(d: Digest, n: number, ctx?: ProposeContext) {
+    this.digests.push(d);
+    return super.propose(d, n, ctx);
+  }
+}
+
+describe('mixture study in a research session', () => {
+  let store: Store;
+  let home: string;
+  before(async () => {
+    home = tempHome('fw-mixture-');
+    store = await tempStore(home);
+    process.env.FLYWHEEL_SYNTH_SIGMA = '0.002';
+    // alpha gains most from weight: the best mixture is about alpha 0.5, beta 0.17, gamma 0.33
+    process.env.FLYWHEEL_SYNTH_MIXTURE = JSON.stringify({ alpha: 0.9, beta: 0.3, gamma: 0.6 });
+  });
+  after(async () => {
+    delete process.env.FLYWHEEL_SYNTH_MIXTURE;
+    await store.close();
+  });
+
+  it('runs random mixtures, then proposes the predicted mixture with its held-out error, and shows per-domain bpb in every digest', async () => {
+    const dataDir = join(home, 'data');
+    writeTinyDataset(dataDir, { domains: DOMAINS, trainTokens: 20_000, valTokens: 2_000 });
+    const base = synthConfig();
+    base.data.dir = dataDir;
+    const researcher = new SpyResearcher({ seed: 1, library: [], mixtureStudy: { runs: 8 } });
+    const { session, executor } = await makeSession({
+      store,
+      researcher,
+      base,
+      parallel: 2,
+      spec: { searchSpace: withMixtureKnobs(DEFAULT_SEARCH_SPACE, DOMAINS), maxProposals: 14 },
+    });
+    await session.run();
+    await executor.close();
+    const props = session.state.proposals;
+    const study = props.filter((p) => p.source === 'mixture-study');
+    assert.equal(study.length, 8, props.map((p) => `${p.source}: ${p.title}`).join('\n'));
+    const predicted = props.find((p) => p.source === 'mixture-regression');
+    assert.ok(predicted, props.map((p) => `${p.source}: ${p.title}`).join('\n'));
+    assert.match(predicted.hypothesis, /predicts val bpb \d\.\d{4} .*held-out RMSE \d\.\d{4}/);
+    const w = predicted.change.kind === 'config' ? predicted.change.set : {};
+    assert.ok(Number(w['data.mixture.alpha']) > Number(w['data.mixture.beta']), JSON.stringify(w));
+    const journal = await store.listJournal(session.id);
+    assert.ok(
+      journal.some((e) => e.kind === 'proposal' && /Mixture predicted by the study regression/.test(e.title)),
+    );
+
+    // every digest after the baseline ran shows each domain's bpb with its standard error
+    const late = researcher.digests.at(-1)!;
+    assert.deepEqual(
+      late.domains?.map((d) => d.name),
+      DOMAINS,
+    );
+    for (const d of late.domains!) assert.ok(d.valBpb! > 0 && d.se === 0.01 && d.n! >= 3, JSON.stringify(d));
+    assert.ok(late.mixture?.prediction && late.mixture.predictedProposed);
+
+    // --resume rebuilds the researcher's view from the store and the persisted state alone
+    const rec = (await store.getSession(session.id))!;
+    const port = {
+      sessionId: session.id,
+      spec: session.spec,
+      baseConfig: base,
+      baseFlopsPerToken: 1e6,
+      store,
+      state: () => rec.state as unknown as SessionState,
+      secondsUsed: () => 0,
+    } as unknown as SessionPort;
+    const { digest } = await sessionDigest(port);
+    assert.deepEqual(digest.domains, late.domains);
+    assert.equal(digest.mixture?.studyProposed, 8);
+    assert.equal(digest.mixture?.prediction?.mixtures, late.mixture?.prediction?.mixtures);
+  });
+});
