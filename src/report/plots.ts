@@ -204,7 +204,7 @@ function killPlots(m: ReportModel): PlotOutcome[] {
       legend.push({ label: 'val loss', color: '#7b1113', kind: 'dot' });
     }
     if (k.killTokens !== undefined)
-      f.vline(k.killTokens, { color: '#d62728', dash: true, label: `stopped: ${k.rule}` });
+      f.vline(k.killTokens, { color: '#d62728', dash: true, label: `${k.rule} decided here` });
     f.legend(legend);
     return {
       id,
