@@ -24,12 +24,14 @@ const multiplierOf = (v: unknown) => {
   return value !== undefined && ci95 ? { value, ci95 } : undefined;
 };
 
-/** Journal kinds the report lists (results are in the plots; schedules and LLM calls are counted). */
+/** Journal kinds the report lists: the decisions (more seeds, a confirmation run is one). Results are
+ * in the charts; LLM calls are summed under cost. */
 const LISTED = new Set([
   'session',
   'baseline',
   'proposal',
   'rejection',
+  'schedule',
   'promotion',
   'kill',
   'conclusion',
