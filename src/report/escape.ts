@@ -21,11 +21,11 @@ export function escapeXml(text: unknown): string {
 }
 
 /**
- * Text for Markdown (CommonMark + GFM), inline: one line, no emphasis, code, link, image, autolink, raw
- * HTML, math, table-cell break, heading or list. Inline punctuation is backslash-escaped (CommonMark
- * allows it before any ASCII punctuation), `<`, `>` and `&` become entities, a line-start marker is
- * escaped, and URL-like text is defanged (`http[:]//`, `www[.]`, `[at]`) so GFM's bare-URL and e-mail
- * autolinks cannot turn researcher text into a link.
+ * Text for Markdown (CommonMark + GFM), inline (never at the start of a line): one line, no emphasis,
+ * code, link, image, autolink, raw HTML, math or table-cell break. The punctuation that opens them is
+ * backslash-escaped (CommonMark allows it before any ASCII punctuation; `(` is harmless once `[` is
+ * escaped), `<`, `>` and `&` become entities, and URL-like text is defanged (`http[:]//`, `www[.]`,
+ * `[at]`) so GFM's bare-URL and e-mail autolinks cannot turn researcher text into a link.
  */
 export function escapeMarkdown(text: unknown): string {
   return String(text ?? '')
@@ -37,16 +37,19 @@ export function escapeMarkdown(text: unknown): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/[\\`*_[\]()|~$]/g, (c) => `\\${c}`)
-    .replace(/^(\s*)([#+\-=]|\d+(?=[.)]))/, (_m, sp: string, mark: string) =>
-      /^\d/.test(mark) ? `${sp}${mark}\\` : `${sp}\\${mark}`,
-    );
+    .replace(/[\\`*_[\]|~$]/g, (c) => `\\${c}`);
 }
+
+/** An escaped line that starts a Markdown line: no heading, list item or setext underline either. */
+const lineStart = (escaped: string) =>
+  escaped.replace(/^(\s*)([#+\-=]|\d+(?=[.)]))/, (_m, sp: string, mark: string) =>
+    /^\d/.test(mark) ? `${sp}${mark}\\` : `${sp}\\${mark}`,
+  );
 
 /** Text for Markdown as a block (a hypothesis, a journal body): escaped line by line, lines kept. */
 export function escapeMarkdownBlock(text: unknown, maxLines = 40): string {
   const lines = String(text ?? '').split(/\r?\n/);
-  const kept = lines.slice(0, maxLines).map((l) => escapeMarkdown(l));
+  const kept = lines.slice(0, maxLines).map((l) => lineStart(escapeMarkdown(l)));
   if (lines.length > maxLines) kept.push(`… (${lines.length - maxLines} more lines)`);
   return kept.join('  \n');
 }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SessionRecord } from '../store/base.ts';
-import { escapeMarkdown, escapeXml } from './escape.ts';
+import { escapeMarkdown, escapeMarkdownBlock, escapeXml } from './escape.ts';
 import type { ReportInput } from './model.ts';
 import { renderReport } from './render.ts';
 import { logScale, niceTicks } from './svg/scale.ts';
@@ -86,9 +86,10 @@ describe('report rendering', () => {
     const md = escapeMarkdown(
       '[x](javascript:alert(1)) ![i](http://e.com/a.png) <b>hi</b> www.evil.com\n# h',
     );
-    assert.doesNotMatch(md, /\]\(|<b>|http:\/\/|www\.evil|\n/);
-    assert.match(md, /\\\[x\\\]\\\(javascript/);
-    assert.equal(escapeMarkdown('1. item'), '1\\. item');
+    // a `](` counts only when its `]` is not backslash-escaped (an odd run of backslashes before it)
+    assert.doesNotMatch(md, /(^|[^\\])(\\\\)*\]\(|<b>|http:\/\/|www\.evil|\n/);
+    assert.match(md, /^\\\[x\\\]\(javascript/);
+    assert.equal(escapeMarkdownBlock('1. item\n# heading\n- list'), '1\\. item  \n\\# heading  \n\\- list');
   });
 
   it('places ticks on round numbers, decades on a log axis', () => {
@@ -164,6 +165,6 @@ describe('report rendering', () => {
       assert.doesNotMatch(text, /<[a-z][^>]*\s(on\w+|src|href|xlink:href)\s*=/i);
     }
     assert.match(r.html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
-    assert.doesNotMatch(r.markdown, /<script|<img|\]\(javascript/i);
+    assert.doesNotMatch(r.markdown, /<script|<img|(^|[^\\])(\\\\)*\]\(javascript/i);
   });
 });

@@ -47,7 +47,9 @@ function liveMarkup(text: string): string[] {
 /** Live Markdown: a link or image whose target is not one of the report's own SVG files, raw HTML tags. */
 function liveMarkdown(md: string): string[] {
   const found: string[] = [];
-  for (const m of md.matchAll(/\]\(([^)]*)\)/g)) if (!/^[a-z0-9-]+\.svg$/.test(m[1])) found.push(m[0]);
+  // a `](` whose `]` is not backslash-escaped (an even run of backslashes before it)
+  for (const m of md.matchAll(/(?:^|[^\\])(?:\\\\)*\]\(([^)]*)\)/g))
+    if (!/^[a-z0-9-]+\.svg$/.test(m[1])) found.push(m[0]);
   // raw HTML, and bare URLs GFM would autolink (text like "javascript:alert" outside a link is inert)
   for (const m of md.matchAll(/<\/?[a-z][^>]*>|https?:\/\/|www\.evil/gi)) found.push(m[0]);
   return found;
