@@ -124,6 +124,41 @@ describe('report rendering', () => {
     assert.match(r.svgs.find((s) => s.file === 'attribution.svg')!.svg, /model\.rope = true/);
   });
 
+  it("reads cost from the journal and scale from the best's finding when the summary lacks them", () => {
+    const s = session({
+      best: { proposalId: 'p2', title: 'muon', valBpb: 2.9, n: 3, verdict: 'win', confirmed: true },
+      wins: [{ proposalId: 'p2', title: 'muon', delta: -0.05, ci95: [-0.07, -0.03] }],
+    });
+    const llm = (costUsd: number) => ({
+      sessionId: 's-test',
+      kind: 'llm' as const,
+      title: 'call',
+      data: { costUsd, inputTokens: 100, outputTokens: 10 },
+    });
+    const r = renderReport(
+      input(s, {
+        journal: [llm(0.01), llm(0.02)],
+        findings: [
+          {
+            id: 's-test-p2',
+            sessionId: 's-test',
+            title: 'muon: better',
+            statement: 'muon helps',
+            confirmed: true,
+            runIds: [],
+            scale: {
+              computeMultiplier: { value: 1.4, ci95: [1.2, 1.7] },
+              ladder: [{ params: 1e7, tokens: 2e8, delta: -0.04, ci95: [-0.06, -0.02], verdict: 'holds' }],
+            },
+          },
+        ],
+      }),
+    );
+    assert.match(r.html, /\$0\.0300 over 2 call\(s\), 200 input \/ 20 output tokens/);
+    const ids = r.plots.map((p) => p.id);
+    assert.ok(ids.includes('compute-multipliers') && ids.includes('size-ladder'), ids.join());
+  });
+
   it('leaves out each absent part with a one-line reason', () => {
     const r = renderReport(input(session({})));
     assert.equal(r.plots.length, 0);
