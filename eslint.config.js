@@ -26,6 +26,11 @@ const researchLayer = {
 const layers = [
   layer(['src/server/**'], ['cli'], 'the server is below the CLI'),
   layer(['src/research/**'], ['cli', 'server'], 'the research engine is below the CLI and the server'),
+  layer(
+    ['src/report/**'],
+    ['cli', 'server'],
+    'session reports are below the CLI and the server that serve them',
+  ),
   // The researchers' tools dry-run the engine's own admission and code-edit rules (pure, below the loop).
   layer(
     ['src/researchers/**'],

@@ -7,6 +7,7 @@ import { errorLine, isFlywheelError } from '../errors.ts';
 import { register as registerAnalyze } from './analyze.ts';
 import { register as registerInitTrainer } from './init-trainer.ts';
 import { register as registerPrepare } from './prepare.ts';
+import { register as registerReport } from './report.ts';
 import { register as registerResearch } from './research.ts';
 import { register as registerRun } from './run.ts';
 import { register as registerRuns } from './runs.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerResearch(program);
   registerServe(program);
   registerAnalyze(program);
+  registerReport(program);
   registerInitTrainer(program);
   return program;
 }

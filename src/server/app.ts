@@ -13,6 +13,7 @@ import { redact, secretValues } from '../security/redact.ts';
 import type { Store } from '../store/base.ts';
 import { registerAnalysisRoutes } from './analysis-routes.ts';
 import { guard, requireToken } from './auth.ts';
+import { registerReportRoutes } from './report-routes.ts';
 import { RunIndex } from './run-index.ts';
 import { SeriesCache } from './series-cache.ts';
 import { runRoutes } from './routes/runs.ts';
@@ -111,6 +112,7 @@ export function createApp(opts: AppOptions): Hono {
   app.get('/api/events', (c) => feedStream(c, store, opts.feed));
 
   registerAnalysisRoutes(app, store);
+  registerReportRoutes(app, store);
   app.all('/api/*', (c) => {
     throw new FlywheelError('not_found', `no API route ${c.req.method} ${c.req.path}`);
   });

@@ -1,4 +1,5 @@
 /** Typed calls to the Flywheel API (same origin; the auth cookie, if any, travels by itself). */
+import type { ImportanceReport } from '../../src/analysis/importance.ts';
 import type {
   CompareResponse,
   FindingRecord,
@@ -68,6 +69,10 @@ export const getJournal = (id: string, afterSeq = 0) =>
   api<JournalResponse>(
     `/api/sessions/${encodeURIComponent(id)}/journal${afterSeq ? `?afterSeq=${afterSeq}` : ''}`,
   );
+export const getImportance = (id: string) =>
+  api<ImportanceReport>(`/api/sessions/${encodeURIComponent(id)}/importance`);
+/** The session's report page (self-contained HTML, made on the fly by the server). */
+export const reportHref = (id: string) => `/api/sessions/${encodeURIComponent(id)}/report.html`;
 export const getFindings = () => api<{ findings: FindingRecord[] }>('/api/findings');
 export const controlSession = (id: string, action: 'pause' | 'resume' | 'stop') =>
   post<SessionListItem>(`/api/sessions/${encodeURIComponent(id)}/${action}`);

@@ -5,7 +5,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { JournalEntry, SessionView } from '../../../src/server/types.ts';
-import { controlSession, getJournal, getSession } from '../api.ts';
+import { controlSession, getJournal, getSession, reportHref } from '../api.ts';
 import { ago, bpb, si } from '../format.ts';
 import { useDebouncedSet, useFeed } from '../live.ts';
 import { href } from '../router.ts';
@@ -14,6 +14,7 @@ import { Journal } from './journal.tsx';
 import { Rungs } from './rungs.tsx';
 import { baseColumns, configColumns, RunsTable } from './runs-table.tsx';
 import { SessionCharts } from './session-charts.tsx';
+import { SessionInsights } from './session-insights.tsx';
 import { StatusBadge } from './status-badge.tsx';
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
@@ -79,6 +80,9 @@ export function SessionPage({ id }: { id: string }) {
             </button>
           </>
         )}
+        <a href={reportHref(s.id)} target="_blank" rel="noopener noreferrer" data-testid="session-report">
+          Report
+        </a>
         {note && <span className="muted">{note}</span>}
       </header>
       <dl className="facts">
@@ -118,6 +122,11 @@ export function SessionPage({ id }: { id: string }) {
         <dd title={s.createdAt}>{ago(s.createdAt)}</dd>
       </dl>
       <SessionCharts view={view} />
+      <SessionInsights
+        id={s.id}
+        summary={sum}
+        version={view.runs.filter((r) => r.status === 'completed').length}
+      />
       <h3>Rungs</h3>
       <Rungs rungs={view.rungs} />
       <div className="two-col">
