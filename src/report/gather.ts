@@ -8,6 +8,7 @@ import { toAnalysisRun, type AnalysisRun } from '../analysis/runs.ts';
 import { FlywheelError } from '../errors.ts';
 import type { RunRecord, Store } from '../store/base.ts';
 import { selectKills } from './kills.ts';
+import { sessionMixture } from './mixture-view.ts';
 import type { MixtureView, ReportInput } from './model.ts';
 
 /** Optional parts computed elsewhere (the mixture study's analysis), given the session's runs. */
@@ -53,7 +54,7 @@ export async function gatherReport(
     findings,
     curves,
     comparableRuns: comparableWith(all, sessionId),
-    mixture: hooks.mixture?.(runs, all),
+    mixture: (hooks.mixture ?? sessionMixture)(runs, all),
     now: now.toISOString(),
   };
 }
