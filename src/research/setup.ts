@@ -14,13 +14,15 @@ import { rungsFor } from './core/spec.ts';
 /**
  * The next session's starting point: of the newest session's confirmed findings that carry a full
  * config, the one with the largest improvement (their effects share that session's baseline, so they
- * compare; a stack of wins competes with its parts here).
+ * compare; a stack of wins competes with its parts here). A win that flipped at a larger size of its
+ * session's size ladder is not carried forward (README "Research sessions: the size ladder"): the
+ * start is then another win of that session, or the newest earlier one (that session's own start).
  */
 export async function rememberedStart(
   store: Store,
 ): Promise<{ config: TrainConfig; source: string } | undefined> {
   const found = (await store.listFindings({ confirmed: true, limit: 50 })).filter(
-    (f) => f.config && typeof f.config === 'object',
+    (f) => f.config && typeof f.config === 'object' && !f.scale?.ladder?.some((r) => r.verdict === 'flips'),
   );
   if (!found.length) return undefined;
   const newest = found.filter((f) => f.sessionId === found[0].sessionId);

@@ -19,6 +19,7 @@ import { baselineCostedRuns, candidateCostedRuns, multiplierOf } from './core/co
 import { baselineValues, bestWin, candidateValues } from './core/conclude.ts';
 import { topRung, type SessionSpec } from './core/spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState } from './core/state.ts';
+import { ladderOf } from './core/ladder-state.ts';
 
 export interface BestSummary {
   proposalId: string;
@@ -214,6 +215,24 @@ function withMultiplier(
   return { ...rest, computeMultiplier: { value: m.value, ci95: m.ci95, text: m.text } };
 }
 
+/** The best's size ladder (core/ladder-state.ts), one entry per larger size, or why it has none. */
+function withLadder(best: BestSummary, state: SessionState, spec: SessionSpec): BestSummary {
+  const { ladder, reason } = ladderOf(state, spec, best.proposalId);
+  const { ladderReason: _drop, ...rest } = best;
+  if (!ladder) return { ...rest, ladder: null, ladderReason: reason };
+  return {
+    ...rest,
+    ladder: ladder.map((e) => ({
+      params: e.params,
+      tokens: e.tokens,
+      delta: e.delta,
+      ci95: e.ci95,
+      computeMultiplier: e.computeMultiplier,
+      verdict: e.verdict,
+    })),
+  };
+}
+
 export interface SessionSummary {
   sessionId: string;
   status: string;
@@ -258,7 +277,7 @@ export function summarize(
   const base = baselineValues(state, spec);
   const acct = account(state, spec, baseFlopsPerToken);
   const picked = pickBest(state, spec, byId);
-  const best = picked && withMultiplier(picked, state, spec, baseFlopsPerToken);
+  const best = picked && withLadder(withMultiplier(picked, state, spec, baseFlopsPerToken), state, spec);
   const ps = state.proposals.filter((p) => p.id !== BASELINE);
   return {
     sessionId,

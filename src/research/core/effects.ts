@@ -3,7 +3,7 @@
  * only code that carries them out (journal, store, researcher), and it ends every batch with one persist.
  */
 import type { ResultSummary } from '../../researchers/base.ts';
-import type { FindingRecord, JournalKind, TriedIdea } from '../../store/base.ts';
+import type { FindingRecord, JournalKind, LadderResult, TriedIdea } from '../../store/base.ts';
 import type { SessionState } from './state.ts';
 
 export interface JournalExtra {
@@ -23,7 +23,9 @@ export type Effect =
   /** The researcher sees a proposal's result (after its conclusion, if it concluded now). */
   | { kind: 'observe'; result: ResultSummary }
   /** The baseline finished a rung: rebuild the monitor's reference band for that rung. */
-  | { kind: 'reference'; rung: number };
+  | { kind: 'reference'; rung: number }
+  /** A win's size ladder (transitions/laddered.ts): its finding gains `scale.ladder` and the words. */
+  | { kind: 'findingScale'; findingId: string; ladder: LadderResult[]; words: string };
 
 /** A transition's answer: the new state (the input is never changed) and what to do about it. */
 export interface Step {

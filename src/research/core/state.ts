@@ -8,10 +8,12 @@
  */
 import type { TrainConfig } from '../../config/train-config.ts';
 import type { Change } from '../../researchers/base.ts';
+import type { LadderState } from './ladder.ts';
 
 export const BASELINE = 'baseline';
 
-export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm';
+/** `ladder`: a size-ladder run (core/ladder-state.ts), outside the noise floor, the family, the rungs and the stack. */
+export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm' | 'ladder';
 export type TrialStatus =
   | 'pending' // waiting for a slot (next rung in `rung`)
   | 'running'
@@ -38,6 +40,8 @@ export interface TrialState {
   stableTokens?: number; // tokens already trained at that checkpoint
   stopRule?: string;
   note?: string;
+  /** Ladder trials only: the size step, and the result there (never in `results`, which holds rungs). */
+  ladder?: { step: number; valBpb?: number; runId?: string };
 }
 
 export interface ProposalState {
@@ -83,6 +87,8 @@ export interface SessionState {
   rejected: Array<{ title: string; reason: string }>;
   calibration: { tokPerSec?: number; startupSeconds?: number; samples: number };
   finished?: boolean;
+  /** The size ladder of the session's best change (core/ladder-state.ts), once it is due. */
+  ladder?: LadderState;
 }
 
 export function emptyState(): SessionState {

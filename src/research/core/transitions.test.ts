@@ -14,6 +14,9 @@ import { admitProposal } from './proposals.ts';
 import { SessionSpec, type SessionSpecInput } from './spec.ts';
 import { BASELINE, type SessionState, type TrialState } from './state.ts';
 import * as T from './transitions.ts';
+import { baselineValues, candidateValues, concludeReady, pooledNoise } from './conclude.ts';
+import { promote } from './scheduler.ts';
+import { stackProposal } from './stack.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const NOW = '2026-01-01T00:00:00.000Z';
@@ -544,6 +547,85 @@ describe('session transitions', () => {
     assert.equal(trialsOf(s.state, b.id)[0].status, 'pending');
     assert.deepEqual(kinds(s.effects), ['observe', 'journal:session']);
     assert.match((s.effects[1] as { title: string }).title, /1 trial\(s\) re-queued/);
+  });
+
+  it('ladderStarted and laddered: the best win climbs the sizes against its base, each size judged and journaled, nothing of it in the rungs, the noise floor, the family or the stack', () => {
+    covers('ladderStarted', 'laddered');
+    const ladder2 = contextFor({ ladder: 2 });
+    assert.deepEqual(kinds(T.ladderStarted(ladder2, withBaseline(one)).effects), ['journal:note']);
+    assert.equal(
+      T.ladderStarted(ladder2, withBaseline(one)).state.ladder?.status,
+      'skipped',
+      'no win: no ladder',
+    );
+    const c = judgedCandidate(withBaseline(one), 'better', { 'optim.lr': 0.004 }, 1.7);
+    let st = c.state;
+    for (const t of st.trials.filter((x) => x.purpose === 'confirm'))
+      st = end(one, st, t.id, { value: t.proposalId === BASELINE ? 2.0 : 1.7 }).state;
+    assert.equal(st.proposals.find((p) => p.id === c.id)!.verdict, 'win');
+    const before = {
+      noise: pooledNoise(st, ladder2.spec),
+      values: candidateValues(st, ladder2.spec, c.id),
+      base: baselineValues(st, ladder2.spec),
+      stack: stackProposal(st),
+    };
+    const started = T.ladderStarted(ladder2, st);
+    assert.equal(started.created, 8, '2 sizes x 2 seeds x (base + win)');
+    assert.deepEqual(kinds(started.effects), ['journal:schedule']);
+    st = started.state;
+    assert.equal(T.ladderStarted(ladder2, st).created, 0, 'once a session');
+    const ladderTrials = st.trials.filter((t) => t.purpose === 'ladder');
+    assert.deepEqual([...new Set(ladderTrials.map((t) => t.proposalId))].sort(), [BASELINE, c.id].sort());
+    // size 1: still 0.25 better (holds); size 2: worse than the base (flips)
+    const value = (t: TrialState) =>
+      (t.ladder!.step === 1
+        ? t.proposalId === BASELINE
+          ? 1.9
+          : 1.65
+        : t.proposalId === BASELINE
+          ? 1.8
+          : 1.85) + (t.seed % 2 ? 0.005 : -0.005);
+    const fx: Effect[] = [];
+    for (const t of ladderTrials) {
+      const s = end(ladder2, st, t.id, { value: value(t) });
+      st = s.state;
+      fx.push(...s.effects);
+    }
+    const l = st.ladder!;
+    assert.equal(l.status, 'done');
+    assert.deepEqual(
+      l.entries.map((e) => e.verdict),
+      ['holds', 'flips'],
+    );
+    const verdicts = fx.filter((e) => e.kind === 'journal' && e.entry === 'conclusion');
+    assert.equal(verdicts.length, 2, 'one conclusion per size');
+    for (const v of verdicts) assert.ok(v.kind === 'journal' && (v.extra?.runIds ?? []).length === 4);
+    const words = fx.find((e) => e.kind === 'journal' && e.entry === 'finding');
+    assert.match(
+      words && words.kind === 'journal' ? words.title : '',
+      /holds at .*flips at .*does not start from it/,
+    );
+    const scale = fx.filter((e) => e.kind === 'findingScale').at(-1);
+    assert.ok(scale && scale.kind === 'findingScale');
+    assert.equal(scale.findingId, `s-test-${c.id}`);
+    assert.deepEqual(
+      scale.ladder.map((r) => r.verdict),
+      ['holds', 'flips'],
+    );
+    // ladder runs count as compute, but stay out of everything that judges or schedules the session
+    assert.ok(
+      st.trials.filter((t) => t.purpose === 'ladder').every((t) => Object.keys(t.results).length === 0),
+    );
+    assert.deepEqual(pooledNoise(st, ladder2.spec), before.noise);
+    assert.deepEqual(candidateValues(st, ladder2.spec, c.id), before.values);
+    assert.deepEqual(baselineValues(st, ladder2.spec), before.base);
+    assert.deepEqual(stackProposal(st), before.stack);
+    assert.deepEqual(concludeReady(st, ladder2.spec), []);
+    assert.deepEqual(promote(st, ladder2.spec, true), []);
+    assert.equal(
+      st.trials.filter((t) => t.purpose === 'ladder').reduce((a, t) => a + t.flops, 0),
+      8 * 6e6,
+    );
   });
 
   it('every exported transition has a case here', () => {

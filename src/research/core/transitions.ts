@@ -7,7 +7,8 @@
  * state a caller holds never changes under it. The helpers of scheduler.ts and conclude.ts mutate the
  * state they are given; they are called here only on a draft (and by their own unit tests).
  *
- * One file per stage (transitions/): context, session-life, runs, run-ended, concluded, proposals.
+ * One file per stage (transitions/): context, session-life, runs, run-ended, concluded, proposals,
+ * laddered (the size ladder: `ladderStarted` when it is due, then `laddered` for each of its runs).
  *
  * The transitions, in the order a session meets them (ARCHITECTURE.md "A session's data flow"):
  *   created -> started -> launched -> (curveAsked -> curveJudged)? -> monitorStopped? -> runEnded (-> concluded, stacked) -> promoted
@@ -27,3 +28,4 @@ export {
 } from './transitions/runs.ts';
 export { runEnded, type RunEnd } from './transitions/run-ended.ts';
 export { admitted, asked, promoted, rejected, reviewed } from './transitions/proposals.ts';
+export { laddered, ladderStarted } from './transitions/laddered.ts';

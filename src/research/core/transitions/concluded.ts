@@ -37,8 +37,8 @@ export function concludeAll(
     }
     if (p.status !== 'concluded') continue;
     // What a win is worth in compute (README "Compute multiplier"), said in the journal and the finding.
-    const worth =
-      p.verdict === 'win' ? multiplierClause(multiplierOf(st, spec, p.id, ctx.baseFlopsPerToken)) : '';
+    const m = p.verdict === 'win' ? multiplierOf(st, spec, p.id, ctx.baseFlopsPerToken) : undefined;
+    const worth = m ? multiplierClause(m) : '';
     fx.push(
       journal(
         'conclusion',
@@ -66,6 +66,9 @@ export function concludeAll(
         configHash: p.key,
         config: p.verdict === 'win' ? p.config : undefined,
         runIds,
+        ...(m?.ok && Number.isFinite(m.value) && m.ci95.every(Number.isFinite)
+          ? { scale: { computeMultiplier: { value: m.value, ci95: m.ci95 } } }
+          : {}),
       };
       fx.push(
         { kind: 'finding', finding },

@@ -10,6 +10,7 @@ import { BASELINE, proposalOf, valuesAt, type SessionState, type TrialState } fr
 import { countRunFlops, runEndState } from '../trial-runs.ts';
 import { type EngineContext, type StopDecision, draftOf, trialOf, idea } from './context.ts';
 import { concludeAll } from './concluded.ts';
+import { laddered } from './laddered.ts';
 
 /** How a trial's run ended, as the session saw it. */
 export interface RunEnd {
@@ -32,6 +33,7 @@ export interface RunEnd {
  * stack once two wins are confirmed. The researcher observes this result and every conclusion.
  */
 export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): Step {
+  if (trialOf(state, o.trialId).purpose === 'ladder') return laddered(ctx, state, o); // its own stage
   const { spec } = ctx;
   const st = draftOf(state);
   const fx: Effect[] = [];

@@ -1,0 +1,79 @@
+/**
+ * Planning a session's rungs with its size ladder inside the budget (README "Research sessions: the
+ * size ladder"). The ladder's runs are part of the session's seconds: the full (top-rung) run is sized
+ * so that the main search keeps its ~24 full runs AND the ladder fits (2 x seeds runs per size, each
+ * (N_k/N_0)^2 full runs, plus their start-up), `parallel` slots at a time.
+ *
+ * Default (`--ladder` not given): the largest N <= 2 whose plan still gives a full run of at least
+ * LADDER_FLOOR_FULLS x the smallest full run the rungs allow (rung 0 keeps >= 8 batches): a ladder is
+ * worth little if it makes every run of the search too short to judge. A longer budget affords more
+ * sizes; a short one none. With `--full-tokens` the run size is the user's, so the ladder is off unless
+ * asked for.
+ */
+import type { TrainConfig } from '../config/train-config.ts';
+import { vocabOf } from '../config/train-config.ts';
+import { flopsPerToken } from '../runs/flops.ts';
+import { ladderFullRuns, ladderSizes, LADDER_MAX } from './core/ladder.ts';
+import { rungsOfFull } from './setup.ts';
+
+export const LADDER_FLOOR_FULLS = 2;
+const MAIN_FULL_RUNS = 24; // setup.ts planRungs
+
+export interface LadderPlan {
+  n: number;
+  rungTokens: number[];
+  reason: string;
+}
+
+export function planWithLadder(opts: {
+  requested?: number; // --ladder N; undefined = the default rule
+  config: TrainConfig;
+  seeds: number; // ladder seeds a side
+  budgetSeconds: number;
+  parallel: number;
+  tokPerSec: number;
+  startupSeconds: number;
+  eta: number;
+  nRungs: number;
+}): LadderPlan {
+  const c = opts.config;
+  const shape = { batchTokens: c.train.batchTokens, eta: opts.eta, nRungs: opts.nRungs };
+  const minFull = shape.batchTokens * 4 * opts.eta ** (opts.nRungs - 1);
+  const slot = opts.budgetSeconds * opts.parallel;
+  const vocab = vocabOf(c);
+  const full = (n: number) => {
+    // tokens of a full run when the main search's 24 full runs and a ladder of n sizes share the slots
+    const sizes = ladderSizes(c.model, n, 1_000_000, vocab, 1);
+    const units = ladderFullRuns(sizes, opts.seeds, {
+      tokens: 1_000_000,
+      flopsPerToken: flopsPerToken(c.model, vocab),
+    });
+    const runs = MAIN_FULL_RUNS + 2 * opts.seeds * n;
+    const seconds = (slot - runs * opts.startupSeconds) / (MAIN_FULL_RUNS + units);
+    return Math.round((seconds * opts.tokPerSec) / shape.batchTokens) * shape.batchTokens;
+  };
+  const plan = (n: number, reason: string): LadderPlan => ({
+    n,
+    reason,
+    rungTokens: rungsOfFull(Math.max(minFull, full(n)), shape),
+  });
+  if (c.trainer.spec) {
+    return plan(0, 'no ladder: a trainer spec has no GPT model whose width and depth it could grow');
+  }
+  if (opts.requested !== undefined) {
+    const n = Math.min(LADDER_MAX, opts.requested);
+    const short = n > 0 && full(n) < minFull;
+    return plan(
+      n,
+      `ladder ${n} (asked for)${short ? `: the budget is short for it, full runs stay at the ${minFull}-token minimum and the ladder may be skipped` : ''}`,
+    );
+  }
+  for (let n = 2; n >= 1; n--) {
+    if (full(n) >= LADDER_FLOOR_FULLS * minFull)
+      return plan(n, `ladder ${n} (default): full runs of ${full(n)} tokens leave room for it`);
+  }
+  return plan(
+    0,
+    `no ladder (default): with one size, full runs would be ${full(1)} tokens, under ${LADDER_FLOOR_FULLS * minFull}`,
+  );
+}
