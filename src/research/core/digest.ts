@@ -3,11 +3,12 @@
  * results, findings and tried ideas are capped), so an LLM's context stays small.
  */
 import type { TrainConfig } from '../../config/train-config.ts';
-import type { Digest, Estimate, ResultSummary } from '../../researchers/base.ts';
+import type { Digest, Estimate, ResultSummary, WinAtScale } from '../../researchers/base.ts';
 import type { FindingRecord, TriedIdea } from '../../store/base.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { account } from './accounting.ts';
-import { baselineValues, bestWin } from './conclude.ts';
+import { baselineValues, bestWin, confirmedWins } from './conclude.ts';
+import { describeLadder } from './ladder.ts';
 import { multiplierOf } from './costed-runs.ts';
 import type { SessionSpec } from './spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState } from './state.ts';
@@ -19,7 +20,8 @@ const est = (v: number[]): Estimate | undefined =>
 
 /** The summary of one proposal at the highest rung any of its trials reached. */
 export function resultOf(state: SessionState, spec: SessionSpec, p: ProposalState): ResultSummary {
-  const trials = state.trials.filter((t) => t.proposalId === p.id);
+  // its runs at the session's size (a size ladder's runs are reported apart: `wins`)
+  const trials = state.trials.filter((t) => t.proposalId === p.id && t.purpose !== 'ladder');
   let rung = 0;
   for (const t of trials) for (const r of Object.keys(t.results)) rung = Math.max(rung, Number(r));
   const values = valuesAt(state, p.id, rung);
@@ -58,6 +60,32 @@ function worth(state: SessionState, spec: SessionSpec, id: string, perToken: num
   return { computeMultiplier: { value: m.value, ci95: m.ci95, text: m.text } };
 }
 
+/** The session's confirmed wins with their multipliers and, for the one that climbed, its ladder. */
+function winsAtScale(state: SessionState, spec: SessionSpec, perToken: number): WinAtScale[] {
+  return confirmedWins(state).map((p) => {
+    const l =
+      state.ladder?.proposalId === p.id && state.ladder.status !== 'skipped' ? state.ladder : undefined;
+    return {
+      proposalId: p.id,
+      title: p.title,
+      delta: p.stats!.delta,
+      ...worth(state, spec, p.id, perToken),
+      ...(l
+        ? {
+            ladder: l.entries.map((e) => ({
+              params: e.params,
+              tokens: e.tokens,
+              delta: e.delta,
+              ci95: e.ci95,
+              verdict: e.verdict,
+            })),
+            ladderText: describeLadder(l.entries),
+          }
+        : {}),
+    };
+  });
+}
+
 export function buildDigest(
   sessionId: string,
   state: SessionState,
@@ -90,6 +118,7 @@ export function buildDigest(
           ...worth(state, spec, bestP.id, baseFlopsPerToken),
         }
       : undefined,
+    wins: winsAtScale(state, spec, baseFlopsPerToken),
     recent: results.slice(-DIGEST_LIMITS.recent).reverse(),
     findings: findings.slice(0, DIGEST_LIMITS.findings).map((f) => ({
       id: f.id,

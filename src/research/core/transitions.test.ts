@@ -17,6 +17,8 @@ import * as T from './transitions.ts';
 import { baselineValues, candidateValues, concludeReady, pooledNoise } from './conclude.ts';
 import { promote } from './scheduler.ts';
 import { stackProposal } from './stack.ts';
+import { buildDigest } from './digest.ts';
+import { compactDigest } from '../../researchers/prompts.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const NOW = '2026-01-01T00:00:00.000Z';
@@ -626,6 +628,13 @@ describe('session transitions', () => {
       st.trials.filter((t) => t.purpose === 'ladder').reduce((a, t) => a + t.flops, 0),
       8 * 6e6,
     );
+    // the researcher's digest carries the verdicts and the multiplier of each win
+    const digest = buildDigest('s-test', st, ladder2.spec, base, [], [], 1000, 0);
+    assert.deepEqual(
+      digest.wins?.map((w) => [w.proposalId, w.ladder?.map((e) => e.verdict)]),
+      [[c.id, ['holds', 'flips']]],
+    );
+    assert.match(compactDigest(digest), /"ladder":"holds at [^"]*flips at/);
   });
 
   it('every exported transition has a case here', () => {
