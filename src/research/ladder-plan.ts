@@ -18,6 +18,7 @@ import { rungsOfFull } from './setup.ts';
 
 export const LADDER_FLOOR_FULLS = 2;
 const MAIN_FULL_RUNS = 24; // setup.ts planRungs
+const MAIN_FULL_RUNS_MIN = 12; // an asked-for ladder may take the main search down to this many
 
 export interface LadderPlan {
   n: number;
@@ -41,31 +42,36 @@ export function planWithLadder(opts: {
   const minFull = shape.batchTokens * 4 * opts.eta ** (opts.nRungs - 1);
   const slot = opts.budgetSeconds * opts.parallel;
   const vocab = vocabOf(c);
-  const full = (n: number) => {
-    // tokens of a full run when the main search's 24 full runs and a ladder of n sizes share the slots
+  const full = (n: number, main = MAIN_FULL_RUNS) => {
+    // tokens of a full run when the main search's `main` full runs and a ladder of n sizes share the slots
     const sizes = ladderSizes(c.model, n, 1_000_000, vocab, 1);
     const units = ladderFullRuns(sizes, opts.seeds, {
       tokens: 1_000_000,
       flopsPerToken: flopsPerToken(c.model, vocab),
     });
-    const runs = MAIN_FULL_RUNS + 2 * opts.seeds * n;
-    const seconds = (slot - runs * opts.startupSeconds) / (MAIN_FULL_RUNS + units);
+    const runs = main + 2 * opts.seeds * n;
+    const seconds = (slot - runs * opts.startupSeconds) / (main + units);
     return Math.round((seconds * opts.tokPerSec) / shape.batchTokens) * shape.batchTokens;
   };
-  const plan = (n: number, reason: string): LadderPlan => ({
+  const plan = (n: number, reason: string, main = MAIN_FULL_RUNS): LadderPlan => ({
     n,
     reason,
-    rungTokens: rungsOfFull(Math.max(minFull, full(n)), shape),
+    rungTokens: rungsOfFull(Math.max(minFull, full(n, main)), shape),
   });
   if (c.trainer.spec) {
     return plan(0, 'no ladder: a trainer spec has no GPT model whose width and depth it could grow');
   }
   if (opts.requested !== undefined) {
+    // asked for: the main search gives up to half its full runs before runs go below the minimum
     const n = Math.min(LADDER_MAX, opts.requested);
-    const short = n > 0 && full(n) < minFull;
+    let main = MAIN_FULL_RUNS;
+    while (n > 0 && main > MAIN_FULL_RUNS_MIN && full(n, main) < minFull) main -= 2;
+    const short = n > 0 && full(n, main) < minFull;
+    const shared = main < MAIN_FULL_RUNS ? `, the search keeps ${main} full runs` : '';
     return plan(
       n,
-      `ladder ${n} (asked for)${short ? `: the budget is short for it, full runs stay at the ${minFull}-token minimum and the ladder may be skipped` : ''}`,
+      `ladder ${n} (asked for)${shared}${short ? `: the budget is short for it at this throughput (full runs stay at the ${minFull}-token minimum; the ladder is skipped if its runs cannot finish)` : ''}`,
+      main,
     );
   }
   for (let n = 2; n >= 1; n--) {

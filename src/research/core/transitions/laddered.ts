@@ -28,7 +28,7 @@ export function ladderStarted(ctx: EngineContext, state: SessionState): Step & {
   const pick = ladderSubject(st, spec);
   const sizes = pick.ok ? plannedSizes(spec, winBase(st, pick.subject.proposalId).config) : [];
   const reason = !pick.ok
-    ? pick.reason
+    ? `${pick.reason} when the ladder came due`
     : sizes.length
       ? ''
       : 'the trainer has no GPT model whose width and depth the ladder could grow';
