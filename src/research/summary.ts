@@ -41,6 +41,8 @@ export interface BestSummary {
   /** The size ladder (README "The size ladder"): one entry per larger size; null with a reason. */
   ladder: LadderRung[] | null;
   ladderReason?: string;
+  /** The ladder's first point: the session's size (matmul params) and the Δ measured there. */
+  ladderBase?: { params: number; delta: number };
 }
 
 export interface LadderRung {
@@ -175,7 +177,7 @@ function describeBest(
 
 // The summary is rebuilt after every change, the runs behind the multiplier only change when a run
 // ends: the last answer is kept for the same inputs (a bootstrap refit costs ~0.1 s).
-let lastMultiplier: { key: string; value: MultiplierOutcome } | undefined;
+const lastMultiplier = new Map<string, { key: string; value: MultiplierOutcome }>();
 function cachedMultiplier(
   state: SessionState,
   spec: SessionSpec,
@@ -186,8 +188,13 @@ function cachedMultiplier(
     baselineCostedRuns(state, spec, perToken),
     candidateCostedRuns(state, spec, id, perToken),
   ]);
-  if (lastMultiplier?.key !== key) lastMultiplier = { key, value: multiplierOf(state, spec, id, perToken) };
-  return lastMultiplier.value;
+  let hit = lastMultiplier.get(id);
+  if (hit?.key !== key) {
+    if (lastMultiplier.size > 32) lastMultiplier.clear(); // one session's wins; a long-lived server may see many
+    hit = { key, value: multiplierOf(state, spec, id, perToken) };
+    lastMultiplier.set(id, hit);
+  }
+  return hit.value;
 }
 
 /**
@@ -217,11 +224,12 @@ function withMultiplier(
 
 /** The best's size ladder (core/ladder-state.ts), one entry per larger size, or why it has none. */
 function withLadder(best: BestSummary, state: SessionState, spec: SessionSpec): BestSummary {
-  const { ladder, reason } = ladderOf(state, spec, best.proposalId);
+  const { ladder, reason, base } = ladderOf(state, spec, best.proposalId);
   const { ladderReason: _drop, ...rest } = best;
   if (!ladder) return { ...rest, ladder: null, ladderReason: reason };
   return {
     ...rest,
+    ...(base ? { ladderBase: base } : {}),
     ladder: ladder.map((e) => ({
       params: e.params,
       tokens: e.tokens,
@@ -232,6 +240,11 @@ function withLadder(best: BestSummary, state: SessionState, spec: SessionSpec): 
     })),
   };
 }
+
+const finiteWorth = (m: MultiplierOutcome) =>
+  m.ok && Number.isFinite(m.value) && m.ci95.every(Number.isFinite)
+    ? { computeMultiplier: { value: m.value, ci95: m.ci95, text: m.text } }
+    : {};
 
 export interface SessionSummary {
   sessionId: string;
@@ -258,7 +271,14 @@ export interface SessionSummary {
     open: number;
   };
   rungTokens: number[];
-  wins: Array<{ proposalId: string; title: string; delta: number; ci95: [number, number] }>;
+  /** Confirmed wins (README "What a win is worth"): Δ ± CI, and the compute multiplier ± CI when measurable. */
+  wins: Array<{
+    proposalId: string;
+    title: string;
+    delta: number;
+    ci95: [number, number];
+    computeMultiplier?: { value: number; ci95: [number, number]; text: string };
+  }>;
   /** The researcher's own cost (LLM calls, tokens, dollars); zeros for the offline researcher. */
   llm?: { calls: number; inputTokens: number; outputTokens: number; costUsd: number } | null;
 }
@@ -333,6 +353,12 @@ export function summarize(
     rungTokens: spec.rungTokens,
     wins: ps
       .filter((p) => p.verdict === 'win' && p.stats)
-      .map((p) => ({ proposalId: p.id, title: p.title, delta: p.stats!.delta, ci95: p.stats!.ci95 })),
+      .map((p) => ({
+        proposalId: p.id,
+        title: p.title,
+        delta: p.stats!.delta,
+        ci95: p.stats!.ci95,
+        ...finiteWorth(cachedMultiplier(state, spec, p.id, baseFlopsPerToken)),
+      })),
   };
 }

@@ -11,11 +11,11 @@
 import type { TrainConfig } from '../../config/train-config.ts';
 import { vocabOf } from '../../config/train-config.ts';
 import { flopsPerToken } from '../../runs/flops.ts';
-import { ladderModel, ladderSizes, type LadderEntry, type LadderSize, type LadderState } from './ladder.ts';
-
-export type { LadderState } from './ladder.ts';
+import { ladderModel, ladderSizes, type LadderEntry, type LadderSize } from './ladder.ts';
 import { isFlopMatched, topRung, type SessionSpec } from './spec.ts';
 import { BASELINE, proposalOf, type SessionState, type TrialState } from './state.ts';
+
+export type { LadderState } from './ladder.ts';
 
 /**
  * The base a change was judged against, and its config: the one place the ladder reads it (a session
@@ -148,12 +148,15 @@ export function ladderOf(
   state: SessionState,
   spec: SessionSpec,
   proposalId: string,
-): { ladder: LadderEntry[] | null; reason?: string } {
+): { ladder: LadderEntry[] | null; reason?: string; base?: { params: number; delta: number } } {
   const l = state.ladder;
   if (!spec.ladder) return { ladder: null, reason: 'this session ran no size ladder (--ladder 0)' };
   if (!l) return { ladder: null, reason: 'the size ladder is not due yet' };
   if (l.status === 'skipped') return { ladder: null, reason: `no size ladder: ${l.reason}` };
   if (l.proposalId !== proposalId)
     return { ladder: null, reason: `the size ladder climbed ${l.proposalId}, not this change` };
-  return { ladder: l.entries };
+  return {
+    ladder: l.entries,
+    ...(l.baseParams ? { base: { params: l.baseParams, delta: l.baseDelta } } : {}),
+  };
 }

@@ -145,6 +145,7 @@ export interface LadderState {
   baseDelta: number; // its Δ val bpb at the session's size
   confirmed: boolean; // a confirmed win (else the session's best change, when no win was confirmed in time)
   baseFlopsPerToken: number; // of the base at the session's size
+  baseParams?: number; // matmul parameters of the base at the session's size (the ladder's first point)
   sizes: LadderSize[];
   entries: LadderEntry[]; // one per size, filled as its runs end
   status: 'running' | 'done' | 'skipped';

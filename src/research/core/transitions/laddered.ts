@@ -7,6 +7,8 @@
  * (setup.ts does not start the next session from it). See ../transitions.ts.
  */
 import { formatEffect } from '../../../stats/describe.ts';
+import { vocabOf, type TrainConfig } from '../../../config/train-config.ts';
+import { matmulParams } from '../../../runs/flops.ts';
 import { journal, type Effect, type Step } from '../effects.ts';
 import { describeLadder, type LadderEntry } from '../ladder.ts';
 import { ladderSeed, plannedSizes, sizeOf, winBase, type LadderState } from '../ladder-state.ts';
@@ -18,6 +20,7 @@ import { countRunFlops } from '../trial-runs.ts';
 import { type EngineContext, type StopDecision, draftOf, trialOf } from './context.ts';
 import type { RunRecord } from '../../../store/base.ts';
 
+const baseParams = (c: TrainConfig) => (c.trainer.spec ? undefined : matmulParams(c.model, vocabOf(c)));
 const mParams = (p: number) => `${(p / 1e6).toFixed(2)}M`;
 
 /** The ladder is due (`ladderDue`): choose what climbs and queue its runs, or say why there is none. */
@@ -36,6 +39,7 @@ export function ladderStarted(ctx: EngineContext, state: SessionState): Step & {
   const l: LadderState = {
     ...s,
     baseFlopsPerToken: ctx.baseFlopsPerToken,
+    ...(pick.ok ? { baseParams: baseParams(winBase(st, pick.subject.proposalId).config) } : {}),
     sizes,
     entries: [],
     status: reason ? 'skipped' : 'running',
