@@ -15,6 +15,7 @@ import { Rungs } from './rungs.tsx';
 import { baseColumns, configColumns, RunsTable } from './runs-table.tsx';
 import { SessionCharts } from './session-charts.tsx';
 import { StatusBadge } from './status-badge.tsx';
+import { WinsAtScale } from './wins-at-scale.tsx';
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
@@ -118,6 +119,7 @@ export function SessionPage({ id }: { id: string }) {
         <dd title={s.createdAt}>{ago(s.createdAt)}</dd>
       </dl>
       <SessionCharts view={view} />
+      <WinsAtScale summary={sum} />
       <h3>Rungs</h3>
       <Rungs rungs={view.rungs} />
       <div className="two-col">
