@@ -38,7 +38,9 @@ describe('rungs planned with the size ladder', () => {
     assert.equal(p.n, 2);
     assert.match(p.reason, /the search keeps \d+ full runs/);
     assert.ok(p.rungTokens[0] >= 4 * 2048);
-    assert.match(plan(15 * 60, 2, 500).reason, /the budget is short for it/);
+    const slow = plan(15 * 60, 2, 500);
+    assert.ok(slow.n < 2);
+    assert.match(slow.reason, /2 asked for, but at 500 tok\/s and 4\.0 s start-up the budget affords [01]/);
   });
 
   it('never climbs a trainer spec (no width and depth to grow)', () => {

@@ -8,7 +8,7 @@
  * LADDER_FLOOR_FULLS x the smallest full run the rungs allow (rung 0 keeps >= 8 batches): a ladder is
  * worth little if it makes every run of the search too short to judge. A longer budget affords more
  * sizes; a short one none. With `--full-tokens` the run size is the user's, so the ladder is off unless
- * asked for.
+ * asked for. An asked-for ladder that does not fit at the measured throughput climbs fewer sizes.
  */
 import type { TrainConfig } from '../config/train-config.ts';
 import { vocabOf } from '../config/train-config.ts';
@@ -62,17 +62,25 @@ export function planWithLadder(opts: {
     return plan(0, 'no ladder: a trainer spec has no GPT model whose width and depth it could grow');
   }
   if (opts.requested !== undefined) {
-    // asked for: the main search gives up to half its full runs before runs go below the minimum
-    const n = Math.min(LADDER_MAX, opts.requested);
-    let main = MAIN_FULL_RUNS;
-    while (n > 0 && main > MAIN_FULL_RUNS_MIN && full(n, main) < minFull) main -= 2;
-    const short = n > 0 && full(n, main) < minFull;
+    // Asked for: the main search gives up to half its full runs before runs go below the minimum; if
+    // that is not enough at this throughput, the ladder climbs fewer sizes (said so), never none that
+    // would not finish: its runs would be cut at the deadline and judge nothing.
+    const asked = Math.min(LADDER_MAX, opts.requested);
+    const mainFor = (n: number) => {
+      let main = MAIN_FULL_RUNS;
+      while (n > 0 && main > MAIN_FULL_RUNS_MIN && full(n, main) < minFull) main -= 2;
+      return main;
+    };
+    let n = asked;
+    while (n > 0 && full(n, mainFor(n)) < minFull) n--;
+    const main = mainFor(n);
     const shared = main < MAIN_FULL_RUNS ? `, the search keeps ${main} full runs` : '';
-    return plan(
-      n,
-      `ladder ${n} (asked for)${shared}${short ? `: the budget is short for it at this throughput (full runs stay at the ${minFull}-token minimum; the ladder is skipped if its runs cannot finish)` : ''}`,
-      main,
-    );
+    const tps = `${Math.round(opts.tokPerSec)} tok/s`;
+    const fewer =
+      n < asked
+        ? `: ${asked} asked for, but at ${tps} and ${opts.startupSeconds.toFixed(1)} s start-up the budget affords ${n} (full runs would fall below ${minFull} tokens)`
+        : '';
+    return plan(n, `ladder ${n}${n === asked ? ' (asked for)' : ''}${shared}${fewer}`, main);
   }
   for (let n = 2; n >= 1; n--) {
     if (full(n) >= LADDER_FLOOR_FULLS * minFull)
