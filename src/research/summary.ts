@@ -97,6 +97,9 @@ export function pickBest(
     }))
     .filter((x) => x.v.length > 0);
   let chosen = win ? candidates.find((c) => c.p.id === win.id) : undefined;
+  // no confirmed win: the change that climbed the size ladder (core/ladder-subject.ts) has the most evidence
+  const climbed = state.ladder?.status !== 'skipped' ? state.ladder?.proposalId : undefined;
+  if (!chosen && climbed) chosen = candidates.find((c) => c.p.id === climbed);
   if (!chosen) {
     const multi = candidates.filter((c) => c.v.length >= 2).sort((a, b) => mean(a.v) - mean(b.v));
     const single = [...candidates].sort((a, b) => mean(a.v) - mean(b.v));

@@ -4,14 +4,21 @@ import { resolveConfig } from '../../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import { vocabOf } from '../../config/train-config.ts';
 import { flopsPerToken } from '../../runs/flops.ts';
-import { ladderDue, ladderReserve, ladderRunConfig, plannedSizes } from './ladder-state.ts';
+import {
+  affordableSizes,
+  ladderDue,
+  ladderReserve,
+  ladderRunConfig,
+  LADDER_SHARE_MAX,
+  plannedSizes,
+} from './ladder-state.ts';
 import { itemFlops, nextWork, newTrial } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const fpt = flopsPerToken(base.model, vocabOf(base));
-const specWith = (ladder: number) =>
+const specWith = (ladder: number, budgetSeconds?: number) =>
   SessionSpec.parse({
     baseConfig: base,
     baseSource: 'test',
@@ -23,6 +30,7 @@ const specWith = (ladder: number) =>
     tokPerSec: 1000,
     startupSeconds: 1,
     ladder,
+    budgetSeconds,
   });
 
 function withProposals(): SessionState {
@@ -59,6 +67,19 @@ describe('size ladder in a session', () => {
     assert.ok(nextWork(st, spec, r.seconds + 20), 'a 9216-token baseline run (~10 s) fits beside it');
     assert.equal(nextWork(st, spec, r.seconds + 5), undefined, 'not if it eats the ladder');
     assert.ok(nextWork(st, specWith(0), r.seconds + 5), 'without a ladder it would');
+  });
+
+  it('climbs fewer sizes when the measured throughput cannot pay for all of them in its share of the budget', () => {
+    const st = withProposals();
+    const one = ladderReserve(st, specWith(1), 2).seconds;
+    const two = ladderReserve(st, specWith(2), 2).seconds;
+    const between = (one + two) / 2 / LADDER_SHARE_MAX;
+    assert.equal(affordableSizes(st, specWith(2, 10 * two), 2).length, 2);
+    assert.equal(affordableSizes(st, specWith(2, between), 2).length, 1);
+    assert.equal(ladderReserve(st, specWith(2, between), 2).seconds, one, 'it reserves only what it climbs');
+    assert.equal(affordableSizes(st, specWith(2, one), 2).length, 0);
+    st.calibration.tokPerSec = 100; // a loaded machine: slower runs, fewer sizes fit
+    assert.equal(affordableSizes(st, specWith(2, 10 * two), 2).length, 1);
   });
 
   it('is due when only its reserve and one full run are left, or when nothing else is left to run', () => {

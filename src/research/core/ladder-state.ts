@@ -72,25 +72,21 @@ export function ladderWork(
   };
 }
 
-/**
- * What the ladder still needs: seconds (`parallel` runs at a time, size by size) and FLOPs of its runs
- * that have not started. Before the ladder is due, its whole cost at the planned sizes; 0 once it is
- * done or skipped, or without a ladder.
- */
-export function ladderReserve(
+/** The most of the session's budget (seconds, FLOPs) a ladder may take: the search keeps the rest. */
+export const LADDER_SHARE_MAX = 0.75;
+
+function sizesCost(
   state: SessionState,
   spec: SessionSpec,
+  sizes: LadderSize[],
+  baseFpt: number,
   parallel: number,
+  started: boolean,
 ): { seconds: number; flops: number } {
-  const l = state.ladder;
-  if (!spec.ladder || (l && l.status !== 'running')) return { seconds: 0, flops: 0 };
-  const base = winBase(state, l?.proposalId ?? BASELINE).config;
-  const sizes = l?.sizes ?? plannedSizes(spec, base);
-  const baseFpt = l?.baseFlopsPerToken ?? flopsPerToken(base.model, vocabOf(base));
   let seconds = 0;
   let flops = 0;
   for (const size of sizes) {
-    const left = l
+    const left = started
       ? state.trials.filter(
           (t) => t.purpose === 'ladder' && t.ladder?.step === size.step && t.status === 'pending',
         ).length
@@ -99,6 +95,42 @@ export function ladderReserve(
     flops += left * size.tokens * size.flopsPerToken;
   }
   return { seconds, flops };
+}
+
+/**
+ * How many sizes the ladder can climb at the throughput measured so far: the largest n <= `--ladder`
+ * whose runs take at most LADDER_SHARE_MAX of the session's budget (seconds and FLOPs). A loaded
+ * machine climbs fewer sizes rather than none that would finish; the journal says so.
+ */
+export function affordableSizes(state: SessionState, spec: SessionSpec, parallel: number): LadderSize[] {
+  const base = winBase(state, BASELINE).config;
+  const all = plannedSizes(spec, base);
+  const baseFpt = flopsPerToken(base.model, vocabOf(base));
+  for (let n = all.length; n > 0; n--) {
+    const c = sizesCost(state, spec, all.slice(0, n), baseFpt, parallel, false);
+    const secondsOk = spec.budgetSeconds === undefined || c.seconds <= LADDER_SHARE_MAX * spec.budgetSeconds;
+    const flopsOk = spec.budgetFlops === undefined || c.flops <= LADDER_SHARE_MAX * spec.budgetFlops;
+    if (secondsOk && flopsOk) return all.slice(0, n);
+  }
+  return [];
+}
+
+/**
+ * What the ladder still needs: seconds (`parallel` runs at a time, size by size) and FLOPs of its runs
+ * that have not started. Before the ladder is due, its whole cost at the sizes it can afford; 0 once it
+ * is done or skipped, or without a ladder.
+ */
+export function ladderReserve(
+  state: SessionState,
+  spec: SessionSpec,
+  parallel: number,
+): { seconds: number; flops: number } {
+  const l = state.ladder;
+  if (!spec.ladder || (l && l.status !== 'running')) return { seconds: 0, flops: 0 };
+  if (l) return sizesCost(state, spec, l.sizes, l.baseFlopsPerToken, parallel, true);
+  const base = winBase(state, BASELINE).config;
+  const baseFpt = flopsPerToken(base.model, vocabOf(base));
+  return sizesCost(state, spec, affordableSizes(state, spec, parallel), baseFpt, parallel, false);
 }
 
 /**

@@ -3,7 +3,7 @@
  *
  * Subject: the session's best confirmed win when the ladder is due (a stack of wins, when it won, is
  * the best); without one, the session's best change at the full budget that is ahead of its base
- * (the summary's `best`, marked unconfirmed), so the question "does it hold at scale?" is still asked;
+ * (most evidence first: >= 2 seeds, then one; the summary's `best` follows it, marked unconfirmed), so the question "does it hold at scale?" is still asked;
  * nothing ahead of the base: no ladder. Each size: Δ bpb ± CI by the judge (stats/judge.ts, >= 2 seeds
  * a side), compute multiplier against the base's L(C) over all its fully-decayed runs (every rung and
  * every ladder size), verdict holds / shrinks / flips (ladder.ts).
@@ -45,12 +45,12 @@ export function ladderSubject(
       const base = valuesAt(state, winBase(state, p.id).id, top, ['baseline']);
       return { p, v, delta: v.length && base.length >= 2 ? mean(v) - mean(base) : NaN };
     })
-    .filter((x) => x.v.length >= 2 && x.delta < 0)
-    .sort((a, b) => mean(a.v) - mean(b.v));
+    .filter((x) => x.v.length >= 1 && x.delta < 0)
+    .sort((a, b) => Number(b.v.length >= 2) - Number(a.v.length >= 2) || mean(a.v) - mean(b.v));
   if (!ahead.length)
     return {
       ok: false,
-      reason: 'no confirmed win, and no change with >= 2 seeds ahead of its base at the full budget',
+      reason: 'no confirmed win, and no change ahead of its base at the full budget',
     };
   const { p, delta } = ahead[0];
   return {

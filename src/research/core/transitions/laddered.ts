@@ -11,7 +11,15 @@ import { vocabOf, type TrainConfig } from '../../../config/train-config.ts';
 import { matmulParams } from '../../../runs/flops.ts';
 import { journal, type Effect, type Step } from '../effects.ts';
 import { describeLadder, type LadderEntry } from '../ladder.ts';
-import { ladderSeed, plannedSizes, sizeOf, winBase, type LadderState } from '../ladder-state.ts';
+import {
+  affordableSizes,
+  LADDER_SHARE_MAX,
+  ladderSeed,
+  plannedSizes,
+  sizeOf,
+  winBase,
+  type LadderState,
+} from '../ladder-state.ts';
 import { ladderEntries, ladderSubject } from '../ladder-subject.ts';
 import { newTrial } from '../scheduler.ts';
 import { topRung } from '../spec.ts';
@@ -29,12 +37,15 @@ export function ladderStarted(ctx: EngineContext, state: SessionState): Step & {
   const { spec } = ctx;
   const st = draftOf(state);
   const pick = ladderSubject(st, spec);
-  const sizes = pick.ok ? plannedSizes(spec, winBase(st, pick.subject.proposalId).config) : [];
+  const planned = plannedSizes(spec, winBase(st, pick.ok ? pick.subject.proposalId : '').config);
+  const sizes = pick.ok ? affordableSizes(st, spec, spec.parallel) : [];
   const reason = !pick.ok
     ? `${pick.reason} when the ladder came due`
     : sizes.length
       ? ''
-      : 'the trainer has no GPT model whose width and depth the ladder could grow';
+      : planned.length
+        ? `one larger size would take more than ${Math.round(LADDER_SHARE_MAX * 100)} % of the budget at the throughput measured`
+        : 'the trainer has no GPT model whose width and depth the ladder could grow';
   const s = pick.ok ? pick.subject : { proposalId: '', baseId: '', baseDelta: 0, confirmed: false };
   const l: LadderState = {
     ...s,
@@ -67,7 +78,7 @@ export function ladderStarted(ctx: EngineContext, state: SessionState): Step & {
     effects: [
       journal(
         'schedule',
-        `size ladder: ${p.id} ${p.title}${l.confirmed ? '' : ' (best change, not a confirmed win)'} against ${l.baseId} at ${at}, ${spec.ladderSeeds} seeds a side`,
+        `size ladder: ${p.id} ${p.title}${l.confirmed ? '' : ' (best change, not a confirmed win)'} against ${l.baseId} at ${at}, ${spec.ladderSeeds} seeds a side${sizes.length < spec.ladder ? ` (${sizes.length} of ${spec.ladder} sizes: more would take over ${Math.round(LADDER_SHARE_MAX * 100)} % of the budget at the throughput measured)` : ''}`,
         {
           proposalId: p.id,
           data: { ladder: { baseId: l.baseId, baseDelta: l.baseDelta, sizes, seeds: spec.ladderSeeds } },
