@@ -19,6 +19,15 @@ import { rungsOfFull } from './setup.ts';
 export const LADDER_FLOOR_FULLS = 2;
 const MAIN_FULL_RUNS = 24; // setup.ts planRungs
 const MAIN_FULL_RUNS_MIN = 12; // an asked-for ladder may take the main search down to this many
+/**
+ * The calibration is one 5 s run alone on the machine with a capped final eval; in a session runs go
+ * `parallel` at a time and the full-budget ones score the whole final eval. Measured on the reference
+ * machine (2 cores, `small`): ~0.7x the calibration's tok/s and ~2x its start-up. A ladder planned on
+ * the raw calibration did not fit once the session measured itself (its reserve follows the measured
+ * throughput, core/ladder-state.ts), so with a ladder the plan uses these.
+ */
+const SESSION_SPEED = 0.7;
+const SESSION_OVERHEAD = 2;
 
 export interface LadderPlan {
   n: number;
@@ -50,8 +59,9 @@ export function planWithLadder(opts: {
       flopsPerToken: flopsPerToken(c.model, vocab),
     });
     const runs = main + 2 * opts.seeds * n;
-    const seconds = (slot - runs * opts.startupSeconds) / (main + units);
-    return Math.round((seconds * opts.tokPerSec) / shape.batchTokens) * shape.batchTokens;
+    const [speed, overhead] = n > 0 ? [SESSION_SPEED, SESSION_OVERHEAD] : [1, 1]; // n = 0: setup.ts planRungs
+    const seconds = (slot - runs * overhead * opts.startupSeconds) / (main + units);
+    return Math.round((seconds * speed * opts.tokPerSec) / shape.batchTokens) * shape.batchTokens;
   };
   const plan = (n: number, reason: string, main = MAIN_FULL_RUNS): LadderPlan => ({
     n,
