@@ -19,7 +19,7 @@ const plan = (budgetSeconds: number, requested?: number, tokPerSec = 8000) =>
 
 describe('rungs planned with the size ladder', () => {
   it('turns the ladder on by default as far as the budget allows', () => {
-    assert.equal(plan(20 * 60).n, 2);
+    assert.equal(plan(30 * 60).n, 2);
     assert.equal(plan(12 * 60).n, 1);
     const none = plan(8 * 60);
     assert.equal(none.n, 0);
@@ -31,11 +31,11 @@ describe('rungs planned with the size ladder', () => {
     const withTwo = plan(20 * 60, 2).rungTokens.at(-1)!;
     // 24 full runs alone, or 24 full runs plus ~46 full runs' worth of ladder, at the session's
     // slower throughput (0.7x the calibration's)
-    assert.ok(withTwo < without / 3 && withTwo > without / 6, `${withTwo} vs ${without}`);
+    assert.ok(withTwo < without / 4 && withTwo > without / 8, `${withTwo} vs ${without}`);
   });
 
   it('an asked-for ladder takes full runs from the search before runs go below the minimum, and says so', () => {
-    const p = plan(15 * 60, 2, 4000);
+    const p = plan(15 * 60, 2, 6000);
     assert.equal(p.n, 2);
     assert.match(p.reason, /the search keeps \d+ full runs/);
     assert.ok(p.rungTokens[0] >= 4 * 2048);

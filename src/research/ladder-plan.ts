@@ -13,7 +13,8 @@
 import type { TrainConfig } from '../config/train-config.ts';
 import { vocabOf } from '../config/train-config.ts';
 import { flopsPerToken } from '../runs/flops.ts';
-import { ladderFullRuns, ladderSizes, LADDER_MAX } from './core/ladder.ts';
+import { ladderSizes, LADDER_MAX } from './core/ladder.ts';
+import { sizeTimeRatio } from './core/ladder-state.ts';
 import { rungsOfFull } from './setup.ts';
 
 export const LADDER_FLOOR_FULLS = 2;
@@ -53,11 +54,12 @@ export function planWithLadder(opts: {
   const vocab = vocabOf(c);
   const full = (n: number, main = MAIN_FULL_RUNS) => {
     // tokens of a full run when the main search's `main` full runs and a ladder of n sizes share the slots
-    const sizes = ladderSizes(c.model, n, 1_000_000, vocab, 1);
-    const units = ladderFullRuns(sizes, opts.seeds, {
-      tokens: 1_000_000,
-      flopsPerToken: flopsPerToken(c.model, vocab),
-    });
+    // the ladder in full-run durations: tokens x time per token of each size (core/ladder-state.ts)
+    const fpt0 = flopsPerToken(c.model, vocab);
+    const units = ladderSizes(c.model, n, 1_000_000, vocab, 1).reduce(
+      (a, z) => a + 2 * opts.seeds * (z.tokens / 1_000_000) * sizeTimeRatio(z.flopsPerToken / fpt0),
+      0,
+    );
     const runs = main + 2 * opts.seeds * n;
     const [speed, overhead] = n > 0 ? [SESSION_SPEED, SESSION_OVERHEAD] : [1, 1]; // n = 0: setup.ts planRungs
     const seconds = (slot - runs * overhead * opts.startupSeconds) / (main + units);

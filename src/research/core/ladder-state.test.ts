@@ -60,7 +60,10 @@ describe('size ladder in a session', () => {
     const r = ladderReserve(st, spec, 2);
     const sizes = plannedSizes(spec, base);
     // 2 sizes, 4 runs each on 2 slots: 2 rounds a size, each run tokens x (FLOPs/token ratio) / tok/s + 1 s
-    const expected = sizes.reduce((a, z) => a + 2 * ((z.tokens * z.flopsPerToken) / fpt / 1000 + 1), 0);
+    const expected = sizes.reduce(
+      (a, z) => a + 2 * ((z.tokens * (z.flopsPerToken / fpt) ** 1.5) / 1000 + 1),
+      0,
+    );
     assert.ok(Math.abs(r.seconds - expected) < 1e-6, `${r.seconds} vs ${expected}`);
     assert.equal(ladderReserve(st, specWith(0), 2).seconds, 0, 'no ladder, no reserve');
     newTrial(st, BASELINE, 1000, 'baseline', 2);

@@ -36,7 +36,14 @@ export function plannedSizes(spec: SessionSpec, base: TrainConfig, n = spec.ladd
 
 const runCost = (cost: number) => (isFlopMatched(cost) ? 1 : cost);
 
-/** Seconds one ladder run at this size takes (throughput scales with FLOPs per token, conservatively). */
+/** Seconds one ladder run at this size takes (`sizeTimeRatio`). */
+/**
+ * A larger model trains slower per FLOP here (CPU, one thread: caches, its larger final eval):
+ * measured on the reference machine, a size with r x the FLOPs per token took ~r^1.5 x the time per
+ * token (1.77x FLOPs/token: 1.4x its FLOP-proportional estimate).
+ */
+export const sizeTimeRatio = (flopsRatio: number): number => flopsRatio ** 1.5;
+
 export function sizeSeconds(
   state: SessionState,
   spec: SessionSpec,
@@ -46,7 +53,9 @@ export function sizeSeconds(
 ): number {
   const tps = state.calibration.tokPerSec ?? spec.tokPerSec ?? 20_000;
   const startup = state.calibration.startupSeconds ?? spec.startupSeconds;
-  return (size.tokens * runCost(cost) * (size.flopsPerToken / baseFlopsPerToken)) / tps + startup;
+  return (
+    (size.tokens * runCost(cost) * sizeTimeRatio(size.flopsPerToken / baseFlopsPerToken)) / tps + startup
+  );
 }
 
 /** The ladder state's size of a ladder trial. */
