@@ -52,5 +52,10 @@ describe('research options', () => {
     assert.throws(() => checkOptions(opts({ correction: 'bonferroni' })), /--correction must be holm or bh/);
     assert.throws(() => monitorParams(['spiky.zHuge=3']), /--monitor spiky.zHuge=3: use RULE=false/);
     assert.throws(() => checkOptions(opts({ budget: '1e6tok' })), /--budget for a session/);
+    assert.throws(() => checkOptions(opts({ ladder: 9 })), /--ladder must be 0\.\.4 larger sizes, got 9/);
+    assert.throws(
+      () => checkOptions(opts({ ladder: 1, trainer: 'x.json' })),
+      /--ladder needs the built-in GPT trainer/,
+    );
   });
 });

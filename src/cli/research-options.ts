@@ -7,6 +7,7 @@ import { FlywheelError } from '../errors.ts';
 import type { MonitorParams } from '../monitor/index.ts';
 import { checkResearcherEnv, RESEARCHER_NAMES } from '../researchers/index.ts';
 import type { SessionSpecInput } from '../research/core/spec.ts';
+import { LADDER_MAX } from '../research/core/ladder.ts';
 
 export interface ResearchOptions {
   researcher: string;
@@ -28,6 +29,7 @@ export interface ResearchOptions {
   maxLlmCost?: number;
   maxProposals?: number;
   unsafeNoSandbox?: boolean;
+  ladder?: number; // larger sizes the best change is re-tested at (research/ladder-plan.ts)
   trainer?: string; // a trainer spec (README "Bring your own trainer")
   data?: string; // a prepared corpus: folder or hash
   json?: boolean;
@@ -50,6 +52,10 @@ export function checkOptions(o: ResearchOptions): { seconds?: number; flops?: nu
   if (o.parallel < 1) throw bad(`--parallel must be >= 1, got ${o.parallel}`);
   if (o.seeds < 3) throw bad(`--seeds must be >= 3 (a win needs >= 3 seeds), got ${o.seeds}`);
   if (o.rungs < 1 || o.rungs > 6) throw bad(`--rungs must be 1..6, got ${o.rungs}`);
+  if (o.ladder !== undefined && !(Number.isInteger(o.ladder) && o.ladder >= 0 && o.ladder <= LADDER_MAX))
+    throw bad(`--ladder must be 0..${LADDER_MAX} larger sizes, got ${o.ladder}`);
+  if (o.ladder && o.trainer)
+    throw bad('--ladder needs the built-in GPT trainer (a trainer spec has no width and depth to grow)');
   if (o.alpha !== undefined && !(o.alpha >= 0.001 && o.alpha <= 0.5))
     throw bad(`--alpha must be in [0.001, 0.5], got ${o.alpha}`);
   if (o.correction !== undefined && o.correction !== 'holm' && o.correction !== 'bh')

@@ -14,13 +14,9 @@ import { makeExecutor } from '../executors/index.ts';
 import { withMixtureKnobs } from '../researchers/config-diff.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
-import {
-  measureThroughput,
-  planRungs,
-  rememberedStart,
-  rungsOfFull,
-  sessionHistoryNoise,
-} from '../research/setup.ts';
+import { measureThroughput, rememberedStart, rungsOfFull, sessionHistoryNoise } from '../research/setup.ts';
+import { planWithLadder } from '../research/ladder-plan.ts';
+import { SessionSpec } from '../research/core/spec.ts';
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
 import type { Store } from '../store/base.ts';
@@ -87,6 +83,11 @@ export function register(program: Command): void {
       '--max-llm-cost <usd>',
       'stop asking the LLM for proposals after this many dollars',
       parseNumber('--max-llm-cost'),
+    )
+    .option(
+      '--ladder <n>',
+      'larger model sizes the best change is re-tested at (0-4; default: 2, 1 or 0 as the budget allows)',
+      parseIntOption('--ladder', 0),
     )
     .option('--trainer <spec>', "research your own script's knobs, as its trainer spec says")
     .option('--data <dirOrHash>', 'a corpus prepared with flywheel prepare --source (its folder or hash)')
@@ -199,7 +200,7 @@ async function newSession(
     maxCostUsd: o.maxLlmCost,
     unsafeNoSandbox: o.unsafeNoSandbox,
   });
-  const { rungTokens, tput } = await sizeRungs(o, deps, config, budget);
+  const { rungTokens, tput, ladder } = await sizeRungs(o, deps, config, budget);
   // earlier sessions' noise floor at this budget: fewer baseline seeds to buy (README "Research sessions")
   const noise = await sessionHistoryNoise(deps.store, config, rungTokens, o.seeds);
   if (noise.historyNoise)
@@ -225,6 +226,7 @@ async function newSession(
       budgetSeconds: budget.seconds,
       budgetFlops: budget.flops,
       rungTokens,
+      ladder,
       ...ruleSpec(o),
       ...noise,
       tokPerSec: tput?.tokPerSec,
@@ -239,21 +241,31 @@ async function sizeRungs(
   deps: CliDeps,
   config: TrainConfig,
   budget: { seconds?: number },
-): Promise<{ rungTokens: number[]; tput?: { tokPerSec: number; startupSeconds: number } }> {
+): Promise<{
+  rungTokens: number[];
+  tput?: { tokPerSec: number; startupSeconds: number };
+  ladder: number;
+}> {
   const shape = { batchTokens: config.train.batchTokens, eta: o.eta, nRungs: o.rungs };
-  if (o.fullTokens) return { rungTokens: rungsOfFull(Math.round(o.fullTokens), shape) };
+  if (o.fullTokens)
+    return { rungTokens: rungsOfFull(Math.round(o.fullTokens), shape), ladder: o.ladder ?? 0 };
   if (!budget.seconds)
     throw new FlywheelError('bad_input', 'without a wall-time --budget, give --full-tokens to size the runs');
   const tput = await measureThroughput(deps.store, deps.executor, config, log);
-  const rungTokens = planRungs({
-    ...shape,
+  // the size ladder's runs share the budget: the rungs are planned with it (research/ladder-plan.ts)
+  const { rungTokens, n, reason } = planWithLadder({
+    requested: o.ladder,
+    config,
+    seeds: SessionSpec.shape.ladderSeeds.parse(undefined),
     budgetSeconds: budget.seconds,
     parallel: o.parallel,
     tokPerSec: tput.tokPerSec,
     startupSeconds: tput.startupSeconds,
+    eta: o.eta,
+    nRungs: o.rungs,
   });
   log(
-    `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens`,
+    `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens; ${reason}`,
   );
-  return { rungTokens, tput };
+  return { rungTokens, tput, ladder: n };
 }

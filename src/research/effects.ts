@@ -41,6 +41,17 @@ export async function applyEffects(ports: EffectPorts, effects: readonly Effect[
       case 'findingScale':
         await mergeFindingScale(ports.store, ports.sessionId, e);
         break;
+      case 'findingLadder': {
+        // the finding was written at the win's conclusion; it gains the ladder (replaced by id)
+        const f = (await ports.store.listFindings({ sessionId: ports.sessionId })).find(
+          (x) => x.id === e.findingId,
+        );
+        if (f) {
+          const statement = `${f.statement.replace(/ Size ladder: .*$/, '')} Size ladder: ${e.words}.`;
+          await ports.store.addFinding({ ...f, statement, scale: { ...f.scale, ladder: e.ladder } });
+        }
+        break;
+      }
     }
   }
   await ports.persist();

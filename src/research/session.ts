@@ -21,6 +21,7 @@ import type { RunController } from '../runs/launch.ts';
 import type { RunRecord, SessionRecord, SessionStatus, Store } from '../store/base.ts';
 import type { Step } from './core/effects.ts';
 import { itemFlops, nextWork, queuedIdeas, type FlopsLeft, type WorkItem } from './core/scheduler.ts';
+import { ladderDue } from './core/ladder-state.ts';
 import { SessionSpec } from './core/spec.ts';
 import type { SessionState } from './core/state.ts';
 import * as T from './core/transitions.ts';
@@ -402,6 +403,17 @@ export class ResearchSession {
     return true;
   }
 
+  /**
+   * The size ladder, once it is due (core/ladder-state.ts `ladderDue`: its reserve is all that is left,
+   * or nothing else is left to run): `ladderStarted` queues it or says why there is none.
+   */
+  private async climbLadder(idle: boolean): Promise<boolean> {
+    const opts = { idle, flops: this.workOpts(true).flops };
+    if (!ladderDue(this.current, this.spec, this.secondsLeft(), this.spec.parallel, opts)) return false;
+    await this.apply((st) => T.ladderStarted(this.ctx, st));
+    return true;
+  }
+
   /** The loop. Returns the final summary. */
   async run(): Promise<SessionSummary> {
     this.startedAt = Date.now();
@@ -424,6 +436,7 @@ export class ResearchSession {
       }
       let idle = false;
       while (this.canStartMore()) {
+        if (await this.climbLadder(false)) continue;
         const item = nextWork(this.current, this.spec, this.secondsLeft(), undefined, this.workOpts(true));
         if (item) {
           await this.start(item);
@@ -437,6 +450,7 @@ export class ResearchSession {
           if (admitted > 0 || !this.current.researcherExhausted) continue;
         }
         if (await this.promoteReady(this.inflight.size === 0)) continue;
+        if (this.inflight.size === 0 && (await this.climbLadder(true))) continue;
         // Nothing in flight and nothing to promote: no candidate can need the endgame reserve any more.
         const late =
           this.inflight.size === 0

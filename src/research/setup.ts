@@ -16,17 +16,24 @@ import { rungsFor } from './core/spec.ts';
  * The next session's starting point: the last base of the newest session that re-based (its summary's
  * `baseline.config`, core/base.ts), or, when a newer session only found wins without re-basing (or
  * predates re-basing), of its confirmed findings that carry a full config the one with the largest
- * improvement (their effects share that session's baseline, so they compare).
+ * improvement (their effects share that session's baseline, so they compare). A win that flipped at a
+ * larger size of its session's size ladder is not carried forward (README "Research sessions: the size
+ * ladder"): neither as a finding nor as the base of a session whose best flipped.
  */
 export async function rememberedStart(
   store: Store,
 ): Promise<{ config: TrainConfig; source: string } | undefined> {
   const found = (await store.listFindings({ confirmed: true, limit: 50 })).filter(
-    (f) => f.config && typeof f.config === 'object',
+    (f) => f.config && typeof f.config === 'object' && !f.scale?.ladder?.some((r) => r.verdict === 'flips'),
   );
   for (const s of await store.listSessions({ limit: 50 })) {
-    const b = (s.summary as { baseline?: { proposalId?: string; config?: unknown } }).baseline;
-    if (b?.proposalId && b.proposalId !== 'baseline' && b.config && typeof b.config === 'object')
+    const sum = s.summary as {
+      baseline?: { proposalId?: string; config?: unknown };
+      best?: { ladder?: { verdict?: string }[] };
+    };
+    const b = sum.baseline;
+    const flipped = sum.best?.ladder?.some((r) => r.verdict === 'flips');
+    if (b?.proposalId && b.proposalId !== 'baseline' && !flipped && b.config && typeof b.config === 'object')
       return { config: b.config as TrainConfig, source: `session:${s.id}:${b.proposalId}` };
     if (found.length && s.id === found[0].sessionId) break; // a newer session's findings come first
   }

@@ -28,6 +28,7 @@ import { baseOf, baseValues, baseValuesAt, currentBase } from './core/base.ts';
 import { baselineValues, bestWin, candidateValues } from './core/conclude.ts';
 import { topRung, type SessionSpec } from './core/spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState } from './core/state.ts';
+import { ladderOf } from './core/ladder-state.ts';
 
 export interface BestSummary {
   proposalId: string;
@@ -55,6 +56,8 @@ export interface BestSummary {
   attributionReason?: string;
   /** The smallest part of the win that carries it, once its ablation is done. */
   minimalChange?: BestAttribution['minimalChange'];
+  /** The ladder's first point: the session's size (matmul params) and the Δ measured there. */
+  ladderBase?: { params: number; delta: number };
 }
 
 export interface LadderRung {
@@ -109,6 +112,9 @@ export function pickBest(
     }))
     .filter((x) => x.v.length > 0);
   let chosen = win ? candidates.find((c) => c.p.id === win.id) : undefined;
+  // no confirmed win: the change that climbed the size ladder (core/ladder-subject.ts) has the most evidence
+  const climbed = state.ladder?.status !== 'skipped' ? state.ladder?.proposalId : undefined;
+  if (!chosen && climbed) chosen = candidates.find((c) => c.p.id === climbed);
   if (!chosen) {
     const multi = candidates.filter((c) => c.v.length >= 2).sort((a, b) => mean(a.v) - mean(b.v));
     const single = [...candidates].sort((a, b) => mean(a.v) - mean(b.v));
@@ -192,7 +198,7 @@ function describeBest(
 
 // The summary is rebuilt after every change, the runs behind the multiplier only change when a run
 // ends: the last answer is kept for the same inputs (a bootstrap refit costs ~0.1 s).
-let lastMultiplier: { key: string; value: MultiplierOutcome } | undefined;
+const lastMultiplier = new Map<string, { key: string; value: MultiplierOutcome }>();
 function cachedMultiplier(
   state: SessionState,
   spec: SessionSpec,
@@ -203,8 +209,13 @@ function cachedMultiplier(
     baselineCostedRuns(state, spec, perToken),
     candidateCostedRuns(state, spec, id, perToken),
   ]);
-  if (lastMultiplier?.key !== key) lastMultiplier = { key, value: multiplierOf(state, spec, id, perToken) };
-  return lastMultiplier.value;
+  let hit = lastMultiplier.get(id);
+  if (hit?.key !== key) {
+    if (lastMultiplier.size > 32) lastMultiplier.clear(); // one session's wins; a long-lived server may see many
+    hit = { key, value: multiplierOf(state, spec, id, perToken) };
+    lastMultiplier.set(id, hit);
+  }
+  return hit.value;
 }
 
 /**
@@ -231,6 +242,30 @@ function withMultiplier(
   const { computeMultiplierReason: _drop, ...rest } = best;
   return { ...rest, computeMultiplier: { value: m.value, ci95: m.ci95, text: m.text } };
 }
+
+/** The best's size ladder (core/ladder-state.ts), one entry per larger size, or why it has none. */
+function withLadder(best: BestSummary, state: SessionState, spec: SessionSpec): BestSummary {
+  const { ladder, reason, base } = ladderOf(state, spec, best.proposalId);
+  const { ladderReason: _drop, ...rest } = best;
+  if (!ladder) return { ...rest, ladder: null, ladderReason: reason };
+  return {
+    ...rest,
+    ...(base ? { ladderBase: base } : {}),
+    ladder: ladder.map((e) => ({
+      params: e.params,
+      tokens: e.tokens,
+      delta: e.delta,
+      ci95: e.ci95,
+      computeMultiplier: e.computeMultiplier,
+      verdict: e.verdict,
+    })),
+  };
+}
+
+const finiteWorth = (m: MultiplierOutcome) =>
+  m.ok && Number.isFinite(m.value) && m.ci95.every(Number.isFinite)
+    ? { computeMultiplier: { value: m.value, ci95: m.ci95, text: m.text } }
+    : {};
 
 export interface SessionSummary {
   sessionId: string;
@@ -276,7 +311,14 @@ export interface SessionSummary {
     open: number;
   };
   rungTokens: number[];
-  wins: Array<{ proposalId: string; title: string; delta: number; ci95: [number, number] }>;
+  /** Confirmed wins (README "What a win is worth"): Δ ± CI, and the compute multiplier ± CI when measurable. */
+  wins: Array<{
+    proposalId: string;
+    title: string;
+    delta: number;
+    ci95: [number, number];
+    computeMultiplier?: { value: number; ci95: [number, number]; text: string };
+  }>;
   /** The researcher's own cost (LLM calls, tokens, dollars); zeros for the offline researcher. */
   llm?: { calls: number; inputTokens: number; outputTokens: number; costUsd: number } | null;
 }
@@ -296,7 +338,7 @@ export function summarize(
   const base = baselineValues(state, spec);
   const acct = account(state, spec, baseFlopsPerToken);
   const picked = pickBest(state, spec, byId);
-  const best = picked && withMultiplier(picked, state, spec, baseFlopsPerToken);
+  const best = picked && withLadder(withMultiplier(picked, state, spec, baseFlopsPerToken), state, spec);
   const ps = state.proposals.filter((p) => p.id !== BASELINE && !p.ablationOf); // arms are measurements
   return {
     sessionId,
@@ -362,6 +404,12 @@ export function summarize(
     rungTokens: spec.rungTokens,
     wins: ps
       .filter((p) => p.verdict === 'win' && p.stats)
-      .map((p) => ({ proposalId: p.id, title: p.title, delta: p.stats!.delta, ci95: p.stats!.ci95 })),
+      .map((p) => ({
+        proposalId: p.id,
+        title: p.title,
+        delta: p.stats!.delta,
+        ci95: p.stats!.ci95,
+        ...finiteWorth(cachedMultiplier(state, spec, p.id, baseFlopsPerToken)),
+      })),
   };
 }

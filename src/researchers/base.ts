@@ -74,6 +74,22 @@ export interface ResultSummary {
 }
 
 /** "worth 1.23× compute [1.15, 1.31]": the baseline compute to reach a loss over the compute spent. */
+/** A confirmed win of the session with its compute multiplier and size-ladder verdicts, when measured. */
+export interface WinAtScale {
+  proposalId: string;
+  title: string;
+  delta: number;
+  computeMultiplier?: WorthInCompute;
+  ladder?: Array<{
+    params: number;
+    tokens: number;
+    delta: number | null;
+    ci95: [number, number] | null;
+    verdict: 'holds' | 'shrinks' | 'flips' | 'pending';
+  }>;
+  ladderText?: string; // "holds at 1.86M params, 532480 tokens (Δ -0.0310 [...], worth 1.2× compute)"
+}
+
 export interface WorthInCompute {
   value: number;
   ci95: [number, number];
@@ -139,6 +155,8 @@ export interface Digest {
   noiseFloor: Array<{ rung: number; budgetTokens: number; std: number; n: number }>;
   /** `computeMultiplier`: what the best is worth in compute (README "Compute multiplier"), when measurable. */
   best: (ResultSummary & { confirmed: boolean; computeMultiplier?: WorthInCompute }) | undefined;
+  /** This session's confirmed wins: what each is worth in compute and how it held at larger sizes (README "The size ladder"). */
+  wins?: WinAtScale[];
   recent: ResultSummary[]; // bounded, newest first
   findings: FindingSummary[]; // this and earlier sessions
   tried: Array<{ title: string; key: string }>; // ideas already run (any session): key = config hash of the change

@@ -102,6 +102,12 @@ export function compactDigest(d: Digest, maxChars = 24_000): string {
         confirmed: d.best.confirmed,
         worth: d.best.computeMultiplier?.text, // "worth 1.23× compute [1.15, 1.31]"
       },
+      wins: d.wins?.map((w) => ({
+        title: w.title,
+        delta: r4(w.delta),
+        worth: w.computeMultiplier?.text,
+        ladder: w.ladderText, // "holds at 1.86M params, ...; flips at 3.05M params, ..."
+      })),
       recent: d.recent.slice(0, limits.recent).map(compactResult),
       findings: d.findings.slice(0, limits.findings).map((f) => ({
         title: f.title,

@@ -4,7 +4,7 @@
  * this server, pauses or stops; the session's status changes when it has.
  */
 import { FlywheelError } from '../errors.ts';
-import type { JournalKind, SessionRecord, SessionStatus, Store } from '../store/base.ts';
+import type { JournalKind, RunRecord, SessionRecord, SessionStatus, Store } from '../store/base.ts';
 import { flatten, varyingKeys } from './run-query.ts';
 import { listItem } from './runs-service.ts';
 import { bestSoFar, burnDown, proposalTitles, rungs, sessionBudget } from './session-view.ts';
@@ -59,8 +59,8 @@ export async function sessionView(store: Store, id: string): Promise<SessionView
     session,
     budget: sessionBudget(session.spec),
     burn: burnDown(session, runs),
-    rungs: rungs(runs, proposalTitles(session), session.spec.rungTokens),
-    best: bestSoFar(session, runs),
+    rungs: rungs(atSessionSize(runs), proposalTitles(session), session.spec.rungTokens),
+    best: bestSoFar(session, atSessionSize(runs)),
     runs: runs.map((r, i) => listItem(r, flats[i], keys)),
     keys,
     findings,
@@ -94,3 +94,6 @@ export async function controlSession(
   }
   return sessionItem(await store.updateSession(id, { control: action }));
 }
+
+/** Runs at the session's own model size: a size ladder's runs (larger models) are shown by its plot. */
+const atSessionSize = (runs: RunRecord[]) => runs.filter((r) => r.tags.purpose !== 'ladder');

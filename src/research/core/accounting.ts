@@ -36,6 +36,7 @@ export function account(state: SessionState, spec: SessionSpec, baseFlopsPerToke
   let stopped = 0;
   for (const t of state.trials) {
     if (t.status !== 'left' && t.status !== 'killed') continue;
+    if (t.purpose === 'ladder') continue; // a ladder run has no full budget to save against
     const full = fullTrialFlops(state, spec, t.proposalId, baseFlopsPerToken);
     saved += Math.max(0, full - t.flops);
     stopped++;

@@ -137,6 +137,7 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
     );
     const running = state.trials.some(
       (t) =>
+        t.purpose !== 'ladder' && // the size ladder never holds a verdict back
         (t.proposalId === p.id || (t.proposalId === baseId && confirmSeeds.has(t.seed))) &&
         (t.status === 'pending' || t.status === 'running'),
     );

@@ -4,12 +4,13 @@
  */
 import type { TrainConfig } from '../../config/train-config.ts';
 import { describeScale } from '../../analysis/scale-words.ts';
-import type { Change, Digest, Estimate, ResultSummary } from '../../researchers/base.ts';
+import type { Change, Digest, Estimate, ResultSummary, WinAtScale } from '../../researchers/base.ts';
 import type { FindingRecord, TriedIdea } from '../../store/base.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { account } from './accounting.ts';
 import { baseOf, baseValuesAt } from './base.ts';
-import { baselineValues, bestWin } from './conclude.ts';
+import { baselineValues, bestWin, confirmedWins } from './conclude.ts';
+import { describeLadder } from './ladder.ts';
 import { multiplierOf } from './costed-runs.ts';
 import type { SessionSpec } from './spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState } from './state.ts';
@@ -21,7 +22,8 @@ const est = (v: number[]): Estimate | undefined =>
 
 /** The summary of one proposal at the highest rung any of its trials reached. */
 export function resultOf(state: SessionState, spec: SessionSpec, p: ProposalState): ResultSummary {
-  const trials = state.trials.filter((t) => t.proposalId === p.id);
+  // its runs at the session's size (a size ladder's runs are reported apart: `wins`)
+  const trials = state.trials.filter((t) => t.proposalId === p.id && t.purpose !== 'ladder');
   let rung = 0;
   for (const t of trials) for (const r of Object.keys(t.results)) rung = Math.max(rung, Number(r));
   const values = valuesAt(state, p.id, rung);
@@ -66,6 +68,32 @@ const isChange = (c: unknown): c is Change =>
   ((c as Change).kind === 'config' || (c as Change).kind === 'code') &&
   typeof (c as { set?: unknown }).set === 'object';
 
+/** The session's confirmed wins with their multipliers and, for the one that climbed, its ladder. */
+function winsAtScale(state: SessionState, spec: SessionSpec, perToken: number): WinAtScale[] {
+  return confirmedWins(state).map((p) => {
+    const l =
+      state.ladder?.proposalId === p.id && state.ladder.status !== 'skipped' ? state.ladder : undefined;
+    return {
+      proposalId: p.id,
+      title: p.title,
+      delta: p.stats!.delta,
+      ...worth(state, spec, p.id, perToken),
+      ...(l
+        ? {
+            ladder: l.entries.map((e) => ({
+              params: e.params,
+              tokens: e.tokens,
+              delta: e.delta,
+              ci95: e.ci95,
+              verdict: e.verdict,
+            })),
+            ladderText: describeLadder(l.entries),
+          }
+        : {}),
+    };
+  });
+}
+
 export function buildDigest(
   sessionId: string,
   state: SessionState,
@@ -98,6 +126,7 @@ export function buildDigest(
           ...worth(state, spec, bestP.id, baseFlopsPerToken),
         }
       : undefined,
+    wins: winsAtScale(state, spec, baseFlopsPerToken),
     recent: results.slice(-DIGEST_LIMITS.recent).reverse(),
     findings: findings.slice(0, DIGEST_LIMITS.findings).map((f) => ({
       id: f.id,

@@ -4,7 +4,13 @@
  */
 import type { ResultSummary } from '../../researchers/base.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
-import type { AttributionEntry, FindingRecord, JournalKind, TriedIdea } from '../../store/base.ts';
+import type {
+  AttributionEntry,
+  FindingRecord,
+  JournalKind,
+  LadderResult,
+  TriedIdea,
+} from '../../store/base.ts';
 import type { SessionState } from './state.ts';
 
 export interface JournalExtra {
@@ -35,7 +41,9 @@ export type Effect =
       attribution: AttributionEntry[];
       statement?: string; // appended to the finding's statement
       config?: TrainConfig;
-    };
+    }
+  /** A win's size ladder (transitions/laddered.ts): its finding gains `scale.ladder` and the words. */
+  | { kind: 'findingLadder'; findingId: string; ladder: LadderResult[]; words: string };
 
 /** A transition's answer: the new state (the input is never changed) and what to do about it. */
 export interface Step {

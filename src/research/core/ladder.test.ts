@@ -1,15 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { matmulParams } from '../../runs/flops.ts';
-import {
-  defaultLadder,
-  describeLadder,
-  ladderEntry,
-  ladderFullRuns,
-  ladderModel,
-  ladderSizes,
-  ladderVerdict,
-} from './ladder.ts';
+import { describeLadder, ladderEntry, ladderModel, ladderSizes, ladderVerdict } from './ladder.ts';
 
 const tiny = {
   depth: 4,
@@ -46,18 +38,6 @@ describe('size ladder', () => {
       assert.ok(Math.abs(s.tokens / 400_000 - s.params / p0) < 0.03, `${s.tokens} vs ${s.params / p0}`);
     }
     assert.ok(sizes[1].params > sizes[0].params && sizes[0].params > p0);
-  });
-
-  it('is on by default only when its cost fits in a third of the budget', () => {
-    const sizes = ladderSizes(tiny, 2, 400_000, 4096, 8192);
-    const full = { tokens: 400_000, flopsPerToken: 1 };
-    const cost = (n: number) =>
-      ladderFullRuns(sizes.slice(0, n), 3, { ...full, flopsPerToken: sizes[0].flopsPerToken / 1.6 });
-    assert.equal(defaultLadder(1000, cost).n, 2);
-    assert.equal(defaultLadder(3 * cost(1) + 0.1, cost).n, 1);
-    const none = defaultLadder(cost(1), cost);
-    assert.equal(none.n, 0);
-    assert.match(none.reason, /over a third/);
   });
 
   it('says holds, shrinks or flips by the thresholds', () => {

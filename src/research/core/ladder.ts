@@ -64,26 +64,6 @@ export function ladderFullRuns(
   return sizes.reduce((s, z) => s + (2 * seeds * z.tokens * z.flopsPerToken) / fullFlops, 0);
 }
 
-/**
- * `--ladder` when not given: the largest N <= 2 whose cost fits in a third of the session's full-run
- * capacity, so the main search keeps at least two thirds (the ~24 full runs setup.ts plans for);
- * 0 when not even one size fits. `capacityFullRuns` is how many full runs the budget pays for.
- */
-export function defaultLadder(
-  capacityFullRuns: number,
-  costOf: (n: number) => number,
-): { n: number; reason: string } {
-  for (let n = 2; n >= 1; n--) {
-    const cost = costOf(n);
-    if (cost <= capacityFullRuns / 3)
-      return { n, reason: `ladder ${n}: ${cost.toFixed(1)} of ${capacityFullRuns.toFixed(0)} full runs` };
-  }
-  return {
-    n: 0,
-    reason: `no ladder: one size costs ${costOf(1).toFixed(1)} full runs, over a third of the ${capacityFullRuns.toFixed(0)} the budget pays for`,
-  };
-}
-
 export type LadderVerdict = 'holds' | 'shrinks' | 'flips';
 
 /**
@@ -156,4 +136,18 @@ export function describeLadder(entries: readonly LadderEntry[]): string {
       return `${e.verdict} at ${at} (${d}${m})`;
     })
     .join('; ');
+}
+
+/** A session's ladder (core/ladder-state.ts): what climbs, against which base, its sizes and entries. */
+export interface LadderState {
+  proposalId: string; // the change that climbs
+  baseId: string; // the base it was judged against (`winBase`)
+  baseDelta: number; // its Δ val bpb at the session's size
+  confirmed: boolean; // a confirmed win (else the session's best change, when no win was confirmed in time)
+  baseFlopsPerToken: number; // of the base at the session's size
+  baseParams?: number; // matmul parameters of the base at the session's size (the ladder's first point)
+  sizes: LadderSize[];
+  entries: LadderEntry[]; // one per size, filled as its runs end
+  status: 'running' | 'done' | 'skipped';
+  reason: string;
 }

@@ -2,6 +2,7 @@
  * What runs next. Pure functions over (state, spec): the session loop asks `nextWork` whenever a slot
  * is free and calls `afterTrial` when a trial's run ends. Order of priority:
  *   1. base seeds (the noise floor everything is judged against), lowest rung first (cheapest first)
+ *   1b. the size ladder, once it is due (core/ladder-state.ts: its runs are kept free until then)
  *   2. confirmation re-runs of a candidate win (held-out seeds)
  *   3. extra seeds of a proposal still ambiguous at the top rung (conclude.ts, sequential looks), then
  *      the ablation arms of a confirmed multi-knob win (core/ablation.ts; the endgame reserve keeps room)
@@ -13,6 +14,7 @@ import { ablationReserveRuns } from './ablation.ts';
 import { baseDecisionTrials, baseOf, baseValuesAt, isBaseId } from './base.ts';
 import { proposalOf, type SessionState, type TrialState } from './state.ts';
 import { isFlopMatched, topRung, type SessionSpec } from './spec.ts';
+import { ladderReserve, ladderWork } from './ladder-state.ts';
 
 export interface WorkItem {
   trial: TrialState;
@@ -20,6 +22,7 @@ export interface WorkItem {
   tokens: number; // the run's token budget (cumulative when resuming)
   resumeFrom?: string; // checkpoint to resume from (WSD promotion)
   estSeconds: number;
+  flopsScale?: number; // FLOPs per token relative to the base config (a ladder size's larger model)
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -45,6 +48,7 @@ export function estimateSeconds(
 }
 
 function itemFor(state: SessionState, spec: SessionSpec, t: TrialState): WorkItem {
+  if (t.purpose === 'ladder') return { trial: t, rung: t.rung, ...ladderWork(state, spec, t) };
   const p = proposalOf(state, t.proposalId);
   const tokens = spec.rungTokens[t.rung];
   const resumable = p.config.schedule.name === 'wsd' && t.stableCheckpoint && t.rung > t.startRung;
@@ -60,7 +64,14 @@ function itemFor(state: SessionState, spec: SessionSpec, t: TrialState): WorkIte
 }
 
 // ablation of a confirmed win comes before new ideas: a short session still takes its best win apart
-const RANK: Record<string, number> = { baseline: 0, confirm: 1, seeds: 2, ablation: 2.5, explore: 3 };
+const RANK: Record<string, number> = {
+  baseline: 0,
+  ladder: 0.5,
+  confirm: 1,
+  seeds: 2,
+  ablation: 2.5,
+  explore: 3,
+};
 
 /**
  * Seconds to keep free for the endgame: a candidate's own full-budget run, its extra seeds and the
@@ -76,7 +87,8 @@ export function endgameReserve(state: SessionState, spec: SessionSpec, parallel:
 /** FLOPs a work item will compute (a resumed WSD promotion only trains the tokens after its checkpoint). */
 export function itemFlops(state: SessionState, item: WorkItem, perToken: number): number {
   const done = item.resumeFrom ? (item.trial.stableTokens ?? 0) : 0;
-  return Math.max(0, item.tokens - done) * runCost(proposalOf(state, item.trial.proposalId).cost) * perToken;
+  const cost = runCost(proposalOf(state, item.trial.proposalId).cost);
+  return Math.max(0, item.tokens - done) * cost * perToken * (item.flopsScale ?? 1);
 }
 
 /** What is left of a FLOPs budget, for the FLOPs side of the endgame reserve. */
@@ -110,6 +122,8 @@ export function nextWork(
   const reserve = keep && Number.isFinite(secondsLeft) ? endgameReserve(state, spec, parallel) : 0;
   const flops = opts.flops;
   const reserveFlops = keep && flops ? endgameReserveFlops(spec, flops.perToken, state) : 0;
+  // The ladder's runs stay free until it is due (every other run leaves them, not only fresh ideas).
+  const ladder = ladderReserve(state, spec, parallel);
   const pending = state.trials
     .filter((t) => t.status === 'pending')
     .sort(
@@ -120,14 +134,17 @@ export function nextWork(
     );
   for (const t of pending) {
     const p = proposalOf(state, t.proposalId);
+    const rungs = t.purpose !== 'ladder'; // a ladder trial climbs a concluded win
     // concluded or dropped: nothing left to learn, unless it is (or was) a base others are judged against
-    if (p.status !== 'active' && !isBaseId(state, p.id)) continue;
+    if (rungs && p.status !== 'active' && !isBaseId(state, p.id)) continue;
     const item = itemFor(state, spec, t);
+    const keepLadder = rungs ? ladder : { seconds: 0, flops: 0 };
     // Only fresh ideas wait on the reserve: a promoted trial is already on its way to the endgame.
     const fresh = t.purpose === 'explore' && t.rung === 0 && t.rung < top;
-    if (item.estSeconds + (fresh ? reserve : 0) > secondsLeft) continue;
+    if (item.estSeconds + (fresh ? reserve : 0) + keepLadder.seconds > secondsLeft) continue;
     // Nothing starts that the FLOPs budget cannot pay for; fresh ideas also leave the reserve.
-    if (flops && itemFlops(state, item, flops.perToken) + (fresh ? reserveFlops : 0) > flops.left) continue;
+    const flopsNeeded = itemFlops(state, item, flops?.perToken ?? 0) + keepLadder.flops;
+    if (flops && flopsNeeded + (fresh ? reserveFlops : 0) > flops.left) continue;
     return item;
   }
   return undefined;

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { SearchSpace } from '../../config/search-space.ts';
 import { TrainConfig } from '../../config/train-config.ts';
+import { LADDER_MAX } from './ladder.ts';
 
 export const SessionSpec = z
   .object({
@@ -48,6 +49,9 @@ export const SessionSpec = z
     sessionSeed: z.number().int().default(0), // researcher randomness
     startupSeconds: z.number().min(0).default(3), // estimated per-run process overhead (refined as runs finish)
     tokPerSec: z.number().positive().optional(), // throughput estimate of the base config (refined as runs finish)
+    /** Larger model sizes the best change is re-tested at (core/ladder.ts); 0 = no ladder. */
+    ladder: z.number().int().min(0).max(LADDER_MAX).default(0),
+    ladderSeeds: z.number().int().min(2).default(2), // seeds a side at every ladder size
   })
   .strict();
 export type SessionSpec = z.infer<typeof SessionSpec>;

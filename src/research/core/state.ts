@@ -9,11 +9,15 @@
 import type { TrainConfig } from '../../config/train-config.ts';
 import type { Change } from '../../researchers/base.ts';
 import type { AblationStudy } from './ablation-state.ts';
+import type { LadderState } from './ladder.ts';
 
 export const BASELINE = 'baseline';
 
-/** `ablation`: a measurement run of a confirmed win's parts (core/ablation.ts): never judged, never in the noise floor. */
-export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm' | 'ablation';
+/**
+ * `ablation`: a measurement run of a confirmed win's parts (core/ablation.ts); `ladder`: a size-ladder run
+ * (core/ladder-state.ts). Neither is ever judged as a proposal, in the noise floor, the rungs or the stack.
+ */
+export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm' | 'ablation' | 'ladder';
 export type TrialStatus =
   | 'pending' // waiting for a slot (next rung in `rung`)
   | 'running'
@@ -41,6 +45,8 @@ export interface TrialState {
   stopRule?: string;
   note?: string;
   untilRung?: number; // a base's lower-rung filler: done after this rung (core/rebase.ts)
+  /** Ladder trials only: the size step, and the result there (never in `results`, which holds rungs). */
+  ladder?: { step: number; valBpb?: number; runId?: string };
 }
 
 export interface ProposalState {
@@ -104,6 +110,8 @@ export interface SessionState {
   finished?: boolean;
   base?: string; // the current base's proposal id (core/base.ts `currentBase`); absent: the baseline
   rebases?: Rebase[]; // every move of the base, in order, with its evidence
+  /** The size ladder of the session's best change (core/ladder-state.ts), once it is due. */
+  ladder?: LadderState;
 }
 
 export function emptyState(): SessionState {

@@ -19,6 +19,9 @@ import { STACK_SOURCE } from './stack.ts';
 import { BASELINE, proposalOf, type SessionState, type TrialState } from './state.ts';
 import { nextWork } from './scheduler.ts';
 import * as T from './transitions.ts';
+import { baselineValues, candidateValues, concludeReady } from './conclude.ts';
+import { buildDigest } from './digest.ts';
+import { compactDigest } from '../../researchers/prompts.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const NOW = '2026-01-01T00:00:00.000Z';
@@ -814,6 +817,92 @@ describe('session transitions', () => {
     const past = T.stopRequested(capped, { runId: 'r-cand', reason: 'x', researcher: 'c', live: [t.id] });
     assert.equal(past.trialId, undefined);
     assert.deepEqual(past.effects, []);
+  });
+
+  it('ladderStarted and laddered: the best win climbs the sizes against its base, each size judged and journaled, nothing of it in the rungs, the noise floor, the family or the stack', () => {
+    covers('ladderStarted', 'laddered');
+    const ladder2 = contextFor({ ladder: 2 });
+    assert.deepEqual(kinds(T.ladderStarted(ladder2, withBaseline(one)).effects), ['journal:note']);
+    assert.equal(
+      T.ladderStarted(ladder2, withBaseline(one)).state.ladder?.status,
+      'skipped',
+      'no win: no ladder',
+    );
+    const c = judgedCandidate(withBaseline(one), 'better', { 'optim.lr': 0.004 }, 1.7);
+    let st = c.state;
+    for (const t of st.trials.filter((x) => x.purpose === 'confirm'))
+      st = end(one, st, t.id, { value: t.proposalId === BASELINE ? 2.0 : 1.7 }).state;
+    assert.equal(st.proposals.find((p) => p.id === c.id)!.verdict, 'win');
+    const before = {
+      noise: pooledNoise(st, ladder2.spec),
+      values: candidateValues(st, ladder2.spec, c.id),
+      base: baselineValues(st, ladder2.spec),
+      stacks: st.proposals.filter((p) => p.source === STACK_SOURCE).length,
+    };
+    const started = T.ladderStarted(ladder2, st);
+    assert.equal(started.created, 8, '2 sizes x 2 seeds x (base + win)');
+    assert.deepEqual(kinds(started.effects), ['journal:schedule']);
+    st = started.state;
+    assert.equal(T.ladderStarted(ladder2, st).created, 0, 'once a session');
+    const ladderTrials = st.trials.filter((t) => t.purpose === 'ladder');
+    assert.deepEqual([...new Set(ladderTrials.map((t) => t.proposalId))].sort(), [BASELINE, c.id].sort());
+    // size 1: still 0.25 better (holds); size 2: worse than the base (flips)
+    const value = (t: TrialState) =>
+      (t.ladder!.step === 1
+        ? t.proposalId === BASELINE
+          ? 1.9
+          : 1.65
+        : t.proposalId === BASELINE
+          ? 1.8
+          : 1.85) + (t.seed % 2 ? 0.005 : -0.005);
+    const fx: Effect[] = [];
+    for (const t of ladderTrials) {
+      const s = end(ladder2, st, t.id, { value: value(t) });
+      st = s.state;
+      fx.push(...s.effects);
+    }
+    const l = st.ladder!;
+    assert.equal(l.status, 'done');
+    assert.deepEqual(
+      l.entries.map((e) => e.verdict),
+      ['holds', 'flips'],
+    );
+    const verdicts = fx.filter((e) => e.kind === 'journal' && e.entry === 'conclusion');
+    assert.equal(verdicts.length, 2, 'one conclusion per size');
+    for (const v of verdicts) assert.ok(v.kind === 'journal' && (v.extra?.runIds ?? []).length === 4);
+    const words = fx.find((e) => e.kind === 'journal' && e.entry === 'finding');
+    assert.match(
+      words && words.kind === 'journal' ? words.title : '',
+      /holds at .*flips at .*does not start from it/,
+    );
+    const scale = fx.filter((e) => e.kind === 'findingLadder').at(-1);
+    assert.ok(scale && scale.kind === 'findingLadder');
+    assert.equal(scale.findingId, `s-test-${c.id}`);
+    assert.deepEqual(
+      scale.ladder.map((r) => r.verdict),
+      ['holds', 'flips'],
+    );
+    // ladder runs count as compute, but stay out of everything that judges or schedules the session
+    assert.ok(
+      st.trials.filter((t) => t.purpose === 'ladder').every((t) => Object.keys(t.results).length === 0),
+    );
+    assert.deepEqual(pooledNoise(st, ladder2.spec), before.noise);
+    assert.deepEqual(candidateValues(st, ladder2.spec, c.id), before.values);
+    assert.deepEqual(baselineValues(st, ladder2.spec), before.base);
+    assert.equal(st.proposals.filter((p) => p.source === STACK_SOURCE).length, before.stacks);
+    assert.deepEqual(concludeReady(st, ladder2.spec), []);
+    assert.deepEqual(promote(st, ladder2.spec, true), []);
+    assert.equal(
+      st.trials.filter((t) => t.purpose === 'ladder').reduce((a, t) => a + t.flops, 0),
+      8 * 6e6,
+    );
+    // the researcher's digest carries the verdicts and the multiplier of each win
+    const digest = buildDigest('s-test', st, ladder2.spec, base, [], [], 1000, 0);
+    assert.deepEqual(
+      digest.wins?.map((w) => [w.proposalId, w.ladder?.map((e) => e.verdict)]),
+      [[c.id, ['holds', 'flips']]],
+    );
+    assert.match(compactDigest(digest), /"ladder":"holds at [^"]*flips at/);
   });
 
   it('every exported transition has a case here', () => {

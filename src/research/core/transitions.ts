@@ -8,7 +8,8 @@
  * state they are given; they are called here only on a draft (and by their own unit tests).
  *
  * One file per stage (transitions/): context, session-life, runs, run-ended, concluded, proposals,
- * ablated (+ ablation-request, stop-request: the researcher's asks).
+ * ablated (+ ablation-request, stop-request: the researcher's asks),
+ * laddered (the size ladder: `ladderStarted` when it is due, then `laddered` for each of its runs).
  *
  * The transitions, in the order a session meets them (ARCHITECTURE.md "A session's data flow"):
  *   created -> started -> launched -> (curveAsked -> curveJudged)? -> monitorStopped? -> runEnded (-> concluded, stacked) -> promoted
@@ -30,3 +31,4 @@ export { runEnded, type RunEnd } from './transitions/run-ended.ts';
 export { admitted, asked, promoted, rejected, reviewed } from './transitions/proposals.ts';
 export { ablationRequested, MAX_ABLATION_ASKS } from './transitions/ablation-request.ts';
 export { MAX_STOP_ASKS, RESEARCHER_STOP, stopRequested } from './transitions/stop-request.ts';
+export { laddered, ladderStarted } from './transitions/laddered.ts';

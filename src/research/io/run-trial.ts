@@ -15,6 +15,7 @@ import { codeLaunchOptions } from './code-guard.ts';
 import type { WorkItem } from '../core/scheduler.ts';
 import { isFlopMatched, topRung, type SessionSpec } from '../core/spec.ts';
 import { proposalOf, type SessionState } from '../core/state.ts';
+import { ladderFlopsPerToken, ladderRunConfig } from '../core/ladder-state.ts';
 
 export interface TrialRunContext {
   store: Store;
@@ -66,7 +67,7 @@ export function runConfigFor(
   if (item.resumeFrom) c.resume = { checkpoint: item.resumeFrom };
   delete c.preset;
   c.preset = p.config.preset;
-  return c;
+  return item.trial.purpose === 'ladder' ? ladderRunConfig(c, state, item.trial) : c; // a larger size
 }
 
 export interface TrialRunResult {
@@ -92,8 +93,9 @@ export async function runTrialRung(
   let sinceCheck = 0;
   const watch = newWatch(); // the researcher's say on this run's ambiguous stops (src/monitor/assess.ts)
   const byDomain: Array<Record<string, number>> = []; // per periodic eval, for the researcher's case
-  // baseline and ablation runs are measurements: only the certain rules stop them, never the researcher
-  const isBaseline = item.trial.purpose === 'baseline' || item.trial.purpose === 'ablation';
+  // baseline, ablation and ladder runs are measurements: only the certain rules stop them, never the
+  // researcher (and the band of the session's size says nothing about a larger model)
+  const isBaseline = ['baseline', 'ablation', 'ladder'].includes(item.trial.purpose);
   let ended = false; // an answer that comes back after the run ended changes nothing
   const kill = (run: RunController, d: Extract<Decision, { action: 'stop' }>) => {
     decision = d;
@@ -108,7 +110,9 @@ export async function runTrialRung(
           { codeDir: p.codeDir, codeHash: p.codeHash, sandbox: p.sandbox ?? 'bwrap' },
           config,
           undefined,
-          ctx.baseFlopsPerToken * p.cost, // measured at admission (code-experiments.ts); the judge checks the trained weights against it
+          item.trial.purpose === 'ladder'
+            ? ladderFlopsPerToken(state, item.trial)
+            : ctx.baseFlopsPerToken * p.cost, // measured at admission (code-experiments.ts); the judge checks the trained weights against it
         )
       : undefined;
 
@@ -122,6 +126,7 @@ export async function runTrialRung(
       proposal: p.id,
       rung: String(item.rung),
       purpose: item.trial.purpose,
+      ...(item.trial.ladder ? { ladderStep: String(item.trial.ladder.step) } : {}),
       threads: String(lease.threads ?? ''),
     },
     codeFrom: p.codeDir,

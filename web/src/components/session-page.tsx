@@ -16,6 +16,7 @@ import { baseColumns, configColumns, RunsTable } from './runs-table.tsx';
 import { SessionCharts } from './session-charts.tsx';
 import { SessionInsights } from './session-insights.tsx';
 import { StatusBadge } from './status-badge.tsx';
+import { WinsAtScale } from './wins-at-scale.tsx';
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const obj = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
@@ -127,6 +128,7 @@ export function SessionPage({ id }: { id: string }) {
         summary={sum}
         version={view.runs.filter((r) => r.status === 'completed').length}
       />
+      <WinsAtScale summary={sum} />
       <h3>Rungs</h3>
       <Rungs rungs={view.rungs} />
       <div className="two-col">

@@ -78,8 +78,8 @@ function verdictEffects(ctx: EngineContext, st: SessionState, c: Conclusion, run
     ];
   }
   // What a win is worth in compute (README "Compute multiplier"), said in the journal and the finding.
-  const worth =
-    p.verdict === 'win' ? multiplierClause(multiplierOf(st, spec, p.id, ctx.baseFlopsPerToken)) : '';
+  const m = p.verdict === 'win' ? multiplierOf(st, spec, p.id, ctx.baseFlopsPerToken) : undefined;
+  const worth = m ? multiplierClause(m) : '';
   const fx: Effect[] = [
     journal(
       'conclusion',
@@ -107,6 +107,9 @@ function verdictEffects(ctx: EngineContext, st: SessionState, c: Conclusion, run
       configHash: p.key,
       config: p.verdict === 'win' ? p.config : undefined,
       runIds,
+      ...(m?.ok && Number.isFinite(m.value) && m.ci95.every(Number.isFinite)
+        ? { scale: { computeMultiplier: { value: m.value, ci95: m.ci95 } } }
+        : {}),
     };
     fx.push(
       { kind: 'finding', finding },

@@ -13,6 +13,7 @@ import { type EngineContext, type StopDecision, draftOf, trialOf, idea } from '.
 import { ablationProgress } from './ablated.ts';
 import { concludeAll } from './concluded.ts';
 import { RESEARCHER_STOP } from './stop-request.ts';
+import { laddered } from './laddered.ts';
 
 /** How a trial's run ended, as the session saw it. */
 export interface RunEnd {
@@ -35,6 +36,7 @@ export interface RunEnd {
  * stack once two wins are confirmed. The researcher observes this result and every conclusion.
  */
 export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): Step {
+  if (trialOf(state, o.trialId).purpose === 'ladder') return laddered(ctx, state, o); // its own stage
   const { spec } = ctx;
   const st = draftOf(state);
   const fx: Effect[] = [];
