@@ -80,7 +80,9 @@ describe('mixture study in a research session', () => {
       DOMAINS,
     );
     for (const d of late.domains!) assert.ok(d.valBpb! > 0 && d.se === 0.01 && d.n! >= 3, JSON.stringify(d));
-    assert.ok(late.mixture?.prediction && late.mixture.predictedProposed);
+    assert.ok(late.mixture?.prediction, JSON.stringify(late.mixture));
+    // (the predicted mixture was proposed, asserted above; after a re-base the study's comparable group
+    // is the new base's, so a later digest may show that group's study instead)
 
     // --resume rebuilds the researcher's view from the store and the persisted state alone
     const rec = (await store.getSession(session.id))!;
