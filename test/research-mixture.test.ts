@@ -96,8 +96,15 @@ describe('mixture study in a research session', () => {
       secondsUsed: () => 0,
     } as unknown as SessionPort;
     const { digest } = await sessionDigest(port);
-    assert.deepEqual(digest.domains, late.domains);
+    // the same domains, from the final state (runs that ended after the last ask are in it too)
+    assert.deepEqual(
+      digest.domains?.map((d) => d.name),
+      late.domains?.map((d) => d.name),
+    );
+    digest.domains!.forEach((d, i) =>
+      assert.ok(d.se === 0.01 && d.n! >= late.domains![i].n!, JSON.stringify(d)),
+    );
     assert.equal(digest.mixture?.studyProposed, 8);
-    assert.equal(digest.mixture?.prediction?.mixtures, late.mixture?.prediction?.mixtures);
+    assert.ok((digest.mixture?.prediction?.mixtures ?? 0) >= (late.mixture?.prediction?.mixtures ?? 0));
   });
 });
