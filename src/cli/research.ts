@@ -7,7 +7,8 @@
 import type { Command } from 'commander';
 import { resolveConfig } from '../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
-import type { TrainConfig } from '../config/train-config.ts';
+import { vocabOf, type TrainConfig } from '../config/train-config.ts';
+import { flopsPerToken } from '../runs/flops.ts';
 import { FlywheelError } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
 import { makeExecutor } from '../executors/index.ts';
@@ -189,6 +190,15 @@ async function newSession(
     );
   }
   const domains = meta?.domains ?? [];
+  const { rungTokens, tput, ladder } = await sizeRungs(o, deps, config, budget);
+  // The data-mixture study (README "Data-mixture study") spends a session's first proposals on random
+  // mixtures: only a session that pays for enough full runs can afford it beside the search.
+  const capacity = fullRunCapacity(config, rungTokens, budget, o.parallel, tput);
+  const mixtureStudy = domains.length >= 2 && capacity >= MIXTURE_STUDY_MIN_RUNS;
+  if (domains.length >= 2 && o.researcher === 'offline')
+    log(
+      `mixture study ${mixtureStudy ? 'on' : 'off'}: the budget pays for ~${Math.round(capacity)} full runs (the study needs ${MIXTURE_STUDY_MIN_RUNS})`,
+    );
   const researcher = await makeResearcher(o.researcher, {
     seed: o.seed,
     store: deps.store,
@@ -199,8 +209,8 @@ async function newSession(
     })),
     maxCostUsd: o.maxLlmCost,
     unsafeNoSandbox: o.unsafeNoSandbox,
+    mixtureStudy,
   });
-  const { rungTokens, tput, ladder } = await sizeRungs(o, deps, config, budget);
   // earlier sessions' noise floor at this budget: fewer baseline seeds to buy (README "Research sessions")
   const noise = await sessionHistoryNoise(deps.store, config, rungTokens, o.seeds);
   if (noise.historyNoise)
@@ -268,4 +278,25 @@ async function sizeRungs(
     `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens; ${reason}`,
   );
   return { rungTokens, tput, ladder: n };
+}
+
+/** Full-budget runs of the base config the session's budget pays for (seconds with `parallel` slots, or FLOPs). */
+const MIXTURE_STUDY_MIN_RUNS = 40;
+function fullRunCapacity(
+  config: TrainConfig,
+  rungTokens: number[],
+  budget: { seconds?: number; flops?: number },
+  parallel: number,
+  tput?: { tokPerSec: number; startupSeconds: number },
+): number {
+  const full = rungTokens[rungTokens.length - 1];
+  const bySeconds =
+    budget.seconds && tput
+      ? (budget.seconds * parallel) / (full / tput.tokPerSec + tput.startupSeconds)
+      : Infinity;
+  const byFlops = budget.flops
+    ? budget.flops / (full * flopsPerToken(config.model, vocabOf(config)))
+    : Infinity;
+  const c = Math.min(bySeconds, byFlops);
+  return Number.isFinite(c) ? c : 0;
 }

@@ -18,6 +18,8 @@ export interface ResearcherOptions {
   maxCostUsd?: number;
   unsafeNoSandbox?: boolean;
   sessionId?: string;
+  /** The offline researcher's data-mixture study (mixture-study.ts); off unless the budget affords it. */
+  mixtureStudy?: boolean;
 }
 
 /** Fail fast, before any dataset or calibration work, when an LLM researcher has no credentials. */
@@ -31,6 +33,7 @@ export async function makeResearcher(name: string, opts: ResearcherOptions): Pro
     return new OfflineResearcher({
       seed: opts.seed,
       domains: opts.domains,
+      ...(opts.mixtureStudy ? { mixtureStudy: {} } : {}),
       history: storeHistory(opts.store), // TPE warm-started from earlier sessions' comparable runs
     });
   if (name === 'claude' || name === 'openai') {

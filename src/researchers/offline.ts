@@ -62,7 +62,10 @@ export interface OfflineResearcherOptions {
    * TPE starts from what every earlier session learned about this config family, not from random draws.
    */
   history?: RunHistory;
-  /** The data-mixture study (mixture-study.ts): its size, or false for none. Default: on, sized to the domains. */
+  /**
+   * The data-mixture study (mixture-study.ts): its size (`{}`: sized to the domains), or off (default:
+   * the CLI turns it on only when the budget affords it, cli/research.ts).
+   */
   mixtureStudy?: MixtureStudyOptions | false;
 }
 
@@ -108,7 +111,7 @@ export class OfflineResearcher implements Researcher {
     const avoidKeys = new Set([...digest.tried.map((t) => t.key), ...this.pending, configHash(base)]);
     const out: Proposal[] = [];
     // early proposals go to the mixture study, then to its predicted mixture (mixture-study.ts)
-    if (this.opts.mixtureStudy !== false)
+    if (this.opts.mixtureStudy)
       for (const c of mixtureStudyProposals({
         digest,
         base,

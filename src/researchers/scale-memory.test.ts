@@ -6,7 +6,7 @@ import { resolveConfig } from '../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
 import { buildDigest } from '../research/core/digest.ts';
 import { SessionSpec } from '../research/core/spec.ts';
-import { emptyState } from '../research/core/state.ts';
+import { created } from '../research/core/transitions.ts';
 import type { FindingRecord, FindingScale, Store } from '../store/base.ts';
 import { openStore } from '../store/open.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
@@ -77,7 +77,12 @@ async function digest() {
     startupSeconds: 1,
   });
   const findings = await store.listFindings({ limit: 50 });
-  return buildDigest('now', emptyState(), spec, base, findings, [], 1000, 0);
+  // a new session's state: the baseline proposal and its seeds (the digest reads the current base)
+  const { state } = created(
+    { sessionId: 'now', spec, baseConfig: base, baseFlopsPerToken: 1000 },
+    { now: '2026-01-01T00:00:00.000Z' },
+  );
+  return buildDigest('now', state, spec, base, findings, [], 1000, 0);
 }
 
 describe('findings that compound across sessions', () => {
