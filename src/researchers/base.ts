@@ -165,6 +165,8 @@ export interface Digest {
   budget: { usedFlops: number; totalFlops?: number; usedSeconds: number; totalSeconds?: number };
   /** Per-domain val bpb with standard errors (datasets with domains; src/research/io/domain-digest.ts). */
   domains?: DomainDigest[];
+  /** Which knobs explain val bpb across the store's comparable runs (src/analysis/importance.ts), top first. */
+  importance?: { key: string; importance: number; ci95: number[]; n: number }[];
   mixture?: MixtureDigest;
 }
 

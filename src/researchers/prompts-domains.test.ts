@@ -56,3 +56,20 @@ describe('the digest as an LLM reads it', () => {
     assert.equal(d.mixture, undefined);
   });
 });
+
+describe('knob importance in the compact digest', () => {
+  it('lists the knobs that explain val bpb across stored runs, with the runs each rests on', () => {
+    const d: Digest = {
+      ...digest,
+      importance: [
+        { key: 'optim.lr', importance: 0.41234, ci95: [0.3, 0.5], n: 120 },
+        { key: 'model.position', importance: 0.2, ci95: [0.1, 0.3], n: 120 },
+      ],
+    };
+    const parsed = JSON.parse(compactDigest(d)) as {
+      importance: { key: string; share: number; n: number }[];
+    };
+    assert.deepEqual(parsed.importance[0], { key: 'optim.lr', share: 0.4123, n: 120 });
+    assert.equal(parsed.importance.length, 2);
+  });
+});

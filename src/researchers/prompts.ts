@@ -128,6 +128,8 @@ export function compactDigest(d: Digest, maxChars = 24_000): string {
             : { path: k.path, type: k.type, low: k.low, high: k.high },
         ),
       budget: d.budget,
+      // share of val bpb variance each knob explains across comparable stored runs (all sessions)
+      importance: d.importance?.slice(0, 6).map((k) => ({ key: k.key, share: r4(k.importance), n: k.n })),
       // per-domain val bpb of the baseline (± se: eval-sample standard error) and the mixture study
       domains: d.domains,
       mixture: d.mixture && {

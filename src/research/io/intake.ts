@@ -11,6 +11,7 @@ import type { Digest, Proposal, ProposeContext } from '../../researchers/base.ts
 import type { TriedIdea } from '../../store/base.ts';
 import { currentBase } from '../core/base.ts';
 import { buildDigest } from '../core/digest.ts';
+import { importanceAnswer } from './analysis-memory.ts';
 import { triedIdeas, triedKeys } from '../core/ideas.ts';
 import { admitProposal, type Admission } from '../core/proposals.ts';
 import { admitted, asked, nextProposalId, noted, rejected, type AdmittedCode } from '../core/transitions.ts';
@@ -23,6 +24,15 @@ import { learnedFromHistory, triage, triageLine } from './triage.ts';
 export { NOT_RUN, triedIdeas, gainPerFlop } from '../core/ideas.ts';
 
 /** The digest a researcher reads now (findings and tried ideas from the store), and the stored ideas. */
+/** The knobs that matter across the store's comparable runs (io/analysis-memory.ts scope), for every digest. */
+async function importanceDigest(s: SessionPort): Promise<Digest['importance']> {
+  const a = await importanceAnswer({ sessionId: s.sessionId, store: s.store, baseConfig: s.baseConfig });
+  if (!a.ok) return undefined;
+  return (a.knobs as { key: string; importance: number; ci95: number[]; n: number }[])
+    .slice(0, 6)
+    .map(({ key, importance, ci95, n }) => ({ key, importance, ci95, n }));
+}
+
 export async function sessionDigest(s: SessionPort): Promise<{ digest: Digest; ideas: TriedIdea[] }> {
   const [findings, ideas] = await Promise.all([
     s.store.listFindings({ limit: 50 }),
@@ -39,6 +49,7 @@ export async function sessionDigest(s: SessionPort): Promise<{ digest: Digest; i
     s.secondsUsed(),
   );
   Object.assign(digest, await domainDigest(s, digest)); // per-domain val bpb and the mixture study
+  digest.importance = await importanceDigest(s);
   return { digest, ideas };
 }
 
