@@ -12,7 +12,7 @@ import { ClaudeProvider } from '../src/researchers/claude.ts';
 import { LlmResearcher } from '../src/researchers/llm-researcher.ts';
 import { suiteDigest } from '../src/researchers/researcher-suite.ts';
 import type { Store } from '../src/store/base.ts';
-import { admit, base, enginePort, launch, withBaseline, withWin } from './helpers/engine-port.ts';
+import { admit, base, enginePort, launch, twoWins, withBaseline } from './helpers/engine-port.ts';
 import { tempHome, tempStore } from './helpers/research-fixtures.ts';
 import { claude } from './llm-double/replies.ts';
 import { startLlmDouble, type LlmDouble, type RecordedRequest } from './llm-double/server.ts';
@@ -20,13 +20,13 @@ import { startLlmDouble, type LlmDouble, type RecordedRequest } from './llm-doub
 /** A session with an ablated best, a second multi-knob win nobody ablated, and one candidate run in flight. */
 function session() {
   let st = withBaseline();
-  const best = withWin(st, 'bundle', { 'optim.lr': 0.004, 'optim.beta2': 0.99 }, 1.6);
-  const second = withWin(
-    best.state,
-    'second bundle',
-    { 'optim.weightDecay': 0.2, 'optim.adamLr': 0.02 },
-    1.75,
+  const wins = twoWins(
+    st,
+    { title: 'bundle', set: { 'optim.lr': 0.004, 'optim.beta2': 0.99 }, value: 1.6 },
+    { title: 'second bundle', set: { 'optim.weightDecay': 0.2, 'optim.adamLr': 0.02 }, value: 1.75 },
   );
+  const best = { id: wins.first };
+  const second = { id: wins.second, state: wins.state };
   const cand = admit(second.state, 'in flight', { 'optim.lr': 0.01 });
   const trial = cand.state.trials.find((t) => t.proposalId === cand.id)!;
   const run = launch(cand.state, trial.id);

@@ -23,7 +23,7 @@ import type { Step } from './core/effects.ts';
 import { itemFlops, nextWork, queuedIdeas, type FlopsLeft, type WorkItem } from './core/scheduler.ts';
 import { ladderDue } from './core/ladder-state.ts';
 import { SessionSpec } from './core/spec.ts';
-import type { SessionState } from './core/state.ts';
+import { ideaCount, type SessionState } from './core/state.ts';
 import * as T from './core/transitions.ts';
 import { applyEffects } from './effects.ts';
 import { baselineBand } from './io/baseline-band.ts';
@@ -391,7 +391,7 @@ export class ResearchSession {
   private needIdeas(): boolean {
     const st = this.current;
     if (st.researcherExhausted || this.stopping || this.paused) return false;
-    if (st.proposals.length - 1 >= this.spec.maxProposals) return false;
+    if (ideaCount(st) >= this.spec.maxProposals) return false;
     return queuedIdeas(st) < this.deps.executor.capacity;
   }
 

@@ -106,6 +106,20 @@ export function withWin(st: SessionState, title: string, set: Record<string, unk
   return { state: runAll(a.state, a.id, value), id: a.id };
 }
 
+/**
+ * Two confirmed multi-knob wins: the second is admitted on the baseline before the first (the better)
+ * re-bases the session, so it is judged against the baseline and is not the best when it is confirmed.
+ */
+export function twoWins(
+  st: SessionState,
+  first: { title: string; set: Record<string, unknown>; value: number },
+  second: { title: string; set: Record<string, unknown>; value: number },
+) {
+  const early = admit(st, second.title, second.set);
+  const one = withWin(early.state, first.title, first.set, first.value);
+  return { state: runAll(one.state, early.id, second.value), first: one.id, second: early.id };
+}
+
 /** The port io/requests.ts needs, over a state held here; `live` = trial ids with a run to stop. */
 export function enginePort(initial: SessionState, live: string[] = []) {
   const held = {

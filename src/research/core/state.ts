@@ -151,3 +151,8 @@ export function valuesAt(
     .map((t) => t.results[String(rung)])
     .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
 }
+
+/** Proposals that count against `maxProposals`: ideas, not the baseline or the engine's ablation arms. */
+export function ideaCount(state: SessionState): number {
+  return state.proposals.filter((p) => p.id !== BASELINE && !p.ablationOf).length;
+}

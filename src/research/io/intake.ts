@@ -11,6 +11,7 @@ import type { Digest, Proposal, ProposeContext } from '../../researchers/base.ts
 import type { TriedIdea } from '../../store/base.ts';
 import { currentBase } from '../core/base.ts';
 import { buildDigest } from '../core/digest.ts';
+import { ideaCount } from '../core/state.ts';
 import { importanceAnswer } from './analysis-memory.ts';
 import { triedIdeas, triedKeys } from '../core/ideas.ts';
 import { admitProposal, type Admission } from '../core/proposals.ts';
@@ -57,10 +58,7 @@ export async function sessionDigest(s: SessionPort): Promise<{ digest: Digest; i
 export async function admitAndQueue(s: SessionPort): Promise<number> {
   const { researcher, executor } = s;
   const { digest, ideas } = await sessionDigest(s);
-  const want = Math.max(
-    1,
-    Math.min(executor.capacity, s.spec.maxProposals - (s.state().proposals.length - 1)),
-  );
+  const want = Math.max(1, Math.min(executor.capacity, s.spec.maxProposals - ideaCount(s.state())));
   let proposals: Proposal[];
   try {
     proposals = await researcher.propose(digest, want, researcherContext(s));

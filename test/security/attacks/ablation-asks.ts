@@ -24,6 +24,7 @@ import {
   enginePort,
   launch,
   runAll,
+  twoWins,
   withBaseline,
   withWin,
 } from '../../helpers/engine-port.ts';
@@ -136,16 +137,17 @@ export const attacks: Attack[] = [
     title: "the researcher stops its candidate's worst seed so that only its good seeds are judged",
     timeoutMs: 60_000,
     run: async () => {
-      // two good decision seeds are in; the third (the bad one) is running when the researcher stops it
+      // a good seed is in; the candidate's next run (another seed or its held-out confirmation: the
+      // sequential test decides which) is running when the researcher stops it
       let st = withBaseline();
       const a = admit(st, 'lucky', { 'optim.lr': 0.004 });
       st = endRun(a.state, a.state.trials.find((t) => t.proposalId === a.id)!.id, 1.7);
-      const seeds = st.trials.filter((t) => t.proposalId === a.id && t.status === 'pending');
-      st = endRun(st, seeds[0].id, 1.7);
-      const bad = launch(st, seeds[1].id);
-      const { held } = await turn(bad.state, [seeds[1].id], [[stop(bad.runId)]]);
+      const next = st.trials.find((t) => t.proposalId === a.id && t.status === 'pending');
+      if (!next) return { succeeded: false, detail: 'the engine scheduled no further run to stop' };
+      const bad = launch(st, next.id);
+      const { held } = await turn(bad.state, [next.id], [[stop(bad.runId)]]);
       // the run ends stopped, without a value, as a SIGTERM'd trainer's does; then everything else runs
-      let after = endRun(held.state, seeds[1].id, undefined);
+      let after = endRun(held.state, next.id, undefined);
       after = runAll(after, a.id, 1.7);
       const p = after.proposals.find((x) => x.id === a.id)!;
       return {
@@ -160,10 +162,13 @@ export const attacks: Attack[] = [
     timeoutMs: 60_000,
     run: async () => {
       let st = withBaseline();
-      const one = withWin(st, 'bundle', { 'optim.lr': 0.004, 'optim.beta2': 0.99 }, 1.6);
-      const two = withWin(one.state, 'second', { 'optim.weightDecay': 0.2, 'optim.adamLr': 0.02 }, 1.75);
-      st = two.state;
-      const ids = [two.id, one.id, BASELINE, 'p999'];
+      const w = twoWins(
+        st,
+        { title: 'bundle', set: { 'optim.lr': 0.004, 'optim.beta2': 0.99 }, value: 1.6 },
+        { title: 'second', set: { 'optim.weightDecay': 0.2, 'optim.adamLr': 0.02 }, value: 1.75 },
+      );
+      st = w.state;
+      const ids = [w.second, w.first, BASELINE, 'p999'];
       const calls = Array.from({ length: 6 }, (_, k) =>
         Array.from({ length: 10 }, (_, i) => ({
           name: 'request_ablation',
