@@ -59,6 +59,12 @@ export function comparable(r: AnalysisRun): boolean {
   );
 }
 
+/** The comparison group importance pools within: dataset folder, budget and trainer code. */
+export function importanceGroup(r: AnalysisRun): string {
+  const dir = r.config.data?.dir?.split(/[\\/]/).pop() ?? '';
+  return `${dir}|${budgetKey(r.config.budget)}|${r.codeHash ?? ''}`;
+}
+
 export function knobImportance(
   all: readonly AnalysisRun[],
   opts: { resamples?: number; seed?: number; pairsOf?: number } = {},
@@ -70,8 +76,7 @@ export function knobImportance(
   const runs: AnalysisRun[] = [];
   for (const r of all) {
     if (!comparable(r)) continue;
-    const dir = r.config.data?.dir?.split(/[\\/]/).pop() ?? '';
-    const key = `${dir}|${budgetKey(r.config.budget)}|${r.codeHash ?? ''}`;
+    const key = importanceGroup(r);
     if (!groupOf.has(key)) groupOf.set(key, groupOf.size);
     gidx.push(groupOf.get(key) as number);
     runs.push(r);

@@ -7,25 +7,9 @@ import type { Command } from 'commander';
 import { mixtureStudy, type MixtureReport } from '../analysis/mixture.ts';
 import { toMixtureRun } from '../analysis/mixture-data.ts';
 import type { HeldOut } from '../analysis/mixture-fit.ts';
-import { loadDatasetMeta } from '../data/prepare.ts';
+import { trainTokensReader } from '../data/train-tokens.ts';
 import { FlywheelError } from '../errors.ts';
 import { openCliStore, parseIntOption, printJson } from './common.ts';
-
-/** Train tokens per domain of each dataset dir the runs name (read once; unreadable: unknown). */
-export function trainTokensReader(): (dir: string) => Record<string, number> | undefined {
-  const memo = new Map<string, Record<string, number> | undefined>();
-  return (dir) => {
-    if (!memo.has(dir)) {
-      try {
-        const meta = loadDatasetMeta(dir);
-        memo.set(dir, Object.fromEntries(meta.domains.map((d) => [d.name, d.trainTokens])));
-      } catch {
-        memo.set(dir, undefined);
-      }
-    }
-    return memo.get(dir);
-  };
-}
 
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');

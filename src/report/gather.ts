@@ -3,7 +3,7 @@
  * kills (and their baseline references) and the store's runs comparable with it. Everything after this
  * is pure (build.ts, plots.ts, html.ts, markdown.ts).
  */
-import { canonicalJson } from '../config/resolve.ts';
+import { importanceGroup } from '../analysis/importance.ts';
 import { toAnalysisRun, type AnalysisRun } from '../analysis/runs.ts';
 import { FlywheelError } from '../errors.ts';
 import type { RunRecord, Store } from '../store/base.ts';
@@ -16,16 +16,10 @@ export interface GatherHooks {
   mixture?: (sessionRuns: RunRecord[], allRuns: AnalysisRun[]) => MixtureView | undefined;
 }
 
-/**
- * The comparison group importance.ts pools by (data set, budget, trainer code): the store's runs that
- * share one with this session's runs are the ones its importance can speak about.
- */
-const groupKey = (r: AnalysisRun) =>
-  `${r.config.data?.dir?.split(/[\\/]/).pop() ?? ''}|${canonicalJson(r.config.budget)}|${r.codeHash ?? ''}`;
-
+/** The store's runs in a comparison group (importance.ts) with this session's runs: what its importance speaks about. */
 export function comparableWith(all: AnalysisRun[], sessionId: string): AnalysisRun[] {
-  const groups = new Set(all.filter((r) => r.sessionId === sessionId).map(groupKey));
-  return all.filter((r) => groups.has(groupKey(r)));
+  const groups = new Set(all.filter((r) => r.sessionId === sessionId).map(importanceGroup));
+  return all.filter((r) => groups.has(importanceGroup(r)));
 }
 
 export async function gatherReport(

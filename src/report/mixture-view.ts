@@ -5,23 +5,15 @@
  */
 import { mixtureStudy } from '../analysis/mixture.ts';
 import { toMixtureRun } from '../analysis/mixture-data.ts';
-import { loadDatasetMeta } from '../data/prepare.ts';
+import { trainTokensReader } from '../data/train-tokens.ts';
 import type { RunRecord } from '../store/base.ts';
 import type { MixtureView } from './model.ts';
-
-function trainTokens(dir: string): Record<string, number> | undefined {
-  try {
-    return Object.fromEntries(loadDatasetMeta(dir).domains.map((d) => [d.name, d.trainTokens]));
-  } catch {
-    return undefined; // the dataset is gone: the study uses the weights the runs state
-  }
-}
 
 export function sessionMixture(runs: RunRecord[]): MixtureView | undefined {
   const r = mixtureStudy(runs.map(toMixtureRun), {
     targets: 'overall',
     candidates: 5000,
-    trainTokensOf: trainTokens,
+    trainTokensOf: trainTokensReader(),
   });
   if (!r.ok) return undefined;
   return {
