@@ -10,7 +10,12 @@
  * Its kept changes (regime b's false keeps): every confirmed win, against the config it was proposed on
  * (found as the base or an earlier confirmed config that differs from it only in the change's keys, so a
  * session that re-bases on a win is read right), stacks left out (their parts are counted); and the
- * pick itself when the bench picked an unconfirmed best.
+ * pick itself when the bench picked an unconfirmed best. A confirmed screened stack (the screening
+ * study's selection, researchers/screening-study.ts) counts as one kept change per screened factor in
+ * it: each was selected on its own evidence, so a null one riding along is a false keep.
+ *
+ * The screening study is sized as the CLI sizes it: the largest design that 30 % of the budget pays
+ * for in rung-0 runs.
  */
 import { configHash } from '../../src/config/resolve.ts';
 import type { TrainConfig } from '../../src/config/train-config.ts';
@@ -18,6 +23,13 @@ import { topRung } from '../../src/research/core/spec.ts';
 import type { SessionState } from '../../src/research/core/state.ts';
 import type { JournalEntry } from '../../src/store/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
+import { tryApply } from '../../src/researchers/config-diff.ts';
+import {
+  affordableRows,
+  factorsOn,
+  SCREEN_STACK_SOURCE,
+  type ScreenDesign,
+} from '../../src/researchers/screening-study.ts';
 import { ResearchSession } from '../../src/research/session.ts';
 import type { SessionSummary } from '../../src/research/summary.ts';
 import { BASELINE, proposalOf, valuesAt } from '../../src/research/core/state.ts';
@@ -41,7 +53,7 @@ function hashOutside(config: TrainConfig, paths: string[]): string {
 }
 
 /** Flywheel's kept changes: confirmed wins (stacks left out) against the config each was proposed on. */
-export function confirmedChanges(st: SessionState, base: TrainConfig): KeptChange[] {
+export function confirmedChanges(st: SessionState, base: TrainConfig, screen?: ScreenDesign): KeptChange[] {
   const parents: TrainConfig[] = [base];
   const out: KeptChange[] = [];
   for (const p of st.proposals) {
@@ -50,12 +62,19 @@ export function confirmedChanges(st: SessionState, base: TrainConfig): KeptChang
       const keys = Object.keys(p.change.set);
       const h = hashOutside(p.config, keys);
       const from = [...parents].reverse().find((c) => hashOutside(c, keys) === h) ?? base;
-      out.push({ title: p.title, from, to: p.config });
+      const parts = p.source === SCREEN_STACK_SOURCE && screen ? partsOf(screen, p.change.set) : [];
+      if (parts.length === 0) out.push({ title: p.title, from, to: p.config });
+      for (const f of parts)
+        out.push({ title: `${f.title} (screened)`, from, to: tryApply(from, f.set) ?? from });
     }
     parents.push(p.config);
   }
   return out;
 }
+
+/** The screened factors a stack's change holds. */
+const partsOf = (d: ScreenDesign, set: Record<string, unknown>) =>
+  d.factors.filter((_, j) => factorsOn(d, set)[j]);
 
 const LOGGED = new Set(['result', 'kill', 'conclusion', 'finding', 'promotion', 'session']);
 
@@ -116,8 +135,13 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
   const { opts } = ctx;
   const env = await methodEnv(ctx, `s${sessionSeed}-flywheel`, opts.parallel);
   const view = new TraceView(`[s${sessionSeed} flywheel]`, ctx.log, ctx.truthOf);
-  const researcher = new OfflineResearcher({ seed: sessionSeed, domains: ctx.domains });
   const rungTokens = rungTokensOf(ctx);
+  const rows = affordableRows(opts.budgetRuns, rungTokens[0] / rungTokens[rungTokens.length - 1]);
+  const researcher = new OfflineResearcher({
+    seed: sessionSeed,
+    domains: ctx.domains,
+    ...(rows ? { screening: { rows } } : {}),
+  });
   try {
     const session = await ResearchSession.create(
       { store: env.store, executor: env.executor, researcher, view },
@@ -158,7 +182,7 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
             observed: s.baseline.valBpb,
             n: s.baseline.n,
           };
-    const kept = confirmedChanges(st, ctx.base);
+    const kept = confirmedChanges(st, ctx.base, researcher.screeningDesign);
     const pickId = b && beats ? b.proposalId : undefined;
     const pickP = pickId ? proposalOf(st, pickId) : undefined;
     if (pickP && !pickP.confirmed)
@@ -192,6 +216,10 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
         significant: s.significant,
         // re-bases within the session (`research --json` field), once the engine reports them
         rebases: (s as unknown as { rebases?: unknown }).rebases,
+        screening: researcher.screeningDesign && {
+          rows: researcher.screeningDesign.rows,
+          factors: researcher.screeningDesign.factors.map((f) => f.title),
+        },
         wins: s.wins.map((w) => w.title),
         proposals: s.proposals,
         monitorStops: s.monitorStops,

@@ -13,6 +13,7 @@ import { FlywheelError } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
 import { makeExecutor } from '../executors/index.ts';
 import { withMixtureKnobs } from '../researchers/config-diff.ts';
+import { affordableRows } from '../researchers/screening-study.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
 import { measureThroughput, rememberedStart, rungsOfFull, sessionHistoryNoise } from '../research/setup.ts';
@@ -199,6 +200,15 @@ async function newSession(
     log(
       `mixture study ${mixtureStudy ? 'on' : 'off'}: the budget pays for ~${Math.round(capacity)} full runs (the study needs ${MIXTURE_STUDY_MIN_RUNS})`,
     );
+  // The screening study (README "Screening study") measures a design over the library's changes at rung
+  // 0: as large a design as ~30 % of the budget pays for, none below 16 rows.
+  const screeningRows = affordableRows(capacity, rowCost(rungTokens, budget, tput));
+  if (o.researcher === 'offline')
+    log(
+      screeningRows
+        ? `screening study on: ${screeningRows} rows at rung 0`
+        : `screening study off: the budget pays for ~${Math.round(capacity)} full runs, too few for 16 rung-0 rows in 30 % of it`,
+    );
   const researcher = await makeResearcher(o.researcher, {
     seed: o.seed,
     store: deps.store,
@@ -210,6 +220,7 @@ async function newSession(
     maxCostUsd: o.maxLlmCost,
     unsafeNoSandbox: o.unsafeNoSandbox,
     mixtureStudy,
+    screeningRows,
   });
   // earlier sessions' noise floor at this budget: fewer baseline seeds to buy (README "Research sessions")
   const noise = await sessionHistoryNoise(deps.store, config, rungTokens, o.seeds);
@@ -278,6 +289,19 @@ async function sizeRungs(
     `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens; ${reason}`,
   );
   return { rungTokens, tput, ladder: n };
+}
+
+/** What one rung-0 run costs, in full runs (start-up included when the budget is wall time). */
+function rowCost(
+  rungTokens: number[],
+  budget: { seconds?: number },
+  tput?: { tokPerSec: number; startupSeconds: number },
+): number {
+  const full = rungTokens[rungTokens.length - 1];
+  const byTokens = rungTokens[0] / full;
+  if (!budget.seconds || !tput) return byTokens;
+  const s = (tokens: number) => tokens / tput.tokPerSec + tput.startupSeconds;
+  return Math.max(byTokens, s(rungTokens[0]) / s(full));
 }
 
 /** Full-budget runs of the base config the session's budget pays for (seconds with `parallel` slots, or FLOPs). */

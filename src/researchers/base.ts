@@ -48,6 +48,13 @@ export interface Proposal {
   cost?: number; // relative compute vs the baseline at the same budget (1 = same FLOPs/token)
   source: string; // 'library' | 'tpe' | 'claude' | 'openai' | ...
   tags?: string[];
+  /**
+   * How the engine runs it (default: successive halving from rung 0). 'study': one measurement at
+   * rung 0 for a designed study (the offline researcher's screening design), never promoted, never
+   * judged, never a win or a base. 'top': one seed straight at the top rung, then judged sequentially
+   * like any candidate (a change a study already measured; it skips halving, not the statistics).
+   */
+  runAs?: 'study' | 'top';
 }
 
 /** Statistics of a set of runs of one config at one budget rung. */

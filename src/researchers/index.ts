@@ -20,6 +20,8 @@ export interface ResearcherOptions {
   sessionId?: string;
   /** The offline researcher's data-mixture study (mixture-study.ts); off unless the budget affords it. */
   mixtureStudy?: boolean;
+  /** The offline researcher's screening study (screening-study.ts): design rows, 0 = off. */
+  screeningRows?: number;
 }
 
 /** Fail fast, before any dataset or calibration work, when an LLM researcher has no credentials. */
@@ -34,6 +36,7 @@ export async function makeResearcher(name: string, opts: ResearcherOptions): Pro
       seed: opts.seed,
       domains: opts.domains,
       ...(opts.mixtureStudy ? { mixtureStudy: {} } : {}),
+      ...(opts.screeningRows ? { screening: { rows: opts.screeningRows } } : {}),
       history: storeHistory(opts.store), // TPE warm-started from earlier sessions' comparable runs
     });
   if (name === 'claude' || name === 'openai') {

@@ -71,6 +71,7 @@ const RANK: Record<string, number> = {
   seeds: 2,
   ablation: 2.5,
   explore: 3,
+  study: 3,
 };
 
 /**
@@ -140,7 +141,7 @@ export function nextWork(
     const item = itemFor(state, spec, t);
     const keepLadder = rungs ? ladder : { seconds: 0, flops: 0 };
     // Only fresh ideas wait on the reserve: a promoted trial is already on its way to the endgame.
-    const fresh = t.purpose === 'explore' && t.rung === 0 && t.rung < top;
+    const fresh = (t.purpose === 'explore' || t.purpose === 'study') && t.rung === 0 && t.rung < top;
     if (item.estSeconds + (fresh ? reserve : 0) + keepLadder.seconds > secondsLeft) continue;
     // Nothing starts that the FLOPs budget cannot pay for; fresh ideas also leave the reserve.
     const flopsNeeded = itemFlops(state, item, flops?.perToken ?? 0) + keepLadder.flops;
@@ -162,9 +163,11 @@ export function cancelPending(state: SessionState, proposalId: string, note: str
   return n;
 }
 
-/** Pending explore trials at rung 0 (the researcher is asked for more when this runs low). */
+/** Pending explore (and study) trials at rung 0 (the researcher is asked for more when this runs low). */
 export function queuedIdeas(state: SessionState): number {
-  return state.trials.filter((t) => t.status === 'pending' && t.purpose === 'explore' && t.rung === 0).length;
+  return state.trials.filter(
+    (t) => t.status === 'pending' && (t.purpose === 'explore' || t.purpose === 'study') && t.rung === 0,
+  ).length;
 }
 
 export function newTrial(
@@ -236,6 +239,7 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
 /**
  * Bookkeeping after a trial's run ended with a result at its rung: base seeds continue to the next rung
  * (a re-based winner's lower-rung fillers stop at their `untilRung`); explore trials wait for promotion;
+ * a study point is done after its one rung-0 measurement;
  * a top-rung result is done, and conclude.ts decides what it means (a verdict, one more seed, or the
  * held-out confirmation). Returns new trials created (none: kept for the callers' journal).
  */

@@ -17,7 +17,7 @@ export const BASELINE = 'baseline';
  * `ablation`: a measurement run of a confirmed win's parts (core/ablation.ts); `ladder`: a size-ladder run
  * (core/ladder-state.ts). Neither is ever judged as a proposal, in the noise floor, the rungs or the stack.
  */
-export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm' | 'ablation' | 'ladder';
+export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm' | 'ablation' | 'ladder' | 'study';
 export type TrialStatus =
   | 'pending' // waiting for a slot (next rung in `rung`)
   | 'running'
@@ -76,6 +76,8 @@ export interface ProposalState {
   confirmed?: boolean;
   /** An ablation arm of this confirmed win (core/ablation.ts): measured, never judged, never an idea. */
   ablationOf?: string;
+  /** A point of a researcher's designed study (Proposal.runAs 'study'): measured once at rung 0, never judged. */
+  study?: true;
   createdAt: string;
   baseId?: string; // the base it is a diff against and judged against (core/base.ts); absent: the baseline
   looks?: Array<{ n: number; p: number; delta: number }>; // one test per decision-seed count (core/conclude.ts)
@@ -152,7 +154,7 @@ export function valuesAt(
     .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
 }
 
-/** Proposals that count against `maxProposals`: ideas, not the baseline or the engine's ablation arms. */
+/** Proposals that count against `maxProposals`: ideas, not the baseline, the engine's ablation arms or study points. */
 export function ideaCount(state: SessionState): number {
-  return state.proposals.filter((p) => p.id !== BASELINE && !p.ablationOf).length;
+  return state.proposals.filter((p) => p.id !== BASELINE && !p.ablationOf && !p.study).length;
 }

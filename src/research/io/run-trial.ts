@@ -93,9 +93,9 @@ export async function runTrialRung(
   let sinceCheck = 0;
   const watch = newWatch(); // the researcher's say on this run's ambiguous stops (src/monitor/assess.ts)
   const byDomain: Array<Record<string, number>> = []; // per periodic eval, for the researcher's case
-  // baseline, ablation and ladder runs are measurements: only the certain rules stop them, never the
+  // baseline, ablation, ladder and study runs are measurements: only the certain rules stop them, never the
   // researcher (and the band of the session's size says nothing about a larger model)
-  const isBaseline = ['baseline', 'ablation', 'ladder'].includes(item.trial.purpose);
+  const isBaseline = ['baseline', 'ablation', 'ladder', 'study'].includes(item.trial.purpose);
   let ended = false; // an answer that comes back after the run ended changes nothing
   const kill = (run: RunController, d: Extract<Decision, { action: 'stop' }>) => {
     decision = d;

@@ -189,11 +189,14 @@ export function enqueue(
     config: a.config,
     ...(code ? { codeDir: code.codeDir, codeHash: code.codeHash, sandbox: code.sandbox } : {}),
     status: 'active',
+    ...(prop.runAs === 'study' ? { study: true as const } : {}),
     createdAt: opts.now,
     baseId: currentBase(st).id, // its config is a diff on this base, and it is judged against it
   });
   // at the top, one seed at a time: conclude.ts looks after each and adds seeds only while undecided
-  if (opts.atTop) newTrial(st, id, spec.seedBase, 'seeds', topRung(spec));
+  // a study point: one rung-0 measurement (scheduler.ts afterRung ends it; promote() never sees it)
+  if (prop.runAs === 'study') newTrial(st, id, spec.seedBase, 'study', 0);
+  else if (opts.atTop || prop.runAs === 'top') newTrial(st, id, spec.seedBase, 'seeds', topRung(spec));
   else newTrial(st, id, spec.seedBase, 'explore', 0);
   fx.push(
     idea(a.key, prop.title, id, 'pending'),

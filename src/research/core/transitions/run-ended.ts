@@ -72,6 +72,7 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
       ),
     );
     afterRung(st, spec, t); // a top-rung result is judged below (concludeAll: sequential looks)
+    if (p.study) p.status = 'concluded'; // a study point is measured, never judged: no verdict
     if (isBaseId(st, t.proposalId)) fx.push({ kind: 'reference', rung: o.rung });
   } else if (o.decision || t.stopRule === RESEARCHER_STOP) {
     // a monitor kill, or the researcher's stop (stop-request.ts): either way the trial is a kill

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { mulberry32, randNormal } from '../stats/rng.ts';
+import { designMasks, designRow, fitMainEffects } from './factorial.ts';
+
+const sign = (on: boolean) => (on ? -1 : 1);
+
+describe('screening design', () => {
+  it('is balanced, orthogonal and resolution IV (no main effect aliased with a two-factor interaction)', () => {
+    for (const [k, rows] of [
+      [8, 16],
+      [16, 32],
+      [12, 64],
+    ]) {
+      const masks = designMasks(k, rows);
+      const X = Array.from({ length: rows }, (_, i) => designRow(i, masks).map(sign));
+      for (let a = 0; a < k; a++) {
+        assert.equal(
+          X.reduce((s, x) => s + x[a], 0),
+          0,
+          `column ${a} balanced`,
+        );
+        for (let b = a + 1; b < k; b++) {
+          assert.equal(
+            X.reduce((s, x) => s + x[a] * x[b], 0),
+            0,
+            `columns ${a},${b} orthogonal`,
+          );
+          for (let c = 0; c < k; c++) {
+            if (c === a || c === b) continue;
+            const alias = X.reduce((s, x) => s + x[a] * x[b] * x[c], 0);
+            assert.notEqual(Math.abs(alias), rows, `${c} aliased with ${a}x${b}`);
+          }
+        }
+      }
+      const distinct = new Set(X.map((x) => x.join(',')));
+      assert.equal(distinct.size, rows, 'rows are distinct configs');
+      assert.deepEqual(designRow(0, masks), Array(k).fill(false), 'row 0 is the base');
+    }
+  });
+
+  it('refuses sizes it cannot hold', () => {
+    assert.throws(() => designMasks(9, 16), /1 to 8 factors/);
+    assert.throws(() => designMasks(3, 12), /2\^b/);
+  });
+});
+
+describe('main-effects fit', () => {
+  it('recovers planted effects with the standard error the design promises', () => {
+    const rng = mulberry32(7);
+    const truth = [-0.01, -0.004, 0, 0.003, -0.002, 0, 0, 0.001];
+    const masks = designMasks(truth.length, 64);
+    const sigma = 0.003;
+    const runs = Array.from({ length: 64 }, (_, i) => {
+      const on = designRow(i, masks);
+      return { on, y: 2.5 + on.reduce((s, v, j) => s + (v ? truth[j] : 0), 0) + sigma * randNormal(rng) };
+    });
+    const fit = fitMainEffects(runs, truth.length)!;
+    assert.equal(fit.df, 64 - truth.length - 1);
+    for (const [j, t] of truth.entries()) {
+      assert.ok(Math.abs(fit.factors[j].effect - t) < 4 * fit.factors[j].se, `factor ${j}`);
+      assert.ok(
+        Math.abs(fit.factors[j].se - (2 * sigma) / 8) < 0.4 * ((2 * sigma) / 8),
+        'se ~ 2 sigma / sqrt(N)',
+      );
+    }
+    assert.ok(fit.factors[0].selected, 'the 13-se win is selected');
+    assert.ok(!fit.factors[3].selected && !fit.factors[7].selected, 'harmful factors are never selected');
+  });
+
+  it('selects a null factor in at most alpha of designs (family-wise, Holm)', () => {
+    const rng = mulberry32(11);
+    const k = 12;
+    const masks = designMasks(k, 32);
+    let any = 0;
+    const trials = 1000;
+    for (let r = 0; r < trials; r++) {
+      const runs = Array.from({ length: 32 }, (_, i) => ({ on: designRow(i, masks), y: randNormal(rng) }));
+      if (fitMainEffects(runs, k)!.factors.some((f) => f.selected)) any++;
+    }
+    // binomial sd at 5 % over 1000 designs is 0.7 %: 6.5 % is > 2 sd above the level
+    assert.ok(any / trials <= 0.065, `null selections in ${any}/${trials} designs`);
+  });
+
+  it('cannot fit without residual degrees of freedom', () => {
+    const masks = designMasks(3, 8);
+    const runs = [1, 2, 3, 4].map((i) => ({ on: designRow(i, masks), y: i }));
+    assert.equal(fitMainEffects(runs, 3), undefined);
+  });
+});

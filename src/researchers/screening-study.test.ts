@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveConfig } from '../config/resolve.ts';
+import { DEFAULT_NOISE_KEYS } from '../stats/seed-only.ts';
+import { admitProposal } from '../research/core/proposals.ts';
+import { mulberry32, randNormal } from '../stats/rng.ts';
+import type { Proposal, ResultSummary } from './base.ts';
+import { OfflineResearcher } from './offline.ts';
+import { suiteDigest } from './researcher-suite.ts';
+import { affordableRows, factorsOn, SCREEN_SOURCE, SCREEN_STACK_SOURCE } from './screening-study.ts';
+
+const base = resolveConfig({ preset: 'small' });
+const set = (p: Proposal) => (p.change.kind === 'config' ? p.change.set : {});
+
+/** Every row of the study, proposed over as many calls as it takes. */
+async function allRows(r: OfflineResearcher, notes: string[]) {
+  const digest = suiteDigest(base);
+  const rows: Proposal[] = [];
+  for (let call = 0; call < 10; call++) {
+    const got = await r.propose(digest, 8, { note: (m) => void notes.push(m) });
+    const study = got.filter((p) => p.source === SCREEN_SOURCE);
+    if (study.length === 0) break;
+    rows.push(...study);
+    digest.tried = [
+      ...digest.tried,
+      ...study.map((p) => ({ key: keyOf(p), title: p.title, status: 'pending' })),
+    ];
+  }
+  return { rows, digest };
+}
+
+const keyOf = (p: Proposal) => {
+  const a = admitProposal(p, base, {
+    searchSpace: suiteDigest(base).searchSpace,
+    noiseKeys: DEFAULT_NOISE_KEYS,
+    triedKeys: new Map(),
+  });
+  assert.ok(a.ok, `row admissible: ${a.ok ? '' : a.reason}`);
+  return a.key;
+};
+
+const result = (p: Proposal, i: number, y: number): ResultSummary => ({
+  proposalId: `p${i + 1}`,
+  title: p.title,
+  change: p.change,
+  source: p.source,
+  rung: 0,
+  status: 'completed',
+  valBpb: { mean: y, std: 0, n: 1 },
+  runIds: [`r${i}`],
+});
+
+describe('screening study (offline researcher)', () => {
+  it('proposes the design rows as study points, then the stack of what the fit selects, straight to the top', async () => {
+    const r = new OfflineResearcher({ seed: 3, screening: { rows: 32 } });
+    const notes: string[] = [];
+    const { rows, digest } = await allRows(r, notes);
+    const d = r.screeningDesign!;
+    assert.equal(rows.length, d.rows - 1, 'every row but the base itself');
+    assert.ok(d.factors.length >= 3 && d.factors.length <= 16);
+    assert.ok(rows.every((p) => p.runAs === 'study'));
+    assert.equal(new Set(rows.map(keyOf)).size, rows.length, 'rows are distinct configs');
+    assert.match(notes.join('\n'), /screening study: 31 rung-0 rows over/);
+    // no screened change is also proposed one by one while the study is on
+    const during = await r.propose(digest, 4);
+    const titles = new Set(d.factors.map((f) => f.title));
+    assert.ok(during.every((p) => !titles.has(p.title)));
+
+    // factor 0 is a real win of 0.02 at sigma 0.003; the others are nulls
+    const rng = mulberry32(5);
+    rows.forEach((p, i) => {
+      const on = factorsOn(d, set(p));
+      r.observe(result(p, i, 3 + (on[0] ? -0.02 : 0) + 0.003 * randNormal(rng)));
+    });
+    const after = await r.propose(digest, 4, { note: (m) => void notes.push(m) });
+    const stack = after.find((p) => p.source === SCREEN_STACK_SOURCE);
+    assert.ok(stack, 'a screened stack is proposed');
+    assert.equal(stack.runAs, 'top');
+    assert.deepEqual(
+      factorsOn(d, set(stack)),
+      d.factors.map((_, j) => j === 0),
+    );
+    assert.match(notes.join('\n'), /screening study fitted: 31 rows/);
+    const again = await r.propose(digest, 4);
+    assert.ok(!again.some((p) => p.source === SCREEN_STACK_SOURCE), 'the stack is proposed once');
+
+    // a researcher rebuilt on resume plans the same design and, after replaying the results, the same stack
+    const resumed = new OfflineResearcher({ seed: 3, screening: { rows: 32 } });
+    rows.forEach((p, i) => resumed.observe(result(p, i, 3 + (factorsOn(d, set(p))[0] ? -0.02 : 0))));
+    const re = await resumed.propose(digest, 4);
+    assert.deepEqual(resumed.screeningDesign, d);
+    assert.deepEqual(set(re.find((p) => p.source === SCREEN_STACK_SOURCE)!), set(stack));
+  });
+
+  it('proposes no stack when the fit selects nothing (all nulls)', async () => {
+    const r = new OfflineResearcher({ seed: 4, screening: { rows: 16 } });
+    const { rows, digest } = await allRows(r, []);
+    const rng = mulberry32(9);
+    rows.forEach((p, i) => r.observe(result(p, i, 3 + 0.003 * randNormal(rng))));
+    const after = await r.propose(digest, 4);
+    assert.ok(!after.some((p) => p.source === SCREEN_STACK_SOURCE));
+  });
+
+  it('is sized to the budget: the largest design whose rows fit in 30 % of it', () => {
+    assert.equal(affordableRows(24, 1 / 9), 64); // 63 rows = 7 full runs of 24
+    assert.equal(affordableRows(24, 0.17), 32);
+    assert.equal(affordableRows(8, 1 / 9), 16);
+    assert.equal(affordableRows(4, 1 / 9), 0);
+  });
+});

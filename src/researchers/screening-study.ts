@@ -1,0 +1,215 @@
+/**
+ * The screening study as the offline researcher runs it (README "Screening study"): instead of testing
+ * the library's changes one at a time, the session's first proposals are the rows of a two-level
+ * design over up to `rows / 2` of them (src/analysis/factorial.ts), each row one rung-0 measurement
+ * (Proposal.runAs 'study': never promoted, never judged). Once every row has ended, the main effects
+ * are fitted; the factors whose one-sided effect survives Holm over the factors are stacked into one
+ * change, sent straight to the top rung (runAs 'top') and judged there by the engine like any other
+ * candidate: sequential looks, the session's family correction, held-out paired confirmation.
+ *
+ * Why: with N rows each effect's standard error is 2 sigma_0 / sqrt(N) at rung-0 cost, where a
+ * one-at-a-time test pays a full-budget run per seed per change. The rung-0 ranking can be biased at
+ * short horizons (LR, warmup and batch effects look larger); the stack's full-budget judgement is what
+ * decides whether anything is kept, and the engine's ablation then attributes it knob by knob.
+ *
+ * Deterministic: the factors are a function of the library, the base config and the search space (not
+ * of what was tried since), so a researcher rebuilt on resume plans the same design and proposes the
+ * rows it has not proposed yet.
+ */
+import { designMasks, designRow, fitMainEffects, type MainEffectsFit } from '../analysis/factorial.ts';
+import { canonicalJson, configHash } from '../config/resolve.ts';
+import type { SearchSpace } from '../config/search-space.ts';
+import type { TrainConfig } from '../config/train-config.ts';
+import type { Proposal, ResultSummary } from './base.ts';
+import { ideaKey, outsideSpace } from './config-diff.ts';
+import type { LibraryCandidate } from './library-proposals.ts';
+
+export const SCREEN_SOURCE = 'screening-study';
+export const SCREEN_STACK_SOURCE = 'screening-stack';
+const ROW_TITLE = 'Screening design row';
+
+export interface ScreeningOptions {
+  /** Design size: 16, 32 or 64 rows (the base is row 0, so rows - 1 runs). */
+  rows: number;
+  /** Family-wise level for selecting factors (default 0.05). */
+  alpha?: number;
+}
+
+export interface ScreenFactor {
+  title: string;
+  set: Record<string, unknown>;
+}
+
+export interface ScreenDesign {
+  baseHash: string;
+  rows: number;
+  factors: ScreenFactor[];
+  masks: number[];
+}
+
+type ConfigSet = Record<string, unknown>;
+
+/**
+ * The largest design the budget pays for with `share` of it: rows whose rung-0 runs cost `rowCost` full
+ * runs each, out of `capacity` full runs. 0 (no study) below 16 rows.
+ */
+export function affordableRows(capacity: number, rowCost: number, share = 0.3): number {
+  if (!(capacity > 0) || !(rowCost > 0)) return 0;
+  for (const rows of [64, 32, 16]) if ((rows - 1) * rowCost <= share * capacity) return rows;
+  return 0;
+}
+
+const sameFlops = (c: LibraryCandidate) => Math.abs((c.proposal.cost ?? 1) - 1) <= 0.05;
+// the optimizer's identity changes what every optimizer knob means; mixture weights are normalised together
+const entangled = (path: string) => path === 'optim.name' || path.startsWith('data.mixture.');
+
+/**
+ * Factors, in the library's order (expected gain per FLOP): config changes at the base's FLOPs per
+ * token (a FLOP-matched change trains fewer tokens, which no 0/1 column can hold), none touching the
+ * optimizer's identity or the mixture, and no knob shared with an earlier factor. At most `max`.
+ */
+export function chooseFactors(cands: readonly LibraryCandidate[], max: number): ScreenFactor[] {
+  const used = new Set<string>();
+  const out: ScreenFactor[] = [];
+  for (const c of cands) {
+    if (out.length >= max) break;
+    if (c.proposal.change.kind !== 'config' || !sameFlops(c)) continue;
+    const paths = Object.keys(c.proposal.change.set);
+    if (paths.length === 0 || paths.some((p) => used.has(p) || entangled(p))) continue;
+    for (const p of paths) used.add(p);
+    out.push({ title: c.proposal.title, set: c.proposal.change.set });
+  }
+  return out;
+}
+
+/** The design for `base` over these candidates, or undefined when fewer than 3 factors qualify. */
+export function planDesign(
+  base: TrainConfig,
+  cands: readonly LibraryCandidate[],
+  rows: number,
+): ScreenDesign | undefined {
+  const factors = chooseFactors(cands, rows / 2);
+  if (factors.length < 3) return undefined;
+  // fewer factors than bits would repeat rows: the full factorial of k factors is then the design
+  const size = Math.min(rows, 2 ** factors.length);
+  return { baseHash: configHash(base), rows: size, factors, masks: designMasks(factors.length, size) };
+}
+
+/** Row i's change: the union of its factors' sets (disjoint knobs). */
+export function rowSet(d: ScreenDesign, i: number): ConfigSet {
+  const on = designRow(i, d.masks);
+  return Object.assign({}, ...d.factors.filter((_, j) => on[j]).map((f) => f.set));
+}
+
+/** Which factors a change turns on (each factor's whole set must be in it, with its values). */
+export function factorsOn(d: ScreenDesign, set: ConfigSet): boolean[] {
+  return d.factors.map((f) =>
+    Object.entries(f.set).every(([k, v]) => JSON.stringify(set[k]) === JSON.stringify(v)),
+  );
+}
+
+/** The rows not proposed yet (row 0 is the base itself), as study proposals. */
+export function rowProposals(
+  d: ScreenDesign,
+  base: TrainConfig,
+  space: SearchSpace,
+  avoidKeys: Set<string>,
+  n: number,
+): Array<{ key: string; proposal: Proposal }> {
+  const out: Array<{ key: string; proposal: Proposal }> = [];
+  for (let i = 1; i < d.rows && out.length < n; i++) {
+    const set = rowSet(d, i);
+    const key = ideaKey(base, set);
+    if (avoidKeys.has(key) || outsideSpace(space, set)) continue;
+    const on = d.factors.filter((_, j) => designRow(i, d.masks)[j]).map((f) => f.title);
+    out.push({
+      key,
+      proposal: {
+        title: `${ROW_TITLE} ${i}/${d.rows - 1}: ${on.join(' + ')}`,
+        hypothesis:
+          `Row ${i} of a ${d.rows}-row two-level screening design (resolution IV) over ${d.factors.length} library changes, ` +
+          'measured once at the rung-0 budget. With the other rows it estimates every change’s main effect; the changes ' +
+          'that survive Holm’s correction are then stacked and judged at the full budget like any change.',
+        change: { kind: 'config', set },
+        expectedEffect: 0,
+        cost: 1,
+        source: SCREEN_SOURCE,
+        tags: ['study', 'screening'],
+        runAs: 'study',
+      },
+    });
+  }
+  return out;
+}
+
+const setKey = (set: ConfigSet) => canonicalJson(set);
+
+/** Rung-0 results of study rows (kept before a design exists: a resumed researcher observes first). */
+export class ScreenResults {
+  private readonly values = new Map<string, { set: ConfigSet; y?: number }>();
+
+  observe(r: ResultSummary): void {
+    if (r.source !== SCREEN_SOURCE || r.change.kind !== 'config' || r.status === 'running') return;
+    const y = r.rung === 0 && r.status === 'completed' ? r.valBpb?.mean : undefined;
+    this.values.set(setKey(r.change.set), { set: r.change.set, y });
+  }
+
+  /** Whether row `set` has ended (with or without a value). */
+  ended(set: ConfigSet): boolean {
+    return this.values.has(setKey(set));
+  }
+
+  get count(): number {
+    return this.values.size;
+  }
+
+  fit(d: ScreenDesign, alpha = 0.05): MainEffectsFit | undefined {
+    const runs = [...this.values.values()].flatMap((v) =>
+      v.y === undefined ? [] : [{ on: factorsOn(d, v.set), y: v.y }],
+    );
+    return fitMainEffects(runs, d.factors.length, alpha);
+  }
+}
+
+const f4 = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+
+/** The fit in words, one factor per line (for the journal). */
+export function describeFit(d: ScreenDesign, fit: MainEffectsFit): string {
+  const lines = d.factors.map((f, j) => {
+    const e = fit.factors[j];
+    return `${e.selected ? '✓' : '·'} ${f.title}: ${f4(e.effect)} ± ${e.se.toFixed(4)} at rung 0 (Holm p ${e.adjustedP.toPrecision(2)})`;
+  });
+  return `${fit.runs} rows, residual sd ${fit.sigma.toFixed(4)} (${fit.df} df)\n${lines.join('\n')}`;
+}
+
+/** The stack of selected factors as one change, straight to the top rung; undefined when none was selected. */
+export function stackProposal(
+  d: ScreenDesign,
+  fit: MainEffectsFit,
+  base: TrainConfig,
+): { key: string; proposal: Proposal } | undefined {
+  const chosen = d.factors.filter((_, j) => fit.factors[j].selected);
+  if (chosen.length === 0) return undefined;
+  const set: ConfigSet = Object.assign({}, ...chosen.map((f) => f.set));
+  const sum = fit.factors.reduce((s, e) => s + (e.selected ? e.effect : 0), 0);
+  const parts = d.factors
+    .map((f, j) => ({ f, e: fit.factors[j] }))
+    .filter((x) => x.e.selected)
+    .map((x) => `${x.f.title} ${f4(x.e.effect)} ± ${x.e.se.toFixed(4)}`);
+  return {
+    key: ideaKey(base, set),
+    proposal: {
+      title: `Screened stack: ${chosen.map((f) => f.title).join(' + ')}`,
+      hypothesis:
+        `The screening study (${fit.runs} rung-0 rows over ${d.factors.length} changes, residual sd ${fit.sigma.toFixed(4)}) ` +
+        `selected ${chosen.length} change(s) whose main effect survives Holm at 5 %: ${parts.join('; ')}. ` +
+        'Effects at the rung-0 budget can be larger than at the full budget (short-horizon bias), so the stack is judged at the full budget.',
+      change: { kind: 'config', set },
+      expectedEffect: Number(Math.min(-0.001, sum / 2).toFixed(4)),
+      cost: 1,
+      source: SCREEN_STACK_SOURCE,
+      tags: ['study', 'screening', 'stack'],
+      runAs: 'top',
+    },
+  };
+}
