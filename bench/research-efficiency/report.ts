@@ -161,11 +161,16 @@ function flywheelLine(m: MethodResult): string {
     verdict: string;
     confirmed: boolean;
   } | null;
-  const p = e.proposals as { total: number; wins: number; losses: number; inconclusive: number } | undefined;
+  const p = e.proposals as
+    { total: number; wins: number; losses: number; inconclusive: number; studyPoints?: number } | undefined;
   const rebases = typeof e.rebases === 'number' ? `, ${e.rebases} re-bases` : '';
+  const sc = e.screening as { rows: number; factors: string[] } | undefined;
+  const study = sc
+    ? `; screening study: ${p?.studyPoints ?? sc.rows - 1} rung-0 rows over ${sc.factors.length} changes`
+    : '';
   return (
     `- Flywheel, seed ${m.sessionSeed}: baseline ${fmtBpb(b?.valBpb)} ± ${fmtBpb(b?.std)} (n=${b?.n}); ` +
-    `baseline trials ${pct((e.baselineFlopsShare as number) ?? 0)} of the FLOPs; ${p?.total ?? 0} proposals (${p?.wins ?? 0} wins, ${p?.losses ?? 0} losses, ${p?.inconclusive ?? 0} inconclusive)${rebases}; ` +
+    `baseline trials ${pct((e.baselineFlopsShare as number) ?? 0)} of the FLOPs; ${p?.total ?? 0} proposals (${p?.wins ?? 0} wins, ${p?.losses ?? 0} losses, ${p?.inconclusive ?? 0} inconclusive)${study}${rebases}; ` +
     `best: ${best ? `${best.title}, Δ ${signed(best.delta)} [${best.ci95 ? best.ci95.map((v) => v.toFixed(4)).join(', ') : '—'}], n=${best.n}, ${best.confirmed ? 'confirmed win' : best.verdict}` : '—'}.`
   );
 }

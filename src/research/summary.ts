@@ -309,6 +309,8 @@ export interface SessionSummary {
     losses: number;
     inconclusive: number;
     open: number;
+    /** Study points (measured once at rung 0, never judged; README "Research sessions: the screening study"). */
+    studyPoints: number;
   };
   rungTokens: number[];
   /** Confirmed wins (README "What a win is worth"): Δ ± CI, and the compute multiplier ± CI when measurable. */
@@ -400,6 +402,7 @@ export function summarize(
       losses: ps.filter((p) => p.verdict === 'loss').length,
       inconclusive: ps.filter((p) => p.verdict === 'inconclusive').length,
       open: ps.filter((p) => p.status === 'active').length,
+      studyPoints: ps.filter((p) => p.study).length,
     },
     rungTokens: spec.rungTokens,
     wins: ps
