@@ -10,14 +10,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClaudeProvider } from '../../../src/researchers/claude.ts';
-import { LlmResearcher } from '../../../src/researchers/llm-researcher.ts';
 import { suiteDigest } from '../../../src/researchers/researcher-suite.ts';
 import { admitProposal } from '../../../src/research/core/proposals.ts';
 import { confirmedWins } from '../../../src/research/core/conclude.ts';
 import { currentBase } from '../../../src/research/core/base.ts';
 import * as T from '../../../src/research/core/transitions.ts';
 import { openStore } from '../../../src/store/open.ts';
+import { doubleResearcher } from '../../helpers/claude-double.ts';
 import { base, endRun, engineCtx, withBaseline } from '../../helpers/engine-port.ts';
 import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
@@ -92,14 +91,7 @@ export const attacks: Attack[] = [
           ),
           claude.toolUse([{ name: 'finish_turn', input: { summary: 'tried' } }]),
         );
-        const researcher = new LlmResearcher({
-          provider: new ClaudeProvider({
-            baseURL: double.url,
-            apiKey: 'test-key',
-            maxRetries: 0,
-            model: 'claude-sonnet-5-5',
-          }),
-          store,
+        const researcher = doubleResearcher(double.url, store, {
           retry: { attempts: 1, baseMs: 10, maxMs: 50 },
         });
         const got = await researcher.propose(suiteDigest(base), 2, {});
