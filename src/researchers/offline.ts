@@ -21,7 +21,6 @@
 import { DEFAULT_VOCAB } from '../config/train-config.ts';
 import { canonicalJson, configHash } from '../config/resolve.ts';
 import type { Knob, SearchSpace } from '../config/search-space.ts';
-import type { TrainConfig } from '../config/train-config.ts';
 import { ideaKey } from './config-diff.ts';
 import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary } from './base.ts';
 import type { RunHistory } from './history.ts';
@@ -31,15 +30,7 @@ import { libraryCandidates } from './library-proposals.ts';
 import { preferByScale } from './scale-memory.ts';
 import type { Observation } from './tpe.ts';
 import { mixtureStudyProposals, type MixtureStudyOptions } from './mixture-study.ts';
-import {
-  describeFit,
-  planDesign,
-  rowProposals,
-  ScreenResults,
-  stackProposal,
-  type ScreenDesign,
-  type ScreeningOptions,
-} from './screening-study.ts';
+import { ScreeningStudy, type ScreenDesign, type ScreeningOptions } from './screening-study.ts';
 import { hash32, Rng } from './rng.ts';
 import type { TpeOptions } from './tpe.ts';
 import {
@@ -93,15 +84,14 @@ export class OfflineResearcher implements Researcher {
   private readonly results = new Map<string, ResultSummary>(); // proposalId -> its highest-rung result
   private readonly pending = new Set<string>(); // keys proposed but not yet in digest.tried
   private readonly rejectedTitles = new Set<string>();
-  private screen?: ScreenDesign;
-  private readonly screenResults = new ScreenResults();
-  private screenAnalysed = false;
+  private readonly screening?: ScreeningStudy;
 
   constructor(private readonly opts: OfflineResearcherOptions = {}) {
     this.seed = opts.seed ?? 0;
     const excluded = new Set(opts.excludeIdeas ?? []);
     this.ideas = (opts.library ?? IDEA_LIBRARY).filter((i) => !excluded.has(i.id));
     this.domains = (opts.domains ?? []).map((d) => (typeof d === 'string' ? { name: d } : { ...d }));
+    if (opts.screening) this.screening = new ScreeningStudy(opts.screening);
   }
 
   /** Update what is known about the domains (e.g. the baseline's per-domain bpb once it has run). */
@@ -147,22 +137,30 @@ export class OfflineResearcher implements Researcher {
       }
 
     const tried = async (keys: string[]) => (ctx?.tried && keys.length ? ctx.tried(keys) : new Set<string>());
-    const screening = await this.screening(
-      digest,
+    // the screening study's rows, then its stack (screening-study.ts); its factors are not tried one by one
+    const screened = await this.screening?.step({
+      hasWin: Boolean(digest.best),
       base,
-      ideaCtx,
       space,
+      // the factors depend on the library, the base and the space only: a resumed researcher plans the same
+      candidates: () =>
+        libraryCandidates(this.ideas, base, ideaCtx, space, {
+          avoidKeys: new Set([configHash(base)]),
+          triedTitles: new Set(),
+          rejectedTitles: new Set(),
+        }),
       avoidKeys,
-      n - out.length,
+      rejectedTitles: this.rejectedTitles,
+      n: n - out.length,
       tried,
-      ctx,
-    );
-    out.push(...screening.proposals);
+      note: (m) => ctx?.note?.(m),
+    });
+    out.push(...(screened?.proposals ?? []));
     const all = libraryCandidates(this.ideas, base, ideaCtx, space, {
       avoidKeys,
       triedTitles: new Set(digest.tried.map((t) => t.title)),
       rejectedTitles: this.rejectedTitles,
-    }).filter((c) => !screening.factorTitles.has(c.proposal.title)); // screened, not tried one by one
+    }).filter((c) => !screened?.factorTitles.has(c.proposal.title));
     const triedLib = await tried(all.map((c) => c.key)); // the digest lists only the newest tried ideas
     for (const k of triedLib) avoidKeys.add(k);
     const lib = preferByScale(
@@ -223,81 +221,6 @@ export class OfflineResearcher implements Researcher {
     return out;
   }
 
-  /**
-   * The screening study's part of this call: its rows while any is left, then (every row ended) the
-   * stack of what the fit selected, once. Planned on the first call before any confirmed win, and only
-   * while the base is the one it was planned on. Its factors are not proposed one by one on that base.
-   */
-  private async screening(
-    digest: Digest,
-    base: TrainConfig,
-    ideaCtx: IdeaContext,
-    space: SearchSpace,
-    avoidKeys: Set<string>,
-    n: number,
-    tried: (keys: string[]) => Promise<Set<string>>,
-    ctx?: ProposeContext,
-  ): Promise<{ proposals: Proposal[]; factorTitles: Set<string> }> {
-    const none = { proposals: [], factorTitles: new Set<string>() };
-    const opts = this.opts.screening;
-    if (!opts) return none;
-    if (!this.screen && !digest.best) {
-      // the factors depend on the library, the base and the space only: a resumed researcher plans the same
-      const cands = libraryCandidates(this.ideas, base, ideaCtx, space, {
-        avoidKeys: new Set([configHash(base)]),
-        triedTitles: new Set(),
-        rejectedTitles: new Set(),
-      });
-      const d = planDesign(base, cands, opts.rows);
-      const rows = d ? rowProposals(d, base, space, new Set([configHash(base)]), d.rows) : [];
-      // rows an earlier session ran would never end here (a resumed session has observed its own)
-      const before = this.screenResults.count === 0 ? await tried(rows.map((r) => r.key)) : new Set<string>();
-      this.screen = d && before.size === 0 ? d : undefined;
-      this.screenAnalysed = !this.screen;
-      if (d)
-        ctx?.note?.(
-          this.screen
-            ? `screening study: ${d.rows - 1} rung-0 rows over ${d.factors.length} changes (${d.factors.map((f) => f.title).join(', ')})`
-            : `screening study skipped: ${before.size} of its rows were run by an earlier session`,
-        );
-    }
-    const d = this.screen;
-    if (!d || d.baseHash !== configHash(base) || this.screenAnalysed) return none;
-    const factorTitles = new Set(d.factors.map((f) => f.title));
-    const rows = rowProposals(d, base, space, new Set([configHash(base)]), d.rows);
-    const open = rows.filter(
-      (r) =>
-        !avoidKeys.has(r.key) &&
-        !this.screenResults.ended(r.proposal.change.kind === 'config' ? r.proposal.change.set : {}) &&
-        !this.rejectedTitles.has(r.proposal.title),
-    );
-    const proposals: Proposal[] = [];
-    for (const r of open.slice(0, Math.max(0, n))) {
-      proposals.push(r.proposal);
-      avoidKeys.add(r.key);
-    }
-    const done = rows.every(
-      (r) =>
-        this.rejectedTitles.has(r.proposal.title) ||
-        (r.proposal.change.kind === 'config' && this.screenResults.ended(r.proposal.change.set)),
-    );
-    if (!done) return { proposals, factorTitles };
-    // every row has ended: fit, journal the fit, propose the stack once
-    this.screenAnalysed = true;
-    const fit = this.screenResults.fit(d, opts.alpha);
-    if (!fit) {
-      ctx?.note?.(`screening study: too few rows ended to fit ${d.factors.length} effects`);
-      return { proposals, factorTitles };
-    }
-    ctx?.note?.(`screening study fitted: ${describeFit(d, fit)}`);
-    const stack = stackProposal(d, fit, base);
-    if (stack && !avoidKeys.has(stack.key) && !(await tried([stack.key])).has(stack.key)) {
-      proposals.push(stack.proposal);
-      avoidKeys.add(stack.key);
-    }
-    return { proposals, factorTitles };
-  }
-
   /** Earlier sessions' comparable runs as TPE observations, minus points this session has run itself. */
   private async historyObservations(digest: Digest, knobs: Knob[], own: Observation[]) {
     if (!this.opts.history || knobs.length === 0) return [];
@@ -315,14 +238,14 @@ export class OfflineResearcher implements Researcher {
 
   observe(result: ResultSummary): void {
     if (result.status === 'running') return;
-    this.screenResults.observe(result);
+    this.screening?.observe(result);
     const prev = this.results.get(result.proposalId);
     if (!prev || result.rung >= prev.rung) this.results.set(result.proposalId, result);
   }
 
   /** The screening study's design, once planned (benchmarks read it to account for a screened stack). */
   get screeningDesign(): ScreenDesign | undefined {
-    return this.screen;
+    return this.screening?.design;
   }
 
   usage() {

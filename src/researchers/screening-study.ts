@@ -108,15 +108,21 @@ export function factorsOn(d: ScreenDesign, set: ConfigSet): boolean[] {
   );
 }
 
-/** The rows not proposed yet (row 0 is the base itself), as study proposals. */
+interface Row {
+  key: string;
+  set: ConfigSet;
+  proposal: Proposal;
+}
+
+/** The design's rows not in `avoidKeys` (row 0 is the base itself), as study proposals. */
 export function rowProposals(
   d: ScreenDesign,
   base: TrainConfig,
   space: SearchSpace,
   avoidKeys: Set<string>,
   n: number,
-): Array<{ key: string; proposal: Proposal }> {
-  const out: Array<{ key: string; proposal: Proposal }> = [];
+): Row[] {
+  const out: Row[] = [];
   for (let i = 1; i < d.rows && out.length < n; i++) {
     const set = rowSet(d, i);
     const key = ideaKey(base, set);
@@ -124,6 +130,7 @@ export function rowProposals(
     const on = d.factors.filter((_, j) => designRow(i, d.masks)[j]).map((f) => f.title);
     out.push({
       key,
+      set,
       proposal: {
         title: `${ROW_TITLE} ${i}/${d.rows - 1}: ${on.join(' + ')}`,
         hypothesis:
@@ -212,4 +219,92 @@ export function stackProposal(
       runAs: 'top',
     },
   };
+}
+
+/**
+ * The study as one researcher runs it: planned on the first call before any confirmed win, its rows
+ * proposed while any is left and only while the base is the one it was planned on, then (every row
+ * ended or refused) the fit, journaled, and the stack of what it selected, once.
+ */
+export class ScreeningStudy {
+  private planned?: ScreenDesign;
+  private analysed = false;
+  private readonly results = new ScreenResults();
+
+  constructor(private readonly opts: ScreeningOptions) {}
+
+  get design(): ScreenDesign | undefined {
+    return this.planned;
+  }
+
+  observe(r: ResultSummary): void {
+    this.results.observe(r);
+  }
+
+  /** This call's proposals, and the factors' titles (not to be proposed one by one on this base). */
+  async step(o: {
+    hasWin: boolean;
+    base: TrainConfig;
+    space: SearchSpace;
+    candidates: () => LibraryCandidate[];
+    avoidKeys: Set<string>;
+    rejectedTitles: ReadonlySet<string>;
+    n: number;
+    tried: (keys: string[]) => Promise<Set<string>>;
+    note: (m: string) => void;
+  }): Promise<{ proposals: Proposal[]; factorTitles: Set<string> }> {
+    const { base, space } = o;
+    const baseHash = configHash(base);
+    if (!this.planned && !this.analysed && !o.hasWin) await this.plan(o);
+    const d = this.planned;
+    if (!d || d.baseHash !== baseHash || this.analysed) return { proposals: [], factorTitles: new Set() };
+    const factorTitles = new Set(d.factors.map((f) => f.title));
+    const rows = rowProposals(d, base, space, new Set([baseHash]), d.rows);
+    const refused = (r: Row) => o.rejectedTitles.has(r.proposal.title);
+    const proposals: Proposal[] = [];
+    for (const r of rows) {
+      if (proposals.length >= o.n) break;
+      if (o.avoidKeys.has(r.key) || this.results.ended(r.set) || refused(r)) continue;
+      proposals.push(r.proposal);
+      o.avoidKeys.add(r.key);
+    }
+    if (!rows.every((r) => refused(r) || this.results.ended(r.set))) return { proposals, factorTitles };
+    this.analysed = true;
+    const fit = this.results.fit(d, this.opts.alpha);
+    if (!fit) {
+      o.note(`screening study: too few rows ended to fit ${d.factors.length} effects`);
+      return { proposals, factorTitles };
+    }
+    o.note(`screening study fitted: ${describeFit(d, fit)}`);
+    const stack = stackProposal(d, fit, base);
+    if (stack && !o.avoidKeys.has(stack.key) && !(await o.tried([stack.key])).has(stack.key)) {
+      proposals.push(stack.proposal);
+      o.avoidKeys.add(stack.key);
+    }
+    return { proposals, factorTitles };
+  }
+
+  /** Plan the design; skipped when an earlier session ran its rows (they would never end here). */
+  private async plan(o: {
+    base: TrainConfig;
+    space: SearchSpace;
+    candidates: () => LibraryCandidate[];
+    tried: (keys: string[]) => Promise<Set<string>>;
+    note: (m: string) => void;
+  }): Promise<void> {
+    const d = planDesign(o.base, o.candidates(), this.opts.rows);
+    if (!d) return;
+    const rows = rowProposals(d, o.base, o.space, new Set([configHash(o.base)]), d.rows);
+    // a resumed session has observed its own rows: only a fresh study checks the store
+    const before = this.results.count === 0 ? await o.tried(rows.map((r) => r.key)) : new Set<string>();
+    if (before.size > 0) {
+      this.analysed = true;
+      o.note(`screening study skipped: ${before.size} of its rows were run by an earlier session`);
+      return;
+    }
+    this.planned = d;
+    o.note(
+      `screening study: ${d.rows - 1} rung-0 rows over ${d.factors.length} changes (${d.factors.map((f) => f.title).join(', ')})`,
+    );
+  }
 }
