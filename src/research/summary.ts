@@ -136,7 +136,7 @@ function bestBelowTop(
 ): BestSummary | null {
   for (let r = spec.rungTokens.length - 2; r >= 0; r--) {
     const at = state.proposals
-      .filter((p) => p.id !== BASELINE)
+      .filter((p) => p.id !== BASELINE && !p.study) // a study point is a measurement, never a candidate
       .map((p) => ({ p, v: valuesAt(state, p.id, r) }))
       .filter((x) => x.v.length > 0)
       .sort((a, b) => mean(a.v) - mean(b.v));

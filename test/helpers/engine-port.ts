@@ -52,13 +52,18 @@ export function launch(st: SessionState, trialId: string): { state: SessionState
   return { state: T.launched(st, { trialId, runId }).state, runId };
 }
 
-/** End a trial's run: a value, or (undefined) a stopped run without one. */
-export function endRun(st: SessionState, trialId: string, value: number | undefined): SessionState {
+/** End a trial's run: a value, or (undefined) a stopped run without one (`ctx`: another session's rules). */
+export function endRun(
+  st: SessionState,
+  trialId: string,
+  value: number | undefined,
+  ctx: T.EngineContext = engineCtx,
+): SessionState {
   const t = st.trials.find((x) => x.id === trialId)!;
   const run = record(value, value === undefined ? 'stopped' : 'completed');
   if (!t.runIds.length || t.status !== 'running') st = T.launched(st, { trialId, runId: run.id }).state;
   else run.id = t.runIds[t.runIds.length - 1];
-  return T.runEnded(engineCtx, st, { trialId, rung: t.rung, run, ideas: [], now: NOW }).state;
+  return T.runEnded(ctx, st, { trialId, rung: t.rung, run, ideas: [], now: NOW }).state;
 }
 
 /** The baseline's three seeds at 1.99 / 2.00 / 2.01. */

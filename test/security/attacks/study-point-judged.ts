@@ -15,6 +15,7 @@ import { admitProposal } from '../../../src/research/core/proposals.ts';
 import { confirmedWins } from '../../../src/research/core/conclude.ts';
 import { currentBase } from '../../../src/research/core/base.ts';
 import * as T from '../../../src/research/core/transitions.ts';
+import { pickBest } from '../../../src/research/summary.ts';
 import { openStore } from '../../../src/store/open.ts';
 import { doubleResearcher } from '../../helpers/claude-double.ts';
 import { base, endRun, engineCtx, withBaseline } from '../../helpers/engine-port.ts';
@@ -58,9 +59,22 @@ export const attacks: Attack[] = [
         p.verdict && `verdict ${p.verdict}`,
         confirmedWins(st).some((w) => w.id === p.id) && 'a confirmed win',
         currentBase(st).id === p.id && 'the base',
+        pickBest(st, engineCtx.spec, new Map())?.proposalId === p.id && "the summary's best",
         trials().length !== 1 && `${trials().length} trials (promoted or given seeds)`,
         trials().some((t) => t.purpose !== 'study') && 'a non-study trial',
       ].filter(Boolean);
+
+      // 1b. below the top rung (3 rungs): the summary's best-so-far never names a study point
+      const ctx3 = { ...engineCtx, spec: { ...engineCtx.spec, rungTokens: [1000, 3000, 9000] } };
+      let s3 = T.created(ctx3, { now: '2026-01-01T00:00:00.000Z' }).state;
+      for (const t of s3.trials.filter((x) => x.rung === 0)) s3 = endRun(s3, t.id, 3.0, ctx3);
+      const step3 = T.admitted(ctx3, s3, { proposal, admission: a, now: '2026-01-01T00:00:00.000Z' });
+      s3 = step3.state;
+      for (const t of s3.trials.filter((x) => x.proposalId === step3.id && x.status === 'pending'))
+        s3 = endRun(s3, t.id, 1.5, ctx3);
+      if (pickBest(s3, ctx3.spec, new Map())?.proposalId === step3.id)
+        judged.push("the summary's best below the top rung");
+      if (s3.trials.some((t) => t.proposalId === step3.id && t.rung > 0)) judged.push('promoted');
 
       // 2. the Claude tools: runAs is not an input it has
       const home = mkdtempSync(join(tmpdir(), 'fw-attack-study-'));
@@ -115,7 +129,7 @@ export const attacks: Attack[] = [
         succeeded,
         detail: succeeded
           ? `study point ${judged.join(', ') || 'not judged'}; Claude's runAs ${toolRefused ? 'refused' : 'accepted'}`
-          : `the study point at 1.5 vs a 2.0 baseline got no look, no verdict, no win and stayed off the base (status ${p.status}); the Claude tool refused runAs`,
+          : `the study point at 1.5 vs a 2.0 baseline got no look, no verdict, no win, was not the summary's best and stayed off the base (status ${p.status}); the Claude tool refused runAs`,
       };
     },
   },
