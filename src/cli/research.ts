@@ -200,7 +200,7 @@ async function newSession(
     log(
       `mixture study ${mixtureStudy ? 'on' : 'off'}: the budget pays for ~${Math.round(capacity)} full runs (the study needs ${MIXTURE_STUDY_MIN_RUNS})`,
     );
-  // The screening study (README "Screening study") measures a design over the library's changes at rung
+  // The screening study (README "Research sessions: the screening study") measures a design over the library's changes at rung
   // 0: as large a design as ~30 % of the budget pays for, none below 16 rows.
   const screeningRows = affordableRows(capacity, rowCost(rungTokens, budget, tput));
   if (o.researcher === 'offline')
