@@ -7,7 +7,15 @@ import { mulberry32, randNormal } from '../stats/rng.ts';
 import type { Proposal, ResultSummary } from './base.ts';
 import { OfflineResearcher } from './offline.ts';
 import { suiteDigest } from './researcher-suite.ts';
-import { affordableRows, factorsOn, SCREEN_SOURCE, SCREEN_STACK_SOURCE } from './screening-study.ts';
+import { IDEA_LIBRARY } from './idea-library.ts';
+import { libraryCandidates } from './library-proposals.ts';
+import {
+  affordableRows,
+  factorsOn,
+  ScreeningStudy,
+  SCREEN_SOURCE,
+  SCREEN_STACK_SOURCE,
+} from './screening-study.ts';
 
 const base = resolveConfig({ preset: 'small' });
 const set = (p: Proposal) => (p.change.kind === 'config' ? p.change.set : {});
@@ -99,6 +107,47 @@ describe('screening study (offline researcher)', () => {
     rows.forEach((p, i) => r.observe(result(p, i, 3 + 0.003 * randNormal(rng))));
     const after = await r.propose(digest, 4);
     assert.ok(!after.some((p) => p.source === SCREEN_STACK_SOURCE));
+  });
+
+  it('proposes the stack even when it is one of the rows (a full factorial), and the engine admits it', async () => {
+    const space = suiteDigest(base).searchSpace;
+    const cands = libraryCandidates(IDEA_LIBRARY, base, { vocabSize: 2048, domains: [] }, space, {
+      avoidKeys: new Set(),
+      triedTitles: new Set(),
+      rejectedTitles: new Set(),
+    }).filter((c) => Math.abs((c.proposal.cost ?? 1) - 1) <= 0.05);
+    const study = new ScreeningStudy({ rows: 16 });
+    const tried = new Map<string, string>();
+    const step = (avoid: Set<string>) =>
+      study.step({
+        hasWin: false,
+        base,
+        space,
+        candidates: () => cands.slice(0, 4),
+        avoidKeys: avoid,
+        rejectedTitles: new Set(),
+        n: 32,
+        tried: async () => new Set(),
+        note: () => undefined,
+      });
+    const { proposals: rows } = await step(new Set());
+    const d = study.design!;
+    assert.equal(d.factors.length, 4);
+    assert.equal(rows.length, 15, 'the full factorial of 4 changes, less the base');
+    const opts = { searchSpace: space, noiseKeys: DEFAULT_NOISE_KEYS, triedKeys: tried };
+    rows.forEach((p, i) => {
+      const a = admitProposal(p, base, opts);
+      assert.ok(a.ok, a.ok ? '' : a.reason);
+      tried.set(a.key, p.title);
+      const on = factorsOn(d, set(p));
+      study.observe(result(p, i, 3 + (on[0] ? -0.05 : 0) + (on[1] ? -0.04 : 0) + ((i * 7) % 5) * 1e-4));
+    });
+    const { proposals } = await step(new Set(tried.keys()));
+    const stack = proposals.find((p) => p.source === SCREEN_STACK_SOURCE);
+    assert.ok(stack, 'the stack of factors 0 and 1 is proposed although a row ran that config at rung 0');
+    assert.deepEqual(factorsOn(d, set(stack)), [true, true, false, false]);
+    const a = admitProposal(stack, base, opts);
+    assert.ok(a.ok, `the engine admits it: ${a.ok ? '' : a.reason}`);
   });
 
   it('is sized to the budget: the largest design whose rows fit in 30 % of it', () => {

@@ -21,6 +21,7 @@ import { canonicalJson, configHash } from '../config/resolve.ts';
 import type { SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import type { Proposal, ResultSummary } from './base.ts';
+import { studyKey } from '../research/core/proposals.ts';
 import { ideaKey, outsideSpace } from './config-diff.ts';
 import type { LibraryCandidate } from './library-proposals.ts';
 
@@ -125,7 +126,7 @@ export function rowProposals(
   const out: Row[] = [];
   for (let i = 1; i < d.rows && out.length < n; i++) {
     const set = rowSet(d, i);
-    const key = ideaKey(base, set);
+    const key = studyKey(ideaKey(base, set)); // a measurement, not a trial of the idea (core/proposals.ts)
     if (avoidKeys.has(key) || outsideSpace(space, set)) continue;
     const on = d.factors.filter((_, j) => designRow(i, d.masks)[j]).map((f) => f.title);
     out.push({

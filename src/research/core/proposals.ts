@@ -11,6 +11,13 @@ import type { Change, Proposal } from '../../researchers/base.ts';
 import { flopsPerToken } from '../../runs/flops.ts';
 import { onlyNoisePaths } from '../../stats/seed-only.ts';
 
+/**
+ * The idea key of a study point (Proposal.runAs 'study'): a rung-0 measurement for a designed study is
+ * not a trial of the idea, so it is kept apart. The same config can then still be proposed and judged
+ * (a screened stack that is also one of the design's rows), and a design row is not refused because
+ * someone ran that config as an idea.
+ */
+export const studyKey = (key: string): string => `${key}:study`;
 export type Admission =
   | { ok: true; config: TrainConfig; key: string; cost: number; set: Record<string, unknown> }
   | { ok: false; reason: string };
@@ -84,7 +91,8 @@ export function admitProposal(
   if (p.change.kind === 'config' && onlyNoisePaths(changed, opts.noiseKeys)) {
     return { ok: false, reason: `a change of only ${changed.join(', ')} is noise, never a win` };
   }
-  const key = configHash(config, opts.codeHash ?? '');
+  const hash = configHash(config, opts.codeHash ?? '');
+  const key = p.runAs === 'study' ? studyKey(hash) : hash;
   const seen = opts.triedKeys.get(key);
   if (seen) return { ok: false, reason: `already tried (${seen})` };
   const vocab = vocabOf(base);
