@@ -105,7 +105,7 @@ export function rowSet(d: ScreenDesign, i: number): ConfigSet {
 /** Which factors a change turns on (each factor's whole set must be in it, with its values). */
 export function factorsOn(d: ScreenDesign, set: ConfigSet): boolean[] {
   return d.factors.map((f) =>
-    Object.entries(f.set).every(([k, v]) => JSON.stringify(set[k]) === JSON.stringify(v)),
+    Object.entries(f.set).every(([k, v]) => canonicalJson(set[k]) === canonicalJson(v)),
   );
 }
 
