@@ -13,10 +13,9 @@ import { resolveConfig } from '../../../src/config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../../../src/config/search-space.ts';
 import { admitProposal } from '../../../src/research/core/proposals.ts';
 import { SessionSpec } from '../../../src/research/core/spec.ts';
-import { ClaudeProvider } from '../../../src/researchers/claude.ts';
-import { LlmResearcher } from '../../../src/researchers/llm-researcher.ts';
 import { suiteDigest } from '../../../src/researchers/researcher-suite.ts';
 import { openStore } from '../../../src/store/open.ts';
+import { doubleResearcher } from '../../helpers/claude-double.ts';
 import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
 import type { Attack } from '../attack.ts';
@@ -74,14 +73,7 @@ export const attacks: Attack[] = [
           ),
           claude.toolUse([{ name: 'finish_turn', input: { summary: 'tried' } }]),
         );
-        const researcher = new LlmResearcher({
-          provider: new ClaudeProvider({
-            baseURL: double.url,
-            apiKey: 'test-key',
-            maxRetries: 0,
-            model: 'claude-sonnet-5-5',
-          }),
-          store,
+        const researcher = doubleResearcher(double.url, store, {
           retry: { attempts: 1, baseMs: 10, maxMs: 50 },
         });
         const proposals = await researcher.propose(suiteDigest(base), SETS.length, {});
