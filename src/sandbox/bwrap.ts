@@ -202,7 +202,15 @@ const FORWARDER = [
   'setsid "$@" 3>"$d/info" 4<"$d/env" &',
   'b=$!',
   '[ -z "$pending" ] || fwd',
-  'while :; do wait "$b"; s=$?; kill -0 "$b" 2>/dev/null || { rm -rf "$d"; exit "$s"; }; done',
+  // a `wait` cut short by a trapped stop returns 128+n; the external commands in fwd may reap bwrap
+  // meanwhile (the shell keeps its status), so a status over 128 is asked for once more before it is
+  // taken: otherwise a graceful stop (exit 0 inside) would read as 143
+  'while :; do',
+  '  wait "$b"; s=$?',
+  '  [ "$s" -gt 128 ] && kill -0 "$b" 2>/dev/null && continue',
+  '  [ "$s" -gt 128 ] && { wait "$b" 2>/dev/null; t=$?; [ "$t" = 127 ] || s=$t; }',
+  '  rm -rf "$d"; exit "$s"',
+  'done',
 ].join('\n');
 
 export interface WrapOptions {
