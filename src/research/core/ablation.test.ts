@@ -1,13 +1,22 @@
 /**
  * The ablation plan and its statistics (core/ablation.ts, ablation-stats.ts): which knobs and arms, the
- * cap, the scheduler's priority and reserve for it, and the paired interval. No process runs here.
+ * caps (knobs, and the session's ablation share), the scheduler's priority and reserve for it, and the
+ * paired interval. No process runs here.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import { pairedInterval } from './ablation-stats.ts';
-import { ablationPlan, ablationReserveRuns, MAX_ABLATION_KNOBS } from './ablation.ts';
+import {
+  ABLATION_SHARE,
+  ablationPlan,
+  ablationReserveRuns,
+  fitPlan,
+  MAX_ABLATION_KNOBS,
+  planRuns,
+} from './ablation.ts';
+import { capacityRuns } from './run-cost.ts';
 import { endgameReserve, newTrial, nextWork } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
 import { emptyState, type ProposalState, type SessionState } from './state.ts';
@@ -92,6 +101,26 @@ describe('ablation plan', () => {
       /fewer than two knobs/,
       'a noise key is never taken apart',
     );
+  });
+
+  it("shrinks to the session's ablation share: add-one-in arms, then knobs, then seeds; skipped when 2 x 2 runs do not fit", () => {
+    // 9000 tokens at 1000 tok/s + 1 s start-up = 10 s a full run: 200 s pays for 20 runs, 20 % of them is 4
+    const short = SessionSpec.parse({ ...spec, budgetSeconds: 200 });
+    const three = withProposal({ 'optim.lr': 0.002, 'optim.beta2': 0.99, 'optim.weightDecay': 0.05 });
+    const cap = ABLATION_SHARE * capacityRuns(three.st, short);
+    assert.equal(cap, 4);
+    const plan = ablationPlan(three.st, short, three.p, base, cap);
+    assert.ok(!('missing' in plan));
+    assert.deepEqual(plan.knobs, ['optim.lr', 'optim.weightDecay'], 'the two largest moves');
+    assert.deepEqual(plan.seeds, [1000, 1001]);
+    assert.equal(planRuns(plan), 4);
+    assert.match(plan.skipped.find((x) => x.key === 'optim.beta2')?.reason ?? '', /ablation share/);
+    assert.equal(ablationReserveRuns(three.st, short), 4, 'the endgame keeps room for the shrunk plan only');
+    const tiny = SessionSpec.parse({ ...spec, budgetSeconds: 100 });
+    const none = ablationPlan(three.st, tiny, three.p, base, ABLATION_SHARE * capacityRuns(three.st, tiny));
+    assert.match('missing' in none ? none.missing : '', /needs at least 4 full-budget runs/);
+    assert.deepEqual(fitPlan(3, 4, Infinity), { knobs: 3, alone: true, seeds: 4 });
+    assert.deepEqual(fitPlan(4, 4, 12), { knobs: 3, alone: false, seeds: 4 });
   });
 
   it('ablation trials run before new ideas, and the endgame keeps room for a multi-knob candidate at the top', () => {

@@ -19,6 +19,7 @@ import type { TrainConfig } from '../../config/train-config.ts';
 import { onlyNoisePaths } from '../../stats/seed-only.ts';
 import type { AblationArm } from './ablation-state.ts';
 import { topRung, type SessionSpec } from './spec.ts';
+import { capacityRuns } from './run-cost.ts';
 import { baseOf } from './base.ts';
 import { BASELINE, proposalOf, type ProposalState, type SessionState } from './state.ts';
 
@@ -29,6 +30,33 @@ export const MAX_ABLATION_KNOBS = 4;
 export const ALONE_MAX_KNOBS = 3;
 /** Seeds per arm, at most (the win's own top-rung seeds, decision and confirmation). */
 export const MAX_ABLATION_SEEDS = 5;
+/**
+ * One ablation takes at most this share of the full runs the session's budget pays for
+ * (run-cost.ts `capacityRuns`). Past it the plan drops the add-one-in arms, then its smallest moves
+ * (down to 2 knobs), then seeds (down to 2); a short session that cannot pay even that skips the
+ * ablation and says so. Without the cap a 4-knob stack's 8 arms x 2 seeds took a third of a 24-run
+ * session (BENCHMARKS.md, regime (a)).
+ */
+export const ABLATION_SHARE = 0.2;
+
+/** Arms for `knobs` knobs: leave-one-out, plus add-one-in when `alone` (with two they coincide). */
+const armCount = (knobs: number, alone: boolean) => knobs + (alone && knobs > 2 ? knobs : 0);
+
+/**
+ * The largest plan under `maxRuns` full runs, starting from `knobs` knobs (add-one-in arms up to
+ * ALONE_MAX_KNOBS) on `seeds` seeds; undefined when 2 knobs on 2 seeds do not fit.
+ */
+export function fitPlan(
+  knobs: number,
+  seeds: number,
+  maxRuns: number,
+): { knobs: number; alone: boolean; seeds: number } | undefined {
+  const tries: Array<{ knobs: number; alone: boolean; seeds: number }> = [];
+  if (knobs <= ALONE_MAX_KNOBS) tries.push({ knobs, alone: true, seeds });
+  for (let k = knobs; k >= 2; k--) tries.push({ knobs: k, alone: false, seeds });
+  for (let s = seeds - 1; s >= 2; s--) tries.push({ knobs: 2, alone: false, seeds: s });
+  return tries.find((t) => armCount(t.knobs, t.alone) * t.seeds <= maxRuns);
+}
 
 /**
  * The base a win was judged against (base.ts `baseOf`; the base moves when the session re-bases): its
@@ -93,6 +121,7 @@ export function ablationPlan(
   spec: SessionSpec,
   win: ProposalState,
   base: TrainConfig,
+  maxRuns = Infinity,
 ): AblationPlan | { missing: string } {
   const set = winKnobs(win) ?? {};
   const skipped: AblationPlan['skipped'] = [];
@@ -105,12 +134,27 @@ export function ablationPlan(
     else moved.push({ key, size: moveSize(b, v) });
   }
   moved.sort((a, b) => b.size - a.size || a.key.localeCompare(b.key));
-  const knobs = moved.slice(0, MAX_ABLATION_KNOBS).map((m) => m.key);
-  for (const m of moved.slice(MAX_ABLATION_KNOBS))
-    skipped.push({ key: m.key, reason: `over the cap of ${MAX_ABLATION_KNOBS} knobs (smaller move)` });
-  if (knobs.length < 2) return { missing: `${win.id} moves fewer than two knobs that can be taken apart` };
-  const seeds = [...winSeeds(state, spec, win.id).keys()].sort((a, b) => a - b).slice(0, MAX_ABLATION_SEEDS);
-  if (seeds.length < 2) return { missing: `${win.id} has fewer than two full-budget seeds to pair with` };
+  if (moved.length < 2) return { missing: `${win.id} moves fewer than two knobs that can be taken apart` };
+  const allSeeds = [...winSeeds(state, spec, win.id).keys()]
+    .sort((a, b) => a - b)
+    .slice(0, MAX_ABLATION_SEEDS);
+  if (allSeeds.length < 2) return { missing: `${win.id} has fewer than two full-budget seeds to pair with` };
+  const want = Math.min(MAX_ABLATION_KNOBS, moved.length);
+  const size = fitPlan(want, allSeeds.length, maxRuns);
+  if (!size)
+    return {
+      missing: `taking ${win.id} apart needs at least 4 full-budget runs (2 knobs x 2 seeds), more than ${Math.round(ABLATION_SHARE * 100)} % of the ~${Math.round(maxRuns / ABLATION_SHARE)} full runs the session pays for`,
+    };
+  const knobs = moved.slice(0, size.knobs).map((m) => m.key);
+  for (const m of moved.slice(size.knobs))
+    skipped.push({
+      key: m.key,
+      reason:
+        size.knobs < want
+          ? `over the session's ablation share (${Math.round(ABLATION_SHARE * 100)} % of its budget; smaller move)`
+          : `over the cap of ${MAX_ABLATION_KNOBS} knobs (smaller move)`,
+    });
+  const seeds = allSeeds.slice(0, size.seeds);
   const all = Object.keys(set);
   const arms: AblationPlan['arms'] = [];
   const seen = new Set<string>();
@@ -125,7 +169,7 @@ export function ablationPlan(
       all.filter((x) => x !== k),
       'drop',
     ); // the skipped knobs stay in every arm
-  if (knobs.length <= ALONE_MAX_KNOBS) for (const k of knobs) add([k], 'alone');
+  if (size.alone) for (const k of knobs) add([k], 'alone');
   return { knobs, skipped, seeds, arms };
 }
 
@@ -137,7 +181,8 @@ export const planRuns = (p: AblationPlan): number => p.arms.length * p.seeds.len
  * now at the top rung (it may be confirmed) whose ablation is not scheduled yet. Only one: a short
  * session ablates its best multi-knob win, not every one.
  */
-export function ablationReserveRuns(state: SessionState, spec: SessionSpec): number {
+export function ablationReserveRuns(state: SessionState, spec: SessionSpec, perToken?: number): number {
+  const cap = ABLATION_SHARE * capacityRuns(state, spec, perToken);
   const top = topRung(spec);
   let most = 0;
   for (const p of state.proposals) {
@@ -148,8 +193,8 @@ export function ablationReserveRuns(state: SessionState, spec: SessionSpec): num
     const atTop = state.trials.some((t) => t.proposalId === p.id && t.rung === top);
     const knobs = Math.min(MAX_ABLATION_KNOBS, Object.keys(p.change.set).length);
     if (!atTop || knobs < 2) continue;
-    const arms = knobs + (knobs <= ALONE_MAX_KNOBS && knobs > 2 ? knobs : 0);
-    most = Math.max(most, arms * Math.min(MAX_ABLATION_SEEDS, spec.candidateSeeds + spec.confirmSeeds));
+    const size = fitPlan(knobs, Math.min(MAX_ABLATION_SEEDS, spec.candidateSeeds + spec.confirmSeeds), cap);
+    if (size) most = Math.max(most, armCount(size.knobs, size.alone) * size.seeds);
   }
   return most;
 }

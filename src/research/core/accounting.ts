@@ -9,7 +9,7 @@
  * computeSavedByMonitor = saved / (used + saved): the share of the compute that running every stopped
  *         trial to its full budget would have cost, which the stops avoided. 0..1.
  */
-import { runCost } from './scheduler.ts';
+import { runCost } from './run-cost.ts';
 import { proposalOf, type SessionState } from './state.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 

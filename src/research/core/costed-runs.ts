@@ -9,7 +9,7 @@
  * A candidate is charged its own cost per token (a FLOP-matched change gets the baseline's FLOPs).
  */
 import { computeMultiplier, type CostedRun, type MultiplierOutcome } from '../../analysis/multiplier.ts';
-import { runCost } from './scheduler.ts';
+import { runCost } from './run-cost.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { BASELINE, proposalOf, type SessionState } from './state.ts';
 

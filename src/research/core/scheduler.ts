@@ -13,7 +13,8 @@
 import { ablationReserveRuns } from './ablation.ts';
 import { baseDecisionTrials, baseOf, baseValuesAt, isBaseId } from './base.ts';
 import { proposalOf, type SessionState, type TrialState } from './state.ts';
-import { isFlopMatched, topRung, type SessionSpec } from './spec.ts';
+import { topRung, type SessionSpec } from './spec.ts';
+import { estimateSeconds, runCost } from './run-cost.ts';
 import { ladderReserve, ladderWork } from './ladder-state.ts';
 
 export interface WorkItem {
@@ -26,26 +27,6 @@ export interface WorkItem {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/**
- * A run's compute relative to a baseline run of the same rung. A change that costs more or less per
- * token runs FLOP-matched (run-trial.ts gives it the baseline's FLOPs, not its tokens), so only a
- * near-equal cost (within 5 %) shows up in its compute.
- */
-export function runCost(cost: number): number {
-  return isFlopMatched(cost) ? 1 : cost;
-}
-
-export function estimateSeconds(
-  state: SessionState,
-  spec: SessionSpec,
-  tokens: number,
-  cost: number,
-): number {
-  const tps = state.calibration.tokPerSec ?? spec.tokPerSec ?? 20_000;
-  const startup = state.calibration.startupSeconds ?? spec.startupSeconds;
-  return (tokens * runCost(cost)) / tps + startup;
-}
 
 function itemFor(state: SessionState, spec: SessionSpec, t: TrialState): WorkItem {
   if (t.purpose === 'ladder') return { trial: t, rung: t.rung, ...ladderWork(state, spec, t) };
@@ -79,9 +60,15 @@ const RANK: Record<string, number> = {
  * paired confirmation (candidate and baseline), `parallel` at a time. New ideas only start when they
  * leave this much; without it a session explores until the deadline and never judges anything.
  */
-export function endgameReserve(state: SessionState, spec: SessionSpec, parallel: number): number {
+export function endgameReserve(
+  state: SessionState,
+  spec: SessionSpec,
+  parallel: number,
+  perToken?: number,
+): number {
   const top = topRung(spec);
-  const runs = 1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds + ablationReserveRuns(state, spec);
+  const runs =
+    1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds + ablationReserveRuns(state, spec, perToken);
   return Math.ceil(runs / Math.max(1, parallel)) * estimateSeconds(state, spec, spec.rungTokens[top], 1);
 }
 
@@ -102,7 +89,10 @@ export interface FlopsLeft {
 export function endgameReserveFlops(spec: SessionSpec, perToken: number, state?: SessionState): number {
   const top = topRung(spec);
   const runs =
-    1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds + (state ? ablationReserveRuns(state, spec) : 0);
+    1 +
+    (spec.candidateSeeds - 1) +
+    2 * spec.confirmSeeds +
+    (state ? ablationReserveRuns(state, spec, perToken) : 0);
   return runs * spec.rungTokens[top] * perToken;
 }
 
@@ -120,7 +110,8 @@ export function nextWork(
 ): WorkItem | undefined {
   const top = topRung(spec);
   const keep = opts.reserve !== false;
-  const reserve = keep && Number.isFinite(secondsLeft) ? endgameReserve(state, spec, parallel) : 0;
+  const reserve =
+    keep && Number.isFinite(secondsLeft) ? endgameReserve(state, spec, parallel, opts.flops?.perToken) : 0;
   const flops = opts.flops;
   const reserveFlops = keep && flops ? endgameReserveFlops(spec, flops.perToken, state) : 0;
   // The ladder's runs stay free until it is due (every other run leaves them, not only fresh ideas).
@@ -141,7 +132,7 @@ export function nextWork(
     const item = itemFor(state, spec, t);
     const keepLadder = rungs ? ladder : { seconds: 0, flops: 0 };
     // Only fresh ideas wait on the reserve: a promoted trial is already on its way to the endgame.
-    const fresh = (t.purpose === 'explore' || t.purpose === 'study') && t.rung === 0 && t.rung < top;
+    const fresh = (t.purpose === 'explore' && t.rung === 0 && t.rung < top) || t.purpose === 'study';
     if (item.estSeconds + (fresh ? reserve : 0) + keepLadder.seconds > secondsLeft) continue;
     // Nothing starts that the FLOPs budget cannot pay for; fresh ideas also leave the reserve.
     const flopsNeeded = itemFlops(state, item, flops?.perToken ?? 0) + keepLadder.flops;
@@ -163,10 +154,10 @@ export function cancelPending(state: SessionState, proposalId: string, note: str
   return n;
 }
 
-/** Pending explore (and study) trials at rung 0 (the researcher is asked for more when this runs low). */
+/** Pending explore trials at rung 0 and study points (the researcher is asked for more when this runs low). */
 export function queuedIdeas(state: SessionState): number {
   return state.trials.filter(
-    (t) => t.status === 'pending' && (t.purpose === 'explore' || t.purpose === 'study') && t.rung === 0,
+    (t) => t.status === 'pending' && ((t.purpose === 'explore' && t.rung === 0) || t.purpose === 'study'),
   ).length;
 }
 
@@ -239,7 +230,7 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
 /**
  * Bookkeeping after a trial's run ended with a result at its rung: base seeds continue to the next rung
  * (a re-based winner's lower-rung fillers stop at their `untilRung`); explore trials wait for promotion;
- * a study point is done after its one rung-0 measurement;
+ * a study point is done after its one measurement (at the study rung, spec.ts `studyRung`);
  * a top-rung result is done, and conclude.ts decides what it means (a verdict, one more seed, or the
  * held-out confirmation). Returns new trials created (none: kept for the callers' journal).
  */
