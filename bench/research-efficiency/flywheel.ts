@@ -14,12 +14,12 @@
  * study's selection, researchers/screening-study.ts) counts as one kept change per screened factor in
  * it: each was selected on its own evidence, so a null one riding along is a false keep.
  *
- * The screening study is sized as the CLI sizes it: the largest design that 30 % of the budget pays
- * for in rung-0 runs.
+ * The screening study is sized as the CLI sizes it: the largest design that SCREEN_SHARE of the budget pays
+ * for in runs at the study rung (research/core/spec.ts `studyRung`).
  */
 import { configHash } from '../../src/config/resolve.ts';
 import type { TrainConfig } from '../../src/config/train-config.ts';
-import { topRung } from '../../src/research/core/spec.ts';
+import { studyRung, topRung } from '../../src/research/core/spec.ts';
 import type { SessionState } from '../../src/research/core/state.ts';
 import type { JournalEntry } from '../../src/store/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
@@ -136,7 +136,8 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
   const env = await methodEnv(ctx, `s${sessionSeed}-flywheel`, opts.parallel);
   const view = new TraceView(`[s${sessionSeed} flywheel]`, ctx.log, ctx.truthOf);
   const rungTokens = rungTokensOf(ctx);
-  const rows = affordableRows(opts.budgetRuns, rungTokens[0] / rungTokens[rungTokens.length - 1]);
+  const atRung = studyRung(rungTokens, ctx.base.schedule.warmupTokens);
+  const rows = affordableRows(opts.budgetRuns, rungTokens[atRung] / rungTokens[rungTokens.length - 1]);
   const researcher = new OfflineResearcher({
     seed: sessionSeed,
     domains: ctx.domains,

@@ -166,7 +166,7 @@ function flywheelLine(m: MethodResult): string {
   const rebases = typeof e.rebases === 'number' ? `, ${e.rebases} re-bases` : '';
   const sc = e.screening as { rows: number; factors: string[] } | undefined;
   const study = sc
-    ? `; screening study: ${p?.studyPoints ?? sc.rows - 1} rung-0 rows over ${sc.factors.length} changes`
+    ? `; screening study: ${p?.studyPoints ?? sc.rows - 1} rows over ${sc.factors.length} changes`
     : '';
   return (
     `- Flywheel, seed ${m.sessionSeed}: baseline ${fmtBpb(b?.valBpb)} ± ${fmtBpb(b?.std)} (n=${b?.n}); ` +

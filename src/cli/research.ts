@@ -13,12 +13,12 @@ import { FlywheelError } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
 import { makeExecutor } from '../executors/index.ts';
 import { withMixtureKnobs } from '../researchers/config-diff.ts';
-import { affordableRows } from '../researchers/screening-study.ts';
+import { affordableRows, SCREEN_SHARE } from '../researchers/screening-study.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
 import { measureThroughput, rememberedStart, rungsOfFull, sessionHistoryNoise } from '../research/setup.ts';
 import { planWithLadder } from '../research/ladder-plan.ts';
-import { SessionSpec } from '../research/core/spec.ts';
+import { SessionSpec, studyRung } from '../research/core/spec.ts';
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
 import type { Store } from '../store/base.ts';
@@ -200,14 +200,16 @@ async function newSession(
     log(
       `mixture study ${mixtureStudy ? 'on' : 'off'}: the budget pays for ~${Math.round(capacity)} full runs (the study needs ${MIXTURE_STUDY_MIN_RUNS})`,
     );
-  // The screening study (README "Research sessions: the screening study") measures a design over the library's changes at rung
-  // 0: as large a design as ~30 % of the budget pays for, none below 16 rows.
-  const screeningRows = affordableRows(capacity, rowCost(rungTokens, budget, tput));
+  // The screening study (README "Research sessions: the screening study") measures a design over the
+  // library's changes at the study rung (the lowest at least twice the warmup): as large a design as
+  // SCREEN_SHARE of the budget pays for, none below 16 rows.
+  const atRung = studyRung(rungTokens, config.schedule.warmupTokens);
+  const screeningRows = affordableRows(capacity, rowCost(rungTokens, atRung, budget, tput));
   if (o.researcher === 'offline')
     log(
       screeningRows
-        ? `screening study on: ${screeningRows} rows at rung 0`
-        : `screening study off: the budget pays for ~${Math.round(capacity)} full runs, too few for 16 rung-0 rows in 30 % of it`,
+        ? `screening study on: ${screeningRows} rows at rung ${atRung} (${rungTokens[atRung]} tokens)`
+        : `screening study off: the budget pays for ~${Math.round(capacity)} full runs, too few for 16 rows at rung ${atRung} in ${Math.round(SCREEN_SHARE * 100)} % of it`,
     );
   const researcher = await makeResearcher(o.researcher, {
     seed: o.seed,
@@ -291,17 +293,18 @@ async function sizeRungs(
   return { rungTokens, tput, ladder: n };
 }
 
-/** What one rung-0 run costs, in full runs (start-up included when the budget is wall time). */
+/** What one run at rung `r` costs, in full runs (start-up included when the budget is wall time). */
 function rowCost(
   rungTokens: number[],
+  r: number,
   budget: { seconds?: number },
   tput?: { tokPerSec: number; startupSeconds: number },
 ): number {
   const full = rungTokens[rungTokens.length - 1];
-  const byTokens = rungTokens[0] / full;
+  const byTokens = rungTokens[r] / full;
   if (!budget.seconds || !tput) return byTokens;
   const s = (tokens: number) => tokens / tput.tokPerSec + tput.startupSeconds;
-  return Math.max(byTokens, s(rungTokens[0]) / s(full));
+  return Math.max(byTokens, s(rungTokens[r]) / s(full));
 }
 
 /** Full-budget runs of the base config the session's budget pays for (seconds with `parallel` slots, or FLOPs). */

@@ -49,8 +49,9 @@ export interface Proposal {
   source: string; // 'library' | 'tpe' | 'claude' | 'openai' | ...
   tags?: string[];
   /**
-   * How the engine runs it (default: successive halving from rung 0). 'study': one measurement at
-   * rung 0 for a designed study (the offline researcher's screening design), never promoted, never
+   * How the engine runs it (default: successive halving from rung 0). 'study': one measurement at the
+   * study rung (the lowest rung at least twice the base's warmup, core/spec.ts `studyRung`) for a
+   * designed study (the offline researcher's screening design), never promoted, never
    * judged, never a win or a base. 'top': one seed straight at the top rung, then judged sequentially
    * like any candidate (a change a study already measured; it skips halving, not the statistics).
    */

@@ -70,7 +70,7 @@ export interface OfflineResearcherOptions {
    */
   mixtureStudy?: MixtureStudyOptions | false;
   /**
-   * The screening study (screening-study.ts): a two-level design over the library's changes at rung 0,
+   * The screening study (screening-study.ts): a two-level design over the library's changes at the study rung,
    * whose selected changes are stacked and judged at the top. Off by default; the CLI sizes it to the
    * budget (cli/research.ts).
    */

@@ -9,8 +9,11 @@ import { OfflineResearcher } from './offline.ts';
 import { suiteDigest } from './researcher-suite.ts';
 import { IDEA_LIBRARY } from './idea-library.ts';
 import { libraryCandidates } from './library-proposals.ts';
+import { studyRung } from '../research/core/spec.ts';
+import type { LibraryCandidate } from './library-proposals.ts';
 import {
   affordableRows,
+  chooseFactors,
   factorsOn,
   ScreeningStudy,
   SCREEN_SOURCE,
@@ -68,7 +71,7 @@ describe('screening study (offline researcher)', () => {
     assert.ok(d.factors.length >= 3 && d.factors.length <= 16);
     assert.ok(rows.every((p) => p.runAs === 'study'));
     assert.equal(new Set(rows.map(keyOf)).size, rows.length, 'rows are distinct configs');
-    assert.match(notes.join('\n'), /screening study: 31 rung-0 rows over/);
+    assert.match(notes.join('\n'), /screening study: 31 rows over/);
     // no screened change is also proposed one by one while the study is on
     const during = await r.propose(digest, 4);
     const titles = new Set(d.factors.map((f) => f.title));
@@ -150,10 +153,46 @@ describe('screening study (offline researcher)', () => {
     assert.ok(a.ok, `the engine admits it: ${a.ok ? '' : a.reason}`);
   });
 
-  it('is sized to the budget: the largest design whose rows fit in 30 % of it', () => {
+  it("takes the mixture's weights as one knob and never the optimizer's identity", () => {
+    const cand = (title: string, set: Record<string, unknown>): LibraryCandidate => ({
+      idea: IDEA_LIBRARY[0],
+      key: title,
+      proposal: {
+        title,
+        hypothesis: 'h',
+        change: { kind: 'config', set },
+        expectedEffect: -0.01,
+        source: 'library',
+      },
+    });
+    const factors = chooseFactors(
+      [
+        cand('Equal weights', { 'data.mixture.a': 0.5, 'data.mixture.b': 0.5 }),
+        cand('Only b up', { 'data.mixture.b': 0.9 }), // another mixture: the weights are normalised together
+        cand('AdamW', { 'optim.name': 'adamw' }),
+        cand('QK-norm', { 'model.qkNorm': true }),
+      ],
+      8,
+    );
+    assert.deepEqual(
+      factors.map((f) => f.title),
+      ['Equal weights', 'QK-norm'],
+    );
+  });
+
+  it('measures its rows at the lowest rung at least twice the warmup (the top when none is)', () => {
+    assert.equal(studyRung([12_288, 36_864, 110_592], 16_384), 1); // rung 0 ends inside warmup
+    assert.equal(studyRung([36_864, 110_592, 331_776], 16_384), 0);
+    assert.equal(studyRung([1000, 3000], 16_384), 1);
+    assert.equal(studyRung([1000, 3000], 0), 0);
+  });
+
+  it('is sized to the budget: the largest design whose rows fit in SCREEN_SHARE (45 %) of it', () => {
     assert.equal(affordableRows(24, 1 / 9), 64); // 63 rows = 7 full runs of 24
-    assert.equal(affordableRows(24, 0.17), 32);
-    assert.equal(affordableRows(8, 1 / 9), 16);
-    assert.equal(affordableRows(4, 1 / 9), 0);
+    assert.equal(affordableRows(24, 1 / 3), 32); // 31 rows at rung 1 of 3 = 10.3 full runs
+    assert.equal(affordableRows(8, 1 / 9), 32);
+    assert.equal(affordableRows(4, 1 / 9), 16);
+    assert.equal(affordableRows(2, 1 / 9), 0);
+    assert.equal(affordableRows(24, 1 / 3, 0.3), 16);
   });
 });

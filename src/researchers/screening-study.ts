@@ -1,14 +1,15 @@
 /**
  * The screening study as the offline researcher runs it (README "Screening study"): instead of testing
  * the library's changes one at a time, the session's first proposals are the rows of a two-level
- * design over up to `rows / 2` of them (src/analysis/factorial.ts), each row one rung-0 measurement
- * (Proposal.runAs 'study': never promoted, never judged). Once every row has ended, the main effects
+ * design over up to `rows / 2` of them (src/analysis/factorial.ts), each row one measurement at the
+ * study rung (Proposal.runAs 'study': never promoted, never judged; the engine measures it at the lowest
+ * rung at least twice the base's warmup, research/core/spec.ts `studyRung`). Once every row has ended, the main effects
  * are fitted; the factors whose one-sided effect survives Holm over the factors are stacked into one
  * change, sent straight to the top rung (runAs 'top') and judged there by the engine like any other
  * candidate: sequential looks, the session's family correction, held-out paired confirmation.
  *
- * Why: with N rows each effect's standard error is 2 sigma_0 / sqrt(N) at rung-0 cost, where a
- * one-at-a-time test pays a full-budget run per seed per change. The rung-0 ranking can be biased at
+ * Why: with N rows each effect's standard error is 2 sigma / sqrt(N) at the study rung's cost, where a
+ * one-at-a-time test pays a full-budget run per seed per change. A short rung's ranking can be biased at
  * short horizons (LR, warmup and batch effects look larger); the stack's full-budget judgement is what
  * decides whether anything is kept, and the engine's ablation then attributes it knob by knob.
  *
@@ -51,23 +52,35 @@ export interface ScreenDesign {
 type ConfigSet = Record<string, unknown>;
 
 /**
- * The largest design the budget pays for with `share` of it: rows whose rung-0 runs cost `rowCost` full
+ * The share of a session's budget the screening study may take. The study is the session's broad first
+ * look, and its rows run at the study rung (a third of the full budget with 3 rungs x eta 3 when rung 0
+ * ends inside warmup): at 30 % a 24-run session paid for 16 rows (8 changes, 7 residual df), and in the
+ * planted regime of bench/research-efficiency that found 2, 1, 2 of 10 planted wins; 32 rows at 45 %
+ * found 6, 5, 6 (BENCHMARKS.md).
+ */
+export const SCREEN_SHARE = 0.45;
+
+/**
+ * The largest design the budget pays for with `share` of it: rows whose study-rung runs cost `rowCost` full
  * runs each, out of `capacity` full runs. 0 (no study) below 16 rows.
  */
-export function affordableRows(capacity: number, rowCost: number, share = 0.3): number {
+export function affordableRows(capacity: number, rowCost: number, share = SCREEN_SHARE): number {
   if (!(capacity > 0) || !(rowCost > 0)) return 0;
   for (const rows of [64, 32, 16]) if ((rows - 1) * rowCost <= share * capacity) return rows;
   return 0;
 }
 
 const sameFlops = (c: LibraryCandidate) => Math.abs((c.proposal.cost ?? 1) - 1) <= 0.05;
-// the optimizer's identity changes what every optimizer knob means; mixture weights are normalised together
-const entangled = (path: string) => path === 'optim.name' || path.startsWith('data.mixture.');
+// the optimizer's identity changes what every optimizer knob means: no factor may touch it
+const entangled = (path: string) => path === 'optim.name';
+// the mixture's weights are normalised together: one factor may set them, as one knob
+const knobOf = (path: string) => (path.startsWith('data.mixture.') ? 'data.mixture' : path);
 
 /**
  * Factors, in the library's order (expected gain per FLOP): config changes at the base's FLOPs per
  * token (a FLOP-matched change trains fewer tokens, which no 0/1 column can hold), none touching the
- * optimizer's identity or the mixture, and no knob shared with an earlier factor. At most `max`.
+ * optimizer's identity, and no knob shared with an earlier factor (the mixture's weights count as one
+ * knob). At most `max`.
  */
 export function chooseFactors(cands: readonly LibraryCandidate[], max: number): ScreenFactor[] {
   const used = new Set<string>();
@@ -76,8 +89,9 @@ export function chooseFactors(cands: readonly LibraryCandidate[], max: number): 
     if (out.length >= max) break;
     if (c.proposal.change.kind !== 'config' || !sameFlops(c)) continue;
     const paths = Object.keys(c.proposal.change.set);
-    if (paths.length === 0 || paths.some((p) => used.has(p) || entangled(p))) continue;
-    for (const p of paths) used.add(p);
+    const knobs = [...new Set(paths.map(knobOf))];
+    if (paths.length === 0 || paths.some(entangled) || knobs.some((k) => used.has(k))) continue;
+    for (const k of knobs) used.add(k);
     out.push({ title: c.proposal.title, set: c.proposal.change.set });
   }
   return out;
@@ -136,7 +150,7 @@ export function rowProposals(
         title: `${ROW_TITLE} ${i}/${d.rows - 1}: ${on.join(' + ')}`,
         hypothesis:
           `Row ${i} of a ${d.rows}-row two-level screening design (resolution IV) over ${d.factors.length} library changes, ` +
-          'measured once at the rung-0 budget. With the other rows it estimates every change’s main effect; the changes ' +
+          'measured once at the study rung. With the other rows it estimates every change’s main effect; the changes ' +
           'that survive Holm’s correction are then stacked and judged at the full budget like any change.',
         change: { kind: 'config', set },
         expectedEffect: 0,
@@ -152,13 +166,13 @@ export function rowProposals(
 
 const setKey = (set: ConfigSet) => canonicalJson(set);
 
-/** Rung-0 results of study rows (kept before a design exists: a resumed researcher observes first). */
+/** Results of study rows, one per row at the study rung (kept before a design exists: a resumed researcher observes first). */
 export class ScreenResults {
   private readonly values = new Map<string, { set: ConfigSet; y?: number }>();
 
   observe(r: ResultSummary): void {
     if (r.source !== SCREEN_SOURCE || r.change.kind !== 'config' || r.status === 'running') return;
-    const y = r.rung === 0 && r.status === 'completed' ? r.valBpb?.mean : undefined;
+    const y = r.status === 'completed' ? r.valBpb?.mean : undefined; // a study point runs one rung only
     this.values.set(setKey(r.change.set), { set: r.change.set, y });
   }
 
@@ -185,7 +199,7 @@ const f4 = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
 export function describeFit(d: ScreenDesign, fit: MainEffectsFit): string {
   const lines = d.factors.map((f, j) => {
     const e = fit.factors[j];
-    return `${e.selected ? '✓' : '·'} ${f.title}: ${f4(e.effect)} ± ${e.se.toFixed(4)} at rung 0 (Holm p ${e.adjustedP.toPrecision(2)})`;
+    return `${e.selected ? '✓' : '·'} ${f.title}: ${f4(e.effect)} ± ${e.se.toFixed(4)} at the study rung (Holm p ${e.adjustedP.toPrecision(2)})`;
   });
   return `${fit.runs} rows, residual sd ${fit.sigma.toFixed(4)} (${fit.df} df)\n${lines.join('\n')}`;
 }
@@ -209,9 +223,9 @@ export function stackProposal(
     proposal: {
       title: `Screened stack: ${chosen.map((f) => f.title).join(' + ')}`,
       hypothesis:
-        `The screening study (${fit.runs} rung-0 rows over ${d.factors.length} changes, residual sd ${fit.sigma.toFixed(4)}) ` +
+        `The screening study (${fit.runs} study-rung rows over ${d.factors.length} changes, residual sd ${fit.sigma.toFixed(4)}) ` +
         `selected ${chosen.length} change(s) whose main effect survives Holm at 5 %: ${parts.join('; ')}. ` +
-        'Effects at the rung-0 budget can be larger than at the full budget (short-horizon bias), so the stack is judged at the full budget.',
+        'Effects at a shorter budget can be larger than at the full budget (short-horizon bias), so the stack is judged at the full budget.',
       change: { kind: 'config', set },
       expectedEffect: Number(Math.min(-0.001, sum / 2).toFixed(4)),
       cost: 1,
@@ -305,7 +319,7 @@ export class ScreeningStudy {
     }
     this.planned = d;
     o.note(
-      `screening study: ${d.rows - 1} rung-0 rows over ${d.factors.length} changes (${d.factors.map((f) => f.title).join(', ')})`,
+      `screening study: ${d.rows - 1} rows over ${d.factors.length} changes (${d.factors.map((f) => f.title).join(', ')})`,
     );
   }
 }

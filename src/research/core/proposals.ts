@@ -12,7 +12,7 @@ import { flopsPerToken } from '../../runs/flops.ts';
 import { onlyNoisePaths } from '../../stats/seed-only.ts';
 
 /**
- * The idea key of a study point (Proposal.runAs 'study'): a rung-0 measurement for a designed study is
+ * The idea key of a study point (Proposal.runAs 'study'): a measurement for a designed study is
  * not a trial of the idea, so it is kept apart. The same config can then still be proposed and judged
  * (a screened stack that is also one of the design's rows), and a design row is not refused because
  * someone ran that config as an idea.

@@ -64,6 +64,19 @@ export function rungsFor(fullTokens: number, eta: number, n: number): number[] {
   return out;
 }
 
+/**
+ * The rung a designed study's points are measured at (Proposal.runAs 'study'): the lowest rung whose
+ * budget is at least twice the base's warmup, so that at least half of every point's run is past
+ * warmup. A rung that ends inside warmup measures how fast a change warms up (a doubled LR is a faster
+ * warmup there, and helps at 6 steps what it hurts at 54), not the change. The top rung when none
+ * below it qualifies.
+ */
+export function studyRung(rungTokens: readonly number[], warmupTokens: number): number {
+  const top = rungTokens.length - 1;
+  const r = rungTokens.findIndex((t) => t >= 2 * warmupTokens);
+  return r < 0 ? top : r;
+}
+
 /** The index of the top rung: the full budget a trial is judged at. */
 export const topRung = (spec: Pick<SessionSpec, 'rungTokens'>): number => spec.rungTokens.length - 1;
 

@@ -14,6 +14,7 @@ import { suiteDigest } from '../../../src/researchers/researcher-suite.ts';
 import { admitProposal } from '../../../src/research/core/proposals.ts';
 import { confirmedWins } from '../../../src/research/core/conclude.ts';
 import { currentBase } from '../../../src/research/core/base.ts';
+import { studyRung } from '../../../src/research/core/spec.ts';
 import * as T from '../../../src/research/core/transitions.ts';
 import { pickBest } from '../../../src/research/summary.ts';
 import { openStore } from '../../../src/store/open.ts';
@@ -65,16 +66,29 @@ export const attacks: Attack[] = [
       ].filter(Boolean);
 
       // 1b. below the top rung (3 rungs): the summary's best-so-far never names a study point
-      const ctx3 = { ...engineCtx, spec: { ...engineCtx.spec, rungTokens: [1000, 3000, 9000] } };
+      // (rung 1 is the first at least twice the warmup: the study rung, below the top)
+      const warm = { ...engineCtx.spec.baseConfig.schedule, warmupTokens: 1500 };
+      const ctx3 = {
+        ...engineCtx,
+        spec: {
+          ...engineCtx.spec,
+          rungTokens: [1000, 3000, 9000],
+          baseConfig: { ...engineCtx.spec.baseConfig, schedule: warm },
+        },
+      };
       let s3 = T.created(ctx3, { now: '2026-01-01T00:00:00.000Z' }).state;
-      for (const t of s3.trials.filter((x) => x.rung === 0)) s3 = endRun(s3, t.id, 3.0, ctx3);
+      for (const rung of [0, 1])
+        for (const t of s3.trials.filter((x) => x.rung === rung && x.status === 'pending'))
+          s3 = endRun(s3, t.id, 3.0, ctx3);
       const step3 = T.admitted(ctx3, s3, { proposal, admission: a, now: '2026-01-01T00:00:00.000Z' });
       s3 = step3.state;
       for (const t of s3.trials.filter((x) => x.proposalId === step3.id && x.status === 'pending'))
         s3 = endRun(s3, t.id, 1.5, ctx3);
       if (pickBest(s3, ctx3.spec, new Map())?.proposalId === step3.id)
         judged.push("the summary's best below the top rung");
-      if (s3.trials.some((t) => t.proposalId === step3.id && t.rung > 0)) judged.push('promoted');
+      const mine3 = s3.trials.filter((t) => t.proposalId === step3.id);
+      const at = studyRung(ctx3.spec.rungTokens, ctx3.spec.baseConfig.schedule.warmupTokens);
+      if (mine3.length !== 1 || mine3[0].rung !== at) judged.push('promoted');
 
       // 2. the Claude tools: runAs is not an input it has
       const home = mkdtempSync(join(tmpdir(), 'fw-attack-study-'));

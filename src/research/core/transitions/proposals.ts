@@ -4,7 +4,7 @@ import { journal, type Effect, type Step } from '../effects.ts';
 import { type Admission } from '../proposals.ts';
 import { currentBase } from '../base.ts';
 import { newTrial, promote } from '../scheduler.ts';
-import { topRung } from '../spec.ts';
+import { studyRung, topRung } from '../spec.ts';
 import { BASELINE, type SessionState, type TrialState } from '../state.ts';
 import { type EngineContext, type AdmittedCode, draftOf, nextProposalId, idea } from './context.ts';
 
@@ -194,8 +194,15 @@ export function enqueue(
     baseId: currentBase(st).id, // its config is a diff on this base, and it is judged against it
   });
   // at the top, one seed at a time: conclude.ts looks after each and adds seeds only while undecided
-  // a study point: one rung-0 measurement (scheduler.ts afterRung ends it; promote() never sees it)
-  if (prop.runAs === 'study') newTrial(st, id, spec.seedBase, 'study', 0);
+  // a study point: one measurement at the study rung (scheduler.ts afterRung ends it; promote() never sees it)
+  if (prop.runAs === 'study')
+    newTrial(
+      st,
+      id,
+      spec.seedBase,
+      'study',
+      studyRung(spec.rungTokens, spec.baseConfig.schedule.warmupTokens),
+    );
   else if (opts.atTop || prop.runAs === 'top') newTrial(st, id, spec.seedBase, 'seeds', topRung(spec));
   else newTrial(st, id, spec.seedBase, 'explore', 0);
   fx.push(
