@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mulberry32, randNormal } from '../stats/rng.ts';
-import { designMasks, designRow, fitMainEffects } from './factorial.ts';
+import { designMasks, designRow, fitMainEffects, fitScreen } from './factorial.ts';
 
 const sign = (on: boolean) => (on ? -1 : 1);
 
@@ -79,6 +79,65 @@ describe('main-effects fit', () => {
       if (fitMainEffects(runs, k)!.factors.some((f) => f.selected)) any++;
     }
     // binomial sd at 5 % over 1000 designs is 0.7 %: 6.5 % is > 2 sd above the level
+    assert.ok(any / trials <= 0.065, `null selections in ${any}/${trials} designs`);
+  });
+
+  it('with effect heredity, fits the interaction of two active factors and finds what it hid', () => {
+    // two large wins that overlap (together worth less than the sum) and a moderate one: regime (a)'s shape
+    const rng = mulberry32(5);
+    const k = 11;
+    const masks = designMasks(k, 32);
+    const runs = Array.from({ length: 31 }, (_, i) => {
+      const on = designRow(i + 1, masks); // row 0 (the base) is not a study row
+      const y =
+        3 -
+        0.16 * +on[0] -
+        0.27 * +on[1] +
+        0.12 * +(on[0] && on[1]) -
+        0.035 * +on[2] +
+        0.008 * randNormal(rng);
+      return { on, y };
+    });
+    const plain = fitMainEffects(runs, k)!;
+    const fit = fitScreen(runs, k)!;
+    assert.ok(!plain.factors[2].selected, 'the interaction in the residual hides the moderate win');
+    assert.deepEqual(
+      fit.factors.map((f) => f.selected),
+      [true, true, true, ...Array(k - 3).fill(false)],
+    );
+    assert.deepEqual(
+      fit.interactions[0].pair,
+      [1, 0],
+      'the two strongest first; then pairs with the one it found',
+    );
+    assert.ok(
+      Math.abs(2 * fit.interactions[0].coef - 0.06) < 0.02,
+      'half the 0.12 overlap, as a +/-1 contrast',
+    );
+    for (let j = 0; j < k; j++)
+      assert.ok(Math.abs(fit.factors[j].effect - plain.factors[j].effect) < 0.01, 'main effects barely move');
+    assert.ok(fit.sigma < plain.sigma / 2);
+  });
+
+  it('with effect heredity, still selects a null factor in at most alpha of designs', () => {
+    const rng = mulberry32(13);
+    const k = 11;
+    const masks = designMasks(k, 32);
+    let any = 0;
+    const trials = 1000;
+    for (let r = 0; r < trials; r++) {
+      const runs = Array.from({ length: 31 }, (_, i) => {
+        const on = designRow(i + 1, masks);
+        const y = -0.16 * +on[0] - 0.27 * +on[1] + 0.12 * +(on[0] && on[1]) + 0.01 * randNormal(rng);
+        return { on, y };
+      });
+      if (
+        fitScreen(runs, k)!
+          .factors.slice(2)
+          .some((f) => f.selected)
+      )
+        any++;
+    }
     assert.ok(any / trials <= 0.065, `null selections in ${any}/${trials} designs`);
   });
 

@@ -17,7 +17,7 @@
  * of what was tried since), so a researcher rebuilt on resume plans the same design and proposes the
  * rows it has not proposed yet.
  */
-import { designMasks, designRow, fitMainEffects, type MainEffectsFit } from '../analysis/factorial.ts';
+import { designMasks, designRow, fitScreen, type MainEffectsFit } from '../analysis/factorial.ts';
 import { canonicalJson, configHash } from '../config/resolve.ts';
 import type { SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
@@ -189,7 +189,7 @@ export class ScreenResults {
     const runs = [...this.values.values()].flatMap((v) =>
       v.y === undefined ? [] : [{ on: factorsOn(d, v.set), y: v.y }],
     );
-    return fitMainEffects(runs, d.factors.length, alpha);
+    return fitScreen(runs, d.factors.length, alpha);
   }
 }
 
@@ -201,7 +201,12 @@ export function describeFit(d: ScreenDesign, fit: MainEffectsFit): string {
     const e = fit.factors[j];
     return `${e.selected ? '✓' : '·'} ${f.title}: ${f4(e.effect)} ± ${e.se.toFixed(4)} at the study rung (Holm p ${e.adjustedP.toPrecision(2)})`;
   });
-  return `${fit.runs} rows, residual sd ${fit.sigma.toFixed(4)} (${fit.df} df)\n${lines.join('\n')}`;
+  // a +/-1 interaction column's coefficient is half the contrast "both on or both off" vs "one on"
+  const inter = fit.interactions.map(
+    (x) =>
+      `× ${d.factors[x.pair[0]].title} with ${d.factors[x.pair[1]].title}: interaction ${f4(2 * x.coef)} ± ${(2 * x.se).toFixed(4)}`,
+  );
+  return `${fit.runs} rows, residual sd ${fit.sigma.toFixed(4)} (${fit.df} df)\n${[...lines, ...inter].join('\n')}`;
 }
 
 /** The stack of selected factors as one change, straight to the top rung; undefined when none was selected. */
@@ -272,8 +277,12 @@ export class ScreeningStudy {
     const baseHash = configHash(base);
     if (!this.planned && !this.analysed && !o.hasWin) await this.plan(o);
     const d = this.planned;
-    if (!d || d.baseHash !== baseHash || this.analysed) return { proposals: [], factorTitles: new Set() };
+    if (!d || d.baseHash !== baseHash) return { proposals: [], factorTitles: new Set() };
+    // the screened changes are not proposed one by one on the base they were screened on, before the
+    // stack is judged or after: the screen measured them (found when a session proposed RoPE alone
+    // while the stack holding it was at the top)
     const factorTitles = new Set(d.factors.map((f) => f.title));
+    if (this.analysed) return { proposals: [], factorTitles };
     const rows = rowProposals(d, base, space, new Set([baseHash]), d.rows);
     const refused = (r: Row) => o.rejectedTitles.has(r.proposal.title);
     const proposals: Proposal[] = [];
