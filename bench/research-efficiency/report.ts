@@ -7,6 +7,7 @@ import { fmtBpb, type MethodName, type MethodResult } from './context.ts';
 import { ALL_METHODS, type Regime } from './options.ts';
 import { plantedWins } from './planted-accounting.ts';
 import { rerunStats, rows, summarize, type BenchResults, type RegimeResults } from './results.ts';
+import { SCREEN_SHARE } from '../../src/researchers/screening-study.ts';
 
 export const LABEL: Record<MethodName, string> = {
   random: 'random search',
@@ -184,7 +185,7 @@ function setup(res: BenchResults): string {
       'Random search: random configs over the knobs TPE searches, 1 seed, full budget; pick = best run. ' +
       'Greedy: one full-budget single-seed run at a time, changes from the OfflineResearcher (idea library + TPE), kept when the run beats the current single value; pick = final kept config. ' +
       `TPE + successive halving (the Optuna recipe, no statistics): the product's TPE proposes whole configs, each trial one full-budget run pruned at the rungs by Optuna's asynchronous successive-halving rule (eta ${o.eta}); pick = best completed run. ` +
-      `Flywheel: \`ResearchSession\` + OfflineResearcher, ${o.rungs} rungs × eta ${o.eta}, ${o.baselineSeeds} baseline seeds; pick = summary \`best\` when confirmed or below the baseline mean, else the base config. ` +
+      `Flywheel: \`ResearchSession\` + OfflineResearcher, ${o.rungs} rungs × eta ${o.eta}, ${o.baselineSeeds} baseline seeds, the screening study sized as the CLI sizes it (the largest design whose rows at the study rung fit in ${Math.round(SCREEN_SHARE * 100)} % of the budget); pick = summary \`best\` when confirmed or below the baseline mean, else the base config. ` +
       `Re-run: every pick and the base config at the full budget on ${o.rerunSeeds} fresh seeds shared by all. ` +
       "Compute to reach random's best: FLOPs spent when the method's incumbent first reached random search's final best, ÷ random search's total FLOPs (mean over the seeds that reached it).",
   ];
