@@ -339,7 +339,12 @@ export function summarize(
   const cur = currentBase(state);
   const base = baselineValues(state, spec);
   const acct = account(state, spec, baseFlopsPerToken);
-  const picked = pickBest(state, spec, byId);
+  const found = pickBest(state, spec, byId);
+  // the ablation's share of the budget needs the FLOPs per token to say why it was not scheduled
+  const picked =
+    found && found.attribution === null
+      ? { ...found, ...bestAttribution(state, spec, found.proposalId, baseFlopsPerToken) }
+      : found;
   const best = picked && withLadder(withMultiplier(picked, state, spec, baseFlopsPerToken), state, spec);
   const ps = state.proposals.filter((p) => p.id !== BASELINE && !p.ablationOf); // arms are measurements
   return {

@@ -6,9 +6,10 @@
  */
 import type { KnobAttribution, MinimalChange } from './ablation-state.ts';
 import { attribute } from './ablation-stats.ts';
-import { ablatable, winKnobs } from './ablation.ts';
+import { ABLATION_SHARE, ablatable, ablationPlan, winBase, winKnobs } from './ablation.ts';
+import { capacityRuns } from './run-cost.ts';
 import type { SessionSpec } from './spec.ts';
-import { proposalOf, type SessionState } from './state.ts';
+import { proposalOf, type ProposalState, type SessionState } from './state.ts';
 
 export interface AttributionRow {
   key: string;
@@ -26,7 +27,13 @@ export interface BestAttribution {
   minimalChange?: { change: { kind: 'config'; set: Record<string, unknown> } } & Omit<MinimalChange, 'set'>;
 }
 
-export function bestAttribution(state: SessionState, spec: SessionSpec, proposalId: string): BestAttribution {
+/** `perToken` (the base's FLOPs per token) lets a FLOPs budget's share say why no ablation was scheduled. */
+export function bestAttribution(
+  state: SessionState,
+  spec: SessionSpec,
+  proposalId: string,
+  perToken?: number,
+): BestAttribution {
   const p = proposalOf(state, proposalId);
   if (p.verdict !== 'win' || !p.confirmed || !p.stats)
     return { attribution: null, attributionReason: 'the best is not a confirmed win' };
@@ -49,7 +56,7 @@ export function bestAttribution(state: SessionState, spec: SessionSpec, proposal
     };
   const study = state.ablations?.find((a) => a.winId === p.id);
   if (!study)
-    return { attribution: null, attributionReason: `not ablated: ${ablatable(state, p) ?? 'not scheduled'}` };
+    return { attribution: null, attributionReason: `not ablated: ${whyNot(state, spec, p, perToken)}` };
   const done = study.status === 'done';
   const rows = (done && study.attribution ? study.attribution : attribute(state, spec, study)).map(
     (a): AttributionRow => ({
@@ -79,4 +86,15 @@ export function bestAttribution(state: SessionState, spec: SessionSpec, proposal
         }
       : {}),
   };
+}
+
+/** Why a confirmed multi-knob win has no ablation: not ablatable, over the session's share, or never asked. */
+function whyNot(state: SessionState, spec: SessionSpec, p: ProposalState, perToken?: number): string {
+  const refusal = ablatable(state, p);
+  if (refusal) return refusal;
+  const cap = ABLATION_SHARE * capacityRuns(state, spec, perToken);
+  const plan = ablationPlan(state, spec, p, winBase(state, p.id).config, cap);
+  return 'missing' in plan
+    ? plan.missing
+    : 'not scheduled (not the best when it was confirmed, or not asked for)';
 }

@@ -16,10 +16,11 @@ import {
   MAX_ABLATION_KNOBS,
   planRuns,
 } from './ablation.ts';
+import { bestAttribution } from './ablation-report.ts';
 import { capacityRuns } from './run-cost.ts';
 import { endgameReserve, newTrial, nextWork } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
-import { emptyState, type ProposalState, type SessionState } from './state.ts';
+import { BASELINE, emptyState, type ProposalState, type SessionState } from './state.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const spec = SessionSpec.parse({
@@ -119,6 +120,13 @@ describe('ablation plan', () => {
     const tiny = SessionSpec.parse({ ...spec, budgetSeconds: 100 });
     const none = ablationPlan(three.st, tiny, three.p, base, ABLATION_SHARE * capacityRuns(three.st, tiny));
     assert.match('missing' in none ? none.missing : '', /needs at least 4 full-budget runs/);
+    three.st.proposals.unshift({ ...three.p, id: BASELINE, change: { kind: 'config', set: {} } });
+    three.p.stats = { delta: -0.05, ci95: [-0.07, -0.03], pValue: 0.001, n: 4, mean: 2, std: 0.01 };
+    assert.match(
+      bestAttribution(three.st, tiny, 'p1').attributionReason ?? '',
+      /not ablated: taking p1 apart needs at least 4 full-budget runs .* more than 15 % of the ~10 full runs/,
+      'research --json says why the best has no attribution',
+    );
     assert.deepEqual(fitPlan(3, 4, Infinity), { knobs: 3, alone: true, seeds: 4 });
     assert.deepEqual(fitPlan(4, 4, 12), { knobs: 3, alone: false, seeds: 4 });
   });
