@@ -62,7 +62,21 @@ describe('mixture study in a research session', () => {
     await executor.close();
     const props = session.state.proposals;
     const study = props.filter((p) => p.source === 'mixture-study');
-    assert.equal(study.length, 8, props.map((p) => `${p.source}: ${p.title}`).join('\n'));
+    // 8 points; a study that ends without a prediction because a point was lost (stopped or failed
+    // before its rung-0 value, which a loaded machine can cause) tops up by design, never otherwise
+    const valueOf = (id: string) =>
+      session.state.trials.find((t) => t.proposalId === id && Number.isFinite(t.results['0']));
+    const lost = study.slice(0, 8).filter((p) => !valueOf(p.id));
+    const listing = props
+      .map(
+        (p) =>
+          `${p.source}: ${p.title} (${session.state.trials
+            .filter((t) => t.proposalId === p.id)
+            .map((t) => `${t.status}@${t.rung}`)
+            .join(' ')})`,
+      )
+      .join('\n');
+    assert.ok(study.length === 8 || (lost.length > 0 && study.length <= 8 + 3), listing);
     const predicted = props.find((p) => p.source === 'mixture-regression');
     assert.ok(predicted, props.map((p) => `${p.source}: ${p.title}`).join('\n'));
     assert.match(predicted.hypothesis, /predicts val bpb \d\.\d{4} .*held-out RMSE \d\.\d{4}/);
@@ -104,7 +118,7 @@ describe('mixture study in a research session', () => {
     digest.domains!.forEach((d, i) =>
       assert.ok(d.se === 0.01 && d.n! >= late.domains![i].n!, JSON.stringify(d)),
     );
-    assert.equal(digest.mixture?.studyProposed, 8);
+    assert.equal(digest.mixture?.studyProposed, study.length);
     assert.ok((digest.mixture?.prediction?.mixtures ?? 0) >= (late.mixture?.prediction?.mixtures ?? 0));
   });
 });
