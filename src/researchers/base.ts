@@ -141,6 +141,7 @@ export interface DomainDigest {
 export interface MixtureDigest {
   studyProposed: number; // study mixtures proposed in this session (source 'mixture-study')
   studyFinished: number; // of those, ended (a rung-0 result, or stopped/failed)
+  studyLost?: number; // of those, ended without a rung-0 result (stopped, failed or cancelled first)
   predictedProposed: boolean; // the regression's mixture was proposed (source 'mixture-regression')
   prediction?: {
     weights: Record<string, number>;

@@ -80,8 +80,14 @@ describe('mixture study proposals', () => {
   });
 
   it('replaces study points lost to the monitor, a few at most, and does nothing on one domain or without a study', () => {
-    assert.equal(propose(state({ studyProposed: 4, studyFinished: 4, missing: 'too few' })).length, 1);
-    assert.deepEqual(propose(state({ studyProposed: 7, studyFinished: 7, missing: 'too few' })), []);
+    const lost = { studyLost: 1, missing: 'too few' };
+    assert.equal(propose(state({ studyProposed: 4, studyFinished: 4, ...lost })).length, 1);
+    assert.deepEqual(propose(state({ studyProposed: 7, studyFinished: 7, ...lost })), []);
+    assert.deepEqual(
+      propose(state({ studyProposed: 4, studyFinished: 4, missing: 'too few' })),
+      [],
+      'nothing lost: the prediction is only late (the store lags the state), no extra point',
+    );
     assert.deepEqual(propose(undefined), []);
     assert.deepEqual(
       mixtureStudyProposals({

@@ -76,12 +76,14 @@ export function mixtureStudyProposals(o: {
   const target = o.options?.runs ?? minMixtures(domains.length) - 1;
   const refused = [...o.rejectedTitles].filter((t) => t.startsWith(STUDY_TITLE)).length;
   const out: StudyCandidate[] = [];
-  // a study that ended without a prediction (points lost to the monitor or failures) gets a few more
+  // a study that ended without a prediction because points were lost (to the monitor or failures)
+  // gets a few more. Only then: the store's copy of the last point can lag its result in the state, so
+  // "every point in, no prediction yet" alone is no reason (CI once saw a 9th point of 8 for that)
   const allIn = m.studyFinished >= m.studyProposed;
   const want =
     m.studyProposed < target
       ? target - m.studyProposed
-      : allIn && !m.prediction && m.studyProposed < target + 3
+      : allIn && !m.prediction && (m.studyLost ?? 0) > 0 && m.studyProposed < target + 3
         ? 1
         : 0;
   if (want > 0 && refused <= 3) {

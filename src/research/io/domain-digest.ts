@@ -138,6 +138,9 @@ export async function domainDigest(
   const mixture: MixtureDigest = {
     studyProposed: study.length,
     studyFinished: study.filter((x) => ended(x.id)).length,
+    studyLost: study.filter(
+      (x) => ended(x.id) && !state.trials.some((t) => t.proposalId === x.id && '0' in t.results),
+    ).length,
     predictedProposed: state.proposals.some((x) => x.source === MIXTURE_REGRESSION_SOURCE),
     ...(typeof p === 'string'
       ? { missing: p }
