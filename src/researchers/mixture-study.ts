@@ -78,7 +78,8 @@ export function mixtureStudyProposals(o: {
   const out: StudyCandidate[] = [];
   // a study that ended without a prediction because points were lost (to the monitor or failures)
   // gets a few more. Only then: the store's copy of the last point can lag its result in the state, so
-  // "every point in, no prediction yet" alone is no reason (CI once saw a 9th point of 8 for that)
+  // "every point in, no prediction yet" alone is no reason (a 9th point of 8 in one CI run, most
+  // likely from that lag; neither a quiet nor a loaded run repeated it)
   const allIn = m.studyFinished >= m.studyProposed;
   const want =
     m.studyProposed < target
