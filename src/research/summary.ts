@@ -97,10 +97,12 @@ function bestRunOf(
   return best?.id ?? null;
 }
 
+/** `perToken`: the base's FLOPs per token (lets a FLOPs budget say why the best was not ablated). */
 export function pickBest(
   state: SessionState,
   spec: SessionSpec,
   runs: Map<string, RunRecord>,
+  perToken?: number,
 ): BestSummary | null {
   const top = topRung(spec);
   const win = bestWin(state);
@@ -120,12 +122,12 @@ export function pickBest(
     const single = [...candidates].sort((a, b) => mean(a.v) - mean(b.v));
     chosen = multi[0] ?? single[0];
   }
-  if (!chosen) return bestBelowTop(state, spec, runs);
+  if (!chosen) return bestBelowTop(state, spec, runs, perToken);
   const { p } = chosen;
   const decision = candidateValues(state, spec, p.id).decision;
   const values = decision.length ? decision : chosen.v;
   const interval = p.stats ? { ci95: p.stats.ci95, method: 'bootstrap' as const } : undefined;
-  return describeBest(state, spec, runs, p, top, values, interval);
+  return describeBest(state, spec, runs, p, top, values, perToken, interval);
 }
 
 /** Nothing reached the full budget: the best result at the highest rung any idea reached. */
@@ -133,6 +135,7 @@ function bestBelowTop(
   state: SessionState,
   spec: SessionSpec,
   runs: Map<string, RunRecord>,
+  perToken?: number,
 ): BestSummary | null {
   for (let r = spec.rungTokens.length - 2; r >= 0; r--) {
     const at = state.proposals
@@ -140,7 +143,7 @@ function bestBelowTop(
       .map((p) => ({ p, v: valuesAt(state, p.id, r) }))
       .filter((x) => x.v.length > 0)
       .sort((a, b) => mean(a.v) - mean(b.v));
-    if (at.length) return describeBest(state, spec, runs, at[0].p, r, at[0].v);
+    if (at.length) return describeBest(state, spec, runs, at[0].p, r, at[0].v, perToken);
   }
   return null;
 }
@@ -152,6 +155,7 @@ function describeBest(
   p: ProposalState,
   rung: number,
   values: number[],
+  perToken?: number,
   interval?: { ci95: [number, number]; method: 'bootstrap' },
 ): BestSummary {
   const top = topRung(spec);
@@ -192,7 +196,7 @@ function describeBest(
     computeMultiplierReason: 'not computed',
     ladder: null,
     ladderReason: 'this session ran no size ladder',
-    ...bestAttribution(state, spec, p.id),
+    ...bestAttribution(state, spec, p.id, perToken),
   };
 }
 
@@ -339,12 +343,7 @@ export function summarize(
   const cur = currentBase(state);
   const base = baselineValues(state, spec);
   const acct = account(state, spec, baseFlopsPerToken);
-  const found = pickBest(state, spec, byId);
-  // the ablation's share of the budget needs the FLOPs per token to say why it was not scheduled
-  const picked =
-    found && found.attribution === null
-      ? { ...found, ...bestAttribution(state, spec, found.proposalId, baseFlopsPerToken) }
-      : found;
+  const picked = pickBest(state, spec, byId, baseFlopsPerToken);
   const best = picked && withLadder(withMultiplier(picked, state, spec, baseFlopsPerToken), state, spec);
   const ps = state.proposals.filter((p) => p.id !== BASELINE && !p.ablationOf); // arms are measurements
   return {

@@ -21,7 +21,7 @@
 import { DEFAULT_VOCAB } from '../config/train-config.ts';
 import { canonicalJson, configHash } from '../config/resolve.ts';
 import type { Knob, SearchSpace } from '../config/search-space.ts';
-import { studyKey } from '../research/core/proposals.ts';
+import { proposalKey } from '../research/core/proposals.ts';
 import { ideaKey } from './config-diff.ts';
 import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary } from './base.ts';
 import type { RunHistory } from './history.ts';
@@ -216,10 +216,7 @@ export class OfflineResearcher implements Researcher {
       }
     }
     for (const p of out)
-      if (p.change.kind === 'config') {
-        const key = ideaKey(base, p.change.set);
-        this.pending.add(p.runAs === 'study' ? studyKey(key) : key);
-      }
+      if (p.change.kind === 'config') this.pending.add(proposalKey(p, ideaKey(base, p.change.set)));
     ctx?.note?.(
       `offline: ${out.filter((p) => p.source === 'library').length} library, ${out.filter((p) => p.source === 'tpe').length} TPE, ${out.filter((p) => p.source.startsWith('mixture-')).length} mixture-study proposals`,
     );

@@ -18,6 +18,10 @@ import { onlyNoisePaths } from '../../stats/seed-only.ts';
  * someone ran that config as an idea.
  */
 export const studyKey = (key: string): string => `${key}:study`;
+
+/** The key a proposal is admitted (and remembered as tried) under: its config's hash, apart for a study point. */
+export const proposalKey = (p: Pick<Proposal, 'runAs'>, hash: string): string =>
+  p.runAs === 'study' ? studyKey(hash) : hash;
 export type Admission =
   | { ok: true; config: TrainConfig; key: string; cost: number; set: Record<string, unknown> }
   | { ok: false; reason: string };
@@ -92,7 +96,7 @@ export function admitProposal(
     return { ok: false, reason: `a change of only ${changed.join(', ')} is noise, never a win` };
   }
   const hash = configHash(config, opts.codeHash ?? '');
-  const key = p.runAs === 'study' ? studyKey(hash) : hash;
+  const key = proposalKey(p, hash);
   const seen = opts.triedKeys.get(key);
   if (seen) return { ok: false, reason: `already tried (${seen})` };
   const vocab = vocabOf(base);

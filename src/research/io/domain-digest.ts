@@ -125,12 +125,12 @@ export async function domainDigest(
   const domains = domainRows(meta, s.baseConfig, state, runs, digest.best?.proposalId);
   if (meta.domains.length < 2) return { domains };
   const study = state.proposals.filter((p) => p.source === MIXTURE_STUDY_SOURCE);
+  const measured = (id: string) => state.trials.some((t) => t.proposalId === id && '0' in t.results);
   const ended = (id: string) => {
     const ts = state.trials.filter((t) => t.proposalId === id);
     // its rung-0 point is in, or it will never come (stopped by the monitor, failed, cancelled)
     return (
-      ts.some((t) => '0' in t.results) ||
-      (ts.length > 0 && ts.every((t) => ['killed', 'failed', 'cancelled'].includes(t.status)))
+      measured(id) || (ts.length > 0 && ts.every((t) => ['killed', 'failed', 'cancelled'].includes(t.status)))
     );
   };
   const p = prediction(s.sessionId, list, meta, dir);
@@ -138,9 +138,7 @@ export async function domainDigest(
   const mixture: MixtureDigest = {
     studyProposed: study.length,
     studyFinished: study.filter((x) => ended(x.id)).length,
-    studyLost: study.filter(
-      (x) => ended(x.id) && !state.trials.some((t) => t.proposalId === x.id && '0' in t.results),
-    ).length,
+    studyLost: study.filter((x) => ended(x.id) && !measured(x.id)).length,
     predictedProposed: state.proposals.some((x) => x.source === MIXTURE_REGRESSION_SOURCE),
     ...(typeof p === 'string'
       ? { missing: p }
