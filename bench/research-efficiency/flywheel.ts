@@ -19,18 +19,14 @@
  */
 import { configHash } from '../../src/config/resolve.ts';
 import type { TrainConfig } from '../../src/config/train-config.ts';
-import { studyRung, topRung } from '../../src/research/core/spec.ts';
+import { topRung } from '../../src/research/core/spec.ts';
 import type { SessionState } from '../../src/research/core/state.ts';
 import type { JournalEntry } from '../../src/store/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
 import { tryApply } from '../../src/researchers/config-diff.ts';
-import {
-  affordableRows,
-  factorsOn,
-  SCREEN_STACK_SOURCE,
-  type ScreenDesign,
-} from '../../src/researchers/screening-study.ts';
+import { factorsOn, SCREEN_STACK_SOURCE, type ScreenDesign } from '../../src/researchers/screening-study.ts';
 import { ResearchSession } from '../../src/research/session.ts';
+import { screenSize } from '../../src/research/setup.ts';
 import type { SessionSummary } from '../../src/research/summary.ts';
 import { BASELINE, proposalOf, valuesAt } from '../../src/research/core/state.ts';
 import { SessionView } from '../../src/research/view.ts';
@@ -136,8 +132,7 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
   const env = await methodEnv(ctx, `s${sessionSeed}-flywheel`, opts.parallel);
   const view = new TraceView(`[s${sessionSeed} flywheel]`, ctx.log, ctx.truthOf);
   const rungTokens = rungTokensOf(ctx);
-  const atRung = studyRung(rungTokens, ctx.base.schedule.warmupTokens);
-  const rows = affordableRows(opts.budgetRuns, rungTokens[atRung] / rungTokens[rungTokens.length - 1]);
+  const { rows } = screenSize(opts.budgetRuns, rungTokens, ctx.base.schedule.warmupTokens);
   const researcher = new OfflineResearcher({
     seed: sessionSeed,
     domains: ctx.domains,

@@ -13,12 +13,18 @@ import { FlywheelError } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
 import { makeExecutor } from '../executors/index.ts';
 import { withMixtureKnobs } from '../researchers/config-diff.ts';
-import { affordableRows, SCREEN_SHARE } from '../researchers/screening-study.ts';
+import { SCREEN_SHARE } from '../researchers/screening-study.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
-import { measureThroughput, rememberedStart, rungsOfFull, sessionHistoryNoise } from '../research/setup.ts';
+import {
+  measureThroughput,
+  rememberedStart,
+  rungsOfFull,
+  screenSize,
+  sessionHistoryNoise,
+} from '../research/setup.ts';
 import { planWithLadder } from '../research/ladder-plan.ts';
-import { SessionSpec, studyRung } from '../research/core/spec.ts';
+import { SessionSpec } from '../research/core/spec.ts';
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
 import type { Store } from '../store/base.ts';
@@ -203,8 +209,12 @@ async function newSession(
   // The screening study (README "Research sessions: the screening study") measures a design over the
   // library's changes at the study rung (the lowest at least twice the warmup): as large a design as
   // SCREEN_SHARE of the budget pays for, none below 16 rows.
-  const atRung = studyRung(rungTokens, config.schedule.warmupTokens);
-  const screeningRows = affordableRows(capacity, rowCost(rungTokens, atRung, budget, tput));
+  const { rows: screeningRows, rung: atRung } = screenSize(
+    capacity,
+    rungTokens,
+    config.schedule.warmupTokens,
+    budget.seconds ? tput : undefined,
+  );
   if (o.researcher === 'offline')
     log(
       screeningRows
@@ -291,20 +301,6 @@ async function sizeRungs(
     `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens; ${reason}`,
   );
   return { rungTokens, tput, ladder: n };
-}
-
-/** What one run at rung `r` costs, in full runs (start-up included when the budget is wall time). */
-function rowCost(
-  rungTokens: number[],
-  r: number,
-  budget: { seconds?: number },
-  tput?: { tokPerSec: number; startupSeconds: number },
-): number {
-  const full = rungTokens[rungTokens.length - 1];
-  const byTokens = rungTokens[r] / full;
-  if (!budget.seconds || !tput) return byTokens;
-  const s = (tokens: number) => tokens / tput.tokPerSec + tput.startupSeconds;
-  return Math.max(byTokens, s(rungTokens[r]) / s(full));
 }
 
 /** Full-budget runs of the base config the session's budget pays for (seconds with `parallel` slots, or FLOPs). */

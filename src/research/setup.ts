@@ -10,7 +10,8 @@ import { launchRun } from '../runs/launch.ts';
 import type { Store } from '../store/base.ts';
 import { mean } from '../stats/summary.ts';
 import { HISTORY_COVERS_DF, historyNoise, type HistoryNoise } from './core/noise-history.ts';
-import { rungsFor } from './core/spec.ts';
+import { rungsFor, studyRung } from './core/spec.ts';
+import { affordableRows } from '../researchers/screening-study.ts';
 
 /**
  * The next session's starting point: the last base of the newest session that re-based (its summary's
@@ -168,4 +169,25 @@ export function rungsOfFull(
   return rungsFor(full, opts.eta, opts.nRungs).map((t) =>
     Math.max(opts.batchTokens, Math.round(t / opts.batchTokens) * opts.batchTokens),
   );
+}
+
+/**
+ * The design a session can pay for, and the rung its rows run at (the engine's study rung): rows cost
+ * their tokens' share of a full run, or, when `tput` is given (a wall-time budget), their seconds'
+ * share, start-up included. `capacity` is the session's budget in full runs.
+ */
+export function screenSize(
+  capacity: number,
+  rungTokens: readonly number[],
+  warmupTokens: number,
+  tput?: { tokPerSec: number; startupSeconds: number },
+): { rows: number; rung: number } {
+  const rung = studyRung(rungTokens, warmupTokens);
+  const full = rungTokens[rungTokens.length - 1];
+  let cost = rungTokens[rung] / full;
+  if (tput) {
+    const seconds = (tokens: number) => tokens / tput.tokPerSec + tput.startupSeconds;
+    cost = Math.max(cost, seconds(rungTokens[rung]) / seconds(full));
+  }
+  return { rows: affordableRows(capacity, cost), rung };
 }

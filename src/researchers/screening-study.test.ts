@@ -9,7 +9,8 @@ import { OfflineResearcher } from './offline.ts';
 import { suiteDigest } from './researcher-suite.ts';
 import { IDEA_LIBRARY } from './idea-library.ts';
 import { libraryCandidates } from './library-proposals.ts';
-import { studyRung } from '../research/core/spec.ts';
+import { isFlopMatched, studyRung } from '../research/core/spec.ts';
+import { screenSize } from '../research/setup.ts';
 import type { LibraryCandidate } from './library-proposals.ts';
 import {
   affordableRows,
@@ -118,7 +119,7 @@ describe('screening study (offline researcher)', () => {
       avoidKeys: new Set(),
       triedTitles: new Set(),
       rejectedTitles: new Set(),
-    }).filter((c) => Math.abs((c.proposal.cost ?? 1) - 1) <= 0.05);
+    }).filter((c) => !isFlopMatched(c.proposal.cost ?? 1));
     const study = new ScreeningStudy({ rows: 16 });
     const tried = new Map<string, string>();
     const step = (avoid: Set<string>) =>
@@ -194,5 +195,12 @@ describe('screening study (offline researcher)', () => {
     assert.equal(affordableRows(4, 1 / 9), 16);
     assert.equal(affordableRows(2, 1 / 9), 0);
     assert.equal(affordableRows(24, 1 / 3, 0.3), 16);
+    // at the study rung, and by seconds when the budget is wall time (start-up makes short runs dearer)
+    const rungs = [12_288, 36_864, 110_592];
+    assert.deepEqual(screenSize(24, rungs, 16_384), { rows: 32, rung: 1 });
+    assert.deepEqual(screenSize(24, rungs, 16_384, { tokPerSec: 8000, startupSeconds: 5 }), {
+      rows: 16,
+      rung: 1,
+    });
   });
 });
