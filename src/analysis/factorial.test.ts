@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { mulberry32, randNormal } from '../stats/rng.ts';
-import { designMasks, designRow, fitMainEffects, fitScreen } from './factorial.ts';
+import { designMasks, designRow, fitComplete, fitMainEffects, fitScreen } from './factorial.ts';
 
 const sign = (on: boolean) => (on ? -1 : 1);
 
@@ -145,5 +145,75 @@ describe('main-effects fit', () => {
     const masks = designMasks(3, 8);
     const runs = [1, 2, 3, 4].map((i) => ({ on: designRow(i, masks), y: i }));
     assert.equal(fitMainEffects(runs, 3), undefined);
+  });
+});
+
+describe('complete design, Lenth', () => {
+  const k = 11;
+  const masks = designMasks(k, 32);
+  // regime (a)'s shape: two large overlapping wins, a moderate one, and an interaction of a win with a
+  // change that is null on its own (no heredity pair names it: it sits in an alias chain)
+  const world = (on: boolean[], noise: number) =>
+    3 -
+    0.16 * +on[0] -
+    0.27 * +on[1] +
+    0.12 * +(on[0] && on[1]) -
+    0.03 * +on[2] +
+    0.03 * (on[1] === on[5] ? 1 : -1) +
+    noise;
+
+  it('tests every main effect against the contrasts, and finds the win the residual hid', () => {
+    const rng = mulberry32(21);
+    const runs = Array.from({ length: 32 }, (_, i) => {
+      const on = designRow(i, masks);
+      return { on, y: world(on, 0.006 * randNormal(rng)) };
+    });
+    const reg = fitScreen(runs.slice(1), k)!; // row 0 missing: the regression with heredity
+    const fit = fitScreen(runs, k, 0.05, 32)!;
+    assert.equal(reg.method, 'regression');
+    assert.equal(fit.method, 'lenth');
+    assert.ok(!reg.factors[2].selected, 'the unnamed interaction inflates the residual');
+    assert.deepEqual(
+      fit.factors.map((f) => f.selected),
+      [true, true, true, ...Array(k - 3).fill(false)],
+    );
+    assert.ok(fit.factors[2].se < reg.factors[2].se / 2, 'a smaller standard error');
+    const pair = fit.interactions.find((x) => x.pair.includes(0) && x.pair.includes(1))!;
+    assert.ok(Math.abs(2 * pair.coef - 0.06) < 0.02, 'half the 0.12 overlap, as a +/-1 contrast');
+  });
+
+  it('needs every row once', () => {
+    const rng = mulberry32(3);
+    const runs = Array.from({ length: 32 }, (_, i) => ({ on: designRow(i, masks), y: randNormal(rng) }));
+    assert.equal(fitComplete(runs.slice(1), k, 32), undefined);
+    assert.equal(fitComplete([...runs, runs[3]], k, 32), undefined);
+    assert.equal(fitComplete(runs, k, 32)?.method, 'lenth');
+  });
+
+  it('selects a null factor in at most alpha of designs, alone or beside large effects', () => {
+    const rng = mulberry32(23);
+    let pure = 0;
+    let beside = 0;
+    const trials = 1000;
+    for (let r = 0; r < trials; r++) {
+      const a = Array.from({ length: 32 }, (_, i) => ({ on: designRow(i, masks), y: randNormal(rng) }));
+      if (fitComplete(a, k, 32)!.factors.some((f) => f.selected)) pure++;
+      const b = Array.from({ length: 32 }, (_, i) => {
+        const on = designRow(i, masks);
+        return { on, y: world(on, 0.01 * randNormal(rng)) };
+      });
+      if (
+        fitComplete(b, k, 32)!
+          .factors.slice(3)
+          .some((f) => f.selected)
+      )
+        beside++;
+    }
+    // binomial sd at 5 % over 1000 designs is 0.7 %: 6.5 % is > 2 sd above the level
+    assert.ok(pure / trials <= 0.065, `pure null: selections in ${pure}/${trials} designs`);
+    assert.ok(
+      beside / trials <= 0.065,
+      `beside large effects: null selections in ${beside}/${trials} designs`,
+    );
   });
 });

@@ -162,6 +162,11 @@ export interface Digest {
   baselineConfig: TrainConfig; // the current best confirmed config (what changes apply to)
   baseline: Estimate | undefined; // at the top rung
   noiseFloor: Array<{ rung: number; budgetTokens: number; std: number; n: number }>;
+  /**
+   * The current base at each rung it has run (mean over its seeds, and its value on the session's first
+   * seed, the seed a study point runs on): a screening design's row 0 (screening-study.ts).
+   */
+  baseAtRungs?: Array<{ rung: number; mean: number; n: number; firstSeed?: number }>;
   /** `computeMultiplier`: what the best is worth in compute (README "Compute multiplier"), when measurable. */
   best: (ResultSummary & { confirmed: boolean; computeMultiplier?: WorthInCompute }) | undefined;
   /** This session's confirmed wins: what each is worth in compute and how it held at larger sizes (README "The size ladder"). */

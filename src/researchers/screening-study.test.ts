@@ -104,6 +104,29 @@ describe('screening study (offline researcher)', () => {
     assert.deepEqual(set(re.find((p) => p.source === SCREEN_STACK_SOURCE)!), set(stack));
   });
 
+  it("with the base's own run as row 0, analyses the whole design with Lenth's method", async () => {
+    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 } });
+    const notes: string[] = [];
+    const { rows, digest } = await allRows(r, notes);
+    const d = r.screeningDesign!;
+    const rng = mulberry32(9);
+    rows.forEach((p, i) =>
+      r.observe(result(p, i, 3 + (factorsOn(d, set(p))[1] ? -0.02 : 0) + 0.003 * randNormal(rng))),
+    );
+    // the base at the rows' rung (0 here) on their seed: row 0
+    digest.baseAtRungs = [{ rung: 0, mean: 3.001, n: 3, firstSeed: 3.002 }];
+    const after = await r.propose(digest, 4, { note: (m) => void notes.push(m) });
+    assert.match(
+      notes.join('\n'),
+      /screening study fitted: 16 rows with the base, Lenth's pseudo standard error over 15 contrasts/,
+    );
+    const stack = after.find((p) => p.source === SCREEN_STACK_SOURCE)!;
+    assert.deepEqual(
+      factorsOn(d, set(stack)),
+      d.factors.map((_, j) => j === 1),
+    );
+  });
+
   it('proposes no stack when the fit selects nothing (all nulls)', async () => {
     const r = new OfflineResearcher({ seed: 4, screening: { rows: 16 } });
     const { rows, digest } = await allRows(r, []);

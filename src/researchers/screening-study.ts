@@ -4,7 +4,9 @@
  * design over up to `rows / 2` of them (src/analysis/factorial.ts), each row one measurement at the
  * study rung (Proposal.runAs 'study': never promoted, never judged; the engine measures it at the lowest
  * rung at least twice the base's warmup, research/core/spec.ts `studyRung`). Once every row has ended, the main effects
- * are fitted; the factors whose one-sided effect survives Holm over the factors are stacked into one
+ * are fitted, with the base's own run at that rung as row 0 (the digest's `baseAtRungs`): a complete
+ * design is analysed with Lenth's method over all its contrasts, one with a lost row by regression
+ * (analysis/factorial.ts). The factors whose one-sided effect survives Holm over the factors are stacked into one
  * change, sent straight to the top rung (runAs 'top') and judged there by the engine like any other
  * candidate: sequential looks, the session's family correction, held-out paired confirmation.
  *
@@ -169,11 +171,14 @@ const setKey = (set: ConfigSet) => canonicalJson(set);
 /** Results of study rows, one per row at the study rung (kept before a design exists: a resumed researcher observes first). */
 export class ScreenResults {
   private readonly values = new Map<string, { set: ConfigSet; y?: number }>();
+  /** The rung the rows ran at (the engine's study rung), once one has a value. */
+  rung?: number;
 
   observe(r: ResultSummary): void {
     if (r.source !== SCREEN_SOURCE || r.change.kind !== 'config' || r.status === 'running') return;
     const y = r.status === 'completed' ? r.valBpb?.mean : undefined; // a study point runs one rung only
     this.values.set(setKey(r.change.set), { set: r.change.set, y });
+    if (y !== undefined) this.rung = r.rung;
   }
 
   /** Whether row `set` has ended (with or without a value). */
@@ -185,11 +190,17 @@ export class ScreenResults {
     return this.values.size;
   }
 
-  fit(d: ScreenDesign, alpha = 0.05): MainEffectsFit | undefined {
+  /**
+   * The fit; `base0` is row 0 (the base itself at the rows' rung, on their seed). With it and every row,
+   * the whole design is analysed with Lenth's method (analysis/factorial.ts `fitComplete`).
+   */
+  fit(d: ScreenDesign, alpha = 0.05, base0?: number): MainEffectsFit | undefined {
     const runs = [...this.values.values()].flatMap((v) =>
       v.y === undefined ? [] : [{ on: factorsOn(d, v.set), y: v.y }],
     );
-    return fitScreen(runs, d.factors.length, alpha);
+    if (base0 !== undefined && Number.isFinite(base0))
+      runs.push({ on: d.factors.map(() => false), y: base0 });
+    return fitScreen(runs, d.factors.length, alpha, d.rows);
   }
 }
 
@@ -206,7 +217,11 @@ export function describeFit(d: ScreenDesign, fit: MainEffectsFit): string {
     (x) =>
       `× ${d.factors[x.pair[0]].title} with ${d.factors[x.pair[1]].title}: interaction ${f4(2 * x.coef)} ± ${(2 * x.se).toFixed(4)}`,
   );
-  return `${fit.runs} rows, residual sd ${fit.sigma.toFixed(4)} (${fit.df} df)\n${[...lines, ...inter].join('\n')}`;
+  const how =
+    fit.method === 'lenth'
+      ? `${fit.runs} rows with the base, Lenth's pseudo standard error over ${fit.df} contrasts (per-run sd ${fit.sigma.toFixed(4)})`
+      : `${fit.runs} rows, residual sd ${fit.sigma.toFixed(4)} (${fit.df} df)`;
+  return `${how}\n${[...lines, ...inter].join('\n')}`;
 }
 
 /** The stack of selected factors as one change, straight to the top rung; undefined when none was selected. */
@@ -228,7 +243,7 @@ export function stackProposal(
     proposal: {
       title: `Screened stack: ${chosen.map((f) => f.title).join(' + ')}`,
       hypothesis:
-        `The screening study (${fit.runs} study-rung rows over ${d.factors.length} changes, residual sd ${fit.sigma.toFixed(4)}) ` +
+        `The screening study (${fit.runs} study-rung rows over ${d.factors.length} changes, ${fit.method === 'lenth' ? 'Lenth per-run sd' : 'residual sd'} ${fit.sigma.toFixed(4)}) ` +
         `selected ${chosen.length} change(s) whose main effect survives Holm at 5 %: ${parts.join('; ')}. ` +
         'Effects at a shorter budget can be larger than at the full budget (short-horizon bias), so the stack is judged at the full budget.',
       change: { kind: 'config', set },
@@ -272,6 +287,8 @@ export class ScreeningStudy {
     n: number;
     tried: (keys: string[]) => Promise<Set<string>>;
     note: (m: string) => void;
+    /** The base's val bpb at a rung on the rows' seed (the digest's `baseAtRungs`): the design's row 0. */
+    baseAt?: (rung: number) => number | undefined;
   }): Promise<{ proposals: Proposal[]; factorTitles: Set<string> }> {
     const { base, space } = o;
     const baseHash = configHash(base);
@@ -294,7 +311,8 @@ export class ScreeningStudy {
     }
     if (!rows.every((r) => refused(r) || this.results.ended(r.set))) return { proposals, factorTitles };
     this.analysed = true;
-    const fit = this.results.fit(d, this.opts.alpha);
+    const rung = this.results.rung;
+    const fit = this.results.fit(d, this.opts.alpha, rung === undefined ? undefined : o.baseAt?.(rung));
     if (!fit) {
       o.note(`screening study: too few rows ended to fit ${d.factors.length} effects`);
       return { proposals, factorTitles };

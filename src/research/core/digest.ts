@@ -8,7 +8,7 @@ import type { Change, Digest, Estimate, ResultSummary, WinAtScale } from '../../
 import type { FindingRecord, TriedIdea } from '../../store/base.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { account } from './accounting.ts';
-import { baseOf, baseValuesAt } from './base.ts';
+import { baseOf, baseValuesAt, currentBase } from './base.ts';
 import { baselineValues, bestWin, confirmedWins } from './conclude.ts';
 import { describeLadder } from './ladder.ts';
 import { multiplierOf } from './costed-runs.ts';
@@ -94,6 +94,20 @@ function winsAtScale(state: SessionState, spec: SessionSpec, perToken: number): 
   });
 }
 
+/** The current base at every rung it has run: its mean, and its value on the session's first seed. */
+function baseAtRungs(state: SessionState, spec: SessionSpec): NonNullable<Digest['baseAtRungs']> {
+  const id = currentBase(state).id;
+  return spec.rungTokens.flatMap((_, rung) => {
+    const v = baseValuesAt(state, id, rung);
+    if (!v.length) return [];
+    const first = state.trials
+      .filter((t) => t.proposalId === id && t.seed === spec.seedBase && t.purpose !== 'ladder')
+      .map((t) => t.results[String(rung)])
+      .find((x) => Number.isFinite(x));
+    return [{ rung, mean: mean(v), n: v.length, ...(Number.isFinite(first) ? { firstSeed: first } : {}) }];
+  });
+}
+
 export function buildDigest(
   sessionId: string,
   state: SessionState,
@@ -119,6 +133,7 @@ export function buildDigest(
       const v = valuesAt(state, BASELINE, rung);
       return { rung, budgetTokens: tokens, std: v.length > 1 ? sampleStd(v) : 0, n: v.length };
     }),
+    baseAtRungs: baseAtRungs(state, spec),
     best: bestP
       ? {
           ...resultOf(state, spec, bestP),
