@@ -155,6 +155,10 @@ export class OfflineResearcher implements Researcher {
       n: n - out.length,
       tried,
       note: (m) => ctx?.note?.(m),
+      baseAt: (rung) => {
+        const b = digest.baseAtRungs?.find((x) => x.rung === rung);
+        return b?.firstSeed ?? b?.mean;
+      },
     });
     out.push(...(screened?.proposals ?? []));
     const all = libraryCandidates(this.ideas, base, ideaCtx, space, {
@@ -171,9 +175,11 @@ export class OfflineResearcher implements Researcher {
     // One exploration point (TPE, random while it has few observations) in every `exploreEvery`
     // proposals even while library ideas remain: TPE needs observations before its model means
     // anything, and a session that only ever tries the library's small, safe steps never learns where
-    // the space is bad. Counted from observed results, so a resumed researcher makes the same choice.
+    // the space is bad. Counted from observed results, so a resumed researcher makes the same choice;
+    // only over the library's and TPE's own proposals (a study's points are not ideas: 31 screening
+    // rows had given TPE every free slot for the next 10 proposals, found in bench/research-efficiency)
     const every = this.opts.exploreEvery ?? 3;
-    const seen = [...this.results.values()];
+    const seen = [...this.results.values()].filter((r) => r.source === 'library' || r.source === 'tpe');
     const nTpe = seen.filter((r) => r.source === 'tpe').length;
     const explore = every > 0 && lib.length > 0 && nTpe < Math.floor((seen.length + 1) / every) ? 1 : 0;
     for (const c of lib.slice(0, Math.max(0, n - out.length - explore))) {
