@@ -548,6 +548,18 @@ describe('session transitions', () => {
         ['done', ['0', '1']],
       ],
     );
+    // the digest gives the researcher the new base at every rung: a screening design's row 0
+    const d = buildDigest('s-test', done, three.spec, proposalOf(done, a.id).config, [], [], 1000, 0);
+    const first = trialsOf(done, a.id).find((t) => t.seed === three.spec.seedBase && t.results['1'])!;
+    assert.deepEqual(
+      d.baseAtRungs?.map((x) => [x.rung, x.n]),
+      [
+        [0, 2],
+        [1, 2],
+        [2, trialsOf(done, a.id).filter((t) => t.results['2'] !== undefined).length],
+      ],
+    );
+    assert.equal(d.baseAtRungs?.[1].firstSeed, first.results['1']);
   });
 
   it('promoted: successive halving promotes the top 1/eta of a rung, journaled', () => {
