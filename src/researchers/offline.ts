@@ -168,10 +168,13 @@ export class OfflineResearcher implements Researcher {
     }).filter((c) => !screened?.factorTitles.has(c.proposal.title));
     const triedLib = await tried(all.map((c) => c.key)); // the digest lists only the newest tried ideas
     for (const k of triedLib) avoidKeys.add(k);
-    const lib = preferByScale(
-      all.filter((c) => !triedLib.has(c.key)),
-      digest.findings,
-    );
+    // while the screened stack is judged, the library waits for the base it may set (screening-study.ts)
+    const lib = this.screening?.stackPending
+      ? []
+      : preferByScale(
+          all.filter((c) => !triedLib.has(c.key)),
+          digest.findings,
+        );
     // One exploration point (TPE, random while it has few observations) in every `exploreEvery`
     // proposals even while library ideas remain: TPE needs observations before its model means
     // anything, and a session that only ever tries the library's small, safe steps never learns where

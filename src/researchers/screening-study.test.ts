@@ -95,6 +95,10 @@ describe('screening study (offline researcher)', () => {
     assert.match(notes.join('\n'), /screening study fitted: 31 rows/);
     const again = await r.propose(digest, 4);
     assert.ok(!again.some((p) => p.source === SCREEN_STACK_SOURCE), 'the stack is proposed once');
+    assert.ok(
+      again.length > 0 && again.every((p) => p.source === 'tpe'),
+      'while the stack is judged, no library idea is judged against the base it may replace',
+    );
 
     // a researcher rebuilt on resume plans the same design and, after replaying the results, the same stack
     const resumed = new OfflineResearcher({ seed: 3, screening: { rows: 32 } });
@@ -125,6 +129,22 @@ describe('screening study (offline researcher)', () => {
       factorsOn(d, set(stack)),
       d.factors.map((_, j) => j === 1),
     );
+  });
+
+  it('holds the library back while the stack is judged, and goes on once it is concluded', async () => {
+    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 } });
+    const { rows, digest } = await allRows(r, []);
+    const d = r.screeningDesign!;
+    rows.forEach((p, i) => r.observe(result(p, i, 3 + (factorsOn(d, set(p))[0] ? -0.02 : 0) + 0.001 * i)));
+    const after = await r.propose(digest, 4);
+    const stack = after.find((p) => p.source === SCREEN_STACK_SOURCE)!;
+    assert.ok(stack);
+    assert.ok(after.every((p) => p.source !== 'library'));
+    const during = await r.propose(digest, 4);
+    assert.ok(during.every((p) => p.source === 'tpe'));
+    r.observe({ ...result(stack, 99, 2.99), rung: 2, verdict: 'loss' });
+    const later = await r.propose(digest, 4);
+    assert.ok(later.some((p) => p.source === 'library'));
   });
 
   it('proposes no stack when the fit selects nothing (all nulls)', async () => {

@@ -265,6 +265,8 @@ export class ScreeningStudy {
   private planned?: ScreenDesign;
   private analysed = false;
   private readonly results = new ScreenResults();
+  private stackConcluded = false;
+  private stackSent = false;
 
   constructor(private readonly opts: ScreeningOptions) {}
 
@@ -274,6 +276,17 @@ export class ScreeningStudy {
 
   observe(r: ResultSummary): void {
     this.results.observe(r);
+    const over = r.status === 'stopped' || r.status === 'failed' || (r.verdict && r.verdict !== 'pending');
+    if (r.source === SCREEN_STACK_SOURCE && over) this.stackConcluded = true;
+  }
+
+  /**
+   * The stack is out and not yet concluded: ideas judged now would be judged against a base it may
+   * replace (found in bench/research-efficiency: a library idea got 5 full-budget seeds against the old
+   * base while the stack that replaced it was judged), so the researcher explores meanwhile.
+   */
+  get stackPending(): boolean {
+    return this.stackSent && !this.stackConcluded;
   }
 
   /** This call's proposals, and the factors' titles (not to be proposed one by one on this base). */
@@ -319,7 +332,10 @@ export class ScreeningStudy {
     }
     o.note(`screening study fitted: ${describeFit(d, fit)}`);
     const stack = stackProposal(d, fit, base);
-    if (stack && !o.avoidKeys.has(stack.key) && !(await o.tried([stack.key])).has(stack.key)) {
+    if (!stack) return { proposals, factorTitles };
+    // out now, or (a resumed researcher) by the session before: pending until its conclusion is observed
+    this.stackSent = true;
+    if (!o.avoidKeys.has(stack.key) && !(await o.tried([stack.key])).has(stack.key)) {
       proposals.push(stack.proposal);
       o.avoidKeys.add(stack.key);
     }
