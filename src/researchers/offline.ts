@@ -161,18 +161,25 @@ export class OfflineResearcher implements Researcher {
       },
     });
     out.push(...(screened?.proposals ?? []));
-    const all = libraryCandidates(this.ideas, base, ideaCtx, space, {
+    const applicable = libraryCandidates(this.ideas, base, ideaCtx, space, {
       avoidKeys,
       triedTitles: new Set(digest.tried.map((t) => t.title)),
       rejectedTitles: this.rejectedTitles,
-    }).filter((c) => !screened?.factorTitles.has(c.proposal.title));
-    const triedLib = await tried(all.map((c) => c.key)); // the digest lists only the newest tried ideas
+    });
+    const triedLib = await tried(applicable.map((c) => c.key)); // the digest lists only the newest tried ideas
     for (const k of triedLib) avoidKeys.add(k);
+    const untried = applicable.filter((c) => !triedLib.has(c.key));
+    // the screen's near misses first, straight to the full budget on the current base (screening-study.ts)
+    for (const c of this.screening?.followUps(untried) ?? []) {
+      if (out.length >= n) break;
+      out.push(c.proposal);
+      avoidKeys.add(c.key);
+    }
     // while the screened stack is judged, the library waits for the base it may set (screening-study.ts)
     const lib = this.screening?.stackPending
       ? []
       : preferByScale(
-          all.filter((c) => !triedLib.has(c.key)),
+          untried.filter((c) => !avoidKeys.has(c.key) && !screened?.factorTitles.has(c.proposal.title)),
           digest.findings,
         );
     // One exploration point (TPE, random while it has few observations) in every `exploreEvery`

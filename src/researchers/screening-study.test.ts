@@ -17,6 +17,7 @@ import {
   chooseFactors,
   factorsOn,
   ScreeningStudy,
+  SCREEN_FOLLOW_UP_SOURCE,
   SCREEN_SOURCE,
   SCREEN_STACK_SOURCE,
 } from './screening-study.ts';
@@ -131,20 +132,36 @@ describe('screening study (offline researcher)', () => {
     );
   });
 
-  it('holds the library back while the stack is judged, and goes on once it is concluded', async () => {
+  it('holds the library back while the stack is judged, then follows up its near misses at the full budget', async () => {
     const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 } });
-    const { rows, digest } = await allRows(r, []);
+    const notes: string[] = [];
+    const { rows, digest } = await allRows(r, notes);
     const d = r.screeningDesign!;
-    rows.forEach((p, i) => r.observe(result(p, i, 3 + (factorsOn(d, set(p))[0] ? -0.02 : 0) + 0.001 * i)));
-    const after = await r.propose(digest, 4);
+    // factor 0 a clear win, factor 1 a near miss (about 2.5 se), the rest nulls
+    const rng = mulberry32(4);
+    rows.forEach((p, i) => {
+      const on = factorsOn(d, set(p));
+      r.observe(result(p, i, 3 - 0.02 * +on[0] - 0.0025 * +on[1] + 0.002 * randNormal(rng)));
+    });
+    const after = await r.propose(digest, 4, { note: (m) => void notes.push(m) });
     const stack = after.find((p) => p.source === SCREEN_STACK_SOURCE)!;
-    assert.ok(stack);
-    assert.ok(after.every((p) => p.source !== 'library'));
+    assert.deepEqual(
+      factorsOn(d, set(stack)),
+      d.factors.map((_, j) => j === 0),
+      notes.join('\n'),
+    );
+    assert.ok(after.every((p) => p.source !== 'library' && p.source !== SCREEN_FOLLOW_UP_SOURCE));
     const during = await r.propose(digest, 4);
     assert.ok(during.every((p) => p.source === 'tpe'));
     r.observe({ ...result(stack, 99, 2.99), rung: 2, verdict: 'loss' });
     const later = await r.propose(digest, 4);
+    assert.equal(later[0].source, SCREEN_FOLLOW_UP_SOURCE);
+    assert.equal(later[0].title, d.factors[1].title);
+    assert.equal(later[0].runAs, 'top');
+    assert.match(later[0].hypothesis, /short of Holm's bar/);
     assert.ok(later.some((p) => p.source === 'library'));
+    const next = await r.propose(digest, 4);
+    assert.ok(!next.some((p) => p.title === d.factors[1].title), 'followed up once');
   });
 
   it('proposes no stack when the fit selects nothing (all nulls)', async () => {

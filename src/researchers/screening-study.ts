@@ -30,6 +30,16 @@ import type { LibraryCandidate } from './library-proposals.ts';
 
 export const SCREEN_SOURCE = 'screening-study';
 export const SCREEN_STACK_SOURCE = 'screening-stack';
+export const SCREEN_FOLLOW_UP_SOURCE = 'screening-follow-up';
+
+/**
+ * A change the screen measured as likely helpful but did not select (one-sided p below this, Holm's
+ * bar not met) is followed up: once the stack is concluded it is proposed first, straight to the full
+ * budget on the current base, and judged there like any candidate. In regime (a) of
+ * bench/research-efficiency the mixture's -0.014 (p 0.02, Holm 0.26) was such a change; one by one
+ * through successive halving it sat behind the library's order and the budget ran out.
+ */
+export const FOLLOW_UP_P = 0.1;
 const ROW_TITLE = 'Screening design row';
 
 export interface ScreeningOptions {
@@ -267,6 +277,7 @@ export class ScreeningStudy {
   private readonly results = new ScreenResults();
   private stackConcluded = false;
   private stackSent = false;
+  private fitted?: MainEffectsFit;
 
   constructor(private readonly opts: ScreeningOptions) {}
 
@@ -331,6 +342,7 @@ export class ScreeningStudy {
       return { proposals, factorTitles };
     }
     o.note(`screening study fitted: ${describeFit(d, fit)}`);
+    this.fitted = fit;
     const stack = stackProposal(d, fit, base);
     if (!stack) return { proposals, factorTitles };
     // out now, or (a resumed researcher) by the session before: pending until its conclusion is observed
@@ -340,6 +352,43 @@ export class ScreeningStudy {
       o.avoidKeys.add(stack.key);
     }
     return { proposals, factorTitles };
+  }
+
+  /**
+   * The screen's near misses (FOLLOW_UP_P) among `untried` library candidates of the current base,
+   * most likely first, as full-budget proposals; none while the stack is judged. A researcher rebuilt
+   * on resume after the re-base fits the rows again without row 0 (the digest has the new base's runs):
+   * the regression's fit.
+   */
+  followUps(untried: readonly LibraryCandidate[]): Array<{ key: string; proposal: Proposal }> {
+    const d = this.planned;
+    if (!d || this.stackPending) return [];
+    const fit = (this.fitted ??=
+      this.results.count >= d.rows - 1 ? this.results.fit(d, this.opts.alpha) : undefined);
+    if (!fit) return [];
+    return d.factors
+      .map((f, j) => ({ f, e: fit.factors[j] }))
+      .filter((x) => !x.e.selected && x.e.effect < 0 && x.e.p < FOLLOW_UP_P)
+      .sort((a, b) => a.e.p - b.e.p)
+      .flatMap(({ f, e }) => {
+        const c = untried.find((x) => x.proposal.title === f.title);
+        if (!c) return []; // in the base already, or no longer applicable
+        const evidence =
+          `The screening study measured ${f4(e.effect)} ± ${e.se.toFixed(4)} at the study rung (one-sided p ${e.p.toPrecision(2)}), ` +
+          "short of Holm's bar over its changes; judged at the full budget on the current base.";
+        return [
+          {
+            key: c.key,
+            proposal: {
+              ...c.proposal,
+              hypothesis: `${c.proposal.hypothesis} ${evidence}`,
+              source: SCREEN_FOLLOW_UP_SOURCE,
+              tags: [...(c.proposal.tags ?? []), 'screening'],
+              runAs: 'top' as const,
+            },
+          },
+        ];
+      });
   }
 
   /** Plan the design; skipped when an earlier session ran its rows (they would never end here). */
