@@ -175,8 +175,8 @@ export class OfflineResearcher implements Researcher {
       out.push(c.proposal);
       avoidKeys.add(c.key);
     }
-    // while the screened stack is judged, the library waits for the base it may set (screening-study.ts)
-    const lib = this.screening?.stackPending
+    // while the study's rows end and its stack is judged, the library waits for the base it may set
+    const lib = this.screening?.awaitingBase
       ? []
       : preferByScale(
           untried.filter((c) => !avoidKeys.has(c.key) && !screened?.factorTitles.has(c.proposal.title)),
@@ -255,8 +255,9 @@ export class OfflineResearcher implements Researcher {
   }
 
   observe(result: ResultSummary): void {
-    if (result.status === 'running') return;
+    // a re-based winner reads 'running' while the engine adds its lower-rung base seeds: its verdict is in
     this.screening?.observe(result);
+    if (result.status === 'running') return;
     const prev = this.results.get(result.proposalId);
     if (!prev || result.rung >= prev.rung) this.results.set(result.proposalId, result);
   }

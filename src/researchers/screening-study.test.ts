@@ -132,11 +132,16 @@ describe('screening study (offline researcher)', () => {
     );
   });
 
-  it('holds the library back while the stack is judged, then follows up its near misses at the full budget', async () => {
+  it('holds the library back while the rows end and the stack is judged, then follows up its near misses at the full budget', async () => {
     const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 } });
     const notes: string[] = [];
     const { rows, digest } = await allRows(r, notes);
     const d = r.screeningDesign!;
+    const waiting = await r.propose(digest, 4);
+    assert.ok(
+      waiting.every((p) => p.source === 'tpe'),
+      'rows out, not ended: TPE explores',
+    );
     // factor 0 a clear win, factor 1 a near miss (about 2.5 se), the rest nulls
     const rng = mulberry32(4);
     rows.forEach((p, i) => {
@@ -153,7 +158,8 @@ describe('screening study (offline researcher)', () => {
     assert.ok(after.every((p) => p.source !== 'library' && p.source !== SCREEN_FOLLOW_UP_SOURCE));
     const during = await r.propose(digest, 4);
     assert.ok(during.every((p) => p.source === 'tpe'));
-    r.observe({ ...result(stack, 99, 2.99), rung: 2, verdict: 'loss' });
+    // a re-based winner reads 'running' while its lower-rung base seeds run: its verdict is what counts
+    r.observe({ ...result(stack, 99, 2.99), rung: 2, status: 'running', verdict: 'win' });
     const later = await r.propose(digest, 4);
     assert.equal(later[0].source, SCREEN_FOLLOW_UP_SOURCE);
     assert.equal(later[0].title, d.factors[1].title);

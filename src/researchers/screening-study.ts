@@ -291,13 +291,19 @@ export class ScreeningStudy {
     if (r.source === SCREEN_STACK_SOURCE && over) this.stackConcluded = true;
   }
 
-  /**
-   * The stack is out and not yet concluded: ideas judged now would be judged against a base it may
-   * replace (found in bench/research-efficiency: a library idea got 5 full-budget seeds against the old
-   * base while the stack that replaced it was judged), so the researcher explores meanwhile.
-   */
+  /** The stack is out and its verdict not yet observed. */
   get stackPending(): boolean {
     return this.stackSent && !this.stackConcluded;
+  }
+
+  /**
+   * The study's rows are out but not all ended, or its stack is judged: an idea judged now would be
+   * judged against a base the stack may replace (found in bench/research-efficiency: a library idea got
+   * 5 full-budget seeds against the old base while the stack that replaced it was judged), so the
+   * researcher explores meanwhile.
+   */
+  get awaitingBase(): boolean {
+    return (Boolean(this.planned) && !this.analysed) || this.stackPending;
   }
 
   /** This call's proposals, and the factors' titles (not to be proposed one by one on this base). */
