@@ -7,10 +7,11 @@
  * from rung 0 and stop below the top (`untilRung`), cheapest first (the scheduler runs base trials
  * first, lowest rung first). Until they finish, the band falls back to the previous base's (laxer).
  */
-import { baseValues, baseValuesAt, currentBase } from './base.ts';
+import { baseOf, baseValues, baseValuesAt, currentBase } from './base.ts';
 import { newTrial } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
-import type { ProposalState, Rebase, SessionState, TrialState } from './state.ts';
+import { clashWithBase } from './stack.ts';
+import { BASELINE, type ProposalState, type Rebase, type SessionState, type TrialState } from './state.ts';
 
 /** Base values a lower rung needs (the band needs two curves; force-promotion one mean). */
 export const LOWER_RUNG_SEEDS = 2;
@@ -58,4 +59,32 @@ export function rebaseTo(
     fillers.push(t);
   }
   return { rebase, fillers };
+}
+
+/**
+ * After a re-base (on the draft): the config ideas still being judged against an older base that set a
+ * knob the new base has changed. Their comparison can never be carried onto the new base (an
+ * alternative, not an addition: core/stack.ts), so they are dropped: inconclusive, waiting trials left
+ * or cancelled, running ones end where they are. Found in bench/research-efficiency: a TPE point
+ * admitted while the screened stack was judged went on to the full budget and a held-out confirmation
+ * (2 of 24 full runs) for a win that was then not carried. Returns each dropped idea with the knobs.
+ */
+export function dropSuperseded(state: SessionState): Array<{ p: ProposalState; keys: string[] }> {
+  const base = currentBase(state).id;
+  const out: Array<{ p: ProposalState; keys: string[] }> = [];
+  for (const p of state.proposals) {
+    if (p.id === BASELINE || p.id === base || p.status !== 'active' || p.study || p.ablationOf) continue;
+    if (baseOf(state, p.id) === base) continue;
+    const keys = clashWithBase(state, p);
+    if (!keys.length) continue;
+    p.status = 'dropped';
+    p.verdict = 'inconclusive';
+    for (const t of state.trials) {
+      if (t.proposalId !== p.id || (t.status !== 'pending' && t.status !== 'awaiting')) continue;
+      t.status = t.status === 'awaiting' ? 'left' : 'cancelled';
+      t.note = `superseded by base ${base}`;
+    }
+    out.push({ p, keys });
+  }
+  return out;
 }

@@ -22,15 +22,22 @@ export const STACK_SOURCE = 'stack';
 const partsOf = (p: ProposalState): string[] =>
   p.source === STACK_SOURCE ? p.title.replace(/^Stack: /, '').split(' + ') : [p.title];
 
+/** The keys of a config change that the bases since its own base changed (it cannot be carried). */
+export function clashWithBase(state: SessionState, p: ProposalState): string[] {
+  if (p.change.kind !== 'config') return [];
+  const base = currentBase(state).config;
+  const own = proposalOf(state, baseOf(state, p.id)).config;
+  return Object.keys(p.change.set).filter(
+    (k) => canonicalJson(getPath(base, k)) !== canonicalJson(getPath(own, k)),
+  );
+}
+
 /** The current base plus a confirmed win judged against an older base, or why there is none. */
 export function carryOver(state: SessionState, win: ProposalState): Proposal | { reason: string } {
   if (win.change.kind !== 'config') return { reason: 'a code change is not carried onto another base' };
   const base = currentBase(state);
-  const own = proposalOf(state, baseOf(state, win.id)).config;
   const set = win.change.set;
-  const clash = Object.keys(set).filter(
-    (k) => canonicalJson(getPath(base.config, k)) !== canonicalJson(getPath(own, k)),
-  );
+  const clash = clashWithBase(state, win);
   if (clash.length)
     return { reason: `the base since changed ${clash.join(', ')}: an alternative, not an addition` };
   return {

@@ -496,6 +496,39 @@ describe('session transitions', () => {
     assert.deepEqual([p.verdict, st.base], ['win', c.id]);
   });
 
+  it('a re-base drops the ideas judged against the old base on a knob the new base changed; the others go on', () => {
+    let st = withBaseline(three);
+    const a = admit(three, st, propose('lower LR', { 'optim.lr': 0.004 }), true);
+    const clash = admit(
+      three,
+      a.state,
+      propose('other LR and decay', { 'optim.lr': 0.006, 'optim.beta2': 0.99 }),
+    );
+    const apart = admit(three, clash.state, propose('more decay', { 'optim.weightDecay': 0.033 }));
+    st = apart.state;
+    st = end(three, st, trialsOf(st, a.id)[0].id, { value: 1.5 }).state;
+    const won = confirmAll(st, (t) => (t.proposalId === BASELINE ? 1.8 : 1.5), three);
+    assert.equal(won.state.base, a.id);
+    const status = (id: string) => won.state.proposals.find((p) => p.id === id)!.status;
+    assert.equal(status(clash.id), 'dropped');
+    assert.equal(won.state.proposals.find((p) => p.id === clash.id)!.verdict, 'inconclusive');
+    assert.deepEqual(
+      trialsOf(won.state, clash.id).map((t) => t.status),
+      ['cancelled'],
+      'its waiting trial never runs',
+    );
+    assert.equal(status(apart.id), 'active', 'a change the new base did not touch can still be carried');
+    assert.ok(
+      won.effects.some(
+        (e) =>
+          e.kind === 'journal' &&
+          e.entry === 'note' &&
+          e.title.includes(`${clash.id} other LR and decay: dropped`) &&
+          e.title.includes('optim.lr'),
+      ),
+    );
+  });
+
   it('a win judged against an older base is carried onto the current one as a stack, at the top rung', () => {
     let st = withBaseline(one);
     const a = admit(one, st, propose('lower LR', { 'optim.lr': 0.004 }));

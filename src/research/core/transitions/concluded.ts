@@ -10,7 +10,7 @@ import { multiplierClause, multiplierOf } from '../costed-runs.ts';
 import { journal, type Effect } from '../effects.ts';
 import { triedKeys } from '../ideas.ts';
 import { admitProposal } from '../proposals.ts';
-import { rebaseTo } from '../rebase.ts';
+import { dropSuperseded, rebaseTo } from '../rebase.ts';
 import { topRung } from '../spec.ts';
 import { carryOver } from '../stack.ts';
 import { BASELINE, type ProposalState, type SessionState } from '../state.ts';
@@ -152,6 +152,15 @@ function afterWin(
         { proposalId: p.id, data: { rebase, fillers: fillers.map((t) => t.id) } },
       ),
     );
+    for (const d of dropSuperseded(st))
+      fx.push(
+        idea(d.p.key, d.p.title, d.p.id, 'dropped'),
+        journal(
+          'note',
+          `${d.p.id} ${d.p.title}: dropped, judged against ${baseName(baseOf(st, d.p.id))} on ${d.keys.join(', ')}, which the new base ${p.id} changed: it could not be carried onto it`,
+          { proposalId: d.p.id },
+        ),
+      );
     return;
   }
   const prop = carryOver(st, p);
