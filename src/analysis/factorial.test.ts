@@ -148,7 +148,7 @@ describe('main-effects fit', () => {
   });
 });
 
-describe('complete design, Lenth', () => {
+describe('complete design, noise from the residual contrasts', () => {
   const k = 11;
   const masks = designMasks(k, 32);
   // regime (a)'s shape: two large overlapping wins, a moderate one, and an interaction of a win with a
@@ -171,7 +171,7 @@ describe('complete design, Lenth', () => {
     const reg = fitScreen(runs.slice(1), k)!; // row 0 missing: the regression with heredity
     const fit = fitScreen(runs, k, 0.05, 32)!;
     assert.equal(reg.method, 'regression');
-    assert.equal(fit.method, 'lenth');
+    assert.equal(fit.method, 'contrasts');
     assert.ok(!reg.factors[2].selected, 'the unnamed interaction inflates the residual');
     assert.deepEqual(
       fit.factors.map((f) => f.selected),
@@ -187,7 +187,7 @@ describe('complete design, Lenth', () => {
     const runs = Array.from({ length: 32 }, (_, i) => ({ on: designRow(i, masks), y: randNormal(rng) }));
     assert.equal(fitComplete(runs.slice(1), k, 32), undefined);
     assert.equal(fitComplete([...runs, runs[3]], k, 32), undefined);
-    assert.equal(fitComplete(runs, k, 32)?.method, 'lenth');
+    assert.equal(fitComplete(runs, k, 32)?.method, 'contrasts');
   });
 
   it('selects a null factor in at most alpha of designs, alone or beside large effects', () => {

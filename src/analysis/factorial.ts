@@ -31,14 +31,14 @@
  *
  * Every row measured (`fitComplete`, used by `fitScreen` when it is given the design's size and row 0,
  * the base, is among the runs): the design is then orthogonal in all N - 1 contrasts, and the main
- * effects are tested with Lenth's pseudo standard error over all of them (analysis/lenth.ts), which
- * trims every large contrast, the aliased interaction chains heredity cannot name included. On the
- * same regime (a) data: standard error 0.0040 instead of 0.0099. The regression is the fallback when a
- * row was lost.
+ * effects are tested against the noise of the residual columns, the interaction chains among them
+ * trimmed (analysis/contrast-noise.ts), which heredity cannot name all of. On regime (a)'s screens:
+ * standard error 0.0044-0.0067 instead of the regression's 0.0099 or more; on regime (b) the same
+ * selections as the regression. The regression is the fallback when a row was lost.
  */
 import { holm } from '../stats/multiple.ts';
 import { studentTCdf } from '../stats/student-t.ts';
-import { lenthLowerP, pseudoStandardError } from './lenth.ts';
+import { adaptiveStandardError, residualLowerP } from './contrast-noise.ts';
 
 const popcount = (x: number): number => {
   let n = 0;
@@ -75,12 +75,12 @@ export interface FactorEffect {
 }
 
 export interface MainEffectsFit {
-  /** 'regression': main effects (and heredity pairs) by least squares; 'lenth': every row, all contrasts. */
-  method: 'regression' | 'lenth';
+  /** 'regression': main effects (and heredity pairs) by least squares; 'contrasts': every row, residual columns' noise. */
+  method: 'regression' | 'contrasts';
   runs: number;
-  /** Residual df (regression), or the number of contrasts Lenth's PSE is taken over. */
+  /** Residual df (regression), or the number of residual columns the noise is taken from. */
   df: number;
-  /** Residual standard deviation (regression), or the per-run sd Lenth's PSE implies (PSE sqrt(N) / 2). */
+  /** Residual standard deviation (regression), or the per-run sd the residual columns imply (ASE sqrt(N) / 2). */
   sigma: number;
   intercept: number;
   factors: FactorEffect[];
@@ -185,12 +185,16 @@ function activePairs(factors: readonly FactorEffect[], alpha: number): Array<[nu
   return pairs;
 }
 
+/** Residual columns the noise estimate needs, at least (a median of fewer is mostly luck). */
+const MIN_RESIDUAL_COLUMNS = 6;
+
 /**
- * Every row of the `rows`-row design measured once (row 0, the base, included): all N - 1 contrasts,
- * main effects tested with Lenth's pseudo standard error (analysis/lenth.ts), one-sided, Holm over the
- * k factors. Undefined when a row is missing or measured twice (then the regression above is used).
- * The interactions of active pairs are reported from their contrast (half of it, as a +/-1 column's
- * coefficient); in a fraction each is aliased with other interactions of its chain.
+ * Every row of the `rows`-row design measured once (row 0, the base, included): all N - 1 contrasts;
+ * each main effect is tested against the adaptive standard error of the residual columns (the
+ * contrasts no factor uses, analysis/contrast-noise.ts), one-sided, Holm over the k factors.
+ * Undefined when a row is missing or measured twice, or too few columns are left over (then the
+ * regression above is used). The interactions of active pairs are reported from their contrast (half
+ * of it, as a +/-1 column's coefficient); in a fraction each is aliased with others of its chain.
  */
 export function fitComplete(
   runs: ReadonlyArray<{ on: readonly boolean[]; y: number }>,
@@ -198,7 +202,7 @@ export function fitComplete(
   rows: number,
   alpha = 0.05,
 ): MainEffectsFit | undefined {
-  if (rows < 8 || k > rows / 2) return undefined;
+  if (rows < 8 || k > rows / 2 || rows - 1 - k < MIN_RESIDUAL_COLUMNS) return undefined;
   const masks = designMasks(k, rows);
   const rowOf = new Map<string, number>();
   for (let i = 0; i < rows; i++) rowOf.set(designRow(i, masks).map(Number).join(''), i);
@@ -213,12 +217,14 @@ export function fitComplete(
   // contrast of column m: mean(y where the column is "on") - mean(y where it is "off")
   const contrast = (m: number) => ys.reduce((s, v, i) => s + (popcount(i & m) % 2 ? v : -v), 0) / (rows / 2);
   const all = Array.from({ length: rows - 1 }, (_, m) => contrast(m + 1));
-  const pse = pseudoStandardError(all);
-  if (!(pse > 0)) return undefined;
+  const main = new Set(masks);
+  const residual = all.filter((_, m) => !main.has(m + 1));
+  const se = adaptiveStandardError(residual);
+  if (!(se > 0)) return undefined;
   const raw = masks.map((m) => {
     const effect = all[m - 1];
-    const t = effect / pse;
-    return { effect, se: pse, t, p: lenthLowerP(t, rows - 1) };
+    const t = effect / se;
+    return { effect, se, t, p: residualLowerP(t, residual.length) };
   });
   const adjusted = holm(raw.map((r) => r.p));
   const factors = raw.map((r, j) => ({
@@ -227,17 +233,17 @@ export function fitComplete(
     selected: adjusted[j] < alpha && r.effect < 0,
   }));
   return {
-    method: 'lenth',
+    method: 'contrasts',
     runs: rows,
-    df: rows - 1,
-    sigma: (pse * Math.sqrt(rows)) / 2,
+    df: residual.length,
+    sigma: (se * Math.sqrt(rows)) / 2,
     intercept: ys[0],
     factors,
     interactions: activePairs(factors, alpha).map(([a, b]) => ({
       pair: [a, b] as [number, number],
       // the +/-1 column "both on or both off" is minus the column masks[a] ^ masks[b]
       coef: -all[(masks[a] ^ masks[b]) - 1] / 2,
-      se: pse / 2,
+      se: se / 2,
     })),
   };
 }

@@ -109,7 +109,7 @@ describe('screening study (offline researcher)', () => {
     assert.deepEqual(set(re.find((p) => p.source === SCREEN_STACK_SOURCE)!), set(stack));
   });
 
-  it("with the base's own run as row 0, analyses the whole design with Lenth's method", async () => {
+  it("with the base's own run as row 0, tests the whole design against its residual contrasts", async () => {
     const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 } });
     const notes: string[] = [];
     const { rows, digest } = await allRows(r, notes);
@@ -123,7 +123,7 @@ describe('screening study (offline researcher)', () => {
     const after = await r.propose(digest, 4, { note: (m) => void notes.push(m) });
     assert.match(
       notes.join('\n'),
-      /screening study fitted: 16 rows with the base, Lenth's pseudo standard error over 15 contrasts/,
+      /screening study fitted: 16 rows with the base, noise from 7 residual contrasts/,
     );
     const stack = after.find((p) => p.source === SCREEN_STACK_SOURCE)!;
     assert.deepEqual(

@@ -5,7 +5,7 @@
  * study rung (Proposal.runAs 'study': never promoted, never judged; the engine measures it at the lowest
  * rung at least twice the base's warmup, research/core/spec.ts `studyRung`). Once every row has ended, the main effects
  * are fitted, with the base's own run at that rung as row 0 (the digest's `baseAtRungs`): a complete
- * design is analysed with Lenth's method over all its contrasts, one with a lost row by regression
+ * design is tested against the noise of its residual contrasts, interaction chains trimmed, one with a lost row by regression
  * (analysis/factorial.ts). The factors whose one-sided effect survives Holm over the factors are stacked into one
  * change, sent straight to the top rung (runAs 'top') and judged there by the engine like any other
  * candidate: sequential looks, the session's family correction, held-out paired confirmation.
@@ -202,7 +202,7 @@ export class ScreenResults {
 
   /**
    * The fit; `base0` is row 0 (the base itself at the rows' rung, on their seed). With it and every row,
-   * the whole design is analysed with Lenth's method (analysis/factorial.ts `fitComplete`).
+   * the whole design is tested against its residual contrasts (analysis/factorial.ts `fitComplete`).
    */
   fit(d: ScreenDesign, alpha = 0.05, base0?: number): MainEffectsFit | undefined {
     const runs = [...this.values.values()].flatMap((v) =>
@@ -228,8 +228,8 @@ export function describeFit(d: ScreenDesign, fit: MainEffectsFit): string {
       `× ${d.factors[x.pair[0]].title} with ${d.factors[x.pair[1]].title}: interaction ${f4(2 * x.coef)} ± ${(2 * x.se).toFixed(4)}`,
   );
   const how =
-    fit.method === 'lenth'
-      ? `${fit.runs} rows with the base, Lenth's pseudo standard error over ${fit.df} contrasts (per-run sd ${fit.sigma.toFixed(4)})`
+    fit.method === 'contrasts'
+      ? `${fit.runs} rows with the base, noise from ${fit.df} residual contrasts, interaction chains trimmed (per-run sd ${fit.sigma.toFixed(4)})`
       : `${fit.runs} rows, residual sd ${fit.sigma.toFixed(4)} (${fit.df} df)`;
   return `${how}\n${[...lines, ...inter].join('\n')}`;
 }
@@ -253,7 +253,7 @@ export function stackProposal(
     proposal: {
       title: `Screened stack: ${chosen.map((f) => f.title).join(' + ')}`,
       hypothesis:
-        `The screening study (${fit.runs} study-rung rows over ${d.factors.length} changes, ${fit.method === 'lenth' ? 'Lenth per-run sd' : 'residual sd'} ${fit.sigma.toFixed(4)}) ` +
+        `The screening study (${fit.runs} study-rung rows over ${d.factors.length} changes, ${fit.method === 'contrasts' ? 'per-run sd from the residual contrasts' : 'residual sd'} ${fit.sigma.toFixed(4)}) ` +
         `selected ${chosen.length} change(s) whose main effect survives Holm at 5 %: ${parts.join('; ')}. ` +
         'Effects at a shorter budget can be larger than at the full budget (short-horizon bias), so the stack is judged at the full budget.',
       change: { kind: 'config', set },
