@@ -2,13 +2,16 @@
  * The screening study as the offline researcher runs it (README "Screening study"): instead of testing
  * the library's changes one at a time, the session's first proposals are the rows of a two-level
  * design over up to `rows / 2` of them (src/analysis/factorial.ts), each row one measurement at the
- * study rung (Proposal.runAs 'study': never promoted, never judged; the engine measures it at the lowest
- * rung at least twice the base's warmup, research/core/spec.ts `studyRung`). Once every row has ended, the main effects
- * are fitted, with the base's own run at that rung as row 0 (the digest's `baseAtRungs`): a complete
- * design is tested against the noise of its residual contrasts, interaction chains trimmed, one with a lost row by regression
- * (analysis/factorial.ts). The factors whose one-sided effect survives Holm over the factors are stacked into one
- * change, sent straight to the top rung (runAs 'top') and judged there by the engine like any other
- * candidate: sequential looks, the session's family correction, held-out paired confirmation.
+ * study rung (Proposal.runAs 'study': never promoted, never judged; the engine measures it at the
+ * lowest rung at least twice the base's warmup, research/core/spec.ts `studyRung`). Once every row has
+ * ended, the main effects are fitted, with the base's own run at that rung as row 0 (the digest's
+ * `baseAtRungs`): a complete design is tested against the noise of its residual contrasts, interaction
+ * chains trimmed; one with a lost row by regression (analysis/factorial.ts). The factors whose one-sided
+ * effect survives Holm over the factors are stacked into one change, sent straight to the top rung
+ * (runAs 'top') and judged there by the engine like any other candidate: sequential looks, the
+ * session's family correction, held-out paired confirmation. While the last rows end and the stack is
+ * judged, the offline researcher only explores (`awaitingBase`); then the screen's near misses are
+ * followed up at the full budget (`followUps`).
  *
  * Why: with N rows each effect's standard error is 2 sigma / sqrt(N) at the study rung's cost, where a
  * one-at-a-time test pays a full-budget run per seed per change. A short rung's ranking can be biased at
