@@ -22,12 +22,7 @@
  * Interaction chains too small to be trimmed only widen the ASE (conservative).
  */
 import { mulberry32, randNormal } from '../stats/rng.ts';
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
+import { median } from '../stats/summary.ts';
 
 /** Dong's adaptive standard error of a set of contrasts: the RMS of those below 2.5 s0. */
 export function adaptiveStandardError(contrasts: readonly number[]): number {
