@@ -16,6 +16,7 @@ import { proposalOf, type SessionState, type TrialState } from './state.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { estimateSeconds, runCost } from './run-cost.ts';
 import { ladderReserve, ladderWork } from './ladder-state.ts';
+import { aheadCandidates, heldBy, inflightReserveRuns, likelyBases } from './inflight.ts';
 
 export interface WorkItem {
   trial: TrialState;
@@ -116,6 +117,16 @@ export function nextWork(
   const reserveFlops = keep && flops ? endgameReserveFlops(spec, flops.perToken, state) : 0;
   // The ladder's runs stay free until it is due (every other run leaves them, not only fresh ideas).
   const ladder = ladderReserve(state, spec, parallel);
+  // Candidates already ahead keep their remaining seeds and confirmation free (core/inflight.ts), and
+  // explore trials of ideas a likely new base would supersede wait for its verdict.
+  const ahead = keep ? new Set(aheadCandidates(state).map((p) => p.id)) : new Set<string>();
+  const inflightRuns = keep ? inflightReserveRuns(state, spec) : 0;
+  const topSeconds = estimateSeconds(state, spec, spec.rungTokens[top], 1);
+  const inflight = {
+    seconds: Number.isFinite(secondsLeft) ? Math.ceil(inflightRuns / Math.max(1, parallel)) * topSeconds : 0,
+    flops: flops ? inflightRuns * spec.rungTokens[top] * flops.perToken : 0,
+  };
+  const likely = keep ? likelyBases(state, spec) : [];
   const pending = state.trials
     .filter((t) => t.status === 'pending')
     .sort(
@@ -131,12 +142,22 @@ export function nextWork(
     if (rungs && p.status !== 'active' && !isBaseId(state, p.id)) continue;
     const item = itemFor(state, spec, t);
     const keepLadder = rungs ? ladder : { seconds: 0, flops: 0 };
-    // Only fresh ideas wait on the reserve: a promoted trial is already on its way to the endgame.
+    if (heldBy(state, likely, t)) continue;
+    // Only fresh ideas wait on the endgame reserve: a promoted trial is already on its way to the
+    // endgame. Everything but the ahead candidates' own trials, confirmations and the base's decision
+    // seeds leaves what those candidates still need (a fresh idea the larger of the two).
     const fresh = (t.purpose === 'explore' && t.rung === 0 && t.rung < top) || t.purpose === 'study';
-    if (item.estSeconds + (fresh ? reserve : 0) + keepLadder.seconds > secondsLeft) continue;
-    // Nothing starts that the FLOPs budget cannot pay for; fresh ideas also leave the reserve.
+    const protectedWork =
+      ahead.has(t.proposalId) ||
+      t.purpose === 'confirm' ||
+      t.purpose === 'ladder' || // the ladder keeps its own reserve (core/ladder-state.ts)
+      (t.purpose === 'baseline' && t.untilRung === undefined);
+    const keepSeconds = fresh ? Math.max(reserve, inflight.seconds) : protectedWork ? 0 : inflight.seconds;
+    if (item.estSeconds + keepSeconds + keepLadder.seconds > secondsLeft) continue;
+    // Nothing starts that the FLOPs budget cannot pay for; the same reserves apply.
+    const keepFlops = fresh ? Math.max(reserveFlops, inflight.flops) : protectedWork ? 0 : inflight.flops;
     const flopsNeeded = itemFlops(state, item, flops?.perToken ?? 0) + keepLadder.flops;
-    if (flops && flopsNeeded + (fresh ? reserveFlops : 0) > flops.left) continue;
+    if (flops && flopsNeeded + keepFlops > flops.left) continue;
     return item;
   }
   return undefined;
