@@ -184,6 +184,14 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
     if (pickP && !pickP.confirmed)
       kept.push({ title: `${pickP.title} (unconfirmed pick)`, from: ctx.base, to: pickP.config });
     const baselineFlops = st.trials.filter((t) => t.proposalId === BASELINE).reduce((a, t) => a + t.flops, 0);
+    // where the budget went, in full runs: by trial purpose, and what re-basing later dropped
+    const fullRun = ctx.budgetFlops / opts.budgetRuns;
+    const flopsByPurpose: Record<string, number> = {};
+    let droppedFlops = 0;
+    for (const t of st.trials) {
+      flopsByPurpose[t.purpose] = (flopsByPurpose[t.purpose] ?? 0) + t.flops / fullRun;
+      if (proposalOf(st, t.proposalId).status === 'dropped') droppedFlops += t.flops / fullRun;
+    }
     const last = view.trace[view.trace.length - 1];
     return {
       method: 'flywheel',
@@ -222,6 +230,8 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
         leftBehind: s.leftBehind,
         computeSavedByMonitor: s.computeSavedByMonitor,
         baselineFlopsShare: st.flopsUsed > 0 ? baselineFlops / st.flopsUsed : 0,
+        fullRunsByPurpose: flopsByPurpose,
+        fullRunsDropped: droppedFlops,
         runs: s.runs,
       },
     };

@@ -38,7 +38,7 @@ export interface BenchOptions {
 }
 
 export const USAGE =
-  'usage: npx tsx bench/research-efficiency.ts [--regime a,b] [--methods random,greedy,tpe,flywheel] [--seeds 3] ' +
+  'usage: npx tsx bench/research-efficiency.ts [--regime a,b] [--methods random,greedy,tpe,flywheel] [--seeds 3 | --seed-list 2,3] ' +
   '[--preset small|tiny] [--full-tokens N] [--budget-runs K] [--rerun-seeds 5] [--parallel 2] [--planted-sigma 0.002] ' +
   '[--work DIR] [--from results.json] [--fresh a,b] [--quick] [--estimate] [--write|--no-write] [--render] [--notes FILE]';
 
@@ -91,7 +91,14 @@ export function parseOptions(argv: string[]): BenchOptions {
     else if (a === '--methods') o.methods = list(a, next(), ALL_METHODS);
     else if (a === '--preset') o.preset = list(a, next(), ['small', 'tiny'] as const)[0];
     else if (a === '--seeds') o.sessionSeeds = Array.from({ length: int(a, next()) }, (_, k) => k + 1);
-    else if (a === '--full-tokens') o.fullTokens = int(a, next());
+    else if (a === '--seed-list') {
+      // one session seed's sessions again (a debugging re-run; stored results of the other seeds are kept)
+      const v = next() ?? '';
+      const xs = v.split(',').map(Number);
+      if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 1))
+        throw new Error(`--seed-list takes session seeds ≥ 1, comma-separated, got "${v}"\n${USAGE}`);
+      o.sessionSeeds = [...new Set(xs)];
+    } else if (a === '--full-tokens') o.fullTokens = int(a, next());
     else if (a === '--budget-runs') o.budgetRuns = int(a, next());
     else if (a === '--rerun-seeds') o.rerunSeeds = int(a, next());
     else if (a === '--parallel') o.parallel = int(a, next());

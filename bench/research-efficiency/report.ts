@@ -169,12 +169,29 @@ function flywheelLine(m: MethodResult): string {
   const study = sc
     ? `; screening study: ${p?.studyPoints ?? sc.rows - 1} rows over ${sc.factors.length} changes`
     : '';
+  const by = e.fullRunsByPurpose as Record<string, number> | undefined;
+  const spent = by
+    ? `; full runs spent: ${Object.entries(by)
+        .sort((x, y) => y[1] - x[1])
+        .map(([k, v]) => `${PURPOSE_WORDS[k] ?? k} ${v.toFixed(1)}`)
+        .join(', ')} (on ideas a re-base dropped: ${((e.fullRunsDropped as number) ?? 0).toFixed(1)})`
+    : '';
   return (
     `- Flywheel, seed ${m.sessionSeed}: baseline ${fmtBpb(b?.valBpb)} ± ${fmtBpb(b?.std)} (n=${b?.n}); ` +
-    `baseline trials ${pct((e.baselineFlopsShare as number) ?? 0)} of the FLOPs; ${p?.total ?? 0} proposals (${p?.wins ?? 0} wins, ${p?.losses ?? 0} losses, ${p?.inconclusive ?? 0} inconclusive)${study}${rebases}; ` +
+    `baseline trials ${pct((e.baselineFlopsShare as number) ?? 0)} of the FLOPs; ${p?.total ?? 0} proposals (${p?.wins ?? 0} wins, ${p?.losses ?? 0} losses, ${p?.inconclusive ?? 0} inconclusive)${study}${rebases}${spent}; ` +
     `best: ${best ? `${best.title}, Δ ${signed(best.delta)} [${best.ci95 ? best.ci95.map((v) => v.toFixed(4)).join(', ') : '—'}], n=${best.n}, ${best.confirmed ? 'confirmed win' : best.verdict}` : '—'}.`
   );
 }
+
+const PURPOSE_WORDS: Record<string, string> = {
+  baseline: 'base seeds',
+  study: 'study rows',
+  explore: 'ideas (first seeds and successive halving)',
+  seeds: 'extra decision seeds',
+  confirm: 'held-out confirmations',
+  ablation: 'ablation',
+  ladder: 'size ladder',
+};
 
 function setup(res: BenchResults): string {
   const a = res.regimes.a;
