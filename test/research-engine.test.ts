@@ -175,7 +175,8 @@ describe('research engine on the synthetic trainer', () => {
         store,
         researcher,
         base: synthConfig([`optim.beta1=${0.8 + k * 0.005}`]),
-        spec: { rungTokens: [8192] },
+        // half the sessions with the 3 looks a 24-run session gets (core/spec.ts decisionLooks), half with 5
+        spec: { rungTokens: [8192], maxSeeds: k % 2 ? 3 : 5 },
       });
       const s = await session.run();
       await executor.close();

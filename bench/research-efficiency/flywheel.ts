@@ -19,7 +19,7 @@
  */
 import { configHash } from '../../src/config/resolve.ts';
 import type { TrainConfig } from '../../src/config/train-config.ts';
-import { topRung } from '../../src/research/core/spec.ts';
+import { decisionLooks, topRung } from '../../src/research/core/spec.ts';
 import type { SessionState } from '../../src/research/core/state.ts';
 import type { JournalEntry } from '../../src/store/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
@@ -153,6 +153,7 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
         eta: opts.eta,
         baselineSeeds: opts.baselineSeeds,
         candidateSeeds: opts.baselineSeeds,
+        maxSeeds: decisionLooks(opts.budgetRuns), // as the CLI sizes it
         sessionSeed,
         seedBase: runSeedBase(sessionSeed),
       },

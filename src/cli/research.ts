@@ -24,7 +24,7 @@ import {
   sessionHistoryNoise,
 } from '../research/setup.ts';
 import { planWithLadder } from '../research/ladder-plan.ts';
-import { SessionSpec } from '../research/core/spec.ts';
+import { decisionLooks, SessionSpec } from '../research/core/spec.ts';
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
 import type { Store } from '../store/base.ts';
@@ -234,6 +234,9 @@ async function newSession(
     mixtureStudy,
     screeningRows,
   });
+  // looks per candidate: its seeds and confirmation take at most a fifth of the session (core/spec.ts)
+  const maxSeeds = decisionLooks(capacity, o.confirmSeeds ?? 1);
+  log(`sequential decisions: up to ${maxSeeds} seeds per candidate (~${Math.round(capacity)} full runs)`);
   // earlier sessions' noise floor at this budget: fewer baseline seeds to buy (README "Research sessions")
   const noise = await sessionHistoryNoise(deps.store, config, rungTokens, o.seeds);
   if (noise.historyNoise)
@@ -260,6 +263,7 @@ async function newSession(
       budgetFlops: budget.flops,
       rungTokens,
       ladder,
+      maxSeeds,
       ...ruleSpec(o),
       ...noise,
       tokPerSec: tput?.tokPerSec,

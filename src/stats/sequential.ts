@@ -21,7 +21,9 @@
  *    applies to it unchanged: both guarantees compose.
  * rho = 1.5 sits between Pocock (rho = 1: spend evenly, best for large effects) and O'Brien–Fleming
  * (rho ~ 3: spend almost everything at the last look). With 5 looks it spends 8.9 % of alpha at one
- * seed (a change ~4-5 noise floors large passes there) and 28 % at the last look.
+ * seed (a change ~4-5 noise floors large passes there) and 28 % at the last look. A session sizes the
+ * number of looks to its budget (research/core/spec.ts `decisionLooks`: 3 in a 24-run session, which
+ * spends 19 % at one seed); any fixed number keeps the bound.
  *
  * Futility (stopping a candidate that is not ahead of its base) can only lower the false-win rate: it
  * never rejects anything.

@@ -29,6 +29,7 @@ export const SessionSpec = z
     candidateSeeds: z.number().int().min(3).default(3),
     confirmSeeds: z.number().int().min(1).default(1), // held-out confirmation re-run seeds
     // the most decision seeds a candidate gets: it is looked at after each (src/stats/sequential.ts)
+    // (the CLI and the benchmark size it to the session's budget: `decisionLooks` below)
     maxSeeds: z.number().int().min(1).max(20).default(5),
     // the noise floor of earlier sessions of the same config family, dataset and top rung, pooled with
     // this session's (src/research/setup.ts `historyNoise`): capped df, with where it came from
@@ -85,3 +86,27 @@ export const topRung = (spec: Pick<SessionSpec, 'rungTokens'>): number => spec.r
  * the baseline's FLOPs, not its tokens (io/run-trial.ts), and its curve is read at equal compute.
  */
 export const isFlopMatched = (cost: number): boolean => Math.abs(cost - 1) > 0.05;
+
+/** The share of a session's full runs one candidate's decision seeds and confirmation may take. */
+export const DECISION_SHARE = 0.2;
+/** Fewest and most looks a candidate gets (SessionSpec `maxSeeds`; src/stats/sequential.ts). */
+export const MIN_LOOKS = 3;
+export const MAX_LOOKS = 5;
+
+/**
+ * The number of sequential looks (`maxSeeds`) a session of `capacityRuns` full runs gives each
+ * candidate: its decision seeds plus its paired confirmation (2 x `confirmSeeds` runs) may take at most
+ * DECISION_SHARE of the session, between MIN_LOOKS and MAX_LOOKS. Fixed when the session is created (the
+ * spending schedule must not move once a candidate has been looked at).
+ *
+ * Why sized, not always 5: alpha is spent over the looks a candidate may get, so five looks spend
+ * (1/5)^1.5 = 8.9 % of it at one seed and three spend 19 %. In a 24-run session (bench/research-efficiency)
+ * a 30-noise-floor stack missed the first look at 8.9 % and needed a second seed, a 2.6-noise-floor
+ * follow-up needed a third, and the two runs that cost left no room for its held-out confirmation;
+ * the fourth and fifth looks were budget the session never had. A long session keeps all five.
+ */
+export function decisionLooks(capacityRuns: number, confirmSeeds = 1): number {
+  if (!Number.isFinite(capacityRuns)) return MAX_LOOKS;
+  const fit = Math.floor(DECISION_SHARE * capacityRuns) - 2 * confirmSeeds;
+  return Math.min(MAX_LOOKS, Math.max(MIN_LOOKS, fit));
+}

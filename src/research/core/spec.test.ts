@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { lookShare } from '../../stats/sequential.ts';
+import { decisionLooks, MAX_LOOKS, MIN_LOOKS } from './spec.ts';
+
+describe('decision looks sized to the session', () => {
+  it('gives a candidate’s seeds and confirmation at most a fifth of the session, 3 to 5 looks', () => {
+    assert.equal(decisionLooks(24), 3, '24 full runs: 4 for one candidate, 2 of them its confirmation');
+    assert.equal(decisionLooks(30), 4);
+    assert.equal(decisionLooks(35), 5);
+    assert.equal(decisionLooks(200), MAX_LOOKS);
+    assert.equal(decisionLooks(8), MIN_LOOKS, 'never fewer than 3 looks');
+    assert.equal(decisionLooks(Infinity), MAX_LOOKS, 'no budget to size by: the default');
+    assert.equal(decisionLooks(40, 2), 4, 'two confirmation seeds cost two runs more');
+  });
+
+  it('spends more of the level at the first look when the session affords fewer looks', () => {
+    assert.ok(lookShare(1, 3) > 2 * lookShare(1, 5));
+    const total = (k: number) =>
+      Array.from({ length: k }, (_, i) => lookShare(i + 1, k)).reduce((a, b) => a + b);
+    assert.ok(Math.abs(total(3) - 1) < 1e-12 && Math.abs(total(5) - 1) < 1e-12, 'all of alpha, never more');
+  });
+});
