@@ -11,8 +11,9 @@
  *  - while it is *clearly* ahead (its last look's raw p below alpha, or confirming), explore trials of
  *    ideas it would supersede wait (`heldBy`): if it wins it becomes the base, and an idea judged against
  *    the old base on a knob it changes is then dropped (core/rebase.ts `dropSuperseded`). There, 5 TPE
- *    points admitted while the screened stack was judged took about 1.2 of the 24 full runs and were
- *    all dropped at the re-base. The hold is lifted when nothing else is in flight (the session's
+ *    points admitted while the screen's last rows ended and its stack was judged were all dropped at
+ *    the re-base, after 0.8 of the 24 full runs (most before the stack's first look, which no hold
+ *    can know about). The hold is lifted when nothing else is in flight (the session's
  *    `reserve: false` pass), so it can never stall a session.
  * Neither changes what is judged or how: they only order and gate work.
  */
