@@ -186,8 +186,8 @@ function flywheelLine(m: MethodResult): string {
 const PURPOSE_WORDS: Record<string, string> = {
   baseline: 'base seeds',
   study: 'study rows',
-  explore: 'ideas (first seeds and successive halving)',
-  seeds: 'extra decision seeds',
+  explore: 'successive halving',
+  seeds: 'decision seeds at the full budget',
   confirm: 'held-out confirmations',
   ablation: 'ablation',
   ladder: 'size ladder',
