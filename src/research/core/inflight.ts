@@ -1,13 +1,13 @@
 /**
  * Candidates already on their way to a verdict, and what the scheduler keeps for them
- * (core/scheduler.ts `nextWork`; ARCHITECTURE.md "Scheduling").
+ * (core/scheduler.ts `nextWork`; README "Research sessions", step 5).
  *
  * A candidate is *ahead* when it is active, at the top rung, judged against the current base, and its
  * last sequential look put it ahead of that base (or it has passed the decision test and its held-out
  * confirmation is scheduled). Two things follow, both found in bench/research-efficiency regime (a):
  *  - its remaining decision seeds and its confirmation are kept free (`inflightReserveRuns`): a
  *    screening follow-up there passed its decision test after 3 seeds (−0.0285, adjusted p 0.016) with
- *    the budget already spent elsewhere, and never got the held-out run that would have made it a win;
+ *    the budget already spent elsewhere, and never got the held-out run that could have made it a win;
  *  - while it is *clearly* ahead (its last look's raw p below alpha, or confirming), explore trials of
  *    ideas it would supersede wait (`heldBy`): if it wins it becomes the base, and an idea judged against
  *    the old base on a knob it changes is then dropped (core/rebase.ts `dropSuperseded`). There, 5 TPE
