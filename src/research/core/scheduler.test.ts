@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { resolveConfig, setPath } from '../../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import { account } from './accounting.ts';
-import { aheadCandidates, heldBy, inflightReserveRuns, likelyBases } from './inflight.ts';
+import { heldBy, inflightOf } from './inflight.ts';
 import { afterRung, nextWork, newTrial, promote, scheduleConfirmation } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
@@ -163,12 +163,9 @@ describe('in-flight candidates', () => {
   it('keeps an ahead candidate’s remaining seeds and confirmation free from every other run', () => {
     const st = state({ p1: { 'model.position': 'rope' }, p2: { 'optim.lr': 0.02 } });
     lookAt(st, 'p1', { p: 0.2, delta: -0.02 }); // ahead, undecided after one seed
-    assert.deepEqual(
-      aheadCandidates(st).map((p) => p.id),
-      ['p1'],
-    );
+    assert.deepEqual([...inflightOf(st, spec).ahead], ['p1']);
     assert.equal(
-      inflightReserveRuns(st, spec),
+      inflightOf(st, spec).runs,
       2 + 2,
       'two more seeds (candidateSeeds 3) and the confirmation pair',
     );
@@ -193,11 +190,8 @@ describe('in-flight candidates', () => {
     newTrial(st, 'p1', 11000, 'confirm', 2);
     newTrial(st, BASELINE, 11000, 'confirm', 2);
     lookAt(st, 'p2', { p: 0.5, delta: +0.01 });
-    assert.deepEqual(
-      aheadCandidates(st).map((p) => p.id),
-      ['p1'],
-    );
-    assert.equal(inflightReserveRuns(st, spec), 2);
+    assert.deepEqual([...inflightOf(st, spec).ahead], ['p1']);
+    assert.equal(inflightOf(st, spec).runs, 2);
   });
 
   it('holds explore trials of ideas a likely new base would supersede, and only those', () => {
@@ -209,9 +203,9 @@ describe('in-flight candidates', () => {
     const clash = newTrial(st, 'tpe', 1000, 'explore', 0);
     const free = newTrial(st, 'lib', 1000, 'explore', 0);
     lookAt(st, 'stack', { p: 0.2, delta: -0.1 });
-    assert.deepEqual(likelyBases(st, spec), [], 'ahead but not clearly: nothing is held');
+    assert.deepEqual(inflightOf(st, spec).likely, [], 'ahead but not clearly: nothing is held');
     lookAt(st, 'stack', { p: 0.01, delta: -0.1 }, 1001);
-    const likely = likelyBases(st, spec);
+    const likely = inflightOf(st, spec).likely;
     assert.equal(heldBy(st, likely, clash)?.id, 'stack');
     assert.equal(heldBy(st, likely, free), undefined);
     const plenty = { flops: { left: 1e9, perToken } };

@@ -16,7 +16,7 @@ import { proposalOf, type SessionState, type TrialState } from './state.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { estimateSeconds, runCost } from './run-cost.ts';
 import { ladderReserve, ladderWork } from './ladder-state.ts';
-import { aheadCandidates, heldBy, inflightReserveRuns, likelyBases } from './inflight.ts';
+import { heldBy, inflightOf } from './inflight.ts';
 
 export interface WorkItem {
   trial: TrialState;
@@ -56,6 +56,14 @@ const RANK: Record<string, number> = {
   study: 3,
 };
 
+/** Full-budget runs the endgame keeps free: a candidate's seeds, its paired confirmation, and ablation. */
+const endgameRuns = (spec: SessionSpec, state?: SessionState, perToken?: number) =>
+  spec.candidateSeeds + 2 * spec.confirmSeeds + (state ? ablationReserveRuns(state, spec, perToken) : 0);
+
+/** Wall seconds of `runs` full-budget runs of the base config, `parallel` at a time. */
+const topRunSeconds = (state: SessionState, spec: SessionSpec, runs: number, parallel: number) =>
+  Math.ceil(runs / Math.max(1, parallel)) * estimateSeconds(state, spec, spec.rungTokens[topRung(spec)], 1);
+
 /**
  * Seconds to keep free for the endgame: a candidate's own full-budget run, its extra seeds and the
  * paired confirmation (candidate and baseline), `parallel` at a time. New ideas only start when they
@@ -67,10 +75,7 @@ export function endgameReserve(
   parallel: number,
   perToken?: number,
 ): number {
-  const top = topRung(spec);
-  const runs =
-    1 + (spec.candidateSeeds - 1) + 2 * spec.confirmSeeds + ablationReserveRuns(state, spec, perToken);
-  return Math.ceil(runs / Math.max(1, parallel)) * estimateSeconds(state, spec, spec.rungTokens[top], 1);
+  return topRunSeconds(state, spec, endgameRuns(spec, state, perToken), parallel);
 }
 
 /** FLOPs a work item will compute (a resumed WSD promotion only trains the tokens after its checkpoint). */
@@ -88,13 +93,7 @@ export interface FlopsLeft {
 
 /** FLOPs to keep free for the endgame: the same runs as `endgameReserve`, all at the top rung. */
 export function endgameReserveFlops(spec: SessionSpec, perToken: number, state?: SessionState): number {
-  const top = topRung(spec);
-  const runs =
-    1 +
-    (spec.candidateSeeds - 1) +
-    2 * spec.confirmSeeds +
-    (state ? ablationReserveRuns(state, spec, perToken) : 0);
-  return runs * spec.rungTokens[top] * perToken;
+  return endgameRuns(spec, state, perToken) * spec.rungTokens[topRung(spec)] * perToken;
 }
 
 /**
@@ -119,14 +118,11 @@ export function nextWork(
   const ladder = ladderReserve(state, spec, parallel);
   // Candidates already ahead keep their remaining seeds and confirmation free (core/inflight.ts), and
   // explore trials of ideas a likely new base would supersede wait for its verdict.
-  const ahead = keep ? new Set(aheadCandidates(state).map((p) => p.id)) : new Set<string>();
-  const inflightRuns = keep ? inflightReserveRuns(state, spec) : 0;
-  const topSeconds = estimateSeconds(state, spec, spec.rungTokens[top], 1);
+  const { ahead, runs, likely } = keep ? inflightOf(state, spec) : { ahead: new Set(), runs: 0, likely: [] };
   const inflight = {
-    seconds: Number.isFinite(secondsLeft) ? Math.ceil(inflightRuns / Math.max(1, parallel)) * topSeconds : 0,
-    flops: flops ? inflightRuns * spec.rungTokens[top] * flops.perToken : 0,
+    seconds: Number.isFinite(secondsLeft) ? topRunSeconds(state, spec, runs, parallel) : 0,
+    flops: flops ? runs * spec.rungTokens[top] * flops.perToken : 0,
   };
-  const likely = keep ? likelyBases(state, spec) : [];
   const pending = state.trials
     .filter((t) => t.status === 'pending')
     .sort(
@@ -140,9 +136,9 @@ export function nextWork(
     const rungs = t.purpose !== 'ladder'; // a ladder trial climbs a concluded win
     // concluded or dropped: nothing left to learn, unless it is (or was) a base others are judged against
     if (rungs && p.status !== 'active' && !isBaseId(state, p.id)) continue;
+    if (heldBy(state, likely, t)) continue;
     const item = itemFor(state, spec, t);
     const keepLadder = rungs ? ladder : { seconds: 0, flops: 0 };
-    if (heldBy(state, likely, t)) continue;
     // Only fresh ideas wait on the endgame reserve: a promoted trial is already on its way to the
     // endgame. Everything but the ahead candidates' own trials, confirmations and the base's decision
     // seeds leaves what those candidates still need (a fresh idea the larger of the two).

@@ -13,6 +13,7 @@
  * base's).
  */
 import { canonicalJson, getPath } from '../../config/resolve.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
 import type { Proposal } from '../../researchers/base.ts';
 import { baseOf, currentBase } from './base.ts';
 import { proposalOf, type ProposalState, type SessionState } from './state.ts';
@@ -22,10 +23,16 @@ export const STACK_SOURCE = 'stack';
 const partsOf = (p: ProposalState): string[] =>
   p.source === STACK_SOURCE ? p.title.replace(/^Stack: /, '').split(' + ') : [p.title];
 
-/** The keys of a config change that the bases since its own base changed (it cannot be carried). */
-export function clashWithBase(state: SessionState, p: ProposalState): string[] {
+/**
+ * The keys of a config change that the bases since its own base changed (it cannot be carried), against
+ * the current base or, to ask what a re-base onto it would drop, against `base`.
+ */
+export function clashWithBase(
+  state: SessionState,
+  p: ProposalState,
+  base: TrainConfig = currentBase(state).config,
+): string[] {
   if (p.change.kind !== 'config') return [];
-  const base = currentBase(state).config;
   const own = proposalOf(state, baseOf(state, p.id)).config;
   return Object.keys(p.change.set).filter(
     (k) => canonicalJson(getPath(base, k)) !== canonicalJson(getPath(own, k)),
