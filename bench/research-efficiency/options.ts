@@ -95,7 +95,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       // one session seed's sessions again (a debugging re-run; stored results of the other seeds are kept)
       const v = next() ?? '';
       const xs = v.split(',').map(Number);
-      if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 1))
+      if (xs.some((x) => !Number.isInteger(x) || x < 1))
         throw new Error(`--seed-list takes session seeds ≥ 1, comma-separated, got "${v}"\n${USAGE}`);
       o.sessionSeeds = [...new Set(xs)];
     } else if (a === '--full-tokens') o.fullTokens = int(a, next());
