@@ -77,6 +77,8 @@ export class ResearchSession {
   private readonly refs = new Map<number, Reference | undefined>();
   readonly stopCtl = new AbortController();
   private paused = false;
+  /** The researcher asked to wait for a run in flight to end (ProposeContext.wait); cleared when one ends. */
+  private researcherWaits = false;
   private stopping?: string;
   private startedAt = Date.now();
   private secondsBefore: number;
@@ -390,7 +392,7 @@ export class ResearchSession {
 
   private needIdeas(): boolean {
     const st = this.current;
-    if (st.researcherExhausted || this.stopping || this.paused) return false;
+    if (st.researcherExhausted || this.researcherWaits || this.stopping || this.paused) return false;
     if (ideaCount(st) >= this.spec.maxProposals) return false;
     return queuedIdeas(st) < this.deps.executor.capacity;
   }
@@ -446,8 +448,9 @@ export class ResearchSession {
         // idea; asking for ideas first starved promotion whenever the researcher never runs dry (TPE).
         if (await this.promoteReady(false)) continue;
         if (this.needIdeas()) {
-          const admitted = await admitAndQueue(this.port());
-          if (admitted > 0 || !this.current.researcherExhausted) continue;
+          const { admitted, waits } = await admitAndQueue(this.port(), this.inflight.size > 0);
+          this.researcherWaits = waits;
+          if (admitted > 0 || (!waits && !this.current.researcherExhausted)) continue;
         }
         if (await this.promoteReady(this.inflight.size === 0)) continue;
         if (this.inflight.size === 0 && (await this.climbLadder(true))) continue;
@@ -474,6 +477,7 @@ export class ResearchSession {
       ]);
       if (!done) continue;
       this.inflight.delete(done.item.trial.id);
+      this.researcherWaits = false; // a run ended: ask again
       await this.settle(done);
     }
     return this.finish();

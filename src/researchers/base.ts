@@ -218,6 +218,14 @@ export interface ProposeContext {
    * digest's `tried` list shows only the newest ideas, this covers every idea ever run.
    */
   tried?: (keys: string[]) => Promise<Set<string>>;
+  /**
+   * Nothing to propose until a run in flight ends: call it and return no proposals (e.g. a candidate
+   * that may become the base is being judged, and an idea judged now would be judged against a base
+   * about to be replaced: README "Research sessions"). The engine leaves the free slots idle and asks
+   * again after the next run ends. Offered only while a run is in flight (absent otherwise: then an
+   * empty answer means the researcher has no further proposals).
+   */
+  wait?: (reason: string) => void;
   /** Record a journal entry (e.g. kind 'llm': one per API call, with tokens and dollars); echoed live. */
   journal?: (
     kind: 'llm' | 'note',

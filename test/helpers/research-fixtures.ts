@@ -10,6 +10,7 @@ import type { TrainConfig } from '../../src/config/train-config.ts';
 import { LocalExecutor } from '../../src/executors/local.ts';
 import type { Digest, Proposal, Researcher, ResultSummary } from '../../src/researchers/base.ts';
 import { ResearchSession } from '../../src/research/session.ts';
+import type { SessionView } from '../../src/research/view.ts';
 import type { SessionSpecInput } from '../../src/research/core/spec.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { Store } from '../../src/store/base.ts';
@@ -78,10 +79,11 @@ export async function makeSession(opts: {
   base: TrainConfig;
   parallel?: number;
   spec?: Partial<SessionSpecInput>;
+  view?: SessionView;
 }): Promise<{ session: ResearchSession; executor: LocalExecutor }> {
   const executor = new LocalExecutor({ parallel: opts.parallel ?? 1, cores: 2, gpus: [] });
   const session = await ResearchSession.create(
-    { store: opts.store, executor, researcher: opts.researcher, controlPollMs: 200 },
+    { store: opts.store, executor, researcher: opts.researcher, controlPollMs: 200, view: opts.view },
     {
       baseConfig: opts.base,
       baseSource: 'test',

@@ -659,6 +659,11 @@ describe('session transitions', () => {
     const fifth = T.asked(s, { researcher: 'x', admitted: 0 });
     assert.equal(fifth.state.researcherExhausted, true);
     assert.match((fifth.effects[0] as { title: string }).title, /five rounds/);
+    // a wait for a run in flight is neither exhaustion nor an empty ask
+    const waited = T.asked(s, { researcher: 'x', waited: 'the stack is judged' });
+    assert.equal(waited.state.researcherExhausted, false);
+    assert.equal(waited.state.emptyAsks, s.emptyAsks);
+    assert.match((waited.effects[0] as { title: string }).title, /waits for a run to end: the stack/);
   });
 
   it('admitted and rejected: an idea queued with its explore trial (or all seeds at the top), a refusal kept', () => {

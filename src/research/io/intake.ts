@@ -54,14 +54,24 @@ export async function sessionDigest(s: SessionPort): Promise<{ digest: Digest; i
   return { digest, ideas };
 }
 
-/** Ask for up to `capacity` proposals; returns how many were admitted. Marks the researcher exhausted when it has none. */
-export async function admitAndQueue(s: SessionPort): Promise<number> {
+/**
+ * Ask for up to `capacity` proposals; returns how many were admitted, and whether the researcher waits
+ * for a run in flight to end (ProposeContext.wait, offered only when `inflight`: a researcher cannot
+ * idle a session with nothing running). Marks the researcher exhausted when it has none and does not wait.
+ */
+export async function admitAndQueue(
+  s: SessionPort,
+  inflight: boolean,
+): Promise<{ admitted: number; waits: boolean }> {
   const { researcher, executor } = s;
   const { digest, ideas } = await sessionDigest(s);
   const want = Math.max(1, Math.min(executor.capacity, s.spec.maxProposals - ideaCount(s.state())));
   let proposals: Proposal[];
+  let waitReason: string | undefined;
+  const ctx: ProposeContext = researcherContext(s);
+  if (inflight) ctx.wait = (reason) => void (waitReason = String(reason || 'no reason given'));
   try {
-    proposals = await researcher.propose(digest, want, researcherContext(s));
+    proposals = await researcher.propose(digest, want, ctx);
   } catch (e) {
     // A provider outage that outlasted the retries skips this ask; five in a row end the asking.
     const transient =
@@ -69,15 +79,16 @@ export async function admitAndQueue(s: SessionPort): Promise<number> {
     await s.apply((st) =>
       asked(st, { researcher: researcher.name, failed: { error: errorLine(e), transient } }),
     );
-    return 0;
+    return { admitted: 0, waits: false };
   }
   if (!Array.isArray(proposals) || proposals.length === 0) {
-    await s.apply((st) => asked(st, { researcher: researcher.name }));
-    return 0;
+    const waited = waitReason;
+    await s.apply((st) => asked(st, { researcher: researcher.name, waited }));
+    return { admitted: 0, waits: waited !== undefined };
   }
   const n = await admitProposals(s, proposals, ideas);
   await s.apply((st) => asked(st, { researcher: researcher.name, admitted: n }));
-  return n;
+  return { admitted: n, waits: false };
 }
 
 /** What a researcher gets to talk back with: notes and 'llm' cost entries into the journal (echoed live). */

@@ -97,17 +97,26 @@ export function reviewed(
 
 /**
  * The end of one ask for proposals. `failed`: the researcher threw (a transient provider outage skips
- * this ask; five in a row end the asking); `admitted` undefined: it had no proposals (exhausted);
- * otherwise how many of its proposals were admitted (five asks in a row with none ends the asking).
+ * this ask; five in a row end the asking); `waited`: it had none and waits for a run in flight to end
+ * (ProposeContext.wait, offered only while one is: nothing changes, the session asks again after the
+ * next run ends); `admitted` undefined: it had no proposals (exhausted); otherwise how many of its
+ * proposals were admitted (five asks in a row with none ends the asking).
  */
 export function asked(
   state: SessionState,
-  input: { researcher: string; failed?: { error: string; transient: boolean }; admitted?: number },
+  input: {
+    researcher: string;
+    failed?: { error: string; transient: boolean };
+    waited?: string;
+    admitted?: number;
+  },
 ): Step {
   const st = draftOf(state);
   const fx: Effect[] = [];
   const name = input.researcher;
-  if (input.failed) {
+  if (input.waited !== undefined) {
+    fx.push(journal('note', `researcher ${name} waits for a run to end: ${input.waited.slice(0, 200)}`));
+  } else if (input.failed) {
     fx.push(journal('note', `researcher ${name} failed to propose: ${input.failed.error}`));
     st.emptyAsks = (st.emptyAsks ?? 0) + 1;
     if (!input.failed.transient || st.emptyAsks >= 5) st.researcherExhausted = true;
