@@ -197,7 +197,19 @@ export class OfflineResearcher implements Researcher {
       avoidKeys.add(c.key);
     }
 
-    if (out.length < n) {
+    // While the study's last rows end and its stack is judged, an exploration point would be judged
+    // against a base the stack may replace, and a TPE point sets every knob the stack changes: in
+    // bench/research-efficiency each one admitted then was dropped at the re-base (1.0-1.4 of 24 full
+    // runs per session). So the researcher waits for the verdict where the engine lets it (ctx.wait).
+    if (out.length === 0 && this.screening?.awaitingBase && ctx?.wait) {
+      ctx.wait(
+        this.screening.stackPending
+          ? 'the screened stack is judged; ideas wait for the base it may set'
+          : "the screening study's last rows are running; ideas wait for its stack",
+      );
+      return out;
+    }
+    if (out.length < n && !(this.screening?.awaitingBase && ctx?.wait)) {
       const knobs = tpeKnobs(space, this.opts.tpeExclude ?? TPE_EXCLUDED);
       const results = [...this.results.values()].sort((a, b) =>
         a.proposalId < b.proposalId ? -1 : a.proposalId > b.proposalId ? 1 : 0,

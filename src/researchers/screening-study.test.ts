@@ -140,8 +140,12 @@ describe('screening study (offline researcher)', () => {
     const waiting = await r.propose(digest, 4);
     assert.ok(
       waiting.every((p) => p.source === 'tpe'),
-      'rows out, not ended: TPE explores',
+      'rows out, not ended, no wait offered: TPE explores',
     );
+    const waits: string[] = [];
+    const wait = (why: string) => void waits.push(why);
+    assert.deepEqual(await r.propose(digest, 4, { wait }), [], 'a wait offered: it waits instead');
+    assert.match(waits[0], /last rows are running/);
     // factor 0 a clear win, factor 1 a near miss (about 2.5 se), the rest nulls
     const rng = mulberry32(4);
     rows.forEach((p, i) => {
@@ -158,6 +162,8 @@ describe('screening study (offline researcher)', () => {
     assert.ok(after.every((p) => p.source !== 'library' && p.source !== SCREEN_FOLLOW_UP_SOURCE));
     const during = await r.propose(digest, 4);
     assert.ok(during.every((p) => p.source === 'tpe'));
+    assert.deepEqual(await r.propose(digest, 4, { wait }), []);
+    assert.match(waits[1], /stack is judged/);
     // a re-based winner reads 'running' while its lower-rung base seeds run: its verdict is what counts
     r.observe({ ...result(stack, 99, 2.99), rung: 2, status: 'running', verdict: 'win' });
     const later = await r.propose(digest, 4);
@@ -168,6 +174,24 @@ describe('screening study (offline researcher)', () => {
     assert.ok(later.some((p) => p.source === 'library'));
     const next = await r.propose(digest, 4);
     assert.ok(!next.some((p) => p.title === d.factors[1].title), 'followed up once');
+  });
+
+  it('stops waiting for a stack the engine refused', async () => {
+    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 } });
+    const { rows, digest } = await allRows(r, []);
+    const d = r.screeningDesign!;
+    rows.forEach((p, i) => r.observe(result(p, i, 3 - 0.02 * +factorsOn(d, set(p))[0])));
+    const stack = (await r.propose(digest, 4)).find((p) => p.source === SCREEN_STACK_SOURCE)!;
+    const waits: string[] = [];
+    const wait = (why: string) => void waits.push(why);
+    assert.deepEqual(await r.propose(digest, 4, { wait }), []);
+    digest.rejected = [{ title: stack.title, reason: 'refused' }];
+    const next = await r.propose(digest, 4, { wait });
+    assert.equal(waits.length, 1);
+    assert.ok(
+      next.some((p) => p.source === 'library'),
+      'the library goes on',
+    );
   });
 
   it('proposes no stack when the fit selects nothing (all nulls)', async () => {

@@ -280,6 +280,7 @@ export class ScreeningStudy {
   private readonly results = new ScreenResults();
   private stackConcluded = false;
   private stackSent = false;
+  private stackTitle?: string;
   private fitted?: MainEffectsFit;
 
   constructor(private readonly opts: ScreeningOptions) {}
@@ -332,6 +333,8 @@ export class ScreeningStudy {
     // stack is judged or after: the screen measured them (found when a session proposed RoPE alone
     // while the stack holding it was at the top)
     const factorTitles = new Set(d.factors.map((f) => f.title));
+    // a stack the engine refused is never judged: nothing to wait for
+    if (this.stackTitle && o.rejectedTitles.has(this.stackTitle)) this.stackConcluded = true;
     if (this.analysed) return { proposals: [], factorTitles };
     const rows = rowProposals(d, base, space, new Set([baseHash]), d.rows);
     const refused = (r: Row) => o.rejectedTitles.has(r.proposal.title);
@@ -356,6 +359,7 @@ export class ScreeningStudy {
     if (!stack) return { proposals, factorTitles };
     // out now, or (a resumed researcher) by the session before: pending until its conclusion is observed
     this.stackSent = true;
+    this.stackTitle = stack.proposal.title;
     if (!o.avoidKeys.has(stack.key) && !(await o.tried([stack.key])).has(stack.key)) {
       proposals.push(stack.proposal);
       o.avoidKeys.add(stack.key);
