@@ -8,6 +8,14 @@ import { fmtCount, fmtSeconds } from '../runs/progress.ts';
 import { formatEffect } from '../stats/describe.ts';
 import type { SessionSummary } from './summary.ts';
 
+/**
+ * Researcher-written text (titles, notes, a wait's reason) reaches the terminal here: control characters,
+ * newlines included, are shown as '?', so none can move the cursor, clear the screen or set the
+ * clipboard through an escape sequence, or break the redrawn block's line count (SECURITY.md).
+ */
+// eslint-disable-next-line no-control-regex
+const printable = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+
 export interface SlotView {
   runId: string;
   label: string; // "p3 Muon (rung 1, seed 1000)"
@@ -52,7 +60,7 @@ export class SessionView {
   journal(e: JournalEntry): void {
     if (this.quiet) return;
     this.erase();
-    this.out.write(`[${e.kind}] ${e.title}\n`);
+    this.out.write(`[${e.kind}] ${printable(e.title)}\n`);
     this.drawnLines = 0;
     this.draw(true);
   }
@@ -91,7 +99,7 @@ export class SessionView {
       const bpb = v.valBpb !== undefined ? ` val ${v.valBpb.toFixed(4)}` : '';
       out.push(`  ${v.runId} ${v.label}: ${fmtCount(v.tokens)} tok${pct}${loss}${bpb}`);
     }
-    return out;
+    return out.map(printable);
   }
 
   draw(force = false): void {
