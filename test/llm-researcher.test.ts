@@ -287,6 +287,30 @@ describe('LLM researcher over the Anthropic wire', () => {
     assert.deepEqual(await r.propose(digestFor(base), 1, journalCtx().ctx), []);
   });
 
+  it('waits for a run in flight through finish_turn wait: offered only while one is, and only with nothing proposed', async () => {
+    const r = researcher();
+    const waits: string[] = [];
+    const ctx: ProposeContext = { ...journalCtx().ctx, wait: (why) => void waits.push(why) };
+    double.enqueue(
+      'anthropic',
+      claude.toolUse([{ name: 'finish_turn', input: { summary: 'the stack is judged', wait: true } }]),
+    );
+    assert.deepEqual(await r.propose(digestFor(base), 2, ctx), []);
+    assert.deepEqual(waits, ['the stack is judged']);
+    assert.match(JSON.stringify(double.requests.at(-1)!.body.messages[0]), /finish_turn with wait: true/);
+    // nothing in flight (no ctx.wait): refused, and the prompt does not offer it
+    double.enqueue(
+      'anthropic',
+      claude.toolUse([{ name: 'finish_turn', input: { wait: true } }]),
+      claude.toolUse([{ name: 'finish_turn', input: { summary: 'done' } }]),
+    );
+    assert.deepEqual(await r.propose(digestFor(base), 2, journalCtx().ctx), []);
+    const reqs = double.requests.slice(-2);
+    assert.doesNotMatch(JSON.stringify(reqs[0].body.messages[0]), /wait: true/);
+    assert.match(toolResults(reqs[1])[0].content, /nothing is running to wait for/);
+    assert.equal(waits.length, 1);
+  });
+
   it('stops calling the model once the cost cap is reached, and says so', async () => {
     const r = researcher({ maxCostUsd: 0.0001 });
     const { entries, ctx } = journalCtx();

@@ -13,6 +13,7 @@
  *
  * Only finish_turn with no proposals means "nothing left": a propose turn that ends without it and
  * without proposals throws a transient llm_error, so the engine skips that ask and asks again later.
+ * While a run is in flight, finish_turn with `wait` means "nothing until it ends" (ProposeContext.wait).
  */
 import { errorLine, FlywheelError } from '../errors.ts';
 import { redactDeep } from '../security/redact.ts';
@@ -125,6 +126,7 @@ export class LlmResearcher implements Researcher {
       codeAllowed: codePolicy(this.unsafeNoSandbox),
       maxProposals,
       proposals: [],
+      canWait: mode === 'propose' && Boolean(ctx?.wait),
       journal,
       analysis: ctx?.analysis,
       ...(ctx?.engine ? { engine: ctx.engine } : {}),
@@ -160,7 +162,8 @@ export class LlmResearcher implements Researcher {
     const journal = this.journalOf(ctx);
     if (await this.capped(journal)) return [];
     const k = ++this.turns;
-    const { tc, res, error } = await this.turn('propose', digest, proposeTask(digest, n, this.notes), n, ctx);
+    const task = proposeTask(digest, n, this.notes, Boolean(ctx?.wait));
+    const { tc, res, error } = await this.turn('propose', digest, task, n, ctx);
     const titles = tc.proposals.map((p) => `"${p.title}"`).join(', ') || 'nothing';
     this.remember(`turn ${k}: proposed ${titles}. ${tc.finished?.summary ?? res?.text ?? ''}`);
     if (tc.finished?.summary) ctx?.note?.(`${this.name}: ${tc.finished.summary}`);
@@ -181,6 +184,8 @@ export class LlmResearcher implements Researcher {
       await journal('note', line);
     }
     await this.capped(journal);
+    if (tc.finished?.wait && !tc.proposals.length)
+      ctx?.wait?.(tc.finished.summary ?? 'waiting for a run to end');
     return tc.proposals;
   }
 

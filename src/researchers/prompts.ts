@@ -160,9 +160,12 @@ export function compactDigest(d: Digest, maxChars = 24_000): string {
   return text;
 }
 
-export function proposeTask(d: Digest, n: number, notes: string[]): string {
+export function proposeTask(d: Digest, n: number, notes: string[], canWait = false): string {
   return [
     `Propose up to ${n} experiment(s) for session ${d.sessionId} with propose_config_experiment / propose_code_experiment, then call finish_turn.`,
+    canWait
+      ? 'Runs are in flight. If an idea proposed now would be judged against a base a candidate being judged may replace, you may propose nothing and call finish_turn with wait: true; you are asked again when the next run ends.'
+      : '',
     notes.length
       ? `Your notes from earlier turns (oldest first):\n${notes.map((x) => `- ${x}`).join('\n')}`
       : '',

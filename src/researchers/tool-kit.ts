@@ -26,7 +26,9 @@ export interface ToolContext {
   codeAllowed: { ok: true } | { ok: false; reason: string };
   maxProposals: number;
   proposals: Proposal[]; // collected this turn
-  finished?: { summary?: string; promote: string[]; drop: string[] };
+  finished?: { summary?: string; promote: string[]; drop: string[]; wait?: boolean };
+  /** A propose turn while a run is in flight: finish_turn may ask to wait for it (ProposeContext.wait). */
+  canWait?: boolean;
   /** A judge turn: the curve asked about, and the call judge_curve recorded. */
   curveCase?: CurveCase;
   judgement?: CurveJudgement;

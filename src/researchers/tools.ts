@@ -228,18 +228,28 @@ const judgeCurve = tool({
 const finishTurn = tool({
   name: 'finish_turn',
   description:
-    'End this turn. summary: what you learned and why you proposed what you did (kept as your note for later turns). In a review turn: promote / drop = proposal ids.',
+    'End this turn. summary: what you learned and why you proposed what you did (kept as your note for later turns). In a review turn: promote / drop = proposal ids. wait: true in a propose turn where you propose nothing until a run in flight ends (e.g. a candidate that may become the new base is being judged); you are asked again after the next run ends.',
   schema: z
     .object({
       summary: z.string().max(3000).optional(),
       promote: z.array(z.string()).max(20).optional(),
       drop: z.array(z.string()).max(50).optional(),
+      wait: z.boolean().optional(),
     })
     .strict(),
   run(i, ctx) {
     if (ctx.mode !== 'review' && (i.promote?.length || i.drop?.length))
       return fail('promote/drop only apply in a review turn; call finish_turn without them');
-    ctx.finished = { summary: i.summary, promote: i.promote ?? [], drop: i.drop ?? [] };
+    if (i.wait && ctx.mode !== 'propose') return fail('wait only applies in a propose turn');
+    if (i.wait && !ctx.canWait)
+      return fail(
+        'nothing is running to wait for: propose, or call finish_turn without wait to stop proposing',
+      );
+    if (i.wait && ctx.proposals.length)
+      return fail(
+        `you proposed ${ctx.proposals.length} experiment(s) this turn: call finish_turn without wait`,
+      );
+    ctx.finished = { summary: i.summary, promote: i.promote ?? [], drop: i.drop ?? [], wait: i.wait };
     return ok('turn finished');
   },
 });
