@@ -13,6 +13,7 @@ import { removeTempDirs, tempDir } from '../../test/helpers/temp-dir.ts';
 import { confirmedChanges } from './flywheel.ts';
 import { loadResults } from './results.ts';
 import { promotable } from './tpe-asha.ts';
+import { proposalState } from '../../test/helpers/proposal-state.ts';
 
 after(removeTempDirs);
 
@@ -25,20 +26,12 @@ function proposal(
   sets: string[],
   extra: Partial<ProposalState>,
 ): ProposalState {
-  return {
-    id,
-    title: id,
-    hypothesis: '',
+  return proposalState(id, cfg(sets), {
     change: { kind: 'config', set },
-    expectedEffect: 0,
-    cost: 1,
     source: 'library',
-    key: id,
-    config: cfg(sets),
     status: 'concluded',
-    createdAt: '',
     ...extra,
-  };
+  });
 }
 
 describe('TPE + successive halving bookkeeping', () => {

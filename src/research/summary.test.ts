@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SessionSpec } from './core/spec.ts';
-import { BASELINE, emptyState, type ProposalState, type SessionState } from './core/state.ts';
+import { BASELINE, emptyState, type SessionState } from './core/state.ts';
 import { summarize } from './summary.ts';
 import { buildDigest } from './core/digest.ts';
 import { compactDigest } from '../researchers/prompts.ts';
 import { resolveConfig } from '../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
+import { proposalState } from '../../test/helpers/proposal-state.ts';
 
 // Baseline L(C) = 1 + 40 C^-0.2; the candidate reaches, at the full budget, the loss of 1.5x its compute.
 const law = (c: number) => 1 + 40 * c ** -0.2;
@@ -26,20 +27,7 @@ function session(rungs = RUNGS): { state: SessionState; spec: SessionSpec } {
     rungTokens: rungs,
   });
   const state = emptyState();
-  const proposal = (id: string): ProposalState => ({
-    id,
-    title: id,
-    hypothesis: '',
-    change: { kind: 'config', diff: {} } as unknown as ProposalState['change'],
-    expectedEffect: 0,
-    cost: 1,
-    source: 'test',
-    key: id,
-    config,
-    status: 'active',
-    createdAt: '2026-01-01T00:00:00Z',
-  });
-  state.proposals.push(proposal(BASELINE), proposal('p1'));
+  state.proposals.push(proposalState(BASELINE, config), proposalState('p1', config));
   const top = rungs.length - 1;
   noise.forEach((e, i) => {
     const results: Record<string, number> = {};

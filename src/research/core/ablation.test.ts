@@ -21,6 +21,7 @@ import { capacityRuns } from './run-cost.ts';
 import { endgameReserve, newTrial, nextWork } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
 import { BASELINE, emptyState, type ProposalState, type SessionState } from './state.ts';
+import { proposalState } from '../../../test/helpers/proposal-state.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const spec = SessionSpec.parse({
@@ -37,20 +38,14 @@ const spec = SessionSpec.parse({
 
 function withProposal(set: Record<string, unknown>, win = true): { st: SessionState; p: ProposalState } {
   const st = emptyState();
-  const p: ProposalState = {
-    id: 'p1',
+  const p = proposalState('p1', base, {
     title: 'bundle',
-    hypothesis: 'h',
     change: { kind: 'config', set },
     expectedEffect: -0.01,
-    cost: 1,
     source: 'tpe',
-    key: 'k',
-    config: base,
     status: win ? 'concluded' : 'active',
     ...(win ? { verdict: 'win' as const, confirmed: true } : {}),
-    createdAt: 'now',
-  };
+  });
   st.proposals.push(p);
   for (const seed of [1000, 1001, 1002, 11000]) {
     const t = newTrial(st, 'p1', seed, seed > 2000 ? 'confirm' : 'seeds', 1);

@@ -15,6 +15,7 @@ import {
 import { itemFlops, nextWork, newTrial } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
+import { proposalState } from '../../../test/helpers/proposal-state.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const fpt = flopsPerToken(base.model, vocabOf(base));
@@ -36,19 +37,14 @@ const specWith = (ladder: number, budgetSeconds?: number) =>
 function withProposals(): SessionState {
   const st = emptyState();
   for (const id of [BASELINE, 'p1']) {
-    st.proposals.push({
-      id,
-      title: id,
-      hypothesis: '',
-      change: { kind: 'config', set: id === BASELINE ? {} : { 'optim.lr': 0.01 } },
-      expectedEffect: 0,
-      cost: 1,
-      source: 't',
-      key: id,
-      config: id === BASELINE ? base : { ...base, optim: { ...base.optim, lr: 0.01 } },
-      status: id === BASELINE ? 'active' : 'concluded',
-      createdAt: '',
-    });
+    const lr = id === BASELINE ? {} : { 'optim.lr': 0.01 };
+    const config = id === BASELINE ? base : { ...base, optim: { ...base.optim, lr: 0.01 } };
+    st.proposals.push(
+      proposalState(id, config, {
+        change: { kind: 'config', set: lr },
+        status: id === BASELINE ? 'active' : 'concluded',
+      }),
+    );
   }
   return st;
 }

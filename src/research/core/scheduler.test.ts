@@ -7,6 +7,7 @@ import { heldBy, inflightOf } from './inflight.ts';
 import { afterRung, nextWork, newTrial, promote, scheduleConfirmation } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
+import { proposalState } from '../../../test/helpers/proposal-state.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const spec = SessionSpec.parse({
@@ -130,19 +131,7 @@ function state(changes: Record<string, Record<string, unknown>>): SessionState {
   for (const [id, set] of Object.entries({ [BASELINE]: {}, ...changes })) {
     const config = structuredClone(base);
     for (const [k, v] of Object.entries(set)) setPath(config as unknown as Record<string, unknown>, k, v);
-    st.proposals.push({
-      id,
-      title: id,
-      hypothesis: '',
-      change: { kind: 'config', set },
-      expectedEffect: 0,
-      cost: 1,
-      source: 't',
-      key: id,
-      config,
-      status: 'active',
-      createdAt: '',
-    });
+    st.proposals.push(proposalState(id, config, { change: { kind: 'config', set } }));
   }
   return st;
 }
