@@ -200,16 +200,19 @@ export class OfflineResearcher implements Researcher {
     // While the study's last rows end and its stack is judged, an exploration point would be judged
     // against a base the stack may replace, and a TPE point sets every knob the stack changes: in
     // bench/research-efficiency each one admitted then was dropped at the re-base (1.0-1.4 of 24 full
-    // runs per session). So the researcher waits for the verdict where the engine lets it (ctx.wait).
-    if (out.length === 0 && this.screening?.awaitingBase && ctx?.wait) {
+    // runs per session). So the researcher holds back: it returns what it has (the stack, a last row),
+    // or with nothing waits for the verdict where the engine lets it (ctx.wait); only an empty answer
+    // with no wait offered explores, since that one would end the asking.
+    const awaiting = this.screening?.awaitingBase ? this.screening : undefined;
+    if (awaiting && out.length === 0 && ctx?.wait) {
       ctx.wait(
-        this.screening.stackPending
+        awaiting.stackPending
           ? 'the screened stack is judged; ideas wait for the base it may set'
           : "the screening study's last rows are running; ideas wait for its stack",
       );
       return out;
     }
-    if (out.length < n && !(this.screening?.awaitingBase && ctx?.wait)) {
+    if (out.length < n && !(awaiting && (out.length > 0 || ctx?.wait))) {
       const knobs = tpeKnobs(space, this.opts.tpeExclude ?? TPE_EXCLUDED);
       const results = [...this.results.values()].sort((a, b) =>
         a.proposalId < b.proposalId ? -1 : a.proposalId > b.proposalId ? 1 : 0,

@@ -159,7 +159,11 @@ describe('screening study (offline researcher)', () => {
       d.factors.map((_, j) => j === 0),
       notes.join('\n'),
     );
-    assert.ok(after.every((p) => p.source !== 'library' && p.source !== SCREEN_FOLLOW_UP_SOURCE));
+    assert.deepEqual(
+      after.map((p) => p.source),
+      [SCREEN_STACK_SOURCE],
+      'the stack alone: no exploration beside it, even with no wait offered',
+    );
     const during = await r.propose(digest, 4);
     assert.ok(during.every((p) => p.source === 'tpe'));
     assert.deepEqual(await r.propose(digest, 4, { wait }), []);
