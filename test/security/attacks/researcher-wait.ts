@@ -1,9 +1,11 @@
 /**
  * ProposeContext.wait lets a researcher leave the free slots idle until a run in flight ends (README
- * "Research sessions"). A researcher that wants the session stuck (or its budget held hostage) waits on
- * every ask, and keeps the `wait` of an earlier ask to call it on a later one where none was offered.
+ * "Research sessions: the screening study"). A researcher that wants the session stuck (or its budget
+ * held hostage) waits on every ask, and keeps the `wait` of an earlier ask to call it on a later one
+ * where none was offered; its reason is long and starts with an escape sequence that clears a terminal.
  * The session must still end on its own: a wait is offered only while a run is in flight, a kept one
- * changes nothing, and with nothing left running an empty answer ends the asking. Real session, the
+ * changes nothing, and with nothing left running an empty answer ends the asking. The reason reaches
+ * the journal cut to 200 characters and the terminal view without its escape. Real session, the
  * synthetic trainer.
  */
 import { PassThrough } from 'node:stream';
