@@ -1,7 +1,7 @@
 /**
- * A researcher may wait for a run in flight to end (ProposeContext.wait, README "Research sessions"):
- * the session leaves its free slots idle, does not count the ask as empty, and asks again once a run
- * has ended. Real sessions on the synthetic trainer.
+ * A researcher may wait for a run in flight to end (ProposeContext.wait, README "Research sessions:
+ * the screening study"): the session leaves its free slots idle, does not count the ask as empty, and
+ * asks again once a run has ended. Real sessions on the synthetic trainer.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';

@@ -222,8 +222,8 @@ export interface ProposeContext {
    * Nothing to propose until a run in flight ends: call it and return no proposals (e.g. a candidate
    * that may become the base is being judged, and an idea judged now would be judged against a base
    * about to be replaced: README "Research sessions: the screening study"). The engine leaves the free
-   * slots idle and asks again after the next run ends. Offered only while a run is in flight (absent otherwise: then an
-   * empty answer means the researcher has no further proposals).
+   * slots idle and asks again after the next run ends. Offered only while a run is in flight (absent
+   * otherwise: then an empty answer means the researcher has no further proposals).
    */
   wait?: (reason: string) => void;
   /** Record a journal entry (e.g. kind 'llm': one per API call, with tokens and dollars); echoed live. */

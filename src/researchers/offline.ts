@@ -176,7 +176,8 @@ export class OfflineResearcher implements Researcher {
       avoidKeys.add(c.key);
     }
     // while the study's rows end and its stack is judged, the library waits for the base it may set
-    const lib = this.screening?.awaitingBase
+    const awaiting = this.screening?.awaitingBase ? this.screening : undefined;
+    const lib = awaiting
       ? []
       : preferByScale(
           untried.filter((c) => !avoidKeys.has(c.key) && !screened?.factorTitles.has(c.proposal.title)),
@@ -203,7 +204,6 @@ export class OfflineResearcher implements Researcher {
     // runs per session). So the researcher holds back: it returns what it has (the stack, a last row),
     // or with nothing waits for the verdict where the engine lets it (ctx.wait); only an empty answer
     // with no wait offered explores, since that one would end the asking.
-    const awaiting = this.screening?.awaitingBase ? this.screening : undefined;
     if (awaiting && out.length === 0 && ctx?.wait) {
       ctx.wait(
         awaiting.stackPending

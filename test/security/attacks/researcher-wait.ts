@@ -10,6 +10,7 @@
  */
 import { PassThrough } from 'node:stream';
 import type { Digest, Proposal, ProposeContext, Researcher } from '../../../src/researchers/base.ts';
+import { BASELINE } from '../../../src/research/core/state.ts';
 import { SessionView } from '../../../src/research/view.ts';
 import { makeSession, synthConfig, tempStore } from '../../helpers/research-fixtures.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
@@ -77,7 +78,7 @@ export const attacks: Attack[] = [
           return { succeeded: true, detail: 'no wait was shown: the view was not exercised' };
         if (!session.state.researcherExhausted)
           return { succeeded: true, detail: 'the session ended without the asking ending' };
-        const others = session.state.trials.filter((t) => t.proposalId !== 'baseline').length;
+        const others = session.state.trials.filter((t) => t.proposalId !== BASELINE).length;
         return {
           succeeded: false,
           detail: `session ended after ${researcher.asks} asks (${waits.length} waits honoured while runs were in flight, ${others} non-baseline trials); the asking ended`,
