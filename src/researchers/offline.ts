@@ -177,12 +177,13 @@ export class OfflineResearcher implements Researcher {
     }
     // while the study's rows end and its stack is judged, the library waits for the base it may set
     const awaiting = this.screening?.awaitingBase ? this.screening : undefined;
+    const fresh = untried.filter(
+      (c) => !avoidKeys.has(c.key) && !screened?.factorTitles.has(c.proposal.title),
+    );
+    // on a base the screen did not run on, what it measured orders the changes it screened
     const lib = awaiting
       ? []
-      : preferByScale(
-          untried.filter((c) => !avoidKeys.has(c.key) && !screened?.factorTitles.has(c.proposal.title)),
-          digest.findings,
-        );
+      : preferByScale(this.screening?.informed(fresh, base) ?? fresh, digest.findings);
     // One exploration point (TPE, random while it has few observations) in every `exploreEvery`
     // proposals even while library ideas remain: TPE needs observations before its model means
     // anything, and a session that only ever tries the library's small, safe steps never learns where

@@ -20,7 +20,9 @@ import {
   SCREEN_FOLLOW_UP_SOURCE,
   SCREEN_SOURCE,
   SCREEN_STACK_SOURCE,
+  screenedExpectation,
 } from './screening-study.ts';
+import { tryApply } from './config-diff.ts';
 
 const base = resolveConfig({ preset: 'small' });
 const set = (p: Proposal) => (p.change.kind === 'config' ? p.change.set : {});
@@ -178,6 +180,75 @@ describe('screening study (offline researcher)', () => {
     assert.ok(later.some((p) => p.source === 'library'));
     const next = await r.propose(digest, 4);
     assert.ok(!next.some((p) => p.title === d.factors[1].title), 'followed up once');
+  });
+
+  it('orders the changes it screened by what it measured once the base has moved', async () => {
+    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
+    const { rows, digest } = await allRows(r, []);
+    const d = r.screeningDesign!;
+    // factor 0 a clear win (the stack), the last factor clearly worse, the rest nulls
+    const k = d.factors.length - 1;
+    const rng = mulberry32(7);
+    rows.forEach((p, i) => {
+      const on = factorsOn(d, set(p));
+      r.observe(result(p, i, 3 - 0.03 * +on[0] + 0.02 * +on[k] + 0.001 * randNormal(rng)));
+    });
+    const stack = (await r.propose(digest, 4)).find((p) => p.source === SCREEN_STACK_SOURCE)!;
+    assert.deepEqual(
+      factorsOn(d, set(stack)),
+      d.factors.map((_, j) => j === 0),
+    );
+    const before = (await r.propose(digest, 40)).filter((p) => p.source === 'library');
+    assert.ok(
+      !before.some((p) => d.factors.some((f) => f.title === p.title)),
+      'on the screened base its factors are not proposed one by one',
+    );
+    r.observe({ ...result(stack, 99, 2.97), rung: 2, verdict: 'win' });
+    const moved = tryApply(base, set(stack))!;
+    const lib = (await r.propose(suiteDigest(moved), 40)).filter((p) => p.source === 'library');
+    const worse = lib.findIndex((p) => p.title === d.factors[k].title);
+    assert.ok(worse >= 0, 'the worse factor is still a library idea on the new base');
+    assert.ok(lib[worse].expectedEffect > 0.01, `expected ${lib[worse].expectedEffect}`);
+    assert.match(lib[worse].hypothesis, /screening study measured \+0\.0[12]\d+ ± 0\.0\d+ at the study rung/);
+    assert.ok(lib[worse].tags?.includes('screened'));
+    const gains = lib.map((p, i) => ({ p, i })).filter((x) => x.p.expectedEffect < 0);
+    assert.ok(gains.length > 0);
+    assert.ok(
+      gains.every((x) => x.i < worse),
+      'every expected gain goes before what the screen measured as worse',
+    );
+  });
+
+  it('moves a screened effect by its fitted interaction with what the base has taken (heredity)', () => {
+    const d = {
+      baseHash: 'h',
+      rows: 16,
+      masks: [],
+      factors: [
+        { title: 'A', set: { 'model.qkNorm': true } },
+        { title: 'B', set: { 'model.position': 'rope' } },
+      ],
+    };
+    const effect = (e: number) => ({ effect: e, se: 0.004, t: 0, p: 0.5, adjustedP: 1, selected: false });
+    const fit = {
+      method: 'contrasts' as const,
+      runs: 16,
+      df: 7,
+      sigma: 0.008,
+      intercept: 3,
+      factors: [effect(-0.01), effect(-0.05)],
+      interactions: [{ pair: [1, 0] as [number, number], coef: 0.004, se: 0.002 }],
+    };
+    const plain = screenedExpectation(d, fit, 0, base, 0);
+    assert.equal(plain.effect, -0.01);
+    assert.equal(plain.heredity, false);
+    const onB = screenedExpectation(d, fit, 0, tryApply(base, { 'model.position': 'rope' })!, 0);
+    assert.ok(Math.abs(onB.effect - -0.002) < 1e-12, 'effect + 2 coef once B is in the base');
+    assert.ok(Math.abs(onB.se - Math.sqrt(0.004 ** 2 + 4 * 0.002 ** 2)) < 1e-12);
+    assert.equal(onB.heredity, true);
+    // a stated guess is weighed against the measurement by precision
+    const withPrior = screenedExpectation(d, fit, 0, base, -0.004);
+    assert.ok(withPrior.expected < -0.004 && withPrior.expected > -0.01, `${withPrior.expected}`);
   });
 
   it('stops waiting for a stack the engine refused', async () => {

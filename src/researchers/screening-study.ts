@@ -28,7 +28,7 @@ import type { SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import type { Proposal, ResultSummary } from './base.ts';
 import { studyKey } from '../research/core/proposals.ts';
-import { ideaKey, outsideSpace } from './config-diff.ts';
+import { effectiveValue, ideaKey, outsideSpace } from './config-diff.ts';
 import type { LibraryCandidate } from './library-proposals.ts';
 
 export const SCREEN_SOURCE = 'screening-study';
@@ -269,6 +269,52 @@ export function stackProposal(
   };
 }
 
+/** The factor a library candidate is (same title, same change), or -1. */
+export function screenedFactor(d: ScreenDesign, c: LibraryCandidate): number {
+  const set = c.proposal.change.kind === 'config' ? c.proposal.change.set : undefined;
+  if (!set) return -1;
+  return d.factors.findIndex(
+    (f) => f.title === c.proposal.title && canonicalJson(f.set) === canonicalJson(set),
+  );
+}
+
+/** Whether `base` already has factor `f` (every knob it sets at its value). */
+const hasFactor = (base: TrainConfig, f: ScreenFactor) =>
+  Object.entries(f.set).every(([k, v]) => canonicalJson(effectiveValue(base, k)) === canonicalJson(v));
+
+/**
+ * What factor `j` is expected to do on `base`: its screened main effect plus, for each factor the base
+ * has taken since (the re-based stack), their fitted interaction (effect heredity: the effect of a change
+ * on the new base is its effect on the old one, moved by how it interacts with what changed), combined
+ * with the library's `stated` expectation by precision (prior variance max(stated², se²), as history-effect.ts
+ * weighs a stated guess against evidence). Study-rung effects can overstate LR, warmup and batch moves
+ * (short-horizon bias): they order proposals here, and the full budget judges them.
+ */
+export function screenedExpectation(
+  d: ScreenDesign,
+  fit: MainEffectsFit,
+  j: number,
+  base: TrainConfig,
+  stated: number,
+): { effect: number; se: number; expected: number; heredity: boolean } {
+  let effect = fit.factors[j].effect;
+  let v = fit.factors[j].se ** 2;
+  let heredity = false;
+  for (const x of fit.interactions) {
+    const other = x.pair[0] === j ? x.pair[1] : x.pair[1] === j ? x.pair[0] : -1;
+    if (other < 0 || !hasFactor(base, d.factors[other])) continue;
+    // +/-1 columns: turning j on with `other` on moves the response by effect + 2 coef
+    effect += 2 * x.coef;
+    v += 4 * x.se ** 2;
+    heredity = true;
+  }
+  const se = Math.sqrt(v);
+  const e0 = Number.isFinite(stated) ? stated : 0;
+  const prior = Math.max(e0 * e0, v);
+  const expected = (e0 / prior + effect / v) / (1 / prior + 1 / v);
+  return { effect, se, expected: Number(expected.toFixed(4)), heredity };
+}
+
 /**
  * The study as one researcher runs it: planned on the first call before any confirmed win, its rows
  * proposed while any is left and only while the base is the one it was planned on, then (every row
@@ -368,6 +414,48 @@ export class ScreeningStudy {
   }
 
   /**
+   * `cands` (library candidates of the current base, in the library's order) with what the screen
+   * measured taken into account: a candidate that is one of the screen's factors, with the same change,
+   * gets the screened expectation (`screenedExpectation`) in place of the library's stated one, and the
+   * list is re-ordered by expected gain per FLOP (stable). Unchanged before the fit and while the stack
+   * is judged. Why: after a re-base the screened changes come back as library ideas on the new base,
+   * and in their stated order a session spent its first full-budget runs on WSD, which the screen had
+   * measured at +0.022 ± 0.004 (worse), while changes it measured as gains waited (README "Screening
+   * study").
+   */
+  informed(cands: readonly LibraryCandidate[], base: TrainConfig): LibraryCandidate[] {
+    const d = this.planned;
+    const fit = this.fit();
+    if (!d || !fit) return [...cands];
+    const ranked = cands.map((c, i) => {
+      const j = screenedFactor(d, c);
+      const e = j < 0 ? undefined : screenedExpectation(d, fit, j, base, c.proposal.expectedEffect);
+      // a fit that cannot say (no finite estimate) leaves the library's expectation alone
+      if (!e || !Number.isFinite(e.expected))
+        return { c, i, rank: c.proposal.expectedEffect / (c.proposal.cost ?? 1) };
+      const proposal: Proposal = {
+        ...c.proposal,
+        expectedEffect: e.expected,
+        hypothesis:
+          `${c.proposal.hypothesis} The screening study measured ${f4(e.effect)} ± ${e.se.toFixed(4)} at the study rung` +
+          `${e.heredity ? ', with its interactions with the changes the base has since taken' : ''}; ` +
+          `with the library's ${f4(c.proposal.expectedEffect)} that makes ${f4(e.expected)} expected here.`,
+        tags: [...(c.proposal.tags ?? []), 'screened'],
+      };
+      return { c: { ...c, proposal }, i, rank: e.expected / (proposal.cost ?? 1) };
+    });
+    return ranked.sort((a, b) => a.rank - b.rank || a.i - b.i).map((x) => x.c);
+  }
+
+  /** The fit, once every row ended (a researcher rebuilt after the re-base fits without row 0). */
+  private fit(): MainEffectsFit | undefined {
+    const d = this.planned;
+    if (!d || this.stackPending) return undefined;
+    return (this.fitted ??=
+      this.results.count >= d.rows - 1 ? this.results.fit(d, this.opts.alpha) : undefined);
+  }
+
+  /**
    * The screen's near misses (FOLLOW_UP_P) among `untried` library candidates of the current base,
    * most likely first, as full-budget proposals; none while the stack is judged. A researcher rebuilt
    * on resume after the re-base fits the rows again without row 0 (the digest has the new base's runs):
@@ -375,10 +463,8 @@ export class ScreeningStudy {
    */
   followUps(untried: readonly LibraryCandidate[]): Array<{ key: string; proposal: Proposal }> {
     const d = this.planned;
-    if (!d || this.stackPending) return [];
-    const fit = (this.fitted ??=
-      this.results.count >= d.rows - 1 ? this.results.fit(d, this.opts.alpha) : undefined);
-    if (!fit) return [];
+    const fit = this.fit();
+    if (!d || !fit) return [];
     return d.factors
       .map((f, j) => ({ f, e: fit.factors[j] }))
       .filter((x) => !x.e.selected && x.e.effect < 0 && x.e.p < FOLLOW_UP_P)
