@@ -137,7 +137,7 @@ export async function measureThroughput(
 
 /**
  * Rung budgets for a session of `budgetSeconds` on `parallel` slots. The session must afford the
- * baseline's k seeds through every rung (~1.44 full runs each, ~4.3 in all), exploration at rung 0,
+ * baseline's k seeds through every rung (~1.44 full runs each, ~4.3 in all), exploration from its first rung,
  * promotions, and the endgame (a candidate's extra seeds and paired confirmation, ~5 full runs): we
  * size the full (top-rung) run so that about `fullRunsPerSession` (24) of them fit.
  */

@@ -148,7 +148,7 @@ export interface MixtureDigest {
     valBpb: number; // predicted at the study's budget (rung 0)
     heldOut: { rmse: number; meanRmse: number; spearman: number };
     bestObserved: { weights: Record<string, number>; valBpb: number };
-    baselineValBpb?: number; // the baseline measured at rung 0 (its mean over seeds)
+    baselineValBpb?: number; // the baseline measured at the study points' rung (its mean over seeds)
     runs: number;
     mixtures: number;
     warnings: string[];

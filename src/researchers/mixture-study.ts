@@ -1,6 +1,6 @@
 /**
  * The data-mixture study as the offline researcher runs it (README, "Data-mixture study"), RegMix-style:
- * a few early proposals are random domain mixtures (explore trials at rung 0 like any other, so each
+ * a few early proposals are random domain mixtures (explore trials at their first rung like any other, so each
  * costs one short run), the engine's digest fits a regression from weights to val bpb over them
  * (src/analysis/mixture.ts, in src/research/io/domain-digest.ts), and once every study run is in, the
  * regression's predicted mixture is proposed as an ordinary change, judged like any other. Its
@@ -99,7 +99,7 @@ export function mixtureStudyProposals(o: {
         proposal: {
           title: `${STUDY_TITLE} ${m.studyProposed + out.length + 1}/${target}: ${describe(domains, w)}`,
           hypothesis:
-            'A point of the data-mixture study (RegMix, Liu et al. 2024): random domain weights run at the rung-0 budget. ' +
+            "A point of the data-mixture study (RegMix, Liu et al. 2024): random domain weights run at the first rung's budget. " +
             'With the other points it fits a regression from weights to val bpb; its predicted best mixture is then proposed and judged like any change.',
           change: { kind: 'config', set },
           expectedEffect: 0,
@@ -127,7 +127,7 @@ export function mixtureStudyProposals(o: {
       proposal: {
         title: `Mixture predicted by the study regression: ${describe(domains, w)}`,
         hypothesis:
-          `The mixture study's regression (${p.runs} runs over ${p.mixtures} mixtures at the rung-0 budget) predicts val bpb ${p.valBpb.toFixed(4)} ` +
+          `The mixture study's regression (${p.runs} runs over ${p.mixtures} mixtures at the first rung's budget) predicts val bpb ${p.valBpb.toFixed(4)} ` +
           `for this mixture${p.baselineValBpb !== undefined ? ` vs ${p.baselineValBpb.toFixed(4)} measured for the baseline` : ''}, ` +
           `and ${p.bestObserved.valBpb.toFixed(4)} for the best mixture run; held-out RMSE ${p.heldOut.rmse.toFixed(4)} ` +
           `(${beats ? 'better than' : 'NOT better than'} the ${p.heldOut.meanRmse.toFixed(4)} of predicting the mean), ` +

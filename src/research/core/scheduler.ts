@@ -7,7 +7,7 @@
  *   3. extra seeds of a proposal still ambiguous at the top rung (conclude.ts, sequential looks), then
  *      the ablation arms of a confirmed multi-knob win (core/ablation.ts; the endgame reserve keeps room)
  *   4. promoted trials, highest rung first (finish what is promising)
- *   5. new ideas at rung 0, in proposal order
+ *   5. new ideas at their first rung (spec.ts `exploreRung`), in proposal order
  * Nothing is started that cannot finish before the session's deadline.
  */
 import { ablationReserveRuns } from './ablation.ts';
@@ -142,7 +142,8 @@ export function nextWork(
     // Only fresh ideas wait on the endgame reserve: a promoted trial is already on its way to the
     // endgame. Everything but the ahead candidates' own trials, confirmations and the base's decision
     // seeds leaves what those candidates still need (a fresh idea the larger of the two).
-    const fresh = (t.purpose === 'explore' && t.rung === 0 && t.rung < top) || t.purpose === 'study';
+    const fresh =
+      (t.purpose === 'explore' && t.rung === t.startRung && t.rung < top) || t.purpose === 'study';
     const protectedWork =
       ahead.has(t.proposalId) ||
       t.purpose === 'confirm' ||
@@ -171,10 +172,12 @@ export function cancelPending(state: SessionState, proposalId: string, note: str
   return n;
 }
 
-/** Pending explore trials at rung 0 and study points (the researcher is asked for more when this runs low). */
+/** Pending explore trials at their first rung and study points (the researcher is asked for more when this runs low). */
 export function queuedIdeas(state: SessionState): number {
   return state.trials.filter(
-    (t) => t.status === 'pending' && ((t.purpose === 'explore' && t.rung === 0) || t.purpose === 'study'),
+    (t) =>
+      t.status === 'pending' &&
+      ((t.purpose === 'explore' && t.rung === t.startRung) || t.purpose === 'study'),
   ).length;
 }
 

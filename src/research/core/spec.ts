@@ -78,6 +78,19 @@ export function studyRung(rungTokens: readonly number[], warmupTokens: number): 
   return r < 0 ? top : r;
 }
 
+/**
+ * The rung a fresh idea's first trial (purpose 'explore') runs at: successive halving's lowest rung. The
+ * study rung, for the same reason: a rung that ends inside warmup ranks how fast changes warm up. In
+ * regime (a) of bench/research-efficiency rung 0 is 6 steps of an 8-step warmup; logit softcap 15 was
+ * left behind there on two session seeds (+0.008 and +0.016), while on the third, at the full budget, it
+ * measured -0.009 on two seeds. Never the top rung while there are two: halving needs a rung below the
+ * one it promotes to.
+ */
+export function exploreRung(spec: Pick<SessionSpec, 'rungTokens' | 'baseConfig'>): number {
+  const r = studyRung(spec.rungTokens, spec.baseConfig.schedule.warmupTokens);
+  return Math.min(r, Math.max(0, spec.rungTokens.length - 2));
+}
+
 /** The index of the top rung: the full budget a trial is judged at. */
 export const topRung = (spec: Pick<SessionSpec, 'rungTokens'>): number => spec.rungTokens.length - 1;
 

@@ -36,7 +36,7 @@ export interface TrialState {
   seed: number;
   purpose: TrialPurpose;
   rung: number; // the rung it is running / will run / last finished
-  startRung: number; // explore trials start at 0; seed and confirm trials go straight to the top
+  startRung: number; // explore trials start at spec.ts `exploreRung`; seed and confirm trials go straight to the top
   status: TrialStatus;
   runIds: string[];
   results: Record<string, number>; // rung index -> final val bpb at that rung

@@ -46,7 +46,8 @@ function contextFor(spec: Partial<SessionSpecInput>): T.EngineContext {
   };
 }
 const one = contextFor({}); // one rung: every result is a full-budget result
-const three = contextFor({ rungTokens: [1000, 3000, 9000] });
+const three = contextFor({ rungTokens: [1000, 3000, 9000] }); // rungs 0 and 1 end inside warmup (4096)
+const threeLong = contextFor({ rungTokens: [9000, 27_000, 81_000] }); // rung 0 is past twice the warmup
 
 let runSeq = 0;
 function runRecord(
@@ -597,31 +598,31 @@ describe('session transitions', () => {
 
   it('promoted: successive halving promotes the top 1/eta of a rung, journaled', () => {
     covers('promoted');
-    let st = withBaseline(three);
+    let st = withBaseline(threeLong);
     const ids: string[] = [];
     for (const [i, lr] of [0.004, 0.005, 0.007].entries()) {
-      const a = admit(three, st, propose(`lr ${lr}`, { 'optim.lr': lr }));
-      st = end(three, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.9 + i * 0.01 }).state;
+      const a = admit(threeLong, st, propose(`lr ${lr}`, { 'optim.lr': lr }));
+      st = end(threeLong, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.9 + i * 0.01 }).state;
       ids.push(a.id);
     }
-    const none = T.promoted(three, st, { force: false });
+    const none = T.promoted(threeLong, st, { force: false });
     assert.equal(none.promoted.length, 1);
     assert.equal(none.promoted[0].proposalId, ids[0]);
     assert.deepEqual([none.promoted[0].status, none.promoted[0].rung], ['pending', 1]);
     assert.deepEqual(kinds(none.effects), ['journal:promotion']);
-    assert.equal(T.promoted(three, none.state, { force: false }).promoted.length, 0, 'nothing twice');
+    assert.equal(T.promoted(threeLong, none.state, { force: false }).promoted.length, 0, 'nothing twice');
   });
 
   it('reviewed: the researcher drops (waiting trials left behind) and promotes at most as many as halving did', () => {
     covers('reviewed');
-    let st = withBaseline(three);
+    let st = withBaseline(threeLong);
     const ids: string[] = [];
     for (const [i, lr] of [0.004, 0.005, 0.007].entries()) {
-      const a = admit(three, st, propose(`lr ${lr}`, { 'optim.lr': lr }));
-      st = end(three, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.9 + i * 0.01 }).state;
+      const a = admit(threeLong, st, propose(`lr ${lr}`, { 'optim.lr': lr }));
+      st = end(threeLong, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.9 + i * 0.01 }).state;
       ids.push(a.id);
     }
-    st = T.promoted(three, st, { force: false }).state;
+    st = T.promoted(threeLong, st, { force: false }).state;
     const s = T.reviewed(st, {
       rung: 0,
       promotedCount: 1,
@@ -671,8 +672,19 @@ describe('session transitions', () => {
     const st = T.created(three, { now: NOW }).state;
     const a = admit(three, st, propose('lower LR', { 'optim.lr': 0.004 }));
     assert.equal(a.id, 'p1');
+    // a rung that ends inside warmup ranks warm-up speed: a new idea starts at the first that does not,
+    // below the top (core/spec.ts exploreRung)
     assert.deepEqual(
-      trialsOf(a.state, 'p1').map((t) => [t.purpose, t.rung]),
+      trialsOf(a.state, 'p1').map((t) => [t.purpose, t.rung, t.startRung]),
+      [['explore', 1, 1]],
+    );
+    const long = admit(
+      threeLong,
+      T.created(threeLong, { now: NOW }).state,
+      propose('lower LR', { 'optim.lr': 0.004 }),
+    );
+    assert.deepEqual(
+      trialsOf(long.state, 'p1').map((t) => [t.purpose, t.rung]),
       [['explore', 0]],
     );
     assert.deepEqual(kinds(a.effects), ['idea', 'journal:proposal']);

@@ -14,6 +14,7 @@ import type { Digest, DomainDigest, MixtureDigest } from '../../researchers/base
 import { MIXTURE_REGRESSION_SOURCE, MIXTURE_STUDY_SOURCE } from '../../researchers/mixture-study.ts';
 import type { RunRecord } from '../../store/base.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
+import { exploreRung } from '../core/spec.ts';
 import { BASELINE, valuesAt, type SessionState } from '../core/state.ts';
 import type { SessionPort } from './port.ts';
 
@@ -125,16 +126,18 @@ export async function domainDigest(
   const domains = domainRows(meta, s.baseConfig, state, runs, digest.best?.proposalId);
   if (meta.domains.length < 2) return { domains };
   const study = state.proposals.filter((p) => p.source === MIXTURE_STUDY_SOURCE);
-  const measured = (id: string) => state.trials.some((t) => t.proposalId === id && '0' in t.results);
+  // a study point is measured at its trial's first rung (core/spec.ts `exploreRung`)
+  const measured = (id: string) =>
+    state.trials.some((t) => t.proposalId === id && String(t.startRung) in t.results);
   const ended = (id: string) => {
     const ts = state.trials.filter((t) => t.proposalId === id);
-    // its rung-0 point is in, or it will never come (stopped by the monitor, failed, cancelled)
+    // its first-rung point is in, or it will never come (stopped by the monitor, failed, cancelled)
     return (
       measured(id) || (ts.length > 0 && ts.every((t) => ['killed', 'failed', 'cancelled'].includes(t.status)))
     );
   };
   const p = prediction(s.sessionId, list, meta, dir);
-  const base0 = valuesAt(state, BASELINE, 0);
+  const base0 = valuesAt(state, BASELINE, exploreRung(s.spec));
   const mixture: MixtureDigest = {
     studyProposed: study.length,
     studyFinished: study.filter((x) => ended(x.id)).length,

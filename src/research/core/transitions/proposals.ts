@@ -4,7 +4,7 @@ import { journal, type Effect, type Step } from '../effects.ts';
 import { type Admission } from '../proposals.ts';
 import { currentBase } from '../base.ts';
 import { newTrial, promote } from '../scheduler.ts';
-import { studyRung, topRung } from '../spec.ts';
+import { exploreRung, studyRung, topRung } from '../spec.ts';
 import { BASELINE, type SessionState, type TrialState } from '../state.ts';
 import { type EngineContext, type AdmittedCode, draftOf, nextProposalId, idea } from './context.ts';
 
@@ -152,7 +152,7 @@ export function rejected(
 }
 
 /**
- * An admitted proposal with its first trial(s): by default one explore trial at rung 0 (successive
+ * An admitted proposal with its first trial(s): by default one explore trial at `exploreRung` (successive
  * halving from the bottom); `atTop`: one seed straight at the top rung (a change that needs no
  * screening, such as a stack of confirmed wins). It is a diff on the current base (core/base.ts), so
  * the caller admits it against `currentBase(state).config`. Its id is `nextProposalId(state)`.
@@ -213,7 +213,7 @@ export function enqueue(
       studyRung(spec.rungTokens, spec.baseConfig.schedule.warmupTokens),
     );
   else if (opts.atTop || prop.runAs === 'top') newTrial(st, id, spec.seedBase, 'seeds', topRung(spec));
-  else newTrial(st, id, spec.seedBase, 'explore', 0);
+  else newTrial(st, id, spec.seedBase, 'explore', exploreRung(spec));
   fx.push(
     idea(a.key, prop.title, id, 'pending'),
     journal(
