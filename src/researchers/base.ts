@@ -145,7 +145,7 @@ export interface MixtureDigest {
   predictedProposed: boolean; // the regression's mixture was proposed (source 'mixture-regression')
   prediction?: {
     weights: Record<string, number>;
-    valBpb: number; // predicted at the study's budget (rung 0)
+    valBpb: number; // predicted at the study's budget (its points' first rung)
     heldOut: { rmse: number; meanRmse: number; spearman: number };
     bestObserved: { weights: Record<string, number>; valBpb: number };
     baselineValBpb?: number; // the baseline measured at the study points' rung (its mean over seeds)
