@@ -100,39 +100,54 @@ export async function measureThroughput(
       source: `history:${past.length}`,
     };
   }
-  log(`calibrating: a 5 s run of the base config on one slot (${threads} thread(s)) to size the rungs`);
-  const lease = await executor.acquire();
-  try {
-    const c = structuredClone(config);
-    c.budget = { seconds: 5 };
-    c.seed = 0;
-    // evals as session runs do them (small periodic slices, a capped final eval), so the measured
-    // per-run overhead is the one sessions will see
-    c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
-    c.train.finalEvalTokensPerDomain = Math.min(c.train.finalEvalTokensPerDomain, 4096);
-    c.train.evalEveryTokens = c.train.batchTokens * 16;
-    const ctl = await launchRun({
-      store,
-      config: c,
-      tags: { purpose: 'calibration', threads },
-      executorName: executor.name,
-      startProcess: (a) => executor.start(lease, a),
-    });
-    const run = await ctl.done;
+  // every slot at once, as the session will run them: alone on the machine, one run measured 7,766
+  // tok/s and 2.3 s of start-up, while the session's own concurrent runs trained at ~7,100 tok/s with
+  // 3.5 s of start-up and evaluation each, and a 64-row screen sized on the first numbers ended at 74 %
+  // of an 8-minute session instead of the ~61 % planned (BENCHMARKS.md, "Research session checks")
+  const slots = Math.max(1, executor.capacity);
+  log(
+    `calibrating: ${slots} 5 s run(s) of the base config at once, one per slot (${threads} thread(s) each), to size the rungs`,
+  );
+  const runs = await Promise.all(
+    Array.from({ length: slots }, async (_, seed) => {
+      const lease = await executor.acquire();
+      try {
+        const c = structuredClone(config);
+        c.budget = { seconds: 5 };
+        c.seed = seed;
+        // evals as session runs do them (small periodic slices, a capped final eval), so the measured
+        // per-run overhead is the one sessions will see
+        c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
+        c.train.finalEvalTokensPerDomain = Math.min(c.train.finalEvalTokensPerDomain, 4096);
+        c.train.evalEveryTokens = c.train.batchTokens * 16;
+        const ctl = await launchRun({
+          store,
+          config: c,
+          tags: { purpose: 'calibration', threads },
+          executorName: executor.name,
+          startProcess: (a) => executor.start(lease, a),
+        });
+        return await ctl.done;
+      } finally {
+        lease.release();
+      }
+    }),
+  );
+  for (const run of runs) {
     const tps = run.summary.tokPerSec;
     if (typeof tps !== 'number' || !(tps > 0)) {
       throw new Error(
         `calibration run ${run.id} ended ${run.status} without a throughput: ${run.statusReason ?? ''}`,
       );
     }
-    return {
-      tokPerSec: tps,
-      startupSeconds: Math.max(0, (run.summary.wallSeconds ?? 0) - (run.summary.trainSeconds ?? 0)),
-      source: `calibration:${run.id}`,
-    };
-  } finally {
-    lease.release();
   }
+  return {
+    tokPerSec: mean(runs.map((r) => r.summary.tokPerSec as number)),
+    startupSeconds: mean(
+      runs.map((r) => Math.max(0, (r.summary.wallSeconds ?? 0) - (r.summary.trainSeconds ?? 0))),
+    ),
+    source: `calibration:${runs.map((r) => r.id).join('+')}`,
+  };
 }
 
 /**
