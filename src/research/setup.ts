@@ -7,7 +7,7 @@ import type { TrainConfig } from '../config/train-config.ts';
 import { configHash } from '../config/resolve.ts';
 import type { Executor } from '../executors/base.ts';
 import { launchRun } from '../runs/launch.ts';
-import type { Store } from '../store/base.ts';
+import type { RunRecord, Store } from '../store/base.ts';
 import { mean } from '../stats/summary.ts';
 import { HISTORY_COVERS_DF, historyNoise, type HistoryNoise } from './core/noise-history.ts';
 import { rungsFor, studyRung } from './core/spec.ts';
@@ -108,7 +108,8 @@ export async function measureThroughput(
   log(
     `calibrating: ${slots} 5 s run(s) of the base config at once, one per slot (${threads} thread(s) each), to size the rungs`,
   );
-  const runs = await Promise.all(
+  // every run ends (settled) before a failure is reported: none is left running behind the error
+  const settled = await Promise.allSettled(
     Array.from({ length: slots }, async (_, seed) => {
       const lease = await executor.acquire();
       try {
@@ -133,6 +134,9 @@ export async function measureThroughput(
       }
     }),
   );
+  const failed = settled.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
+  const runs = settled.map((x) => (x as PromiseFulfilledResult<RunRecord>).value);
   for (const run of runs) {
     const tps = run.summary.tokPerSec;
     if (typeof tps !== 'number' || !(tps > 0)) {
