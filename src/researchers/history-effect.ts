@@ -57,6 +57,16 @@ export function historySigma(h: History, fallback: number): number {
   return Math.sqrt(refs.reduce((a, r) => a + (r.n - 1) * r.std ** 2, 0) / df);
 }
 
+/**
+ * A stated expectation `stated` combined with a measurement `measured` of variance `variance` by
+ * precision: the guess's prior variance is max(stated², `floor`) (about as uncertain as it is large,
+ * never surer than `floor`).
+ */
+export function weighStated(stated: number, measured: number, variance: number, floor: number): number {
+  const tau2 = Math.max(stated * stated, floor);
+  return (stated / tau2 + measured / variance) / (1 / tau2 + 1 / variance);
+}
+
 export function historyEffect(
   point: Record<string, KnobValue>,
   stated: number,
@@ -80,9 +90,8 @@ export function historyEffect(
   const failedShare = wFail / (w + wFail);
   if (w === 0) return { estimate: 0, stated: e0, evidence: { mean: NaN, runs: wFail, failedShare }, sigma };
   const mean = wy / w;
-  const tau2 = Math.max(e0 * e0, sigma * sigma);
   const s2 = sigma * sigma;
-  const post = (e0 / tau2 + (mean * w) / s2) / (1 / tau2 + w / s2);
+  const post = weighStated(e0, mean, s2 / w, s2);
   return {
     estimate: (1 - failedShare) * post,
     stated: e0,

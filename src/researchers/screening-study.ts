@@ -29,6 +29,7 @@ import type { TrainConfig } from '../config/train-config.ts';
 import type { Proposal, ResultSummary } from './base.ts';
 import { studyKey } from '../research/core/proposals.ts';
 import { effectiveValue, ideaKey, outsideSpace } from './config-diff.ts';
+import { weighStated } from './history-effect.ts';
 import type { LibraryCandidate } from './library-proposals.ts';
 
 export const SCREEN_SOURCE = 'screening-study';
@@ -286,8 +287,8 @@ const hasFactor = (base: TrainConfig, f: ScreenFactor) =>
  * What factor `j` is expected to do on `base`: its screened main effect plus, for each factor the base
  * has taken since (the re-based stack), their fitted interaction (effect heredity: the effect of a change
  * on the new base is its effect on the old one, moved by how it interacts with what changed), combined
- * with the library's `stated` expectation by precision (prior variance max(stated², se²), as history-effect.ts
- * weighs a stated guess against evidence). Study-rung effects can overstate LR, warmup and batch moves
+ * with the library's `stated` expectation by precision (history-effect.ts `weighStated`, the guess's
+ * prior variance at least se²). Study-rung effects can overstate LR, warmup and batch moves
  * (short-horizon bias): they order proposals here, and the full budget judges them.
  */
 export function screenedExpectation(
@@ -309,9 +310,7 @@ export function screenedExpectation(
     heredity = true;
   }
   const se = Math.sqrt(v);
-  const e0 = Number.isFinite(stated) ? stated : 0;
-  const prior = Math.max(e0 * e0, v);
-  const expected = (e0 / prior + effect / v) / (1 / prior + 1 / v);
+  const expected = weighStated(Number.isFinite(stated) ? stated : 0, effect, v, v);
   return { effect, se, expected: Number(expected.toFixed(4)), heredity };
 }
 
