@@ -67,8 +67,11 @@ export async function sessionHistoryNoise(
 export interface Throughput {
   tokPerSec: number;
   startupSeconds: number;
-  source: string; // 'history:<n runs>' | 'calibration:<runId>'
+  source: string; // 'history:<n runs>' | 'calibration:<runId>+<runId>...' (one run per slot)
 }
+
+/** A run's seconds outside training: start-up and evaluation. */
+const startupOf = (r: RunRecord) => Math.max(0, (r.summary.wallSeconds ?? 0) - (r.summary.trainSeconds ?? 0));
 
 /** tok/s of this config at this thread count from earlier completed runs, else a short calibration run. */
 export async function measureThroughput(
@@ -92,11 +95,7 @@ export async function measureThroughput(
   if (past.length >= 2) {
     return {
       tokPerSec: mean(past.map((r) => r.summary.tokPerSec as number)),
-      startupSeconds: mean(
-        past.map((r) =>
-          Math.max(0, (r.summary.wallSeconds as number) - ((r.summary.trainSeconds as number) ?? 0)),
-        ),
-      ),
+      startupSeconds: mean(past.map(startupOf)),
       source: `history:${past.length}`,
     };
   }
@@ -147,9 +146,7 @@ export async function measureThroughput(
   }
   return {
     tokPerSec: mean(runs.map((r) => r.summary.tokPerSec as number)),
-    startupSeconds: mean(
-      runs.map((r) => Math.max(0, (r.summary.wallSeconds ?? 0) - (r.summary.trainSeconds ?? 0))),
-    ),
+    startupSeconds: mean(runs.map(startupOf)),
     source: `calibration:${runs.map((r) => r.id).join('+')}`,
   };
 }
