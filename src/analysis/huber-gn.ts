@@ -7,7 +7,7 @@
  * same minimum (checked against L-BFGS in chinchilla-fit.test.ts).
  */
 import { cellTerms, EXP_MAX, HUBER_DELTA, type FitData, type Theta } from './chinchilla-data.ts';
-import { solve } from './nnls.ts';
+import { solve } from '../stats/linear-solve.ts';
 
 interface Pass {
   f: number; // mean Huber / δ, as huberObjective
