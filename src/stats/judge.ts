@@ -30,13 +30,18 @@
  *    it must show at least half the CI's smallest improvement (a single pair carries ~sqrt(2) sigma of
  *    noise), and all seeds together (decision + confirmation, both sides) must stay significant at the
  *    session's adjusted level.
+ * On a trainer whose seeds are shared by every config run on them (one data order per seed), the
+ * session passes `blocked` / `blockedAll`: the same contrast on seed blocks (seed-blocks.ts), which
+ * then replaces the noise-floor test and the bootstrap CI (both unpaired, both counting the shared
+ * part of the seed spread as noise); a candidate whose own spread is larger than the floor keeps the
+ * unpaired test.
  * `loss`: CI entirely above 0 and p < alpha (no confirmation needed: a wrongly dropped idea costs little).
  * `pending`: more seeds are needed (1), or the decision stage passed and the confirmation is missing.
  * `inconclusive`: everything else; `reasons` says which test failed.
  */
 import { bootstrapDiffCI } from './bootstrap.ts';
 import { mean, sampleVariance } from './summary.ts';
-import { regIncBeta, studentTQuantile, studentTTwoSidedP } from './student-t.ts';
+import { fUpperP, studentTQuantile, studentTTwoSidedP } from './student-t.ts';
 import { welchTest, type WelchResult } from './welch.ts';
 
 export type Verdict = 'win' | 'loss' | 'inconclusive' | 'pending';
@@ -57,8 +62,22 @@ export interface JudgeInput {
   noise?: { sd: number; df: number };
   /** The baseline re-run on the confirmation seeds (paired held-out confirmation). */
   confirmBaseline?: readonly number[];
+  /**
+   * The same contrast on seed blocks (seed-blocks.ts), when the session's runs show a seed effect:
+   * replaces the noise-floor test and the bootstrap CI (both unpaired). `blockedAll`: the same with the
+   * confirmation seeds added, for the all-seeds test of the confirmation.
+   */
+  blocked?: SeedBlocked;
+  blockedAll?: SeedBlocked;
   resamples?: number; // bootstrap, default 10_000
   seed?: number; // bootstrap RNG seed, default 0
+}
+
+/** A contrast's estimate, standard error and df from the seed-blocked model. */
+export interface SeedBlocked {
+  delta: number;
+  se: number;
+  df: number;
 }
 
 export interface Judgement {
@@ -77,9 +96,18 @@ export function judgeChange(input: JudgeInput): Judgement {
   const baseline = finite(input.baseline, 'baseline', reasons);
   const candidate = finite(input.candidate, 'candidate', reasons);
   const confirm = finite(input.confirm ?? [], 'confirmation', reasons);
-  const w = floorTest(welchTest(baseline, candidate), baseline, candidate, input.noise);
-  const boot = bootstrapDiffCI(baseline, candidate, { resamples: input.resamples, seed: input.seed });
-  const ci = widen(boot, w);
+  // a change that makes its own runs noisier is judged unpaired, by its own spread (floorTest)
+  const blocked =
+    input.blocked && candidate.length > 0 && baseline.length > 0 && !noisier(candidate, input.noise)
+      ? input.blocked
+      : undefined;
+  const w = blocked
+    ? blockedTest(blocked)
+    : floorTest(welchTest(baseline, candidate), baseline, candidate, input.noise);
+  const ci = blocked
+    ? widen({ lo: w.delta, hi: w.delta }, w)
+    : widen(bootstrapDiffCI(baseline, candidate, { resamples: input.resamples, seed: input.seed }), w);
+  if (blocked) reasons.push(`on seed blocks: delta ${fmt(w.delta)} ± ${fmt(w.se)} (df ${w.df})`);
   const out = (verdict: Verdict, confirmDelta?: number): Judgement => ({
     delta: w.delta,
     ci95: [ci.lo, ci.hi],
@@ -124,7 +152,9 @@ export function judgeChange(input: JudgeInput): Judgement {
     const pairedDelta = mean(confirm) - mean(confirmBase);
     const allBase = [...baseline, ...confirmBase];
     const allCand = [...candidate, ...confirm];
-    const all = floorTest(welchTest(allBase, allCand), allBase, allCand, input.noise);
+    const all = input.blockedAll
+      ? blockedTest(input.blockedAll)
+      : floorTest(welchTest(allBase, allCand), allBase, allCand, input.noise);
     const scale = adjustedP !== undefined && w.pValue > 0 ? Math.max(1, adjustedP / w.pValue) : 1;
     const allP = Math.min(1, all.pValue * scale);
     if (pairedDelta <= ci.hi / 2 && all.delta < 0 && allP < alpha) {
@@ -168,7 +198,7 @@ function floorTest(
   const pooled = noise.sd ** 2;
   const own = nc >= 2 ? sampleVariance(cand) : NaN;
   const vb = pooled / nb;
-  const wider = Number.isFinite(own) && own > pooled && fUpperP(own / pooled, nc - 1, noise.df) < 0.05;
+  const wider = noisier(cand, noise);
   const vc = (wider ? own : pooled) / nc;
   const se = Math.sqrt(vb + vc);
   const df = wider ? (vb + vc) ** 2 / (vb ** 2 / noise.df + vc ** 2 / (nc - 1)) : noise.df;
@@ -176,9 +206,18 @@ function floorTest(
   return { delta: w.delta, t, df, se, pValue: studentTTwoSidedP(t, df) };
 }
 
-/** P(F(d1, d2) >= f): the upper tail of the F distribution. */
-function fUpperP(f: number, d1: number, d2: number): number {
-  return regIncBeta(d2 / 2, d1 / 2, d2 / (d2 + d1 * f));
+/** The candidate's own spread is larger than the noise floor (F test, p < 0.05; needs 2 seeds). */
+function noisier(cand: readonly number[], noise?: { sd: number; df: number }): boolean {
+  if (!noise || !(noise.sd > 0) || !(noise.df >= 1) || cand.length < 2) return false;
+  const own = sampleVariance(cand);
+  const pooled = noise.sd ** 2;
+  return own > pooled && fUpperP(own / pooled, cand.length - 1, noise.df) < 0.05;
+}
+
+/** The t test of a seed-blocked contrast. */
+function blockedTest(b: SeedBlocked): WelchResult {
+  const t = b.delta / b.se;
+  return { delta: b.delta, t, df: b.df, se: b.se, pValue: studentTTwoSidedP(t, b.df) };
 }
 
 /** The wider of the bootstrap CI and the t interval at the (floored) standard error. */

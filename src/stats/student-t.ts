@@ -69,6 +69,11 @@ export function regIncBeta(a: number, b: number, x: number): number {
   return 1 - (front * betaFraction(b, a, 1 - x)) / b;
 }
 
+/** P(F(d1, d2) >= f): the upper tail of the F distribution. */
+export function fUpperP(f: number, d1: number, d2: number): number {
+  return regIncBeta(d2 / 2, d1 / 2, d2 / (d2 + d1 * f));
+}
+
 /** Standard normal CDF via erfc (Chebyshev fit, fractional error < 1.2e-7 everywhere). */
 export function normalCdf(z: number): number {
   if (Number.isNaN(z)) return NaN;
