@@ -15,9 +15,10 @@
 import { adjustPValues } from '../../stats/multiple.ts';
 import { judgeChange, type Judgement } from '../../stats/judge.ts';
 import { isSeedOnlyChange } from '../../stats/seed-only.ts';
+import { seedBlockedContrast, type SeedObs } from '../../stats/seed-blocks.ts';
 import { sequentialP } from '../../stats/sequential.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
-import { baseDecisionTrials, baseOf, baseValues, currentBase } from './base.ts';
+import { baseDecisionTrials, baseOf, baseValues, currentBase, isBaseId } from './base.ts';
 import { newTrial, scheduleConfirmation } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import {
@@ -80,6 +81,39 @@ export function pooledNoise(state: SessionState, spec: SessionSpec): { sd: numbe
   return df >= 2 ? { sd: Math.sqrt(ss / df), df } : undefined;
 }
 
+/**
+ * Every config's top-rung decision runs with their seeds, for the seed-blocked contrast
+ * (stats/seed-blocks.ts): a base's decision seeds (base.ts), every other idea's explore and extra
+ * seeds. Held-out runs stay out (confirmations, and a base's re-runs on them), unless `confirmOf`
+ * names a candidate whose confirmation and its base's paired re-runs are to be added (the all-seeds
+ * test after the confirmation). Ablation arms are measurements of a win, not configs of the family.
+ * Earlier sessions' runs of the family (`spec.historySeedRuns`) join as groups of their own.
+ */
+function seedObs(state: SessionState, spec: SessionSpec, confirmOf?: string): SeedObs[] {
+  const top = String(topRung(spec));
+  const confirmSeeds = new Set(
+    state.trials.filter((t) => t.proposalId === confirmOf && t.purpose === 'confirm').map((t) => t.seed),
+  );
+  const confirmBase = confirmOf ? baseOf(state, confirmOf) : undefined;
+  const out: SeedObs[] = [];
+  for (const p of state.proposals) {
+    if (p.ablationOf) continue;
+    const held = isBaseId(state, p.id)
+      ? new Set(baseDecisionTrials(state, p.id).map((t) => t.id))
+      : undefined;
+    for (const t of state.trials) {
+      if (t.proposalId !== p.id) continue;
+      const v = t.results[top];
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      const decision = held ? held.has(t.id) : t.purpose === 'explore' || t.purpose === 'seeds';
+      const confirm =
+        t.purpose === 'confirm' && (p.id === confirmOf || (p.id === confirmBase && confirmSeeds.has(t.seed)));
+      if (decision || confirm) out.push({ group: p.id, seed: t.seed, value: v });
+    }
+  }
+  return [...out, ...spec.historySeedRuns];
+}
+
 /** Base values on the seeds of a candidate's confirmation trials (the paired re-run). */
 function confirmBaselineValues(state: SessionState, spec: SessionSpec, id: string): number[] {
   const base = baseOf(state, id);
@@ -110,7 +144,8 @@ function takeLooks(state: SessionState, spec: SessionSpec, noise: { sd: number; 
     const base = baseReady(state, spec, baseOf(state, p.id));
     const { decision } = candidateValues(state, spec, p.id);
     if (!base || decision.length === 0 || (p.looks ?? []).some((l) => l.n === decision.length)) continue;
-    const j = judgeChange({ baseline: base, candidate: decision, noise, alpha: spec.alpha });
+    const blocked = seedBlockedContrast(seedObs(state, spec), p.id, baseOf(state, p.id));
+    const j = judgeChange({ baseline: base, candidate: decision, noise, alpha: spec.alpha, blocked });
     if (!Number.isFinite(j.pValue)) continue; // one seed and no noise floor yet: wait
     p.looks = [...(p.looks ?? []), { n: decision.length, p: j.pValue, delta: j.delta }];
   }
@@ -144,6 +179,10 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
     if (running) return;
     const { decision, confirm } = candidateValues(state, spec, p.id);
     const noiseOnly = isSeedOnlyChange(p.change, spec.noiseKeys);
+    const blocked = seedBlockedContrast(seedObs(state, spec), p.id, baseId);
+    const blockedAll = hasConfirmRuns(state, p.id)
+      ? seedBlockedContrast(seedObs(state, spec, p.id), p.id, baseId)
+      : undefined;
     const j = judgeChange({
       baseline: base,
       candidate: decision,
@@ -155,6 +194,8 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
       minSeeds: 1,
       minConfirm: spec.confirmSeeds,
       noiseOnly,
+      blocked,
+      blockedAll,
     });
     p.stats = {
       delta: j.delta,
@@ -192,6 +233,9 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
   });
   return out;
 }
+
+const hasConfirmRuns = (state: SessionState, id: string) =>
+  state.trials.some((t) => t.proposalId === id && t.purpose === 'confirm');
 
 /** One more decision seed at the top rung: the lowest seed its decision trials have not used. */
 function nextSeed(state: SessionState, spec: SessionSpec, id: string): TrialState {
