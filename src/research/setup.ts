@@ -9,7 +9,8 @@ import type { Executor } from '../executors/base.ts';
 import { launchRun } from '../runs/launch.ts';
 import type { RunRecord, Store } from '../store/base.ts';
 import { mean } from '../stats/summary.ts';
-import { HISTORY_COVERS_DF, historyNoise, type HistoryNoise } from './core/noise-history.ts';
+import { HISTORY_COVERS_DF, historyNoise, historySeedRuns, type HistoryNoise } from './core/noise-history.ts';
+import type { SeedObs } from '../stats/seed-blocks.ts';
 import { rungsFor, studyRung } from './core/spec.ts';
 import { affordableRows } from '../researchers/screening-study.ts';
 
@@ -47,19 +48,23 @@ export async function rememberedStart(
 /**
  * The noise floor earlier sessions of this config family measured at this full budget (core/
  * noise-history.ts), and the baseline seeds a new session then needs: one fewer (at least 2, for the
- * base's own mean) when that history covers the noise.
+ * base's own mean) when that history covers the noise. With it, their full-budget runs and seeds for
+ * the seed-blocked test (`historySeedRuns`), when there are any.
  */
 export async function sessionHistoryNoise(
   store: Store,
   config: TrainConfig,
   rungTokens: number[],
   baselineSeeds: number,
-): Promise<{ historyNoise?: HistoryNoise; baselineSeeds: number }> {
+): Promise<{ historyNoise?: HistoryNoise; historySeedRuns?: SeedObs[]; baselineSeeds: number }> {
   const past = await store.listSessions({ limit: 50 });
-  const h = historyNoise(past, config, rungTokens[rungTokens.length - 1]);
+  const top = rungTokens[rungTokens.length - 1];
+  const h = historyNoise(past, config, top);
   if (!h) return { baselineSeeds };
+  const runs = historySeedRuns(past, config, top);
   return {
     historyNoise: h,
+    ...(runs.length ? { historySeedRuns: runs } : {}),
     baselineSeeds: h.df >= HISTORY_COVERS_DF ? Math.max(2, baselineSeeds - 1) : baselineSeeds,
   };
 }

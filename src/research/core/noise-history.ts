@@ -13,12 +13,17 @@
  */
 import { canonicalJson } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
+import type { SeedObs } from '../../stats/seed-blocks.ts';
 import { mean } from '../../stats/summary.ts';
+import { JUDGED_PURPOSES } from './conclude.ts';
+import { BASELINE } from './state.ts';
 
 export const HISTORY_DF_CAP = 12;
 export const HISTORY_SESSIONS = 5;
 /** History with at least this many df covers the noise: the baseline may start with 2 seeds. */
 export const HISTORY_COVERS_DF = 6;
+/** The most earlier runs the seed-blocked test borrows (each is one row of its fit). */
+export const HISTORY_SEED_RUNS = 48;
 
 export interface HistoryNoise {
   sd: number;
@@ -60,11 +65,8 @@ export function historyNoise(
   const sessions: string[] = [];
   for (const s of past) {
     if (sessions.length >= HISTORY_SESSIONS || df >= HISTORY_DF_CAP) break;
-    const rungs = s.spec.rungTokens as number[] | undefined;
-    const base = s.spec.baseConfig as TrainConfig | undefined;
-    if (!Array.isArray(rungs) || !base || rungs[rungs.length - 1] !== topTokens) continue;
-    if (noiseFamily(base, topTokens) !== family) continue;
-    const top = String(rungs.length - 1);
+    const top = familyTop(s, family, topTokens);
+    if (top === undefined) continue;
     const byConfig = new Map<string, number[]>();
     for (const t of (s.state.trials as Array<{ proposalId: string; results: Record<string, number> }>) ??
       []) {
@@ -85,4 +87,58 @@ export function historyNoise(
   }
   if (df < 1 || !(ss > 0)) return undefined;
   return { sd: Math.sqrt(ss / df), df: Math.min(df, HISTORY_DF_CAP), sessions, configs };
+}
+
+/** The key of a stored session's top rung when it is of `family` at `topTokens`; undefined if not. */
+function familyTop(s: PastSession, family: string, topTokens: number): string | undefined {
+  const rungs = s.spec.rungTokens as number[] | undefined;
+  const base = s.spec.baseConfig as TrainConfig | undefined;
+  if (!Array.isArray(rungs) || !base || rungs[rungs.length - 1] !== topTokens) return undefined;
+  return noiseFamily(base, topTokens) === family ? String(rungs.length - 1) : undefined;
+}
+
+/**
+ * Earlier sessions' full-budget runs of this family with their seeds, for the seed-blocked test
+ * (stats/seed-blocks.ts, fed by conclude.ts): a seed's data order is the same in every session, so
+ * runs of other configs on the seeds this session uses tell how much of the seed spread the seed
+ * itself carries, which one session's few full runs cannot. Each earlier config is its own group
+ * (`session/proposal`), so only its seeds' shared part and its residual enter. Config changes and the
+ * baseline only (an agent's code, and the engine's ablation arms, stay out), newest sessions first,
+ * capped by HISTORY_SESSIONS and HISTORY_SEED_RUNS.
+ */
+export function historySeedRuns(past: PastSession[], config: TrainConfig, topTokens: number): SeedObs[] {
+  const family = noiseFamily(config, topTokens);
+  const out: SeedObs[] = [];
+  let sessions = 0;
+  for (const s of past) {
+    if (sessions >= HISTORY_SESSIONS || out.length >= HISTORY_SEED_RUNS) break;
+    const top = familyTop(s, family, topTokens);
+    if (top === undefined) continue;
+    const proposals =
+      (s.state.proposals as Array<{ id: string; change?: { kind?: string }; ablationOf?: string }>) ?? [];
+    const configs = new Set(
+      proposals
+        .filter((p) => !p.ablationOf && (p.id === BASELINE || p.change?.kind === 'config'))
+        .map((p) => p.id),
+    );
+    const before = out.length;
+    for (const t of (s.state.trials as Array<{
+      proposalId: string;
+      seed: number;
+      purpose: string;
+      results: Record<string, number>;
+    }>) ?? []) {
+      const v = t.results?.[top];
+      if (
+        !configs.has(t.proposalId) ||
+        !(JUDGED_PURPOSES as string[]).includes(t.purpose) ||
+        !Number.isInteger(t.seed)
+      )
+        continue;
+      if (typeof v === 'number' && Number.isFinite(v))
+        out.push({ group: `${s.id}/${t.proposalId}`, seed: t.seed, value: v });
+    }
+    if (out.length > before) sessions++;
+  }
+  return out.slice(0, HISTORY_SEED_RUNS);
 }

@@ -41,6 +41,12 @@ export const SessionSpec = z
         configs: z.number().int().min(1),
       })
       .optional(),
+    // earlier sessions' full-budget runs of the same family with their seeds, for the seed-blocked
+    // test (core/noise-history.ts `historySeedRuns`, capped)
+    historySeedRuns: z
+      .array(z.object({ group: z.string(), seed: z.number().int(), value: z.number() }).strict())
+      .max(64)
+      .default([]),
     alpha: z.number().min(0.001).max(0.5).default(0.05),
     correction: z.enum(['holm', 'bh']).default('holm'),
     seedBase: z.number().int().min(0).default(1000), // trial seeds are seedBase + i (baseline and candidates share them)
