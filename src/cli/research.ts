@@ -241,7 +241,10 @@ async function newSession(
   const noise = await sessionHistoryNoise(deps.store, config, rungTokens, o.seeds);
   if (noise.historyNoise)
     log(
-      `noise floor: ${noise.historyNoise.df} df from ${noise.historyNoise.sessions.length} earlier session(s) (sd ${noise.historyNoise.sd.toFixed(4)}): ${noise.baselineSeeds} baseline seeds`,
+      `noise floor: ${noise.historyNoise.df} df from ${noise.historyNoise.sessions.length} earlier session(s) (sd ${noise.historyNoise.sd.toFixed(4)}): ${noise.baselineSeeds} baseline seeds` +
+        (noise.historySeedRuns
+          ? `; ${noise.historySeedRuns.length} of their full runs join the seed blocks`
+          : ''),
     );
   return ResearchSession.create(
     { ...deps, researcher },
