@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { judgeChange } from './judge.ts';
 import { mulberry32, randNormal, type Rng } from './rng.ts';
-import { seedBlockedContrast, type SeedObs } from './seed-blocks.ts';
+import { pooledWithin, seedBlockedContrast, type SeedObs } from './seed-blocks.ts';
 
 /** Configs `means` on `seeds`, each value = mean + the seed's shared draw (sd tau) + its own (sd sigma). */
 function runs(
@@ -20,19 +20,6 @@ function runs(
       out.push({ group, seed, value: m + shared.get(seed)! + sigma * randNormal(rng) });
     }
   return out;
-}
-
-/** The within-config sd pooled over configs, with its df (conclude.ts pooledNoise). */
-function pooled(obs: SeedObs[]): { sd: number; df: number } {
-  let ss = 0;
-  let df = 0;
-  for (const g of new Set(obs.map((o) => o.group))) {
-    const v = obs.filter((o) => o.group === g).map((o) => o.value);
-    const m = v.reduce((a, x) => a + x, 0) / v.length;
-    ss += v.reduce((a, x) => a + (x - m) ** 2, 0);
-    df += v.length - 1;
-  }
-  return { sd: Math.sqrt(ss / df), df };
 }
 
 const fourSeeds = [1000, 1001, 1002, 1003];
@@ -91,7 +78,7 @@ describe('seedBlockedContrast', () => {
           candidate: of('a'),
           minSeeds: 1,
           resamples: 100,
-          noise: pooled(obs),
+          noise: pooledWithin(obs),
           blocked: seedBlockedContrast(obs, 'a', 'base'),
         });
         if (j.pValue < 0.05) rejected++;

@@ -50,6 +50,19 @@ export interface BlockedContrast {
   seedP: number; // the pre-test's p-value
 }
 
+/** The within-config sd pooled over configs and its df: what the unpaired test uses (one run per seed). */
+export function pooledWithin(obs: readonly SeedObs[]): { sd: number; df: number } {
+  let ss = 0;
+  let df = 0;
+  for (const g of new Set(obs.map((o) => o.group))) {
+    const v = obs.filter((o) => o.group === g).map((o) => o.value);
+    const m = v.reduce((a, x) => a + x, 0) / v.length;
+    ss += v.reduce((a, x) => a + (x - m) ** 2, 0);
+    df += v.length - 1;
+  }
+  return { sd: df > 0 ? Math.sqrt(ss / df) : NaN, df };
+}
+
 /** The pre-test's level: below it the seeds are treated as blocks. */
 export const SEED_PRETEST_P = 0.02;
 

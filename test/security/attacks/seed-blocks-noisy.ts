@@ -14,7 +14,7 @@
  */
 import { judgeChange } from '../../../src/stats/judge.ts';
 import { mulberry32, randNormal } from '../../../src/stats/rng.ts';
-import { seedBlockedContrast, type SeedObs } from '../../../src/stats/seed-blocks.ts';
+import { pooledWithin, seedBlockedContrast, type SeedObs } from '../../../src/stats/seed-blocks.ts';
 import type { Attack } from '../attack.ts';
 
 export const attacks: Attack[] = [
@@ -49,7 +49,7 @@ export const attacks: Attack[] = [
           candidate: of('attacker'),
           minSeeds: 1,
           resamples: 200,
-          noise: pooled(obs),
+          noise: pooledWithin(obs),
           blocked,
         };
         const j = judgeChange(input);
@@ -71,16 +71,3 @@ export const attacks: Attack[] = [
     },
   },
 ];
-
-/** The within-config sd pooled over configs, with its df (conclude.ts pooledNoise). */
-function pooled(obs: SeedObs[]): { sd: number; df: number } {
-  let ss = 0;
-  let df = 0;
-  for (const g of new Set(obs.map((o) => o.group))) {
-    const v = obs.filter((o) => o.group === g).map((o) => o.value);
-    const m = v.reduce((a, x) => a + x, 0) / v.length;
-    ss += v.reduce((a, x) => a + (x - m) ** 2, 0);
-    df += v.length - 1;
-  }
-  return { sd: Math.sqrt(ss / df), df };
-}
