@@ -192,4 +192,46 @@ describe('research engine on the synthetic trainer', () => {
     assert.ok(rate <= 0.05, `false-win rate ${rate}`);
     assert.ok(judged > 10, 'enough comparisons reached the test to mean something');
   });
+
+  it('keeps the planted null when seeds share most of the noise and history puts the seed blocks to use', async (t) => {
+    // the reference trainer's regime: a draw shared by every config on a seed (sd 0.02) over each run's
+    // own (0.01); each session is set up like the CLI's, so earlier sessions' runs join the seed blocks
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    process.env.FLYWHEEL_SYNTH_SEED_SIGMA = '0.02';
+    const own = await tempStore(tempHome());
+    let comparisons = 0;
+    let wins = 0;
+    let blocked = 0;
+    try {
+      for (let k = 0; k < 16; k++) {
+        const values = [1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 2e-8].map((v) => v * (k + 1));
+        const researcher = new ScriptedResearcher(
+          values.map((v) => configProposal(`eps ${v}`, { 'optim.eps': v })),
+        );
+        const base = synthConfig([`optim.beta1=${0.8 + k * 0.005}`]);
+        const history = await sessionHistoryNoise(own, base, [8192], 3);
+        const { session, executor } = await makeSession({
+          store: own,
+          researcher,
+          base,
+          spec: { rungTokens: [8192], maxSeeds: k % 2 ? 3 : 5, ...history },
+        });
+        const s = await session.run();
+        await executor.close();
+        comparisons += values.length;
+        wins += s.proposals.wins;
+        const ends = await own.listJournal(session.id, { kinds: ['conclusion'] });
+        blocked += ends.filter((e) => /seed blocks/.test(e.body ?? '')).length;
+      }
+    } finally {
+      delete process.env.FLYWHEEL_SYNTH_SEED_SIGMA;
+      await own.close();
+    }
+    const rate = wins / comparisons;
+    t.diagnostic(
+      `planted null, seed-shared noise: ${wins}/${comparisons} false wins (${(100 * rate).toFixed(1)} %), ${blocked} verdicts on seed blocks`,
+    );
+    assert.ok(rate <= 0.05, `false-win rate ${rate}`);
+    assert.ok(blocked > 10, 'the seed-blocked test was used');
+  });
 });
