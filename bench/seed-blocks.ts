@@ -1,0 +1,112 @@
+/**
+ * `npx tsx bench/seed-blocks.ts [--seeds 4] [--tokens 110592] [--write]`: how much of the real
+ * trainer's seed spread is shared by every config run on the same seed (src/stats/seed-blocks.ts),
+ * measured on the benchmark's regime (a) scale: preset `small`, the default corpus, full runs of
+ * `--tokens`. Four configs (the preset and three library changes of one to two noise floors) on the
+ * same seeds, two runs at a time, each through `flywheel run --json` in a throw-away FLYWHEEL_HOME.
+ * Reports the variance components of the two-way analysis (config + seed), and each change's contrast
+ * with the preset unpaired (pooled within-config sd, the session's floor test) and on seed blocks.
+ * `--write` rewrites the "Seed blocks" section of BENCHMARKS.md.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../src/home.ts';
+import { pooledWithin, seedBlockedContrast, type SeedObs } from '../src/stats/seed-blocks.ts';
+import { studentTTwoSidedP } from '../src/stats/student-t.ts';
+import { mean } from '../src/stats/summary.ts';
+import { writeSection } from './benchmarks-md.ts';
+
+const arg = (name: string, dflt: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+};
+const SEEDS = Array.from({ length: Number(arg('seeds', '4')) }, (_, i) => 1000 + i);
+const TOKENS = Number(arg('tokens', '110592'));
+const CONFIGS: Record<string, string[]> = {
+  base: [],
+  'logit softcap 15': ['model.logitSoftcap=15'],
+  'QK-norm': ['model.qkNorm=true'],
+  'warmup × 0.5': ['schedule.warmupTokens=8192'],
+};
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+function runOne(home: string, sets: string[], seed: number): Promise<number> {
+  const args = ['flywheel', 'run', '--preset', 'small', '--budget', `${TOKENS}tok`, '--seed', String(seed)];
+  args.push('--threads', '1', '--json', ...sets.flatMap((s) => ['--set', s]));
+  return new Promise((resolve, reject) => {
+    const p = spawn('npx', args, { cwd: repoRoot, env: { ...process.env, FLYWHEEL_HOME: home } });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const v = code === 0 ? (JSON.parse(out) as { valBpb?: number }).valBpb : undefined;
+      if (typeof v === 'number') resolve(v);
+      else reject(new Error(`flywheel run ${sets.join(' ')} --seed ${seed}: exit ${code}`));
+    });
+  });
+}
+
+const home = mkdtempSync(join(tmpdir(), 'flywheel-seed-blocks-'));
+const t0 = Date.now();
+const obs: SeedObs[] = [];
+try {
+  await runOne(home, [], 1).catch(() => undefined); // prepares the corpus once, before the pairs race for it
+  const jobs = SEEDS.flatMap((seed) => Object.keys(CONFIGS).map((group) => ({ group, seed })));
+  const queue = [...jobs];
+  const worker = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const value = await runOne(home, CONFIGS[job.group], job.seed);
+      obs.push({ ...job, value });
+      log(`${job.group} seed ${job.seed}: ${value.toFixed(4)}`);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+} finally {
+  rmSync(home, { recursive: true, force: true });
+}
+
+const of = (g: string) => obs.filter((o) => o.group === g).map((o) => o.value);
+const groups = Object.keys(CONFIGS);
+const { sd: within, df } = pooledWithin(obs);
+const rows: string[] = [];
+let comp: ReturnType<typeof seedBlockedContrast>;
+for (const g of groups.slice(1)) {
+  const b = seedBlockedContrast(obs, g, 'base');
+  comp ??= b;
+  const d = mean(of(g)) - mean(of('base'));
+  const se = within * Math.sqrt(1 / of(g).length + 1 / of('base').length);
+  const p = studentTTwoSidedP(d / se, df);
+  const blocked = b
+    ? `${fmt(b.delta)} ± ${b.se.toFixed(4)} (p ${studentTTwoSidedP(b.delta / b.se, b.df).toFixed(3)})`
+    : 'not blocked';
+  rows.push(
+    `| ${g} | ${fmt(d)} ± ${se.toFixed(4)} (p ${p.toFixed(3)}) | ${blocked} | ${b ? (se / b.se).toFixed(2) : ''} |`,
+  );
+}
+const shared = comp ? comp.tau2 / (comp.tau2 + comp.sigma2) : NaN;
+const body = [
+  `\`npx tsx bench/seed-blocks.ts --seeds ${SEEDS.length} --tokens ${TOKENS}\` — ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; ${obs.length} runs of preset \`small\` at ${TOKENS.toLocaleString('en')} tokens (the research-efficiency benchmark's full run), seeds ${SEEDS[0]}–${SEEDS[SEEDS.length - 1]}; wall ${((Date.now() - t0) / 60_000).toFixed(1)} min.`,
+  '',
+  '| config | ' + SEEDS.map((s) => `seed ${s}`).join(' | ') + ' | mean |',
+  '| --- | ' + SEEDS.map(() => '---:').join(' | ') + ' | ---: |',
+  ...groups.map(
+    (g) =>
+      `| ${g} | ${SEEDS.map((s) => obs.find((o) => o.group === g && o.seed === s)!.value.toFixed(4)).join(' | ')} | ${mean(of(g)).toFixed(4)} |`,
+  ),
+  '',
+  comp
+    ? `Two-way analysis (config + seed): seed-shared sd τ = ${Math.sqrt(comp.tau2).toFixed(4)}, each run's own sd σ = ${Math.sqrt(comp.sigma2).toFixed(4)} (df ${comp.df}); the seed carries ${(100 * shared).toFixed(0)} % of the seed-to-seed variance; seed effect F test p = ${comp.seedP.toFixed(3)}. Pooled within-config sd (what the unpaired test uses): ${within.toFixed(4)}.`
+    : `No seed effect passed the pre-test (pooled within-config sd ${within.toFixed(4)}).`,
+  '',
+  '| change vs base | unpaired Δ ± se (p) | on seed blocks Δ ± se (p) | se ratio |',
+  '| --- | ---: | ---: | ---: |',
+  ...rows,
+].join('\n');
+console.log(body);
+if (process.argv.includes('--write')) writeSection('Seed blocks', body);
+
+function fmt(x: number): string {
+  return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;
+}
