@@ -152,9 +152,10 @@ export function judgeChange(input: JudgeInput): Judgement {
     const pairedDelta = mean(confirm) - mean(confirmBase);
     const allBase = [...baseline, ...confirmBase];
     const allCand = [...candidate, ...confirm];
-    const all = input.blockedAll
-      ? blockedTest(input.blockedAll)
-      : floorTest(welchTest(allBase, allCand), allBase, allCand, input.noise);
+    const all =
+      input.blockedAll && !noisier(allCand, input.noise)
+        ? blockedTest(input.blockedAll)
+        : floorTest(welchTest(allBase, allCand), allBase, allCand, input.noise);
     const scale = adjustedP !== undefined && w.pValue > 0 ? Math.max(1, adjustedP / w.pValue) : 1;
     const allP = Math.min(1, all.pValue * scale);
     if (pairedDelta <= ci.hi / 2 && all.delta < 0 && allP < alpha) {
