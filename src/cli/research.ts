@@ -17,6 +17,7 @@ import { SCREEN_SHARE } from '../researchers/screening-study.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
 import {
+  historyRungs,
   measureThroughput,
   rememberedStart,
   rungsOfFull,
@@ -307,6 +308,14 @@ async function sizeRungs(
   log(
     `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens; ${reason}`,
   );
+  // an earlier session's full budget, when close: its noise floor and seed runs then carry over
+  const earlier = n === 0 ? await historyRungs(deps.store, config, rungTokens, shape) : undefined;
+  if (earlier && earlier.join() !== rungTokens.join()) {
+    log(
+      `rungs ${earlier.join(' / ')} tokens: an earlier session's full budget, so its noise floor and seeds carry over`,
+    );
+    return { rungTokens: earlier, tput, ladder: n };
+  }
   return { rungTokens, tput, ladder: n };
 }
 

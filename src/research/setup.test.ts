@@ -9,7 +9,7 @@ import { pooledNoise } from './core/conclude.ts';
 import { HISTORY_DF_CAP } from './core/noise-history.ts';
 import { SessionSpec } from './core/spec.ts';
 import { emptyState } from './core/state.ts';
-import { rememberedStart, sessionHistoryNoise } from './setup.ts';
+import { historyRungs, rememberedStart, sessionHistoryNoise } from './setup.ts';
 
 const config = resolveConfig({ preset: 'tiny' });
 const RUNGS = [4096, 12288];
@@ -72,6 +72,22 @@ describe('a session set up from history', () => {
       ...many,
     });
     assert.deepEqual(pooledNoise(emptyState(), spec), { sd: many.historyNoise!.sd, df: HISTORY_DF_CAP });
+  });
+
+  it("takes an earlier session's full budget when it is close to the planned one, so history carries over", async () => {
+    const shape = { batchTokens: config.train.batchTokens, eta: 3, nRungs: 2 };
+    // s-a .. s-d ran rungs 4096 / 12288; a re-based base (another model, same data order) is the same seed family
+    const rebased = { ...config, model: { ...config.model, qkNorm: true } };
+    assert.deepEqual(await historyRungs(store, rebased, [4608, 13824], shape), RUNGS);
+    assert.deepEqual(await historyRungs(store, config, [4096, 11264], shape), RUNGS, 'up to 10 % longer');
+    assert.equal(await historyRungs(store, config, [10240, 30720], shape), undefined, 'too far: plan stands');
+    assert.equal(
+      await historyRungs(store, config, [1024, 4096, 13824], shape),
+      undefined,
+      'other rung count',
+    );
+    const otherData = { ...config, data: { ...config.data, dir: '/elsewhere/other-corpus' } };
+    assert.equal(await historyRungs(store, otherData, [4608, 13824], shape), undefined, 'other data order');
   });
 
   it('starts the next session from the last base of the newest session that re-based', async () => {

@@ -9,7 +9,13 @@ import type { Executor } from '../executors/base.ts';
 import { launchRun } from '../runs/launch.ts';
 import type { RunRecord, Store } from '../store/base.ts';
 import { mean } from '../stats/summary.ts';
-import { HISTORY_COVERS_DF, historyNoise, historySeedRuns, type HistoryNoise } from './core/noise-history.ts';
+import {
+  HISTORY_COVERS_DF,
+  historyNoise,
+  historySeedRuns,
+  seedFamily,
+  type HistoryNoise,
+} from './core/noise-history.ts';
 import type { SeedObs } from '../stats/seed-blocks.ts';
 import { rungsFor, studyRung } from './core/spec.ts';
 import { affordableRows } from '../researchers/screening-study.ts';
@@ -67,6 +73,35 @@ export async function sessionHistoryNoise(
     ...(runs.length ? { historySeedRuns: runs } : {}),
     baselineSeeds: h.df >= HISTORY_COVERS_DF ? Math.max(2, baselineSeeds - 1) : baselineSeeds,
   };
+}
+
+/** How far an earlier session's full budget may sit from the planned one for a session to take it. */
+export const SNAP_RANGE = { below: 0.8, above: 1.1 };
+
+/**
+ * A wall-time session plans its full budget from the throughput it measures, so two sessions of one
+ * family almost never land on the same token count, and an earlier session's noise floor and seed runs
+ * (core/noise-history.ts) are kept only at the same full budget. So a session takes the full budget of
+ * the newest earlier session of its seed family (same data, trainer, batch, sequence length) with as
+ * many rungs, when that is within SNAP_RANGE of what it planned: at most 10 % longer runs (about two
+ * fewer of the ~24 full runs), or up to 20 % shorter. Undefined when there is none.
+ */
+export async function historyRungs(
+  store: Store,
+  config: TrainConfig,
+  planned: number[],
+  shape: { batchTokens: number; eta: number; nRungs: number },
+): Promise<number[] | undefined> {
+  const top = planned[planned.length - 1];
+  for (const s of await store.listSessions({ limit: 50 })) {
+    const rungs = s.spec.rungTokens as number[] | undefined;
+    const base = s.spec.baseConfig as TrainConfig | undefined;
+    if (!Array.isArray(rungs) || !base || rungs.length !== planned.length) continue;
+    const t = rungs[rungs.length - 1];
+    if (seedFamily(base, t) !== seedFamily(config, t)) continue;
+    if (t >= SNAP_RANGE.below * top && t <= SNAP_RANGE.above * top) return rungsOfFull(t, shape);
+  }
+  return undefined;
 }
 
 export interface Throughput {

@@ -34,15 +34,19 @@ export interface HistoryNoise {
 
 /** What seed noise depends on: data, trainer, model shape, batch, and the full budget in tokens. */
 export function noiseFamily(config: TrainConfig, topTokens: number): string {
-  const t = config.trainer as Record<string, unknown> & { spec?: { name?: string }; command?: unknown };
-  const cmd = Array.isArray(t.command) ? t.command.map((a) => String(a).split(/[\\/]/).pop()) : undefined;
   return canonicalJson({
-    data: config.data.dir?.split(/[\\/]/).pop() ?? null,
-    trainer: t.spec?.name ?? cmd ?? null,
+    ...dataAndTrainer(config),
     model: config.model,
     batchTokens: config.train.batchTokens,
     topTokens,
   });
+}
+
+/** The dataset (by its folder's name) and the trainer (its spec's name, or its command's file names). */
+function dataAndTrainer(config: TrainConfig): { data: string | null; trainer: unknown } {
+  const t = config.trainer as Record<string, unknown> & { spec?: { name?: string }; command?: unknown };
+  const cmd = Array.isArray(t.command) ? t.command.map((a) => String(a).split(/[\\/]/).pop()) : undefined;
+  return { data: config.data.dir?.split(/[\\/]/).pop() ?? null, trainer: t.spec?.name ?? cmd ?? null };
 }
 
 /** A stored session as this needs it (the store's SessionRecord: spec and state are JSON). */
@@ -90,15 +94,36 @@ export function historyNoise(
 }
 
 /** The key of a stored session's top rung when it is of `family` at `topTokens`; undefined if not. */
-function familyTop(s: PastSession, family: string, topTokens: number): string | undefined {
+function familyTop(
+  s: PastSession,
+  family: string,
+  topTokens: number,
+  familyOf: (c: TrainConfig, top: number) => string = noiseFamily,
+): string | undefined {
   const rungs = s.spec.rungTokens as number[] | undefined;
   const base = s.spec.baseConfig as TrainConfig | undefined;
   if (!Array.isArray(rungs) || !base || rungs[rungs.length - 1] !== topTokens) return undefined;
-  return noiseFamily(base, topTokens) === family ? String(rungs.length - 1) : undefined;
+  return familyOf(base, topTokens) === family ? String(rungs.length - 1) : undefined;
 }
 
 /**
- * Earlier sessions' full-budget runs of this family with their seeds, for the seed-blocked test
+ * What a seed's shared part depends on: the data and its order (dataset, trainer, batch, sequence
+ * length; the reference trainer draws the order from the seed: trainers/gpt/harness.py) and the full
+ * budget. Not the rest of the model: a re-based session's base differs from the last one's, yet its
+ * seeds read the same batches. Each earlier config is its own group in the fit, so what differs
+ * between configs is never mistaken for a seed's effect.
+ */
+export function seedFamily(config: TrainConfig, topTokens: number): string {
+  return canonicalJson({
+    ...dataAndTrainer(config),
+    seqLen: config.model.seqLen,
+    batchTokens: config.train.batchTokens,
+    topTokens,
+  });
+}
+
+/**
+ * Earlier sessions' full-budget runs of this seed family with their seeds, for the seed-blocked test
  * (stats/seed-blocks.ts, fed by conclude.ts): a seed's data order is the same in every session, so
  * runs of other configs on the seeds this session uses tell how much of the seed spread the seed
  * itself carries, which one session's few full runs cannot. Each earlier config is its own group
@@ -107,12 +132,12 @@ function familyTop(s: PastSession, family: string, topTokens: number): string | 
  * capped by HISTORY_SESSIONS and HISTORY_SEED_RUNS.
  */
 export function historySeedRuns(past: PastSession[], config: TrainConfig, topTokens: number): SeedObs[] {
-  const family = noiseFamily(config, topTokens);
+  const family = seedFamily(config, topTokens);
   const out: SeedObs[] = [];
   let sessions = 0;
   for (const s of past) {
     if (sessions >= HISTORY_SESSIONS || out.length >= HISTORY_SEED_RUNS) break;
-    const top = familyTop(s, family, topTokens);
+    const top = familyTop(s, family, topTokens, seedFamily);
     if (top === undefined) continue;
     const proposals =
       (s.state.proposals as Array<{ id: string; change?: { kind?: string }; ablationOf?: string }>) ?? [];
