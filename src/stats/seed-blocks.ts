@@ -4,8 +4,8 @@
  * The reference trainer draws the data order from the seed alone, and the initial weights from it
  * wherever two configs have the same parameter shapes (trainers/gpt/harness.py). So on a real trainer,
  * two configs run on one seed move together: measured on the `small` preset at the full budget of the
- * benchmark (BENCHMARKS.md "Seed blocks"), a third to two thirds of the seed-to-seed variance is shared
- * by every config on that seed. An unpaired comparison counts that shared part as noise twice; a
+ * benchmark (BENCHMARKS.md "Seed blocks"), 61 % of the seed-to-seed variance is shared by every
+ * config on that seed. An unpaired comparison counts that shared part as noise twice; a
  * comparison on shared seeds cancels it. A synthetic trainer whose noise is drawn per (config, seed)
  * shares nothing, and there pairing would only cost power.
  *
@@ -27,10 +27,12 @@
  * The pre-test selects on the residual variance too (a small one makes F large), so conditional on
  * passing it, a test with few residual df is over-confident: simulated without a seed effect on a
  * 10-run design, 17 % false rejections at 5 % among the sessions it blocked. A strict pre-test makes
- * that rare: at 0.02 the combined test (blocked or unpaired) rejects 5.0-5.6 % under no effect, with
- * or without a seed effect (seed-blocks.test.ts), while a seed effect as large as the real trainer's
- * still passes it within a session's first dozen or so shared-seed runs. Each side's seeds must also
- * have been run by another config, or that seed's block effect cannot be told from the side's mean.
+ * that rare: at 0.02 the combined test (blocked or unpaired) rejected 5.0-5.6 % under no effect in
+ * simulation, with or without a seed effect (seed-blocks.test.ts checks one such design), while the
+ * real trainer's seed effect passed it on 16 runs (4 configs x 4 seeds: p 0.009). One 24-run session
+ * rarely has that many full runs on shared seeds; earlier sessions' runs join the fit (conclude.ts).
+ * Each side's seeds must also have been run by another config, or that seed's block effect cannot be
+ * told from the side's mean.
  */
 import { solve } from './linear-solve.ts';
 import { fUpperP } from './student-t.ts';
