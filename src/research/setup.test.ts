@@ -80,7 +80,7 @@ describe('a session set up from history', () => {
     const rebased = { ...config, model: { ...config.model, qkNorm: true } };
     assert.deepEqual(await historyRungs(store, rebased, [4608, 13824], shape), RUNGS);
     assert.deepEqual(await historyRungs(store, config, [4096, 11264], shape), RUNGS, 'up to 10 % longer');
-    assert.equal(await historyRungs(store, config, [10240, 30720], shape), undefined, 'too far: plan stands');
+    assert.equal(await historyRungs(store, config, [16384, 49152], shape), undefined, 'too far: plan stands');
     assert.equal(
       await historyRungs(store, config, [1024, 4096, 13824], shape),
       undefined,
