@@ -242,10 +242,11 @@ async function newSession(
   const noise = await sessionHistoryNoise(deps.store, config, rungTokens, o.seeds);
   if (noise.historyNoise)
     log(
-      `noise floor: ${noise.historyNoise.df} df from ${noise.historyNoise.sessions.length} earlier session(s) (sd ${noise.historyNoise.sd.toFixed(4)}): ${noise.baselineSeeds} baseline seeds` +
-        (noise.historySeedRuns
-          ? `; ${noise.historySeedRuns.length} of their full runs join the seed blocks`
-          : ''),
+      `noise floor: ${noise.historyNoise.df} df from ${noise.historyNoise.sessions.length} earlier session(s) (sd ${noise.historyNoise.sd.toFixed(4)}): ${noise.baselineSeeds} baseline seeds`,
+    );
+  if (noise.historySeedRuns)
+    log(
+      `seed blocks: ${noise.historySeedRuns.length} full runs of earlier sessions on the same data order join the fit`,
     );
   return ResearchSession.create(
     { ...deps, researcher },

@@ -66,12 +66,12 @@ export async function sessionHistoryNoise(
   const past = await store.listSessions({ limit: 50 });
   const top = rungTokens[rungTokens.length - 1];
   const h = historyNoise(past, config, top);
-  if (!h) return { baselineSeeds };
+  // the seed runs' family is wider (a re-based base is another noise family, same data order)
   const runs = historySeedRuns(past, config, top);
   return {
-    historyNoise: h,
+    ...(h ? { historyNoise: h } : {}),
     ...(runs.length ? { historySeedRuns: runs } : {}),
-    baselineSeeds: h.df >= HISTORY_COVERS_DF ? Math.max(2, baselineSeeds - 1) : baselineSeeds,
+    baselineSeeds: h && h.df >= HISTORY_COVERS_DF ? Math.max(2, baselineSeeds - 1) : baselineSeeds,
   };
 }
 
