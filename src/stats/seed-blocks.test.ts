@@ -43,6 +43,20 @@ describe('seedBlockedContrast', () => {
     assert.ok(r.tau2 > r.sigma2);
   });
 
+  it('counts a config re-run on a seed once (a deterministic trainer repeats its value)', () => {
+    const rng = mulberry32(8);
+    const obs = runs(
+      rng,
+      { base: 2.66, a: 2.657, b: 2.66, c: 2.662 },
+      { base: fourSeeds, a: fourSeeds, b: fourSeeds, c: fourSeeds },
+      0.006,
+      0.001,
+    );
+    const once = seedBlockedContrast(obs, 'a', 'base')!;
+    const twice = seedBlockedContrast([...obs, ...obs.filter((o) => o.group !== 'a')], 'a', 'base')!;
+    assert.deepEqual(twice, once);
+  });
+
   it('leaves the comparison unpaired when seeds share nothing, or a seed was run by one side only', () => {
     const rng = mulberry32(11);
     const seeds = { base: fourSeeds, a: fourSeeds, b: fourSeeds };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveConfig } from '../../config/resolve.ts';
+import { configHash, resolveConfig } from '../../config/resolve.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
 import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 import { concludeReady } from './conclude.ts';
@@ -10,6 +11,7 @@ import { SessionSpec } from './spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
+const withLr = (lr: number): TrainConfig => ({ ...base, optim: { ...base.optim, lr } });
 const RUNGS = [3000, 9000];
 const spec = (extra: Record<string, unknown> = {}) =>
   SessionSpec.parse({
@@ -31,7 +33,7 @@ const own = [0.0008, -0.0011, 0.0004, -0.0006, 0.001, -0.0003, 0.0007, -0.0009];
 /** The state: the baseline on seeds 1000-1002, a candidate 0.004 better on 1000-1001, all at the top. */
 function session(): SessionState {
   const st = emptyState();
-  st.proposals.push(proposalState(BASELINE, base), proposalState('p1', base));
+  st.proposals.push(proposalState(BASELINE, base), proposalState('p1', withLr(0.0123)));
   let k = 0;
   const run = (id: string, seed: number, mean: number) => {
     const t = newTrial(st, id, seed, id === BASELINE ? 'baseline' : 'explore', 1);
@@ -44,15 +46,15 @@ function session(): SessionState {
   return st;
 }
 
-/** An earlier session of the same family: three configs on seeds 1000-1003, plus what must stay out. */
+/** An earlier session of the same family: three configs on seeds 1000-1003 (all but the baseline `shift`ed), plus what must stay out. */
 function past(id: string, shift: number): PastSession {
   const trials: unknown[] = [];
   const proposals = [
-    { id: BASELINE },
-    { id: 'p1', change: { kind: 'config' } },
-    { id: 'p2', change: { kind: 'config' } },
-    { id: 'p3', change: { kind: 'code' } },
-    { id: 'p4', change: { kind: 'config' }, ablationOf: 'p1' },
+    { id: BASELINE, config: base },
+    { id: 'p1', change: { kind: 'config' }, config: withLr(0.001) },
+    { id: 'p2', change: { kind: 'config' }, config: withLr(0.002) },
+    { id: 'p3', change: { kind: 'code' }, config: withLr(0.003) },
+    { id: 'p4', change: { kind: 'config' }, ablationOf: 'p1', config: withLr(0.004) },
   ];
   let k = 3;
   for (const p of proposals)
@@ -61,7 +63,7 @@ function past(id: string, shift: number): PastSession {
         proposalId: p.id,
         seed,
         purpose: p.id === BASELINE ? 'baseline' : 'explore',
-        results: { '1': 2.5 + shift + SEED[seed] + own[k++ % own.length] },
+        results: { '1': 2.5 + (p.id === BASELINE ? 0 : shift) + SEED[seed] + own[k++ % own.length] },
       });
   return { id, spec: { baseConfig: base, rungTokens: RUNGS }, state: { proposals, trials } };
 }
@@ -70,14 +72,11 @@ describe('seed blocks in a session', () => {
   it("borrows earlier sessions' config runs of the family with their seeds (no code, no ablation arms)", () => {
     const runs = historySeedRuns([past('s-a', 0), past('s-b', 0.01)], base, RUNGS[1]);
     assert.equal(runs.length, 2 * 3 * 4);
-    assert.deepEqual([...new Set(runs.map((r) => r.group))].sort(), [
-      's-a/baseline',
-      's-a/p1',
-      's-a/p2',
-      's-b/baseline',
-      's-b/p1',
-      's-b/p2',
-    ]);
+    // one group per config, by its hash: the same config in two sessions is one group
+    assert.deepEqual(
+      [...new Set(runs.map((r) => r.group))].sort(),
+      [base, withLr(0.001), withLr(0.002)].map((c) => configHash(c)).sort(),
+    );
     assert.deepEqual(historySeedRuns([past('s-a', 0)], base, 4000), [], 'another budget is another family');
   });
 

@@ -18,11 +18,13 @@ import { isSeedOnlyChange } from '../../stats/seed-only.ts';
 import { seedBlockedContrast, type SeedObs } from '../../stats/seed-blocks.ts';
 import { sequentialP } from '../../stats/sequential.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
+import { configHash } from '../../config/resolve.ts';
 import { baseDecisionTrials, baseOf, baseValues, currentBase, isBaseId } from './base.ts';
 import { newTrial, scheduleConfirmation } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import {
   BASELINE,
+  proposalOf,
   valuesAt,
   type ProposalState,
   type SessionState,
@@ -108,10 +110,18 @@ function seedObs(state: SessionState, spec: SessionSpec, confirmOf?: string): Se
       const decision = held ? held.has(t.id) : t.purpose === 'explore' || t.purpose === 'seeds';
       const confirm =
         t.purpose === 'confirm' && (p.id === confirmOf || (p.id === confirmBase && confirmSeeds.has(t.seed)));
-      if (decision || confirm) out.push({ group: p.id, seed: t.seed, value: v });
+      if (decision || confirm) out.push({ group: seedGroup(p), seed: t.seed, value: v });
     }
   }
   return [...out, ...spec.historySeedRuns];
+}
+
+/**
+ * A proposal's group in the seed-blocked fit: its config's hash, so an earlier session's run of the same
+ * config on the same seed is the same observation (stats/seed-blocks.ts); an agent's code keeps its own.
+ */
+export function seedGroup(p: Pick<ProposalState, 'id' | 'config' | 'change'>): string {
+  return p.id === BASELINE || p.change.kind === 'config' ? configHash(p.config) : `code:${p.id}`;
 }
 
 /** Base values on the seeds of a candidate's confirmation trials (the paired re-run). */
@@ -144,7 +154,11 @@ function takeLooks(state: SessionState, spec: SessionSpec, noise: { sd: number; 
     const base = baseReady(state, spec, baseOf(state, p.id));
     const { decision } = candidateValues(state, spec, p.id);
     if (!base || decision.length === 0 || (p.looks ?? []).some((l) => l.n === decision.length)) continue;
-    const blocked = seedBlockedContrast(seedObs(state, spec), p.id, baseOf(state, p.id));
+    const blocked = seedBlockedContrast(
+      seedObs(state, spec),
+      seedGroup(p),
+      seedGroup(proposalOf(state, baseOf(state, p.id))),
+    );
     const j = judgeChange({ baseline: base, candidate: decision, noise, alpha: spec.alpha, blocked });
     if (!Number.isFinite(j.pValue)) continue; // one seed and no noise floor yet: wait
     p.looks = [...(p.looks ?? []), { n: decision.length, p: j.pValue, delta: j.delta }];
@@ -179,9 +193,10 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
     if (running) return;
     const { decision, confirm } = candidateValues(state, spec, p.id);
     const noiseOnly = isSeedOnlyChange(p.change, spec.noiseKeys);
-    const blocked = seedBlockedContrast(seedObs(state, spec), p.id, baseId);
+    const [a, b] = [seedGroup(p), seedGroup(proposalOf(state, baseId))];
+    const blocked = seedBlockedContrast(seedObs(state, spec), a, b);
     const blockedAll = hasConfirmRuns(state, p.id)
-      ? seedBlockedContrast(seedObs(state, spec, p.id), p.id, baseId)
+      ? seedBlockedContrast(seedObs(state, spec, p.id), a, b)
       : undefined;
     const j = judgeChange({
       baseline: base,

@@ -11,7 +11,7 @@
  * drift, and the session's own seeds must still be able to outvote it. The base's own mean always comes
  * from its own >= 2 seeds.
  */
-import { canonicalJson } from '../../config/resolve.ts';
+import { canonicalJson, configHash } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import type { SeedObs } from '../../stats/seed-blocks.ts';
 import { mean } from '../../stats/summary.ts';
@@ -126,8 +126,9 @@ export function seedFamily(config: TrainConfig, topTokens: number): string {
  * Earlier sessions' full-budget runs of this seed family with their seeds, for the seed-blocked test
  * (stats/seed-blocks.ts, fed by conclude.ts): a seed's data order is the same in every session, so
  * runs of other configs on the seeds this session uses tell how much of the seed spread the seed
- * itself carries, which one session's few full runs cannot. Each earlier config is its own group
- * (`session/proposal`), so only its seeds' shared part and its residual enter. Config changes and the
+ * itself carries, which one session's few full runs cannot. Each earlier config is its own group, by
+ * its hash (conclude.ts `seedGroup`): the same config re-run on a seed in a later session is the same
+ * observation, not a second one. Config changes and the
  * baseline only (an agent's code, and the engine's ablation arms, stay out), newest sessions first,
  * capped by HISTORY_SESSIONS and HISTORY_SEED_RUNS.
  */
@@ -140,11 +141,16 @@ export function historySeedRuns(past: PastSession[], config: TrainConfig, topTok
     const top = familyTop(s, family, topTokens, seedFamily);
     if (top === undefined) continue;
     const proposals =
-      (s.state.proposals as Array<{ id: string; change?: { kind?: string }; ablationOf?: string }>) ?? [];
-    const configs = new Set(
+      (s.state.proposals as Array<{
+        id: string;
+        config?: TrainConfig;
+        change?: { kind?: string };
+        ablationOf?: string;
+      }>) ?? [];
+    const configs = new Map(
       proposals
-        .filter((p) => !p.ablationOf && (p.id === BASELINE || p.change?.kind === 'config'))
-        .map((p) => p.id),
+        .filter((p) => p.config && !p.ablationOf && (p.id === BASELINE || p.change?.kind === 'config'))
+        .map((p) => [p.id, configHash(p.config!)]),
     );
     const before = out.length;
     for (const t of (s.state.trials as Array<{
@@ -161,7 +167,7 @@ export function historySeedRuns(past: PastSession[], config: TrainConfig, topTok
       )
         continue;
       if (typeof v === 'number' && Number.isFinite(v))
-        out.push({ group: `${s.id}/${t.proposalId}`, seed: t.seed, value: v });
+        out.push({ group: configs.get(t.proposalId)!, seed: t.seed, value: v });
     }
     if (out.length > before) sessions++;
   }
