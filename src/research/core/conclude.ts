@@ -100,6 +100,7 @@ function seedObs(state: SessionState, spec: SessionSpec, confirmOf?: string): Se
   const out: SeedObs[] = [];
   for (const p of state.proposals) {
     if (p.ablationOf) continue;
+    const group = seedGroup(p);
     const held = isBaseId(state, p.id)
       ? new Set(baseDecisionTrials(state, p.id).map((t) => t.id))
       : undefined;
@@ -110,7 +111,7 @@ function seedObs(state: SessionState, spec: SessionSpec, confirmOf?: string): Se
       const decision = held ? held.has(t.id) : t.purpose === 'explore' || t.purpose === 'seeds';
       const confirm =
         t.purpose === 'confirm' && (p.id === confirmOf || (p.id === confirmBase && confirmSeeds.has(t.seed)));
-      if (decision || confirm) out.push({ group: seedGroup(p), seed: t.seed, value: v });
+      if (decision || confirm) out.push({ group, seed: t.seed, value: v });
     }
   }
   return [...out, ...spec.historySeedRuns];
@@ -148,17 +149,18 @@ function baseReady(state: SessionState, spec: SessionSpec, baseId: string): numb
 }
 
 /** Take a look at every proposal whose decision-seed count is new (one raw test per count, kept). */
-function takeLooks(state: SessionState, spec: SessionSpec, noise: { sd: number; df: number } | undefined) {
+function takeLooks(
+  state: SessionState,
+  spec: SessionSpec,
+  noise: { sd: number; df: number } | undefined,
+  obs: SeedObs[],
+) {
   for (const p of state.proposals) {
     if (p.id === BASELINE || p.status !== 'active') continue;
     const base = baseReady(state, spec, baseOf(state, p.id));
     const { decision } = candidateValues(state, spec, p.id);
     if (!base || decision.length === 0 || (p.looks ?? []).some((l) => l.n === decision.length)) continue;
-    const blocked = seedBlockedContrast(
-      seedObs(state, spec),
-      seedGroup(p),
-      seedGroup(proposalOf(state, baseOf(state, p.id))),
-    );
+    const blocked = seedBlockedContrast(obs, seedGroup(p), seedGroup(proposalOf(state, baseOf(state, p.id))));
     const j = judgeChange({ baseline: base, candidate: decision, noise, alpha: spec.alpha, blocked });
     if (!Number.isFinite(j.pValue)) continue; // one seed and no noise floor yet: wait
     p.looks = [...(p.looks ?? []), { n: decision.length, p: j.pValue, delta: j.delta }];
@@ -168,7 +170,9 @@ function takeLooks(state: SessionState, spec: SessionSpec, noise: { sd: number; 
 /** Judge every active proposal that has had a look; returns what changed. */
 export function concludeReady(state: SessionState, spec: SessionSpec): Conclusion[] {
   const noise = pooledNoise(state, spec);
-  takeLooks(state, spec, noise);
+  // every candidate's decision fit reads the same runs (what a pass changes has no result yet)
+  const obs = seedObs(state, spec);
+  takeLooks(state, spec, noise, obs);
   const family = state.proposals.filter((p) => p.id !== BASELINE && (p.looks ?? []).length > 0);
   if (family.length === 0) return [];
   const adjusted = adjustPValues(
@@ -194,7 +198,7 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
     const { decision, confirm } = candidateValues(state, spec, p.id);
     const noiseOnly = isSeedOnlyChange(p.change, spec.noiseKeys);
     const [a, b] = [seedGroup(p), seedGroup(proposalOf(state, baseId))];
-    const blocked = seedBlockedContrast(seedObs(state, spec), a, b);
+    const blocked = seedBlockedContrast(obs, a, b);
     const blockedAll = hasConfirmRuns(state, p.id)
       ? seedBlockedContrast(seedObs(state, spec, p.id), a, b)
       : undefined;
