@@ -2,29 +2,19 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configHash, resolveConfig } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
-import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 import { concludeReady } from './conclude.ts';
 import { historySeedRuns, type PastSession } from './noise-history.ts';
 import { newTrial } from './scheduler.ts';
-import { SessionSpec } from './spec.ts';
+import { testSpec } from '../../../test/helpers/test-spec.ts';
+import type { SessionSpecInput } from './spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const withLr = (lr: number): TrainConfig => ({ ...base, optim: { ...base.optim, lr } });
 const RUNGS = [3000, 9000];
-const spec = (extra: Record<string, unknown> = {}) =>
-  SessionSpec.parse({
-    baseConfig: base,
-    baseSource: 'test',
-    searchSpace: DEFAULT_SEARCH_SPACE,
-    researcher: 'test',
-    executor: 'local',
-    parallel: 2,
-    rungTokens: RUNGS,
-    maxSeeds: 3,
-    ...extra,
-  });
+const spec = (extra: Partial<SessionSpecInput> = {}) =>
+  testSpec(base, { rungTokens: RUNGS, maxSeeds: 3, ...extra });
 
 // each seed's shared draw (its data order): large against each run's own noise (~0.001)
 const SEED = { 1000: 0.012, 1001: -0.009, 1002: 0.004, 1003: -0.006 } as Record<number, number>;

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import { vocabOf } from '../../config/train-config.ts';
 import { flopsPerToken } from '../../runs/flops.ts';
 import {
@@ -13,20 +12,14 @@ import {
   plannedSizes,
 } from './ladder-state.ts';
 import { itemFlops, nextWork, newTrial } from './scheduler.ts';
-import { SessionSpec } from './spec.ts';
+import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const fpt = flopsPerToken(base.model, vocabOf(base));
 const specWith = (ladder: number, budgetSeconds?: number) =>
-  SessionSpec.parse({
-    baseConfig: base,
-    baseSource: 'test',
-    searchSpace: DEFAULT_SEARCH_SPACE,
-    researcher: 'test',
-    executor: 'local',
-    parallel: 2,
+  testSpec(base, {
     rungTokens: [1024, 3072, 9216],
     tokPerSec: 1000,
     startupSeconds: 1,

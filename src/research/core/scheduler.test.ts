@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveConfig, setPath } from '../../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import { account } from './accounting.ts';
 import { heldBy, inflightOf } from './inflight.ts';
 import { afterRung, nextWork, newTrial, promote, scheduleConfirmation } from './scheduler.ts';
-import { SessionSpec } from './spec.ts';
+import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
-const spec = SessionSpec.parse({
-  baseConfig: base,
-  baseSource: 'test',
-  searchSpace: DEFAULT_SEARCH_SPACE,
-  researcher: 'test',
-  executor: 'local',
-  parallel: 2,
-  rungTokens: [1000, 3000, 9000],
-  tokPerSec: 1000,
-  startupSeconds: 1,
-});
+const spec = testSpec(base, { rungTokens: [1000, 3000, 9000], tokPerSec: 1000, startupSeconds: 1 });
 
 function withProposals(n: number): SessionState {
   return state(Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i + 1}`, {}])));

@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import type { Proposal } from '../../researchers/base.ts';
 import type { RunRecord } from '../../store/base.ts';
 import type { Effect, Step } from './effects.ts';
@@ -14,7 +13,8 @@ import { NOT_RUN } from './ideas.ts';
 import { currentBase } from './base.ts';
 import { admitProposal } from './proposals.ts';
 import { promote } from './scheduler.ts';
-import { SessionSpec, type SessionSpecInput } from './spec.ts';
+import type { SessionSpecInput } from './spec.ts';
+import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { STACK_SOURCE } from './stack.ts';
 import { BASELINE, proposalOf, type SessionState, type TrialState } from './state.ts';
 import { nextWork } from './scheduler.ts';
@@ -29,18 +29,7 @@ const NOW = '2026-01-01T00:00:00.000Z';
 function contextFor(spec: Partial<SessionSpecInput>): T.EngineContext {
   return {
     sessionId: 's-test',
-    spec: SessionSpec.parse({
-      baseConfig: base,
-      baseSource: 'test',
-      searchSpace: DEFAULT_SEARCH_SPACE,
-      researcher: 'test',
-      executor: 'local',
-      parallel: 2,
-      rungTokens: [9000],
-      tokPerSec: 1000,
-      startupSeconds: 1,
-      ...spec,
-    }),
+    spec: testSpec(base, { rungTokens: [9000], tokPerSec: 1000, startupSeconds: 1, ...spec }),
     baseConfig: base,
     baseFlopsPerToken: 1000,
   };
