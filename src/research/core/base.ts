@@ -77,6 +77,24 @@ export function baseValuesAt(state: SessionState, baseId: string, rung: number):
     .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
 }
 
+/**
+ * The base's value at a rung on one seed (the mean when it ran that seed twice), or undefined. The
+ * reference trainer draws a seed's data order and initial weights from the seed alone, so a candidate
+ * and its base on one seed share that part of their noise (BENCHMARKS.md "Seed blocks").
+ */
+export function baseValueOnSeed(
+  state: SessionState,
+  baseId: string,
+  rung: number,
+  seed: number,
+): number | undefined {
+  const v = state.trials
+    .filter((t) => t.proposalId === baseId && t.seed === seed)
+    .map((t) => t.results[String(rung)])
+    .filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined;
+}
+
 /** The trials that ran a base at a rung (the monitor's reference band is built from their curves). */
 export function baseRunsAt(state: SessionState, baseId: string, rung: number): TrialState[] {
   return state.trials.filter((t) => t.proposalId === baseId && t.rungRuns[String(rung)]);

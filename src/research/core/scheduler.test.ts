@@ -64,6 +64,37 @@ describe('scheduler', () => {
     assert.ok(trials.filter((t) => t.status === 'awaiting').length === 4);
   });
 
+  it('force-promotes only a trial ahead of its base on the same seed as well as of its mean', () => {
+    const st = withProposals(2);
+    // the base's seed 1001 sits high and lifts its mean to 3.05
+    for (const [seed, v] of [
+      [1000, 3.0],
+      [1001, 3.1],
+    ]) {
+      const b = newTrial(st, BASELINE, seed, 'baseline', 0);
+      b.results['0'] = v;
+      b.status = 'done';
+    }
+    const behind = newTrial(st, 'p1', 1000, 'explore', 0);
+    behind.results['0'] = 3.01; // ahead of the mean, behind the base on its own seed
+    behind.status = 'awaiting';
+    assert.deepEqual(promote(st, spec, true), [], 'behind on the shared seed');
+    const ahead = newTrial(st, 'p2', 1000, 'explore', 0);
+    ahead.results['0'] = 2.99;
+    ahead.status = 'awaiting';
+    assert.deepEqual(
+      promote(st, spec, true).map((t) => t.proposalId),
+      ['p2'],
+    );
+    const lone = newTrial(st, 'p1', 1002, 'explore', 0);
+    lone.results['0'] = 3.04; // no base run on seed 1002: the mean alone decides
+    lone.status = 'awaiting';
+    assert.deepEqual(
+      promote(st, spec, true).map((t) => t.proposalId),
+      ['p1'],
+    );
+  });
+
   it('leaves a top-rung result to conclude.ts and stops a base lower-rung seed at its untilRung', () => {
     const st = withProposals(1);
     const top = newTrial(st, 'p1', 1000, 'explore', 2);

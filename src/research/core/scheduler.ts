@@ -11,7 +11,7 @@
  * Nothing is started that cannot finish before the session's deadline.
  */
 import { ablationReserveRuns } from './ablation.ts';
-import { baseDecisionTrials, baseOf, baseValuesAt, isBaseId } from './base.ts';
+import { baseDecisionTrials, baseOf, baseValueOnSeed, baseValuesAt, isBaseId } from './base.ts';
 import { proposalOf, type SessionState, type TrialState } from './state.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { estimateSeconds, runCost } from './run-cost.ts';
@@ -208,8 +208,12 @@ export function newTrial(
 /**
  * Asynchronous successive halving (ASHA, Li et al. 2020): a trial that finished rung r is promoted once
  * it ranks in the top floor(n/eta) of the n explore trials that have finished rung r so far. Returns
- * the trials promoted now. With `force`, the best awaiting trial that beats the baseline at its rung is
- * promoted even if n < eta (used when nothing else is left to run).
+ * the trials promoted now. With `force`, the best awaiting trial that beats its base at its rung is
+ * promoted even if n < eta (used when nothing else is left to run): ahead of the base's mean there, and
+ * ahead of the base's own run on the same seed when it has one. The second condition is the paired
+ * reading: in bench/research-efficiency regime (a), WSD and batch x0.5 were promoted against a base
+ * mean that one high seed had lifted; on their shared seed both were behind, and both lost at the full
+ * budget, one full run each.
  */
 export function promote(state: SessionState, spec: SessionSpec, force = false): TrialState[] {
   const top = topRung(spec);
@@ -235,8 +239,11 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
     const awaiting = state.trials.filter((t) => t.status === 'awaiting');
     awaiting.sort((a, b) => b.rung - a.rung || a.results[String(a.rung)] - b.results[String(b.rung)]);
     for (const t of awaiting) {
-      const base = baseValuesAt(state, baseOf(state, t.proposalId), t.rung);
-      if (base.length && t.results[String(t.rung)] < mean(base)) {
+      const baseId = baseOf(state, t.proposalId);
+      const base = baseValuesAt(state, baseId, t.rung);
+      const v = t.results[String(t.rung)];
+      const sameSeed = baseValueOnSeed(state, baseId, t.rung, t.seed);
+      if (base.length && v < mean(base) && (sameSeed === undefined || v < sameSeed)) {
         t.status = 'pending';
         t.rung += 1;
         promoted.push(t);
