@@ -16,7 +16,8 @@
  *  5. the change is not seed-only (`noiseOnly`), which can never be a win.
  * A research session judges sequentially (src/research/core/conclude.ts): it passes `minSeeds: 1`, and
  * as `adjustedP` the Holm-adjusted sequential p-value (sequential.ts), which carries the spending over
- * looks; one seed is then judged on the pooled noise floor alone.
+ * looks and spends nothing at one seed: a pass rests on two seeds or more (`MIN_PASS_SEEDS`), so a
+ * candidate's own spread has been seen before it is trusted to the pooled noise floor.
  *
  * Two guards against a shared, unlucky baseline (3 seeds can land together on one side of the truth and
  * under-state the noise; every candidate then "beats" it):
@@ -88,6 +89,7 @@ export interface Judgement {
   confirmDelta?: number; // mean(confirm) - mean(baseline)
   verdict: Verdict;
   reasons: string[];
+  onBlocks?: true; // the decision test was the seed-blocked contrast
 }
 
 export function judgeChange(input: JudgeInput): Judgement {
@@ -116,6 +118,7 @@ export function judgeChange(input: JudgeInput): Judgement {
     ...(confirmDelta === undefined ? {} : { confirmDelta }),
     verdict,
     reasons,
+    ...(blocked ? { onBlocks: true as const } : {}),
   });
 
   if (candidate.length < minSeeds || baseline.length < minSeeds) {

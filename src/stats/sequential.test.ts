@@ -2,14 +2,21 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { judgeChange } from './judge.ts';
 import { mulberry32, randNormal } from './rng.ts';
-import { lookShare, sequentialP, spentBy, type Look } from './sequential.ts';
+import { lookShare, sequentialP, spentBy, unionBoundP, type Look } from './sequential.ts';
 
 /**
  * One candidate run the way conclude.ts runs it: a base of `nb` seeds, a noise floor pooled from the
  * base, the candidate and `historyDf` degrees of freedom of earlier sessions; a look after each
  * candidate seed, a stop when it is not ahead (futility) or passes, at most `maxLooks` looks.
  */
-function simulate(opts: { effect: number; nb: number; maxLooks: number; historyDf: number; seed: number }) {
+function simulate(opts: {
+  effect: number;
+  nb: number;
+  maxLooks: number;
+  historyDf: number;
+  seed: number;
+  unionBound?: boolean;
+}) {
   const rng = mulberry32(opts.seed);
   const draw = (m: number) => m + randNormal(rng);
   const base = Array.from({ length: opts.nb }, () => draw(0));
@@ -23,7 +30,7 @@ function simulate(opts: { effect: number; nb: number; maxLooks: number; historyD
     const df = opts.historyDf + (base.length - 1) + (cand.length > 1 ? cand.length - 1 : 0);
     const noise = { sd: Math.sqrt(ss / df), df };
     const j = judgeChange({ baseline: base, candidate: cand, noise, resamples: 50 }); // p only: no CI needed
-    looks.push({ n: k, p: j.pValue });
+    looks.push(opts.unionBound ? { n: k, p: j.pValue } : { n: k, p: j.pValue, nBase: base.length });
     const p = sequentialP(looks, opts.maxLooks);
     if (p < 0.05 && j.delta < 0) return { win: true, looks: k };
     if (!(j.delta < 0)) return { win: false, looks: k };
@@ -46,24 +53,56 @@ describe('sequential decisions (alpha spending over looks)', () => {
     );
     assert.equal(lookShare(6, 5), 0);
     assert.equal(spentBy(0, 5), 0);
-    assert.equal(sequentialP([{ n: 6, p: 1e-9 }], 5), NaN, 'a look past the last buys nothing');
+    assert.equal(sequentialP([{ n: 6, p: 1e-9 }], 5), 1, 'a look past the last buys nothing');
     assert.equal(sequentialP([{ n: 5, p: 0.01 }], 5), 0.01 / lookShare(5, 5));
   });
 
-  it('keeps the false-win rate at or below alpha under no effect (simulated, fixed seed)', (t) => {
-    const sims = 4000;
-    let wins = 0;
-    let seeds = 0;
-    for (let s = 0; s < sims; s++) {
-      const r = simulate({ effect: 0, nb: 3, maxLooks: 5, historyDf: 4, seed: 1 + s });
-      wins += Number(r.win);
-      seeds += r.looks;
-    }
-    const rate = wins / sims;
-    t.diagnostic(
-      `sequential null: ${wins}/${sims} false wins (${(100 * rate).toFixed(2)} %), ${(seeds / sims).toFixed(2)} seeds per candidate`,
+  for (const unionBound of [false, true])
+    it(`keeps the false-win rate at or below alpha under no effect (simulated, fixed seed; ${unionBound ? 'union bound' : 'exact boundaries'})`, (t) => {
+      const sims = 2000;
+      let wins = 0;
+      let seeds = 0;
+      for (let s = 0; s < sims; s++) {
+        const r = simulate({ effect: 0, nb: 3, maxLooks: 5, historyDf: 4, seed: 1 + s, unionBound });
+        wins += Number(r.win);
+        seeds += r.looks;
+      }
+      const rate = wins / sims;
+      t.diagnostic(
+        `sequential null (${unionBound ? 'union bound' : 'exact'}): ${wins}/${sims} false wins (${(100 * rate).toFixed(2)} %), ${(seeds / sims).toFixed(2)} seeds per candidate`,
+      );
+      assert.ok(rate <= 0.05 + 0.01, `false-win rate ${rate}`);
+    });
+
+  it('uses exact boundaries only for one cumulative comparison, the union bound otherwise', () => {
+    const looks = [
+      { n: 1, p: 0.2, nBase: 2 },
+      { n: 2, p: 0.1, nBase: 2 },
+      { n: 3, p: 0.04, nBase: 2 },
+    ];
+    const exact = sequentialP(looks, 3);
+    const union = unionBoundP(looks, 3);
+    assert.ok(Math.abs(union - 0.04 / lookShare(3, 3)) < 1e-12);
+    assert.ok(exact < 0.05 && union > 0.05, `exact ${exact}, union ${union}`);
+    const one = sequentialP([{ ...looks[1], p: 0.01 }], 3);
+    assert.ok(Math.abs(one - 0.01 / lookShare(2, 3)) < 1e-4, `one look that may pass: the same (${one})`);
+    const blocked = looks.map((l, i) => (i === 2 ? { ...l, blocked: true } : l));
+    assert.equal(sequentialP(blocked, 3), union, 'a look on seed blocks');
+    assert.equal(
+      sequentialP(
+        looks.map(({ n, p }) => ({ n, p })),
+        3,
+      ),
+      union,
+      'no base seed count',
     );
-    assert.ok(rate <= 0.05 + 0.01, `false-win rate ${rate}`);
+  });
+
+  it('never passes on one seed: the first look spends nothing', () => {
+    assert.equal(lookShare(1, 3), 0);
+    assert.equal(sequentialP([{ n: 1, p: 1e-12, nBase: 3 }], 3), 1);
+    assert.equal(sequentialP([{ n: 1, p: 1e-12 }], 3), 1);
+    assert.ok(Number.isNaN(sequentialP([{ n: 2, p: NaN }], 3)), 'nothing could be tested');
   });
 
   it('passes a change many noise floors large after one or two seeds and stops a clear loser after one', (t) => {

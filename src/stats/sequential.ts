@@ -1,41 +1,58 @@
 /**
  * Sequential decisions: a candidate is looked at after each of its top-rung seeds (look k = its k-th
  * seed, k = 1..maxLooks) instead of once after a fixed number, so a clear loser stops after one seed, a
- * change many noise floors large passes after one or two, and only the ambiguous get more.
+ * change many noise floors large passes after two (MIN_PASS_SEEDS), and only the ambiguous get more.
  *
- * The procedure: alpha spending over the looks with a Bonferroni (union-bound) split. Look k may spend
- * the share w_k = g(k/K) - g((k-1)/K) of the level, with the Kim–DeMets power family g(t) = t^rho, so
- * the hypothesis is rejected at level gamma as soon as some look j had p_j <= gamma * w_j. Its
- * *sequential p-value*, min_j p_j / w_j, is therefore a valid p-value:
- *   P(min_j p_j / w_j <= gamma) <= sum_j P(p_j <= gamma w_j) = gamma * sum_j w_j <= gamma
- * under the null, whatever the dependence between looks. That is why this and not the alternatives:
- *  - Exact group-sequential boundaries (O'Brien–Fleming / Pocock via the Armitage–McPherson–Rowe
- *    recursion) assume a known variance and information fractions fixed in advance. Here each look is
- *    a t-test whose df comes from the pooled noise floor, the base's own seed count grows between looks
- *    (paired confirmations, re-bases), and futility stops are data-driven: the union bound stays valid
- *    through all of it. Its price is power at the last look (the looks are correlated, so it spends
- *    less than the exact boundary could), bought back by allowing a few more seeds to the ambiguous.
- *  - Anytime-valid confidence sequences (mixture martingales) need no schedule at all, but at 1-5
- *    seeds their width is two to three times a t interval: nothing would pass before the budget ends.
- *  - Because the sequential p-value is a p-value, the session's family correction (Holm, multiple.ts)
- *    applies to it unchanged: both guarantees compose.
+ * The procedure: alpha spending over the looks that may pass (seeds MIN_PASS_SEEDS..K), with the
+ * Kim–DeMets power family g(t) = t^rho: by its n-th seed the test may have spent gamma * g(t_n) of the
+ * level gamma, t_n = (n - 1) / (K - 1) (spentBy). Two ways to spend it:
+ *  - Exact boundaries (group-sequential.ts), the default: look k's critical value is set so that the
+ *    chance under no effect of crossing there, not having crossed before, is exactly its increment of
+ *    g. The looks are cumulative (each holds the seeds of the one before), so their z statistics are
+ *    correlated sqrt(I_j / I_k), with I = 1 / (1/n + 1/n_base) the look's information. Each look is a
+ *    t-test on the pooled noise floor, so this reads its p-value on the normal scale (the usual
+ *    nominal-p reading); futility stops only lower the false-win rate.
+ *  - The union bound, where the looks are not a cumulative comparison of one kind (a look judged on
+ *    seed blocks, seed-blocks.ts, or one without its base's seed count): look k spends w_k =
+ *    g(n_k/K) - g((n_k - 1)/K) and the sequential p-value is min_j p_j / w_j, valid whatever the
+ *    dependence, since P(min_j p_j / w_j <= gamma) <= sum_j gamma w_j <= gamma.
+ * The union bound's price is power at the later looks: at the third of three looks it lets a test
+ * reject at 46 % of the level, the exact boundary at about 80 %. In bench/research-efficiency regime
+ * (a), the union bound left an idea −0.026 ahead on all three of its seeds inconclusive at p 0.061.
+ * Why not anytime-valid confidence sequences (mixture martingales): they need no schedule at all, but
+ * at 1-5 seeds their width is two to three times a t interval: nothing would pass before the budget
+ * ends. Because the sequential p-value is a p-value, the session's family correction (Holm,
+ * multiple.ts) applies to it unchanged: both guarantees compose.
  * rho = 1.5 sits between Pocock (rho = 1: spend evenly, best for large effects) and O'Brien–Fleming
- * (rho ~ 3: spend almost everything at the last look). With 5 looks it spends 8.9 % of alpha at one
- * seed (a change ~4-5 noise floors large passes there) and 28 % at the last look. A session sizes the
- * number of looks to its budget (research/core/spec.ts `decisionLooks`: 3 in a 24-run session, which
- * spends 19 % at one seed); any fixed number keeps the bound.
+ * (rho ~ 3: spend almost everything at the last look). With 5 looks it spends 12.5 % of alpha at two
+ * seeds and 35 % at the last look. A session sizes the number of looks to its budget
+ * (research/core/spec.ts `decisionLooks`: 3 in a 24-run session, which spends 35 % at two seeds and
+ * the rest at three); any fixed number keeps the bound.
  *
  * Futility (stopping a candidate that is not ahead of its base) can only lower the false-win rate: it
  * never rejects anything.
  */
+import { exactSequentialP } from './group-sequential.ts';
 
 /** The power-family exponent of the spending function (see above). */
 export const SPENDING_RHO = 1.5;
 
-/** Share of the level spent by the end of look `k` of `maxLooks` (g(k/K) = (k/K)^rho). */
+/**
+ * The fewest decision seeds a pass may rest on. With one seed the candidate's own spread is unseen and
+ * the test reads it as the session's floor; a change that makes its own runs erratic then passes on one
+ * lucky seed (attack `sequential-noisy`: 7.6 % wins at ten times the floor's spread, against 4.5 % with
+ * two). Looks before this one spend nothing: they can only stop a candidate that is not ahead.
+ */
+export const MIN_PASS_SEEDS = 2;
+
+/**
+ * Share of the level spent by the end of look `k` of `maxLooks`: g(t) = t^rho over the looks that may
+ * pass, t = (k - MIN_PASS_SEEDS + 1) / (maxLooks - MIN_PASS_SEEDS + 1).
+ */
 export function spentBy(k: number, maxLooks: number, rho = SPENDING_RHO): number {
-  if (k <= 0) return 0;
-  return Math.min(1, (Math.min(k, maxLooks) / maxLooks) ** rho);
+  const first = Math.min(MIN_PASS_SEEDS, maxLooks);
+  if (k < first) return 0;
+  return Math.min(1, ((Math.min(k, maxLooks) - first + 1) / (maxLooks - first + 1)) ** rho);
 }
 
 /** Share of the level look `k` may spend on its own (w_k). Zero beyond the last look. */
@@ -44,23 +61,46 @@ export function lookShare(k: number, maxLooks: number, rho = SPENDING_RHO): numb
   return spentBy(k, maxLooks, rho) - spentBy(k - 1, maxLooks, rho);
 }
 
-/** One look: the candidate had `n` decision seeds and its test gave the raw two-sided p-value `p`. */
+/**
+ * One look: the candidate had `n` decision seeds, its base `nBase`, and its test gave the raw two-sided
+ * p-value `p`; `blocked` when the test was the seed-blocked contrast (seed-blocks.ts).
+ */
 export interface Look {
   n: number;
   p: number;
+  nBase?: number;
+  blocked?: boolean;
 }
 
 /**
- * The sequential p-value after these looks: min over looks of p / w_n, capped at 1. A look past
- * `maxLooks` spends nothing (its share is 0), so extra seeds can never buy a rejection. NaN (no look
- * could be tested) when no look has a finite p.
+ * The sequential p-value after these looks, capped at 1: exact boundaries when the looks are one
+ * cumulative comparison, else the union bound (see the file comment). A look before MIN_PASS_SEEDS or
+ * past `maxLooks` spends nothing, so it can never buy a rejection: 1 when only such looks were taken.
+ * NaN (no look could be tested) when no look has a finite p.
  */
 export function sequentialP(looks: readonly Look[], maxLooks: number, rho = SPENDING_RHO): number {
+  if (!looks.some((l) => Number.isFinite(l.p))) return NaN;
+  const used = looks.filter((l) => lookShare(l.n, maxLooks, rho) > 0 && Number.isFinite(l.p));
+  if (used.length === 0) return 1;
+  const info = used.map((l) => (l.nBase && l.nBase > 0 ? 1 / (1 / l.n + 1 / l.nBase) : NaN));
+  const canonical = used.every(
+    (l, k) => !l.blocked && Number.isFinite(info[k]) && (k === 0 || info[k] > info[k - 1]),
+  );
+  if (!canonical) return unionBoundP(used, maxLooks, rho);
+  return exactSequentialP(
+    used.map((l) => l.p),
+    info,
+    used.map((l) => spentBy(l.n, maxLooks, rho)),
+  );
+}
+
+/** The union bound's sequential p-value: min over looks of p / w_n (see the file comment). */
+export function unionBoundP(looks: readonly Look[], maxLooks: number, rho = SPENDING_RHO): number {
   let best = Infinity;
   for (const l of looks) {
     const w = lookShare(l.n, maxLooks, rho);
     if (!Number.isFinite(l.p) || !(w > 0)) continue;
     best = Math.min(best, l.p / w);
   }
-  return Number.isFinite(best) ? Math.min(1, best) : NaN;
+  return Number.isFinite(best) ? Math.min(1, best) : 1;
 }

@@ -163,7 +163,16 @@ function takeLooks(
     const blocked = seedBlockedContrast(obs, seedGroup(p), seedGroup(proposalOf(state, baseOf(state, p.id))));
     const j = judgeChange({ baseline: base, candidate: decision, noise, alpha: spec.alpha, blocked });
     if (!Number.isFinite(j.pValue)) continue; // one seed and no noise floor yet: wait
-    p.looks = [...(p.looks ?? []), { n: decision.length, p: j.pValue, delta: j.delta }];
+    const look = {
+      n: decision.length,
+      p: j.pValue,
+      delta: j.delta,
+      nBase: base.length,
+      ...(j.onBlocks ? { blocked: true } : {}),
+    };
+    // the sequential p-value after this look depends on this and earlier looks only: computed once
+    const seqP = sequentialP([...(p.looks ?? []), look], spec.maxSeeds);
+    p.looks = [...(p.looks ?? []), { ...look, seqP }];
   }
 }
 
@@ -176,7 +185,10 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
   const family = state.proposals.filter((p) => p.id !== BASELINE && (p.looks ?? []).length > 0);
   if (family.length === 0) return [];
   const adjusted = adjustPValues(
-    family.map((p) => sequentialP(p.looks ?? [], spec.maxSeeds)),
+    family.map((p) => {
+      const looks = p.looks ?? [];
+      return looks[looks.length - 1]?.seqP ?? sequentialP(looks, spec.maxSeeds);
+    }),
     spec.correction,
   );
   const out: Conclusion[] = [];

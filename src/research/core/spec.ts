@@ -119,10 +119,10 @@ export const MAX_LOOKS = 5;
  * spending schedule must not move once a candidate has been looked at).
  *
  * Why sized, not always 5: alpha is spent over the looks a candidate may get, so five looks spend
- * (1/5)^1.5 = 8.9 % of it at one seed and three spend 19 %. In a 24-run session (bench/research-efficiency)
- * a 30-noise-floor stack missed the first look at 8.9 % and needed a second seed, a 2.6-noise-floor
- * follow-up needed a third, and the two runs that cost left no room for its held-out confirmation;
- * the fourth and fifth looks were budget the session never had. A long session keeps all five.
+ * 12.5 % of it at the first look that may pass (two seeds, src/stats/sequential.ts) and three spend
+ * 35 %. In a 24-run session (bench/research-efficiency), with five looks a 2.6-noise-floor follow-up
+ * needed a third seed, and the run that cost left no room for its held-out confirmation; the fourth
+ * and fifth looks were budget the session never had. A long session keeps all five.
  */
 export function decisionLooks(capacityRuns: number, confirmSeeds = 1): number {
   if (!Number.isFinite(capacityRuns)) return MAX_LOOKS;

@@ -82,7 +82,8 @@ export interface ProposalState {
   study?: true;
   createdAt: string;
   baseId?: string; // the base it is a diff against and judged against (core/base.ts); absent: the baseline
-  looks?: Array<{ n: number; p: number; delta: number }>; // one test per decision-seed count (core/conclude.ts)
+  /** One test per decision-seed count (core/conclude.ts), with the sequential p-value after it. */
+  looks?: Array<{ n: number; p: number; delta: number; nBase?: number; blocked?: boolean; seqP?: number }>;
 }
 
 /** One move of the session's base (core/base.ts), with the evidence that justified it. */

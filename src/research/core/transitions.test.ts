@@ -161,6 +161,17 @@ function confirmAt(st: SessionState, id: string, value: number, effects: Effect[
 }
 
 /** Run every pending confirmation trial with `value(trial)`. */
+/** Run the pending extra decision seeds of `ids` at `value` (a pass needs two: sequential.ts MIN_PASS_SEEDS). */
+function moreSeeds(st: SessionState, ids: string[], value: number, ctx = one) {
+  for (;;) {
+    const t = st.trials.find(
+      (x) => ids.includes(x.proposalId) && x.purpose === 'seeds' && x.status === 'pending',
+    );
+    if (!t) return st;
+    st = end(ctx, st, t.id, { value }).state;
+  }
+}
+
 function confirmAll(st: SessionState, value: (t: TrialState) => number, ctx = one) {
   const effects: Effect[] = [];
   for (;;) {
@@ -343,7 +354,7 @@ describe('session transitions', () => {
     assert.equal(trial(s.state, t.id).status, 'running');
   });
 
-  it('sequential looks: behind its base after one seed is a loss, undecided gets one seed at a time up to maxSeeds, a clear win goes to confirmation at once', () => {
+  it('sequential looks: behind its base after one seed is a loss, undecided gets one seed at a time up to maxSeeds, a clear win goes to confirmation after its second', () => {
     let st = withBaseline(one); // 1.99, 2.00, 2.01: a noise floor of 0.01
     const worse = judgedCandidate(st, 'worse', { 'optim.lr': 0.01 }, 2.02); // 2.01: behind, within the noise
     assert.deepEqual(ideas(worse.effects), ['loss']);
@@ -374,7 +385,11 @@ describe('session transitions', () => {
     );
     assert.deepEqual([p.status, p.verdict], ['concluded', 'inconclusive']);
     const clear = judgedCandidate(st, 'clear', { 'optim.lr': 0.003 }, 1.7);
-    assert.equal(trialsOf(clear.state, clear.id).filter((t) => t.purpose !== 'confirm').length, 1);
+    assert.equal(
+      trialsOf(clear.state, clear.id).filter((t) => t.purpose !== 'confirm').length,
+      2,
+      'never a pass on one seed (src/stats/sequential.ts MIN_PASS_SEEDS)',
+    );
     assert.equal(trialsOf(clear.state, clear.id).filter((t) => t.purpose === 'confirm').length, 1);
   });
 
@@ -446,9 +461,9 @@ describe('session transitions', () => {
     assert.equal(won.state.base, c.id);
     assert.equal(won.state.rebases?.length, 1);
     const r = won.state.rebases![0];
-    assert.deepEqual([r.from, r.to, r.evidence.n, r.evidence.nBase], [BASELINE, c.id, 1, 3]);
+    assert.deepEqual([r.from, r.to, r.evidence.n, r.evidence.nBase], [BASELINE, c.id, 2, 3]);
     assert.ok(r.evidence.ci95[1] < 0 && r.evidence.delta < 0);
-    assert.equal(r.seedTrials.length, 2, 'its decision seed and its held-out confirmation');
+    assert.equal(r.seedTrials.length, 3, 'its two decision seeds and its held-out confirmation');
     const entry = won.effects.find((e) => e.kind === 'journal' && e.entry === 'baseline');
     assert.match(
       entry && entry.kind === 'journal' ? entry.title : '',
@@ -497,6 +512,7 @@ describe('session transitions', () => {
     const apart = admit(three, clash.state, propose('more decay', { 'optim.weightDecay': 0.033 }));
     st = apart.state;
     st = end(three, st, trialsOf(st, a.id)[0].id, { value: 1.5 }).state;
+    st = moreSeeds(st, [a.id], 1.5, three);
     const won = confirmAll(st, (t) => (t.proposalId === BASELINE ? 1.8 : 1.5), three);
     assert.equal(won.state.base, a.id);
     const status = (id: string) => won.state.proposals.find((p) => p.id === id)!.status;
@@ -525,6 +541,7 @@ describe('session transitions', () => {
     const b = admit(one, a.state, propose('more decay', { 'optim.weightDecay': 0.033 }));
     st = b.state;
     for (const id of [a.id, b.id]) st = end(one, st, trialsOf(st, id)[0].id, { value: 1.7 }).state;
+    st = moreSeeds(st, [a.id, b.id], 1.7);
     const both = confirmAll(st, (t) => (t.proposalId === BASELINE ? 2.0 : 1.7));
     assert.equal(both.state.base, a.id, 'the first confirmed became the base');
     const stacks = both.state.proposals.filter((p) => p.source === 'stack');
@@ -547,6 +564,7 @@ describe('session transitions', () => {
     const st = withBaseline(three);
     const a = admit(three, st, propose('lower LR', { 'optim.lr': 0.004 }), true);
     let s = end(three, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.5 }).state;
+    s = moreSeeds(s, [a.id], 1.5, three);
     s = confirmAll(s, (t) => (t.proposalId === BASELINE ? 1.8 : 1.5), three).state;
     assert.equal(s.base, a.id);
     const fillers = trialsOf(s, a.id).filter((t) => t.purpose === 'baseline');
