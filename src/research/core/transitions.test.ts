@@ -160,7 +160,6 @@ function confirmAt(st: SessionState, id: string, value: number, effects: Effect[
   return { state: st, effects };
 }
 
-/** Run every pending confirmation trial with `value(trial)`. */
 /** Run the pending extra decision seeds of `ids` at `value` (a pass needs two: sequential.ts MIN_PASS_SEEDS). */
 function moreSeeds(st: SessionState, ids: string[], value: number, ctx = one) {
   for (;;) {
@@ -172,6 +171,7 @@ function moreSeeds(st: SessionState, ids: string[], value: number, ctx = one) {
   }
 }
 
+/** Run every pending confirmation trial with `value(trial)`. */
 function confirmAll(st: SessionState, value: (t: TrialState) => number, ctx = one) {
   const effects: Effect[] = [];
   for (;;) {

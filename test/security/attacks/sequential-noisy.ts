@@ -9,7 +9,7 @@
  * base re-run, then the verdict, on a floor that now holds both. It must win at most 5 % of the time.
  * Measured when this was written: while a pass could rest on one seed (judged on the floor alone), it
  * won 6.0 % (3x) and 7.6 % (10x) of 2000; with two seeds before any pass, 4.0 % and 4.1 %, against
- * 1.3 % for a calm candidate with no effect.
+ * 1.3 % for a calm candidate with no effect. Here, with this file's seed: 3.0 % and 4.4 % of 1000.
  */
 import { judgeChange } from '../../../src/stats/judge.ts';
 import { mulberry32, randNormal } from '../../../src/stats/rng.ts';
