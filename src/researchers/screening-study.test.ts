@@ -269,6 +269,28 @@ describe('screening study (offline researcher)', () => {
     );
   });
 
+  it('gives up the rows left when the base moves before they end, and the library goes on', async () => {
+    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
+    const notes: string[] = [];
+    const { rows } = await allRows(r, notes);
+    const d = r.screeningDesign!;
+    rows.slice(0, 4).forEach((p, i) => r.observe(result(p, i, 3)));
+    // another idea was confirmed first: the session re-based onto it (not one of the screen's factors)
+    const moved = tryApply(base, { 'optim.weightDecay': 0.05 })!;
+    const waits: string[] = [];
+    const next = await r.propose(suiteDigest(moved), 4, {
+      wait: (why) => void waits.push(why),
+      note: (m) => void notes.push(m),
+    });
+    assert.deepEqual(waits, [], 'nothing to wait for');
+    assert.ok(!next.some((p) => p.source === SCREEN_SOURCE), 'no row of the old base');
+    assert.ok(
+      next.some((p) => p.source === 'library' && d.factors.some((f) => f.title === p.title)),
+      "the screen's changes come back one by one",
+    );
+    assert.ok(notes.some((m) => /screening study given up: the base moved when 4 of its 15 rows/.test(m)));
+  });
+
   it('proposes no stack when the fit selects nothing (all nulls)', async () => {
     const r = new OfflineResearcher({ seed: 4, screening: { rows: 16 } });
     const { rows, digest } = await allRows(r, []);

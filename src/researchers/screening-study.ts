@@ -317,11 +317,16 @@ export function screenedExpectation(
 /**
  * The study as one researcher runs it: planned on the first call before any confirmed win, its rows
  * proposed while any is left and only while the base is the one it was planned on, then (every row
- * ended or refused) the fit, journaled, and the stack of what it selected, once.
+ * ended or refused) the fit, journaled, and the stack of what it selected, once. When the base moves
+ * before the rows have ended (another idea was confirmed first), the rows left are given up: they are
+ * diffs on a base the session has left, so the study would never end and the library would wait on
+ * it for the rest of the session (found in the README demo: a mixture study point was confirmed while
+ * 29 of the 31 rows were queued, and the session then spent its last 40 % on TPE points alone).
  */
 export class ScreeningStudy {
   private planned?: ScreenDesign;
   private analysed = false;
+  private abandoned = false;
   private readonly results = new ScreenResults();
   private stackConcluded = false;
   private stackSent = false;
@@ -352,7 +357,7 @@ export class ScreeningStudy {
    * researcher explores meanwhile.
    */
   get awaitingBase(): boolean {
-    return (Boolean(this.planned) && !this.analysed) || this.stackPending;
+    return (Boolean(this.planned) && !this.analysed && !this.abandoned) || this.stackPending;
   }
 
   /** This call's proposals, and the factors' titles (not to be proposed one by one on this base). */
@@ -373,6 +378,13 @@ export class ScreeningStudy {
     const baseHash = configHash(base);
     if (!this.planned && !this.analysed && !o.hasWin) await this.plan(o);
     const d = this.planned;
+    if (d && d.baseHash !== baseHash && !this.analysed && !this.abandoned) {
+      this.abandoned = true;
+      o.note(
+        `screening study given up: the base moved when ${this.results.count} of its ${d.rows - 1} rows ` +
+          'had ended; its changes come back as library ideas on the new base',
+      );
+    }
     if (!d || d.baseHash !== baseHash) return { proposals: [], factorTitles: new Set() };
     // the screened changes are not proposed one by one on the base they were screened on, before the
     // stack is judged or after: the screen measured them (found when a session proposed RoPE alone
