@@ -321,7 +321,7 @@ export function screenedExpectation(
  * before the rows have ended (another idea was confirmed first), the rows left are given up: they are
  * diffs on a base the session has left, so the study would never end and the library would wait on
  * it for the rest of the session (found in the README demo: a mixture study point was confirmed while
- * 29 of the 31 rows were queued, and the session then spent its last 40 % on TPE points alone).
+ * 29 of the 31 rows were still to be proposed, and the library's ideas never ran; TPE points did).
  */
 export class ScreeningStudy {
   private planned?: ScreenDesign;
