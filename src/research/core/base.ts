@@ -68,31 +68,15 @@ export function baseValues(state: SessionState, spec: SessionSpec, baseId = curr
 /**
  * A base's values at a lower rung, for what successive halving and the monitor compare with there:
  * every run of the base at that rung (an explore trial's screening runs count: at a lower rung nothing
- * is judged, so no value there is held out).
+ * is judged, so no value there is held out). With `seed`, only its runs on that seed: the reference
+ * trainer draws a seed's data order and initial weights from the seed alone, so a candidate and its
+ * base on one seed share that part of their noise (BENCHMARKS.md "Seed blocks").
  */
-export function baseValuesAt(state: SessionState, baseId: string, rung: number): number[] {
+export function baseValuesAt(state: SessionState, baseId: string, rung: number, seed?: number): number[] {
   return state.trials
-    .filter((t) => t.proposalId === baseId)
+    .filter((t) => t.proposalId === baseId && (seed === undefined || t.seed === seed))
     .map((t) => t.results[String(rung)])
     .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-}
-
-/**
- * The base's value at a rung on one seed (the mean when it ran that seed twice), or undefined. The
- * reference trainer draws a seed's data order and initial weights from the seed alone, so a candidate
- * and its base on one seed share that part of their noise (BENCHMARKS.md "Seed blocks").
- */
-export function baseValueOnSeed(
-  state: SessionState,
-  baseId: string,
-  rung: number,
-  seed: number,
-): number | undefined {
-  const v = state.trials
-    .filter((t) => t.proposalId === baseId && t.seed === seed)
-    .map((t) => t.results[String(rung)])
-    .filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : undefined;
 }
 
 /** The trials that ran a base at a rung (the monitor's reference band is built from their curves). */

@@ -11,7 +11,7 @@
  * Nothing is started that cannot finish before the session's deadline.
  */
 import { ablationReserveRuns } from './ablation.ts';
-import { baseDecisionTrials, baseOf, baseValueOnSeed, baseValuesAt, isBaseId } from './base.ts';
+import { baseDecisionTrials, baseOf, baseValuesAt, isBaseId } from './base.ts';
 import { proposalOf, type SessionState, type TrialState } from './state.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { estimateSeconds, runCost } from './run-cost.ts';
@@ -242,8 +242,8 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
       const baseId = baseOf(state, t.proposalId);
       const base = baseValuesAt(state, baseId, t.rung);
       const v = t.results[String(t.rung)];
-      const sameSeed = baseValueOnSeed(state, baseId, t.rung, t.seed);
-      if (base.length && v < mean(base) && (sameSeed === undefined || v < sameSeed)) {
+      const sameSeed = baseValuesAt(state, baseId, t.rung, t.seed);
+      if (base.length && v < mean(base) && (!sameSeed.length || v < mean(sameSeed))) {
         t.status = 'pending';
         t.rung += 1;
         promoted.push(t);
