@@ -13,23 +13,16 @@
  */
 import { judgeChange } from '../../../src/stats/judge.ts';
 import { mulberry32, randNormal } from '../../../src/stats/rng.ts';
+import { pooledWithin } from '../../../src/stats/seed-blocks.ts';
 import { sequentialP, type Look } from '../../../src/stats/sequential.ts';
 import type { Attack } from '../attack.ts';
 
 const LOOKS = 3;
 const FLOOR = 0.002;
 
-/** The session's noise floor: the within-config spread pooled over every config with 2+ values. */
-function pooled(groups: number[][]): { sd: number; df: number } {
-  let ss = 0;
-  let df = 0;
-  for (const g of groups.filter((v) => v.length > 1)) {
-    const m = g.reduce((a, b) => a + b, 0) / g.length;
-    ss += g.reduce((a, x) => a + (x - m) ** 2, 0);
-    df += g.length - 1;
-  }
-  return { sd: Math.sqrt(ss / df), df };
-}
+/** The session's noise floor: the within-config spread pooled over every config (one array each). */
+const pooled = (groups: number[][]) =>
+  pooledWithin(groups.flatMap((v, i) => v.map((value) => ({ group: String(i), seed: 0, value }))));
 
 function oneSession(rng: () => number, spread: number): { passed: boolean; won: boolean } {
   const calm = (m: number) => m + FLOOR * randNormal(rng);
