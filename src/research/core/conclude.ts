@@ -157,10 +157,11 @@ function takeLooks(
 ) {
   for (const p of state.proposals) {
     if (p.id === BASELINE || p.status !== 'active') continue;
-    const base = baseReady(state, spec, baseOf(state, p.id));
+    const baseId = baseOf(state, p.id);
+    const base = baseReady(state, spec, baseId);
     const { decision } = candidateValues(state, spec, p.id);
     if (!base || decision.length === 0 || (p.looks ?? []).some((l) => l.n === decision.length)) continue;
-    const blocked = seedBlockedContrast(obs, seedGroup(p), seedGroup(proposalOf(state, baseOf(state, p.id))));
+    const blocked = seedBlockedContrast(obs, seedGroup(p), seedGroup(proposalOf(state, baseId)));
     const j = judgeChange({ baseline: base, candidate: decision, noise, alpha: spec.alpha, blocked });
     if (!Number.isFinite(j.pValue)) continue; // one seed and no noise floor yet: wait
     const look = {
