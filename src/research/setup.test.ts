@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { resolveConfig } from '../config/resolve.ts';
+import { configHash, resolveConfig } from '../config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/base.ts';
@@ -8,23 +8,39 @@ import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { pooledNoise } from './core/conclude.ts';
 import { HISTORY_DF_CAP } from './core/noise-history.ts';
 import { SessionSpec } from './core/spec.ts';
-import { emptyState } from './core/state.ts';
+import { BASELINE, emptyState, type ProposalState } from './core/state.ts';
+import { pooledWithin } from '../stats/seed-blocks.ts';
 import { historyRungs, rememberedStart, sessionHistoryNoise } from './setup.ts';
 
 const config = resolveConfig({ preset: 'tiny' });
 const RUNGS = [4096, 12288];
 
-/** A stored session whose proposals have these top-rung values. */
+/** A proposal's config in these tests: the base, or the base at another LR (a config change). */
+const configOf = (pid: string, lr: Record<string, number> = {}) =>
+  pid === 'baseline' ? config : { ...config, optim: { ...config.optim, lr: lr[pid] ?? 0.0123 } };
+
+/** A stored session whose proposals have these top-rung values, the i-th on seed 1000 + i. */
 async function pastSession(
   store: Store,
   id: string,
   values: Record<string, number[]>,
-  opts: { rungs?: number[]; summary?: Record<string, unknown> } = {},
+  opts: { rungs?: number[]; summary?: Record<string, unknown>; lr?: Record<string, number> } = {},
 ) {
   const rungs = opts.rungs ?? RUNGS;
   const top = String(rungs.length - 1);
+  const proposals = Object.keys(values).map((pid) => ({
+    id: pid,
+    config: configOf(pid, opts.lr),
+    change: pid === 'baseline' ? { kind: 'none' } : { kind: 'config', set: { 'optim.lr': opts.lr?.[pid] } },
+  }));
   const trials = Object.entries(values).flatMap(([proposalId, vs]) =>
-    vs.map((v, i) => ({ id: `${proposalId}-${i}`, proposalId, results: { [top]: v } })),
+    vs.map((v, i) => ({
+      id: `${proposalId}-${i}`,
+      proposalId,
+      seed: 1000 + i,
+      purpose: proposalId === 'baseline' ? 'baseline' : 'seeds',
+      results: { [top]: v },
+    })),
   );
   await store.createSession({
     id,
@@ -32,10 +48,22 @@ async function pastSession(
     executor: 'local',
     parallel: 1,
     spec: { baseConfig: config, rungTokens: rungs },
-    state: { trials },
+    state: { proposals, trials },
     ...(opts.summary ? { summary: opts.summary } : {}),
   });
 }
+
+const specWith = (noise: Partial<SessionSpec>) =>
+  SessionSpec.parse({
+    baseConfig: config,
+    baseSource: 'test',
+    searchSpace: DEFAULT_SEARCH_SPACE,
+    researcher: 'test',
+    executor: 'local',
+    parallel: 1,
+    rungTokens: RUNGS,
+    ...noise,
+  });
 
 describe('a session set up from history', () => {
   let store: Store;
@@ -55,23 +83,71 @@ describe('a session set up from history', () => {
     assert.deepEqual(few.historyNoise?.sessions, ['s-a'], 'another budget is another noise');
     assert.ok(Math.abs(few.historyNoise!.sd - Math.sqrt(0.001 / 3)) < 1e-9);
     assert.equal(few.baselineSeeds, 3, '3 df do not cover the noise yet');
-    for (const id of ['s-b', 's-c', 's-d'])
-      await pastSession(store, id, { baseline: [3.0, 3.02, 2.98], p1: [2.9, 2.92, 2.88] });
+    // the next session re-ran the same configs on the same seeds (a deterministic trainer: the same
+    // values): one observation each, not a second spread
+    await pastSession(store, 's-a2', { baseline: [3.0, 3.02, 2.98], p1: [2.9, 2.92] });
+    const again = await sessionHistoryNoise(store, config, RUNGS, 3);
+    assert.equal(again.historyNoise?.df, 3, 'a re-run on the same seeds adds no df');
+    assert.deepEqual(again.historyNoise?.sessions, ['s-a2']);
+    for (const [id, lr] of [
+      ['s-b', 0.002],
+      ['s-c', 0.003],
+      ['s-d', 0.004],
+    ] as const)
+      await pastSession(store, id, { p1: [2.9, 2.92, 2.88, 2.91, 2.89] }, { lr: { p1: lr } });
     const many = await sessionHistoryNoise(store, config, RUNGS, 3);
     assert.equal(many.historyNoise?.df, HISTORY_DF_CAP, 'history trusted up to a cap');
+    assert.equal(pooledWithin(many.historyNoise!.runs).df, HISTORY_DF_CAP, 'its runs are what it counts');
     assert.equal(many.baselineSeeds, 2);
     // the session's pooled noise floor counts it
-    const spec = SessionSpec.parse({
-      baseConfig: config,
-      baseSource: 'test',
-      searchSpace: DEFAULT_SEARCH_SPACE,
-      researcher: 'test',
-      executor: 'local',
-      parallel: 1,
-      rungTokens: RUNGS,
-      ...many,
+    assert.deepEqual(pooledNoise(emptyState(), specWith(many)), {
+      sd: many.historyNoise!.sd,
+      df: HISTORY_DF_CAP,
     });
-    assert.deepEqual(pooledNoise(emptyState(), spec), { sd: many.historyNoise!.sd, df: HISTORY_DF_CAP });
+  });
+
+  it('merges the history with the session’s own runs by config and seed: a run both hold counts once', () => {
+    const history = {
+      sd: Math.sqrt(0.001 / 3),
+      df: 3,
+      sessions: ['s-a'],
+      configs: 2,
+      runs: [
+        { group: configHash(configOf('baseline')), seed: 1000, value: 3.0 },
+        { group: configHash(configOf('baseline')), seed: 1001, value: 3.02 },
+        { group: configHash(configOf('baseline')), seed: 1002, value: 2.98 },
+        { group: configHash(configOf('p1')), seed: 1000, value: 2.9 },
+        { group: configHash(configOf('p1')), seed: 1001, value: 2.92 },
+      ],
+    };
+    // this session's base re-ran seeds 1000-1002 (the same values) and added 1003
+    const state = emptyState();
+    state.proposals.push({ id: BASELINE, config: configOf('baseline') } as ProposalState);
+    [3.0, 3.02, 2.98, 3.01].forEach((v, i) =>
+      state.trials.push({
+        id: `t${i + 1}`,
+        proposalId: BASELINE,
+        seed: 1000 + i,
+        purpose: 'baseline',
+        rung: 1,
+        startRung: 0,
+        status: 'done',
+        runIds: [],
+        results: { '1': v },
+        rungRuns: {},
+        flops: 0,
+      }),
+    );
+    const merged = pooledNoise(state, specWith({ historyNoise: history }))!;
+    // own: 4 seeds (3 df); the history adds p1's 1 df, not the base's 2 again
+    assert.equal(merged.df, 4);
+    const base = [3.0, 3.02, 2.98, 3.01];
+    const m = base.reduce((a, x) => a + x, 0) / 4;
+    const ss = base.reduce((a, x) => a + (x - m) ** 2, 0) + 0.0002;
+    assert.ok(Math.abs(merged.sd - Math.sqrt(ss / 4)) < 1e-12, `${merged.sd}`);
+    // a spec written before the history kept its runs pools the summary
+    const { runs: _, ...old } = history;
+    assert.equal(pooledNoise(state, specWith({ historyNoise: old }))!.df, 6);
   });
 
   it("takes an earlier session's full budget when it is close to the planned one, so history carries over", async () => {

@@ -163,7 +163,7 @@ function noisierSide(res: number[], g: number[], a: number, rss: number, df: num
  * agree perfectly and shrink the residual. Non-deterministic kernels only add a little noise to a
  * re-run: it is still mostly the same draw.
  */
-function onePerSeed(obs: readonly SeedObs[]): SeedObs[] {
+export function onePerSeed(obs: readonly SeedObs[]): SeedObs[] {
   const by = new Map<string, { group: string; seed: number; sum: number; n: number }>();
   for (const o of obs) {
     if (!Number.isFinite(o.value)) continue;

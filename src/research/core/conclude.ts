@@ -15,7 +15,7 @@
 import { adjustPValues } from '../../stats/multiple.ts';
 import { judgeChange, type Judgement } from '../../stats/judge.ts';
 import { isSeedOnlyChange } from '../../stats/seed-only.ts';
-import { seedBlockedContrast, type SeedObs } from '../../stats/seed-blocks.ts';
+import { onePerSeed, pooledWithin, seedBlockedContrast, type SeedObs } from '../../stats/seed-blocks.ts';
 import { sequentialP } from '../../stats/sequential.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { configHash } from '../../config/resolve.ts';
@@ -60,27 +60,58 @@ export function baselineValues(state: SessionState, spec: SessionSpec): number[]
 
 /**
  * The session's noise floor: the within-config standard deviation pooled over every config (bases and
- * candidates) with >= 2 top-rung results, and its degrees of freedom sum(n_i - 1), plus the capped
- * noise floor of earlier sessions of the same config family (`spec.historyNoise`, setup.ts). Far
- * steadier than the baseline's own 3-seed sd.
+ * candidates) with >= 2 top-rung results, and its degrees of freedom sum(n_i - 1), plus what earlier
+ * sessions of the same config family measured (`spec.historyNoise`, setup.ts). Far steadier than the
+ * baseline's own 3-seed sd.
+ *
+ * One run per config and seed (stats/seed-blocks.ts `onePerSeed`): a config is its hash, so the
+ * history's runs join the session's groups, and a run the history holds on a config and seed the
+ * session ran itself adds nothing (core/noise-history.ts says why). What the history adds is capped at
+ * its own capped df. A spec written before the history kept its runs pools its summary sd and df.
  */
 export function pooledNoise(state: SessionState, spec: SessionSpec): { sd: number; df: number } | undefined {
-  let ss = 0;
-  let df = 0;
-  for (const p of state.proposals) {
-    if (p.ablationOf) continue; // ablation arms are measurements of a win, not configs of the session's family
-    const v = valuesAt(state, p.id, topRung(spec), JUDGED_PURPOSES);
-    if (v.length < 2) continue;
-    const m = mean(v);
-    ss += v.reduce((a, x) => a + (x - m) ** 2, 0);
-    df += v.length - 1;
-  }
+  const own = onePerSeed(noiseObs(state, spec));
+  const w = pooledWithin(own);
+  let ss = w.df > 0 ? w.sd ** 2 * w.df : 0;
+  let df = w.df;
   const h = spec.historyNoise;
-  if (h) {
+  if (h?.runs) {
+    const mine = new Set(own.map((o) => `${o.group}\u0000${o.seed}`));
+    const theirs = h.runs.filter((o) => !mine.has(`${o.group}\u0000${o.seed}`));
+    const all = pooledWithin([...own, ...theirs]);
+    const addDf = all.df - df;
+    if (addDf > 0) {
+      const addSs = Math.max(0, all.sd ** 2 * all.df - ss);
+      const take = Math.min(addDf, h.df);
+      ss += (addSs * take) / addDf;
+      df += take;
+    }
+  } else if (h) {
     ss += h.sd ** 2 * h.df;
     df += h.df;
   }
   return df >= 2 ? { sd: Math.sqrt(ss / df), df } : undefined;
+}
+
+/**
+ * Every config's top-rung runs of the judged purposes with their seeds, grouped as the seed-blocked
+ * test groups them (`seedGroup`). Ablation arms are measurements of a win, not configs of the family.
+ */
+function noiseObs(state: SessionState, spec: SessionSpec): SeedObs[] {
+  const top = String(topRung(spec));
+  const judged = new Set<string>(JUDGED_PURPOSES);
+  const out: SeedObs[] = [];
+  for (const p of state.proposals) {
+    if (p.ablationOf) continue;
+    const group = seedGroup(p);
+    for (const t of state.trials) {
+      const v = t.results[top];
+      if (t.proposalId !== p.id || !judged.has(t.purpose) || typeof v !== 'number' || !Number.isFinite(v))
+        continue;
+      out.push({ group, seed: t.seed, value: v });
+    }
+  }
+  return out;
 }
 
 /**

@@ -10,11 +10,18 @@
  * freedom from at most HISTORY_SESSIONS newest sessions): the noise of a machine or a code version can
  * drift, and the session's own seeds must still be able to outvote it. The base's own mean always comes
  * from its own >= 2 seeds.
+ *
+ * One run per config and seed: a config is its hash, and the same config run on the same seed in two
+ * sessions is one observation, not two (the reference trainer is deterministic on CPU, so the second
+ * run repeats the first to the last digit). The common case is the next session starting from the
+ * last one's base: its baseline seeds re-run what the last session ran as that stack's decision seeds.
+ * Counted twice, those runs added degrees of freedom that carried no information, and the floor's t
+ * reference was narrower than the data behind it. So the history keeps its runs (`HistoryNoise.runs`),
+ * and the session merges them with its own by config and seed (conclude.ts `pooledNoise`).
  */
 import { canonicalJson, configHash } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
-import type { SeedObs } from '../../stats/seed-blocks.ts';
-import { mean } from '../../stats/summary.ts';
+import { pooledWithin, type SeedObs } from '../../stats/seed-blocks.ts';
 import { JUDGED_PURPOSES } from './conclude.ts';
 import { BASELINE } from './state.ts';
 
@@ -30,6 +37,8 @@ export interface HistoryNoise {
   df: number; // capped at HISTORY_DF_CAP
   sessions: string[]; // where it came from (the journal says so too)
   configs: number; // how many configs contributed a spread
+  /** The runs behind it, one per config (by hash) and seed, of configs with two seeds or more. */
+  runs: SeedObs[];
 }
 
 /** What seed noise depends on: data, trainer, model shape, batch, and the full budget in tokens. */
@@ -56,41 +65,45 @@ export interface PastSession {
   state: Record<string, unknown>;
 }
 
-/** Within-config spreads of earlier sessions of this family, newest first, capped; undefined if none. */
+/**
+ * Within-config spreads of earlier sessions of this family, newest first, one run per config and seed
+ * (the newest session's), capped; undefined if none.
+ */
 export function historyNoise(
   past: PastSession[],
   config: TrainConfig,
   topTokens: number,
 ): HistoryNoise | undefined {
   const family = noiseFamily(config, topTokens);
-  let ss = 0;
-  let df = 0;
-  let configs = 0;
+  const byRun = new Map<string, SeedObs>();
   const sessions: string[] = [];
+  let df = 0;
   for (const s of past) {
     if (sessions.length >= HISTORY_SESSIONS || df >= HISTORY_DF_CAP) break;
     const top = familyTop(s, family, topTokens);
     if (top === undefined) continue;
-    const byConfig = new Map<string, number[]>();
-    for (const t of (s.state.trials as Array<{ proposalId: string; results: Record<string, number> }>) ??
-      []) {
-      const v = t.results?.[top];
-      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
-      byConfig.set(t.proposalId, [...(byConfig.get(t.proposalId) ?? []), v]);
+    for (const o of sessionRuns(s, top)) {
+      const k = `${o.group}\u0000${o.seed}`;
+      if (!byRun.has(k)) byRun.set(k, o);
     }
-    let used = false;
-    for (const v of byConfig.values()) {
-      if (v.length < 2) continue;
-      const m = mean(v);
-      ss += v.reduce((a, x) => a + (x - m) ** 2, 0);
-      df += v.length - 1;
-      configs++;
-      used = true;
-    }
-    if (used) sessions.push(s.id);
+    const now = pooledWithin([...byRun.values()]).df;
+    if (now > df) sessions.push(s.id);
+    df = now;
   }
-  if (df < 1 || !(ss > 0)) return undefined;
-  return { sd: Math.sqrt(ss / df), df: Math.min(df, HISTORY_DF_CAP), sessions, configs };
+  // the newest runs up to the cap, a config's spread whole where it fits (each seed past its first is a df)
+  const byGroup = new Map<string, SeedObs[]>();
+  for (const o of byRun.values()) byGroup.set(o.group, [...(byGroup.get(o.group) ?? []), o]);
+  const runs: SeedObs[] = [];
+  let configs = 0;
+  for (const g of byGroup.values()) {
+    const room = HISTORY_DF_CAP - pooledWithin(runs).df;
+    if (g.length < 2 || room < 1) continue;
+    runs.push(...g.slice(0, room + 1));
+    configs++;
+  }
+  const w = pooledWithin(runs);
+  if (w.df < 1 || !(w.sd > 0)) return undefined;
+  return { sd: w.sd, df: w.df, sessions, configs, runs };
 }
 
 /** The key of a stored session's top rung when it is of `family` at `topTokens`; undefined if not. */
@@ -140,36 +153,48 @@ export function historySeedRuns(past: PastSession[], config: TrainConfig, topTok
     if (sessions >= HISTORY_SESSIONS || out.length >= HISTORY_SEED_RUNS) break;
     const top = familyTop(s, family, topTokens, seedFamily);
     if (top === undefined) continue;
-    const proposals =
-      (s.state.proposals as Array<{
-        id: string;
-        config?: TrainConfig;
-        change?: { kind?: string };
-        ablationOf?: string;
-      }>) ?? [];
-    const configs = new Map(
-      proposals
-        .filter((p) => p.config && !p.ablationOf && (p.id === BASELINE || p.change?.kind === 'config'))
-        .map((p) => [p.id, configHash(p.config!)]),
-    );
     const before = out.length;
-    for (const t of (s.state.trials as Array<{
-      proposalId: string;
-      seed: number;
-      purpose: string;
-      results: Record<string, number>;
-    }>) ?? []) {
-      const v = t.results?.[top];
-      if (
-        !configs.has(t.proposalId) ||
-        !(JUDGED_PURPOSES as string[]).includes(t.purpose) ||
-        !Number.isInteger(t.seed)
-      )
-        continue;
-      if (typeof v === 'number' && Number.isFinite(v))
-        out.push({ group: configs.get(t.proposalId)!, seed: t.seed, value: v });
-    }
+    out.push(...sessionRuns(s, top));
     if (out.length > before) sessions++;
   }
   return out.slice(0, HISTORY_SEED_RUNS);
+}
+
+/**
+ * A stored session's top-rung runs of configs, each with its seed and its config's hash as its group:
+ * the baseline and config changes (an agent's code, and the engine's ablation arms, stay out), judged
+ * purposes only (a ladder's larger models and an ablation's arms are other measurements), and integer
+ * seeds with finite values.
+ */
+function sessionRuns(s: PastSession, top: string): SeedObs[] {
+  const proposals =
+    (s.state.proposals as Array<{
+      id: string;
+      config?: TrainConfig;
+      change?: { kind?: string };
+      ablationOf?: string;
+    }>) ?? [];
+  const configs = new Map(
+    proposals
+      .filter((p) => p.config && !p.ablationOf && (p.id === BASELINE || p.change?.kind === 'config'))
+      .map((p) => [p.id, configHash(p.config!)]),
+  );
+  const out: SeedObs[] = [];
+  for (const t of (s.state.trials as Array<{
+    proposalId: string;
+    seed: number;
+    purpose: string;
+    results: Record<string, number>;
+  }>) ?? []) {
+    const v = t.results?.[top];
+    if (
+      !configs.has(t.proposalId) ||
+      !(JUDGED_PURPOSES as string[]).includes(t.purpose) ||
+      !Number.isInteger(t.seed)
+    )
+      continue;
+    if (typeof v === 'number' && Number.isFinite(v))
+      out.push({ group: configs.get(t.proposalId)!, seed: t.seed, value: v });
+  }
+  return out;
 }

@@ -10,6 +10,9 @@ import { SearchSpace } from '../../config/search-space.ts';
 import { TrainConfig } from '../../config/train-config.ts';
 import { LADDER_MAX } from './ladder.ts';
 
+/** One earlier full-budget run: its config's hash, its seed, its val bpb (stats/seed-blocks.ts SeedObs). */
+const SeedRun = z.object({ group: z.string(), seed: z.number().int(), value: z.number() }).strict();
+
 export const SessionSpec = z
   .object({
     goal: z.literal('valBpb').default('valBpb'),
@@ -39,14 +42,13 @@ export const SessionSpec = z
         df: z.number().int().min(1),
         sessions: z.array(z.string()),
         configs: z.number().int().min(1),
+        // the runs behind it, one per config and seed (absent in specs written before it kept them)
+        runs: z.array(SeedRun).max(400).optional(),
       })
       .optional(),
     // earlier sessions' full-budget runs of the same family with their seeds, for the seed-blocked
     // test (core/noise-history.ts `historySeedRuns`, capped)
-    historySeedRuns: z
-      .array(z.object({ group: z.string(), seed: z.number().int(), value: z.number() }).strict())
-      .max(64)
-      .default([]),
+    historySeedRuns: z.array(SeedRun).max(64).default([]),
     alpha: z.number().min(0.001).max(0.5).default(0.05),
     correction: z.enum(['holm', 'bh']).default('holm'),
     seedBase: z.number().int().min(0).default(1000), // trial seeds are seedBase + i (baseline and candidates share them)
