@@ -142,8 +142,8 @@ export function nextWork(
     // Only fresh ideas wait on the endgame reserve: a promoted trial is already on its way to the
     // endgame. Everything but the ahead candidates' own trials, confirmations and the base's decision
     // seeds leaves what those candidates still need (a fresh idea the larger of the two).
-    const fresh =
-      (t.purpose === 'explore' && t.rung === t.startRung && t.rung < top) || t.purpose === 'study';
+    // (an idea sent straight to the full budget, a stack or a follow-up, is on its way to the endgame)
+    const fresh = startsIdea(t) && !(t.purpose === 'explore' && t.rung === top);
     const protectedWork =
       ahead.has(t.proposalId) ||
       t.purpose === 'confirm' ||
@@ -172,13 +172,13 @@ export function cancelPending(state: SessionState, proposalId: string, note: str
   return n;
 }
 
-/** Pending explore trials at their first rung and study points (the researcher is asked for more when this runs low). */
+/** A trial that starts an idea: an explore trial at its first rung, or a study point. */
+const startsIdea = (t: TrialState) =>
+  (t.purpose === 'explore' && t.rung === t.startRung) || t.purpose === 'study';
+
+/** Pending trials that start an idea (the researcher is asked for more when this runs low). */
 export function queuedIdeas(state: SessionState): number {
-  return state.trials.filter(
-    (t) =>
-      t.status === 'pending' &&
-      ((t.purpose === 'explore' && t.rung === t.startRung) || t.purpose === 'study'),
-  ).length;
+  return state.trials.filter((t) => t.status === 'pending' && startsIdea(t)).length;
 }
 
 export function newTrial(
