@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { configHash, resolveConfig } from '../config/resolve.ts';
+import type { TrainConfig } from '../config/train-config.ts';
 import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/base.ts';
@@ -24,13 +25,18 @@ async function pastSession(
   store: Store,
   id: string,
   values: Record<string, number[]>,
-  opts: { rungs?: number[]; summary?: Record<string, unknown>; lr?: Record<string, number> } = {},
+  opts: {
+    rungs?: number[];
+    summary?: Record<string, unknown>;
+    lr?: Record<string, number>;
+    configs?: Record<string, TrainConfig>;
+  } = {},
 ) {
   const rungs = opts.rungs ?? RUNGS;
   const top = String(rungs.length - 1);
   const proposals = Object.keys(values).map((pid) => ({
     id: pid,
-    config: configOf(pid, opts.lr),
+    config: opts.configs?.[pid] ?? configOf(pid, opts.lr),
     change: pid === 'baseline' ? { kind: 'none' } : { kind: 'config', set: { 'optim.lr': opts.lr?.[pid] } },
   }));
   const trials = Object.entries(values).flatMap(([proposalId, vs]) =>
@@ -47,7 +53,7 @@ async function pastSession(
     researcher: 'offline',
     executor: 'local',
     parallel: 1,
-    spec: { baseConfig: config, rungTokens: rungs },
+    spec: { baseConfig: opts.configs?.baseline ?? config, rungTokens: rungs },
     state: { proposals, trials },
     ...(opts.summary ? { summary: opts.summary } : {}),
   });
@@ -148,6 +154,32 @@ describe('a session set up from history', () => {
     // a spec written before the history kept its runs pools the summary
     const { runs: _, ...old } = history;
     assert.equal(pooledNoise(state, specWith({ historyNoise: old }))!.df, 6);
+  });
+
+  it('takes each earlier config by its own family: the session that re-based ran the next base', async () => {
+    const home = await openStore({ home: tempDir('fw-setup-family-') });
+    try {
+      // the last session started from another model and re-based onto this one (p2), and tried a
+      // batch change on it (p3: another data order, another noise)
+      const otherModel = { ...config, model: { ...config.model, qkNorm: !config.model.qkNorm } };
+      const otherBatch = { ...config, train: { ...config.train, batchTokens: 2 * config.train.batchTokens } };
+      await pastSession(
+        home,
+        's-r',
+        { baseline: [3.1, 3.14, 3.12], p2: [3.0, 3.03], p3: [2.9, 2.95, 3.0] },
+        { configs: { baseline: otherModel, p2: config, p3: otherBatch } },
+      );
+      const h = await sessionHistoryNoise(home, config, RUNGS, 3);
+      assert.deepEqual(h.historyNoise?.sessions, ['s-r']);
+      assert.equal(h.historyNoise?.df, 1, 'p2 only: the base it left is another model, p3 another batch');
+      assert.deepEqual(
+        h.historySeedRuns?.map((o) => o.value),
+        [3.1, 3.14, 3.12, 3.0, 3.03],
+        'the seed family is the data order: the other model counts, the other batch does not',
+      );
+    } finally {
+      await home.close();
+    }
   });
 
   it("takes an earlier session's full budget when it is close to the planned one, so history carries over", async () => {

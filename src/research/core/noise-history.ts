@@ -6,7 +6,9 @@
  *
  * Same family: same data, same trainer, same model shape and batch, same top-rung token budget — the
  * things seed noise depends on; other knobs (LR, decay, …) differ between configs, which is why only
- * within-config spreads are pooled. How much history is trusted is capped (HISTORY_DF_CAP degrees of
+ * within-config spreads are pooled. The family is asked of each earlier config, not of the session it
+ * ran in: the next session starts from the last one's winner, a config the last session ran (its
+ * decision seeds and confirmation) though it started from another model. How much history is trusted is capped (HISTORY_DF_CAP degrees of
  * freedom from at most HISTORY_SESSIONS newest sessions): the noise of a machine or a code version can
  * drift, and the session's own seeds must still be able to outvote it. The base's own mean always comes
  * from its own >= 2 seeds.
@@ -80,9 +82,9 @@ export function historyNoise(
   let df = 0;
   for (const s of past) {
     if (sessions.length >= HISTORY_SESSIONS || df >= HISTORY_DF_CAP) break;
-    const top = familyTop(s, family, topTokens);
+    const top = topOf(s, topTokens);
     if (top === undefined) continue;
-    for (const o of sessionRuns(s, top)) {
+    for (const o of sessionRuns(s, top, (c) => noiseFamily(c, topTokens) === family)) {
       const k = `${o.group}\u0000${o.seed}`;
       if (!byRun.has(k)) byRun.set(k, o);
     }
@@ -106,17 +108,11 @@ export function historyNoise(
   return { sd: w.sd, df: w.df, sessions, configs, runs };
 }
 
-/** The key of a stored session's top rung when it is of `family` at `topTokens`; undefined if not. */
-function familyTop(
-  s: PastSession,
-  family: string,
-  topTokens: number,
-  familyOf: (c: TrainConfig, top: number) => string = noiseFamily,
-): string | undefined {
+/** The key of a stored session's top rung when its full budget is `topTokens`; undefined if not. */
+function topOf(s: PastSession, topTokens: number): string | undefined {
   const rungs = s.spec.rungTokens as number[] | undefined;
-  const base = s.spec.baseConfig as TrainConfig | undefined;
-  if (!Array.isArray(rungs) || !base || rungs[rungs.length - 1] !== topTokens) return undefined;
-  return familyOf(base, topTokens) === family ? String(rungs.length - 1) : undefined;
+  if (!Array.isArray(rungs) || rungs[rungs.length - 1] !== topTokens) return undefined;
+  return String(rungs.length - 1);
 }
 
 /**
@@ -151,22 +147,24 @@ export function historySeedRuns(past: PastSession[], config: TrainConfig, topTok
   let sessions = 0;
   for (const s of past) {
     if (sessions >= HISTORY_SESSIONS || out.length >= HISTORY_SEED_RUNS) break;
-    const top = familyTop(s, family, topTokens, seedFamily);
+    const top = topOf(s, topTokens);
     if (top === undefined) continue;
     const before = out.length;
-    out.push(...sessionRuns(s, top));
+    out.push(...sessionRuns(s, top, (c) => seedFamily(c, topTokens) === family));
     if (out.length > before) sessions++;
   }
   return out.slice(0, HISTORY_SEED_RUNS);
 }
 
 /**
- * A stored session's top-rung runs of configs, each with its seed and its config's hash as its group:
- * the baseline and config changes (an agent's code, and the engine's ablation arms, stay out), judged
- * purposes only (a ladder's larger models and an ablation's arms are other measurements), and integer
- * seeds with finite values.
+ * A stored session's top-rung runs of configs in the family (`inFamily`, asked of each config, not of
+ * the session's base: a session that re-based ran the next session's base config, and a candidate
+ * that changed the batch read other batches on its seeds), each with its seed and its config's hash as
+ * its group: the baseline and config changes (an agent's code, and the engine's ablation arms, stay
+ * out), judged purposes only (a ladder's larger models and an ablation's arms are other measurements),
+ * and integer seeds with finite values.
  */
-function sessionRuns(s: PastSession, top: string): SeedObs[] {
+function sessionRuns(s: PastSession, top: string, inFamily: (c: TrainConfig) => boolean): SeedObs[] {
   const proposals =
     (s.state.proposals as Array<{
       id: string;
@@ -176,7 +174,13 @@ function sessionRuns(s: PastSession, top: string): SeedObs[] {
     }>) ?? [];
   const configs = new Map(
     proposals
-      .filter((p) => p.config && !p.ablationOf && (p.id === BASELINE || p.change?.kind === 'config'))
+      .filter(
+        (p) =>
+          p.config &&
+          !p.ablationOf &&
+          (p.id === BASELINE || p.change?.kind === 'config') &&
+          inFamily(p.config),
+      )
       .map((p) => [p.id, configHash(p.config!)]),
   );
   const out: SeedObs[] = [];
