@@ -8,10 +8,10 @@
  * things seed noise depends on; other knobs (LR, decay, …) differ between configs, which is why only
  * within-config spreads are pooled. The family is asked of each earlier config, not of the session it
  * ran in: the next session starts from the last one's winner, a config the last session ran (its
- * decision seeds and confirmation) though it started from another model. How much history is trusted is capped (HISTORY_DF_CAP degrees of
- * freedom from at most HISTORY_SESSIONS newest sessions): the noise of a machine or a code version can
- * drift, and the session's own seeds must still be able to outvote it. The base's own mean always comes
- * from its own >= 2 seeds.
+ * decision seeds and confirmation) though it started from another model. How much history is trusted
+ * is capped (HISTORY_DF_CAP degrees of freedom from at most HISTORY_SESSIONS newest sessions): the
+ * noise of a machine or a code version can drift, and the session's own seeds must still be able to
+ * outvote it. The base's own mean always comes from its own >= 2 seeds.
  *
  * One run per config and seed: a config is its hash, and the same config run on the same seed in two
  * sessions is one observation, not two (the reference trainer is deterministic on CPU, so the second
