@@ -120,25 +120,8 @@ export class OfflineResearcher implements Researcher {
     };
     const avoidKeys = new Set([...digest.tried.map((t) => t.key), ...this.pending, configHash(base)]);
     const out: Proposal[] = [];
-    // early proposals go to the mixture study, then to its predicted mixture (mixture-study.ts)
-    if (this.opts.mixtureStudy)
-      for (const c of mixtureStudyProposals({
-        digest,
-        base,
-        domains: this.domains,
-        space,
-        n,
-        seed: this.seed,
-        avoidKeys,
-        rejectedTitles: this.rejectedTitles,
-        options: this.opts.mixtureStudy,
-      })) {
-        out.push(c.proposal);
-        avoidKeys.add(c.key);
-      }
-
     const tried = async (keys: string[]) => (ctx?.tried && keys.length ? ctx.tried(keys) : new Set<string>());
-    // the screening study's rows, then its stack (screening-study.ts); its factors are not tried one by one
+    // first the screening study's rows, then its stack (screening-study.ts); its factors are not tried one by one
     const screened = await this.screening?.step({
       hasWin: Boolean(digest.best),
       base,
@@ -152,7 +135,7 @@ export class OfflineResearcher implements Researcher {
         }),
       avoidKeys,
       rejectedTitles: this.rejectedTitles,
-      n: n - out.length,
+      n,
       tried,
       note: (m) => ctx?.note?.(m),
       baseAt: (rung) => {
@@ -161,6 +144,25 @@ export class OfflineResearcher implements Researcher {
       },
     });
     out.push(...(screened?.proposals ?? []));
+    // then the mixture study, then its predicted mixture (mixture-study.ts). Not while the screen's rows
+    // are out or its stack is judged: a study point is a candidate, and one confirmed moves the base
+    // under the rows (found in the 8-minute CLI session: mixture point 3 became the base when 8 of the
+    // screen's 63 rows had ended, and the screen was given up)
+    if (this.opts.mixtureStudy && !this.screening?.awaitingBase)
+      for (const c of mixtureStudyProposals({
+        digest,
+        base,
+        domains: this.domains,
+        space,
+        n: n - out.length,
+        seed: this.seed,
+        avoidKeys,
+        rejectedTitles: this.rejectedTitles,
+        options: this.opts.mixtureStudy,
+      })) {
+        out.push(c.proposal);
+        avoidKeys.add(c.key);
+      }
     const applicable = libraryCandidates(this.ideas, base, ideaCtx, space, {
       avoidKeys,
       triedTitles: new Set(digest.tried.map((t) => t.title)),

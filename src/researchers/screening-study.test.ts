@@ -22,7 +22,7 @@ import {
   SCREEN_STACK_SOURCE,
   screenedExpectation,
 } from './screening-study.ts';
-import { tryApply } from './config-diff.ts';
+import { tryApply, withMixtureKnobs } from './config-diff.ts';
 
 const base = resolveConfig({ preset: 'small' });
 const set = (p: Proposal) => (p.change.kind === 'config' ? p.change.set : {});
@@ -289,6 +289,49 @@ describe('screening study (offline researcher)', () => {
       "the screen's changes come back one by one",
     );
     assert.ok(notes.some((m) => /screening study given up: the base moved when 4 of its 15 rows/.test(m)));
+  });
+
+  it('holds the mixture study back while the rows are out and the stack is judged: its points are candidates that move the base', async () => {
+    const domains = ['news', 'fiction', 'code'].map((name) => ({ name, trainTokens: 100_000 }));
+    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, mixtureStudy: {}, domains });
+    const digest = {
+      ...suiteDigest(base),
+      searchSpace: withMixtureKnobs(
+        suiteDigest(base).searchSpace,
+        domains.map((d) => d.name),
+      ),
+      mixture: { studyProposed: 0, studyFinished: 0, predictedProposed: false },
+    };
+    const rows: Proposal[] = [];
+    for (let call = 0; call < 10; call++) {
+      const got = await r.propose(digest, 8, { wait: () => {} });
+      assert.ok(
+        got.every((p) => p.source === SCREEN_SOURCE),
+        `only rows while they are out: ${got.map((p) => p.source).join(', ')}`,
+      );
+      if (got.length === 0) break;
+      rows.push(...got);
+      digest.tried = [
+        ...digest.tried,
+        ...got.map((p) => ({ key: keyOf(p), title: p.title, status: 'pending' })),
+      ];
+    }
+    const d = r.screeningDesign!;
+    assert.equal(rows.length, d.rows - 1);
+    rows.forEach((p, i) => r.observe(result(p, i, 3 - 0.02 * +factorsOn(d, set(p))[0])));
+    const stack = await r.propose(digest, 8, { wait: () => {} });
+    assert.deepEqual(
+      stack.map((p) => p.source),
+      [SCREEN_STACK_SOURCE],
+    );
+    assert.deepEqual(await r.propose(digest, 8, { wait: () => {} }), [], 'the stack is judged: all wait');
+    r.observe({ ...result(stack[0], 99, 2.98), rung: 2, verdict: 'win' });
+    const moved = { ...digest, baselineConfig: tryApply(base, set(stack[0]))! };
+    const after = await r.propose(moved, 8, { wait: () => {} });
+    assert.ok(
+      after.some((p) => p.source === 'mixture-study'),
+      `the mixture study starts on the new base: ${after.map((p) => p.source).join(', ')}`,
+    );
   });
 
   it('proposes no stack when the fit selects nothing (all nulls)', async () => {
