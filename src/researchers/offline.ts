@@ -146,8 +146,8 @@ export class OfflineResearcher implements Researcher {
     out.push(...(screened?.proposals ?? []));
     // then the mixture study, then its predicted mixture (mixture-study.ts). Not while the screen's rows
     // are out or its stack is judged: a study point is a candidate, and one confirmed moves the base
-    // under the rows (found in the 8-minute CLI session: mixture point 3 became the base when 8 of the
-    // screen's 63 rows had ended, and the screen was given up)
+    // under the rows (BENCHMARKS.md "Research session checks": mixture point 3 became the base when 8
+    // of the screen's 63 rows had ended, and the screen was given up)
     if (this.opts.mixtureStudy && !this.screening?.awaitingBase)
       for (const c of mixtureStudyProposals({
         digest,

@@ -10,8 +10,9 @@
  * effect survives Holm over the factors are stacked into one change, sent straight to the top rung
  * (runAs 'top') and judged there by the engine like any other candidate: sequential looks, the
  * session's family correction, held-out paired confirmation. While the last rows end and the stack is
- * judged, the offline researcher only explores (`awaitingBase`); then the screen's near misses are
- * followed up at the full budget (`followUps`).
+ * judged, the offline researcher holds the library and the mixture study back (`awaitingBase`) and
+ * explores only when it may not wait; then the screen's near misses are followed up at the full budget
+ * (`followUps`).
  *
  * Why: with N rows each effect's standard error is 2 sigma / sqrt(N) at the study rung's cost, where a
  * one-at-a-time test pays a full-budget run per seed per change. A short rung's ranking can be biased at
