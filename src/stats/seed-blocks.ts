@@ -156,6 +156,9 @@ function noisierSide(res: number[], g: number[], a: number, rss: number, df: num
   return fUpperP(rssA / dfA / rest, dfA, dfRest) < 0.05;
 }
 
+/** The identity of a config's run on a seed: one observation per key. */
+export const seedRunKey = (o: Pick<SeedObs, 'group' | 'seed'>): string => `${o.group}\u0000${o.seed}`;
+
 /**
  * One observation per (config, seed): the mean of its finite values. The reference trainer is
  * deterministic on CPU, so a config re-run on a seed (the next session's base is the last one's
@@ -167,7 +170,7 @@ export function onePerSeed(obs: readonly SeedObs[]): SeedObs[] {
   const by = new Map<string, { group: string; seed: number; sum: number; n: number }>();
   for (const o of obs) {
     if (!Number.isFinite(o.value)) continue;
-    const k = `${o.group}\u0000${o.seed}`;
+    const k = seedRunKey(o);
     const e = by.get(k) ?? { group: o.group, seed: o.seed, sum: 0, n: 0 };
     e.sum += o.value;
     e.n += 1;

@@ -15,7 +15,13 @@
 import { adjustPValues } from '../../stats/multiple.ts';
 import { judgeChange, type Judgement } from '../../stats/judge.ts';
 import { isSeedOnlyChange } from '../../stats/seed-only.ts';
-import { onePerSeed, pooledWithin, seedBlockedContrast, type SeedObs } from '../../stats/seed-blocks.ts';
+import {
+  onePerSeed,
+  pooledWithin,
+  seedBlockedContrast,
+  seedRunKey,
+  type SeedObs,
+} from '../../stats/seed-blocks.ts';
 import { sequentialP } from '../../stats/sequential.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { configHash } from '../../config/resolve.ts';
@@ -76,8 +82,8 @@ export function pooledNoise(state: SessionState, spec: SessionSpec): { sd: numbe
   let df = w.df;
   const h = spec.historyNoise;
   if (h?.runs) {
-    const mine = new Set(own.map((o) => `${o.group}\u0000${o.seed}`));
-    const theirs = h.runs.filter((o) => !mine.has(`${o.group}\u0000${o.seed}`));
+    const mine = new Set(own.map(seedRunKey));
+    const theirs = h.runs.filter((o) => !mine.has(seedRunKey(o)));
     const all = pooledWithin([...own, ...theirs]);
     const addDf = all.df - df;
     if (addDf > 0) {

@@ -23,7 +23,7 @@
  */
 import { canonicalJson, configHash } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
-import { pooledWithin, type SeedObs } from '../../stats/seed-blocks.ts';
+import { pooledWithin, seedRunKey, type SeedObs } from '../../stats/seed-blocks.ts';
 import { JUDGED_PURPOSES } from './conclude.ts';
 import { BASELINE } from './state.ts';
 
@@ -85,7 +85,7 @@ export function historyNoise(
     const top = topOf(s, topTokens);
     if (top === undefined) continue;
     for (const o of sessionRuns(s, top, (c) => noiseFamily(c, topTokens) === family)) {
-      const k = `${o.group}\u0000${o.seed}`;
+      const k = seedRunKey(o);
       if (!byRun.has(k)) byRun.set(k, o);
     }
     const now = pooledWithin([...byRun.values()]).df;
@@ -97,10 +97,13 @@ export function historyNoise(
   for (const o of byRun.values()) byGroup.set(o.group, [...(byGroup.get(o.group) ?? []), o]);
   const runs: SeedObs[] = [];
   let configs = 0;
+  let kept = 0;
   for (const g of byGroup.values()) {
-    const room = HISTORY_DF_CAP - pooledWithin(runs).df;
+    const room = HISTORY_DF_CAP - kept;
     if (g.length < 2 || room < 1) continue;
-    runs.push(...g.slice(0, room + 1));
+    const take = g.slice(0, room + 1);
+    runs.push(...take);
+    kept += take.length - 1;
     configs++;
   }
   const w = pooledWithin(runs);
