@@ -17,6 +17,7 @@ import { SCREEN_SHARE } from '../researchers/screening-study.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
 import {
+  carriedBaseRuns,
   historyRungs,
   measureThroughput,
   rememberedStart,
@@ -248,6 +249,16 @@ async function newSession(
     log(
       `seed blocks: ${noise.historySeedRuns.length} full runs of earlier sessions on the same data order join the fit`,
     );
+  // the base's runs an earlier session made at these rungs: not bought again (core/carried-base.ts)
+  const seedBase = SessionSpec.shape.seedBase.parse(undefined);
+  const carriedBase = await carriedBaseRuns(deps.store, config, rungTokens, {
+    seedBase,
+    baselineSeeds: noise.baselineSeeds,
+  });
+  if (carriedBase.length)
+    log(
+      `baseline: ${carriedBase.length} run(s) of this config at these rungs carried from earlier session(s) (seeds ${[...new Set(carriedBase.map((c) => c.seed))].join(', ')})`,
+    );
   return ResearchSession.create(
     { ...deps, researcher },
     {
@@ -271,6 +282,7 @@ async function newSession(
       maxSeeds,
       ...ruleSpec(o),
       ...noise,
+      carriedBase,
       tokPerSec: tput?.tokPerSec,
       startupSeconds: tput?.startupSeconds ?? 3,
     },

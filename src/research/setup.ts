@@ -17,7 +17,11 @@ import {
   type HistoryNoise,
 } from './core/noise-history.ts';
 import type { SeedObs } from '../stats/seed-blocks.ts';
-import { rungsFor, studyRung } from './core/spec.ts';
+import { carriedCandidates, placeable } from './core/carried-base.ts';
+import { resultOfRun } from './core/trial-runs.ts';
+import { rungsFor, studyRung, type CarriedRun } from './core/spec.ts';
+import { rungRunConfig } from './io/run-trial.ts';
+import { trainerCodeHash } from '../runs/run-dir.ts';
 import { affordableRows } from '../researchers/screening-study.ts';
 
 /**
@@ -73,6 +77,48 @@ export async function sessionHistoryNoise(
     ...(runs.length ? { historySeedRuns: runs } : {}),
     baselineSeeds: h && h.df >= HISTORY_COVERS_DF ? Math.max(2, baselineSeeds - 1) : baselineSeeds,
   };
+}
+
+/**
+ * The base config's runs earlier sessions made at exactly these rungs that a new session's baseline
+ * starts with (core/carried-base.ts), each checked against its stored run: the result it stands for is
+ * the one the session recorded (its trainer reached the budget: core/trial-runs.ts `resultOfRun`), on
+ * its seed, the same run config at that rung as this session would launch
+ * (io/run-trial.ts `rungRunConfig`, by hash: the session's eval settings, data and trainer command
+ * included), its budget those rung tokens, and the same trainer code as a run launched now. A trainer
+ * given as a spec (bring your own script: its snapshot is a file plan, runs/spec-snapshot.ts) carries
+ * nothing. Those the session's baseline can place (core/carried-base.ts `placeable`).
+ */
+export async function carriedBaseRuns(
+  store: Store,
+  config: TrainConfig,
+  rungTokens: number[],
+  place: { seedBase: number; baselineSeeds: number },
+): Promise<CarriedRun[]> {
+  const code = trainerCodeHash(config);
+  if (!code) return [];
+  const out: CarriedRun[] = [];
+  for (const c of carriedCandidates(await store.listSessions({ limit: 50 }), config, rungTokens)) {
+    const run = await store.getRun(c.runId);
+    const want = rungRunConfig(config, {
+      seed: c.seed,
+      rung: c.rung,
+      tokens: rungTokens[c.rung],
+      cost: 1,
+      rungTokens,
+      baseFlopsPerToken: 0,
+    });
+    const same =
+      run !== undefined &&
+      resultOfRun(run) === c.value &&
+      run.seed === c.seed &&
+      run.configHash === configHash(want) &&
+      run.config.budget?.tokens === rungTokens[c.rung] &&
+      run.codeHash === code &&
+      !run.tags.tampered;
+    if (same) out.push(c);
+  }
+  return placeable(out, { rungTokens, ...place });
 }
 
 /** How far an earlier session's full budget may sit from the planned one for a session to take it. */

@@ -43,6 +43,16 @@ export function hashCode(dir: string): { codeHash: string; harnessHash?: string 
   return { codeHash: h.digest('hex'), harnessHash };
 }
 
+/**
+ * The code hash a run of `config` records: its snapshot of the trainer folder has the folder's files
+ * (`listFiles`), so the hash is the folder's. Undefined for a spec trainer, whose snapshot is a file
+ * plan (runs/spec-snapshot.ts).
+ */
+export function trainerCodeHash(config: TrainConfig): string | undefined {
+  if (config.trainer.spec) return undefined;
+  return hashCode(resolve(config.trainer.dir ?? DEFAULT_TRAINER_DIR)).codeHash;
+}
+
 function git(args: string[], cwd: string): string | undefined {
   const r = spawnSync('git', args, { cwd, encoding: 'utf8', timeout: 10_000 });
   return r.status === 0 ? r.stdout : undefined;

@@ -13,6 +13,20 @@ import { LADDER_MAX } from './ladder.ts';
 /** One earlier full-budget run: its config's hash, its seed, its val bpb (stats/seed-blocks.ts SeedObs). */
 const SeedRun = z.object({ group: z.string(), seed: z.number().int(), value: z.number() }).strict();
 
+/** An earlier session's run of the base config at one rung (core/carried-base.ts). */
+const CarriedRun = z
+  .object({
+    seed: z.number().int(),
+    rung: z.number().int().min(0),
+    value: z.number().finite(),
+    runId: z.string().min(1).max(80),
+    session: z.string().max(80),
+  })
+  .strict();
+export type CarriedRun = z.infer<typeof CarriedRun>;
+/** The most earlier runs a session's baseline may carry (a few seeds through every rung). */
+export const CARRIED_MAX = 32;
+
 export const SessionSpec = z
   .object({
     goal: z.literal('valBpb').default('valBpb'),
@@ -49,6 +63,9 @@ export const SessionSpec = z
     // earlier sessions' full-budget runs of the same family with their seeds, for the seed-blocked
     // test (core/noise-history.ts `historySeedRuns`, capped)
     historySeedRuns: z.array(SeedRun).max(64).default([]),
+    // the base config's runs earlier sessions made at these very rungs, each checked against its stored
+    // run (setup.ts `carriedBaseRuns`): the baseline's trials start with them (core/carried-base.ts)
+    carriedBase: z.array(CarriedRun).max(CARRIED_MAX).default([]),
     alpha: z.number().min(0.001).max(0.5).default(0.05),
     correction: z.enum(['holm', 'bh']).default('holm'),
     seedBase: z.number().int().min(0).default(1000), // trial seeds are seedBase + i (baseline and candidates share them)

@@ -32,3 +32,10 @@ export function runEndState(trial: TrialState, run: RunRecord): void {
     trial.stableTokens = run.summary.stableTokens;
   }
 }
+
+/** A run whose trainer reached its budget and reported a finite val bpb: a usable result. */
+export function resultOfRun(run: RunRecord): number | undefined {
+  const trainerDone = run.summary.trainerStatus === 'completed' || run.status === 'completed';
+  const v = run.summary.valBpb;
+  return trainerDone && typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}

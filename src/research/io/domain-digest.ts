@@ -123,6 +123,12 @@ export async function domainDigest(
   const state = s.state();
   const list = await s.store.listRuns({ sessionId: s.sessionId, fields: 'list' });
   const runs = new Map(list.map((r) => [r.id, r]));
+  // the base's runs carried from an earlier session (core/carried-base.ts) are that session's
+  for (const id of state.trials.flatMap((t) => Object.values(t.rungRuns))) {
+    if (runs.has(id)) continue;
+    const r = await s.store.getRun(id);
+    if (r) runs.set(id, r);
+  }
   const domains = domainRows(meta, s.baseConfig, state, runs, digest.best?.proposalId);
   if (meta.domains.length < 2) return { domains };
   const study = state.proposals.filter((p) => p.source === MIXTURE_STUDY_SOURCE);

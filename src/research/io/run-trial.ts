@@ -50,24 +50,52 @@ export function runConfigFor(
   baseFlopsPerToken: number,
 ): TrainConfig {
   const p = proposalOf(state, item.trial.proposalId);
-  const c = structuredClone(p.config);
-  c.seed = item.trial.seed;
-  const top = topRung(spec);
-  // Equal compute: a change that costs more (or less) per token gets the baseline's FLOPs, not its tokens.
-  c.budget = isFlopMatched(p.cost) ? { flops: item.tokens * baseFlopsPerToken } : { tokens: item.tokens };
-  // ~8 evals per run, at the same token counts for every run of a rung, so curves compare point by point.
-  // Periodic evals only feed the monitor, so they are small (the same slice for every run of the
-  // session, so bands compare); ~6 per run. Lower rungs only rank trials for promotion: their final eval
-  // is capped too. The top rung keeps the config's own final eval, which defines the reported val bpb.
-  c.train.evalEveryTokens = Math.max(c.train.batchTokens, Math.round(spec.rungTokens[item.rung] / 6));
-  c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
-  if (item.rung < top) c.train.finalEvalTokensPerDomain = Math.min(c.train.finalEvalTokensPerDomain, 4096);
-  c.train.checkpointAtStable = c.schedule.name === 'wsd' && item.rung < top;
-  delete c.resume;
-  if (item.resumeFrom) c.resume = { checkpoint: item.resumeFrom };
-  delete c.preset;
-  c.preset = p.config.preset;
+  const c = rungRunConfig(p.config, {
+    seed: item.trial.seed,
+    rung: item.rung,
+    tokens: item.tokens,
+    cost: p.cost,
+    rungTokens: spec.rungTokens,
+    baseFlopsPerToken,
+    resumeFrom: item.resumeFrom,
+  });
   return item.trial.purpose === 'ladder' ? ladderRunConfig(c, state, item.trial) : c; // a larger size
+}
+
+/**
+ * The run a session makes of `config` on `seed` at a rung: its budget (equal compute: a change that
+ * costs more, or less, per token gets the baseline's FLOPs, not its tokens), the session's eval
+ * settings at that rung, and the resume point. setup.ts checks a carried base run against it.
+ */
+export function rungRunConfig(
+  config: TrainConfig,
+  o: {
+    seed: number;
+    rung: number;
+    tokens: number;
+    cost: number;
+    rungTokens: readonly number[];
+    baseFlopsPerToken: number;
+    resumeFrom?: string;
+  },
+): TrainConfig {
+  const c = structuredClone(config);
+  c.seed = o.seed;
+  const top = o.rungTokens.length - 1;
+  c.budget = isFlopMatched(o.cost) ? { flops: o.tokens * o.baseFlopsPerToken } : { tokens: o.tokens };
+  // Periodic evals only feed the monitor, so they are small (the same slice for every run of the
+  // session, so bands compare); ~6 per run, at the same token counts for every run of a rung, so
+  // curves compare point by point. Lower rungs only rank trials for promotion: their final eval is
+  // capped too. The top rung keeps the config's own final eval, which defines the reported val bpb.
+  c.train.evalEveryTokens = Math.max(c.train.batchTokens, Math.round(o.rungTokens[o.rung] / 6));
+  c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
+  if (o.rung < top) c.train.finalEvalTokensPerDomain = Math.min(c.train.finalEvalTokensPerDomain, 4096);
+  c.train.checkpointAtStable = c.schedule.name === 'wsd' && o.rung < top;
+  delete c.resume;
+  if (o.resumeFrom) c.resume = { checkpoint: o.resumeFrom };
+  delete c.preset;
+  c.preset = config.preset;
+  return c;
 }
 
 export interface TrialRunResult {

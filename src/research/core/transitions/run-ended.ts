@@ -8,7 +8,7 @@ import { baseOf, baseValuesAt, isBaseId } from '../base.ts';
 import { afterRung, cancelPending, newTrial } from '../scheduler.ts';
 import { isFlopMatched } from '../spec.ts';
 import { BASELINE, proposalOf, type SessionState, type TrialState } from '../state.ts';
-import { countRunFlops, runEndState } from '../trial-runs.ts';
+import { countRunFlops, resultOfRun, runEndState } from '../trial-runs.ts';
 import { type EngineContext, type StopDecision, draftOf, trialOf, idea } from './context.ts';
 import { ablationProgress } from './ablated.ts';
 import { concludeAll } from './concluded.ts';
@@ -121,13 +121,6 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
   if (p.id !== BASELINE && !p.ablationOf) concluded.add(p.id);
   for (const id of concluded) fx.push({ kind: 'observe', result: resultOf(st, spec, proposalOf(st, id)) });
   return { state: st, effects: fx };
-}
-
-/** A run whose trainer reached its budget and reported a finite val bpb: a usable result. */
-function resultOfRun(run: RunRecord): number | undefined {
-  const trainerDone = run.summary.trainerStatus === 'completed' || run.status === 'completed';
-  const v = run.summary.valBpb;
-  return trainerDone && typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
 /** Judge what is ready (on the draft); returns the ids of the proposals concluded now. */

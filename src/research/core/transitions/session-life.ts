@@ -2,9 +2,9 @@
 import { resultOf } from '../digest.ts';
 import { journal, type Effect, type JournalExtra, type Step } from '../effects.ts';
 import { NOT_RUN } from '../ideas.ts';
-import { newTrial } from '../scheduler.ts';
+import { baselineTrials } from '../carried-base.ts';
 import type { SessionSpec } from '../spec.ts';
-import { BASELINE, emptyState, type SessionState } from '../state.ts';
+import { BASELINE, emptyState, type SessionState, type TrialState } from '../state.ts';
 import { ablationsAtEnd } from './ablated.ts';
 import { type EngineContext, draftOf, idea } from './context.ts';
 
@@ -27,7 +27,7 @@ export function created(ctx: EngineContext, input: { now: string }): Step {
     status: 'active',
     createdAt: input.now,
   });
-  for (let i = 0; i < spec.baselineSeeds; i++) newTrial(st, BASELINE, spec.seedBase + i, 'baseline', 0);
+  const trials = baselineTrials(st, spec);
   return {
     state: st,
     effects: [
@@ -47,6 +47,7 @@ export function created(ctx: EngineContext, input: { now: string }): Step {
         proposalId: BASELINE,
       }),
       ...historyEntry(spec.historyNoise),
+      ...carriedEntry(trials),
     ],
   };
 }
@@ -59,6 +60,23 @@ function historyEntry(h: SessionSpec['historyNoise']): Effect[] {
       'baseline',
       `noise floor: pooling ${h.df} df (sd ${h.sd.toFixed(4)}) from ${h.configs} config(s) of ${h.sessions.length} earlier session(s) of this config family at this budget`,
       { proposalId: BASELINE, data: { historyNoise: h } },
+    ),
+  ];
+}
+
+/** Which of the baseline's runs an earlier session made (core/carried-base.ts), journaled once. */
+function carriedEntry(trials: TrialState[]): Effect[] {
+  const carried = trials.flatMap((t) =>
+    Object.entries(t.rungRuns).map(([rung, runId]) => ({ seed: t.seed, rung: Number(rung), runId })),
+  );
+  if (!carried.length) return [];
+  const seeds = [...new Set(carried.map((c) => c.seed))];
+  const toRun = trials.filter((t) => t.status !== 'done').length;
+  return [
+    journal(
+      'baseline',
+      `baseline: ${carried.length} run(s) on seed(s) ${seeds.join(', ')} carried from an earlier session of this config at these rungs; ${toRun} seed(s) still to run`,
+      { proposalId: BASELINE, data: { carried } },
     ),
   ];
 }
