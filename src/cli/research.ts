@@ -18,7 +18,7 @@ import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
 import {
   carriedBaseRuns,
-  historyRungs,
+  historyPlan,
   measureThroughput,
   rememberedStart,
   rungsOfFull,
@@ -307,27 +307,35 @@ async function sizeRungs(
     throw new FlywheelError('bad_input', 'without a wall-time --budget, give --full-tokens to size the runs');
   const tput = await measureThroughput(deps.store, deps.executor, config, log);
   // the size ladder's runs share the budget: the rungs are planned with it (research/ladder-plan.ts)
-  const { rungTokens, n, reason } = planWithLadder({
-    requested: o.ladder,
-    config,
-    seeds: SessionSpec.shape.ladderSeeds.parse(undefined),
-    budgetSeconds: budget.seconds,
-    parallel: o.parallel,
-    tokPerSec: tput.tokPerSec,
-    startupSeconds: tput.startupSeconds,
-    eta: o.eta,
-    nRungs: o.rungs,
-  });
+  const plan = (requested: number | undefined) =>
+    planWithLadder({
+      requested,
+      config,
+      seeds: SessionSpec.shape.ladderSeeds.parse(undefined),
+      budgetSeconds: budget.seconds!,
+      parallel: o.parallel,
+      tokPerSec: tput.tokPerSec,
+      startupSeconds: tput.startupSeconds,
+      eta: o.eta,
+      nRungs: o.rungs,
+    });
+  const { rungTokens, n, reason } = plan(o.ladder);
   log(
     `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens; ${reason}`,
   );
-  // an earlier session's full budget, when close: its noise floor and seed runs then carry over
-  const earlier = n === 0 ? await historyRungs(deps.store, config, rungTokens, shape) : undefined;
-  if (earlier && earlier.join() !== rungTokens.join()) {
+  // an earlier session's plan, when this one would plan close to it with its ladder: its noise floor,
+  // seed runs and base runs then carry over (research/setup.ts `historyPlan`); an asked-for ladder stands
+  const earlier = await historyPlan(deps.store, config, shape, (ladder) => {
+    if (o.ladder !== undefined && o.ladder !== ladder) return undefined;
+    if (ladder === n) return rungTokens;
+    const other = plan(ladder);
+    return other.n === ladder ? other.rungTokens : undefined;
+  });
+  if (earlier && (earlier.rungTokens.join() !== rungTokens.join() || earlier.ladder !== n)) {
     log(
-      `rungs ${earlier.join(' / ')} tokens: an earlier session's full budget, so its noise floor and seeds carry over`,
+      `rungs ${earlier.rungTokens.join(' / ')} tokens, ladder ${earlier.ladder}: an earlier session's plan, so its noise floor, seeds and base runs carry over`,
     );
-    return { rungTokens: earlier, tput, ladder: n };
+    return { rungTokens: earlier.rungTokens, tput, ladder: earlier.ladder };
   }
   return { rungTokens, tput, ladder: n };
 }

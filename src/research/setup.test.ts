@@ -11,7 +11,7 @@ import { HISTORY_DF_CAP } from './core/noise-history.ts';
 import { SessionSpec } from './core/spec.ts';
 import { BASELINE, emptyState, type ProposalState } from './core/state.ts';
 import { pooledWithin } from '../stats/seed-blocks.ts';
-import { historyRungs, rememberedStart, sessionHistoryNoise } from './setup.ts';
+import { historyPlan, rememberedStart, sessionHistoryNoise } from './setup.ts';
 
 const config = resolveConfig({ preset: 'tiny' });
 const RUNGS = [4096, 12288];
@@ -184,23 +184,69 @@ describe('a session set up from history', () => {
 
   it("takes an earlier session's full budget when it is close to the planned one, so history carries over", async () => {
     const shape = { batchTokens: config.train.batchTokens, eta: 3, nRungs: 2 };
+    const at = (rungs: number[]) => () => rungs;
     // s-a .. s-d ran rungs 4096 / 12288; a re-based base (another model, same data order) is the same seed family
     const rebased = { ...config, model: { ...config.model, qkNorm: true } };
-    assert.deepEqual(await historyRungs(store, rebased, [4608, 13824], shape), RUNGS);
-    assert.deepEqual(await historyRungs(store, config, [4096, 11264], shape), RUNGS, 'longer, within 25 %');
-    assert.equal(await historyRungs(store, config, [16384, 49152], shape), undefined, 'too far: plan stands');
+    assert.deepEqual(await historyPlan(store, rebased, shape, at([4608, 13824])), {
+      rungTokens: RUNGS,
+      ladder: 0,
+    });
+    assert.deepEqual(
+      (await historyPlan(store, config, shape, at([4096, 11264])))?.rungTokens,
+      RUNGS,
+      'longer, within 25 %',
+    );
     assert.equal(
-      await historyRungs(store, config, [3072, 9216], shape),
+      await historyPlan(store, config, shape, at([16384, 49152])),
+      undefined,
+      'too far: plan stands',
+    );
+    assert.equal(
+      await historyPlan(store, config, shape, at([3072, 9216])),
       undefined,
       '1.33x longer: plan stands',
     );
     assert.equal(
-      await historyRungs(store, config, [1024, 4096, 13824], shape),
+      await historyPlan(store, config, { ...shape, nRungs: 3 }, at([1024, 4096, 13824])),
       undefined,
       'other rung count',
     );
     const otherData = { ...config, data: { ...config.data, dir: '/elsewhere/other-corpus' } };
-    assert.equal(await historyRungs(store, otherData, [4608, 13824], shape), undefined, 'other data order');
+    assert.equal(
+      await historyPlan(store, otherData, shape, at([4608, 13824])),
+      undefined,
+      'other data order',
+    );
+  });
+
+  it("takes an earlier session's ladder with its plan, compared like for like, unless another was asked for", async () => {
+    const home = await openStore({ home: tempDir('fw-setup-ladder-') });
+    try {
+      await home.createSession({
+        id: 's-ladder',
+        researcher: 'offline',
+        executor: 'local',
+        parallel: 2,
+        spec: { baseConfig: config, rungTokens: RUNGS, ladder: 1 },
+        state: { proposals: [], trials: [] },
+      });
+      const shape = { batchTokens: config.train.batchTokens, eta: 3, nRungs: 2 };
+      // this session's default plan has no ladder and 2.5x longer runs; with the earlier ladder it is close
+      const asked: number[] = [];
+      const planFor = (ladder: number) => {
+        asked.push(ladder);
+        return ladder === 1 ? [4608, 13824] : [10240, 30720];
+      };
+      assert.deepEqual(await historyPlan(home, config, shape, planFor), { rungTokens: RUNGS, ladder: 1 });
+      assert.deepEqual(asked, [1], 'planned with the earlier session’s ladder');
+      // the user asked for no ladder: the earlier plan is not taken
+      assert.equal(
+        await historyPlan(home, config, shape, (l) => (l === 0 ? [10240, 30720] : undefined)),
+        undefined,
+      );
+    } finally {
+      await home.close();
+    }
   });
 
   it('starts the next session from the last base of the newest session that re-based', async () => {

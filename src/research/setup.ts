@@ -126,29 +126,38 @@ export const SNAP_RANGE = { below: 0.6, above: 1.25 };
 
 /**
  * A wall-time session plans its full budget from the throughput it measures, so two sessions of one
- * family almost never land on the same token count, and an earlier session's noise floor and seed runs
- * (core/noise-history.ts) are kept only at the same full budget. So a session takes the full budget of
- * the newest earlier session of its seed family (same data, trainer, batch, sequence length) with as
- * many rungs, when that is within SNAP_RANGE of what it planned: up to 25 % longer runs (about 19
+ * family almost never land on the same token count, and an earlier session's noise floor, seed runs
+ * and base runs (core/noise-history.ts, core/carried-base.ts) are kept only at the same budgets. So a
+ * session takes the plan of the newest earlier session of its seed family (same data, trainer, batch,
+ * sequence length) with as many rungs, its full budget and its size ladder, when what this session
+ * would plan with that ladder (`planFor`) is within SNAP_RANGE of it: up to 25 % longer runs (about 19
  * of them fit instead of ~24; the screen and the reserve are sized from the taken rungs) or 40 %
  * shorter (more of them). The range is that wide because a plan is that uncertain: on this machine in
  * one evening, calibrations measured 5,971 to 9,543 tok/s, and two sessions in one home planned full
- * budgets 0.72x and 1.13x apart. Undefined when there is none.
+ * budgets 0.72x and 1.13x apart. The ladder is compared like for like because the default ladder rule
+ * flips near a throughput threshold: the same 8-minute command planned a ladder at 10,796 tok/s
+ * (159,744-token full runs) and none at 11,040 (393,216), and the second session carried nothing.
+ * `planFor` returns undefined for a ladder this session may not take (the user asked for another).
+ * Undefined when there is none.
  */
-export async function historyRungs(
+export async function historyPlan(
   store: Store,
   config: TrainConfig,
-  planned: number[],
   shape: { batchTokens: number; eta: number; nRungs: number },
-): Promise<number[] | undefined> {
-  const top = planned[planned.length - 1];
+  planFor: (ladder: number) => number[] | undefined,
+): Promise<{ rungTokens: number[]; ladder: number } | undefined> {
   for (const s of await store.listSessions({ limit: 50 })) {
     const rungs = s.spec.rungTokens as number[] | undefined;
     const base = s.spec.baseConfig as TrainConfig | undefined;
-    if (!Array.isArray(rungs) || !base || rungs.length !== planned.length) continue;
+    if (!Array.isArray(rungs) || !base || rungs.length !== shape.nRungs) continue;
     const t = rungs[rungs.length - 1];
     if (seedFamily(base, t) !== seedFamily(config, t)) continue;
-    if (t >= SNAP_RANGE.below * top && t <= SNAP_RANGE.above * top) return rungsOfFull(t, shape);
+    const ladder = typeof s.spec.ladder === 'number' ? s.spec.ladder : 0;
+    const planned = planFor(ladder);
+    if (!planned) continue;
+    const top = planned[planned.length - 1];
+    if (t >= SNAP_RANGE.below * top && t <= SNAP_RANGE.above * top)
+      return { rungTokens: rungsOfFull(t, shape), ladder };
   }
   return undefined;
 }
