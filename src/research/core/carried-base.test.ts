@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import { baselineTrials, carriedCandidates, placeable } from './carried-base.ts';
 import type { PastSession } from './noise-history.ts';
-import { SessionSpec, type CarriedRun } from './spec.ts';
+import type { CarriedRun } from './spec.ts';
+import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { emptyState } from './state.ts';
 
 const config = resolveConfig({ preset: 'tiny' });
@@ -37,17 +37,7 @@ function past(
 }
 
 const spec = (carriedBase: CarriedRun[], baselineSeeds = 3) =>
-  SessionSpec.parse({
-    baseConfig: config,
-    baseSource: 'test',
-    searchSpace: DEFAULT_SEARCH_SPACE,
-    researcher: 'test',
-    executor: 'local',
-    parallel: 1,
-    rungTokens: RUNGS,
-    baselineSeeds,
-    carriedBase,
-  });
+  testSpec(config, { rungTokens: RUNGS, baselineSeeds, carriedBase });
 
 describe('carried base runs', () => {
   it("takes the base config's runs of the newest session at these rungs, one per seed and rung", () => {
