@@ -108,6 +108,39 @@ describe('carried base runs', () => {
     assert.ok(t(1000).note?.includes('carried from session old'));
   });
 
+  it('buys no third base seed when carried seeds already make up the number, but always two', () => {
+    const c = (seed: number, rung: number): CarriedRun => ({
+      seed,
+      rung,
+      value: 3,
+      runId: `r${seed}-${rung}`,
+      session: 'old',
+    });
+    const seeds = (runs: CarriedRun[]) =>
+      baselineTrials(emptyState(), spec(placeable(runs, spec([])))).map((t) => [t.seed, t.status]);
+    const full = [c(1000, 0), c(1000, 1), c(1001, 0), c(1001, 1)];
+    // the winner's held-out seed stands in for a new third seed
+    assert.deepEqual(seeds([...full, c(11000, 1)]), [
+      [1000, 'done'],
+      [1001, 'done'],
+      [11000, 'done'],
+    ]);
+    // without it, the third seed is bought
+    assert.deepEqual(seeds(full), [
+      [1000, 'done'],
+      [1001, 'done'],
+      [1002, 'pending'],
+    ]);
+    // the first two seeds always run through every rung, however many were carried at the top
+    assert.deepEqual(seeds([c(11000, 1), c(11001, 1), c(11002, 1)]), [
+      [1000, 'pending'],
+      [1001, 'pending'],
+      [11000, 'done'],
+      [11001, 'done'],
+      [11002, 'done'],
+    ]);
+  });
+
   it('without carried runs, the baseline is its seeds at rung 0', () => {
     const trials = baselineTrials(emptyState(), spec([], 2));
     assert.deepEqual(

@@ -17,7 +17,8 @@
  * seed, lowest first up to the first gap, and the top rung wherever it is carried; a seed whose top is
  * carried but a lower rung is missing climbs only to the rung below the top (like a re-base's filler).
  * Other seeds carried at the top rung (the winner's held-out confirmation, its base's re-runs there)
- * join as finished base seeds. Like a re-based winner's runs inside one session, the winner's decision
+ * join as finished base seeds, and count toward the base's seeds: a third base seed with nothing
+ * carried is not bought when they already make up the number. Like a re-based winner's runs inside one session, the winner's decision
  * seeds are the ones that looked good: they sit on the optimistic side, which makes the next
  * candidate's comparison harder, never easier; its held-out confirmation pulls the mean back.
  */
@@ -25,12 +26,19 @@ import { configHash } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import type { PastSession } from './noise-history.ts';
 import { HISTORY_SESSIONS } from './noise-history.ts';
+import { LOWER_RUNG_SEEDS } from './rebase.ts';
 import { newTrial } from './scheduler.ts';
 import { CARRIED_MAX, topRung, type CarriedRun, type SessionSpec } from './spec.ts';
 import { BASELINE, type SessionState, type TrialState } from './state.ts';
 
 /** Extra top-rung seeds a session carries beyond its own base seeds. */
 export const CARRIED_EXTRA_SEEDS = 4;
+/**
+ * Base seeds a session always has through every rung (seedBase, seedBase + 1): the band and successive
+ * halving's force-promotion need that many values at each lower rung, and the screen's row 0 is the
+ * base on seedBase.
+ */
+const OWN_SEEDS_MIN = LOWER_RUNG_SEEDS;
 
 interface StoredTrial {
   proposalId: string;
@@ -122,7 +130,10 @@ export function placeable(
 /**
  * The baseline's first trials (on the draft of a new session): its base seeds, each with what was
  * carried for it, then the other carried seeds, finished at the top rung. A carried rung has its
- * value and its run, and adds no FLOPs.
+ * value and its run, and adds no FLOPs. A base seed past the first two with nothing carried is left
+ * out when the carried seeds already give the base its `baselineSeeds` values at the top: the last
+ * winner's held-out confirmation is as good a seed as a new one (better: it was not picked for
+ * looking good), and buying a third seed through every rung cost about 1.44 full runs.
  */
 export function baselineTrials(st: SessionState, spec: SessionSpec): TrialState[] {
   const top = topRung(spec);
@@ -148,14 +159,19 @@ export function baselineTrials(st: SessionState, spec: SessionSpec): TrialState[
     t.rung = next;
     if (topDone) t.untilRung = top - 1;
   };
+  const inRange = (seed: number) => seed >= spec.seedBase && seed < spec.seedBase + spec.baselineSeeds;
+  const extra = [...new Set(carried.filter((r) => !inRange(r.seed)).map((r) => r.seed))];
   const out: TrialState[] = [];
   for (let i = 0; i < spec.baselineSeeds; i++) {
-    const t = newTrial(st, BASELINE, spec.seedBase + i, 'baseline', 0);
+    const seed = spec.seedBase + i;
+    // a seed with nothing carried is bought only while the base's seeds at the top fall short
+    const carriedHere = carried.some((r) => r.seed === seed);
+    if (i >= OWN_SEEDS_MIN && !carriedHere && out.length + extra.length >= spec.baselineSeeds) continue;
+    const t = newTrial(st, BASELINE, seed, 'baseline', 0);
     fill(t);
     out.push(t);
   }
-  const own = new Set(out.map((t) => t.seed));
-  for (const seed of [...new Set(carried.filter((r) => !own.has(r.seed)).map((r) => r.seed))]) {
+  for (const seed of extra) {
     const t = newTrial(st, BASELINE, seed, 'baseline', top);
     fill(t);
     out.push(t);
