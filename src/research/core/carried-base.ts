@@ -9,18 +9,20 @@
  *
  * So a session's baseline trials start with those runs (`SessionSpec.carriedBase`): one per seed and
  * rung, from the newest earlier session at exactly these rung budgets whose proposal had this config
- * (by hash), each checked against its stored run before it is carried (setup.ts `carriedBaseRuns`:
- * completed, same seed, same value, the same run config at that rung, the same trainer code). They
- * cost nothing (a carried run adds no FLOPs), and the session runs only what they lack.
+ * (by hash), each checked against its stored run before it is carried (setup.ts `carriedBaseRuns`: the
+ * value it recorded, the same seed, the same run config at that rung, the same trainer code, not
+ * marked tampered). They cost nothing (a carried run adds no FLOPs), and the session runs only what
+ * they lack.
  *
  * How they are placed: the session's own base seeds (seedBase + i) take the rungs carried for their
  * seed, lowest first up to the first gap, and the top rung wherever it is carried; a seed whose top is
  * carried but a lower rung is missing climbs only to the rung below the top (like a re-base's filler).
  * Other seeds carried at the top rung (the winner's held-out confirmation, its base's re-runs there)
- * join as finished base seeds, and count toward the base's seeds: a third base seed with nothing
- * carried is not bought when they already make up the number. Like a re-based winner's runs inside one session, the winner's decision
- * seeds are the ones that looked good: they sit on the optimistic side, which makes the next
- * candidate's comparison harder, never easier; its held-out confirmation pulls the mean back.
+ * join as finished base seeds and count toward the base's seeds: a third base seed with nothing
+ * carried is not bought when they already make up the number. Like a re-based winner's runs inside
+ * one session, the winner's decision seeds are the ones that looked good: they sit on the optimistic
+ * side, which makes the next candidate's comparison harder, never easier; its held-out confirmation
+ * pulls the mean back.
  */
 import { configHash } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
