@@ -384,6 +384,51 @@ describe('screening study (offline researcher)', () => {
     assert.ok(a.ok, `the engine admits it: ${a.ok ? '' : a.reason}`);
   });
 
+  it('leaves out the rows an earlier session ran and fits the rest by regression; skips a screen mostly run before', async () => {
+    const space = suiteDigest(base).searchSpace;
+    const cands = libraryCandidates(IDEA_LIBRARY, base, { vocabSize: 2048, domains: [] }, space, {
+      avoidKeys: new Set(),
+      triedTitles: new Set(),
+      rejectedTitles: new Set(),
+    }).filter((c) => !isFlopMatched(c.proposal.cost ?? 1));
+    const run = async (earlier: (keys: string[]) => string[]) => {
+      const study = new ScreeningStudy({ rows: 16 });
+      const notes: string[] = [];
+      const step = (avoid: Set<string>) =>
+        study.step({
+          hasWin: false,
+          base,
+          space,
+          candidates: () => cands,
+          avoidKeys: avoid,
+          rejectedTitles: new Set(),
+          n: 32,
+          tried: async (keys) => new Set(earlier(keys)),
+          note: (m) => void notes.push(m),
+        });
+      const first = await step(new Set());
+      return { study, notes, first, step };
+    };
+    // one row of 15 ran in an earlier session
+    const { study, notes, first, step } = await run((keys) => keys.slice(2, 3));
+    assert.equal(first.proposals.length, 14, notes.join('\n'));
+    assert.ok(notes.some((m) => m.includes('1 row(s) an earlier session ran are left out')));
+    const d = study.design!;
+    first.proposals.forEach((p, i) => {
+      const on = factorsOn(d, set(p));
+      study.observe(result(p, i, 3 + (on[0] ? -0.05 : 0) + (on[1] ? -0.04 : 0) + ((i * 7) % 5) * 1e-3));
+    });
+    const { proposals } = await step(new Set());
+    const stack = proposals.find((p) => p.source === SCREEN_STACK_SOURCE);
+    assert.ok(stack, notes.join('\n'));
+    assert.ok(notes.some((m) => m.startsWith('screening study fitted') && m.includes('residual sd')));
+    // a screen whose rows mostly ran before is a repeat: skipped
+    const repeat = await run((keys) => keys.slice(0, 5));
+    assert.equal(repeat.first.proposals.length, 0);
+    assert.equal(repeat.study.design, undefined);
+    assert.ok(repeat.notes.some((m) => m.includes('skipped: 5 of its 15 rows')));
+  });
+
   it("takes the mixture's weights as one knob and never the optimizer's identity", () => {
     const cand = (title: string, set: Record<string, unknown>): LibraryCandidate => ({
       idea: IDEA_LIBRARY[0],

@@ -46,6 +46,8 @@ export const SCREEN_FOLLOW_UP_SOURCE = 'screening-follow-up';
  */
 export const FOLLOW_UP_P = 0.1;
 const ROW_TITLE = 'Screening design row';
+/** The share of a design's rows an earlier session may have run before the screen is skipped. */
+export const LOST_ROWS_MAX = 0.25;
 
 export interface ScreeningOptions {
   /** Design size: 16, 32 or 64 rows (the base is row 0, so rows - 1 runs). */
@@ -194,6 +196,11 @@ export class ScreenResults {
     const y = r.status === 'completed' ? r.valBpb?.mean : undefined; // a study point runs one rung only
     this.values.set(setKey(r.change.set), { set: r.change.set, y });
     if (y !== undefined) this.rung = r.rung;
+  }
+
+  /** Row `set` will not run here (an earlier session ran it): ended, without a value. */
+  lose(set: ConfigSet): void {
+    if (!this.values.has(setKey(set))) this.values.set(setKey(set), { set });
   }
 
   /** Whether row `set` has ended (with or without a value). */
@@ -502,7 +509,16 @@ export class ScreeningStudy {
       });
   }
 
-  /** Plan the design; skipped when an earlier session ran its rows (they would never end here). */
+  /**
+   * Plan the design. A row an earlier session already ran (the same config at the study rung: the next
+   * session's base is often the last one's stack, so a last-session row that held the stack's changes
+   * and one more is this session's row of that one) would be refused here, as any idea tried before
+   * is: it is left out, ended without a value, and the fit is a regression over the rows that ran
+   * (analysis/factorial.ts `fitScreen`). Which rows are left out depends on what earlier sessions
+   * tried, not on this session's numbers. When more than LOST_ROWS_MAX of the design was run before,
+   * the screen is mostly a repeat of one already fitted, and it is skipped. Found in a second 8-minute
+   * CLI session in one home: 1 of its 31 rows had run in the first, and the whole screen was skipped.
+   */
   private async plan(o: {
     base: TrainConfig;
     space: SearchSpace;
@@ -515,14 +531,21 @@ export class ScreeningStudy {
     const rows = rowProposals(d, o.base, o.space, new Set([configHash(o.base)]), d.rows);
     // a resumed session has observed its own rows: only a fresh study checks the store
     const before = this.results.count === 0 ? await o.tried(rows.map((r) => r.key)) : new Set<string>();
-    if (before.size > 0) {
+    const lost = rows.filter((r) => before.has(r.key));
+    if (lost.length > LOST_ROWS_MAX * (d.rows - 1)) {
       this.analysed = true;
-      o.note(`screening study skipped: ${before.size} of its rows were run by an earlier session`);
+      o.note(
+        `screening study skipped: ${lost.length} of its ${d.rows - 1} rows were run by an earlier session`,
+      );
       return;
     }
+    for (const r of lost) this.results.lose(r.set);
     this.planned = d;
+    const left = lost.length
+      ? `; ${lost.length} row(s) an earlier session ran are left out (the fit is a regression)`
+      : '';
     o.note(
-      `screening study: ${d.rows - 1} rows over ${d.factors.length} changes (${d.factors.map((f) => f.title).join(', ')})`,
+      `screening study: ${d.rows - 1} rows over ${d.factors.length} changes (${d.factors.map((f) => f.title).join(', ')})${left}`,
     );
   }
 }
