@@ -65,6 +65,14 @@ const result = (p: Proposal, i: number, y: number): ResultSummary => ({
   runIds: [`r${i}`],
 });
 
+/** The library's candidates on the base at its FLOPs per token, nothing tried: a design's factors. */
+const sameFlopsCandidates = () =>
+  libraryCandidates(IDEA_LIBRARY, base, { vocabSize: 2048, domains: [] }, suiteDigest(base).searchSpace, {
+    avoidKeys: new Set(),
+    triedTitles: new Set(),
+    rejectedTitles: new Set(),
+  }).filter((c) => !isFlopMatched(c.proposal.cost ?? 1));
+
 describe('screening study (offline researcher)', () => {
   it('proposes the design rows as study points, then the stack of what the fit selects, straight to the top', async () => {
     const r = new OfflineResearcher({ seed: 3, screening: { rows: 32 } });
@@ -345,11 +353,7 @@ describe('screening study (offline researcher)', () => {
 
   it('proposes the stack even when it is one of the rows (a full factorial), and the engine admits it', async () => {
     const space = suiteDigest(base).searchSpace;
-    const cands = libraryCandidates(IDEA_LIBRARY, base, { vocabSize: 2048, domains: [] }, space, {
-      avoidKeys: new Set(),
-      triedTitles: new Set(),
-      rejectedTitles: new Set(),
-    }).filter((c) => !isFlopMatched(c.proposal.cost ?? 1));
+    const cands = sameFlopsCandidates();
     const study = new ScreeningStudy({ rows: 16 });
     const tried = new Map<string, string>();
     const step = (avoid: Set<string>) =>
@@ -386,11 +390,7 @@ describe('screening study (offline researcher)', () => {
 
   it('leaves out the rows an earlier session ran and fits the rest by regression; skips a screen mostly run before', async () => {
     const space = suiteDigest(base).searchSpace;
-    const cands = libraryCandidates(IDEA_LIBRARY, base, { vocabSize: 2048, domains: [] }, space, {
-      avoidKeys: new Set(),
-      triedTitles: new Set(),
-      rejectedTitles: new Set(),
-    }).filter((c) => !isFlopMatched(c.proposal.cost ?? 1));
+    const cands = sameFlopsCandidates();
     const run = async (earlier: (keys: string[]) => string[]) => {
       const study = new ScreeningStudy({ rows: 16 });
       const notes: string[] = [];

@@ -26,8 +26,7 @@
  */
 import { configHash } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
-import type { PastSession } from './noise-history.ts';
-import { HISTORY_SESSIONS } from './noise-history.ts';
+import { configRunsOf, HISTORY_SESSIONS, type PastSession } from './noise-history.ts';
 import { LOWER_RUNG_SEEDS } from './rebase.ts';
 import { newTrial } from './scheduler.ts';
 import { CARRIED_MAX, topRung, type CarriedRun, type SessionSpec } from './spec.ts';
@@ -50,14 +49,6 @@ interface StoredTrial {
   rungRuns?: Record<string, string>;
 }
 
-interface StoredProposal {
-  id: string;
-  config?: TrainConfig;
-  change?: { kind?: string };
-  codeHash?: string;
-  ablationOf?: string;
-}
-
 /**
  * Earlier runs of `config` at exactly `rungTokens`, newest session first, one per seed and rung, with
  * the run that produced each value: the baseline and config changes (never an agent's code or an
@@ -76,18 +67,7 @@ export function carriedCandidates(
     if (sessions >= HISTORY_SESSIONS) break;
     const rungs = s.spec.rungTokens as number[] | undefined;
     if (!Array.isArray(rungs) || rungs.join() !== rungTokens.join()) continue;
-    const ids = new Set(
-      ((s.state.proposals as StoredProposal[] | undefined) ?? [])
-        .filter(
-          (p) =>
-            p.config &&
-            !p.codeHash &&
-            !p.ablationOf &&
-            (p.id === BASELINE || p.change?.kind === 'config') &&
-            configHash(p.config) === hash,
-        )
-        .map((p) => p.id),
-    );
+    const ids = configRunsOf(s, (c) => configHash(c) === hash);
     if (!ids.size) continue;
     sessions++;
     for (const t of (s.state.trials as StoredTrial[] | undefined) ?? []) {
@@ -105,6 +85,10 @@ export function carriedCandidates(
   return [...byKey.values()];
 }
 
+/** The session's own base seeds: seedBase + i for each of its `baselineSeeds`. */
+const ownSeeds = (spec: Pick<SessionSpec, 'seedBase' | 'baselineSeeds'>): number[] =>
+  Array.from({ length: spec.baselineSeeds }, (_, i) => spec.seedBase + i);
+
 /**
  * The runs a session can place (see the file comment), at most CARRIED_MAX: its own base seeds' rungs
  * first, then other seeds' top rung, lowest seed first.
@@ -114,7 +98,7 @@ export function placeable(
   spec: Pick<SessionSpec, 'rungTokens' | 'seedBase' | 'baselineSeeds'>,
 ): CarriedRun[] {
   const top = topRung(spec);
-  const own = new Set(Array.from({ length: spec.baselineSeeds }, (_, i) => spec.seedBase + i));
+  const own = new Set(ownSeeds(spec));
   const at = (seed: number, rung: number) => runs.find((r) => r.seed === seed && r.rung === rung);
   const out: CarriedRun[] = [];
   for (const seed of own) {
@@ -161,11 +145,10 @@ export function baselineTrials(st: SessionState, spec: SessionSpec): TrialState[
     t.rung = next;
     if (topDone) t.untilRung = top - 1;
   };
-  const inRange = (seed: number) => seed >= spec.seedBase && seed < spec.seedBase + spec.baselineSeeds;
-  const extra = [...new Set(carried.filter((r) => !inRange(r.seed)).map((r) => r.seed))];
+  const own = ownSeeds(spec);
+  const extra = [...new Set(carried.filter((r) => !own.includes(r.seed)).map((r) => r.seed))];
   const out: TrialState[] = [];
-  for (let i = 0; i < spec.baselineSeeds; i++) {
-    const seed = spec.seedBase + i;
+  for (const [i, seed] of own.entries()) {
     // a seed with nothing carried is bought only while the base's seeds at the top fall short
     const carriedHere = carried.some((r) => r.seed === seed);
     if (i >= OWN_SEEDS_MIN && !carriedHere && out.length + extra.length >= spec.baselineSeeds) continue;

@@ -168,24 +168,7 @@ export function historySeedRuns(past: PastSession[], config: TrainConfig, topTok
  * and integer seeds with finite values.
  */
 function sessionRuns(s: PastSession, top: string, inFamily: (c: TrainConfig) => boolean): SeedObs[] {
-  const proposals =
-    (s.state.proposals as Array<{
-      id: string;
-      config?: TrainConfig;
-      change?: { kind?: string };
-      ablationOf?: string;
-    }>) ?? [];
-  const configs = new Map(
-    proposals
-      .filter(
-        (p) =>
-          p.config &&
-          !p.ablationOf &&
-          (p.id === BASELINE || p.change?.kind === 'config') &&
-          inFamily(p.config),
-      )
-      .map((p) => [p.id, configHash(p.config!)]),
-  );
+  const configs = configRunsOf(s, inFamily);
   const out: SeedObs[] = [];
   for (const t of (s.state.trials as Array<{
     proposalId: string;
@@ -204,4 +187,33 @@ function sessionRuns(s: PastSession, top: string, inFamily: (c: TrainConfig) => 
       out.push({ group: configs.get(t.proposalId)!, seed: t.seed, value: v });
   }
   return out;
+}
+
+/**
+ * A stored session's proposals whose runs are runs of a config as the reference trainer ran it (the
+ * baseline and config changes: an agent's code and the engine's ablation arms stay out), those whose
+ * config `keep` accepts, by id, with their config's hash. Read by the noise history and the seed runs
+ * (above) and by the base runs a new session carries (core/carried-base.ts).
+ */
+export function configRunsOf(s: PastSession, keep: (c: TrainConfig) => boolean): Map<string, string> {
+  const proposals =
+    (s.state.proposals as Array<{
+      id: string;
+      config?: TrainConfig;
+      change?: { kind?: string };
+      codeHash?: string;
+      ablationOf?: string;
+    }>) ?? [];
+  return new Map(
+    proposals
+      .filter(
+        (p) =>
+          p.config &&
+          !p.codeHash &&
+          !p.ablationOf &&
+          (p.id === BASELINE || p.change?.kind === 'config') &&
+          keep(p.config),
+      )
+      .map((p) => [p.id, configHash(p.config!)]),
+  );
 }
