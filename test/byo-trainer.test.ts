@@ -140,6 +140,11 @@ describe('flywheel research --trainer', () => {
       r.stderr,
       /starting from trainer:nanogpt-like \(knobs\.learning_rate, knobs\.weight_decay\)/,
     );
+    // a wall-time budget is sized from measured throughput even when --full-tokens sets the runs
+    assert.match(
+      r.stderr,
+      /throughput \d+ tok\/s \(.+\), start-up [\d.]+ s: rungs [\d /]+ tokens \(--full-tokens\)/,
+    );
     const proposals = [...r.stderr.matchAll(/\[proposal\] p\d+: (.*)/g)].map((m) => m[1]);
     assert.ok(
       proposals.length >= 1 && proposals.every((p) => /learning_rate|weight_decay/.test(p)),

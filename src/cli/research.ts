@@ -301,8 +301,19 @@ async function sizeRungs(
   ladder: number;
 }> {
   const shape = { batchTokens: config.train.batchTokens, eta: o.eta, nRungs: o.rungs };
-  if (o.fullTokens)
-    return { rungTokens: rungsOfFull(Math.round(o.fullTokens), shape), ladder: o.ladder ?? 0 };
+  if (o.fullTokens) {
+    const rungTokens = rungsOfFull(Math.round(o.fullTokens), shape);
+    // A wall-time budget needs the throughput even when --full-tokens sizes the runs: how many full
+    // runs the session pays for sizes the screening study, the mixture study and the decision looks, and
+    // the scheduler's time estimates start from it. Without it a `--budget 8m --full-tokens N` session
+    // counted ~0 full runs and ran with neither study.
+    if (!budget.seconds) return { rungTokens, ladder: o.ladder ?? 0 };
+    const tput = await measureThroughput(deps.store, deps.executor, config, log);
+    log(
+      `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens (--full-tokens)`,
+    );
+    return { rungTokens, tput, ladder: o.ladder ?? 0 };
+  }
   if (!budget.seconds)
     throw new FlywheelError('bad_input', 'without a wall-time --budget, give --full-tokens to size the runs');
   const tput = await measureThroughput(deps.store, deps.executor, config, log);
