@@ -164,6 +164,7 @@ describe('research engine on the synthetic trainer', () => {
     let comparisons = 0;
     let wins = 0;
     let judged = 0;
+    let early = 0;
     const sessions = 16;
     for (let k = 0; k < sessions; k++) {
       // `optim.eps` does nothing in the synthetic trainer except change the noise draw, like a seed
@@ -175,19 +176,24 @@ describe('research engine on the synthetic trainer', () => {
         store,
         researcher,
         base: synthConfig([`optim.beta1=${0.8 + k * 0.005}`]),
-        // half the sessions with the 3 looks a 24-run session gets (core/spec.ts decisionLooks), half with 5
+        // half the sessions with the 3 looks a 24-run session gets (core/spec.ts decisionLooks), half with 5;
+        // half on two slots, where a slot with nothing else to run takes a second seed early (core/early-seed.ts)
         spec: { rungTokens: [8192], maxSeeds: k % 2 ? 3 : 5 },
+        parallel: k % 4 >= 2 ? 2 : 1,
       });
       const s = await session.run();
       await executor.close();
       comparisons += values.length;
       judged += session.state.proposals.filter((p) => p.stats).length;
       wins += s.proposals.wins;
+      early += (await store.listJournal(session.id, { kinds: ['schedule'] })).filter((e) =>
+        /second decision seed/.test(e.title),
+      ).length;
     }
     const rate = wins / comparisons;
     // a diagnostic, so CI's `node --test` output shows the measured rate (README "Research sessions")
     t.diagnostic(
-      `planted null: ${wins}/${comparisons} false wins (${(100 * rate).toFixed(1)} %), ${judged} reached the statistical test`,
+      `planted null: ${wins}/${comparisons} false wins (${(100 * rate).toFixed(1)} %), ${judged} reached the statistical test, ${early} second seeds started early`,
     );
     assert.ok(rate <= 0.05, `false-win rate ${rate}`);
     assert.ok(judged > 10, 'enough comparisons reached the test to mean something');

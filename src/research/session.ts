@@ -454,6 +454,9 @@ export class ResearchSession {
         }
         if (await this.promoteReady(this.inflight.size === 0)) continue;
         if (this.inflight.size === 0 && (await this.climbLadder(true))) continue;
+        // A slot that would stand idle takes a running candidate's second seed (core/early-seed.ts).
+        const early = (st: SessionState) => T.earlySeeded(this.ctx, st, { secondsLeft: this.secondsLeft() });
+        if (this.inflight.size > 0 && (await this.apply(early)).trial) continue;
         // Nothing in flight and nothing to promote: no candidate can need the endgame reserve any more.
         const late =
           this.inflight.size === 0

@@ -307,7 +307,7 @@ const hasConfirmRuns = (state: SessionState, id: string) =>
   state.trials.some((t) => t.proposalId === id && t.purpose === 'confirm');
 
 /** One more decision seed at the top rung: the lowest seed its decision trials have not used. */
-function nextSeed(state: SessionState, spec: SessionSpec, id: string): TrialState {
+export function nextSeed(state: SessionState, spec: SessionSpec, id: string): TrialState {
   const used = new Set(state.trials.filter((t) => t.proposalId === id).map((t) => t.seed));
   let seed = spec.seedBase;
   while (used.has(seed)) seed++;

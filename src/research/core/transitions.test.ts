@@ -974,6 +974,49 @@ describe('session transitions', () => {
     assert.match(compactDigest(digest), /"ladder":"holds at [^"]*flips at/);
   });
 
+  it('earlySeeded: a running candidate’s second seed on an idle slot, judged as the sequential path judges it', () => {
+    covers('earlySeeded');
+    const ctx = contextFor({ budgetSeconds: 600 });
+    /** The candidate's first seed at 1.90 and its second at 1.91; `early` starts the second beside the first. */
+    const judge = (early: boolean) => {
+      let st = withBaseline(ctx);
+      const a = admit(ctx, st, propose('RoPE', { 'model.position': 'rope' }));
+      st = a.state;
+      const first = trialsOf(st, a.id)[0];
+      st = T.started(st, { trialId: first.id }).state;
+      const e = T.earlySeeded(ctx, st, { secondsLeft: early ? 600 : 0 });
+      assert.equal(Boolean(e.trial), early);
+      if (early) assert.deepEqual(kinds(e.effects), ['journal:schedule']);
+      st = e.state;
+      if (e.trial) st = T.started(st, { trialId: e.trial.id }).state;
+      const afterFirst = end(ctx, st, first.id, { value: 1.9 });
+      st = afterFirst.state;
+      // beside a running seed, nothing is decided or queued after the first look
+      if (early) assert.deepEqual(kinds(afterFirst.effects), ['journal:result', 'observe']);
+      st = moreSeeds(st, [a.id], 1.91, ctx);
+      if (e.trial) st = end(ctx, st, e.trial.id, { value: 1.91 }).state;
+      const p = st.proposals.find((x) => x.id === a.id)!;
+      return { looks: p.looks, stats: p.stats, trials: trialsOf(st, a.id).map((t) => [t.seed, t.purpose]) };
+    };
+    const early = judge(true);
+    assert.deepEqual(early, judge(false));
+    assert.deepEqual(early.trials, [
+      [1000, 'explore'],
+      [1001, 'seeds'],
+      [11000, 'confirm'],
+    ]);
+    assert.deepEqual(
+      early.looks?.map((l) => l.n),
+      [1, 2],
+    );
+    // under a FLOPs budget an idle slot costs nothing: no early seed
+    const flops = contextFor({ budgetSeconds: 600, budgetFlops: 1e12 });
+    let st = withBaseline(flops);
+    const a = admit(flops, st, propose('RoPE', { 'model.position': 'rope' }));
+    st = T.started(a.state, { trialId: trialsOf(a.state, a.id)[0].id }).state;
+    assert.equal(T.earlySeeded(flops, st, { secondsLeft: 600 }).trial, undefined);
+  });
+
   it('every exported transition has a case here', () => {
     const exported = Object.entries(T)
       .filter(([name, v]) => typeof v === 'function' && name !== 'nextProposalId')

@@ -9,7 +9,8 @@
  *
  * One file per stage (transitions/): context, session-life, runs, run-ended, concluded, proposals,
  * ablated (+ ablation-request, stop-request: the researcher's asks),
- * laddered (the size ladder: `ladderStarted` when it is due, then `laddered` for each of its runs).
+ * laddered (the size ladder: `ladderStarted` when it is due, then `laddered` for each of its runs),
+ * early-seed (`earlySeeded`: a candidate's second seed on a slot that would stand idle).
  *
  * The transitions, in the order a session meets them (ARCHITECTURE.md "A session's data flow"):
  *   created -> started -> launched -> (curveAsked -> curveJudged)? -> monitorStopped? -> runEnded (-> concluded, stacked) -> promoted
@@ -32,3 +33,4 @@ export { admitted, asked, promoted, rejected, reviewed } from './transitions/pro
 export { ablationRequested, MAX_ABLATION_ASKS } from './transitions/ablation-request.ts';
 export { MAX_STOP_ASKS, RESEARCHER_STOP, stopRequested } from './transitions/stop-request.ts';
 export { laddered, ladderStarted } from './transitions/laddered.ts';
+export { earlySeeded } from './transitions/early-seed.ts';
