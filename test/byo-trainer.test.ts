@@ -10,6 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { trainerCodeHash } from '../src/runs/run-dir.ts';
 import { openStore } from '../src/store/open.ts';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'flywheel.js');
@@ -115,8 +116,8 @@ describe('flywheel run --trainer', () => {
 });
 
 describe('flywheel research --trainer', () => {
-  it("runs the engine over the script's knobs: baseline seeds, TPE proposals on knobs.*, successive halving", () => {
-    const r = cli(
+  const research = () =>
+    cli(
       [
         'research',
         '--trainer',
@@ -131,6 +132,9 @@ describe('flywheel research --trainer', () => {
       ],
       300_000,
     );
+
+  it("runs the engine over the script's knobs: baseline seeds, TPE proposals on knobs.*, successive halving", () => {
+    const r = research();
     assert.equal(r.status, 0, r.stderr.slice(-3000));
     const out = JSON.parse(r.stdout);
     // >= 2: a re-based base (README "Research sessions") or history-covered noise needs only 2 seeds
@@ -149,6 +153,24 @@ describe('flywheel research --trainer', () => {
     assert.ok(
       proposals.length >= 1 && proposals.every((p) => /learning_rate|weight_decay/.test(p)),
       proposals.join('\n'),
+    );
+  });
+
+  it("starts the next session with the base runs the last one made of the script's config", async () => {
+    // the code hash a run records is the one its snapshot plan gives (runs/run-dir.ts trainerCodeHash)
+    const store = await openStore({ home });
+    try {
+      const [last] = await store.listRuns({ limit: 1, fields: 'full' });
+      assert.ok(last?.config.trainer.spec, 'a spec trainer run is stored');
+      assert.equal(trainerCodeHash(last.config), last.codeHash);
+    } finally {
+      await store.close();
+    }
+    const r = research();
+    assert.equal(r.status, 0, r.stderr.slice(-3000));
+    assert.match(
+      r.stderr,
+      /baseline: \d+ run\(s\) of this config at these rungs carried from earlier session\(s\)/,
     );
   });
 });

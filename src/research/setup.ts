@@ -85,9 +85,9 @@ export async function sessionHistoryNoise(
  * the one the session recorded (its trainer reached the budget: core/trial-runs.ts `resultOfRun`), on
  * its seed, the same run config at that rung as this session would launch
  * (io/run-trial.ts `rungRunConfig`, by hash: the session's eval settings, data and trainer command
- * included), its budget those rung tokens, and the same trainer code as a run launched now. A trainer
- * given as a spec (bring your own script: its snapshot is a file plan, runs/spec-snapshot.ts) carries
- * nothing. Those the session's baseline can place (core/carried-base.ts `placeable`).
+ * included), its budget those rung tokens, and the same trainer code as a run launched now (a spec
+ * trainer's: the files its snapshot plan takes, runs/run-dir.ts `trainerCodeHash`). Those the session's
+ * baseline can place (core/carried-base.ts `placeable`).
  */
 export async function carriedBaseRuns(
   store: Store,
@@ -96,7 +96,6 @@ export async function carriedBaseRuns(
   place: { seedBase: number; baselineSeeds: number },
 ): Promise<CarriedRun[]> {
   const code = trainerCodeHash(config);
-  if (!code) return [];
   const out: CarriedRun[] = [];
   for (const c of carriedCandidates(await store.listSessions({ limit: 50 }), config, rungTokens)) {
     const run = await store.getRun(c.runId);

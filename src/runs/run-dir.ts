@@ -9,6 +9,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync }
 import { join, relative, resolve } from 'node:path';
 import type { TrainConfig } from '../config/train-config.ts';
 import { repoRoot, runsRoot } from '../home.ts';
+import { snapshotPlan } from './spec-snapshot.ts';
 
 export const DEFAULT_TRAINER_DIR = join(repoRoot, 'trainers', 'gpt');
 
@@ -19,11 +20,12 @@ export function newRunId(now = new Date()): string {
 }
 
 const SKIP = new Set(['__pycache__', '.git', 'node_modules', '.pytest_cache']);
+const skipped = (name: string) => SKIP.has(name) || name.endsWith('.pyc') || name.endsWith('.test.ts');
 
 function listFiles(dir: string, base = dir): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir).sort()) {
-    if (SKIP.has(name) || name.endsWith('.pyc') || name.endsWith('.test.ts')) continue;
+    if (skipped(name)) continue;
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...listFiles(p, base));
     else out.push(relative(base, p));
@@ -31,11 +33,14 @@ function listFiles(dir: string, base = dir): string[] {
   return out;
 }
 
-/** sha256 over (relative path, content) of every file in a code folder, and of harness.py alone. */
-export function hashCode(dir: string): { codeHash: string; harnessHash?: string } {
+/**
+ * sha256 over (relative path, content) of every file in a code folder (or of `files` in it, in the
+ * order the folder's walk lists them), and of harness.py alone.
+ */
+export function hashCode(dir: string, files = listFiles(dir)): { codeHash: string; harnessHash?: string } {
   const h = createHash('sha256');
   let harnessHash: string | undefined;
-  for (const f of listFiles(dir)) {
+  for (const f of files) {
     const content = readFileSync(join(dir, f));
     h.update(f).update('\0').update(content).update('\0');
     if (f === 'harness.py') harnessHash = createHash('sha256').update(content).digest('hex');
@@ -44,13 +49,17 @@ export function hashCode(dir: string): { codeHash: string; harnessHash?: string 
 }
 
 /**
- * The code hash a run of `config` records: its snapshot of the trainer folder has the folder's files
- * (`listFiles`), so the hash is the folder's. Undefined for a spec trainer, whose snapshot is a file
- * plan (runs/spec-snapshot.ts).
+ * The code hash a run of `config` launched now records. Its snapshot of the trainer folder has the
+ * folder's files (`listFiles`), so the hash is the folder's; a spec trainer's snapshot is the files of
+ * its plan (runs/spec-snapshot.ts: exclusions and size cap), hashed as `listFiles` would list them in
+ * the run's code/ folder.
  */
-export function trainerCodeHash(config: TrainConfig): string | undefined {
-  if (config.trainer.spec) return undefined;
-  return hashCode(resolve(config.trainer.dir ?? DEFAULT_TRAINER_DIR)).codeHash;
+export function trainerCodeHash(config: TrainConfig): string {
+  const spec = config.trainer.spec;
+  if (!spec) return hashCode(resolve(config.trainer.dir ?? DEFAULT_TRAINER_DIR)).codeHash;
+  const plan = snapshotPlan(spec);
+  const files = plan.files.filter((f) => !f.split('/').some(skipped));
+  return hashCode(plan.from, files).codeHash;
 }
 
 function git(args: string[], cwd: string): string | undefined {
