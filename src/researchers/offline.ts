@@ -251,8 +251,9 @@ export class OfflineResearcher implements Researcher {
     }
     for (const p of out)
       if (p.change.kind === 'config') this.pending.add(proposalKey(p, ideaKey(base, p.change.set)));
+    const count = (of: (source: string) => boolean) => out.filter((p) => of(p.source)).length;
     ctx?.note?.(
-      `offline: ${out.filter((p) => p.source === 'library').length} library, ${out.filter((p) => p.source === 'tpe').length} TPE, ${out.filter((p) => p.source.startsWith('mixture-')).length} mixture-study proposals`,
+      `offline: ${count((s) => s === 'library')} library, ${count((s) => s === 'tpe')} TPE, ${count((s) => s.startsWith('mixture-'))} mixture-study, ${count((s) => s.startsWith('screening-'))} screening-study proposals`,
     );
     return out;
   }

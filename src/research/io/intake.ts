@@ -162,7 +162,9 @@ export async function admitProposals(
     dry.flatMap((x) => (x.dry.ok ? [x.dry.key] : [])),
   );
   const { ranked, history } = await triage(s, dry);
-  if (ranked.length > 1 || learnedFromHistory(ranked)) {
+  // a study's points are a design, not ideas competing for slots: their order is not worth a note
+  const design = ranked.every((t) => t.proposal.runAs === 'study');
+  if (!design && (ranked.length > 1 || learnedFromHistory(ranked))) {
     const title = `triage: ${ranked.length} proposal(s) by expected gain per FLOP, learned from ${history?.runs ?? 0} stored comparable run(s) and the stated expectations`;
     await s.apply((st) =>
       noted(st, {
