@@ -9,9 +9,18 @@ import type { SessionState } from './state.ts';
 /** The stored outcome of an idea a session admitted but never ran: not counted as tried. */
 export const NOT_RUN = 'not-run';
 
-/** Ideas tried in any session, as keys to refuse (ideas that never ran are left out). */
+/**
+ * The stored outcome of an idea that passed its decision test in a session that ended before its
+ * held-out confirmation did: not counted as tried either, so a later session may propose it again.
+ * Reopening it adds no false win: the idea has to pass its decision test again there before it is
+ * confirmed, so a change with no effect reaches a confirmation through a reopening with chance at
+ * most alpha × alpha.
+ */
+export const UNCONFIRMED = 'unconfirmed';
+
+/** Ideas tried in any session, as keys to refuse (ideas that never ran or await confirmation are left out). */
 export function triedIdeas(ideas: TriedIdea[]): TriedIdea[] {
-  return ideas.filter((i) => i.outcome !== NOT_RUN);
+  return ideas.filter((i) => i.outcome !== NOT_RUN && i.outcome !== UNCONFIRMED);
 }
 
 /** Keys of every idea tried (stored ideas of any session, and this session's proposals) -> where. */

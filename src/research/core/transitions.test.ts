@@ -9,7 +9,7 @@ import type { Proposal } from '../../researchers/base.ts';
 import type { RunRecord } from '../../store/base.ts';
 import type { Effect, Step } from './effects.ts';
 import { pooledNoise } from './conclude.ts';
-import { NOT_RUN } from './ideas.ts';
+import { NOT_RUN, triedIdeas, UNCONFIRMED } from './ideas.ts';
 import { currentBase } from './base.ts';
 import { admitProposal } from './proposals.ts';
 import { promote } from './scheduler.ts';
@@ -737,6 +737,23 @@ describe('session transitions', () => {
       ['inconclusive', 'inconclusive'],
     );
     assert.deepEqual(ideas(s.effects), [NOT_RUN]);
+  });
+
+  it('finished: an idea that passed its decision test and lost its confirmation to the end stays open', () => {
+    let st = withBaseline(one);
+    const a = admit(one, st, propose('RoPE', { 'model.position': 'rope' }));
+    st = moreSeeds(runCandidate(a.state, a.id, 1.8).state, [a.id], 1.81);
+    assert.ok(
+      trialsOf(st, a.id).some((t) => t.purpose === 'confirm' && t.status === 'pending'),
+      'passed: its confirmation is queued',
+    );
+    const s = T.finished(one, st);
+    assert.equal(s.state.proposals.find((p) => p.id === a.id)?.verdict, 'inconclusive');
+    assert.deepEqual(ideas(s.effects), [UNCONFIRMED]);
+    assert.deepEqual(kinds(s.effects), ['idea', 'journal:note']);
+    // a later session may propose it again: it is not among the tried ideas
+    const stored = { key: 'k', title: 'RoPE', sessionId: 's', outcome: UNCONFIRMED };
+    assert.deepEqual(triedIdeas([stored]), []);
   });
 
   it('resumed: trials left running are queued again and the new researcher observes every result', () => {

@@ -1,7 +1,7 @@
 /** Start and end of a session, pauses and notes. See ../transitions.ts. */
 import { resultOf } from '../digest.ts';
 import { journal, type Effect, type JournalExtra, type Step } from '../effects.ts';
-import { NOT_RUN } from '../ideas.ts';
+import { NOT_RUN, UNCONFIRMED } from '../ideas.ts';
 import { baselineTrials } from '../carried-base.ts';
 import type { SessionSpec } from '../spec.ts';
 import { BASELINE, emptyState, type SessionState, type TrialState } from '../state.ts';
@@ -98,9 +98,20 @@ export function finished(ctx: EngineContext, state: SessionState): Step {
     }
     p.status = 'concluded';
     p.verdict = p.verdict === 'win' ? 'win' : 'inconclusive';
-    // an idea the session never got to run stays open for later sessions
-    if (!st.trials.some((t) => t.proposalId === p.id && t.runIds.length > 0))
-      effects.push(idea(p.key, p.title, p.id, NOT_RUN));
+    // an idea the session never got to run stays open for later sessions, and so does one that passed
+    // its decision test and was cut off before its held-out confirmation (core/ideas.ts UNCONFIRMED)
+    const mine = st.trials.filter((t) => t.proposalId === p.id);
+    if (!mine.some((t) => t.runIds.length > 0)) effects.push(idea(p.key, p.title, p.id, NOT_RUN));
+    else if (mine.some((t) => t.purpose === 'confirm')) {
+      effects.push(idea(p.key, p.title, p.id, UNCONFIRMED));
+      effects.push(
+        journal(
+          'note',
+          `${p.id} ${p.title} passed its decision test but the session ended before its held-out confirmation: a later session may propose it again`,
+          { proposalId: p.id },
+        ),
+      );
+    }
   }
   st.finished = true;
   return { state: st, effects };
