@@ -12,9 +12,11 @@ export const NOT_RUN = 'not-run';
 /**
  * The stored outcome of an idea that passed its decision test in a session that ended before its
  * held-out confirmation did: not counted as tried either, so a later session may propose it again.
- * Reopening it adds no false win: the idea has to pass its decision test again there before it is
- * confirmed, so a change with no effect reaches a confirmation through a reopening with chance at
- * most alpha × alpha.
+ * Reopening adds no false win: the idea must pass its decision test again there before its
+ * confirmation. On a deterministic trainer (the reference trainer on CPU) the same seeds repeat the
+ * first pass and the confirmation is the one the first session would have run; with fresh draws a
+ * change with no effect passes twice with chance at most alpha × alpha. Only a pass reopens an idea:
+ * one merely ahead when the session ended stays tried.
  */
 export const UNCONFIRMED = 'unconfirmed';
 
