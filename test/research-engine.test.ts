@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Researcher } from '../src/researchers/base.ts';
+import { UNCONFIRMED } from '../src/research/core/ideas.ts';
 import { sessionHistoryNoise } from '../src/research/setup.ts';
 import { configFlopsPerToken } from '../src/runs/flops.ts';
 import type { Store } from '../src/store/base.ts';
@@ -127,6 +128,30 @@ describe('research engine on the synthetic trainer', () => {
     assert.match(reasons.join('\n'), /lower LR: already tried \(lower LR, session s-/);
     assert.match(reasons.join('\n'), /budget grab: budget\.tokens is not the researcher's to change/);
     assert.match(reasons.join('\n'), /unknown key: unknown config key model\.depht/);
+  });
+
+  it('proposes again an idea an earlier session passed but could not confirm before its end', async () => {
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    const idea = () =>
+      new ScriptedResearcher([configProposal('weight decay 0.05', { 'optim.weightDecay': 0.05 })]);
+    // one rung: every idea is judged at the full budget (no successive halving to leave it behind)
+    const opts = () => ({ store, researcher: idea(), base: synthConfig(), spec: { rungTokens: [8192] } });
+    const first = await makeSession(opts());
+    await first.session.run();
+    await first.executor.close();
+    const p = first.session.state.proposals.find((x) => x.title === 'weight decay 0.05')!;
+    // as core/transitions/session-life.ts `finished` records a pass whose confirmation the end cut off
+    await store.recordIdea({ key: p.key, title: p.title, sessionId: first.session.id, outcome: UNCONFIRMED });
+    const second = await makeSession(opts());
+    await second.session.run();
+    await second.executor.close();
+    assert.deepEqual(second.session.state.rejected, []);
+    assert.ok(second.session.state.proposals.some((x) => x.key === p.key && x.stats));
+    // once it has a verdict there, it is tried again
+    const third = await makeSession(opts());
+    await third.session.run();
+    await third.executor.close();
+    assert.match(third.session.state.rejected.map((r) => r.reason).join(), /already tried/);
   });
 
   it('promotes the best ideas of a rung while the researcher still has more to propose', async () => {
