@@ -81,6 +81,25 @@ describe('ablation plan', () => {
       assert.ok('optim.adamLr' in arm.set, 'a skipped knob stays set in every arm');
   });
 
+  it("keeps a mixture's weights whole: in every arm, never taken apart one by one", () => {
+    const set = {
+      'model.position': 'rope',
+      'model.tiedEmbeddings': false,
+      'data.mixture.code': 0.143,
+      'data.mixture.news': 0.143,
+    };
+    const { st, p } = withProposal(set);
+    const plan = ablationPlan(st, spec, p, base);
+    assert.ok(!('missing' in plan));
+    assert.deepEqual(plan.knobs, ['model.position', 'model.tiedEmbeddings']);
+    assert.deepEqual(plan.skipped.map((s) => s.key).sort(), ['data.mixture.code', 'data.mixture.news']);
+    assert.match(plan.skipped[0].reason, /mixture is judged whole/);
+    for (const arm of plan.arms.filter((a) => a.role === 'drop'))
+      assert.deepEqual([arm.set['data.mixture.code'], arm.set['data.mixture.news']], [0.143, 0.143]);
+    const onlyMixture = withProposal({ 'data.mixture.code': 0.143, 'data.mixture.news': 0.143 });
+    assert.ok('missing' in ablationPlan(onlyMixture.st, spec, onlyMixture.p, base), 'nothing to take apart');
+  });
+
   it('adds add-one-in arms for three knobs; with two they are the leave-one-out arms', () => {
     const three = withProposal({ 'optim.lr': 0.002, 'optim.beta2': 0.99, 'optim.weightDecay': 0.05 });
     const p3 = ablationPlan(three.st, spec, three.p, base);

@@ -116,6 +116,17 @@ export interface AblationPlan {
 const sorted = (keys: string[]) => [...keys].sort();
 export const armKey = (keys: string[]) => sorted(keys).join('\n');
 
+/**
+ * A data mixture's weights are one distribution: an arm without one domain's weight is a mixture
+ * nobody proposed (that domain back at its default share, the others renormalised around it), and its
+ * difference is no part of the win. In an 8-minute session, the stack of equal domain weights and five
+ * other changes lost the `data.mixture.code` key in one arm and measured "−0.3172" for it, five times
+ * the whole win. So the weights stay in every arm and in the minimal change, not measured; a mixture
+ * is judged whole (the mixture study, README "Data-mixture study").
+ */
+const MIXTURE_PREFIX = 'data.mixture.';
+const MIXTURE_WHOLE = 'a data-mixture weight (the mixture is judged whole, not one weight at a time)';
+
 /** The arms that take `win` apart against `base` (undefined, with a reason, when there is nothing to run). */
 export function ablationPlan(
   state: SessionState,
@@ -132,6 +143,7 @@ export function ablationPlan(
     if (canonicalJson(b) === canonicalJson(v)) skipped.push({ key, reason: 'same value as the base' });
     else if (onlyNoisePaths([key], spec.noiseKeys))
       skipped.push({ key, reason: 'a noise key (never a win alone)' });
+    else if (key.startsWith(MIXTURE_PREFIX)) skipped.push({ key, reason: MIXTURE_WHOLE });
     else moved.push({ key, size: moveSize(b, v) });
   }
   moved.sort((a, b) => b.size - a.size || a.key.localeCompare(b.key));
