@@ -96,8 +96,9 @@ describe('ablation plan', () => {
     assert.match(plan.skipped[0].reason, /mixture is judged whole/);
     for (const arm of plan.arms.filter((a) => a.role === 'drop'))
       assert.deepEqual([arm.set['data.mixture.code'], arm.set['data.mixture.news']], [0.143, 0.143]);
-    const onlyMixture = withProposal({ 'data.mixture.code': 0.143, 'data.mixture.news': 0.143 });
+    const onlyMixture = withProposal({ 'data.mixture.code': 0.143, 'data.mixture.news': 0.143 }, false);
     assert.ok('missing' in ablationPlan(onlyMixture.st, spec, onlyMixture.p, base), 'nothing to take apart');
+    assert.equal(ablationReserveRuns(onlyMixture.st, spec), 0, 'and no reserve kept for it');
   });
 
   it('adds add-one-in arms for three knobs; with two they are the leave-one-out arms', () => {

@@ -204,7 +204,8 @@ export function ablationReserveRuns(state: SessionState, spec: SessionSpec, perT
     const live = p.status === 'active' || (p.verdict === 'win' && p.confirmed);
     if (!live) continue;
     const atTop = state.trials.some((t) => t.proposalId === p.id && t.rung === top);
-    const knobs = Math.min(MAX_ABLATION_KNOBS, Object.keys(p.change.set).length);
+    const apart = Object.keys(p.change.set).filter((k) => !k.startsWith(MIXTURE_PREFIX));
+    const knobs = Math.min(MAX_ABLATION_KNOBS, apart.length);
     if (!atTop || knobs < 2) continue;
     const size = fitPlan(knobs, Math.min(MAX_ABLATION_SEEDS, spec.candidateSeeds + spec.confirmSeeds), cap);
     if (size) most = Math.max(most, armCount(size.knobs, size.alone) * size.seeds);
