@@ -142,9 +142,13 @@ describe('research engine on the synthetic trainer', () => {
     const p = first.session.state.proposals.find((x) => x.title === 'weight decay 0.05')!;
     // as core/transitions/session-life.ts `finished` records a pass whose confirmation the end cut off
     await store.recordIdea({ key: p.key, title: p.title, sessionId: first.session.id, outcome: UNCONFIRMED });
-    const second = await makeSession(opts());
+    const researcher = idea();
+    const second = await makeSession({ ...opts(), researcher });
     await second.session.run();
     await second.executor.close();
+    // the digest says so (an LLM researcher reads it): passed before, confirmation cut off
+    assert.deepEqual(researcher.digests[0].reopened, [{ title: p.title, key: p.key }]);
+    assert.equal(researcher.digests.at(-1)?.reopened, undefined, 'not once this session proposed it');
     assert.deepEqual(second.session.state.rejected, []);
     assert.ok(second.session.state.proposals.some((x) => x.key === p.key && x.stats));
     // once it has a verdict there, it is tried again

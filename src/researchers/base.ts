@@ -174,6 +174,12 @@ export interface Digest {
   recent: ResultSummary[]; // bounded, newest first
   findings: FindingSummary[]; // this and earlier sessions
   tried: Array<{ title: string; key: string }>; // ideas already run (any session): key = config hash of the change
+  /**
+   * Ideas that passed their decision test in an earlier session whose end cut off their held-out
+   * confirmation (src/research/core/ideas.ts UNCONFIRMED): not tried, so proposing one again may
+   * confirm it, after it passes its decision test again. Newest first, at most DIGEST_LIMITS.reopened.
+   */
+  reopened?: Array<{ title: string; key: string }>;
   rejected: Array<{ title: string; reason: string }>;
   searchSpace: SearchSpace;
   budget: { usedFlops: number; totalFlops?: number; usedSeconds: number; totalSeconds?: number };

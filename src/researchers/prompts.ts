@@ -20,6 +20,8 @@ How the lab works:
 - A win is also stated in compute: "worth 1.23× compute" = the baseline would need 1.23x the FLOPs to reach
   its loss (compute_multiplier for a proposal; fit_scaling fits L(N, D) over the session's runs).
 - The digest's "tried" list shows the newest ideas already tried; any idea tried in any session is refused.
+  "reopened" lists ideas that passed their decision test in an earlier session that ended before their
+  held-out confirmation: proposing one again (the same change) can make it a confirmed win.
 - Findings carry what a win was worth beyond its session ("scale"): its compute multiplier, whether it held,
   shrank or flipped at larger model sizes, and which knobs of a multi-knob win carried it ("noise" = CI
   includes 0). Prefer building on wins that held at larger sizes; be wary of ones that flipped.
@@ -119,6 +121,8 @@ export function compactDigest(d: Digest, maxChars = 24_000): string {
         runIds: f.runIds.slice(0, 4),
       })),
       tried: d.tried.slice(-limits.tried).map((t) => t.title),
+      // passed their decision test in an earlier session that ended before their confirmation
+      reopened: d.reopened?.map((t) => t.title),
       rejected: d.rejected,
       searchSpace: d.searchSpace.knobs
         .slice(0, limits.knobs)

@@ -15,7 +15,7 @@ import { multiplierOf } from './costed-runs.ts';
 import type { SessionSpec } from './spec.ts';
 import { BASELINE, valuesAt, type ProposalState, type SessionState } from './state.ts';
 
-export const DIGEST_LIMITS = { recent: 24, findings: 20, tried: 120, rejected: 10 };
+export const DIGEST_LIMITS = { recent: 24, findings: 20, tried: 120, rejected: 10, reopened: 10 };
 
 const est = (v: number[]): Estimate | undefined =>
   v.length ? { mean: mean(v), std: v.length > 1 ? sampleStd(v) : 0, n: v.length } : undefined;

@@ -25,6 +25,19 @@ export function triedIdeas(ideas: TriedIdea[]): TriedIdea[] {
   return ideas.filter((i) => i.outcome !== NOT_RUN && i.outcome !== UNCONFIRMED);
 }
 
+/** Unconfirmed ideas (newest first, as stored) this session has not proposed yet: the digest's `reopened`. */
+export function reopenedIdeas(
+  state: SessionState,
+  ideas: TriedIdea[],
+  limit: number,
+): Array<{ title: string; key: string }> {
+  const here = new Set(state.proposals.map((p) => p.key));
+  return ideas
+    .filter((i) => i.outcome === UNCONFIRMED && !here.has(i.key))
+    .slice(0, limit)
+    .map((i) => ({ title: i.title, key: i.key }));
+}
+
 /** Keys of every idea tried (stored ideas of any session, and this session's proposals) -> where. */
 export function triedKeys(state: SessionState, ideas: TriedIdea[]): Map<string, string> {
   const tried = new Map<string, string>();

@@ -10,10 +10,10 @@ import { errorLine, isFlywheelError } from '../../errors.ts';
 import type { Digest, Proposal, ProposeContext } from '../../researchers/base.ts';
 import type { TriedIdea } from '../../store/base.ts';
 import { currentBase } from '../core/base.ts';
-import { buildDigest } from '../core/digest.ts';
+import { buildDigest, DIGEST_LIMITS } from '../core/digest.ts';
 import { ideaCount } from '../core/state.ts';
 import { importanceAnswer } from './analysis-memory.ts';
-import { triedIdeas, triedKeys } from '../core/ideas.ts';
+import { reopenedIdeas, triedIdeas, triedKeys } from '../core/ideas.ts';
 import { admitProposal, type Admission } from '../core/proposals.ts';
 import { admitted, asked, nextProposalId, noted, rejected, type AdmittedCode } from '../core/transitions.ts';
 import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
@@ -51,6 +51,8 @@ export async function sessionDigest(s: SessionPort): Promise<{ digest: Digest; i
   );
   Object.assign(digest, await domainDigest(s, digest)); // per-domain val bpb and the mixture study
   digest.importance = await importanceDigest(s);
+  const reopened = reopenedIdeas(s.state(), ideas, DIGEST_LIMITS.reopened);
+  if (reopened.length) digest.reopened = reopened;
   return { digest, ideas };
 }
 
