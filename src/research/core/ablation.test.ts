@@ -14,6 +14,7 @@ import {
   ablationReserveRuns,
   fitPlan,
   MAX_ABLATION_KNOBS,
+  MIN_ABLATION_SEEDS,
   planRuns,
 } from './ablation.ts';
 import { bestAttribution } from './ablation-report.ts';
@@ -119,31 +120,36 @@ describe('ablation plan', () => {
     );
   });
 
-  it("shrinks to the session's ablation share: add-one-in arms, then knobs, then seeds; skipped when 2 x 2 runs do not fit", () => {
-    // 9000 tokens at 1000 tok/s + 1 s start-up = 10 s a full run: 270 s pays for 27 runs, 15 % of them is 4.05
-    const short = SessionSpec.parse({ ...spec, budgetSeconds: 270 });
+  it("shrinks to the session's ablation share: add-one-in arms, then knobs, then seeds; skipped when 2 x 3 runs do not fit", () => {
+    // 9000 tokens at 1000 tok/s + 1 s start-up = 10 s a full run: 410 s pays for 41 runs, 15 % of them is 6.15
+    const short = SessionSpec.parse({ ...spec, budgetSeconds: 410 });
     const three = withProposal({ 'optim.lr': 0.002, 'optim.beta2': 0.99, 'optim.weightDecay': 0.05 });
     const cap = ABLATION_SHARE * capacityRuns(three.st, short);
-    assert.ok(Math.abs(cap - 4.05) < 1e-9);
+    assert.ok(Math.abs(cap - 6.15) < 1e-9);
     const plan = ablationPlan(three.st, short, three.p, base, cap);
     assert.ok(!('missing' in plan));
     assert.deepEqual(plan.knobs, ['optim.lr', 'optim.weightDecay'], 'the two largest moves');
-    assert.deepEqual(plan.seeds, [1000, 1001]);
-    assert.equal(planRuns(plan), 4);
+    assert.deepEqual(plan.seeds, [1000, 1001, 1002], `${MIN_ABLATION_SEEDS} seeds, never fewer`);
+    assert.equal(planRuns(plan), 6);
     assert.match(plan.skipped.find((x) => x.key === 'optim.beta2')?.reason ?? '', /ablation share/);
-    assert.equal(ablationReserveRuns(three.st, short), 4, 'the endgame keeps room for the shrunk plan only');
-    const tiny = SessionSpec.parse({ ...spec, budgetSeconds: 100 });
+    assert.equal(ablationReserveRuns(three.st, short), 6, 'the endgame keeps room for the shrunk plan only');
+    // 270 s: 27 runs, 4.05 of them the share, which paid for 2 knobs on 2 seeds: one degree of freedom
+    const tiny = SessionSpec.parse({ ...spec, budgetSeconds: 270 });
     const none = ablationPlan(three.st, tiny, three.p, base, ABLATION_SHARE * capacityRuns(three.st, tiny));
-    assert.match('missing' in none ? none.missing : '', /needs at least 4 full-budget runs/);
+    assert.match(
+      'missing' in none ? none.missing : '',
+      /needs at least 6 full-budget runs \(2 knobs x 3 seeds\)/,
+    );
     three.st.proposals.unshift({ ...three.p, id: BASELINE, change: { kind: 'config', set: {} } });
     three.p.stats = { delta: -0.05, ci95: [-0.07, -0.03], pValue: 0.001, n: 4, mean: 2, std: 0.01 };
     assert.match(
       bestAttribution(three.st, tiny, 'p1').attributionReason ?? '',
-      /not ablated: taking p1 apart needs at least 4 full-budget runs .* more than 15 % of the ~10 full runs/,
+      /not ablated: taking p1 apart needs at least 6 full-budget runs .* more than 15 % of the ~27 full runs/,
       'research --json says why the best has no attribution',
     );
     assert.deepEqual(fitPlan(3, 4, Infinity), { knobs: 3, alone: true, seeds: 4 });
     assert.deepEqual(fitPlan(4, 4, 12), { knobs: 3, alone: false, seeds: 4 });
+    assert.equal(fitPlan(2, 2, Infinity), undefined, 'a win with two seeds is not taken apart');
   });
 
   it('ablation trials run before new ideas, and the endgame keeps room for a multi-knob candidate at the top', () => {

@@ -31,10 +31,17 @@ export const ALONE_MAX_KNOBS = 3;
 /** Seeds per arm, at most (the win's own top-rung seeds, decision and confirmation). */
 export const MAX_ABLATION_SEEDS = 5;
 /**
+ * Seeds per arm, at least. Two pairs leave the paired t interval one degree of freedom (t 12.7): in
+ * the README demo, RoPE's and the untied head's shares of a −0.105 stack came out −0.013 ± 0.066 and
+ * −0.046 ± 0.066, both "noise", and the minimal change built on that failed its own check: 6 of the
+ * session's ~24 full runs for nothing. Three pairs give two (t 4.3), about a third of the width.
+ */
+export const MIN_ABLATION_SEEDS = 3;
+/**
  * One ablation takes at most this share of the full runs the session's budget pays for
  * (run-cost.ts `capacityRuns`). Past it the plan drops the add-one-in arms, then its smallest moves
- * (down to 2 knobs), then seeds (down to 2); a short session that cannot pay even that skips the
- * ablation and says so. Without the cap a 4-knob stack's 8 arms x 2 seeds took a third of a 24-run
+ * (down to 2 knobs), then seeds (down to MIN_ABLATION_SEEDS); a short session that cannot pay even that
+ * skips the ablation and says so. Without the cap a 4-knob stack's 8 arms x 2 seeds took a third of a 24-run
  * session (BENCHMARKS.md, regime (a)), and a 2-knob ablation on 2 seeds a side there called both knobs
  * noise; a session of ~24 full runs now leaves it to the screen's fit or a longer session.
  */
@@ -45,17 +52,18 @@ const armCount = (knobs: number, alone: boolean) => knobs + (alone && knobs > 2 
 
 /**
  * The largest plan under `maxRuns` full runs, starting from `knobs` knobs (add-one-in arms up to
- * ALONE_MAX_KNOBS) on `seeds` seeds; undefined when 2 knobs on 2 seeds do not fit.
+ * ALONE_MAX_KNOBS) on `seeds` seeds; undefined when 2 knobs on MIN_ABLATION_SEEDS seeds do not fit.
  */
 export function fitPlan(
   knobs: number,
   seeds: number,
   maxRuns: number,
 ): { knobs: number; alone: boolean; seeds: number } | undefined {
+  if (seeds < MIN_ABLATION_SEEDS) return undefined;
   const tries: Array<{ knobs: number; alone: boolean; seeds: number }> = [];
   if (knobs <= ALONE_MAX_KNOBS) tries.push({ knobs, alone: true, seeds });
   for (let k = knobs; k >= 2; k--) tries.push({ knobs: k, alone: false, seeds });
-  for (let s = seeds - 1; s >= 2; s--) tries.push({ knobs: 2, alone: false, seeds: s });
+  for (let s = seeds - 1; s >= MIN_ABLATION_SEEDS; s--) tries.push({ knobs: 2, alone: false, seeds: s });
   return tries.find((t) => armCount(t.knobs, t.alone) * t.seeds <= maxRuns);
 }
 
@@ -151,12 +159,13 @@ export function ablationPlan(
   const allSeeds = [...winSeeds(state, spec, win.id).keys()]
     .sort((a, b) => a - b)
     .slice(0, MAX_ABLATION_SEEDS);
-  if (allSeeds.length < 2) return { missing: `${win.id} has fewer than two full-budget seeds to pair with` };
+  if (allSeeds.length < MIN_ABLATION_SEEDS)
+    return { missing: `${win.id} has fewer than ${MIN_ABLATION_SEEDS} full-budget seeds to pair with` };
   const want = Math.min(MAX_ABLATION_KNOBS, moved.length);
   const size = fitPlan(want, allSeeds.length, maxRuns);
   if (!size)
     return {
-      missing: `taking ${win.id} apart needs at least 4 full-budget runs (2 knobs x 2 seeds), more than ${Math.round(ABLATION_SHARE * 100)} % of the ~${Math.round(maxRuns / ABLATION_SHARE)} full runs the session pays for`,
+      missing: `taking ${win.id} apart needs at least ${2 * MIN_ABLATION_SEEDS} full-budget runs (2 knobs x ${MIN_ABLATION_SEEDS} seeds), more than ${Math.round(ABLATION_SHARE * 100)} % of the ~${Math.round(maxRuns / ABLATION_SHARE)} full runs the session pays for`,
     };
   const knobs = moved.slice(0, size.knobs).map((m) => m.key);
   for (const m of moved.slice(size.knobs))
