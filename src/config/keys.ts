@@ -18,6 +18,11 @@ import { KNOB_NAME, type TrainerSpec } from './trainer-spec.ts';
 
 export { DOMAIN_NAME };
 
+/** A domain's weight key, `data.mixture.<domain>`: the one spelling every module reads and writes. */
+export const MIXTURE_PREFIX = 'data.mixture.';
+export const mixtureKey = (domain: string): string => `${MIXTURE_PREFIX}${domain}`;
+export const isMixtureKey = (key: string): boolean => key.startsWith(MIXTURE_PREFIX);
+
 export interface KeyGrammar {
   /** Exact leaf paths. */
   readonly leaves: ReadonlySet<string>;
@@ -130,7 +135,7 @@ export function assertAssignment(key: string, value: unknown, g: KeyGrammar = tr
  * refused until someone decides it is a research knob). Everything else is the session's or the user's.
  */
 export const RESEARCHER_KEYS: { prefixes: readonly string[]; exact: ReadonlySet<string> } = {
-  prefixes: ['model.', 'optim.', 'schedule.', 'data.mixture.'],
+  prefixes: ['model.', 'optim.', 'schedule.', MIXTURE_PREFIX],
   exact: new Set(['train.batchTokens', 'train.microBatchTokens']),
 };
 

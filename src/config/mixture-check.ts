@@ -8,15 +8,14 @@
  * the dataset's meta; with neither, only values are checked.
  */
 import { loadDatasetMeta } from '../data/prepare.ts';
+import { isMixtureKey, MIXTURE_PREFIX } from './keys.ts';
 import type { SearchSpace } from './search-space.ts';
 import type { TrainConfig } from './train-config.ts';
 
-const PREFIX = 'data.mixture.';
-
 function knownDomains(base: TrainConfig, space: SearchSpace): string[] | undefined {
   const fromSpace = space.knobs
-    .filter((k) => k.path.startsWith(PREFIX))
-    .map((k) => k.path.slice(PREFIX.length));
+    .filter((k) => isMixtureKey(k.path))
+    .map((k) => k.path.slice(MIXTURE_PREFIX.length));
   if (fromSpace.length) return fromSpace;
   if (!base.data.dir) return undefined;
   try {
@@ -34,12 +33,12 @@ export function mixtureRefusal(
 ): string | undefined {
   const set = change?.set;
   if (!set || typeof set !== 'object' || Array.isArray(set)) return undefined;
-  const entries = Object.entries(set as Record<string, unknown>).filter(([k]) => k.startsWith(PREFIX));
+  const entries = Object.entries(set as Record<string, unknown>).filter(([k]) => isMixtureKey(k));
   if (!entries.length) return undefined;
   const domains = knownDomains(base, space);
   const mixture: Record<string, number> = { ...base.data.mixture };
   for (const [path, v] of entries) {
-    const name = path.slice(PREFIX.length);
+    const name = path.slice(MIXTURE_PREFIX.length);
     if (domains && !domains.includes(name))
       return `${path}: the dataset has no domain "${name}" (its domains: ${domains.join(', ')})`;
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)

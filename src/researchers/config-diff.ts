@@ -3,6 +3,7 @@
  * of an idea, reading a knob's effective value, and checking a diff against the search space.
  */
 import { isSeedOnlyChange } from '../stats/seed-only.ts';
+import { mixtureKey } from '../config/keys.ts';
 import { configHash, getPath, setPath, validateConfig } from '../config/resolve.ts';
 import type { Knob, SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
@@ -120,7 +121,7 @@ export function roundSig(x: number, digits = 3): number {
  */
 export function withMixtureKnobs(space: SearchSpace, domains: string[]): SearchSpace {
   const extra: Knob[] = domains
-    .filter((d) => !findKnob(space, `data.mixture.${d}`))
-    .map((d) => ({ path: `data.mixture.${d}`, type: 'float', low: 0, high: 1, log: false }));
+    .filter((d) => !findKnob(space, mixtureKey(d)))
+    .map((d) => ({ path: mixtureKey(d), type: 'float', low: 0, high: 1, log: false }));
   return { knobs: [...space.knobs, ...extra] };
 }

@@ -4,6 +4,7 @@
  * samples by train size; on the default corpus `sentences` is ~58 % of the train tokens. Mixtures are
  * written as weights over every known domain summing to 1 (a domain left out would get weight 0).
  */
+import { mixtureKey } from '../config/keys.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import { roundSig } from './config-diff.ts';
 import type { DomainInfo, Idea, IdeaContext } from './idea.ts';
@@ -21,9 +22,7 @@ export function currentWeights(base: TrainConfig, domains: DomainInfo[]): number
 
 function mixtureSet(domains: DomainInfo[], weights: number[]): Record<string, unknown> {
   const total = weights.reduce((a, b) => a + b, 0);
-  return Object.fromEntries(
-    domains.map((d, i) => [`data.mixture.${d.name}`, roundSig(weights[i] / total, 3)]),
-  );
+  return Object.fromEntries(domains.map((d, i) => [mixtureKey(d.name), roundSig(weights[i] / total, 3)]));
 }
 
 const near = (a: number[], b: number[]) => a.every((x, i) => Math.abs(x - b[i]) < 1e-3);

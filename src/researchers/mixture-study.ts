@@ -10,6 +10,7 @@
  * the session holds (from the digest), so a researcher rebuilt on resume proposes the same ones.
  */
 import { dirichlet, minMixtures } from '../analysis/mixture.ts';
+import { mixtureKey } from '../config/keys.ts';
 import { configHash } from '../config/resolve.ts';
 import type { SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
@@ -34,7 +35,7 @@ export interface StudyCandidate {
 }
 
 const mixtureSet = (domains: DomainInfo[], w: number[]) =>
-  Object.fromEntries(domains.map((d, i) => [`data.mixture.${d.name}`, roundSig(w[i], 3)]));
+  Object.fromEntries(domains.map((d, i) => [mixtureKey(d.name), roundSig(w[i], 3)]));
 
 const describe = (domains: DomainInfo[], w: number[]) =>
   domains.map((d, i) => `${d.name} ${w[i].toFixed(2)}`).join(', ');

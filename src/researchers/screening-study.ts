@@ -24,6 +24,7 @@
  * rows it has not proposed yet.
  */
 import { designMasks, designRow, fitScreen, type MainEffectsFit } from '../analysis/factorial.ts';
+import { isMixtureKey } from '../config/keys.ts';
 import { canonicalJson, configHash } from '../config/resolve.ts';
 import type { SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
@@ -93,7 +94,7 @@ const sameFlops = (c: LibraryCandidate) => Math.abs((c.proposal.cost ?? 1) - 1) 
 // the optimizer's identity changes what every optimizer knob means: no factor may touch it
 const entangled = (path: string) => path === 'optim.name';
 // the mixture's weights are normalised together: one factor may set them, as one knob
-const knobOf = (path: string) => (path.startsWith('data.mixture.') ? 'data.mixture' : path);
+const knobOf = (path: string) => (isMixtureKey(path) ? 'data.mixture' : path);
 
 /**
  * Factors, in the library's order (expected gain per FLOP): config changes at the base's FLOPs per

@@ -14,6 +14,7 @@
  * Arm trials have their own purpose ('ablation'): they are measurements, never judged, never in the
  * noise floor, the Holm family, successive halving or the stack (conclude.ts, scheduler.ts, stack.ts).
  */
+import { isMixtureKey } from '../../config/keys.ts';
 import { canonicalJson, getPath } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import { onlyNoisePaths } from '../../stats/seed-only.ts';
@@ -132,7 +133,6 @@ export const armKey = (keys: string[]) => sorted(keys).join('\n');
  * the whole win. So the weights stay in every arm and in the minimal change, not measured; a mixture
  * is judged whole (the mixture study, README "Data-mixture study").
  */
-const MIXTURE_PREFIX = 'data.mixture.';
 const MIXTURE_WHOLE = 'a data-mixture weight (the mixture is judged whole, not one weight at a time)';
 
 /** The arms that take `win` apart against `base` (undefined, with a reason, when there is nothing to run). */
@@ -151,7 +151,7 @@ export function ablationPlan(
     if (canonicalJson(b) === canonicalJson(v)) skipped.push({ key, reason: 'same value as the base' });
     else if (onlyNoisePaths([key], spec.noiseKeys))
       skipped.push({ key, reason: 'a noise key (never a win alone)' });
-    else if (key.startsWith(MIXTURE_PREFIX)) skipped.push({ key, reason: MIXTURE_WHOLE });
+    else if (isMixtureKey(key)) skipped.push({ key, reason: MIXTURE_WHOLE });
     else moved.push({ key, size: moveSize(b, v) });
   }
   moved.sort((a, b) => b.size - a.size || a.key.localeCompare(b.key));
@@ -213,7 +213,7 @@ export function ablationReserveRuns(state: SessionState, spec: SessionSpec, perT
     const live = p.status === 'active' || (p.verdict === 'win' && p.confirmed);
     if (!live) continue;
     const atTop = state.trials.some((t) => t.proposalId === p.id && t.rung === top);
-    const apart = Object.keys(p.change.set).filter((k) => !k.startsWith(MIXTURE_PREFIX));
+    const apart = Object.keys(p.change.set).filter((k) => !isMixtureKey(k));
     const knobs = Math.min(MAX_ABLATION_KNOBS, apart.length);
     if (!atTop || knobs < 2) continue;
     const size = fitPlan(knobs, Math.min(MAX_ABLATION_SEEDS, spec.candidateSeeds + spec.confirmSeeds), cap);
