@@ -30,6 +30,7 @@ import { newTrial, scheduleConfirmation } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import {
   BASELINE,
+  DECISION_PURPOSES,
   proposalOf,
   valuesAt,
   type ProposalState,
@@ -54,7 +55,7 @@ export interface Conclusion {
 /** Candidate values used for the decision (explore + seeds trials), and held-out confirmation values. */
 export function candidateValues(state: SessionState, spec: SessionSpec, id: string) {
   return {
-    decision: valuesAt(state, id, topRung(spec), ['explore', 'seeds']),
+    decision: valuesAt(state, id, topRung(spec), DECISION_PURPOSES),
     confirm: valuesAt(state, id, topRung(spec), ['confirm']),
   };
 }

@@ -21,10 +21,8 @@
 import { baseOf, currentBase } from './base.ts';
 import { nextSeed } from './conclude.ts';
 import { topRung, type SessionSpec } from './spec.ts';
-import { BASELINE, type SessionState, type TrialState } from './state.ts';
+import { BASELINE, DECISION_PURPOSES, type SessionState, type TrialState } from './state.ts';
 import { MIN_PASS_SEEDS } from '../../stats/sequential.ts';
-
-const DECISION = new Set<TrialState['purpose']>(['explore', 'seeds']);
 
 /**
  * The candidate whose second decision seed may start now, or undefined: active, judged against the
@@ -40,7 +38,9 @@ export function earlySeedCandidate(state: SessionState, spec: SessionSpec): stri
     if (baseOf(state, p.id) !== base) continue;
     const mine = state.trials.filter((t) => t.proposalId === p.id);
     if (mine.some((t) => t.purpose === 'confirm')) continue;
-    const atTop = mine.filter((t) => DECISION.has(t.purpose) && t.rung === top && t.status !== 'cancelled');
+    const atTop = mine.filter(
+      (t) => DECISION_PURPOSES.includes(t.purpose) && t.rung === top && t.status !== 'cancelled',
+    );
     if (atTop.length === 1 && atTop[0].status === 'running') return p.id;
   }
   return undefined;

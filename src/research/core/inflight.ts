@@ -22,6 +22,7 @@ import { topRung, type SessionSpec } from './spec.ts';
 import { clashWithBase } from './stack.ts';
 import {
   BASELINE,
+  DECISION_PURPOSES,
   proposalOf,
   valuesAt,
   type ProposalState,
@@ -60,7 +61,7 @@ export function inflightOf(state: SessionState, spec: SessionSpec): Inflight {
     if (!confirming && !(last !== undefined && last.delta < 0)) continue;
     out.ahead.add(p.id);
     // the values conclude.ts judges: decision seeds, then the held-out confirmation
-    const seeds = valuesAt(state, p.id, top, ['explore', 'seeds']).length;
+    const seeds = valuesAt(state, p.id, top, DECISION_PURPOSES).length;
     const confirmed = valuesAt(state, p.id, top, ['confirm']).length > 0;
     out.runs +=
       (confirming ? 0 : Math.max(0, spec.candidateSeeds - seeds)) + (confirmed ? 0 : 2 * spec.confirmSeeds);

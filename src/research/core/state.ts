@@ -20,6 +20,8 @@ export const BASELINE = 'baseline';
  * halving or the stack.
  */
 export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm' | 'ablation' | 'ladder' | 'study';
+/** A candidate's decision trials: the ones its sequential looks read (the held-out confirmation is apart). */
+export const DECISION_PURPOSES: readonly TrialPurpose[] = ['explore', 'seeds'];
 export type TrialStatus =
   | 'pending' // waiting for a slot (next rung in `rung`)
   | 'running'
@@ -149,7 +151,7 @@ export function valuesAt(
   state: SessionState,
   proposalId: string,
   rung: number,
-  purposes?: TrialPurpose[],
+  purposes?: readonly TrialPurpose[],
 ): number[] {
   return trialsOf(state, proposalId)
     .filter((t) => !purposes || purposes.includes(t.purpose))
