@@ -20,6 +20,7 @@ import {
   carriedBaseRuns,
   historyPlan,
   measureThroughput,
+  pastSessions,
   rememberedStart,
   rungsOfFull,
   screenSize,
@@ -29,7 +30,7 @@ import { planWithLadder } from '../research/ladder-plan.ts';
 import { decisionLooks, SessionSpec } from '../research/core/spec.ts';
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
-import type { Store } from '../store/base.ts';
+import type { SessionRecord, Store } from '../store/base.ts';
 import { resolveDataArg } from '../data/resolve-data.ts';
 import type { DatasetMeta } from '../data/format.ts';
 import type { SearchSpace } from '../config/search-space.ts';
@@ -180,6 +181,7 @@ async function newSession(
   let config: TrainConfig;
   let meta: DatasetMeta | undefined;
   let remembered: Awaited<ReturnType<typeof rememberedStart>>;
+  const past = await pastSessions(deps.store); // read once for all of setup.ts below
   let space: SearchSpace | undefined;
   if (o.trainer) {
     // a spec trainer: its knobs are the search space (README "Bring your own trainer")
@@ -188,7 +190,7 @@ async function newSession(
     ({ config, searchSpace: space } = start);
     log(`starting from ${start.source} (${space.knobs.map((k) => k.path).join(', ')})`);
   } else {
-    remembered = o.preset || o.set.length || o.data ? undefined : await rememberedStart(deps.store);
+    remembered = o.preset || o.set.length || o.data ? undefined : await rememberedStart(deps.store, past);
     const resolved = remembered
       ? resolveConfig({ base: remembered.config, sets: o.set })
       : resolveConfig({ preset: o.preset ?? 'small', sets: o.set });
@@ -199,7 +201,7 @@ async function newSession(
     );
   }
   const domains = meta?.domains ?? [];
-  const { rungTokens, tput, ladder } = await sizeRungs(o, deps, config, budget);
+  const { rungTokens, tput, ladder } = await sizeRungs(o, deps, config, budget, past);
   // The data-mixture study (README "Data-mixture study") spends a session's first proposals on random
   // mixtures: only a session that pays for enough full runs can afford it beside the search.
   const capacity = fullRunCapacity(config, rungTokens, budget, o.parallel, tput);
@@ -240,7 +242,7 @@ async function newSession(
   const maxSeeds = decisionLooks(capacity, o.confirmSeeds ?? 1);
   log(`sequential decisions: up to ${maxSeeds} seeds per candidate (~${Math.round(capacity)} full runs)`);
   // earlier sessions' noise floor at this budget: fewer baseline seeds to buy (README "Research sessions")
-  const noise = await sessionHistoryNoise(deps.store, config, rungTokens, o.seeds);
+  const noise = await sessionHistoryNoise(deps.store, config, rungTokens, o.seeds, past);
   if (noise.historyNoise)
     log(
       `noise floor: ${noise.historyNoise.df} df from ${noise.historyNoise.sessions.length} earlier session(s) (sd ${noise.historyNoise.sd.toFixed(4)}): ${noise.baselineSeeds} baseline seeds`,
@@ -251,10 +253,16 @@ async function newSession(
     );
   // the base's runs an earlier session made at these rungs: not bought again (core/carried-base.ts)
   const seedBase = SessionSpec.shape.seedBase.parse(undefined);
-  const carriedBase = await carriedBaseRuns(deps.store, config, rungTokens, {
-    seedBase,
-    baselineSeeds: noise.baselineSeeds,
-  });
+  const carriedBase = await carriedBaseRuns(
+    deps.store,
+    config,
+    rungTokens,
+    {
+      seedBase,
+      baselineSeeds: noise.baselineSeeds,
+    },
+    past,
+  );
   if (carriedBase.length)
     log(
       `baseline: ${carriedBase.length} run(s) of this config at these rungs carried from earlier session(s) (seeds ${[...new Set(carriedBase.map((c) => c.seed))].join(', ')})`,
@@ -295,6 +303,7 @@ async function sizeRungs(
   deps: CliDeps,
   config: TrainConfig,
   budget: { seconds?: number },
+  past: SessionRecord[],
 ): Promise<{
   rungTokens: number[];
   tput?: { tokPerSec: number; startupSeconds: number };
@@ -336,12 +345,18 @@ async function sizeRungs(
   );
   // an earlier session's plan, when this one would plan close to it with its ladder: its noise floor,
   // seed runs and base runs then carry over (research/setup.ts `historyPlan`); an asked-for ladder stands
-  const earlier = await historyPlan(deps.store, config, shape, (ladder) => {
-    if (o.ladder !== undefined && o.ladder !== ladder) return undefined;
-    if (ladder === n) return rungTokens;
-    const other = plan(ladder);
-    return other.n === ladder ? other.rungTokens : undefined;
-  });
+  const earlier = await historyPlan(
+    deps.store,
+    config,
+    shape,
+    (ladder) => {
+      if (o.ladder !== undefined && o.ladder !== ladder) return undefined;
+      if (ladder === n) return rungTokens;
+      const other = plan(ladder);
+      return other.n === ladder ? other.rungTokens : undefined;
+    },
+    past,
+  );
   if (earlier && (earlier.rungTokens.join() !== rungTokens.join() || earlier.ladder !== n)) {
     log(
       `rungs ${earlier.rungTokens.join(' / ')} tokens, ladder ${earlier.ladder}: an earlier session's plan, so its noise floor, seeds and base runs carry over`,

@@ -7,7 +7,7 @@ import type { TrainConfig } from '../config/train-config.ts';
 import { configHash } from '../config/resolve.ts';
 import type { Executor } from '../executors/base.ts';
 import { launchRun } from '../runs/launch.ts';
-import type { RunRecord, Store } from '../store/base.ts';
+import type { RunRecord, SessionRecord, Store } from '../store/base.ts';
 import { mean } from '../stats/summary.ts';
 import {
   HISTORY_COVERS_DF,
@@ -25,6 +25,13 @@ import { trainerCodeHash } from '../runs/run-dir.ts';
 import { affordableRows } from '../researchers/screening-study.ts';
 
 /**
+ * The earlier sessions a new session learns from (newest first): its start, its plan, its noise floor
+ * and its carried base runs all read these. The CLI lists them once and hands the list to each
+ * (every row carries its whole state, so four listings cost four parses of it); alone, each lists them.
+ */
+export const pastSessions = (store: Store): Promise<SessionRecord[]> => store.listSessions({ limit: 50 });
+
+/**
  * The next session's starting point: the last base of the newest session that re-based (its summary's
  * `baseline.config`, core/base.ts), or, when a newer session only found wins without re-basing (or
  * predates re-basing), of its confirmed findings that carry a full config the one with the largest
@@ -34,11 +41,12 @@ import { affordableRows } from '../researchers/screening-study.ts';
  */
 export async function rememberedStart(
   store: Store,
+  past?: SessionRecord[],
 ): Promise<{ config: TrainConfig; source: string } | undefined> {
   const found = (await store.listFindings({ confirmed: true, limit: 50 })).filter(
     (f) => f.config && typeof f.config === 'object' && !f.scale?.ladder?.some((r) => r.verdict === 'flips'),
   );
-  for (const s of await store.listSessions({ limit: 50 })) {
+  for (const s of past ?? (await pastSessions(store))) {
     const sum = s.summary as {
       baseline?: { proposalId?: string; config?: unknown };
       best?: { ladder?: { verdict?: string }[] };
@@ -66,8 +74,9 @@ export async function sessionHistoryNoise(
   config: TrainConfig,
   rungTokens: number[],
   baselineSeeds: number,
+  sessions?: SessionRecord[],
 ): Promise<{ historyNoise?: HistoryNoise; historySeedRuns?: SeedObs[]; baselineSeeds: number }> {
-  const past = await store.listSessions({ limit: 50 });
+  const past = sessions ?? (await pastSessions(store));
   const top = rungTokens[rungTokens.length - 1];
   const h = historyNoise(past, config, top);
   // the seed runs' family is wider (a re-based base is another noise family, same data order)
@@ -94,10 +103,11 @@ export async function carriedBaseRuns(
   config: TrainConfig,
   rungTokens: number[],
   place: { seedBase: number; baselineSeeds: number },
+  past?: SessionRecord[],
 ): Promise<CarriedRun[]> {
   const code = trainerCodeHash(config);
   const out: CarriedRun[] = [];
-  for (const c of carriedCandidates(await store.listSessions({ limit: 50 }), config, rungTokens)) {
+  for (const c of carriedCandidates(past ?? (await pastSessions(store)), config, rungTokens)) {
     const run = await store.getRun(c.runId);
     const want = rungRunConfig(config, {
       seed: c.seed,
@@ -144,8 +154,9 @@ export async function historyPlan(
   config: TrainConfig,
   shape: { batchTokens: number; eta: number; nRungs: number },
   planFor: (ladder: number) => number[] | undefined,
+  past?: SessionRecord[],
 ): Promise<{ rungTokens: number[]; ladder: number } | undefined> {
-  for (const s of await store.listSessions({ limit: 50 })) {
+  for (const s of past ?? (await pastSessions(store))) {
     const rungs = s.spec.rungTokens as number[] | undefined;
     const base = s.spec.baseConfig as TrainConfig | undefined;
     if (!Array.isArray(rungs) || !base || rungs.length !== shape.nRungs) continue;
