@@ -7,6 +7,7 @@
  * code is the trusted judge's (SECURITY.md), never what a run wrote about itself.
  */
 import { mixtureStudy } from '../../analysis/mixture.ts';
+import { comparable } from '../../analysis/importance.ts';
 import { toMixtureRun } from '../../analysis/mixture-data.ts';
 import { loadDatasetMeta } from '../../data/prepare.ts';
 import type { DatasetMeta } from '../../data/format.ts';
@@ -132,14 +133,23 @@ export async function domainDigest(
   const domains = domainRows(meta, s.baseConfig, state, runs, digest.best?.proposalId);
   if (meta.domains.length < 2) return { domains };
   const study = state.proposals.filter((p) => p.source === MIXTURE_STUDY_SOURCE);
-  // a study point is measured at its trial's first rung (core/spec.ts `exploreRung`)
+  // a study point is measured at its trial's first rung (core/spec.ts `exploreRung`), by a run the
+  // regression takes (a run the store still lists as running is taken to be on its way: its record lags
+  // the state; a stopped one whose trainer still reached its budget has a value, but the study leaves
+  // it out, so it is lost and the study tops up)
+  const inStudy = (runId: string | undefined) => {
+    const r = runId === undefined ? undefined : runs.get(runId);
+    return !r || r.status === 'running' || comparable(toMixtureRun(r));
+  };
+  const valued = (t: SessionState['trials'][number]) => String(t.startRung) in t.results;
   const measured = (id: string) =>
-    state.trials.some((t) => t.proposalId === id && String(t.startRung) in t.results);
+    state.trials.some((t) => t.proposalId === id && valued(t) && inStudy(t.rungRuns[t.startRung]));
   const ended = (id: string) => {
     const ts = state.trials.filter((t) => t.proposalId === id);
-    // its first-rung point is in, or it will never come (stopped by the monitor, failed, cancelled)
+    // its first-rung value is in, or it will never come (stopped by the monitor, failed, cancelled)
     return (
-      measured(id) || (ts.length > 0 && ts.every((t) => ['killed', 'failed', 'cancelled'].includes(t.status)))
+      ts.some(valued) ||
+      (ts.length > 0 && ts.every((t) => ['killed', 'failed', 'cancelled'].includes(t.status)))
     );
   };
   const p = prediction(s.sessionId, list, meta, dir);

@@ -8,6 +8,7 @@ import { applyCall, newWatch, watchStep, type Assessment } from '../../monitor/a
 import type { Curve, Decision, MonitorRule, Reference } from '../../monitor/base.ts';
 import { curveCase, type CurveCase } from '../../monitor/case.ts';
 import type { CurveJudgement } from '../../researchers/base.ts';
+import { MIXTURE_STUDY_SOURCE } from '../../researchers/mixture-study.ts';
 import type { RunEvent } from '../../runs/events.ts';
 import { launchRun, type RunController } from '../../runs/launch.ts';
 import type { RunRecord, Store } from '../../store/base.ts';
@@ -122,8 +123,12 @@ export async function runTrialRung(
   const watch = newWatch(); // the researcher's say on this run's ambiguous stops (src/monitor/assess.ts)
   const byDomain: Array<Record<string, number>> = []; // per periodic eval, for the researcher's case
   // baseline, ablation, ladder and study runs are measurements: only the certain rules stop them, never the
-  // researcher (and the band of the session's size says nothing about a larger model)
-  const isBaseline = ['baseline', 'ablation', 'ladder', 'study'].includes(item.trial.purpose);
+  // researcher (and the band of the session's size says nothing about a larger model). So is a point of
+  // the data-mixture study at its first rung, the one value the study reads: its regression needs the bad
+  // mixtures as much as the good ones, and a run stopped for being behind the baseline is left out of it
+  // (analysis/importance.ts `comparable`; in CI such stops left a study 4 mixtures of the 5 it needed)
+  const mixturePoint = p.source === MIXTURE_STUDY_SOURCE && item.rung === item.trial.startRung;
+  const isBaseline = ['baseline', 'ablation', 'ladder', 'study'].includes(item.trial.purpose) || mixturePoint;
   let ended = false; // an answer that comes back after the run ended changes nothing
   const kill = (run: RunController, d: Extract<Decision, { action: 'stop' }>) => {
     decision = d;
