@@ -79,8 +79,8 @@ describe('mixture study in a research session', () => {
       // eta 9: no point is promoted before 9 have finished rung 0, so none can be confirmed and become
       // the base while the study's points are still queued (a re-base ends the study's comparable
       // group: with eta 3 that race was won by a study point on some runs and some machines)
-      // 20 proposals: the asks while the study's last points run are answered with TPE points, and on a
-      // loaded machine (CI: 6 of them while one study point ran) 14 ran out before the prediction
+      // 20 proposals: room for the TPE points asked for while the study's last points run, and for the
+      // study's top-up when a point is lost (up to 3 more)
       spec: { searchSpace: withMixtureKnobs(DEFAULT_SEARCH_SPACE, DOMAINS), maxProposals: 20, eta: 9 },
     });
     await session.run();
