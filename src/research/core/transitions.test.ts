@@ -257,6 +257,31 @@ describe('session transitions', () => {
     );
   });
 
+  it('a monitor stop that lands after the trainer reached its budget leaves the value standing, and the journal says so', () => {
+    let st = withBaseline(three);
+    const a = admit(three, st, propose('higher LR', { 'optim.lr': 0.01 }));
+    st = a.state;
+    const t = trialsOf(st, a.id)[0];
+    st = T.launched(st, { trialId: t.id, runId: 'r-late' }).state;
+    const run = { ...runRecord(3.1, 'stopped'), id: 'r-late' } as RunRecord;
+    run.summary = { ...run.summary, trainerStatus: 'completed' };
+    const s = T.runEnded(three, st, {
+      trialId: t.id,
+      rung: 0,
+      run,
+      decision: { action: 'stop', rule: 'behind-baseline', message: 'behind', evidence: {} },
+      ideas: [],
+      now: NOW,
+    });
+    assert.equal(trial(s.state, t.id).results['0'], 3.1);
+    assert.notEqual(trial(s.state, t.id).status, 'killed');
+    const line = s.effects.find((e) => e.kind === 'journal' && e.entry === 'result') as Extract<
+      Effect,
+      { kind: 'journal' }
+    >;
+    assert.match(line.title, /the behind-baseline stop landed after the run reached its budget/);
+  });
+
   it('an ambiguous curve may be put to the researcher, never about a baseline run and at most MAX_CURVE_ASKS times; its call is journaled', () => {
     covers('curveAsked', 'curveJudged');
     let st = withBaseline(three);

@@ -60,10 +60,13 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
       t.proposalId !== baseId && base.length
         ? ` (${formatEffect(value - mean(base))} vs ${baseId === BASELINE ? 'baseline' : `base ${baseId}`} mean)`
         : '';
+    // a monitor stop decided near the end can land after the trainer reached its budget: the value
+    // stands (and the run's record says `stopped`, so analyses leave it out: analysis/importance.ts)
+    const late = o.decision ? ` (the ${o.decision.rule} stop landed after the run reached its budget)` : '';
     fx.push(
       journal(
         'result',
-        `${t.proposalId} ${t.id} rung ${o.rung} seed ${t.seed}: val bpb ${value.toFixed(4)}${delta}`,
+        `${t.proposalId} ${t.id} rung ${o.rung} seed ${t.seed}: val bpb ${value.toFixed(4)}${delta}${late}`,
         {
           proposalId: t.proposalId,
           runIds,
