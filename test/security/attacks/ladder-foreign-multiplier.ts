@@ -16,7 +16,7 @@ import { openStore } from '../../../src/store/open.ts';
 import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
 import type { Attack } from '../attack.ts';
-import { doubleResearcher } from '../../helpers/claude-double.ts';
+import { doubleResearcher, toolAnswers } from '../../helpers/claude-double.ts';
 
 const loss = (flops: number) => 1.9 + 3e3 * flops ** -0.3;
 
@@ -85,12 +85,7 @@ export const attacks: Attack[] = [
         });
         const digest = { ...suiteDigest(resolveConfig({ preset: 'tiny' })), sessionId: 'mine' };
         await researcher.propose(digest, 1, ctx);
-        const answers = double.requests
-          .filter((r) => r.wire === 'anthropic')
-          .flatMap((r) => r.body.messages as Array<{ content: unknown }>)
-          .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
-          .filter((b: { type?: string }) => b.type === 'tool_result')
-          .map((b: { content: unknown }) => JSON.stringify(b.content));
+        const answers = toolAnswers(double);
         if (answers.length < 4)
           return { succeeded: false, detail: `only ${answers.length} tool answers seen` };
         if (!/worth/.test(answers[3]))

@@ -15,7 +15,7 @@ import { admitProposal } from '../../../src/research/core/proposals.ts';
 import { SessionSpec } from '../../../src/research/core/spec.ts';
 import { suiteDigest } from '../../../src/researchers/researcher-suite.ts';
 import { openStore } from '../../../src/store/open.ts';
-import { doubleResearcher } from '../../helpers/claude-double.ts';
+import { doubleResearcher, toolAnswers } from '../../helpers/claude-double.ts';
 import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
 import type { Attack } from '../attack.ts';
@@ -86,12 +86,7 @@ export const attacks: Attack[] = [
               triedKeys: new Map(),
             }).ok,
         );
-        const answers = double.requests
-          .filter((r) => r.wire === 'anthropic')
-          .flatMap((r) => r.body.messages as Array<{ content: unknown }>)
-          .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
-          .filter((b: { type?: string }) => b.type === 'tool_result')
-          .map((b: { content: unknown }) => JSON.stringify(b.content));
+        const answers = toolAnswers(double);
         if (answers.length < SETS.length)
           return { succeeded: false, detail: `only ${answers.length} tool answers seen` };
         const accepted = answers.slice(0, SETS.length).filter((a) => !/not accepted|refused|error/i.test(a));

@@ -14,6 +14,7 @@ import { suiteDigest } from '../../../src/researchers/researcher-suite.ts';
 import { sessionAnalysis } from '../../../src/research/io/analysis.ts';
 import { emptyState } from '../../../src/research/core/state.ts';
 import { openStore } from '../../../src/store/open.ts';
+import { toolAnswers } from '../../helpers/claude-double.ts';
 import { HISTORY_BASE, storeRun } from '../../helpers/history-store.ts';
 import { tempDir } from '../../helpers/temp-dir.ts';
 import { claude } from '../../llm-double/replies.ts';
@@ -109,12 +110,7 @@ export const attacks: Attack[] = [
           retry: { attempts: 1, baseMs: 10, maxMs: 50 },
         });
         await researcher.propose({ ...suiteDigest(HISTORY_BASE), sessionId: 'mine' }, 1, ctx);
-        const answers = double.requests
-          .filter((r) => r.wire === 'anthropic')
-          .flatMap((r) => r.body.messages as Array<{ content: unknown }>)
-          .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
-          .filter((b: { type?: string }) => b.type === 'tool_result')
-          .map((b: { content: unknown }) => JSON.stringify(b.content));
+        const answers = toolAnswers(double);
         if (answers.length < 7)
           return { succeeded: false, detail: `only ${answers.length} tool answers seen` };
         const [missing, code, data, path, huge, importance, control] = answers;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { suiteDigest } from '../../../src/researchers/researcher-suite.ts';
 import { MIXTURE_STUDY_SOURCE } from '../../../src/researchers/mixture-study.ts';
 import { openStore } from '../../../src/store/open.ts';
-import { doubleResearcher } from '../../helpers/claude-double.ts';
+import { doubleResearcher, toolAnswers } from '../../helpers/claude-double.ts';
 import { base } from '../../helpers/engine-port.ts';
 import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
@@ -67,12 +67,7 @@ export const attacks: Attack[] = [
         });
         const got = await researcher.propose(suiteDigest(base), 2, {});
         const claimed = got.filter((p) => p.source === MIXTURE_STUDY_SOURCE || p.source !== researcher.name);
-        const answers = double.requests
-          .filter((r) => r.wire === 'anthropic')
-          .flatMap((r) => r.body.messages as Array<{ content: unknown }>)
-          .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
-          .filter((b: { type?: string }) => b.type === 'tool_result')
-          .map((b: { content: unknown }) => JSON.stringify(b.content));
+        const answers = toolAnswers(double);
         if (answers.length < 2)
           return { succeeded: false, detail: `only ${answers.length} tool answers seen` };
         return {

@@ -18,7 +18,7 @@ import { studyRung } from '../../../src/research/core/spec.ts';
 import * as T from '../../../src/research/core/transitions.ts';
 import { pickBest } from '../../../src/research/summary.ts';
 import { openStore } from '../../../src/store/open.ts';
-import { doubleResearcher } from '../../helpers/claude-double.ts';
+import { doubleResearcher, toolAnswers } from '../../helpers/claude-double.ts';
 import { base, endRun, engineCtx, withBaseline } from '../../helpers/engine-port.ts';
 import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
@@ -124,12 +124,7 @@ export const attacks: Attack[] = [
         });
         const got = await researcher.propose(suiteDigest(base), 2, {});
         seen.carried = got.filter((g) => 'runAs' in g).length + got.length;
-        seen.answers = double.requests
-          .filter((r) => r.wire === 'anthropic')
-          .flatMap((r) => r.body.messages as Array<{ content: unknown }>)
-          .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
-          .filter((b: { type?: string }) => b.type === 'tool_result')
-          .map((b: { content: unknown }) => JSON.stringify(b.content));
+        seen.answers = toolAnswers(double);
       } finally {
         await store.close();
         await double.close();
