@@ -7,16 +7,9 @@
  * claim that source, or the study's tags, through its tools. Both must be refused, or ignored: every
  * proposal it makes carries its own name as the source.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { suiteDigest } from '../../../src/researchers/researcher-suite.ts';
 import { MIXTURE_STUDY_SOURCE } from '../../../src/researchers/mixture-study.ts';
-import { openStore } from '../../../src/store/open.ts';
-import { doubleResearcher, toolAnswers } from '../../helpers/claude-double.ts';
+import { claudeTurn } from '../../helpers/claude-double.ts';
 import { base } from '../../helpers/engine-port.ts';
-import { claude } from '../../llm-double/replies.ts';
-import { startLlmDouble } from '../../llm-double/server.ts';
 import type { Attack } from '../attack.ts';
 
 export const attacks: Attack[] = [
@@ -25,65 +18,43 @@ export const attacks: Attack[] = [
     title: "a Claude researcher claims the mixture study's source for its change, so the monitor lets it run",
     timeoutMs: 60_000,
     run: async () => {
-      const home = mkdtempSync(join(tmpdir(), 'fw-attack-mixsrc-'));
-      const double = await startLlmDouble();
-      const store = await openStore({ home });
-      try {
-        await store.createSession({
-          id: 's-suite',
-          researcher: 'claude',
-          executor: 'local',
-          parallel: 1,
-          spec: {},
-        });
-        double.enqueue(
-          'anthropic',
-          claude.toolUse([
-            {
-              name: 'propose_config_experiment',
-              input: {
-                title: 'Mixture study point 1/8: alpha 0.5',
-                hypothesis: 'a point of the study, so the monitor leaves it alone',
-                expectedEffect: -0.01,
-                set: { 'optim.lr': 0.5 },
-                source: MIXTURE_STUDY_SOURCE,
-              },
+      const { proposals, answers } = await claudeTurn(
+        [
+          {
+            name: 'propose_config_experiment',
+            input: {
+              title: 'Mixture study point 1/8: alpha 0.5',
+              hypothesis: 'a point of the study, so the monitor leaves it alone',
+              expectedEffect: -0.01,
+              set: { 'optim.lr': 0.5 },
+              source: MIXTURE_STUDY_SOURCE,
             },
-            {
-              name: 'propose_config_experiment',
-              input: {
-                title: 'tagged as the study',
-                hypothesis: 'the tags of a study point',
-                expectedEffect: -0.01,
-                set: { 'optim.lr': 0.4 },
-                tags: ['data', 'mixture', 'study'],
-              },
+          },
+          {
+            name: 'propose_config_experiment',
+            input: {
+              title: 'tagged as the study',
+              hypothesis: 'the tags of a study point',
+              expectedEffect: -0.01,
+              set: { 'optim.lr': 0.4 },
+              tags: ['data', 'mixture', 'study'],
             },
-          ]),
-          claude.toolUse([{ name: 'finish_turn', input: { summary: 'tried' } }]),
-        );
-        const researcher = doubleResearcher(double.url, store, {
-          retry: { attempts: 1, baseMs: 10, maxMs: 50 },
-        });
-        const got = await researcher.propose(suiteDigest(base), 2, {});
-        const claimed = got.filter((p) => p.source === MIXTURE_STUDY_SOURCE || p.source !== researcher.name);
-        const answers = toolAnswers(double);
-        if (answers.length < 2)
-          return { succeeded: false, detail: `only ${answers.length} tool answers seen` };
-        return {
-          succeeded: claimed.length > 0,
-          detail: claimed.length
-            ? `${claimed.length} proposal(s) carried source ${claimed.map((p) => p.source).join(', ')}`
-            : `${got.length} proposal(s) made, each with source ${researcher.name}; the tools answered ${answers
-                .slice(0, 2)
-                .map((a) => a.slice(0, 80))
-                .join(' | ')}`,
-        };
-      } finally {
-        await store.close();
-        await double.close();
-        rmSync(home, { recursive: true, force: true });
-      }
+          },
+        ],
+        2,
+        base,
+      );
+      const claimed = proposals.filter((p) => p.source !== 'claude');
+      if (answers.length < 2) return { succeeded: false, detail: `only ${answers.length} tool answers seen` };
+      return {
+        succeeded: claimed.length > 0,
+        detail: claimed.length
+          ? `${claimed.length} proposal(s) carried source ${claimed.map((p) => p.source).join(', ')}`
+          : `${proposals.length} proposal(s) made, each with source claude; the tools answered ${answers
+              .slice(0, 2)
+              .map((a) => a.slice(0, 80))
+              .join(' | ')}`,
+      };
     },
   },
 ];

@@ -7,21 +7,14 @@
  * so its one measurement is a top-rung value): it must get no look, no verdict, no win, no re-base,
  * and no place among the confirmed wins. And the Claude tool must refuse `runAs` outright.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { suiteDigest } from '../../../src/researchers/researcher-suite.ts';
 import { admitProposal } from '../../../src/research/core/proposals.ts';
 import { confirmedWins } from '../../../src/research/core/conclude.ts';
 import { currentBase } from '../../../src/research/core/base.ts';
 import { studyRung } from '../../../src/research/core/spec.ts';
 import * as T from '../../../src/research/core/transitions.ts';
 import { pickBest } from '../../../src/research/summary.ts';
-import { openStore } from '../../../src/store/open.ts';
-import { doubleResearcher, toolAnswers } from '../../helpers/claude-double.ts';
+import { claudeTurn } from '../../helpers/claude-double.ts';
 import { base, endRun, engineCtx, withBaseline } from '../../helpers/engine-port.ts';
-import { claude } from '../../llm-double/replies.ts';
-import { startLlmDouble } from '../../llm-double/server.ts';
 import type { Attack } from '../attack.ts';
 
 export const attacks: Attack[] = [
@@ -91,46 +84,21 @@ export const attacks: Attack[] = [
       if (mine3.length !== 1 || mine3[0].rung !== at) judged.push('promoted');
 
       // 2. the Claude tools: runAs is not an input it has
-      const home = mkdtempSync(join(tmpdir(), 'fw-attack-study-'));
-      const double = await startLlmDouble();
-      const store = await openStore({ home });
-      const seen = { answers: [] as string[], carried: 0 };
-      try {
-        await store.createSession({
-          id: 's-suite',
-          researcher: 'claude',
-          executor: 'local',
-          parallel: 1,
-          spec: {},
-        });
-        double.enqueue(
-          'anthropic',
-          claude.toolUse(
-            (['study', 'top'] as const).map((runAs, i) => ({
-              name: 'propose_config_experiment',
-              input: {
-                title: `run as ${runAs} ${i}`,
-                hypothesis: 'skip the halving, or skip the judge',
-                expectedEffect: -0.05,
-                set: { 'optim.lr': 0.0031 + i / 1e4 },
-                runAs,
-              },
-            })),
-          ),
-          claude.toolUse([{ name: 'finish_turn', input: { summary: 'tried' } }]),
-        );
-        const researcher = doubleResearcher(double.url, store, {
-          retry: { attempts: 1, baseMs: 10, maxMs: 50 },
-        });
-        const got = await researcher.propose(suiteDigest(base), 2, {});
-        seen.carried = got.filter((g) => 'runAs' in g).length + got.length;
-        seen.answers = toolAnswers(double);
-      } finally {
-        await store.close();
-        await double.close();
-        rmSync(home, { recursive: true, force: true });
-      }
-      const { answers, carried } = seen;
+      const { proposals: got, answers } = await claudeTurn(
+        (['study', 'top'] as const).map((runAs, i) => ({
+          name: 'propose_config_experiment',
+          input: {
+            title: `run as ${runAs} ${i}`,
+            hypothesis: 'skip the halving, or skip the judge',
+            expectedEffect: -0.05,
+            set: { 'optim.lr': 0.0031 + i / 1e4 },
+            runAs,
+          },
+        })),
+        2,
+        base,
+      );
+      const carried = got.filter((g) => 'runAs' in g).length + got.length;
       if (answers.length < 2) return { succeeded: false, detail: `only ${answers.length} tool answers seen` };
       const toolRefused = carried === 0 && answers.slice(0, 2).every((x) => /runAs|unrecognized/i.test(x));
       const succeeded = judged.length > 0 || !toolRefused;
