@@ -24,7 +24,13 @@ import type { SessionState } from '../../src/research/core/state.ts';
 import type { JournalEntry } from '../../src/store/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
 import { tryApply } from '../../src/researchers/config-diff.ts';
-import { factorsOn, SCREEN_STACK_SOURCE, type ScreenDesign } from '../../src/researchers/screening-study.ts';
+import {
+  factorsOn,
+  SCREEN_GUESS_SOURCE,
+  SCREEN_SOURCE,
+  SCREEN_STACK_SOURCE,
+  type ScreenDesign,
+} from '../../src/researchers/screening-study.ts';
 import { ResearchSession } from '../../src/research/session.ts';
 import { screenSize } from '../../src/research/setup.ts';
 import type { SessionSummary } from '../../src/research/summary.ts';
@@ -189,10 +195,16 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
     const fullRun = ctx.budgetFlops / opts.budgetRuns;
     const flopsByPurpose: Record<string, number> = {};
     let droppedFlops = 0;
+    const top = topRung(session.spec);
     for (const t of st.trials) {
-      flopsByPurpose[t.purpose] = (flopsByPurpose[t.purpose] ?? 0) + t.flops / fullRun;
+      // the screening study's best guess is a study point at the top rung, not a row
+      const purpose = t.purpose === 'study' && t.rung === top ? 'guess' : t.purpose;
+      flopsByPurpose[purpose] = (flopsByPurpose[purpose] ?? 0) + t.flops / fullRun;
       if (proposalOf(st, t.proposalId).status === 'dropped') droppedFlops += t.flops / fullRun;
     }
+    const guess = st.proposals.find(
+      (p) => p.source === SCREEN_GUESS_SOURCE && valuesAt(st, p.id, top).length,
+    );
     const last = view.trace[view.trace.length - 1];
     return {
       method: 'flywheel',
@@ -224,6 +236,8 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
         screening: researcher.screeningDesign && {
           rows: researcher.screeningDesign.rows,
           factors: researcher.screeningDesign.factors.map((f) => f.title),
+          rowsRun: st.proposals.filter((p) => p.source === SCREEN_SOURCE).length,
+          guess: guess && { title: guess.title, valBpb: mean(valuesAt(st, guess.id, top)) },
         },
         wins: s.wins.map((w) => w.title),
         proposals: s.proposals,

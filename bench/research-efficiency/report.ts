@@ -165,9 +165,11 @@ function flywheelLine(m: MethodResult): string {
   const p = e.proposals as
     { total: number; wins: number; losses: number; inconclusive: number; studyPoints?: number } | undefined;
   const rebases = typeof e.rebases === 'number' ? `, ${e.rebases} re-bases` : '';
-  const sc = e.screening as { rows: number; factors: string[] } | undefined;
+  const sc = e.screening as
+    { rows: number; factors: string[]; rowsRun?: number; guess?: { valBpb: number } } | undefined;
+  const guess = sc?.guess ? `, best guess at the full budget ${fmtBpb(sc.guess.valBpb)}` : '';
   const study = sc
-    ? `; screening study: ${p?.studyPoints ?? sc.rows - 1} rows over ${sc.factors.length} changes`
+    ? `; screening study: ${sc.rowsRun ?? p?.studyPoints ?? sc.rows - 1} rows over ${sc.factors.length} changes${guess}`
     : '';
   const by = e.fullRunsByPurpose as Record<string, number> | undefined;
   const spent = by
@@ -186,6 +188,7 @@ function flywheelLine(m: MethodResult): string {
 const PURPOSE_WORDS: Record<string, string> = {
   baseline: 'base seeds',
   study: 'study rows',
+  guess: 'best guess',
   explore: 'successive halving',
   seeds: 'decision seeds at the full budget',
   confirm: 'held-out confirmations',

@@ -54,8 +54,10 @@ export interface Proposal {
    * designed study (the offline researcher's screening design), never promoted, never
    * judged, never a win or a base. 'top': one seed straight at the top rung, then judged sequentially
    * like any candidate (a change a study already measured; it skips halving, not the statistics).
+   * 'study-top': one measurement at the top rung, never judged, never a win or a base (the screening
+   * study's best guess: every change the researcher expects to help, together, at the full budget).
    */
-  runAs?: 'study' | 'top';
+  runAs?: 'study' | 'study-top' | 'top';
 }
 
 /** Statistics of a set of runs of one config at one budget rung. */

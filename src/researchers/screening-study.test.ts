@@ -18,6 +18,7 @@ import {
   factorsOn,
   ScreeningStudy,
   SCREEN_FOLLOW_UP_SOURCE,
+  SCREEN_GUESS_SOURCE,
   SCREEN_SOURCE,
   SCREEN_STACK_SOURCE,
   screenedExpectation,
@@ -314,11 +315,11 @@ describe('screening study (offline researcher)', () => {
     for (let call = 0; call < 10; call++) {
       const got = await r.propose(digest, 8, { wait: () => {} });
       assert.ok(
-        got.every((p) => p.source === SCREEN_SOURCE),
-        `only rows while they are out: ${got.map((p) => p.source).join(', ')}`,
+        got.every((p) => p.source === SCREEN_SOURCE || p.source === SCREEN_GUESS_SOURCE),
+        `only rows (and the best guess) while they are out: ${got.map((p) => p.source).join(', ')}`,
       );
       if (got.length === 0) break;
-      rows.push(...got);
+      rows.push(...got.filter((p) => p.source === SCREEN_SOURCE));
       digest.tried = [
         ...digest.tried,
         ...got.map((p) => ({ key: keyOf(p), title: p.title, status: 'pending' })),
@@ -368,7 +369,8 @@ describe('screening study (offline researcher)', () => {
         tried: async () => new Set(),
         note: () => undefined,
       });
-    const { proposals: rows } = await step(new Set());
+    const { proposals: out } = await step(new Set());
+    const rows = out.filter((p) => p.source === SCREEN_SOURCE);
     const d = study.design!;
     assert.equal(d.factors.length, 4);
     assert.equal(rows.length, 15, 'the full factorial of 4 changes, less the base');
@@ -386,6 +388,73 @@ describe('screening study (offline researcher)', () => {
     assert.deepEqual(factorsOn(d, set(stack)), [true, true, false, false]);
     const a = admitProposal(stack, base, opts);
     assert.ok(a.ok, `the engine admits it: ${a.ok ? '' : a.reason}`);
+  });
+
+  it('proposes its best guess first, once: every factor expected to help, together, one measurement at the top', async () => {
+    const space = suiteDigest(base).searchSpace;
+    const cands = sameFlopsCandidates().slice(0, 4);
+    const make = (earlier: Set<string>) => {
+      const study = new ScreeningStudy({ rows: 16 });
+      const notes: string[] = [];
+      const step = (avoid: Set<string>, baseAt?: (rung: number) => number | undefined) =>
+        study.step({
+          hasWin: false,
+          base,
+          space,
+          candidates: () => cands,
+          avoidKeys: avoid,
+          rejectedTitles: new Set(),
+          n: 32,
+          tried: async (keys) => new Set(keys.filter((k) => earlier.has(k))),
+          note: (m) => void notes.push(m),
+          baseAt,
+        });
+      return { study, notes, step };
+    };
+    const { study, notes, step } = make(new Set());
+    const first = await step(new Set());
+    const guess = first.proposals[0];
+    assert.equal(guess.source, SCREEN_GUESS_SOURCE, 'before the rows');
+    assert.equal(guess.runAs, 'study-top');
+    const d = study.design!;
+    const helps = d.factors.map((f) => (f.expected ?? 0) < 0);
+    assert.ok(helps.filter(Boolean).length >= 2);
+    assert.deepEqual(factorsOn(d, set(guess)), helps, 'every factor the library expects to help');
+    const expected = d.factors.reduce((a, f) => a + Math.min(0, f.expected ?? 0), 0);
+    assert.ok(Math.abs(guess.expectedEffect - expected) < 1e-4);
+    // admitted apart from the design's row of the same config and from the idea itself
+    const opts = { searchSpace: space, noiseKeys: DEFAULT_NOISE_KEYS, triedKeys: new Map() };
+    const keys = new Set(
+      [guess, ...first.proposals.filter((p) => factorsOn(d, set(p)).join() === helps.join())].map(
+        (p) => (admitProposal(p, base, opts) as { key: string }).key,
+      ),
+    );
+    const idea = admitProposal({ ...guess, runAs: undefined }, base, opts);
+    assert.ok(idea.ok && !keys.has(idea.key));
+    assert.equal(
+      keys.size,
+      first.proposals.filter((p) => factorsOn(d, set(p)).join() === helps.join()).length,
+    );
+    // once: the next call proposes no second guess
+    const again = await step(new Set());
+    assert.ok(!again.proposals.some((p) => p.source === SCREEN_GUESS_SOURCE));
+    // its value against the base's on the same seed goes to the journal once, when both are known
+    study.observe({ ...result(guess, 0, 2.9), rung: 2 });
+    await step(new Set(), () => undefined);
+    assert.ok(!notes.some((m) => m.includes('best guess measured')), 'not before the base has that rung');
+    await step(new Set(), (rung) => (rung === 2 ? 3.0 : undefined));
+    await step(new Set(), (rung) => (rung === 2 ? 3.0 : undefined));
+    const said = notes.filter((m) => m.includes('best guess measured 2.9000'));
+    assert.equal(said.length, 1, notes.join('\n'));
+    assert.match(said[0], /base's 3\.0000 on the same seed \(−0\.1000\)/);
+    // an earlier session measured the same guess on this base: not again
+    const key = (admitProposal(guess, base, opts) as { key: string }).key;
+    const later = await make(new Set([key])).step(new Set());
+    assert.ok(!later.proposals.some((p) => p.source === SCREEN_GUESS_SOURCE));
+    assert.ok(
+      later.proposals.some((p) => p.source === SCREEN_SOURCE),
+      'the rows still run',
+    );
   });
 
   it('leaves out the rows an earlier session ran and fits the rest by regression; skips a screen mostly run before', async () => {
@@ -411,6 +480,7 @@ describe('screening study (offline researcher)', () => {
     };
     // one row of 15 ran in an earlier session
     const { study, notes, first, step } = await run((keys) => keys.slice(2, 3));
+    first.proposals = first.proposals.filter((p) => p.source === SCREEN_SOURCE);
     assert.equal(first.proposals.length, 14, notes.join('\n'));
     assert.ok(notes.some((m) => m.includes('1 row(s) an earlier session ran are left out')));
     const d = study.design!;

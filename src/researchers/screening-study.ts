@@ -12,7 +12,8 @@
  * session's family correction, held-out paired confirmation. While the last rows end and the stack is
  * judged, the offline researcher holds the library and the mixture study back (`awaitingBase`) and
  * explores only when it may not wait; then the screen's near misses are followed up at the full budget
- * (`followUps`).
+ * (`followUps`). Before the rows, one measurement at the full budget: the best guess (`bestGuess`),
+ * every factor the library expects to help, together, never judged.
  *
  * Why: with N rows each effect's standard error is 2 sigma / sqrt(N) at the study rung's cost, where a
  * one-at-a-time test pays a full-budget run per seed per change. A short rung's ranking can be biased at
@@ -29,7 +30,7 @@ import { canonicalJson, configHash } from '../config/resolve.ts';
 import type { SearchSpace } from '../config/search-space.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import type { Proposal, ResultSummary } from './base.ts';
-import { studyKey } from '../research/core/proposals.ts';
+import { studyKey, studyTopKey } from '../research/core/proposals.ts';
 import { effectiveValue, ideaKey, outsideSpace } from './config-diff.ts';
 import { weighStated } from './history-effect.ts';
 import type { LibraryCandidate } from './library-proposals.ts';
@@ -37,6 +38,7 @@ import type { LibraryCandidate } from './library-proposals.ts';
 export const SCREEN_SOURCE = 'screening-study';
 export const SCREEN_STACK_SOURCE = 'screening-stack';
 export const SCREEN_FOLLOW_UP_SOURCE = 'screening-follow-up';
+export const SCREEN_GUESS_SOURCE = 'screening-guess';
 
 /**
  * A change the screen measured as likely helpful but did not select (one-sided p below this, Holm's
@@ -60,6 +62,8 @@ export interface ScreeningOptions {
 export interface ScreenFactor {
   title: string;
   set: Record<string, unknown>;
+  /** The library's stated expectation for it (val bpb, negative = better). */
+  expected?: number;
 }
 
 export interface ScreenDesign {
@@ -112,7 +116,7 @@ export function chooseFactors(cands: readonly LibraryCandidate[], max: number): 
     const knobs = [...new Set(paths.map(knobOf))];
     if (paths.length === 0 || paths.some(entangled) || knobs.some((k) => used.has(k))) continue;
     for (const k of knobs) used.add(k);
-    out.push({ title: c.proposal.title, set: c.proposal.change.set });
+    out.push({ title: c.proposal.title, set: c.proposal.change.set, expected: c.proposal.expectedEffect });
   }
   return out;
 }
@@ -182,6 +186,42 @@ export function rowProposals(
     });
   }
   return out;
+}
+
+/**
+ * The best guess: every factor the library expects to help, together, as one measurement at the full
+ * budget (runAs 'study-top': never judged, never kept, on the base's first seed). It runs before the
+ * rows, so the session has a full-budget number for where its changes lead while the screen finds out
+ * which of them carry it: the rows' study rung is a third of the budget, and without the guess the
+ * first changed config at the full budget was the screen's stack, after about 60 % of a 24-run budget
+ * (bench/research-efficiency, regime (a)). Undefined below two such factors (one is its own idea).
+ */
+export function bestGuess(
+  d: ScreenDesign,
+  base: TrainConfig,
+  space: SearchSpace,
+): { key: string; proposal: Proposal } | undefined {
+  const chosen = d.factors.filter((f) => (f.expected ?? 0) < 0);
+  if (chosen.length < 2) return undefined;
+  const set: ConfigSet = Object.assign({}, ...chosen.map((f) => f.set));
+  if (outsideSpace(space, set)) return undefined;
+  const sum = chosen.reduce((a, f) => a + (f.expected ?? 0), 0);
+  return {
+    key: studyTopKey(ideaKey(base, set)),
+    proposal: {
+      title: `Best guess: ${chosen.map((f) => f.title).join(' + ')}`,
+      hypothesis:
+        `Every change of the screening study that the library expects to help (${chosen.length} of ${d.factors.length}), ` +
+        'together, measured once at the full budget on the base’s first seed. A measurement, never judged or kept: the ' +
+        'session’s first full-budget look at where its changes lead, while the screen finds out which of them carry it.',
+      change: { kind: 'config', set },
+      expectedEffect: Number(sum.toFixed(4)),
+      cost: 1,
+      source: SCREEN_GUESS_SOURCE,
+      tags: ['study', 'screening', 'guess'],
+      runAs: 'study-top',
+    },
+  };
 }
 
 const setKey = (set: ConfigSet) => canonicalJson(set);
@@ -341,6 +381,8 @@ export class ScreeningStudy {
   private stackSent = false;
   private stackTitle?: string;
   private fitted?: MainEffectsFit;
+  private guessSent = false;
+  private guess?: { value: number; rung: number; noted?: boolean };
 
   constructor(private readonly opts: ScreeningOptions) {}
 
@@ -350,6 +392,8 @@ export class ScreeningStudy {
 
   observe(r: ResultSummary): void {
     this.results.observe(r);
+    if (r.source === SCREEN_GUESS_SOURCE && r.status !== 'running' && r.valBpb && !this.guess)
+      this.guess = { value: r.valBpb.mean, rung: r.rung };
     const over = r.status === 'stopped' || r.status === 'failed' || (r.verdict && r.verdict !== 'pending');
     if (r.source === SCREEN_STACK_SOURCE && over) this.stackConcluded = true;
   }
@@ -395,6 +439,7 @@ export class ScreeningStudy {
       );
     }
     if (!d || d.baseHash !== baseHash) return { proposals: [], factorTitles: new Set() };
+    this.noteGuess(o);
     // the screened changes are not proposed one by one on the base they were screened on, before the
     // stack is judged or after: the screen measured them (found when a session proposed RoPE alone
     // while the stack holding it was at the top)
@@ -405,6 +450,17 @@ export class ScreeningStudy {
     const rows = rowProposals(d, base, space, new Set([baseHash]), d.rows);
     const refused = (r: Row) => o.rejectedTitles.has(r.proposal.title);
     const proposals: Proposal[] = [];
+    // the best guess first, once (an earlier session that ran it on this base measured it already)
+    const guess = this.guessSent ? undefined : bestGuess(d, base, space);
+    this.guessSent = true;
+    if (guess && !o.avoidKeys.has(guess.key) && !(await o.tried([guess.key])).has(guess.key)) {
+      proposals.push(guess.proposal);
+      o.avoidKeys.add(guess.key);
+      const k = d.factors.filter((f) => (f.expected ?? 0) < 0).length;
+      o.note(
+        `screening study: first its best guess, ${k} of its changes together at the full budget (measured once, never judged)`,
+      );
+    }
     for (const r of rows) {
       if (proposals.length >= o.n) break;
       if (o.avoidKeys.has(r.key) || this.results.ended(r.set) || refused(r)) continue;
@@ -431,6 +487,18 @@ export class ScreeningStudy {
       o.avoidKeys.add(stack.key);
     }
     return { proposals, factorTitles };
+  }
+
+  /** The best guess's full-budget value against the base's on the same seed, in the journal once. */
+  private noteGuess(o: { note: (m: string) => void; baseAt?: (rung: number) => number | undefined }): void {
+    const g = this.guess;
+    const b = g && !g.noted ? o.baseAt?.(g.rung) : undefined;
+    if (!g || b === undefined || !Number.isFinite(b)) return;
+    g.noted = true;
+    o.note(
+      `screening study: the best guess measured ${g.value.toFixed(4)} val bpb at the full budget against the base's ` +
+        `${b.toFixed(4)} on the same seed (${f4(g.value - b)}); one seed of a bundle: the screen says which changes carry it`,
+    );
   }
 
   /**

@@ -18,10 +18,16 @@ import { onlyNoisePaths } from '../../stats/seed-only.ts';
  * someone ran that config as an idea.
  */
 export const studyKey = (key: string): string => `${key}:study`;
+/** The same for a measurement at the top rung (runAs 'study-top'): apart from a design row of that config too. */
+export const studyTopKey = (key: string): string => `${key}:study-top`;
+
+/** Whether a proposal is a measurement for a study (at the study rung or the top), never judged. */
+export const isStudyPoint = (p: Pick<Proposal, 'runAs'>): boolean =>
+  p.runAs === 'study' || p.runAs === 'study-top';
 
 /** The key a proposal is admitted (and remembered as tried) under: its config's hash, apart for a study point. */
 export const proposalKey = (p: Pick<Proposal, 'runAs'>, hash: string): string =>
-  p.runAs === 'study' ? studyKey(hash) : hash;
+  p.runAs === 'study' ? studyKey(hash) : p.runAs === 'study-top' ? studyTopKey(hash) : hash;
 export type Admission =
   | { ok: true; config: TrainConfig; key: string; cost: number; set: Record<string, unknown> }
   | { ok: false; reason: string };

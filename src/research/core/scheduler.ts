@@ -128,7 +128,8 @@ export function nextWork(
     .sort(
       (a, b) =>
         RANK[a.purpose] - RANK[b.purpose] ||
-        (a.purpose === 'explore' ? b.rung - a.rung : a.rung - b.rung) ||
+        // a study's points run in the order they were proposed (a best guess at the top goes first)
+        (a.purpose === 'explore' ? b.rung - a.rung : a.purpose === 'study' ? 0 : a.rung - b.rung) ||
         Number(a.id.slice(1)) - Number(b.id.slice(1)),
     );
   for (const t of pending) {
@@ -257,7 +258,7 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
 /**
  * Bookkeeping after a trial's run ended with a result at its rung: base seeds continue to the next rung
  * (a re-based winner's lower-rung fillers stop at their `untilRung`); explore trials wait for promotion;
- * a study point is done after its one measurement (at the study rung, spec.ts `studyRung`);
+ * a study point is done after its one measurement (at the study rung, spec.ts `studyRung`, or the top);
  * a top-rung result is done, and conclude.ts decides what it means (a verdict, one more seed, or the
  * held-out confirmation). Returns new trials created (none: kept for the callers' journal).
  */

@@ -15,8 +15,8 @@ export const BASELINE = 'baseline';
 
 /**
  * `ablation`: a measurement run of a confirmed win's parts (core/ablation.ts); `ladder`: a size-ladder run
- * (core/ladder-state.ts); `study`: one run at the study rung (spec.ts `studyRung`) of a researcher's
- * designed study (Proposal.runAs). None is ever judged as a proposal, in the noise floor, successive
+ * (core/ladder-state.ts); `study`: one run at the study rung (spec.ts `studyRung`), or at the top, of a
+ * researcher's designed study (Proposal.runAs). None is ever judged as a proposal, in the noise floor, successive
  * halving or the stack.
  */
 export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm' | 'ablation' | 'ladder' | 'study';
@@ -80,7 +80,7 @@ export interface ProposalState {
   confirmed?: boolean;
   /** An ablation arm of this confirmed win (core/ablation.ts): measured, never judged, never an idea. */
   ablationOf?: string;
-  /** A point of a researcher's designed study (Proposal.runAs 'study'): measured once at the study rung, never judged. */
+  /** A point of a researcher's designed study (Proposal.runAs 'study' or 'study-top'): measured once, at the study rung or the top, never judged. */
   study?: true;
   createdAt: string;
   baseId?: string; // the base it is a diff against and judged against (core/base.ts); absent: the baseline

@@ -727,6 +727,20 @@ describe('session transitions', () => {
       [['seeds', 2]],
       'one seed at the top: more only while undecided',
     );
+    // a study point at the top (the screening study's best guess): one measurement there, never judged
+    const guess = admit(three, top.state, { ...propose('guess', { 'optim.lr': 0.006 }), runAs: 'study-top' });
+    assert.deepEqual(
+      trialsOf(guess.state, guess.id).map((t) => [t.purpose, t.rung]),
+      [['study', 2]],
+    );
+    const measured = end(three, guess.state, trialsOf(guess.state, guess.id)[0].id, { value: 1.5 });
+    const g = proposalOf(measured.state, guess.id);
+    assert.ok(g.study && g.status === 'concluded' && g.verdict === undefined, 'measured, no verdict');
+    assert.deepEqual(
+      trialsOf(measured.state, guess.id).map((t) => t.status),
+      ['done'],
+      'no further seed',
+    );
     const r = T.rejected(st, { proposal: propose('seed', { seed: 3 }), reason: 'noise' });
     assert.deepEqual(r.state.rejected, [{ title: 'seed', reason: 'noise' }]);
     assert.deepEqual(kinds(r.effects), ['journal:rejection']);

@@ -14,7 +14,7 @@ import { buildDigest, DIGEST_LIMITS } from '../core/digest.ts';
 import { ideaCount } from '../core/state.ts';
 import { importanceAnswer } from './analysis-memory.ts';
 import { reopenedIdeas, triedIdeas, triedKeys } from '../core/ideas.ts';
-import { admitProposal, type Admission } from '../core/proposals.ts';
+import { admitProposal, isStudyPoint, type Admission } from '../core/proposals.ts';
 import { admitted, asked, nextProposalId, noted, rejected, type AdmittedCode } from '../core/transitions.ts';
 import { admitCodeProposal, type CodeHost } from './code-experiments.ts';
 import { domainDigest } from './domain-digest.ts';
@@ -165,7 +165,7 @@ export async function admitProposals(
   );
   const { ranked, history } = await triage(s, dry);
   // a study's points are a design, not ideas competing for slots: their order is not worth a note
-  const design = ranked.every((t) => t.proposal.runAs === 'study');
+  const design = ranked.every((t) => isStudyPoint(t.proposal));
   if (!design && (ranked.length > 1 || learnedFromHistory(ranked))) {
     const title = `triage: ${ranked.length} proposal(s) by expected gain per FLOP, learned from ${history?.runs ?? 0} stored comparable run(s) and the stated expectations`;
     await s.apply((st) =>

@@ -5,13 +5,16 @@
  * the Claude tools, ask for 'study' / 'top' runs it has no say over. Here an in-process researcher's
  * study point lands far ahead of the baseline at the top rung (the engine-port session has one rung,
  * so its one measurement is a top-rung value): it must get no look, no verdict, no win, no re-base,
- * and no place among the confirmed wins. And the Claude tool must refuse `runAs` outright.
+ * and no place among the confirmed wins. The same for a study point at the top rung of a three-rung
+ * session ('study-top', the screening study's best guess): one measurement there, never the summary's
+ * best. And the Claude tool must refuse `runAs` outright.
  */
 import { admitProposal } from '../../../src/research/core/proposals.ts';
 import { confirmedWins } from '../../../src/research/core/conclude.ts';
 import { currentBase } from '../../../src/research/core/base.ts';
 import { studyRung } from '../../../src/research/core/spec.ts';
 import * as T from '../../../src/research/core/transitions.ts';
+import { BASELINE } from '../../../src/research/core/state.ts';
 import { pickBest } from '../../../src/research/summary.ts';
 import { claudeTurn } from '../../helpers/claude-double.ts';
 import { base, endRun, engineCtx, withBaseline } from '../../helpers/engine-port.ts';
@@ -82,10 +85,36 @@ export const attacks: Attack[] = [
       const mine3 = s3.trials.filter((t) => t.proposalId === step3.id);
       const at = studyRung(ctx3.spec.rungTokens, ctx3.spec.baseConfig.schedule.warmupTokens);
       if (mine3.length !== 1 || mine3[0].rung !== at) judged.push('promoted');
+      // 1c. a study point at the top rung (runAs 'study-top'), 0.5 ahead of the baseline there
+      const topProposal = { ...proposal, title: 'lucky best guess', runAs: 'study-top' as const };
+      const aTop = admitProposal(topProposal, base, {
+        searchSpace: ctx3.spec.searchSpace,
+        noiseKeys: ctx3.spec.noiseKeys,
+        triedKeys: new Map(),
+      });
+      if (!aTop.ok) return { succeeded: false, detail: `admission refused it: ${aTop.reason}` };
+      for (const t of s3.trials.filter((x) => x.proposalId === BASELINE && x.status === 'pending'))
+        s3 = endRun(s3, t.id, 3.0, ctx3);
+      const stepTop = T.admitted(ctx3, s3, {
+        proposal: topProposal,
+        admission: aTop,
+        now: '2026-01-01T00:00:00.000Z',
+      });
+      s3 = stepTop.state;
+      for (const t of s3.trials.filter((x) => x.proposalId === stepTop.id && x.status === 'pending'))
+        s3 = endRun(s3, t.id, 2.5, ctx3);
+      const pTop = s3.proposals.find((x) => x.id === stepTop.id)!;
+      const mineTop = s3.trials.filter((t) => t.proposalId === stepTop.id);
+      if ((pTop.looks ?? []).length > 0 || pTop.verdict) judged.push('the top-rung study point judged');
+      if (pickBest(s3, ctx3.spec, new Map())?.proposalId === stepTop.id)
+        judged.push("the top-rung study point the summary's best");
+      if (currentBase(s3).id === stepTop.id) judged.push('the top-rung study point the base');
+      if (mineTop.length !== 1 || mineTop[0].purpose !== 'study')
+        judged.push('the top-rung study point given seeds');
 
       // 2. the Claude tools: runAs is not an input it has
       const { proposals: got, answers } = await claudeTurn(
-        (['study', 'top'] as const).map((runAs, i) => ({
+        (['study', 'study-top', 'top'] as const).map((runAs, i) => ({
           name: 'propose_config_experiment',
           input: {
             title: `run as ${runAs} ${i}`,
@@ -95,18 +124,18 @@ export const attacks: Attack[] = [
             runAs,
           },
         })),
-        2,
+        3,
         base,
       );
       const carried = got.filter((g) => 'runAs' in g).length + got.length;
-      if (answers.length < 2) return { succeeded: false, detail: `only ${answers.length} tool answers seen` };
-      const toolRefused = carried === 0 && answers.slice(0, 2).every((x) => /runAs|unrecognized/i.test(x));
+      if (answers.length < 3) return { succeeded: false, detail: `only ${answers.length} tool answers seen` };
+      const toolRefused = carried === 0 && answers.slice(0, 3).every((x) => /runAs|unrecognized/i.test(x));
       const succeeded = judged.length > 0 || !toolRefused;
       return {
         succeeded,
         detail: succeeded
           ? `study point ${judged.join(', ') || 'not judged'}; Claude's runAs ${toolRefused ? 'refused' : 'accepted'}`
-          : `the study point at 1.5 vs a 2.0 baseline got no look, no verdict, no win, was not the summary's best and stayed off the base (status ${p.status}); the Claude tool refused runAs`,
+          : `the study point at 1.5 vs a 2.0 baseline got no look, no verdict, no win, was not the summary's best and stayed off the base (status ${p.status}); so did one at the top rung of three; the Claude tool refused runAs`,
       };
     },
   },

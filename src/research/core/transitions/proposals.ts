@@ -1,7 +1,7 @@
 /** Successive halving, the researcher's review, and proposals. See ../transitions.ts. */
 import type { Proposal, ReviewDecision } from '../../../researchers/base.ts';
 import { journal, type Effect, type Step } from '../effects.ts';
-import { type Admission } from '../proposals.ts';
+import { isStudyPoint, type Admission } from '../proposals.ts';
 import { currentBase } from '../base.ts';
 import { newTrial, promote } from '../scheduler.ts';
 import { exploreRung, studyRung, topRung } from '../spec.ts';
@@ -198,13 +198,15 @@ export function enqueue(
     config: a.config,
     ...(code ? { codeDir: code.codeDir, codeHash: code.codeHash, sandbox: code.sandbox } : {}),
     status: 'active',
-    ...(prop.runAs === 'study' ? { study: true as const } : {}),
+    ...(isStudyPoint(prop) ? { study: true as const } : {}),
     createdAt: opts.now,
     baseId: currentBase(st).id, // its config is a diff on this base, and it is judged against it
   });
   // at the top, one seed at a time: conclude.ts looks after each and adds seeds only while undecided
-  // a study point: one measurement at the study rung (scheduler.ts afterRung ends it; promote() never sees it)
-  if (prop.runAs === 'study')
+  // a study point: one measurement at the study rung, or at the top for 'study-top' (scheduler.ts
+  // afterRung ends it; promote() never sees it)
+  if (prop.runAs === 'study-top') newTrial(st, id, spec.seedBase, 'study', topRung(spec));
+  else if (prop.runAs === 'study')
     newTrial(
       st,
       id,
