@@ -74,6 +74,26 @@ const sameFlopsCandidates = () =>
     rejectedTitles: new Set(),
   }).filter((c) => !isFlopMatched(c.proposal.cost ?? 1));
 
+/** A 16-row study over `cands` on the base, its notes and its step; `earlier`: the keys an earlier session ran. */
+function studyOf(cands: LibraryCandidate[], earlier: (keys: string[]) => string[] = () => []) {
+  const study = new ScreeningStudy({ rows: 16 });
+  const notes: string[] = [];
+  const step = (avoid: Set<string>, baseAt?: (rung: number) => number | undefined) =>
+    study.step({
+      hasWin: false,
+      base,
+      space: suiteDigest(base).searchSpace,
+      candidates: () => cands,
+      avoidKeys: avoid,
+      rejectedTitles: new Set(),
+      n: 32,
+      tried: async (keys) => new Set(earlier(keys)),
+      note: (m) => void notes.push(m),
+      baseAt,
+    });
+  return { study, notes, step };
+}
+
 describe('screening study (offline researcher)', () => {
   it('proposes the design rows as study points, then the stack of what the fit selects, straight to the top', async () => {
     const r = new OfflineResearcher({ seed: 3, screening: { rows: 32 } });
@@ -354,21 +374,8 @@ describe('screening study (offline researcher)', () => {
 
   it('proposes the stack even when it is one of the rows (a full factorial), and the engine admits it', async () => {
     const space = suiteDigest(base).searchSpace;
-    const cands = sameFlopsCandidates();
-    const study = new ScreeningStudy({ rows: 16 });
+    const { study, step } = studyOf(sameFlopsCandidates().slice(0, 4));
     const tried = new Map<string, string>();
-    const step = (avoid: Set<string>) =>
-      study.step({
-        hasWin: false,
-        base,
-        space,
-        candidates: () => cands.slice(0, 4),
-        avoidKeys: avoid,
-        rejectedTitles: new Set(),
-        n: 32,
-        tried: async () => new Set(),
-        note: () => undefined,
-      });
     const { proposals: out } = await step(new Set());
     const rows = out.filter((p) => p.source === SCREEN_SOURCE);
     const d = study.design!;
@@ -393,24 +400,7 @@ describe('screening study (offline researcher)', () => {
   it('proposes its best guess first, once: every factor expected to help, together, one measurement at the top', async () => {
     const space = suiteDigest(base).searchSpace;
     const cands = sameFlopsCandidates().slice(0, 4);
-    const make = (earlier: Set<string>) => {
-      const study = new ScreeningStudy({ rows: 16 });
-      const notes: string[] = [];
-      const step = (avoid: Set<string>, baseAt?: (rung: number) => number | undefined) =>
-        study.step({
-          hasWin: false,
-          base,
-          space,
-          candidates: () => cands,
-          avoidKeys: avoid,
-          rejectedTitles: new Set(),
-          n: 32,
-          tried: async (keys) => new Set(keys.filter((k) => earlier.has(k))),
-          note: (m) => void notes.push(m),
-          baseAt,
-        });
-      return { study, notes, step };
-    };
+    const make = (earlier: Set<string>) => studyOf(cands, (keys) => keys.filter((k) => earlier.has(k)));
     const { study, notes, step } = make(new Set());
     const first = await step(new Set());
     const guess = first.proposals[0];
@@ -458,25 +448,10 @@ describe('screening study (offline researcher)', () => {
   });
 
   it('leaves out the rows an earlier session ran and fits the rest by regression; skips a screen mostly run before', async () => {
-    const space = suiteDigest(base).searchSpace;
     const cands = sameFlopsCandidates();
     const run = async (earlier: (keys: string[]) => string[]) => {
-      const study = new ScreeningStudy({ rows: 16 });
-      const notes: string[] = [];
-      const step = (avoid: Set<string>) =>
-        study.step({
-          hasWin: false,
-          base,
-          space,
-          candidates: () => cands,
-          avoidKeys: avoid,
-          rejectedTitles: new Set(),
-          n: 32,
-          tried: async (keys) => new Set(earlier(keys)),
-          note: (m) => void notes.push(m),
-        });
-      const first = await step(new Set());
-      return { study, notes, first, step };
+      const s = studyOf(cands, earlier);
+      return { ...s, first: await s.step(new Set()) };
     };
     // one row of 15 ran in an earlier session
     const { study, notes, first, step } = await run((keys) => keys.slice(2, 3));
