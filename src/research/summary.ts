@@ -313,7 +313,7 @@ export interface SessionSummary {
     losses: number;
     inconclusive: number;
     open: number;
-    /** Study points (measured once at the study rung, never judged; README "Research sessions: the screening study"). */
+    /** Study points (measured once, at the study rung or, the best guess, at the top; never judged; README "Research sessions: the screening study"). */
     studyPoints: number;
   };
   rungTokens: number[];

@@ -16,8 +16,8 @@ export const BASELINE = 'baseline';
 /**
  * `ablation`: a measurement run of a confirmed win's parts (core/ablation.ts); `ladder`: a size-ladder run
  * (core/ladder-state.ts); `study`: one run at the study rung (spec.ts `studyRung`), or at the top, of a
- * researcher's designed study (Proposal.runAs). None is ever judged as a proposal, in the noise floor, successive
- * halving or the stack.
+ * researcher's designed study (Proposal.runAs). None is ever judged as a proposal, in the noise floor,
+ * successive halving or the stack.
  */
 export type TrialPurpose = 'baseline' | 'explore' | 'seeds' | 'confirm' | 'ablation' | 'ladder' | 'study';
 /** A candidate's decision trials: the ones its sequential looks read (the held-out confirmation is apart). */
