@@ -200,7 +200,7 @@ export function bestGuess(
   d: ScreenDesign,
   base: TrainConfig,
   space: SearchSpace,
-): { key: string; proposal: Proposal } | undefined {
+): { key: string; proposal: Proposal; changes: number } | undefined {
   const chosen = d.factors.filter((f) => (f.expected ?? 0) < 0);
   if (chosen.length < 2) return undefined;
   const set: ConfigSet = Object.assign({}, ...chosen.map((f) => f.set));
@@ -221,6 +221,7 @@ export function bestGuess(
       tags: ['study', 'screening', 'guess'],
       runAs: 'study-top',
     },
+    changes: chosen.length,
   };
 }
 
@@ -456,9 +457,8 @@ export class ScreeningStudy {
     if (guess && !o.avoidKeys.has(guess.key) && !(await o.tried([guess.key])).has(guess.key)) {
       proposals.push(guess.proposal);
       o.avoidKeys.add(guess.key);
-      const k = d.factors.filter((f) => (f.expected ?? 0) < 0).length;
       o.note(
-        `screening study: first its best guess, ${k} of its changes together at the full budget (measured once, never judged)`,
+        `screening study: first its best guess, ${guess.changes} of its changes together at the full budget (measured once, never judged)`,
       );
     }
     for (const r of rows) {
