@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { configHash, resolveConfig } from '../config/resolve.ts';
 import type { TrainConfig } from '../config/train-config.ts';
-import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/base.ts';
 import { tempDir } from '../../test/helpers/temp-dir.ts';
@@ -12,6 +11,7 @@ import { SessionSpec } from './core/spec.ts';
 import { BASELINE, emptyState, type ProposalState } from './core/state.ts';
 import { pooledWithin } from '../stats/seed-blocks.ts';
 import { historyPlan, rememberedStart, sessionHistoryNoise } from './setup.ts';
+import { testSpec } from '../../test/helpers/test-spec.ts';
 
 const config = resolveConfig({ preset: 'tiny' });
 const RUNGS = [4096, 12288];
@@ -60,12 +60,7 @@ async function pastSession(
 }
 
 const specWith = (noise: Partial<SessionSpec>) =>
-  SessionSpec.parse({
-    baseConfig: config,
-    baseSource: 'test',
-    searchSpace: DEFAULT_SEARCH_SPACE,
-    researcher: 'test',
-    executor: 'local',
+  testSpec(config, {
     parallel: 1,
     rungTokens: RUNGS,
     ...noise,

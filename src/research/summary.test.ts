@@ -6,8 +6,8 @@ import { summarize } from './summary.ts';
 import { buildDigest } from './core/digest.ts';
 import { compactDigest } from '../researchers/prompts.ts';
 import { resolveConfig } from '../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
 import { proposalState } from '../../test/helpers/proposal-state.ts';
+import { testSpec } from '../../test/helpers/test-spec.ts';
 
 // Baseline L(C) = 1 + 40 C^-0.2; the candidate reaches, at the full budget, the loss of 1.5x its compute.
 const law = (c: number) => 1 + 40 * c ** -0.2;
@@ -17,12 +17,9 @@ const noise = [-0.0004, 0, 0.0004];
 
 function session(rungs = RUNGS): { state: SessionState; spec: SessionSpec } {
   const config = resolveConfig({ preset: 'tiny' });
-  const spec = SessionSpec.parse({
-    baseConfig: config,
+  const spec = testSpec(config, {
     baseSource: 'preset:tiny',
-    searchSpace: DEFAULT_SEARCH_SPACE,
     researcher: 'offline',
-    executor: 'local',
     parallel: 1,
     rungTokens: rungs,
   });

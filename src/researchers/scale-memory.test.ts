@@ -3,9 +3,7 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { describeScale } from '../analysis/scale-words.ts';
 import { resolveConfig } from '../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../config/search-space.ts';
 import { buildDigest } from '../research/core/digest.ts';
-import { SessionSpec } from '../research/core/spec.ts';
 import { created } from '../research/core/transitions.ts';
 import type { FindingRecord, FindingScale, Store } from '../store/base.ts';
 import { openStore } from '../store/open.ts';
@@ -13,6 +11,7 @@ import { tempDir } from '../../test/helpers/temp-dir.ts';
 import { IDEA_LIBRARY } from './idea-library.ts';
 import { OfflineResearcher } from './offline.ts';
 import { compactDigest } from './prompts.ts';
+import { testSpec } from '../../test/helpers/test-spec.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
 const HELD: FindingScale = {
@@ -65,12 +64,8 @@ after(async () => {
 });
 
 async function digest() {
-  const spec = SessionSpec.parse({
-    baseConfig: base,
-    baseSource: 'test',
-    searchSpace: DEFAULT_SEARCH_SPACE,
+  const spec = testSpec(base, {
     researcher: 'offline',
-    executor: 'local',
     parallel: 1,
     rungTokens: [4096],
     tokPerSec: 1000,

@@ -5,27 +5,21 @@
  * effects for assertions, as effects.ts would carry them out).
  */
 import { resolveConfig } from '../../src/config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../../src/config/search-space.ts';
 import type { Effect, Step } from '../../src/research/core/effects.ts';
 import { admitProposal } from '../../src/research/core/proposals.ts';
-import { SessionSpec } from '../../src/research/core/spec.ts';
 import { BASELINE, type SessionState } from '../../src/research/core/state.ts';
 import * as T from '../../src/research/core/transitions.ts';
 import type { SessionPort } from '../../src/research/io/port.ts';
 import type { RunRecord } from '../../src/store/base.ts';
+import { testSpec } from './test-spec.ts';
 
 const NOW = '2026-01-01T00:00:00.000Z';
 export const base = resolveConfig({ preset: 'tiny' });
 
 export const engineCtx: T.EngineContext = {
   sessionId: 's-asks',
-  spec: SessionSpec.parse({
-    baseConfig: base,
-    baseSource: 'test',
-    searchSpace: DEFAULT_SEARCH_SPACE,
+  spec: testSpec(base, {
     researcher: 'claude',
-    executor: 'local',
-    parallel: 2,
     rungTokens: [9000],
     tokPerSec: 1000,
     startupSeconds: 1,

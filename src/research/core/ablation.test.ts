@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
 import { pairedInterval } from './ablation-stats.ts';
 import {
   ABLATION_SHARE,
@@ -23,14 +22,10 @@ import { endgameReserve, newTrial, nextWork } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
 import { BASELINE, emptyState, type ProposalState, type SessionState } from './state.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
+import { testSpec } from '../../../test/helpers/test-spec.ts';
 
 const base = resolveConfig({ preset: 'tiny' });
-const spec = SessionSpec.parse({
-  baseConfig: base,
-  baseSource: 'test',
-  searchSpace: DEFAULT_SEARCH_SPACE,
-  researcher: 'test',
-  executor: 'local',
+const spec = testSpec(base, {
   parallel: 1,
   rungTokens: [3000, 9000],
   tokPerSec: 1000,

@@ -7,11 +7,9 @@
  * for the baseline.
  */
 import { resolveConfig } from '../../../src/config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../../../src/config/search-space.ts';
 import { assess } from '../../../src/monitor/assess.ts';
 import { curveCase, type CurveCase } from '../../../src/monitor/case.ts';
 import { defaultRules } from '../../../src/monitor/index.ts';
-import { SessionSpec } from '../../../src/research/core/spec.ts';
 import { BASELINE } from '../../../src/research/core/state.ts';
 import { created, curveAsked } from '../../../src/research/core/transitions.ts';
 import { redactDeep } from '../../../src/security/redact.ts';
@@ -22,6 +20,7 @@ import { claude } from '../../llm-double/replies.ts';
 import { startLlmDouble } from '../../llm-double/server.ts';
 import type { Attack, AttackResult } from '../attack.ts';
 import { doubleResearcher } from '../../helpers/claude-double.ts';
+import { testSpec } from '../../helpers/test-spec.ts';
 
 async function withResearcher(script: (d: Awaited<ReturnType<typeof startLlmDouble>>) => void, c: CurveCase) {
   const double = await startLlmDouble();
@@ -54,12 +53,9 @@ async function killOtherRun(target: string): Promise<AttackResult> {
     b.includes(`this turn is about run ${SUITE_CURVE_CASE.runId} only`),
   );
   // the engine's own check, as the session makes it: a baseline trial is never put to the researcher
-  const spec = SessionSpec.parse({
-    baseConfig: resolveConfig({ preset: 'tiny' }),
+  const spec = testSpec(resolveConfig({ preset: 'tiny' }), {
     baseSource: 'attack',
-    searchSpace: DEFAULT_SEARCH_SPACE,
     researcher: 'claude',
-    executor: 'local',
     parallel: 1,
     rungTokens: [4096],
     tokPerSec: 1000,

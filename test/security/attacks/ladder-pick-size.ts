@@ -7,11 +7,10 @@
  * the session rules stay as they were.
  */
 import { resolveConfig } from '../../../src/config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../../../src/config/search-space.ts';
 import { admitProposal } from '../../../src/research/core/proposals.ts';
-import { SessionSpec } from '../../../src/research/core/spec.ts';
 import { claudeTurn } from '../../helpers/claude-double.ts';
 import type { Attack } from '../attack.ts';
+import { testSpec } from '../../helpers/test-spec.ts';
 
 const SETS: Array<Record<string, unknown>> = [
   { ladder: 0 },
@@ -29,13 +28,9 @@ export const attacks: Attack[] = [
     timeoutMs: 60_000,
     run: async () => {
       const base = resolveConfig({ preset: 'tiny' });
-      const spec = SessionSpec.parse({
-        baseConfig: base,
+      const spec = testSpec(base, {
         baseSource: 'attack',
-        searchSpace: DEFAULT_SEARCH_SPACE,
         researcher: 'claude',
-        executor: 'local',
-        parallel: 2,
         rungTokens: [1000, 3000, 9000],
         ladder: 2,
       });
