@@ -138,6 +138,7 @@ export class OfflineResearcher implements Researcher {
       n,
       tried,
       note: (m) => ctx?.note?.(m),
+      guess: digest.budget.totalFlops !== undefined,
       baseAt: (rung) => {
         const b = digest.baseAtRungs?.find((x) => x.rung === rung);
         return b?.firstSeed ?? b?.mean;

@@ -74,8 +74,11 @@ const sameFlopsCandidates = () =>
     rejectedTitles: new Set(),
   }).filter((c) => !isFlopMatched(c.proposal.cost ?? 1));
 
-/** A 16-row study over `cands` on the base, its notes and its step; `earlier`: the keys an earlier session ran. */
-function studyOf(cands: LibraryCandidate[], earlier: (keys: string[]) => string[] = () => []) {
+/**
+ * A 16-row study over `cands` on the base, its notes and its step; `earlier`: the keys an earlier session
+ * ran; `guess`: whether it runs its best guess (the session has a FLOPs budget).
+ */
+function studyOf(cands: LibraryCandidate[], earlier: (keys: string[]) => string[] = () => [], guess = true) {
   const study = new ScreeningStudy({ rows: 16 });
   const notes: string[] = [];
   const step = (avoid: Set<string>, baseAt?: (rung: number) => number | undefined) =>
@@ -90,6 +93,7 @@ function studyOf(cands: LibraryCandidate[], earlier: (keys: string[]) => string[
       tried: async (keys) => new Set(earlier(keys)),
       note: (m) => void notes.push(m),
       baseAt,
+      guess,
     });
   return { study, notes, step };
 }
@@ -397,7 +401,7 @@ describe('screening study (offline researcher)', () => {
     assert.ok(a.ok, `the engine admits it: ${a.ok ? '' : a.reason}`);
   });
 
-  it('proposes its best guess first, once: every factor expected to help, together, one measurement at the top', async () => {
+  it('proposes its best guess first, once, under a FLOPs budget: every factor expected to help, together, one measurement at the top', async () => {
     const space = suiteDigest(base).searchSpace;
     const cands = sameFlopsCandidates().slice(0, 4);
     const make = (earlier: Set<string>) => studyOf(cands, (keys) => keys.filter((k) => earlier.has(k)));
@@ -445,6 +449,20 @@ describe('screening study (offline researcher)', () => {
       later.proposals.some((p) => p.source === SCREEN_SOURCE),
       'the rows still run',
     );
+    // under a wall-time budget its run would delay the design's fit: no guess, the rows alone
+    const timed = await studyOf(cands, () => [], false).step(new Set());
+    assert.ok(!timed.proposals.some((p) => p.source === SCREEN_GUESS_SOURCE));
+    assert.ok(timed.proposals.some((p) => p.source === SCREEN_SOURCE));
+    // the offline researcher runs it when the digest's budget is in FLOPs, and only then
+    const firstOf = async (budget: { usedFlops: number; usedSeconds: number; totalFlops?: number }) =>
+      (
+        await new OfflineResearcher({ seed: 3, screening: { rows: 16 } }).propose(
+          { ...suiteDigest(base), budget },
+          4,
+        )
+      )[0]?.source;
+    assert.equal(await firstOf({ usedFlops: 0, usedSeconds: 0, totalFlops: 1e15 }), SCREEN_GUESS_SOURCE);
+    assert.equal(await firstOf({ usedFlops: 0, usedSeconds: 0 }), SCREEN_SOURCE);
   });
 
   it('leaves out the rows an earlier session ran and fits the rest by regression; skips a screen mostly run before', async () => {

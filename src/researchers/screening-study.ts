@@ -12,8 +12,8 @@
  * session's family correction, held-out paired confirmation. While the last rows end and the stack is
  * judged, the offline researcher holds the library and the mixture study back (`awaitingBase`) and
  * explores only when it may not wait; then the screen's near misses are followed up at the full budget
- * (`followUps`). Before the rows, one measurement at the full budget: the best guess (`bestGuess`),
- * every factor the library expects to help, together, never judged.
+ * (`followUps`). Under a FLOPs budget, before the rows, one measurement at the full budget: the best
+ * guess (`bestGuess`), every factor the library expects to help, together, never judged.
  *
  * Why: with N rows each effect's standard error is 2 sigma / sqrt(N) at the study rung's cost, where a
  * one-at-a-time test pays a full-budget run per seed per change. A short rung's ranking can be biased at
@@ -194,7 +194,8 @@ export function rowProposals(
  * rows, so the session has a full-budget number for where its changes lead while the screen finds out
  * which of them carry it: the rows' study rung is a third of the budget, and without the guess the
  * first changed config at the full budget was the screen's stack, after about 60 % of a 24-run budget
- * (bench/research-efficiency, regime (a)). Undefined below two such factors (one is its own idea).
+ * (bench/research-efficiency, regime (a)). Run only under a FLOPs budget (`step`'s `guess`). Undefined
+ * below two such factors (one is its own idea).
  */
 export function bestGuess(
   d: ScreenDesign,
@@ -427,6 +428,13 @@ export class ScreeningStudy {
     note: (m: string) => void;
     /** The base's val bpb at a rung on the rows' seed (the digest's `baseAtRungs`): the design's row 0. */
     baseAt?: (rung: number) => number | undefined;
+    /**
+     * Whether to run the best guess (`bestGuess`): only under a FLOPs budget. There its run costs its
+     * FLOPs whenever it runs, so running it first only brings its number forward. Under a wall-time
+     * budget it delays the design's fit by its own run: in a README demo at 9,359 tok/s that cost the
+     * stack's held-out confirmation the last 40 s it needed, and the session ended with `rebases: 0`.
+     */
+    guess?: boolean;
   }): Promise<{ proposals: Proposal[]; factorTitles: Set<string> }> {
     const { base, space } = o;
     const baseHash = configHash(base);
@@ -452,7 +460,7 @@ export class ScreeningStudy {
     const refused = (r: Row) => o.rejectedTitles.has(r.proposal.title);
     const proposals: Proposal[] = [];
     // the best guess first, once (an earlier session that ran it on this base measured it already)
-    const guess = this.guessSent ? undefined : bestGuess(d, base, space);
+    const guess = this.guessSent || !o.guess ? undefined : bestGuess(d, base, space);
     this.guessSent = true;
     if (guess && !o.avoidKeys.has(guess.key) && !(await o.tried([guess.key])).has(guess.key)) {
       proposals.push(guess.proposal);
