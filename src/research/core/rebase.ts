@@ -3,13 +3,16 @@
  * its held-out confirmation) become the new base's seeds as they are: at the full budget a base needs
  * nothing more. Below the top, successive halving's force-promotion and the monitor's reference band
  * compare with the base at that rung, so the new base gets `LOWER_RUNG_SEEDS` values at every lower
- * rung: the winner's own screening runs count, and the few it lacks are added as base trials that climb
- * from rung 0 and stop below the top (`untilRung`), cheapest first (the scheduler runs base trials
- * first, lowest rung first). Until they finish, the band falls back to the previous base's (laxer).
+ * rung that ideas run at (from spec.ts `exploreRung`): the winner's own screening runs count, and the
+ * few it lacks are added as base trials that climb from there and stop below the top (`untilRung`),
+ * cheapest first (the scheduler runs base trials first, lowest rung first). Not below it: nothing but a
+ * base runs there, and the compute multiplier fits the session's first baseline over every rung, not a
+ * re-based one (core/costed-runs.ts). In regime (a) of bench/research-efficiency rung 0 ends inside
+ * warmup, and a re-base's two rung-0 runs (0.22 of 24 full runs) were read by nothing. Until they finish, the band falls back to the previous base's (laxer).
  */
 import { baseOf, baseValues, baseValuesAt, currentBase } from './base.ts';
 import { newTrial } from './scheduler.ts';
-import { topRung, type SessionSpec } from './spec.ts';
+import { exploreRung, topRung, type SessionSpec } from './spec.ts';
 import { clashWithBase } from './stack.ts';
 import { BASELINE, type ProposalState, type Rebase, type SessionState, type TrialState } from './state.ts';
 
@@ -44,8 +47,9 @@ export function rebaseTo(
   };
   state.rebases = [...(state.rebases ?? []), rebase];
   state.base = win.id;
+  const start = exploreRung(spec);
   let need = 0;
-  for (let r = 0; r < top; r++)
+  for (let r = start; r < top; r++)
     need = Math.max(need, LOWER_RUNG_SEEDS - baseValuesAt(state, win.id, r).length);
   const used = new Set(
     state.trials.filter((t) => t.proposalId === win.id && t.startRung < top).map((t) => t.seed),
@@ -53,7 +57,7 @@ export function rebaseTo(
   const fillers: TrialState[] = [];
   for (let seed = spec.seedBase; fillers.length < need; seed++) {
     if (used.has(seed)) continue;
-    const t = newTrial(state, win.id, seed, 'baseline', 0);
+    const t = newTrial(state, win.id, seed, 'baseline', start);
     t.untilRung = top - 1;
     t.note = `lower-rung seed of base ${win.id}`;
     fillers.push(t);

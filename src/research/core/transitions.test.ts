@@ -585,47 +585,57 @@ describe('session transitions', () => {
     );
   });
 
-  it('re-basing on a three-rung session adds the lower-rung base seeds it lacks, run first and cheapest first', () => {
-    const st = withBaseline(three);
-    const a = admit(three, st, propose('lower LR', { 'optim.lr': 0.004 }), true);
-    let s = end(three, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.5 }).state;
-    s = moreSeeds(s, [a.id], 1.5, three);
-    s = confirmAll(s, (t) => (t.proposalId === BASELINE ? 1.8 : 1.5), three).state;
-    assert.equal(s.base, a.id);
-    const fillers = trialsOf(s, a.id).filter((t) => t.purpose === 'baseline');
+  it('re-basing on a three-rung session adds the lower-rung base seeds it lacks, from the explore rung, run first and cheapest first', () => {
+    const rebased = (ctx: typeof three) => {
+      const a = admit(ctx, withBaseline(ctx), propose('lower LR', { 'optim.lr': 0.004 }), true);
+      let s = end(ctx, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.5 }).state;
+      s = moreSeeds(s, [a.id], 1.5, ctx);
+      s = confirmAll(s, (t) => (t.proposalId === BASELINE ? 1.8 : 1.5), ctx).state;
+      assert.equal(s.base, a.id);
+      return { s, id: a.id, fillers: trialsOf(s, a.id).filter((t) => t.purpose === 'baseline') };
+    };
+    // rung 0 ends inside warmup here: ideas start at rung 1 (spec.ts exploreRung), and so do the fillers
+    const { s, id, fillers } = rebased(three);
     assert.deepEqual(
       fillers.map((t) => [t.rung, t.untilRung, t.status]),
       [
-        [0, 1, 'pending'],
-        [0, 1, 'pending'],
+        [1, 1, 'pending'],
+        [1, 1, 'pending'],
       ],
     );
     const later = admit(three, s, propose('wider', { 'model.width': 96 }));
     const next = nextWork(later.state, three.spec, Infinity);
-    assert.equal(next?.trial.id, fillers[0].id, 'a base seed at rung 0 runs first');
+    assert.equal(next?.trial.id, fillers[0].id, 'a base seed below the top runs first');
     let done = later.state;
     for (const f of fillers) done = finish(three, done, f.id, (r) => 1.9 - r * 0.1).state;
     assert.deepEqual(
-      trialsOf(done, a.id)
+      trialsOf(done, id)
         .filter((t) => t.purpose === 'baseline')
         .map((t) => [t.status, Object.keys(t.results)]),
       [
-        ['done', ['0', '1']],
-        ['done', ['0', '1']],
+        ['done', ['1']],
+        ['done', ['1']],
       ],
     );
-    // the digest gives the researcher the new base at every rung: a screening design's row 0
-    const d = buildDigest('s-test', done, three.spec, proposalOf(done, a.id).config, [], [], 1000, 0);
-    const first = trialsOf(done, a.id).find((t) => t.seed === three.spec.seedBase && t.results['1'])!;
+    // the digest gives the researcher the new base at every rung it ran: a screening design's row 0
+    const d = buildDigest('s-test', done, three.spec, proposalOf(done, id).config, [], [], 1000, 0);
+    const first = trialsOf(done, id).find((t) => t.seed === three.spec.seedBase && t.results['1'])!;
     assert.deepEqual(
       d.baseAtRungs?.map((x) => [x.rung, x.n]),
       [
-        [0, 2],
         [1, 2],
-        [2, trialsOf(done, a.id).filter((t) => t.results['2'] !== undefined).length],
+        [2, trialsOf(done, id).filter((t) => t.results['2'] !== undefined).length],
       ],
     );
-    assert.equal(d.baseAtRungs?.[1].firstSeed, first.results['1']);
+    assert.equal(d.baseAtRungs?.[0].firstSeed, first.results['1']);
+    // where ideas start at rung 0, the fillers climb from rung 0
+    assert.deepEqual(
+      rebased(threeLong).fillers.map((t) => [t.rung, t.untilRung]),
+      [
+        [0, 1],
+        [0, 1],
+      ],
+    );
   });
 
   it('promoted: successive halving promotes the top 1/eta of a rung, journaled', () => {
