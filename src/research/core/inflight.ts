@@ -8,6 +8,14 @@
  *  - its remaining decision seeds and its confirmation are kept free (`inflightOf`): a
  *    screening follow-up there passed its decision test after 3 seeds (−0.0285, adjusted p 0.016) with
  *    the budget already spent elsewhere, and never got the held-out run that could have made it a win;
+ *  - a candidate sent straight to the full budget (a screened stack, a screen's follow-up, a win carried
+ *    onto a new base) is on its way to a verdict from its first run, before any look: its seeds and
+ *    confirmation are kept free from then on (`own`), though its own first seed still leaves what
+ *    the ahead candidates need. Found in regime (a) of bench/research-efficiency: a follow-up
+ *    admitted right after a re-base passed its decision test after 2 seeds (−0.0245, adjusted p
+ *    0.037) and its held-out run measured −0.0252, while successive halving's first run of another
+ *    idea and the new base's lower-rung seeds, started before its first look, had taken the full run
+ *    the base's half of the confirmation needed; the session ended one re-base short;
  *  - while it is *clearly* ahead (its last look's raw p below alpha, or confirming), explore trials of
  *    ideas it would supersede wait (`heldBy`): if it wins it becomes the base, and an idea judged against
  *    the old base on a knob it changes is then dropped (core/rebase.ts `dropSuperseded`). There, 5 TPE
@@ -34,11 +42,13 @@ export interface Inflight {
   /** Active candidates judged against the current base that were ahead of it at their last look. */
   ahead: Set<string>;
   /**
-   * Full-budget runs they still need: up to `candidateSeeds` decision seeds each, then the paired
-   * confirmation (the candidate, and its base on the same held-out seed). Runs pending or running
-   * count as needed, not as spent.
+   * Full-budget runs they still need, and those straight-to-top candidates not yet looked at need: up
+   * to `candidateSeeds` decision seeds each, then the paired confirmation (the candidate, and its base
+   * on the same held-out seed). Runs pending or running count as needed, not as spent.
    */
   runs: number;
+  /** Of `runs`, what each straight-to-top candidate not yet looked at needs (its own trials leave the rest). */
+  own: Map<string, number>;
   /** The ahead candidates clearly on their way to becoming the base (raw look p < alpha, or confirming). */
   likely: ProposalState[];
 }
@@ -47,7 +57,7 @@ export interface Inflight {
 export function inflightOf(state: SessionState, spec: SessionSpec): Inflight {
   const base = state.base ?? BASELINE; // currentBase's id, without needing the proposal
   const top = topRung(spec);
-  const out: Inflight = { ahead: new Set(), runs: 0, likely: [] };
+  const out: Inflight = { ahead: new Set(), runs: 0, own: new Map(), likely: [] };
   for (const p of state.proposals) {
     if (p.id === BASELINE || p.id === base || p.status !== 'active' || p.study || p.ablationOf) continue;
     if (baseOf(state, p.id) !== base) continue;
@@ -58,18 +68,30 @@ export function inflightOf(state: SessionState, spec: SessionSpec): Inflight {
         (t.status === 'pending' || t.status === 'running'),
     );
     const last = p.looks?.[p.looks.length - 1]; // looks are taken at the top rung only
-    if (!confirming && !(last !== undefined && last.delta < 0)) continue;
-    out.ahead.add(p.id);
+    const straight = last === undefined && !confirming && startedAtTop(state, p.id, top);
+    if (!confirming && !straight && !(last !== undefined && last.delta < 0)) continue;
     // the values conclude.ts judges: decision seeds, then the held-out confirmation
     const seeds = valuesAt(state, p.id, top, DECISION_PURPOSES).length;
     const confirmed = valuesAt(state, p.id, top, ['confirm']).length > 0;
-    out.runs +=
+    const need =
       (confirming ? 0 : Math.max(0, spec.candidateSeeds - seeds)) + (confirmed ? 0 : 2 * spec.confirmSeeds);
+    out.runs += need;
+    if (straight) {
+      out.own.set(p.id, need);
+      continue;
+    }
+    out.ahead.add(p.id);
     // a code win does not move the base's config
     if (p.change.kind === 'config' && (confirming || (last !== undefined && last.p < spec.alpha)))
       out.likely.push(p);
   }
   return out;
+}
+
+/** Whether a candidate's first trial started at the top rung (sent straight to the full budget). */
+function startedAtTop(state: SessionState, id: string, top: number): boolean {
+  const first = state.trials.find((t) => t.proposalId === id);
+  return first !== undefined && first.startRung === top && DECISION_PURPOSES.includes(first.purpose);
 }
 
 /**

@@ -193,6 +193,27 @@ describe('in-flight candidates', () => {
     );
   });
 
+  it('keeps a straight-to-top candidate’s seeds and confirmation free from its first run, before any look', () => {
+    const st = state({ stack: { 'model.position': 'rope' } });
+    const first = newTrial(st, 'stack', 1000, 'seeds', 2); // a screened stack or follow-up: no rung below
+    const filler = newTrial(st, BASELINE, 1003, 'baseline', 1); // a re-based base's lower-rung seed
+    filler.untilRung = 1;
+    const inf = inflightOf(st, spec);
+    assert.deepEqual([...inf.ahead], [], 'not ahead: nothing has looked at it yet');
+    assert.equal(inf.runs, 3 + 2, 'its three decision seeds and the confirmation pair');
+    assert.deepEqual([...inf.own], [['stack', 5]]);
+    const left = (runs: number) => ({ flops: { left: runs * fullRun, perToken } });
+    // its own first seed leaves only what others need; the base seed waits while the stack's runs do not fit beside it
+    assert.equal(nextWork(st, spec, Infinity, 2, left(1.1))?.trial.id, first.id);
+    first.status = 'running';
+    assert.equal(nextWork(st, spec, Infinity, 2, left(5.2)), undefined);
+    assert.equal(nextWork(st, spec, Infinity, 2, left(5.4))?.trial.id, filler.id);
+    // an idea that climbs from a lower rung is not on its way to a verdict until a look says so
+    const climbs = state({ lib: { 'model.logitSoftcap': 15 } });
+    newTrial(climbs, 'lib', 1000, 'explore', 0);
+    assert.equal(inflightOf(climbs, spec).runs, 0);
+  });
+
   it('needs only the confirmation once the decision test passed, and nothing for a candidate behind', () => {
     const st = state({ p1: { 'model.position': 'rope' }, p2: { 'optim.lr': 0.02 } });
     lookAt(st, 'p1', { p: 0.001, delta: -0.1 });

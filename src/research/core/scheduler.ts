@@ -118,10 +118,16 @@ export function nextWork(
   const ladder = ladderReserve(state, spec, parallel);
   // Candidates already ahead keep their remaining seeds and confirmation free (core/inflight.ts), and
   // explore trials of ideas a likely new base would supersede wait for its verdict.
-  const { ahead, runs, likely } = keep ? inflightOf(state, spec) : { ahead: new Set(), runs: 0, likely: [] };
-  const inflight = {
-    seconds: Number.isFinite(secondsLeft) ? topRunSeconds(state, spec, runs, parallel) : 0,
-    flops: flops ? runs * spec.rungTokens[top] * flops.perToken : 0,
+  const { ahead, runs, own, likely } = keep
+    ? inflightOf(state, spec)
+    : { ahead: new Set(), runs: 0, own: new Map<string, number>(), likely: [] };
+  // what the in-flight candidates need, less what this trial's own candidate needs (it is one of them)
+  const inflightFor = (t: TrialState) => {
+    const r = runs - (own.get(t.proposalId) ?? 0);
+    return {
+      seconds: Number.isFinite(secondsLeft) ? topRunSeconds(state, spec, r, parallel) : 0,
+      flops: flops ? r * spec.rungTokens[top] * flops.perToken : 0,
+    };
   };
   const pending = state.trials
     .filter((t) => t.status === 'pending')
@@ -150,6 +156,7 @@ export function nextWork(
       t.purpose === 'confirm' ||
       t.purpose === 'ladder' || // the ladder keeps its own reserve (core/ladder-state.ts)
       (t.purpose === 'baseline' && t.untilRung === undefined);
+    const inflight = inflightFor(t);
     const keepSeconds = fresh ? Math.max(reserve, inflight.seconds) : protectedWork ? 0 : inflight.seconds;
     if (item.estSeconds + keepSeconds + keepLadder.seconds > secondsLeft) continue;
     // Nothing starts that the FLOPs budget cannot pay for; the same reserves apply.
