@@ -214,6 +214,27 @@ describe('in-flight candidates', () => {
     assert.equal(inflightOf(climbs, spec).runs, 0);
   });
 
+  it('under a FLOPs budget, starts half of a confirmation pair only when the budget pays for both', () => {
+    const st = state({ p1: { 'model.position': 'rope' } });
+    lookAt(st, 'p1', { p: 0.001, delta: -0.1 });
+    lookAt(st, 'p1', { p: 0.001, delta: -0.1 }, 1001);
+    const [mine, theirs] = scheduleConfirmation(st, spec, 'p1');
+    const left = (runs: number) => ({ flops: { left: runs * fullRun, perToken } });
+    assert.equal(
+      nextWork(st, spec, Infinity, 2, left(1.5)),
+      undefined,
+      'the base’s half would not fit after it',
+    );
+    assert.equal(nextWork(st, spec, Infinity, 2, left(2))?.trial.id, mine.id);
+    mine.status = 'running';
+    assert.equal(nextWork(st, spec, Infinity, 2, left(1))?.trial.id, theirs.id, 'its partner is paid for');
+    assert.equal(
+      nextWork(st, spec, 1e9, 2)?.trial.id,
+      theirs.id,
+      'a wall-time budget runs halves as they fit',
+    );
+  });
+
   it('needs only the confirmation once the decision test passed, and nothing for a candidate behind', () => {
     const st = state({ p1: { 'model.position': 'rope' }, p2: { 'optim.lr': 0.02 } });
     lookAt(st, 'p1', { p: 0.001, delta: -0.1 });

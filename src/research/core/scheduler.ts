@@ -161,11 +161,32 @@ export function nextWork(
     if (item.estSeconds + keepSeconds + keepLadder.seconds > secondsLeft) continue;
     // Nothing starts that the FLOPs budget cannot pay for; the same reserves apply.
     const keepFlops = fresh ? Math.max(reserveFlops, inflight.flops) : protectedWork ? 0 : inflight.flops;
-    const flopsNeeded = itemFlops(state, item, flops?.perToken ?? 0) + keepLadder.flops;
+    const partner = flops ? pairedHalf(state, t) : undefined;
+    const flopsNeeded =
+      itemFlops(state, item, flops?.perToken ?? 0) +
+      (partner ? itemFlops(state, itemFor(state, spec, partner), flops?.perToken ?? 0) : 0) +
+      keepLadder.flops;
     if (flops && flopsNeeded + keepFlops > flops.left) continue;
     return item;
   }
   return undefined;
+}
+
+/**
+ * The other half of a held-out confirmation pair that has not started yet (the candidate's run and its
+ * base's on the same seed), or undefined. Under a FLOPs budget a half starts only when the budget pays
+ * for both: one half alone is judged against nothing. Found in regime (a) of
+ * bench/research-efficiency: a candidate's held-out run started with 1.45 full runs left, and its
+ * base's half then did not fit.
+ */
+function pairedHalf(state: SessionState, t: TrialState): TrialState | undefined {
+  if (t.purpose !== 'confirm') return undefined;
+  const other = isBaseId(state, t.proposalId)
+    ? (x: TrialState) => baseOf(state, x.proposalId) === t.proposalId
+    : (x: TrialState) => x.proposalId === baseOf(state, t.proposalId);
+  return state.trials.find(
+    (x) => x !== t && x.purpose === 'confirm' && x.seed === t.seed && x.status === 'pending' && other(x),
+  );
 }
 
 /** Cancel a concluded or dropped proposal's trials that have not started (returns how many). */
