@@ -12,7 +12,7 @@
  */
 import { ablationReserveRuns } from './ablation.ts';
 import { baseDecisionTrials, baseOf, baseValuesAt, isBaseId } from './base.ts';
-import { proposalOf, type SessionState, type TrialState } from './state.ts';
+import { BASELINE, proposalOf, type SessionState, type TrialState } from './state.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { estimateSeconds, runCost } from './run-cost.ts';
 import { ladderReserve, ladderWork } from './ladder-state.ts';
@@ -144,6 +144,7 @@ export function nextWork(
     // concluded or dropped: nothing left to learn, unless it is (or was) a base others are judged against
     if (rungs && p.status !== 'active' && !isBaseId(state, p.id)) continue;
     if (heldBy(state, likely, t)) continue;
+    if (!fillerWanted(state, spec, t)) continue;
     const item = itemFor(state, spec, t);
     const keepLadder = rungs ? ladder : { seconds: 0, flops: 0 };
     // Only fresh ideas wait on the endgame reserve: a promoted trial is already on its way to the
@@ -170,6 +171,26 @@ export function nextWork(
     return item;
   }
   return undefined;
+}
+
+/**
+ * Whether a re-based base's lower-rung seed (core/rebase.ts: a 'baseline' trial of a proposal that is
+ * not the session's first baseline) may start: only once an idea judged against that base runs below
+ * the top (an explore trial or a study point), the only trials its values are compared with. Every other
+ * trial may. Found in regime (a) of bench/research-efficiency: the fillers ran the moment the re-base
+ * happened, before the researcher had proposed anything, and took 0.67 of a full run from a follow-up
+ * sent straight to the top, whose held-out confirmation then did not fit.
+ */
+function fillerWanted(state: SessionState, spec: SessionSpec, t: TrialState): boolean {
+  if (t.purpose !== 'baseline' || t.proposalId === BASELINE) return true;
+  const top = topRung(spec);
+  return state.trials.some(
+    (x) =>
+      (x.purpose === 'explore' || x.purpose === 'study') &&
+      x.startRung < top &&
+      x.status !== 'cancelled' &&
+      baseOf(state, x.proposalId) === t.proposalId,
+  );
 }
 
 /**

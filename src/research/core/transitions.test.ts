@@ -603,9 +603,10 @@ describe('session transitions', () => {
         [1, 1, 'pending'],
       ],
     );
+    assert.equal(nextWork(s, three.spec, Infinity), undefined, 'no idea runs below the top yet: they wait');
     const later = admit(three, s, propose('wider', { 'model.width': 96 }));
     const next = nextWork(later.state, three.spec, Infinity);
-    assert.equal(next?.trial.id, fillers[0].id, 'a base seed below the top runs first');
+    assert.equal(next?.trial.id, fillers[0].id, 'then a base seed below the top runs first');
     let done = later.state;
     for (const f of fillers) done = finish(three, done, f.id, (r) => 1.9 - r * 0.1).state;
     assert.deepEqual(
