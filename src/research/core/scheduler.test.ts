@@ -226,13 +226,9 @@ describe('in-flight candidates', () => {
       'the base’s half would not fit after it',
     );
     assert.equal(nextWork(st, spec, Infinity, 2, left(2))?.trial.id, mine.id);
+    assert.equal(nextWork(st, spec, 1e9, 2)?.trial.id, mine.id, 'a wall-time budget runs halves as they fit');
     mine.status = 'running';
     assert.equal(nextWork(st, spec, Infinity, 2, left(1))?.trial.id, theirs.id, 'its partner is paid for');
-    assert.equal(
-      nextWork(st, spec, 1e9, 2)?.trial.id,
-      theirs.id,
-      'a wall-time budget runs halves as they fit',
-    );
   });
 
   it('needs only the confirmation once the decision test passed, and nothing for a candidate behind', () => {
