@@ -269,4 +269,42 @@ describe('research engine on the synthetic trainer', () => {
     assert.ok(rate <= 0.05, `false-win rate ${rate}`);
     assert.ok(blocked > 10, 'the seed-blocked test was used');
   });
+
+  it('keeps the planted null when the trainer pairs seeds and the third seed is judged on its pairs', async (t) => {
+    // the reference trainer's pairing (core/paired.ts), declared for the synthetic trainer: a draw shared
+    // by every config on a seed (sd 0.02) over each run's own (0.01)
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    process.env.FLYWHEEL_SYNTH_SEED_SIGMA = '0.02';
+    let comparisons = 0;
+    let wins = 0;
+    let paired = 0;
+    try {
+      for (let k = 0; k < 16; k++) {
+        const values = [1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 2e-8].map((v) => v * (k + 1));
+        const researcher = new ScriptedResearcher(
+          values.map((v) => configProposal(`eps ${v}`, { 'optim.eps': v })),
+        );
+        const { session, executor } = await makeSession({
+          store,
+          researcher,
+          base: synthConfig([`optim.beta1=${0.6 + k * 0.005}`]),
+          spec: { rungTokens: [8192], maxSeeds: k % 2 ? 3 : 5, pairedSeeds: true },
+        });
+        const s = await session.run();
+        await executor.close();
+        comparisons += values.length;
+        wins += s.proposals.wins;
+        const ends = await store.listJournal(session.id, { kinds: ['conclusion'] });
+        paired += ends.filter((e) => /paired seeds/.test(e.body ?? '')).length;
+      }
+    } finally {
+      delete process.env.FLYWHEEL_SYNTH_SEED_SIGMA;
+    }
+    const rate = wins / comparisons;
+    t.diagnostic(
+      `planted null, paired seeds: ${wins}/${comparisons} false wins (${(100 * rate).toFixed(1)} %), ${paired} verdicts on paired seeds`,
+    );
+    assert.ok(rate <= 0.05, `false-win rate ${rate}`);
+    assert.ok(paired > 5, 'the paired test was used');
+  });
 });

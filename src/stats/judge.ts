@@ -35,7 +35,8 @@
  * session passes `blocked` / `blockedAll`: the same contrast on seed blocks (seed-blocks.ts), which
  * then replaces the noise-floor test and the bootstrap CI (both unpaired, both counting the shared
  * part of the seed spread as noise); a candidate whose own spread is larger than the floor keeps the
- * unpaired test.
+ * unpaired test. On the reference trainer a config change's look from its third shared seed on is
+ * the paired t test on its own differences from the base (paired-seeds.ts), passed the same way.
  * `loss`: CI entirely above 0 and p < alpha (no confirmation needed: a wrongly dropped idea costs little).
  * `pending`: more seeds are needed (1), or the decision stage passed and the confirmation is missing.
  * `inconclusive`: everything else; `reasons` says which test failed.
@@ -79,6 +80,7 @@ export interface SeedBlocked {
   delta: number;
   se: number;
   df: number;
+  n?: number; // a paired contrast's pairs (paired-seeds.ts); absent for the seed-blocked fit
 }
 
 export interface Judgement {
@@ -109,7 +111,10 @@ export function judgeChange(input: JudgeInput): Judgement {
   const ci = blocked
     ? widen({ lo: w.delta, hi: w.delta }, w)
     : widen(bootstrapDiffCI(baseline, candidate, { resamples: input.resamples, seed: input.seed }), w);
-  if (blocked) reasons.push(`on seed blocks: delta ${fmt(w.delta)} ± ${fmt(w.se)} (df ${w.df})`);
+  if (blocked)
+    reasons.push(
+      `${blocked.n ? `on ${blocked.n} paired seeds` : 'on seed blocks'}: delta ${fmt(w.delta)} ± ${fmt(w.se)} (df ${w.df})`,
+    );
   const out = (verdict: Verdict, confirmDelta?: number): Judgement => ({
     delta: w.delta,
     ci95: [ci.lo, ci.hi],

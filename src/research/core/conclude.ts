@@ -11,6 +11,9 @@
  *  - not ahead of its base (futility): stopped, a loss at one seed (as before), else inconclusive;
  *  - ahead but undecided: one more seed, up to `maxSeeds`; then inconclusive.
  * Each decision uses the family as it stands at that moment.
+ * A look is paired where the design pairs it (core/paired.ts: a config change on the reference trainer,
+ * from its third seed shared with the base), else on seed blocks when the session's runs show a seed
+ * effect (stats/seed-blocks.ts), else unpaired against the noise floor.
  */
 import { adjustPValues } from '../../stats/multiple.ts';
 import { judgeChange, type Judgement } from '../../stats/judge.ts';
@@ -26,6 +29,7 @@ import { sequentialP } from '../../stats/sequential.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { configHash } from '../../config/resolve.ts';
 import { baseDecisionTrials, baseOf, baseValues, currentBase, isBaseId } from './base.ts';
+import { pairedOf } from './paired.ts';
 import { newTrial, scheduleConfirmation } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import {
@@ -199,7 +203,9 @@ function takeLooks(
     const base = baseReady(state, spec, baseId);
     const { decision } = candidateValues(state, spec, p.id);
     if (!base || decision.length === 0 || (p.looks ?? []).some((l) => l.n === decision.length)) continue;
-    const blocked = seedBlockedContrast(obs, seedGroup(p), seedGroup(proposalOf(state, baseId)));
+    const blocked =
+      pairedOf(state, spec, p, baseId) ??
+      seedBlockedContrast(obs, seedGroup(p), seedGroup(proposalOf(state, baseId)));
     const j = judgeChange({ baseline: base, candidate: decision, noise, alpha: spec.alpha, blocked });
     if (!Number.isFinite(j.pValue)) continue; // one seed and no noise floor yet: wait
     const look = {
@@ -249,10 +255,15 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
     const { decision, confirm } = candidateValues(state, spec, p.id);
     const noiseOnly = isSeedOnlyChange(p.change, spec.noiseKeys);
     const [a, b] = [seedGroup(p), seedGroup(proposalOf(state, baseId))];
-    const blocked = seedBlockedContrast(obs, a, b);
-    const blockedAll = hasConfirmRuns(state, p.id)
-      ? seedBlockedContrast(seedObs(state, spec, p.id), a, b)
-      : undefined;
+    // paired seeds where the design pairs them (core/paired.ts), else the seed-blocked fit if it applies;
+    // the all-seeds test is of the decision's kind (the judge scales its p by the decision's adjustment)
+    const paired = pairedOf(state, spec, p, baseId);
+    const blocked = paired ?? seedBlockedContrast(obs, a, b);
+    const blockedAll = !hasConfirmRuns(state, p.id)
+      ? undefined
+      : paired
+        ? pairedOf(state, spec, p, baseId, true)
+        : seedBlockedContrast(seedObs(state, spec, p.id), a, b);
     const j = judgeChange({
       baseline: base,
       candidate: decision,

@@ -66,6 +66,9 @@ export const SessionSpec = z
     // the base config's runs earlier sessions made at these very rungs, each checked against its stored
     // run (setup.ts `carriedBaseRuns`): the baseline's trials start with them (core/carried-base.ts)
     carriedBase: z.array(CarriedRun).max(CARRIED_MAX).default([]),
+    // whether the trainer draws a run's data order (and initial weights) from its seed alone, so a
+    // change and its base pair on a shared seed (core/paired.ts); unset: only the reference trainer does
+    pairedSeeds: z.boolean().optional(),
     alpha: z.number().min(0.001).max(0.5).default(0.05),
     correction: z.enum(['holm', 'bh']).default('holm'),
     seedBase: z.number().int().min(0).default(1000), // trial seeds are seedBase + i (baseline and candidates share them)

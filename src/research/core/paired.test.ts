@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { resolveConfig } from '../../config/resolve.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import { proposalState } from '../../../test/helpers/proposal-state.ts';
+import { testSpec } from '../../../test/helpers/test-spec.ts';
+import { concludeReady } from './conclude.ts';
+import { pairedOf } from './paired.ts';
+import { newTrial } from './scheduler.ts';
+import { BASELINE, emptyState, type ProposalState, type SessionState } from './state.ts';
+
+const reference = resolveConfig({ preset: 'tiny' });
+const foreign: TrainConfig = { ...reference, trainer: { command: ['python3', 'train.py'] } };
+const withLr = (c: TrainConfig, lr: number): TrainConfig => ({ ...c, optim: { ...c.optim, lr } });
+const RUNGS = [3000, 9000];
+
+// each seed's shared draw (its data order and initial weights): large against each run's own noise
+const SEED = { 1000: 0.012, 1001: -0.009, 1002: 0.004, 1003: -0.006 } as Record<number, number>;
+const own = [0.0008, -0.0011, 0.0004, -0.0006, 0.001, -0.0003, 0.0007, -0.0009];
+
+/** The baseline on seeds 1000-1002 and a candidate 0.004 better on `seeds`, all at the top rung. */
+function session(base: TrainConfig, seeds: number[], over: Partial<ProposalState> = {}): SessionState {
+  const st = emptyState();
+  st.proposals.push(proposalState(BASELINE, base), proposalState('p1', withLr(base, 0.0123), over));
+  let k = 0;
+  const run = (id: string, seed: number, mean: number) => {
+    const t = newTrial(st, id, seed, id === BASELINE ? 'baseline' : seed === 1000 ? 'explore' : 'seeds', 1);
+    t.results['1'] = mean + SEED[seed] + own[k++ % own.length];
+    t.status = 'done';
+  };
+  for (const s of [1000, 1001, 1002]) run(BASELINE, s, 2.5);
+  for (const s of seeds) run('p1', s, 2.496);
+  st.proposals[1].looks = [];
+  return st;
+}
+
+const verdictOf = (st: SessionState, base: TrainConfig) =>
+  concludeReady(st, testSpec(base, { rungTokens: RUNGS, maxSeeds: 3 })).find((c) => c.proposal.id === 'p1')!;
+
+describe('paired seeds in a session', () => {
+  it("judges a config change's third seed on the reference trainer by its own differences from the base", () => {
+    const paired = verdictOf(session(reference, [1000, 1001, 1002]), reference);
+    const unpaired = verdictOf(session(foreign, [1000, 1001, 1002]), foreign);
+    assert.match(paired.judgement.reasons.join(' '), /on 3 paired seeds/);
+    assert.doesNotMatch(unpaired.judgement.reasons.join(' '), /paired seeds/);
+    assert.ok(Math.abs(paired.judgement.delta + 0.004) < 0.0015, `paired delta ${paired.judgement.delta}`);
+    assert.ok(paired.judgement.pValue < unpaired.judgement.pValue / 10);
+    // a paired look is not one cumulative comparison with the unpaired ones: the union bound spends it
+    assert.equal(paired.proposal.looks?.at(-1)?.blocked, true);
+  });
+
+  it('leaves two seeds, an agent’s code and a foreign trainer to the other tests', () => {
+    const spec = testSpec(reference, { rungTokens: RUNGS, maxSeeds: 3 });
+    const two = session(reference, [1000, 1001]);
+    assert.equal(pairedOf(two, spec, two.proposals[1], BASELINE), undefined);
+    const code = session(reference, [1000, 1001, 1002], { change: { kind: 'code', edits: [] } });
+    assert.equal(pairedOf(code, spec, code.proposals[1], BASELINE), undefined);
+    const st = session(foreign, [1000, 1001, 1002]);
+    assert.equal(
+      pairedOf(st, testSpec(foreign, { rungTokens: RUNGS }), st.proposals[1], BASELINE),
+      undefined,
+    );
+    // the candidate alone on a foreign trainer is not paired either
+    const mixed = session(reference, [1000, 1001, 1002]);
+    mixed.proposals[1].config = withLr(foreign, 0.0123);
+    assert.equal(pairedOf(mixed, spec, mixed.proposals[1], BASELINE), undefined);
+    const three = session(reference, [1000, 1001, 1002]);
+    assert.equal(pairedOf(three, spec, three.proposals[1], BASELINE)?.n, 3);
+  });
+
+  it('adds the held-out pair to the all-seeds test', () => {
+    const spec = testSpec(reference, { rungTokens: RUNGS, maxSeeds: 3 });
+    const st = session(reference, [1000, 1001, 1002]);
+    for (const [id, v] of [
+      ['p1', 2.4955],
+      [BASELINE, 2.5001],
+    ] as const) {
+      const t = newTrial(st, id, 11000, 'confirm', 1);
+      t.results['1'] = v;
+      t.status = 'done';
+    }
+    assert.equal(pairedOf(st, spec, st.proposals[1], BASELINE)?.n, 3);
+    assert.equal(pairedOf(st, spec, st.proposals[1], BASELINE, true)?.n, 4);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * Which of a candidate's looks are judged on paired seeds (stats/paired-seeds.ts), and on what runs.
+ *
+ * Decided by the design alone, never by the values: a config change (not an agent's code) of a session
+ * whose trainer pairs seeds, both sides on the session's trainer, and at least MIN_PAIRS of the
+ * candidate's top-rung decision seeds run by its base's decision runs (core/base.ts). The reference
+ * trainer draws a seed's data order, and the initial weights of every config with the same parameter
+ * shapes, from the seed alone (trainers/gpt/harness.py); a foreign trainer (`trainer.command`, a
+ * brought script's spec) promises nothing of the kind unless the session says so (`spec.pairedSeeds`),
+ * and its candidates keep the unpaired test or the seed-blocked fit with its pre-test
+ * (stats/seed-blocks.ts). Candidates are run on the base's seeds
+ * from `seedBase` up (conclude.ts `nextSeed`), so a candidate's third seed is normally its third pair.
+ *
+ * With `withConfirm`, the held-out confirmation runs join as pairs of their own: the candidate's
+ * confirmation run and its base's re-run on that seed (scheduler.ts `scheduleConfirmation`), for the
+ * all-seeds test of the verdict when the decision was paired too (conclude.ts: the judge scales that
+ * test's p by the decision's adjustment, which only means something between tests of one kind).
+ */
+import { canonicalJson } from '../../config/resolve.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import { pairedContrast, type PairedContrast, type SeedValue } from '../../stats/paired-seeds.ts';
+import { baseDecisionTrials } from './base.ts';
+import { topRung, type SessionSpec } from './spec.ts';
+import {
+  DECISION_PURPOSES,
+  proposalOf,
+  type ProposalState,
+  type SessionState,
+  type TrialState,
+} from './state.ts';
+
+/** The reference trainer runs this config: no foreign command, no brought script, no patched code dir. */
+export const onReferenceTrainer = (c: TrainConfig): boolean =>
+  !c.trainer.command && !c.trainer.spec && !c.trainer.dir;
+
+/** A candidate's contrast with its base on paired seeds, or undefined when the design does not pair it. */
+export function pairedOf(
+  state: SessionState,
+  spec: SessionSpec,
+  p: ProposalState,
+  baseId: string,
+  withConfirm = false,
+): PairedContrast | undefined {
+  const base = proposalOf(state, baseId);
+  const trainer = canonicalJson(spec.baseConfig.trainer);
+  const paired = (x: ProposalState) =>
+    (x.id === baseId || x.change.kind === 'config') && canonicalJson(x.config.trainer) === trainer;
+  if (!(spec.pairedSeeds ?? onReferenceTrainer(spec.baseConfig)) || ![p, base].every(paired))
+    return undefined;
+  const top = String(topRung(spec));
+  const at = (ts: TrialState[]): SeedValue[] =>
+    ts.flatMap((t) => {
+      const v = t.results[top];
+      return typeof v === 'number' && Number.isFinite(v) ? [{ seed: t.seed, value: v }] : [];
+    });
+  const mine = state.trials.filter((t) => t.proposalId === p.id);
+  const cand = at(mine.filter((t) => DECISION_PURPOSES.includes(t.purpose)));
+  const theirs = at(baseDecisionTrials(state, baseId));
+  if (!withConfirm) return pairedContrast(cand, theirs);
+  const held = at(mine.filter((t) => t.purpose === 'confirm'));
+  const heldSeeds = new Set(held.map((h) => h.seed));
+  const decisionSeeds = new Set(theirs.map((t) => t.seed));
+  const reRuns = at(
+    state.trials.filter(
+      (t) =>
+        t.proposalId === baseId &&
+        t.purpose === 'confirm' &&
+        heldSeeds.has(t.seed) &&
+        !decisionSeeds.has(t.seed),
+    ),
+  );
+  return pairedContrast([...cand, ...held], [...theirs, ...reRuns]);
+}
