@@ -318,11 +318,17 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
 const hasConfirmRuns = (state: SessionState, id: string) =>
   state.trials.some((t) => t.proposalId === id && t.purpose === 'confirm');
 
-/** One more decision seed at the top rung: the lowest seed its decision trials have not used. */
+/**
+ * One more decision seed at the top rung: the lowest of its base's decision seeds it has not run, so
+ * its seeds pair with the base's (core/paired.ts; a re-based base's seeds include its held-out one,
+ * rebase.ts), then the lowest seed it has not used.
+ */
 export function nextSeed(state: SessionState, spec: SessionSpec, id: string): TrialState {
   const used = new Set(state.trials.filter((t) => t.proposalId === id).map((t) => t.seed));
-  let seed = spec.seedBase;
-  while (used.has(seed)) seed++;
+  const base = baseOf(state, id);
+  const shared = base === id ? [] : baseDecisionTrials(state, base).map((t) => t.seed);
+  let seed = Math.min(...shared.filter((s) => !used.has(s)), Infinity);
+  if (!Number.isFinite(seed)) for (seed = spec.seedBase; used.has(seed);) seed++;
   return newTrial(state, id, seed, 'seeds', topRung(spec));
 }
 

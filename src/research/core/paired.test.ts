@@ -4,7 +4,7 @@ import { resolveConfig } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
-import { concludeReady } from './conclude.ts';
+import { concludeReady, nextSeed } from './conclude.ts';
 import { pairedOf } from './paired.ts';
 import { newTrial } from './scheduler.ts';
 import { BASELINE, emptyState, type ProposalState, type SessionState } from './state.ts';
@@ -66,6 +66,33 @@ describe('paired seeds in a session', () => {
     assert.equal(pairedOf(mixed, spec, mixed.proposals[1], BASELINE), undefined);
     const three = session(reference, [1000, 1001, 1002]);
     assert.equal(pairedOf(three, spec, three.proposals[1], BASELINE)?.n, 3);
+  });
+
+  it("runs a candidate's next seed on its base's seeds first, so a re-based base's held-out seed pairs too", () => {
+    const spec = testSpec(reference, { rungTokens: RUNGS, maxSeeds: 3 });
+    const first = session(reference, [1000, 1001]);
+    assert.equal(nextSeed(first, spec, 'p1').seed, 1002);
+    const st = session(reference, [1000, 1001]);
+    // p1 becomes the base with its two decision seeds and its held-out run; p2 is judged against it
+    const held = newTrial(st, 'p1', 11000, 'confirm', 1);
+    held.results['1'] = 2.4955;
+    held.status = 'done';
+    const seeds = st.trials.filter((t) => t.proposalId === 'p1').map((t) => t.id);
+    st.rebases = [
+      {
+        from: BASELINE,
+        to: 'p1',
+        at: '',
+        evidence: { delta: -0.004, ci95: [-0.006, -0.002], n: 3, nBase: 3, p: 0.01 },
+        seedTrials: seeds,
+      },
+    ];
+    st.base = 'p1';
+    st.proposals.push(proposalState('p2', withLr(reference, 0.0124), { baseId: 'p1' }));
+    for (const s of [1000, 1001]) newTrial(st, 'p2', s, s === 1000 ? 'explore' : 'seeds', 1);
+    assert.equal(nextSeed(st, spec, 'p2').seed, 11000);
+    // past the base's seeds: the lowest one it has not used
+    assert.equal(nextSeed(st, spec, 'p2').seed, 1002);
   });
 
   it('adds the held-out pair to the all-seeds test', () => {
