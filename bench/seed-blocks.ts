@@ -8,12 +8,9 @@
  * with the preset unpaired (pooled within-config sd, the session's floor test) and on seed blocks.
  * `--write` rewrites the "Seed blocks" section of BENCHMARKS.md.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { repoRoot } from '../src/home.ts';
-import { pooledWithin, seedBlockedContrast, type SeedObs } from '../src/stats/seed-blocks.ts';
+import { cpus } from 'node:os';
+import { runGrid } from './flywheel-run.ts';
+import { pooledWithin, seedBlockedContrast } from '../src/stats/seed-blocks.ts';
 import { studentTTwoSidedP } from '../src/stats/student-t.ts';
 import { mean } from '../src/stats/summary.ts';
 import { writeSection } from './benchmarks-md.ts';
@@ -30,42 +27,9 @@ const CONFIGS: Record<string, string[]> = {
   'QK-norm': ['model.qkNorm=true'],
   'warmup × 0.5': ['schedule.warmupTokens=8192'],
 };
-const log = (m: string) => process.stderr.write(`${m}\n`);
 
-function runOne(home: string, sets: string[], seed: number): Promise<number> {
-  const args = ['flywheel', 'run', '--preset', 'small', '--budget', `${TOKENS}tok`, '--seed', String(seed)];
-  args.push('--threads', '1', '--json', ...sets.flatMap((s) => ['--set', s]));
-  return new Promise((resolve, reject) => {
-    const p = spawn('npx', args, { cwd: repoRoot, env: { ...process.env, FLYWHEEL_HOME: home } });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      const v = code === 0 ? (JSON.parse(out) as { valBpb?: number }).valBpb : undefined;
-      if (typeof v === 'number') resolve(v);
-      else reject(new Error(`flywheel run ${sets.join(' ')} --seed ${seed}: exit ${code}`));
-    });
-  });
-}
-
-const home = mkdtempSync(join(tmpdir(), 'flywheel-seed-blocks-'));
 const t0 = Date.now();
-const obs: SeedObs[] = [];
-try {
-  await runOne(home, [], 1).catch(() => undefined); // prepares the corpus once, before the pairs race for it
-  const jobs = SEEDS.flatMap((seed) => Object.keys(CONFIGS).map((group) => ({ group, seed })));
-  const queue = [...jobs];
-  const worker = async () => {
-    for (let job = queue.shift(); job; job = queue.shift()) {
-      const value = await runOne(home, CONFIGS[job.group], job.seed);
-      obs.push({ ...job, value });
-      log(`${job.group} seed ${job.seed}: ${value.toFixed(4)}`);
-    }
-  };
-  await Promise.all([worker(), worker()]);
-} finally {
-  rmSync(home, { recursive: true, force: true });
-}
+const obs = await runGrid(CONFIGS, SEEDS, TOKENS);
 
 const of = (g: string) => obs.filter((o) => o.group === g).map((o) => o.value);
 const groups = Object.keys(CONFIGS);

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { TrainConfig } from '../src/config/train-config.ts';
 import type { Researcher } from '../src/researchers/base.ts';
 import { UNCONFIRMED } from '../src/research/core/ideas.ts';
 import { sessionHistoryNoise } from '../src/research/setup.ts';
@@ -188,37 +189,66 @@ describe('research engine on the synthetic trainer', () => {
     assert.ok((await store.listJournal(session.id, { kinds: ['promotion'] })).length >= 1);
   });
 
-  it('never declares a pure-noise knob a win across many sessions (planted null)', async (t) => {
-    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+  /**
+   * The planted null: 16 sessions of six ideas that each set `optim.eps`, which does nothing in the
+   * synthetic trainer except change the noise draw, like a seed. `spec` gives session k's settings on
+   * its base; `each` reads the finished session. Returns the comparisons made and the wins declared.
+   */
+  async function plantedNull(
+    st: Store,
+    beta1: number,
+    spec: (
+      k: number,
+      base: TrainConfig,
+    ) => Promise<Omit<Parameters<typeof makeSession>[0], 'store' | 'researcher' | 'base'>>,
+    each: (session: Awaited<ReturnType<typeof makeSession>>['session']) => Promise<void>,
+  ): Promise<{ comparisons: number; wins: number }> {
     let comparisons = 0;
     let wins = 0;
-    let judged = 0;
-    let early = 0;
-    const sessions = 16;
-    for (let k = 0; k < sessions; k++) {
-      // `optim.eps` does nothing in the synthetic trainer except change the noise draw, like a seed
+    for (let k = 0; k < 16; k++) {
       const values = [1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 2e-8].map((v) => v * (k + 1));
       const researcher = new ScriptedResearcher(
         values.map((v) => configProposal(`eps ${v}`, { 'optim.eps': v })),
       );
+      const base = synthConfig([`optim.beta1=${beta1 + k * 0.005}`]);
       const { session, executor } = await makeSession({
-        store,
+        store: st,
         researcher,
-        base: synthConfig([`optim.beta1=${0.8 + k * 0.005}`]),
-        // half the sessions with the 3 looks a 24-run session gets (core/spec.ts decisionLooks), half with 5;
-        // half on two slots, where a slot with nothing else to run takes a second seed early (core/early-seed.ts)
-        spec: { rungTokens: [8192], maxSeeds: k % 2 ? 3 : 5 },
-        parallel: k % 4 >= 2 ? 2 : 1,
+        base,
+        ...(await spec(k, base)),
       });
       const s = await session.run();
       await executor.close();
       comparisons += values.length;
-      judged += session.state.proposals.filter((p) => p.stats).length;
       wins += s.proposals.wins;
-      early += (await store.listJournal(session.id, { kinds: ['schedule'] })).filter((e) =>
-        /second decision seed/.test(e.title),
-      ).length;
+      await each(session);
     }
+    return { comparisons, wins };
+  }
+
+  const verdictsMatching = async (st: Store, sessionId: string, re: RegExp) =>
+    (await st.listJournal(sessionId, { kinds: ['conclusion'] })).filter((e) => re.test(e.body ?? '')).length;
+
+  it('never declares a pure-noise knob a win across many sessions (planted null)', async (t) => {
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    let judged = 0;
+    let early = 0;
+    const { comparisons, wins } = await plantedNull(
+      store,
+      0.8,
+      async (k) => ({
+        // half the sessions with the 3 looks a 24-run session gets (core/spec.ts decisionLooks), half with 5;
+        // half on two slots, where a slot with nothing else to run takes a second seed early (core/early-seed.ts)
+        spec: { rungTokens: [8192], maxSeeds: k % 2 ? 3 : 5 },
+        parallel: k % 4 >= 2 ? 2 : 1,
+      }),
+      async (session) => {
+        judged += session.state.proposals.filter((p) => p.stats).length;
+        early += (await store.listJournal(session.id, { kinds: ['schedule'] })).filter((e) =>
+          /second decision seed/.test(e.title),
+        ).length;
+      },
+    );
     const rate = wins / comparisons;
     // a diagnostic, so CI's `node --test` output shows the measured rate (README "Research sessions")
     t.diagnostic(
@@ -234,37 +264,28 @@ describe('research engine on the synthetic trainer', () => {
     delete process.env.FLYWHEEL_SYNTH_EFFECTS;
     process.env.FLYWHEEL_SYNTH_SEED_SIGMA = '0.02';
     const own = await tempStore(tempHome());
-    let comparisons = 0;
-    let wins = 0;
     let blocked = 0;
+    let tally: { comparisons: number; wins: number };
     try {
-      for (let k = 0; k < 16; k++) {
-        const values = [1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 2e-8].map((v) => v * (k + 1));
-        const researcher = new ScriptedResearcher(
-          values.map((v) => configProposal(`eps ${v}`, { 'optim.eps': v })),
-        );
-        const base = synthConfig([`optim.beta1=${0.8 + k * 0.005}`]);
-        const history = await sessionHistoryNoise(own, base, [8192], 3);
-        const { session, executor } = await makeSession({
-          store: own,
-          researcher,
-          base,
-          spec: { rungTokens: [8192], maxSeeds: k % 2 ? 3 : 5, ...history },
-        });
-        const s = await session.run();
-        await executor.close();
-        comparisons += values.length;
-        wins += s.proposals.wins;
-        const ends = await own.listJournal(session.id, { kinds: ['conclusion'] });
-        blocked += ends.filter((e) => /seed blocks/.test(e.body ?? '')).length;
-      }
+      tally = await plantedNull(
+        own,
+        0.8,
+        async (k, base) => ({
+          spec: {
+            rungTokens: [8192],
+            maxSeeds: k % 2 ? 3 : 5,
+            ...(await sessionHistoryNoise(own, base, [8192], 3)),
+          },
+        }),
+        async (session) => void (blocked += await verdictsMatching(own, session.id, /seed blocks/)),
+      );
     } finally {
       delete process.env.FLYWHEEL_SYNTH_SEED_SIGMA;
       await own.close();
     }
-    const rate = wins / comparisons;
+    const rate = tally.wins / tally.comparisons;
     t.diagnostic(
-      `planted null, seed-shared noise: ${wins}/${comparisons} false wins (${(100 * rate).toFixed(1)} %), ${blocked} verdicts on seed blocks`,
+      `planted null, seed-shared noise: ${tally.wins}/${tally.comparisons} false wins (${(100 * rate).toFixed(1)} %), ${blocked} verdicts on seed blocks`,
     );
     assert.ok(rate <= 0.05, `false-win rate ${rate}`);
     assert.ok(blocked > 10, 'the seed-blocked test was used');
@@ -275,34 +296,21 @@ describe('research engine on the synthetic trainer', () => {
     // by every config on a seed (sd 0.02) over each run's own (0.01)
     delete process.env.FLYWHEEL_SYNTH_EFFECTS;
     process.env.FLYWHEEL_SYNTH_SEED_SIGMA = '0.02';
-    let comparisons = 0;
-    let wins = 0;
     let paired = 0;
+    let tally: { comparisons: number; wins: number };
     try {
-      for (let k = 0; k < 16; k++) {
-        const values = [1e-9, 2e-9, 3e-9, 5e-9, 7e-9, 2e-8].map((v) => v * (k + 1));
-        const researcher = new ScriptedResearcher(
-          values.map((v) => configProposal(`eps ${v}`, { 'optim.eps': v })),
-        );
-        const { session, executor } = await makeSession({
-          store,
-          researcher,
-          base: synthConfig([`optim.beta1=${0.6 + k * 0.005}`]),
-          spec: { rungTokens: [8192], maxSeeds: k % 2 ? 3 : 5, pairedSeeds: true },
-        });
-        const s = await session.run();
-        await executor.close();
-        comparisons += values.length;
-        wins += s.proposals.wins;
-        const ends = await store.listJournal(session.id, { kinds: ['conclusion'] });
-        paired += ends.filter((e) => /paired seeds/.test(e.body ?? '')).length;
-      }
+      tally = await plantedNull(
+        store,
+        0.6,
+        async (k) => ({ spec: { rungTokens: [8192], maxSeeds: k % 2 ? 3 : 5, pairedSeeds: true } }),
+        async (session) => void (paired += await verdictsMatching(store, session.id, /paired seeds/)),
+      );
     } finally {
       delete process.env.FLYWHEEL_SYNTH_SEED_SIGMA;
     }
-    const rate = wins / comparisons;
+    const rate = tally.wins / tally.comparisons;
     t.diagnostic(
-      `planted null, paired seeds: ${wins}/${comparisons} false wins (${(100 * rate).toFixed(1)} %), ${paired} verdicts on paired seeds`,
+      `planted null, paired seeds: ${tally.wins}/${tally.comparisons} false wins (${(100 * rate).toFixed(1)} %), ${paired} verdicts on paired seeds`,
     );
     assert.ok(rate <= 0.05, `false-win rate ${rate}`);
     assert.ok(paired > 5, 'the paired test was used');
