@@ -6,7 +6,7 @@
  * base run on one seed see the same batches from the same start, and most of the seed-to-seed spread
  * cancels in their difference. Measured on the benchmark's stacked base (BENCHMARKS.md "Paired seeds
  * on the stacked base"): over four seeds the base's own sd was 0.0032, the sd of a same-shape change's
- * differences 0.0007-0.0017, of a shape change's 0.0027-0.0043.
+ * differences 0.0007-0.0022, of a shape change's 0.0027-0.0043.
  *
  * The test is the paired t test on those differences: mean d over the n shared seeds, standard error
  * sd(d) / sqrt(n), n - 1 df. It is exact for normal differences whatever the seed shares, and it needs
@@ -16,9 +16,10 @@
  * look uses is decided by the design alone (how many seeds are shared and by which trainer), never by
  * the values: research/core/paired.ts.
  *
- * From MIN_PAIRS pairs on. With two, the t quantile at 1 df (12.7 at 95 %) costs more than the pairing
- * saves unless the differences are 20 times calmer than unpaired runs; with three (4.3 at 2 df) at 2.6
- * times, which the reference trainer's same-shape changes clear several times over.
+ * From MIN_PAIRS pairs on. With two, the t quantile at 1 df (12.7 at 95 %) rejects as easily as the
+ * unpaired test at a session's usual 6 df (2.45) only when the paired standard error is five times
+ * smaller; with three (4.3 at 2 df), 1.8 times, which the same-shape changes on the stacked base clear
+ * (2.9-9.5 times at four seeds).
  */
 import { mean, sampleStd } from './summary.ts';
 import type { SeedBlocked } from './judge.ts';
