@@ -22,6 +22,7 @@ import type { RunRecord, SessionRecord, SessionStatus, Store } from '../store/ba
 import type { Step } from './core/effects.ts';
 import { itemFlops, nextWork, queuedIdeas, type FlopsLeft, type WorkItem } from './core/scheduler.ts';
 import { ladderDue } from './core/ladder-state.ts';
+import { withPairing } from './core/paired.ts';
 import { SessionSpec } from './core/spec.ts';
 import { ideaCount, type SessionState } from './core/state.ts';
 import * as T from './core/transitions.ts';
@@ -174,7 +175,7 @@ export class ResearchSession {
 
   /** Create the session record, the baseline trials and the first journal entries. */
   static async create(deps: SessionDeps, specInput: unknown): Promise<ResearchSession> {
-    const spec = SessionSpec.parse(specInput);
+    const spec = withPairing(SessionSpec.parse(specInput));
     const id = newSessionId();
     const ctx = {
       sessionId: id,

@@ -5,7 +5,7 @@ import type { TrainConfig } from '../../config/train-config.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { concludeReady, nextSeed } from './conclude.ts';
-import { pairedOf } from './paired.ts';
+import { pairedOf, withPairing } from './paired.ts';
 import { newTrial } from './scheduler.ts';
 import { BASELINE, emptyState, type ProposalState, type SessionState } from './state.ts';
 
@@ -35,7 +35,9 @@ function session(base: TrainConfig, seeds: number[], over: Partial<ProposalState
 }
 
 const verdictOf = (st: SessionState, base: TrainConfig) =>
-  concludeReady(st, testSpec(base, { rungTokens: RUNGS, maxSeeds: 3 })).find((c) => c.proposal.id === 'p1')!;
+  concludeReady(st, withPairing(testSpec(base, { rungTokens: RUNGS, maxSeeds: 3 }))).find(
+    (c) => c.proposal.id === 'p1',
+  )!;
 
 describe('paired seeds in a session', () => {
   it("judges a config change's third seed on the reference trainer by its own differences from the base", () => {
@@ -49,15 +51,24 @@ describe('paired seeds in a session', () => {
     assert.equal(paired.proposal.looks?.at(-1)?.blocked, true);
   });
 
+  it('is recorded when a session is created, so one written before it resumes unpaired', () => {
+    assert.equal(withPairing(testSpec(reference, { rungTokens: RUNGS })).pairedSeeds, true);
+    assert.equal(withPairing(testSpec(foreign, { rungTokens: RUNGS })).pairedSeeds, false);
+    const old = testSpec(reference, { rungTokens: RUNGS }); // as a spec stored before pairing parses
+    const st = session(reference, [1000, 1001, 1002]);
+    assert.equal(pairedOf(st, old, st.proposals[1], BASELINE), undefined);
+    assert.ok(pairedOf(st, withPairing(old), st.proposals[1], BASELINE));
+  });
+
   it('leaves two seeds, an agent’s code and a foreign trainer to the other tests', () => {
-    const spec = testSpec(reference, { rungTokens: RUNGS, maxSeeds: 3 });
+    const spec = withPairing(testSpec(reference, { rungTokens: RUNGS, maxSeeds: 3 }));
     const two = session(reference, [1000, 1001]);
     assert.equal(pairedOf(two, spec, two.proposals[1], BASELINE), undefined);
     const code = session(reference, [1000, 1001, 1002], { change: { kind: 'code', edits: [] } });
     assert.equal(pairedOf(code, spec, code.proposals[1], BASELINE), undefined);
     const st = session(foreign, [1000, 1001, 1002]);
     assert.equal(
-      pairedOf(st, testSpec(foreign, { rungTokens: RUNGS }), st.proposals[1], BASELINE),
+      pairedOf(st, withPairing(testSpec(foreign, { rungTokens: RUNGS })), st.proposals[1], BASELINE),
       undefined,
     );
     // the candidate alone on a foreign trainer is not paired either
@@ -69,7 +80,7 @@ describe('paired seeds in a session', () => {
   });
 
   it("runs a candidate's next seed on its base's seeds first, so a re-based base's held-out seed pairs too", () => {
-    const spec = testSpec(reference, { rungTokens: RUNGS, maxSeeds: 3 });
+    const spec = withPairing(testSpec(reference, { rungTokens: RUNGS, maxSeeds: 3 }));
     const first = session(reference, [1000, 1001]);
     assert.equal(nextSeed(first, spec, 'p1').seed, 1002);
     const st = session(reference, [1000, 1001]);
@@ -96,7 +107,7 @@ describe('paired seeds in a session', () => {
   });
 
   it('adds the held-out pair to the all-seeds test', () => {
-    const spec = testSpec(reference, { rungTokens: RUNGS, maxSeeds: 3 });
+    const spec = withPairing(testSpec(reference, { rungTokens: RUNGS, maxSeeds: 3 }));
     const st = session(reference, [1000, 1001, 1002]);
     for (const [id, v] of [
       ['p1', 2.4955],

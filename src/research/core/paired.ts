@@ -6,10 +6,11 @@
  * candidate's top-rung decision seeds run by its base's decision runs (core/base.ts). The reference
  * trainer draws a seed's data order, and the initial weights of every config with the same parameter
  * shapes, from the seed alone (trainers/gpt/harness.py); a foreign trainer (`trainer.command`, a
- * brought script's spec) promises nothing of the kind unless the session says so (`spec.pairedSeeds`),
- * and its candidates keep the unpaired test or the seed-blocked fit with its pre-test
- * (stats/seed-blocks.ts). Candidates are run on the base's seeds
- * from `seedBase` up (conclude.ts `nextSeed`), so a candidate's third seed is normally its third pair.
+ * brought script's spec) promises nothing of the kind, and its candidates keep the unpaired test or
+ * the seed-blocked fit with its pre-test (stats/seed-blocks.ts). A new session records which it is
+ * (`spec.pairedSeeds`, `withPairing`), so a session resumed later runs by the rules it started with.
+ * Candidates run on their base's decision seeds first (conclude.ts `nextSeed`), so a candidate's
+ * third seed is normally its third pair.
  *
  * With `withConfirm`, the held-out confirmation runs join as pairs of their own: the candidate's
  * confirmation run and its base's re-run on that seed (scheduler.ts `scheduleConfirmation`), for the
@@ -33,6 +34,10 @@ import {
 export const onReferenceTrainer = (c: TrainConfig): boolean =>
   !c.trainer.command && !c.trainer.spec && !c.trainer.dir;
 
+/** A new session's spec with whether its trainer pairs seeds recorded: the reference trainer does. */
+export const withPairing = (spec: SessionSpec): SessionSpec =>
+  spec.pairedSeeds === undefined ? { ...spec, pairedSeeds: onReferenceTrainer(spec.baseConfig) } : spec;
+
 /** A candidate's contrast with its base on paired seeds, or undefined when the design does not pair it. */
 export function pairedOf(
   state: SessionState,
@@ -45,8 +50,7 @@ export function pairedOf(
   const trainer = canonicalJson(spec.baseConfig.trainer);
   const paired = (x: ProposalState) =>
     (x.id === baseId || x.change.kind === 'config') && canonicalJson(x.config.trainer) === trainer;
-  if (!(spec.pairedSeeds ?? onReferenceTrainer(spec.baseConfig)) || ![p, base].every(paired))
-    return undefined;
+  if (spec.pairedSeeds !== true || ![p, base].every(paired)) return undefined;
   const top = String(topRung(spec));
   const at = (ts: TrialState[]): SeedValue[] =>
     ts.flatMap((t) => {

@@ -67,7 +67,8 @@ export const SessionSpec = z
     // run (setup.ts `carriedBaseRuns`): the baseline's trials start with them (core/carried-base.ts)
     carriedBase: z.array(CarriedRun).max(CARRIED_MAX).default([]),
     // whether the trainer draws a run's data order (and initial weights) from its seed alone, so a
-    // change and its base pair on a shared seed (core/paired.ts); unset: only the reference trainer does
+    // change and its base pair on a shared seed (core/paired.ts); a new session records it
+    // (`withPairing`: the reference trainer does), a session written before it is unpaired
     pairedSeeds: z.boolean().optional(),
     alpha: z.number().min(0.001).max(0.5).default(0.05),
     correction: z.enum(['holm', 'bh']).default('holm'),
