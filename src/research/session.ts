@@ -58,7 +58,7 @@ export interface SessionDeps {
 export function newSessionId(): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
-  return `s-${String(d.getUTCFullYear()).slice(2)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}-${randomBytes(2).toString('hex')}`;
+  return `s-${String(d.getUTCFullYear()).slice(2)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}-${randomBytes(4).toString('hex')}`;
 }
 
 /**
