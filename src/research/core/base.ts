@@ -57,6 +57,21 @@ export function baseDecisionTrials(state: SessionState, baseId: string): TrialSt
   );
 }
 
+/**
+ * The base's paired re-runs of a candidate's held-out confirmation: its 'confirm' trials on the seeds
+ * of the candidate's, never one of its own decision trials.
+ */
+export function baseConfirmTrials(state: SessionState, candidateId: string): TrialState[] {
+  const base = baseOf(state, candidateId);
+  const seeds = new Set(
+    state.trials.filter((t) => t.proposalId === candidateId && t.purpose === 'confirm').map((t) => t.seed),
+  );
+  const held = new Set(baseDecisionTrials(state, base).map((t) => t.id));
+  return state.trials.filter(
+    (t) => t.proposalId === base && t.purpose === 'confirm' && seeds.has(t.seed) && !held.has(t.id),
+  );
+}
+
 /** A base's decision values at the top rung (default: the current base). */
 export function baseValues(state: SessionState, spec: SessionSpec, baseId = currentBase(state).id): number[] {
   const top = String(topRung(spec));

@@ -16,7 +16,8 @@
  * effect (stats/seed-blocks.ts), else unpaired against the noise floor.
  */
 import { adjustPValues } from '../../stats/multiple.ts';
-import { judgeChange, type Judgement } from '../../stats/judge.ts';
+import { judgeChange, type Judgement, type SeedBlocked } from '../../stats/judge.ts';
+import type { PairedContrast } from '../../stats/paired-seeds.ts';
 import { isSeedOnlyChange } from '../../stats/seed-only.ts';
 import {
   onePerSeed,
@@ -28,7 +29,7 @@ import {
 import { sequentialP } from '../../stats/sequential.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { configHash } from '../../config/resolve.ts';
-import { baseDecisionTrials, baseOf, baseValues, currentBase, isBaseId } from './base.ts';
+import { baseConfirmTrials, baseDecisionTrials, baseOf, baseValues, currentBase, isBaseId } from './base.ts';
 import { pairedOf } from './paired.ts';
 import { newTrial, scheduleConfirmation } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
@@ -169,13 +170,7 @@ export function seedGroup(p: Pick<ProposalState, 'id' | 'config' | 'change'>): s
 
 /** Base values on the seeds of a candidate's confirmation trials (the paired re-run). */
 function confirmBaselineValues(state: SessionState, spec: SessionSpec, id: string): number[] {
-  const base = baseOf(state, id);
-  const seeds = new Set(
-    state.trials.filter((t) => t.proposalId === id && t.purpose === 'confirm').map((t) => t.seed),
-  );
-  const held = new Set(baseDecisionTrials(state, base).map((t) => t.id));
-  return state.trials
-    .filter((t) => t.proposalId === base && t.purpose === 'confirm' && seeds.has(t.seed) && !held.has(t.id))
+  return baseConfirmTrials(state, id)
     .map((t) => t.results[String(topRung(spec))])
     .filter((v): v is number => Number.isFinite(v));
 }
@@ -188,6 +183,25 @@ function confirmBaselineValues(state: SessionState, spec: SessionSpec, id: strin
 function baseReady(state: SessionState, spec: SessionSpec, baseId: string): number[] | undefined {
   const v = baseValues(state, spec, baseId);
   return v.length >= (baseId === BASELINE ? spec.baselineSeeds : 2) ? v : undefined;
+}
+
+/**
+ * What a candidate's decision is judged on besides the unpaired test, for its looks and its verdict
+ * alike: paired seeds where the design pairs them (core/paired.ts), else the seed-blocked fit when the
+ * session's runs show a seed effect (stats/seed-blocks.ts); `blocked` undefined leaves it unpaired.
+ */
+function decisionContrast(
+  state: SessionState,
+  spec: SessionSpec,
+  obs: SeedObs[],
+  p: ProposalState,
+  baseId: string,
+): { paired?: PairedContrast; blocked?: SeedBlocked } {
+  const paired = pairedOf(state, spec, p, baseId);
+  return {
+    paired,
+    blocked: paired ?? seedBlockedContrast(obs, seedGroup(p), seedGroup(proposalOf(state, baseId))),
+  };
 }
 
 /** Take a look at every proposal whose decision-seed count is new (one raw test per count, kept). */
@@ -203,9 +217,7 @@ function takeLooks(
     const base = baseReady(state, spec, baseId);
     const { decision } = candidateValues(state, spec, p.id);
     if (!base || decision.length === 0 || (p.looks ?? []).some((l) => l.n === decision.length)) continue;
-    const blocked =
-      pairedOf(state, spec, p, baseId) ??
-      seedBlockedContrast(obs, seedGroup(p), seedGroup(proposalOf(state, baseId)));
+    const { blocked } = decisionContrast(state, spec, obs, p, baseId);
     const j = judgeChange({ baseline: base, candidate: decision, noise, alpha: spec.alpha, blocked });
     if (!Number.isFinite(j.pValue)) continue; // one seed and no noise floor yet: wait
     const look = {
@@ -254,16 +266,13 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
     if (running) return;
     const { decision, confirm } = candidateValues(state, spec, p.id);
     const noiseOnly = isSeedOnlyChange(p.change, spec.noiseKeys);
-    const [a, b] = [seedGroup(p), seedGroup(proposalOf(state, baseId))];
-    // paired seeds where the design pairs them (core/paired.ts), else the seed-blocked fit if it applies;
     // the all-seeds test is of the decision's kind (the judge scales its p by the decision's adjustment)
-    const paired = pairedOf(state, spec, p, baseId);
-    const blocked = paired ?? seedBlockedContrast(obs, a, b);
+    const { paired, blocked } = decisionContrast(state, spec, obs, p, baseId);
     const blockedAll = !hasConfirmRuns(state, p.id)
       ? undefined
       : paired
         ? pairedOf(state, spec, p, baseId, true)
-        : seedBlockedContrast(seedObs(state, spec, p.id), a, b);
+        : seedBlockedContrast(seedObs(state, spec, p.id), seedGroup(p), seedGroup(proposalOf(state, baseId)));
     const j = judgeChange({
       baseline: base,
       candidate: decision,

@@ -13,14 +13,14 @@
  * third seed is normally its third pair.
  *
  * With `withConfirm`, the held-out confirmation runs join as pairs of their own: the candidate's
- * confirmation run and its base's re-run on that seed (scheduler.ts `scheduleConfirmation`), for the
+ * confirmation run and its base's re-run on that seed (base.ts `baseConfirmTrials`), for the
  * all-seeds test of the verdict when the decision was paired too (conclude.ts: the judge scales that
  * test's p by the decision's adjustment, which only means something between tests of one kind).
  */
 import { canonicalJson } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import { pairedContrast, type PairedContrast, type SeedValue } from '../../stats/paired-seeds.ts';
-import { baseDecisionTrials } from './base.ts';
+import { baseConfirmTrials, baseDecisionTrials } from './base.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import {
   DECISION_PURPOSES,
@@ -62,16 +62,6 @@ export function pairedOf(
   const theirs = at(baseDecisionTrials(state, baseId));
   if (!withConfirm) return pairedContrast(cand, theirs);
   const held = at(mine.filter((t) => t.purpose === 'confirm'));
-  const heldSeeds = new Set(held.map((h) => h.seed));
-  const decisionSeeds = new Set(theirs.map((t) => t.seed));
-  const reRuns = at(
-    state.trials.filter(
-      (t) =>
-        t.proposalId === baseId &&
-        t.purpose === 'confirm' &&
-        heldSeeds.has(t.seed) &&
-        !decisionSeeds.has(t.seed),
-    ),
-  );
+  const reRuns = at(baseConfirmTrials(state, p.id));
   return pairedContrast([...cand, ...held], [...theirs, ...reRuns]);
 }
