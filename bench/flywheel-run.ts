@@ -1,13 +1,14 @@
 /**
  * Every config on every seed, each one `flywheel run --json` of preset `small` at a token budget, one
  * thread, two at a time, in a throw-away FLYWHEEL_HOME: the grid the benchmarks of the real trainer's
- * seed spread measure (seed-blocks.ts, paired-seeds.ts).
+ * seed spread measure (seed-blocks.ts, paired-seeds.ts), with their options and their table of it.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../src/home.ts';
+import { mean } from '../src/stats/summary.ts';
 import type { SeedObs } from '../src/stats/seed-blocks.ts';
 
 /** One run's final val bpb; rejects when the run fails. */
@@ -51,4 +52,36 @@ export async function runGrid(
     rmSync(home, { recursive: true, force: true });
   }
   return obs;
+}
+
+/** `--seeds N` (default 4) consecutive seeds from `firstSeed`, and `--tokens T` (default 110,592). */
+export function gridOptions(firstSeed: number): { seeds: number[]; tokens: number } {
+  const arg = (name: string, dflt: string) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : dflt;
+  };
+  const seeds = Array.from({ length: Number(arg('seeds', '4')) }, (_, i) => firstSeed + i);
+  return { seeds, tokens: Number(arg('tokens', '110592')) };
+}
+
+/** The grid as a markdown table: a row per config, its value on every seed, and its mean. */
+export function gridTable(
+  obs: readonly SeedObs[],
+  groups: readonly string[],
+  seeds: readonly number[],
+): string[] {
+  const at = (g: string, s: number) => obs.find((o) => o.group === g && o.seed === s)!.value;
+  return [
+    '| config | ' + seeds.map((s) => `seed ${s}`).join(' | ') + ' | mean |',
+    '| --- | ' + seeds.map(() => '---:').join(' | ') + ' | ---: |',
+    ...groups.map(
+      (g) =>
+        `| ${g} | ${seeds.map((s) => at(g, s).toFixed(4)).join(' | ')} | ${mean(seeds.map((s) => at(g, s))).toFixed(4)} |`,
+    ),
+  ];
+}
+
+/** A difference in bpb with its sign: −0.0057, +0.0066. */
+export function signed(x: number): string {
+  return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;
 }

@@ -14,14 +14,9 @@ import { pooledWithin } from '../src/stats/seed-blocks.ts';
 import { studentTTwoSidedP } from '../src/stats/student-t.ts';
 import { mean, sampleStd } from '../src/stats/summary.ts';
 import { writeSection } from './benchmarks-md.ts';
-import { runGrid } from './flywheel-run.ts';
+import { gridOptions, gridTable, runGrid, signed } from './flywheel-run.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
-const SEEDS = Array.from({ length: Number(arg('seeds', '4')) }, (_, i) => 900_001 + i);
-const TOKENS = Number(arg('tokens', '110592'));
+const { seeds: SEEDS, tokens: TOKENS } = gridOptions(900_001);
 const DOMAINS = ['news', 'fiction', 'learned', 'essays', 'popular', 'sentences', 'code'];
 const STACK = [
   'model.position=rope',
@@ -66,26 +61,17 @@ const rows = Object.keys(CHANGES).map((g) => {
   const du = mean(of(g)) - mean(of('stack'));
   const se = pooled.sd * Math.sqrt(1 / of(g).length + 1 / of('stack').length);
   const pu = studentTTwoSidedP(du / se, pooled.df);
-  const unpaired = `${fmt(du)} ± ${se.toFixed(4)} (p ${pu.toFixed(3)})`;
+  const unpaired = `${signed(du)} ± ${se.toFixed(4)} (p ${pu.toFixed(3)})`;
   const p = pairedContrast(runsOf(g), runsOf('stack'));
   // no spread in the differences (a change that does nothing yet at a tiny budget): nothing to test
-  if (!p) return `| ${g} | ${d.map(fmt).join(', ')} | — | ${sampleStd(d).toFixed(4)} | ${unpaired} | |`;
+  if (!p) return `| ${g} | ${d.map(signed).join(', ')} | — | ${sampleStd(d).toFixed(4)} | ${unpaired} | |`;
   const pp = studentTTwoSidedP(p.delta / p.se, p.df);
-  return `| ${g} | ${d.map(fmt).join(', ')} | ${fmt(p.delta)} ± ${p.se.toFixed(4)} (p ${pp.toFixed(4)}) | ${sampleStd(d).toFixed(4)} | ${unpaired} | ${(se / p.se).toFixed(1)} |`;
+  return `| ${g} | ${d.map(signed).join(', ')} | ${signed(p.delta)} ± ${p.se.toFixed(4)} (p ${pp.toFixed(4)}) | ${sampleStd(d).toFixed(4)} | ${unpaired} | ${(se / p.se).toFixed(1)} |`;
 });
 const body = [
   `\`npx tsx bench/paired-seeds.ts --seeds ${SEEDS.length} --tokens ${TOKENS}\` — ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; ${obs.length} runs of preset \`small\` at ${TOKENS.toLocaleString('en')} tokens (regime (a)'s full run), seeds ${SEEDS[0]}–${SEEDS[SEEDS.length - 1]}; wall ${((Date.now() - t0) / 60_000).toFixed(1)} min. The base: ${STACK.slice(0, 3).join(', ')}, equal domain weights.`,
   '',
-  '| config | ' + SEEDS.map((s) => `seed ${s}`).join(' | ') + ' | mean |',
-  '| --- | ' + SEEDS.map(() => '---:').join(' | ') + ' | ---: |',
-  ...Object.keys(CONFIGS).map(
-    (g) =>
-      `| ${g} | ${SEEDS.map((s) =>
-        runsOf(g)
-          .find((o) => o.seed === s)!
-          .value.toFixed(4),
-      ).join(' | ')} | ${mean(of(g)).toFixed(4)} |`,
-  ),
+  ...gridTable(obs, Object.keys(CONFIGS), SEEDS),
   '',
   `The stack's own sd over the seeds: ${stackSpread.sd.toFixed(4)}. Pooled within-config sd over all ${Object.keys(CONFIGS).length} configs (what the unpaired test uses): ${pooled.sd.toFixed(4)} (df ${pooled.df}).`,
   '',
@@ -95,7 +81,3 @@ const body = [
 ].join('\n');
 console.log(body);
 if (process.argv.includes('--write')) writeSection('Paired seeds on the stacked base', body);
-
-function fmt(x: number): string {
-  return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;
-}

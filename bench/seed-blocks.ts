@@ -9,18 +9,13 @@
  * `--write` rewrites the "Seed blocks" section of BENCHMARKS.md.
  */
 import { cpus } from 'node:os';
-import { runGrid } from './flywheel-run.ts';
+import { gridOptions, gridTable, runGrid, signed } from './flywheel-run.ts';
 import { pooledWithin, seedBlockedContrast } from '../src/stats/seed-blocks.ts';
 import { studentTTwoSidedP } from '../src/stats/student-t.ts';
 import { mean } from '../src/stats/summary.ts';
 import { writeSection } from './benchmarks-md.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
-const SEEDS = Array.from({ length: Number(arg('seeds', '4')) }, (_, i) => 1000 + i);
-const TOKENS = Number(arg('tokens', '110592'));
+const { seeds: SEEDS, tokens: TOKENS } = gridOptions(1000);
 const CONFIGS: Record<string, string[]> = {
   base: [],
   'logit softcap 15': ['model.logitSoftcap=15'],
@@ -43,22 +38,17 @@ for (const g of groups.slice(1)) {
   const se = within * Math.sqrt(1 / of(g).length + 1 / of('base').length);
   const p = studentTTwoSidedP(d / se, df);
   const blocked = b
-    ? `${fmt(b.delta)} ± ${b.se.toFixed(4)} (p ${studentTTwoSidedP(b.delta / b.se, b.df).toFixed(3)})`
+    ? `${signed(b.delta)} ± ${b.se.toFixed(4)} (p ${studentTTwoSidedP(b.delta / b.se, b.df).toFixed(3)})`
     : 'not blocked';
   rows.push(
-    `| ${g} | ${fmt(d)} ± ${se.toFixed(4)} (p ${p.toFixed(3)}) | ${blocked} | ${b ? (se / b.se).toFixed(2) : ''} |`,
+    `| ${g} | ${signed(d)} ± ${se.toFixed(4)} (p ${p.toFixed(3)}) | ${blocked} | ${b ? (se / b.se).toFixed(2) : ''} |`,
   );
 }
 const shared = comp ? comp.tau2 / (comp.tau2 + comp.sigma2) : NaN;
 const body = [
   `\`npx tsx bench/seed-blocks.ts --seeds ${SEEDS.length} --tokens ${TOKENS}\` — ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; ${obs.length} runs of preset \`small\` at ${TOKENS.toLocaleString('en')} tokens (the research-efficiency benchmark's full run), seeds ${SEEDS[0]}–${SEEDS[SEEDS.length - 1]}; wall ${((Date.now() - t0) / 60_000).toFixed(1)} min.`,
   '',
-  '| config | ' + SEEDS.map((s) => `seed ${s}`).join(' | ') + ' | mean |',
-  '| --- | ' + SEEDS.map(() => '---:').join(' | ') + ' | ---: |',
-  ...groups.map(
-    (g) =>
-      `| ${g} | ${SEEDS.map((s) => obs.find((o) => o.group === g && o.seed === s)!.value.toFixed(4)).join(' | ')} | ${mean(of(g)).toFixed(4)} |`,
-  ),
+  ...gridTable(obs, groups, SEEDS),
   '',
   comp
     ? `Two-way analysis (config + seed): seed-shared sd τ = ${Math.sqrt(comp.tau2).toFixed(4)}, each run's own sd σ = ${Math.sqrt(comp.sigma2).toFixed(4)} (df ${comp.df}); the seed carries ${(100 * shared).toFixed(0)} % of the seed-to-seed variance; seed effect F test p = ${comp.seedP.toFixed(3)}. Pooled within-config sd (what the unpaired test uses): ${within.toFixed(4)}.`
@@ -70,7 +60,3 @@ const body = [
 ].join('\n');
 console.log(body);
 if (process.argv.includes('--write')) writeSection('Seed blocks', body);
-
-function fmt(x: number): string {
-  return `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(4)}`;
-}
