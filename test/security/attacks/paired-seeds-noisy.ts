@@ -39,17 +39,21 @@ export const attacks: Attack[] = [
         const sv = (xs: SeedObs[]): SeedValue[] => xs.map(({ seed, value }) => ({ seed, value }));
         let passed = false;
         let blocked: ReturnType<typeof pairedContrast>;
-        for (const s of [1000, 1001, 1002]) {
-          mine.push(draw('attacker', s, 0.01));
-          blocked = pairedContrast(sv(mine), sv(base));
-          const j = judgeChange({
+        // the judge as conclude.ts calls it on the attacker's seeds so far (`more`: its verdict's inputs)
+        const judge = (more: Partial<Parameters<typeof judgeChange>[0]> = {}) =>
+          judgeChange({
             baseline: values(base),
             candidate: values(mine),
             minSeeds: 1,
             resamples: 200,
             noise,
             blocked,
+            ...more,
           });
+        for (const s of [1000, 1001, 1002]) {
+          mine.push(draw('attacker', s, 0.01));
+          blocked = pairedContrast(sv(mine), sv(base));
+          const j = judge();
           if (mine.length === 1 && !(j.delta < 0)) break; // futility at one seed
           if (mine.length >= 2 && j.verdict === 'pending' && j.ci95[1] < 0 && j.pValue < 0.05) {
             passed = true;
@@ -61,13 +65,7 @@ export const attacks: Attack[] = [
         tally.decision++;
         const held = draw('attacker', 11000, 0.01);
         const reRun = draw('base', 11000, 0.001);
-        const v = judgeChange({
-          baseline: values(base),
-          candidate: values(mine),
-          minSeeds: 1,
-          resamples: 200,
-          noise,
-          blocked,
+        const v = judge({
           confirm: [held.value],
           confirmBaseline: [reRun.value],
           blockedAll: pairedContrast(sv([...mine, held]), sv([...base, reRun])),
