@@ -163,6 +163,9 @@ describe('flywheel research --trainer', () => {
       const [last] = await store.listRuns({ limit: 1, fields: 'full' });
       assert.ok(last?.config.trainer.spec, 'a spec trainer run is stored');
       assert.equal(trainerCodeHash(last.config), last.codeHash);
+      // the spec says its seed pairs ("seed": {"pairs": true}): the session recorded it
+      const [session] = await store.listSessions({ limit: 1 });
+      assert.equal(session?.spec.pairedSeeds, true);
     } finally {
       await store.close();
     }

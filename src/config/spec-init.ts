@@ -127,6 +127,8 @@ export function starterSpec(o: {
     command: ['{python}', o.script],
     '// command': '{python} is a Python with torch; add the fixed flags of your recipe here',
     knobs: o.knobs,
+    '// seed':
+      'if the script takes a seed: "seed": {"flag": "--seed={value}"}, with "pairs": true when the seed alone fixes its data order and initial weights (research then compares configs on paired seeds)',
     budget: {
       '//': 'how a budget reaches the script: steps (tokens / tokensPerStep), tokens or seconds, each as a flag, env var or config-file key; budgets it cannot be told are enforced by Flywheel',
       default: '60s',

@@ -52,6 +52,13 @@ describe('trainer spec', () => {
     assert.match(bad({ comand: ['x'] }), /comand: unknown field "comand"/);
     assert.match(bad({ tokensPerStep: 'bs * block' }), /tokensPerStep: .*"block" is not a knob/);
     assert.match(bad({ knobs: { lr: { type: 'float', low: 1, high: 2, flag: '--lr' } } }), /flag/);
+    assert.match(bad({ seed: { pairs: true } }), /seed: give exactly one of flag, env, file/);
+    assert.match(bad({ seed: { flag: '--seed={value}', pairs: 'yes' } }), /seed\.pairs: /);
+  });
+
+  it('keeps whether the seed pairs only when the spec says so (a spec without it keeps its hash)', () => {
+    assert.equal(specWith({ seed: { flag: '--seed={value}', pairs: true } }).seed?.pairs, true);
+    assert.equal('pairs' in (specWith({}).seed ?? {}), false);
   });
 
   it('loads a file, resolving its folder, and refuses a specDir written in it', () => {

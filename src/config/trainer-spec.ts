@@ -78,6 +78,20 @@ export type SpecKnob = z.infer<typeof SpecKnob>;
 
 const DeliveryOnly = withComments(Delivery).refine(oneDelivery, DELIVERY_MSG);
 
+/**
+ * How the seed reaches the script, and whether it pairs: `pairs: true` says the seed alone fixes the
+ * script's data order and, for configs with the same parameter shapes, its initial weights (as
+ * `torch.manual_seed(seed)` before the model is built and batches are drawn does). Research then judges
+ * a knob change from its third seed shared with its base on its own differences from the base (README
+ * "Research sessions", **Paired seeds**). The user's word about the user's script: the researcher
+ * cannot set it (no `trainer.*` key is its to change, SECURITY.md). Left out of the parsed spec when not
+ * given, so a spec written before it keeps its config hashes.
+ */
+const SeedDelivery = withComments({ ...Delivery, pairs: z.boolean().optional() }).refine(
+  oneDelivery,
+  DELIVERY_MSG,
+);
+
 const Regex = z.string().refine((s) => {
   try {
     new RegExp(s);
@@ -110,7 +124,7 @@ export const TrainerSpec = withComments({
       .optional(),
     env: z.string().regex(ENV_NAME).optional(),
   }).optional(),
-  seed: DeliveryOnly.optional(), // how the run's seed reaches the script; absent: the script's own seed
+  seed: SeedDelivery.optional(), // how the run's seed reaches the script; absent: the script's own seed
   budget: withComments({
     steps: DeliveryOnly.optional(), // tokens budget -> ceil(tokens / tokensPerStep) steps (e.g. --max_iters)
     tokens: DeliveryOnly.optional(),

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../../config/resolve.ts';
+import { resolveSpecConfig } from '../../config/spec-config.ts';
+import { parseTrainerSpec } from '../../config/trainer-spec.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
@@ -58,6 +60,36 @@ describe('paired seeds in a session', () => {
     const st = session(reference, [1000, 1001, 1002]);
     assert.equal(pairedOf(st, old, st.proposals[1], BASELINE), undefined);
     assert.ok(pairedOf(st, withPairing(old), st.proposals[1], BASELINE));
+  });
+
+  it("pairs a brought script's knob change when its spec says the seed pairs, and only then", () => {
+    const script = (pairs?: boolean): TrainConfig =>
+      resolveSpecConfig({
+        spec: parseTrainerSpec({
+          name: 'script',
+          command: ['{python}', 'train.py'],
+          knobs: {
+            lr: { type: 'float', low: 1e-4, high: 1e-1, log: true, default: 1e-3, flag: '--lr={value}' },
+          },
+          seed: { flag: '--seed={value}', ...(pairs === undefined ? {} : { pairs }) },
+          budget: { tokens: { flag: '--tokens={value}' } },
+          metrics: { final: '^val_bpb: (?<valBpb>[\\d.]+)' },
+        }),
+        budget: '1e4tok',
+      });
+    const knob = (c: TrainConfig): TrainConfig => ({ ...c, knobs: { lr: 0.002 } });
+    const judged = (c: TrainConfig) => {
+      const st = session(c, [1000, 1001, 1002]);
+      st.proposals[1].config = knob(c);
+      const spec = withPairing(testSpec(c, { rungTokens: RUNGS, maxSeeds: 3 }));
+      return { spec, paired: pairedOf(st, spec, st.proposals[1], BASELINE) };
+    };
+    assert.equal(judged(script(true)).spec.pairedSeeds, true);
+    assert.equal(judged(script(true)).paired?.n, 3);
+    for (const c of [script(), script(false)]) {
+      assert.equal(judged(c).spec.pairedSeeds, false);
+      assert.equal(judged(c).paired, undefined);
+    }
   });
 
   it('leaves two seeds, an agent’s code and a foreign trainer to the other tests', () => {

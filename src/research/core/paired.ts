@@ -5,9 +5,10 @@
  * whose trainer pairs seeds, both sides on the session's trainer, and at least MIN_PAIRS of the
  * candidate's top-rung decision seeds run by its base's decision runs (core/base.ts). The reference
  * trainer draws a seed's data order, and the initial weights of every config with the same parameter
- * shapes, from the seed alone (trainers/gpt/harness.py); a foreign trainer (`trainer.command`, a
- * brought script's spec) promises nothing of the kind, and its candidates keep the unpaired test or
- * the seed-blocked fit with its pre-test (stats/seed-blocks.ts). A new session records which it is
+ * shapes, from the seed alone (trainers/gpt/harness.py); a brought script pairs when its spec says
+ * so (`seed.pairs`); a foreign command (`trainer.command`) or a spec that does not say promises
+ * nothing of the kind, and its candidates keep the unpaired test or the seed-blocked fit with its
+ * pre-test (stats/seed-blocks.ts). A new session records which it is
  * (`spec.pairedSeeds`, `withPairing`), so a session resumed later runs by the rules it started with.
  * Candidates run on their base's decision seeds first (conclude.ts `nextSeed`), so a candidate's
  * third seed is normally its third pair.
@@ -34,9 +35,17 @@ import {
 export const onReferenceTrainer = (c: TrainConfig): boolean =>
   !c.trainer.command && !c.trainer.spec && !c.trainer.dir;
 
-/** A new session's spec with whether its trainer pairs seeds recorded: the reference trainer does. */
+/**
+ * Whether a trainer's seeds pair: the reference trainer's do; a brought script's do when its spec says
+ * so (`seed.pairs`, config/trainer-spec.ts: the user's word about the user's script); a bare foreign
+ * command promises nothing.
+ */
+export const seedsPair = (c: TrainConfig): boolean =>
+  onReferenceTrainer(c) || (!c.trainer.command && c.trainer.spec?.seed?.pairs === true);
+
+/** A new session's spec with whether its trainer pairs seeds recorded (`seedsPair`). */
 export const withPairing = (spec: SessionSpec): SessionSpec =>
-  spec.pairedSeeds === undefined ? { ...spec, pairedSeeds: onReferenceTrainer(spec.baseConfig) } : spec;
+  spec.pairedSeeds === undefined ? { ...spec, pairedSeeds: seedsPair(spec.baseConfig) } : spec;
 
 /** A candidate's contrast with its base on paired seeds, or undefined when the design does not pair it. */
 export function pairedOf(

@@ -122,6 +122,20 @@ export const attacks: Attack[] = [
     },
   },
   {
+    id: 'byo-proposal-seed-pairs',
+    title:
+      "a research proposal declaring the script's seeds paired (the spec's `seed.pairs`, the user's word)",
+    run: async () => {
+      const spec = loadTrainerSpec(SPEC);
+      const rs = [
+        await propose({ 'trainer.spec.seed.pairs': false }),
+        await propose({ 'trainer.spec': { ...spec, seed: { flag: '--seed={value}' } } }),
+        await propose({ trainer: { spec: { ...spec, seed: { flag: '--seed={value}', pairs: true } } } }),
+      ];
+      return { succeeded: rs.some((r) => r.succeeded), detail: rs.map((r) => r.detail).join(' | ') };
+    },
+  },
+  {
     id: 'byo-launch-no-shell',
     title: 'a value with shell syntax reaches the script as one argv element and is never run',
     run: async () => {
