@@ -172,16 +172,27 @@ export class OfflineResearcher implements Researcher {
     const triedLib = await tried(applicable.map((c) => c.key)); // the digest lists only the newest tried ideas
     for (const k of triedLib) avoidKeys.add(k);
     const untried = applicable.filter((c) => !triedLib.has(c.key));
-    // the screen's near misses first, straight to the full budget on the current base (screening-study.ts)
-    for (const c of this.screening?.followUps(untried) ?? []) {
+    // the stack without its pace changes first, then the screen's near misses, straight to the full
+    // budget on the current base (screening-study.ts)
+    const check = this.screening?.paceCheck(base, space);
+    if (check && !avoidKeys.has(check.key) && !(await tried([check.key])).has(check.key)) {
+      out.push(check.proposal);
+      avoidKeys.add(check.key);
+    }
+    // (none while the check is judged: it may move the base they would be judged against)
+    for (const c of this.screening?.awaitingBase ? [] : (this.screening?.followUps(untried) ?? [])) {
       if (out.length >= n) break;
       out.push(c.proposal);
       avoidKeys.add(c.key);
     }
     // while the study's rows end and its stack is judged, the library waits for the base it may set
     const awaiting = this.screening?.awaitingBase ? this.screening : undefined;
+    const dropped = this.screening?.droppedTitles ?? new Set<string>();
     const fresh = untried.filter(
-      (c) => !avoidKeys.has(c.key) && !screened?.factorTitles.has(c.proposal.title),
+      (c) =>
+        !avoidKeys.has(c.key) &&
+        !screened?.factorTitles.has(c.proposal.title) &&
+        !dropped.has(c.proposal.title),
     );
     // on a base the screen did not run on, what it measured orders the changes it screened
     const lib = awaiting
@@ -209,11 +220,7 @@ export class OfflineResearcher implements Researcher {
     // or with nothing waits for the verdict where the engine lets it (ctx.wait); only an empty answer
     // with no wait offered explores, since that one would end the asking.
     if (awaiting && out.length === 0 && ctx?.wait) {
-      ctx.wait(
-        awaiting.stackPending
-          ? 'the screened stack is judged; ideas wait for the base it may set'
-          : "the screening study's last rows are running; ideas wait for its stack",
-      );
+      ctx.wait(awaiting.waitReason);
       return out;
     }
     if (out.length < n && !(awaiting && (out.length > 0 || ctx?.wait))) {

@@ -16,14 +16,16 @@ import {
   affordableRows,
   chooseFactors,
   factorsOn,
+  isPaceKey,
   ScreeningStudy,
   SCREEN_FOLLOW_UP_SOURCE,
+  SCREEN_PACE_CHECK_SOURCE,
   SCREEN_GUESS_SOURCE,
   SCREEN_SOURCE,
   SCREEN_STACK_SOURCE,
   screenedExpectation,
 } from './screening-study.ts';
-import { tryApply, withMixtureKnobs } from './config-diff.ts';
+import { effectiveValue, tryApply, withMixtureKnobs } from './config-diff.ts';
 
 const base = resolveConfig({ preset: 'small' });
 const set = (p: Proposal) => (p.change.kind === 'config' ? p.change.set : {});
@@ -250,6 +252,66 @@ describe('screening study (offline researcher)', () => {
       gains.every((x) => x.i < worse),
       'every expected gain goes before what the screen measured as worse',
     );
+  });
+
+  it('judges a winning stack without its pace changes at the full budget, and drops them if that wins', async () => {
+    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
+    const { rows, digest } = await allRows(r, []);
+    const d = r.screeningDesign!;
+    const paceKey = (k: string) => isPaceKey(k);
+    const pace = d.factors.findIndex((f) => Object.keys(f.set).some(paceKey));
+    const other = d.factors.findIndex((f) => !Object.keys(f.set).some(paceKey));
+    assert.ok(pace >= 0 && other >= 0, d.factors.map((f) => f.title).join(', '));
+    // both look like clear wins at the study rung
+    const rng = mulberry32(11);
+    rows.forEach((p, i) => {
+      const on = factorsOn(d, set(p));
+      r.observe(result(p, i, 3 - 0.03 * +on[other] - 0.02 * +on[pace] + 0.001 * randNormal(rng)));
+    });
+    const stack = (await r.propose(digest, 4)).find((p) => p.source === SCREEN_STACK_SOURCE)!;
+    const inStack = factorsOn(d, set(stack));
+    assert.ok(inStack[other] && inStack[pace], JSON.stringify(inStack));
+    r.observe({ ...result(stack, 99, 2.95), rung: 2, verdict: 'win' });
+    const moved = tryApply(base, set(stack))!;
+    const waits: string[] = [];
+    const first = await r.propose(suiteDigest(moved), 4, { wait: (w) => void waits.push(w) });
+    const check = first[0];
+    assert.equal(check.source, SCREEN_PACE_CHECK_SOURCE);
+    assert.equal(check.runAs, 'top');
+    assert.ok(
+      check.title.startsWith('Screened stack without its pace changes (') &&
+        check.title.includes(d.factors[pace].title),
+      check.title,
+    );
+    // the pace knobs go back to the screened base's values; nothing else moves
+    for (const [k, v] of Object.entries(set(check))) {
+      assert.ok(paceKey(k), k);
+      assert.deepEqual(v, effectiveValue(base, k));
+    }
+    // the check alone: ideas (the screen's near misses too) wait for the base it may set
+    assert.ok(first.length === 1, first.map((p) => `${p.source}: ${p.title}`).join('\n'));
+    assert.deepEqual(await r.propose(suiteDigest(moved), 4, { wait: (w) => void waits.push(w) }), []);
+    assert.match(waits.at(-1)!, /without its pace changes/);
+    // the full budget confirms the stack is better without them: they are not proposed one by one again
+    r.observe({ ...result(check, 100, 2.94), rung: 2, verdict: 'win' });
+    const without = tryApply(moved, set(check))!;
+    const lib = await r.propose(suiteDigest(without), 40);
+    assert.ok(!lib.some((p) => p.title === d.factors[pace].title), lib.map((p) => p.title).join('\n'));
+    assert.ok(!lib.some((p) => p.source === SCREEN_PACE_CHECK_SOURCE), 'once');
+  });
+
+  it('checks no pace change when the stack has none, or is nothing but pace changes', async () => {
+    for (const onlyPace of [false, true]) {
+      const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
+      const { rows, digest } = await allRows(r, []);
+      const d = r.screeningDesign!;
+      const j = d.factors.findIndex((f) => Object.keys(f.set).some(isPaceKey) === onlyPace);
+      rows.forEach((p, i) => r.observe(result(p, i, 3 - 0.03 * +factorsOn(d, set(p))[j])));
+      const stack = (await r.propose(digest, 4)).find((p) => p.source === SCREEN_STACK_SOURCE)!;
+      r.observe({ ...result(stack, 99, 2.95), rung: 2, verdict: 'win' });
+      const next = await r.propose(suiteDigest(tryApply(base, set(stack))!), 8);
+      assert.ok(!next.some((p) => p.source === SCREEN_PACE_CHECK_SOURCE), `only pace: ${onlyPace}`);
+    }
   });
 
   it('moves a screened effect by its fitted interaction with what the base has taken (heredity)', () => {

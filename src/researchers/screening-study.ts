@@ -11,14 +11,16 @@
  * (runAs 'top') and judged there by the engine like any other candidate: sequential looks, the
  * session's family correction, held-out paired confirmation. While the last rows end and the stack is
  * judged, the offline researcher holds the library and the mixture study back (`awaitingBase`) and
- * explores only when it may not wait; then the screen's near misses are followed up at the full budget
+ * explores only when it may not wait; a won stack that holds pace changes beside others is judged again
+ * without them (`paceCheck`); then the screen's near misses are followed up at the full budget
  * (`followUps`). Under a FLOPs budget, before the rows, one measurement at the full budget: the best
  * guess (`bestGuess`), every factor the library expects to help, together, never judged.
  *
  * Why: with N rows each effect's standard error is 2 sigma / sqrt(N) at the study rung's cost, where a
  * one-at-a-time test pays a full-budget run per seed per change. A short rung's ranking can be biased at
  * short horizons (LR, warmup and batch effects look larger); the stack's full-budget judgement is what
- * decides whether anything is kept, and the engine's ablation then attributes it knob by knob.
+ * decides whether anything is kept, the pace check whether its pace changes ride along, and the
+ * engine's ablation then attributes it knob by knob.
  *
  * Deterministic: the factors are a function of the library, the base config and the search space (not
  * of what was tried since), so a researcher rebuilt on resume plans the same design and proposes the
@@ -39,6 +41,23 @@ export const SCREEN_SOURCE = 'screening-study';
 export const SCREEN_STACK_SOURCE = 'screening-stack';
 export const SCREEN_FOLLOW_UP_SOURCE = 'screening-follow-up';
 export const SCREEN_GUESS_SOURCE = 'screening-guess';
+export const SCREEN_PACE_CHECK_SOURCE = 'screening-pace-check';
+
+/**
+ * Knobs that set the optimisation's pace: the learning rates and the optimizer's other settings (not
+ * its identity), the schedule, the batch. A run shorter than the full budget rewards a faster pace, so
+ * a pace change's effect at the study rung can change sign at the full budget (short-horizon bias). In
+ * regime (a) of bench/research-efficiency at 48 full runs, a 64-row screen selected WSD (−0.005 at the
+ * study rung) and LR × 2 beside RoPE, the untied head and equal weights; on that stack at the full
+ * budget greedy measured them +0.020 and +0.042, and the stack that held them re-ran 0.05 behind the
+ * one without them. The stack is judged whole, so such a change rides along with the large ones.
+ */
+export const isPaceKey = (path: string): boolean =>
+  (path.startsWith('optim.') && path !== 'optim.name') ||
+  path.startsWith('schedule.') ||
+  path === 'train.batchTokens';
+
+const isPaceFactor = (f: ScreenFactor) => Object.keys(f.set).some(isPaceKey);
 
 /**
  * A change the screen measured as likely helpful but did not select (one-sided p below this, Holm's
@@ -385,6 +404,12 @@ export class ScreeningStudy {
   private fitted?: MainEffectsFit;
   private guessSent = false;
   private guess?: { value: number; rung: number; noted?: boolean };
+  /** The base the design was planned on (the values a pace check sets back). */
+  private designBase?: TrainConfig;
+  private stackWon = false;
+  private checkSent = false;
+  private checkConcluded = false;
+  private checkWon = false;
 
   constructor(private readonly opts: ScreeningOptions) {}
 
@@ -397,7 +422,14 @@ export class ScreeningStudy {
     if (r.source === SCREEN_GUESS_SOURCE && r.status !== 'running' && r.valBpb && !this.guess)
       this.guess = { value: r.valBpb.mean, rung: r.rung };
     const over = r.status === 'stopped' || r.status === 'failed' || (r.verdict && r.verdict !== 'pending');
-    if (r.source === SCREEN_STACK_SOURCE && over) this.stackConcluded = true;
+    if (r.source === SCREEN_STACK_SOURCE && over) {
+      this.stackConcluded = true;
+      if (r.verdict === 'win') this.stackWon = true;
+    }
+    if (r.source === SCREEN_PACE_CHECK_SOURCE && over) {
+      this.checkConcluded = true;
+      if (r.verdict === 'win') this.checkWon = true;
+    }
   }
 
   /** The stack is out and its verdict not yet observed. */
@@ -411,8 +443,20 @@ export class ScreeningStudy {
    * 5 full-budget seeds against the old base while the stack that replaced it was judged), so the
    * researcher explores meanwhile.
    */
+  /** What the researcher waits for while `awaitingBase`, in words. */
+  get waitReason(): string {
+    if (this.stackPending) return 'the screened stack is judged; ideas wait for the base it may set';
+    if (this.checkSent && !this.checkConcluded)
+      return 'the screened stack is judged without its pace changes; ideas wait for the base it may set';
+    return "the screening study's last rows are running; ideas wait for its stack";
+  }
+
   get awaitingBase(): boolean {
-    return (Boolean(this.planned) && !this.analysed && !this.abandoned) || this.stackPending;
+    return (
+      (Boolean(this.planned) && !this.analysed && !this.abandoned) ||
+      this.stackPending ||
+      (this.checkSent && !this.checkConcluded)
+    );
   }
 
   /** This call's proposals, and the factors' titles (not to be proposed one by one on this base). */
@@ -552,6 +596,60 @@ export class ScreeningStudy {
   }
 
   /**
+   * The pace changes (`isPaceKey`) of a stack that won beside other changes: they were selected at the
+   * study rung, where a faster pace looks better than it is, and the full budget judged only the whole
+   * stack. Once the stack is the base (every one of its factors in `base`), the engine judges the stack
+   * without them: those knobs set back to the screened base's values, straight to the full budget, like
+   * any candidate. Kept (the base moves) only if the full budget confirms the stack is better without
+   * them; in the common case, pace changes that help, it is behind after its first seed and stopped.
+   * Once, and not on a base the screen has not measured (a stack that lost, a resumed researcher).
+   */
+  paceCheck(base: TrainConfig, space: SearchSpace): { key: string; proposal: Proposal } | undefined {
+    const d = this.planned;
+    const fit = this.fit();
+    const from = this.designBase;
+    if (!d || !fit || !from || !this.stackWon || this.checkSent) return undefined;
+    const chosen = d.factors.filter((_, j) => fit.factors[j].selected);
+    const pace = chosen.filter(isPaceFactor);
+    if (pace.length === 0 || pace.length === chosen.length) return undefined;
+    if (!chosen.every((f) => hasFactor(base, f))) return undefined;
+    const set: ConfigSet = {};
+    for (const k of pace.flatMap((f) => Object.keys(f.set))) set[k] = effectiveValue(from, k);
+    if (Object.values(set).some((v) => v === undefined) || outsideSpace(space, set)) return undefined;
+    this.checkSent = true;
+    const titles = pace.map((f) => f.title);
+    return {
+      key: ideaKey(base, set),
+      proposal: {
+        title: `Screened stack without its pace changes (${titles.join(', ')})`,
+        hypothesis:
+          `The screened stack won at the full budget as a whole, but ${titles.join(' and ')} set the optimisation's pace, and ` +
+          'the screen measured them at the study rung, where a faster pace is rewarded (short-horizon bias). With those knobs ' +
+          'set back to the screened base’s values, is the stack better at the full budget? If so, they were riding along.',
+        change: { kind: 'config', set },
+        expectedEffect: 0,
+        cost: 1,
+        source: SCREEN_PACE_CHECK_SOURCE,
+        tags: ['screening', 'pace'],
+        runAs: 'top',
+      },
+    };
+  }
+
+  /**
+   * Changes not to propose one by one on this session's later bases: the pace changes a confirmed pace
+   * check took out of the stack (the full budget measured the stack better without them).
+   */
+  get droppedTitles(): Set<string> {
+    const d = this.planned;
+    const fit = this.fit();
+    if (!this.checkWon || !d || !fit) return new Set();
+    return new Set(
+      d.factors.filter((f, j) => fit.factors[j].selected && isPaceFactor(f)).map((f) => f.title),
+    );
+  }
+
+  /**
    * The screen's near misses (FOLLOW_UP_P) among `untried` library candidates of the current base,
    * most likely first, as full-budget proposals; none while the stack is judged. A researcher rebuilt
    * on resume after the re-base fits the rows again without row 0 (the digest has the new base's runs):
@@ -618,6 +716,7 @@ export class ScreeningStudy {
     }
     for (const r of lost) this.results.lose(r.set);
     this.planned = d;
+    this.designBase = o.base;
     const left = lost.length
       ? `; ${lost.length} row(s) an earlier session ran are left out (the fit is a regression)`
       : '';
