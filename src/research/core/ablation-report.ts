@@ -6,8 +6,7 @@
  */
 import type { KnobAttribution, MinimalChange } from './ablation-state.ts';
 import { attribute } from './ablation-stats.ts';
-import { ABLATION_SHARE, ablatable, ablationPlan, winBase, winKnobs } from './ablation.ts';
-import { capacityRuns } from './run-cost.ts';
+import { ablatable, ablationPlan, ablationRunsLeft, winBase, winKnobs } from './ablation.ts';
 import type { SessionSpec } from './spec.ts';
 import { proposalOf, type ProposalState, type SessionState } from './state.ts';
 
@@ -92,7 +91,7 @@ export function bestAttribution(
 function whyNot(state: SessionState, spec: SessionSpec, p: ProposalState, perToken?: number): string {
   const refusal = ablatable(state, p);
   if (refusal) return refusal;
-  const cap = ABLATION_SHARE * capacityRuns(state, spec, perToken);
+  const cap = ablationRunsLeft(state, spec, perToken);
   const plan = ablationPlan(state, spec, p, winBase(state, p.id).config, cap);
   return 'missing' in plan
     ? plan.missing

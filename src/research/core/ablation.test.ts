@@ -9,6 +9,7 @@ import { resolveConfig } from '../../config/resolve.ts';
 import { pairedInterval } from './ablation-stats.ts';
 import {
   ABLATION_SHARE,
+  ablationRunsLeft,
   ablationPlan,
   ablationReserveRuns,
   fitPlan,
@@ -139,9 +140,14 @@ describe('ablation plan', () => {
     three.p.stats = { delta: -0.05, ci95: [-0.07, -0.03], pValue: 0.001, n: 4, mean: 2, std: 0.01 };
     assert.match(
       bestAttribution(three.st, tiny, 'p1').attributionReason ?? '',
-      /not ablated: taking p1 apart needs at least 6 full-budget runs .* more than 15 % of the ~27 full runs/,
+      /not ablated: taking p1 apart needs at least 6 full-budget runs .* more than the 4\.0 left of the session's ablation share \(15 % of the full runs it pays for\)/,
       'research --json says why the best has no attribution',
     );
+    // the share is the session's: an earlier ablation's arms count against it
+    assert.ok(Math.abs(ablationRunsLeft(three.st, short) - 6.15) < 1e-9);
+    for (const seed of [1000, 1001, 1002]) newTrial(three.st, 'p1', seed, 'ablation', 1);
+    assert.ok(Math.abs(ablationRunsLeft(three.st, short) - 3.15) < 1e-9);
+    assert.equal(ablationReserveRuns(three.st, short), 0, 'no room left for a second one');
     assert.deepEqual(fitPlan(3, 4, Infinity), { knobs: 3, alone: true, seeds: 4 });
     assert.deepEqual(fitPlan(4, 4, 12), { knobs: 3, alone: false, seeds: 4 });
     assert.equal(fitPlan(2, 2, Infinity), undefined, 'a win with two seeds is not taken apart');

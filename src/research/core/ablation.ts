@@ -39,14 +39,25 @@ export const MAX_ABLATION_SEEDS = 5;
  */
 export const MIN_ABLATION_SEEDS = 3;
 /**
- * One ablation takes at most this share of the full runs the session's budget pays for
- * (run-cost.ts `capacityRuns`). Past it the plan drops the add-one-in arms, then its smallest moves
+ * A session's ablations together take at most this share of the full runs its budget pays for
+ * (run-cost.ts `capacityRuns`; `ablationRunsLeft`). Past it the plan drops the add-one-in arms, then its smallest moves
  * (down to 2 knobs), then seeds (down to MIN_ABLATION_SEEDS); a short session that cannot pay even that
  * skips the ablation and says so. Without the cap a 4-knob stack's 8 arms x 2 seeds took a third of a 24-run
  * session (BENCHMARKS.md, regime (a)), and a 2-knob ablation on 2 seeds a side there called both knobs
  * noise; a session of ~24 full runs now leaves it to the screen's fit or a longer session.
  */
 export const ABLATION_SHARE = 0.15;
+
+/**
+ * Full-budget runs left of the session's ablation share: the share less the arms' runs already
+ * scheduled. Per ablation, a session of 48 full runs spent 11.8 of them (25 %) taking apart its screened
+ * stack and then the stack without its pace changes (bench/research-efficiency regime (a) at 48 full runs), runs its
+ * later candidates lacked.
+ */
+export function ablationRunsLeft(state: SessionState, spec: SessionSpec, perToken?: number): number {
+  const spent = state.trials.filter((t) => t.purpose === 'ablation').length;
+  return Math.max(0, ABLATION_SHARE * capacityRuns(state, spec, perToken) - spent);
+}
 
 /** Arms for `knobs` knobs: leave-one-out, plus add-one-in when `alone` (with two they coincide). */
 const armCount = (knobs: number, alone: boolean) => knobs + (alone && knobs > 2 ? knobs : 0);
@@ -165,7 +176,7 @@ export function ablationPlan(
   const size = fitPlan(want, allSeeds.length, maxRuns);
   if (!size)
     return {
-      missing: `taking ${win.id} apart needs at least ${2 * MIN_ABLATION_SEEDS} full-budget runs (2 knobs x ${MIN_ABLATION_SEEDS} seeds), more than ${Math.round(ABLATION_SHARE * 100)} % of the ~${Math.round(maxRuns / ABLATION_SHARE)} full runs the session pays for`,
+      missing: `taking ${win.id} apart needs at least ${2 * MIN_ABLATION_SEEDS} full-budget runs (2 knobs x ${MIN_ABLATION_SEEDS} seeds), more than the ${maxRuns.toFixed(1)} left of the session's ablation share (${Math.round(ABLATION_SHARE * 100)} % of the full runs it pays for)`,
     };
   const knobs = moved.slice(0, size.knobs).map((m) => m.key);
   for (const m of moved.slice(size.knobs))
@@ -204,7 +215,7 @@ export const planRuns = (p: AblationPlan): number => p.arms.length * p.seeds.len
  * session ablates its best multi-knob win, not every one.
  */
 export function ablationReserveRuns(state: SessionState, spec: SessionSpec, perToken?: number): number {
-  const cap = ABLATION_SHARE * capacityRuns(state, spec, perToken);
+  const cap = ablationRunsLeft(state, spec, perToken);
   const top = topRung(spec);
   let most = 0;
   for (const p of state.proposals) {

@@ -16,8 +16,14 @@ import type { TrainConfig } from '../../../config/train-config.ts';
 import { formatEffect } from '../../../stats/describe.ts';
 import type { AblationStudy, KnobAttribution, MinimalChange } from '../ablation-state.ts';
 import { attribute, checkMinimal, minimalChange } from '../ablation-stats.ts';
-import { ABLATION_SHARE, ABLATION_SOURCE, ablatable, ablationPlan, planRuns, winBase } from '../ablation.ts';
-import { capacityRuns } from '../run-cost.ts';
+import {
+  ABLATION_SOURCE,
+  ablatable,
+  ablationPlan,
+  ablationRunsLeft,
+  planRuns,
+  winBase,
+} from '../ablation.ts';
 import { bestWin } from '../conclude.ts';
 import { journal, type Effect } from '../effects.ts';
 import { admitProposal } from '../proposals.ts';
@@ -52,7 +58,7 @@ export function scheduleAblation(
   by: string,
 ): AblationStudy | { missing: string } {
   const base = winBase(st, win.id);
-  const maxRuns = ABLATION_SHARE * capacityRuns(st, ctx.spec, ctx.baseFlopsPerToken);
+  const maxRuns = ablationRunsLeft(st, ctx.spec, ctx.baseFlopsPerToken);
   const plan = ablationPlan(st, ctx.spec, win, base.config, maxRuns);
   if ('missing' in plan) {
     fx.push(journal('note', `${win.id} ${win.title}: not ablated: ${plan.missing}`, { proposalId: win.id }));
