@@ -47,10 +47,10 @@ export const SCREEN_PACE_CHECK_SOURCE = 'screening-pace-check';
  * Knobs that set the optimisation's pace: the learning rates and the optimizer's other settings (not
  * its identity), the schedule, the batch. A run shorter than the full budget rewards a faster pace, so
  * a pace change's effect at the study rung can change sign at the full budget (short-horizon bias). In
- * regime (a) of bench/research-efficiency at 48 full runs, a 64-row screen selected WSD (−0.005 at the
- * study rung) and LR × 2 beside RoPE, the untied head and equal weights; on that stack at the full
- * budget greedy measured them +0.020 and +0.042, and the stack that held them re-ran 0.05 behind the
- * one without them. The stack is judged whole, so such a change rides along with the large ones.
+ * regime (a) of bench/research-efficiency at 48 full runs, a 64-row screen selected WSD (−0.0062 ±
+ * 0.0012 at the study rung) and LR × 2 (−0.0103 ± 0.0012) beside five other changes; on greedy's stack
+ * at the full budget they measured +0.020 and +0.042, and the stack that held them re-ran 0.064 behind
+ * the one without them. The stack is judged whole, so such a change rides along with the large ones.
  */
 export const isPaceKey = (path: string): boolean =>
   (path.startsWith('optim.') && path !== 'optim.name') ||
@@ -437,12 +437,6 @@ export class ScreeningStudy {
     return this.stackSent && !this.stackConcluded;
   }
 
-  /**
-   * The study's rows are out but not all ended, or its stack is judged: an idea judged now would be
-   * judged against a base the stack may replace (found in bench/research-efficiency: a library idea got
-   * 5 full-budget seeds against the old base while the stack that replaced it was judged), so the
-   * researcher explores meanwhile.
-   */
   /** What the researcher waits for while `awaitingBase`, in words. */
   get waitReason(): string {
     if (this.stackPending) return 'the screened stack is judged; ideas wait for the base it may set';
@@ -451,6 +445,12 @@ export class ScreeningStudy {
     return "the screening study's last rows are running; ideas wait for its stack";
   }
 
+  /**
+   * The study's rows are out but not all ended, or its stack is judged: an idea judged now would be
+   * judged against a base the stack may replace (found in bench/research-efficiency: a library idea got
+   * 5 full-budget seeds against the old base while the stack that replaced it was judged), so the
+   * researcher explores meanwhile.
+   */
   get awaitingBase(): boolean {
     return (
       (Boolean(this.planned) && !this.analysed && !this.abandoned) ||
