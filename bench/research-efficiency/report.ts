@@ -53,7 +53,9 @@ function provenance(r: RegimeResults): string {
           )
           .join('; ')})`
       : m.date) +
-    `; wall ${((m.wallSeconds ?? 0) / 60).toFixed(1)} min`
+    // the rows' own sessions: the stored wall time also counts every earlier invocation that wrote
+    // this file, rows since replaced included
+    `; the sessions in the table ran ${(r.methods.reduce((s, x) => s + (x.wallSeconds ?? 0), 0) / 60).toFixed(1)} min of wall time (re-runs not included)`
   );
 }
 
