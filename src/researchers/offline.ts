@@ -174,7 +174,7 @@ export class OfflineResearcher implements Researcher {
     const untried = applicable.filter((c) => !triedLib.has(c.key));
     // the stack without its pace changes first, then the screen's near misses, straight to the full
     // budget on the current base (screening-study.ts)
-    const check = this.screening?.paceCheck(base, space);
+    const check = this.screening?.paceCheck(base, space, this.rejectedTitles);
     if (check && !avoidKeys.has(check.key) && !(await tried([check.key])).has(check.key)) {
       out.push(check.proposal);
       avoidKeys.add(check.key);

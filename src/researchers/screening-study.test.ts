@@ -292,6 +292,12 @@ describe('screening study (offline researcher)', () => {
     assert.ok(first.length === 1, first.map((p) => `${p.source}: ${p.title}`).join('\n'));
     assert.deepEqual(await r.propose(suiteDigest(moved), 4, { wait: (w) => void waits.push(w) }), []);
     assert.match(waits.at(-1)!, /without its pace changes/);
+    // a check the engine refused is never judged: nothing to wait for
+    const refused = { ...suiteDigest(moved), rejected: [{ title: check.title, reason: 'refused' }] };
+    assert.ok(
+      (await r.propose(refused, 4)).some((p) => p.source === 'library'),
+      'the library goes on',
+    );
     // the full budget confirms the stack is better without them: they are not proposed one by one again
     r.observe({ ...result(check, 100, 2.94), rung: 2, verdict: 'win' });
     const without = tryApply(moved, set(check))!;

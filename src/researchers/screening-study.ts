@@ -408,6 +408,7 @@ export class ScreeningStudy {
   private designBase?: TrainConfig;
   private stackWon = false;
   private checkSent = false;
+  private checkTitle?: string;
   private checkConcluded = false;
   private checkWon = false;
 
@@ -604,7 +605,13 @@ export class ScreeningStudy {
    * them; in the common case, pace changes that help, it is behind after its first seed and stopped.
    * Once, and not on a base the screen has not measured (a stack that lost, a resumed researcher).
    */
-  paceCheck(base: TrainConfig, space: SearchSpace): { key: string; proposal: Proposal } | undefined {
+  paceCheck(
+    base: TrainConfig,
+    space: SearchSpace,
+    rejectedTitles: ReadonlySet<string>,
+  ): { key: string; proposal: Proposal } | undefined {
+    // a check the engine refused is never judged: nothing to wait for
+    if (this.checkTitle && rejectedTitles.has(this.checkTitle)) this.checkConcluded = true;
     const d = this.planned;
     const fit = this.fit();
     const from = this.designBase;
@@ -618,10 +625,11 @@ export class ScreeningStudy {
     if (Object.values(set).some((v) => v === undefined) || outsideSpace(space, set)) return undefined;
     this.checkSent = true;
     const titles = pace.map((f) => f.title);
+    this.checkTitle = `Screened stack without its pace changes (${titles.join(', ')})`;
     return {
       key: ideaKey(base, set),
       proposal: {
-        title: `Screened stack without its pace changes (${titles.join(', ')})`,
+        title: this.checkTitle,
         hypothesis:
           `The screened stack won at the full budget as a whole, but ${titles.join(' and ')} set the optimisation's pace, and ` +
           'the screen measured them at the study rung, where a faster pace is rewarded (short-horizon bias). With those knobs ' +
