@@ -407,8 +407,8 @@ export class ScreeningStudy {
   /** The base the design was planned on (the values a pace check sets back). */
   private designBase?: TrainConfig;
   private stackWon = false;
-  private checkSent = false;
-  private checkTitle?: string;
+  /** The pace check once sent: its title and the pace changes it takes out of the stack. */
+  private check?: { title: string; paceTitles: string[] };
   private checkConcluded = false;
   private checkWon = false;
 
@@ -441,7 +441,7 @@ export class ScreeningStudy {
   /** What the researcher waits for while `awaitingBase`, in words. */
   get waitReason(): string {
     if (this.stackPending) return 'the screened stack is judged; ideas wait for the base it may set';
-    if (this.checkSent && !this.checkConcluded)
+    if (this.check && !this.checkConcluded)
       return 'the screened stack is judged without its pace changes; ideas wait for the base it may set';
     return "the screening study's last rows are running; ideas wait for its stack";
   }
@@ -456,7 +456,7 @@ export class ScreeningStudy {
     return (
       (Boolean(this.planned) && !this.analysed && !this.abandoned) ||
       this.stackPending ||
-      (this.checkSent && !this.checkConcluded)
+      (this.check !== undefined && !this.checkConcluded)
     );
   }
 
@@ -611,11 +611,11 @@ export class ScreeningStudy {
     rejectedTitles: ReadonlySet<string>,
   ): { key: string; proposal: Proposal } | undefined {
     // a check the engine refused is never judged: nothing to wait for
-    if (this.checkTitle && rejectedTitles.has(this.checkTitle)) this.checkConcluded = true;
+    if (this.check && rejectedTitles.has(this.check.title)) this.checkConcluded = true;
     const d = this.planned;
     const fit = this.fit();
     const from = this.designBase;
-    if (!d || !fit || !from || !this.stackWon || this.checkSent) return undefined;
+    if (!d || !fit || !from || !this.stackWon || this.check) return undefined;
     const chosen = d.factors.filter((_, j) => fit.factors[j].selected);
     const pace = chosen.filter(isPaceFactor);
     if (pace.length === 0 || pace.length === chosen.length) return undefined;
@@ -623,13 +623,15 @@ export class ScreeningStudy {
     const set: ConfigSet = {};
     for (const k of pace.flatMap((f) => Object.keys(f.set))) set[k] = effectiveValue(from, k);
     if (Object.values(set).some((v) => v === undefined) || outsideSpace(space, set)) return undefined;
-    this.checkSent = true;
     const titles = pace.map((f) => f.title);
-    this.checkTitle = `Screened stack without its pace changes (${titles.join(', ')})`;
+    this.check = {
+      title: `Screened stack without its pace changes (${titles.join(', ')})`,
+      paceTitles: titles,
+    };
     return {
       key: ideaKey(base, set),
       proposal: {
-        title: this.checkTitle,
+        title: this.check.title,
         hypothesis:
           `The screened stack won at the full budget as a whole, but ${titles.join(' and ')} set the optimisation's pace, and ` +
           'the screen measured them at the study rung, where a faster pace is rewarded (short-horizon bias). With those knobs ' +
@@ -649,12 +651,7 @@ export class ScreeningStudy {
    * check took out of the stack (the full budget measured the stack better without them).
    */
   get droppedTitles(): Set<string> {
-    const d = this.planned;
-    const fit = this.fit();
-    if (!this.checkWon || !d || !fit) return new Set();
-    return new Set(
-      d.factors.filter((f, j) => fit.factors[j].selected && isPaceFactor(f)).map((f) => f.title),
-    );
+    return new Set(this.checkWon ? (this.check?.paceTitles ?? []) : []);
   }
 
   /**
