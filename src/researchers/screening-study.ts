@@ -22,6 +22,12 @@
  * decides whether anything is kept, the pace check whether its pace changes ride along, and the
  * engine's ablation then attributes it knob by knob.
  *
+ * What it cannot see: a main effect is the change averaged over the design's other rows, not the change
+ * on the base. Where the rows interact strongly it misses small changes that help on the base itself: in
+ * regime (a) QK-norm reads +0.0013 ± 0.0056 in the screen and −0.0065 on the base, paired, at the same
+ * rung; a second screen on the re-based stack selects nothing (BENCHMARKS.md "Screening: main effects
+ * against the base's own"). Those changes are left to the one-at-a-time trials that follow.
+ *
  * Deterministic: the factors are a function of the library, the base config and the search space (not
  * of what was tried since), so a researcher rebuilt on resume plans the same design and proposes the
  * rows it has not proposed yet.
