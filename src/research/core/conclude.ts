@@ -30,7 +30,7 @@ import { sequentialP } from '../../stats/sequential.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { configHash } from '../../config/resolve.ts';
 import { baseConfirmTrials, baseDecisionTrials, baseOf, baseValues, currentBase, isBaseId } from './base.ts';
-import { pairedOf } from './paired.ts';
+import { designPairs, pairedOf } from './paired.ts';
 import { newTrial, scheduleConfirmation } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import {
@@ -217,6 +217,7 @@ function takeLooks(
     const base = baseReady(state, spec, baseId);
     const { decision } = candidateValues(state, spec, p.id);
     if (!base || decision.length === 0 || (p.looks ?? []).some((l) => l.n === decision.length)) continue;
+    if (pairInFlight(state, spec, p.id)) continue; // the look reads the pair once both have run
     const { blocked } = decisionContrast(state, spec, obs, p, baseId);
     const j = judgeChange({ baseline: base, candidate: decision, noise, alpha: spec.alpha, blocked });
     if (!Number.isFinite(j.pValue)) continue; // one seed and no noise floor yet: wait
@@ -263,7 +264,7 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
         (t.proposalId === p.id || (t.proposalId === baseId && confirmSeeds.has(t.seed))) &&
         (t.status === 'pending' || t.status === 'running'),
     );
-    if (running) return;
+    if (running || pairInFlight(state, spec, p.id)) return;
     const { decision, confirm } = candidateValues(state, spec, p.id);
     const noiseOnly = isSeedOnlyChange(p.change, spec.noiseKeys);
     // the all-seeds test is of the decision's kind (the judge scales its p by the decision's adjustment)
@@ -319,13 +320,53 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
     }
     if (decision.length >= spec.maxSeeds) return done('inconclusive');
     p.verdict = 'pending';
-    out.push({ proposal: p, judgement: j, newTrials: [nextSeed(state, spec, p.id)], step: 'seed' });
+    out.push({ proposal: p, judgement: j, newTrials: nextSeedTrials(state, spec, p.id), step: 'seed' });
   });
   return out;
 }
 
 const hasConfirmRuns = (state: SessionState, id: string) =>
   state.trials.some((t) => t.proposalId === id && t.purpose === 'confirm');
+
+/**
+ * The trials of a candidate's next look: its next decision seed (`nextSeed`) and, when the design pairs
+ * it with its base (core/paired.ts `designPairs`) and the base has not run that seed, the base's run of
+ * it at the top rung, as one of the base's decision seeds. A paired look reads only the seeds both
+ * ran, so without the base's run the candidate's seed adds nothing to it. Found in regime (a) of
+ * bench/research-efficiency at 48 full runs: QK-norm's fourth and fifth seeds on a base of three left
+ * its paired contrast where the third had put it (−0.0142 [−0.0222, −0.0063]) while the looks spent
+ * the level, two full runs that informed nothing. A look costs two runs from then on, and each adds a
+ * pair; the look waits for both (`pairInFlight`).
+ */
+export function nextSeedTrials(state: SessionState, spec: SessionSpec, id: string): TrialState[] {
+  const next = nextSeed(state, spec, id);
+  const base = baseOf(state, id);
+  if (base === id || !designPairs(state, spec, proposalOf(state, id), base)) return [next];
+  if (baseDecisionTrials(state, base).some((t) => t.seed === next.seed)) return [next];
+  return [next, newTrial(state, base, next.seed, 'baseline', topRung(spec))];
+}
+
+/**
+ * Whether a base run on one of a candidate's decision seeds is still to end at the top rung: the pair
+ * of its last look (`nextSeedTrials`), or a base seed that has not reached the top yet. Its look and
+ * its verdict wait for it. A re-based base's lower-rung fillers (`untilRung`) are not pairs.
+ */
+export function pairInFlight(state: SessionState, spec: SessionSpec, id: string): boolean {
+  const top = topRung(spec);
+  const base = baseOf(state, id);
+  if (base === id) return false;
+  const seeds = new Set(
+    state.trials
+      .filter((t) => t.proposalId === id && DECISION_PURPOSES.includes(t.purpose))
+      .map((t) => t.seed),
+  );
+  return baseDecisionTrials(state, base).some(
+    (t) =>
+      seeds.has(t.seed) &&
+      (t.status === 'pending' || t.status === 'running') &&
+      (t.untilRung === undefined || t.untilRung >= top),
+  );
+}
 
 /**
  * One more decision seed at the top rung: the lowest of its base's decision seeds it has not run, so

@@ -6,9 +6,9 @@ import { parseTrainerSpec } from '../../config/trainer-spec.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
-import { concludeReady, nextSeed } from './conclude.ts';
+import { concludeReady, nextSeed, nextSeedTrials } from './conclude.ts';
 import { pairedOf, withPairing } from './paired.ts';
-import { newTrial } from './scheduler.ts';
+import { newTrial, nextWork } from './scheduler.ts';
 import { BASELINE, emptyState, type ProposalState, type SessionState } from './state.ts';
 
 const reference = resolveConfig({ preset: 'tiny' });
@@ -151,5 +151,88 @@ describe('paired seeds in a session', () => {
     }
     assert.equal(pairedOf(st, spec, st.proposals[1], BASELINE)?.n, 3);
     assert.equal(pairedOf(st, spec, st.proposals[1], BASELINE, true)?.n, 4);
+  });
+
+  it('has its base run a seed the base never ran, and takes the look once both have', () => {
+    const spec = withPairing(testSpec(reference, { rungTokens: RUNGS, maxSeeds: 5 }));
+    const st = session(reference, [1000, 1001, 1002]);
+    const [mine, theirs] = nextSeedTrials(st, spec, 'p1');
+    assert.deepEqual([mine.proposalId, mine.seed, mine.purpose], ['p1', 1003, 'seeds']);
+    assert.deepEqual(
+      [theirs.proposalId, theirs.seed, theirs.purpose, theirs.startRung, theirs.untilRung],
+      [BASELINE, 1003, 'baseline', 1, undefined],
+    );
+    // the candidate's run ends first: no look, no verdict, until its base's run of the seed has ended
+    const looks = () => st.proposals[1].looks?.length ?? 0;
+    concludeReady(st, spec);
+    const before = looks();
+    mine.results['1'] = 2.496 + SEED[1003] + 0.0002;
+    mine.status = 'done';
+    assert.equal(
+      concludeReady(st, spec).find((c) => c.proposal.id === 'p1'),
+      undefined,
+    );
+    assert.equal(looks(), before);
+    theirs.results['1'] = 2.5 + SEED[1003] - 0.0004;
+    theirs.status = 'done';
+    const c = concludeReady(st, spec).find((x) => x.proposal.id === 'p1')!;
+    assert.match(c.judgement.reasons.join(' '), /on 4 paired seeds/);
+    assert.equal(looks(), before + 1);
+  });
+
+  it('adds no base run where the seed is the base’s, or where the design does not pair', () => {
+    const spec = withPairing(testSpec(reference, { rungTokens: RUNGS, maxSeeds: 5 }));
+    const st = session(reference, [1000, 1001]);
+    assert.deepEqual(
+      nextSeedTrials(st, spec, 'p1').map((t) => [t.proposalId, t.seed]),
+      [['p1', 1002]],
+    );
+    const foreignSpec = withPairing(testSpec(foreign, { rungTokens: RUNGS, maxSeeds: 5 }));
+    const f = session(foreign, [1000, 1001, 1002]);
+    assert.deepEqual(
+      nextSeedTrials(f, foreignSpec, 'p1').map((t) => [t.proposalId, t.seed]),
+      [['p1', 1003]],
+    );
+    const code = session(reference, [1000, 1001, 1002], { change: { kind: 'code', edits: [] } });
+    assert.equal(nextSeedTrials(code, spec, 'p1').length, 1);
+  });
+
+  it("starts one half of a look's pair under a FLOPs budget only when it pays for both", () => {
+    const spec = withPairing(testSpec(reference, { rungTokens: RUNGS, maxSeeds: 5 }));
+    const st = session(reference, [1000, 1001, 1002]);
+    nextSeedTrials(st, spec, 'p1');
+    const perToken = 1;
+    const one = RUNGS[1] * perToken;
+    assert.equal(
+      nextWork(st, spec, Infinity, 2, { flops: { left: 1.5 * one, perToken }, reserve: false }),
+      undefined,
+    );
+    const item = nextWork(st, spec, Infinity, 2, { flops: { left: 2 * one, perToken }, reserve: false });
+    assert.equal(item?.trial.proposalId, BASELINE); // the base's half first: base seeds come first
+  });
+
+  it("runs a re-based base's half of a look's pair, which is no lower-rung filler", () => {
+    const spec = withPairing(testSpec(reference, { rungTokens: RUNGS, maxSeeds: 5 }));
+    const st = session(reference, [1000, 1001, 1002]);
+    st.rebases = [
+      {
+        from: BASELINE,
+        to: 'p1',
+        at: '',
+        evidence: { delta: -0.004, ci95: [-0.006, -0.002], n: 3, nBase: 3, p: 0.01 },
+        seedTrials: st.trials.filter((t) => t.proposalId === 'p1').map((t) => t.id),
+      },
+    ];
+    st.base = 'p1';
+    st.proposals[1].status = 'concluded';
+    st.proposals.push(proposalState('p2', withLr(reference, 0.0124), { baseId: 'p1' }));
+    for (const s of [1000, 1001, 1002]) {
+      const t = newTrial(st, 'p2', s, s === 1000 ? 'explore' : 'seeds', 1);
+      t.results['1'] = 2.49 + SEED[s];
+      t.status = 'done';
+    }
+    const [, theirs] = nextSeedTrials(st, spec, 'p2');
+    assert.equal(theirs.proposalId, 'p1');
+    assert.equal(nextWork(st, spec, Infinity, 2, { reserve: false })?.trial, theirs);
   });
 });

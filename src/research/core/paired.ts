@@ -11,7 +11,8 @@
  * pre-test (stats/seed-blocks.ts). A new session records which it is
  * (`spec.pairedSeeds`, `withPairing`), so a session resumed later runs by the rules it started with.
  * Candidates run on their base's decision seeds first (conclude.ts `nextSeed`), so a candidate's
- * third seed is normally its third pair.
+ * third seed is normally its third pair; once it has run all of them, each further seed is run by the
+ * base too (conclude.ts `nextSeedTrials`), so every look adds a pair.
  *
  * With `withConfirm`, the held-out confirmation runs join as pairs of their own: the candidate's
  * confirmation run and its base's re-run on that seed (base.ts `baseConfirmTrials`), for the
@@ -47,6 +48,23 @@ export const seedsPair = (c: TrainConfig): boolean =>
 export const withPairing = (spec: SessionSpec): SessionSpec =>
   spec.pairedSeeds === undefined ? { ...spec, pairedSeeds: seedsPair(spec.baseConfig) } : spec;
 
+/**
+ * Whether the design pairs a candidate with its base (the file comment): the session's trainer pairs
+ * seeds, and both are config changes on it. From the design alone; how many seeds are shared is
+ * `pairedOf`'s business.
+ */
+export function designPairs(
+  state: SessionState,
+  spec: SessionSpec,
+  p: ProposalState,
+  baseId: string,
+): boolean {
+  const trainer = canonicalJson(spec.baseConfig.trainer);
+  const paired = (x: ProposalState) =>
+    (x.id === baseId || x.change.kind === 'config') && canonicalJson(x.config.trainer) === trainer;
+  return spec.pairedSeeds === true && [p, proposalOf(state, baseId)].every(paired);
+}
+
 /** A candidate's contrast with its base on paired seeds, or undefined when the design does not pair it. */
 export function pairedOf(
   state: SessionState,
@@ -55,11 +73,7 @@ export function pairedOf(
   baseId: string,
   withConfirm = false,
 ): PairedContrast | undefined {
-  const base = proposalOf(state, baseId);
-  const trainer = canonicalJson(spec.baseConfig.trainer);
-  const paired = (x: ProposalState) =>
-    (x.id === baseId || x.change.kind === 'config') && canonicalJson(x.config.trainer) === trainer;
-  if (spec.pairedSeeds !== true || ![p, base].every(paired)) return undefined;
+  if (!designPairs(state, spec, p, baseId)) return undefined;
   const top = String(topRung(spec));
   const at = (ts: TrialState[]): SeedValue[] =>
     ts.flatMap((t) => {

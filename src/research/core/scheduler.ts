@@ -162,7 +162,7 @@ export function nextWork(
     if (item.estSeconds + keepSeconds + keepLadder.seconds > secondsLeft) continue;
     // Nothing starts that the FLOPs budget cannot pay for; the same reserves apply.
     const keepFlops = fresh ? Math.max(reserveFlops, inflight.flops) : protectedWork ? 0 : inflight.flops;
-    const partner = flops ? pairedHalf(state, t) : undefined;
+    const partner = flops ? pairedHalf(state, spec, t) : undefined;
     const flopsNeeded =
       itemFlops(state, item, flops?.perToken ?? 0) +
       (partner ? itemFlops(state, itemFor(state, spec, partner), flops?.perToken ?? 0) : 0) +
@@ -182,7 +182,8 @@ export function nextWork(
  * sent straight to the top, whose held-out confirmation then did not fit.
  */
 function fillerWanted(state: SessionState, spec: SessionSpec, t: TrialState): boolean {
-  if (t.purpose !== 'baseline' || t.proposalId === BASELINE) return true;
+  // a base's run of a candidate's seed at the top (conclude.ts `nextSeedTrials`) is no filler
+  if (t.purpose !== 'baseline' || t.proposalId === BASELINE || t.untilRung === undefined) return true;
   const top = topRung(spec);
   return state.trials.some(
     (x) =>
@@ -194,20 +195,24 @@ function fillerWanted(state: SessionState, spec: SessionSpec, t: TrialState): bo
 }
 
 /**
- * The other half of a held-out confirmation pair that has not started yet (the candidate's run and its
- * base's on the same seed), or undefined. Under a FLOPs budget a half starts only when the budget pays
- * for both: one half alone is judged against nothing. Found in regime (a) of
- * bench/research-efficiency: a candidate's held-out run started with 1.45 full runs left, and its
- * base's half then did not fit.
+ * The other half of a pair that has not started yet (a candidate's run and its base's on the same seed:
+ * a held-out confirmation, or a paired look's seed, conclude.ts `nextSeedTrials`), or undefined. Under a
+ * FLOPs budget a half starts only when the budget pays for both: one half alone is judged against
+ * nothing. Found in regime (a) of bench/research-efficiency: a candidate's held-out run started with
+ * 1.45 full runs left, and its base's half then did not fit.
  */
-function pairedHalf(state: SessionState, t: TrialState): TrialState | undefined {
-  if (t.purpose !== 'confirm') return undefined;
-  const other = isBaseId(state, t.proposalId)
-    ? (x: TrialState) => baseOf(state, x.proposalId) === t.proposalId
-    : (x: TrialState) => x.proposalId === baseOf(state, t.proposalId);
-  return state.trials.find(
-    (x) => x !== t && x.purpose === 'confirm' && x.seed === t.seed && x.status === 'pending' && other(x),
-  );
+function pairedHalf(state: SessionState, spec: SessionSpec, t: TrialState): TrialState | undefined {
+  const top = topRung(spec);
+  const lookBase = (x: TrialState) =>
+    x.purpose === 'baseline' && x.startRung === top && x.untilRung === undefined;
+  let half: ((x: TrialState) => boolean) | undefined;
+  if (t.purpose === 'confirm')
+    half = isBaseId(state, t.proposalId)
+      ? (x) => x.purpose === 'confirm' && baseOf(state, x.proposalId) === t.proposalId
+      : (x) => x.purpose === 'confirm' && x.proposalId === baseOf(state, t.proposalId);
+  else if (t.purpose === 'seeds') half = (x) => lookBase(x) && x.proposalId === baseOf(state, t.proposalId);
+  else if (lookBase(t)) half = (x) => x.purpose === 'seeds' && baseOf(state, x.proposalId) === t.proposalId;
+  return half && state.trials.find((x) => x !== t && x.seed === t.seed && x.status === 'pending' && half(x));
 }
 
 /** Cancel a concluded or dropped proposal's trials that have not started (returns how many). */
