@@ -343,7 +343,10 @@ export function nextSeedTrials(state: SessionState, spec: SessionSpec, id: strin
   const base = baseOf(state, id);
   if (base === id || !designPairs(state, spec, proposalOf(state, id), base)) return [next];
   if (baseDecisionTrials(state, base).some((t) => t.seed === next.seed)) return [next];
-  return [next, newTrial(state, base, next.seed, 'baseline', topRung(spec))];
+  const pair = newTrial(state, base, next.seed, 'baseline', topRung(spec));
+  pair.pairOf = id;
+  pair.note = `seed ${next.seed} of ${id}'s paired look`;
+  return [next, pair];
 }
 
 /**

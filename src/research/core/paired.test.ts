@@ -231,8 +231,12 @@ describe('paired seeds in a session', () => {
       t.results['1'] = 2.49 + SEED[s];
       t.status = 'done';
     }
-    const [, theirs] = nextSeedTrials(st, spec, 'p2');
+    const [mine, theirs] = nextSeedTrials(st, spec, 'p2');
     assert.equal(theirs.proposalId, 'p1');
     assert.equal(nextWork(st, spec, Infinity, 2, { reserve: false })?.trial, theirs);
+    // once the candidate has its verdict (or is dropped), its base's half has nothing to pair with
+    st.proposals[2].status = 'dropped';
+    mine.status = 'cancelled';
+    assert.equal(nextWork(st, spec, Infinity, 2, { reserve: false }), undefined);
   });
 });

@@ -143,6 +143,8 @@ export function nextWork(
     const rungs = t.purpose !== 'ladder'; // a ladder trial climbs a concluded win
     // concluded or dropped: nothing left to learn, unless it is (or was) a base others are judged against
     if (rungs && p.status !== 'active' && !isBaseId(state, p.id)) continue;
+    // a base's half of a look's pair, once its candidate has a verdict (or was dropped): nothing to pair
+    if (t.pairOf && proposalOf(state, t.pairOf).status !== 'active') continue;
     if (heldBy(state, likely, t)) continue;
     if (!fillerWanted(state, spec, t)) continue;
     const item = itemFor(state, spec, t);
@@ -162,7 +164,7 @@ export function nextWork(
     if (item.estSeconds + keepSeconds + keepLadder.seconds > secondsLeft) continue;
     // Nothing starts that the FLOPs budget cannot pay for; the same reserves apply.
     const keepFlops = fresh ? Math.max(reserveFlops, inflight.flops) : protectedWork ? 0 : inflight.flops;
-    const partner = flops ? pairedHalf(state, spec, t) : undefined;
+    const partner = flops ? pairedHalf(state, t) : undefined;
     const flopsNeeded =
       itemFlops(state, item, flops?.perToken ?? 0) +
       (partner ? itemFlops(state, itemFor(state, spec, partner), flops?.perToken ?? 0) : 0) +
@@ -183,7 +185,7 @@ export function nextWork(
  */
 function fillerWanted(state: SessionState, spec: SessionSpec, t: TrialState): boolean {
   // a base's run of a candidate's seed at the top (conclude.ts `nextSeedTrials`) is no filler
-  if (t.purpose !== 'baseline' || t.proposalId === BASELINE || t.untilRung === undefined) return true;
+  if (t.purpose !== 'baseline' || t.proposalId === BASELINE || t.pairOf !== undefined) return true;
   const top = topRung(spec);
   return state.trials.some(
     (x) =>
@@ -201,17 +203,14 @@ function fillerWanted(state: SessionState, spec: SessionSpec, t: TrialState): bo
  * nothing. Found in regime (a) of bench/research-efficiency: a candidate's held-out run started with
  * 1.45 full runs left, and its base's half then did not fit.
  */
-function pairedHalf(state: SessionState, spec: SessionSpec, t: TrialState): TrialState | undefined {
-  const top = topRung(spec);
-  const lookBase = (x: TrialState) =>
-    x.purpose === 'baseline' && x.startRung === top && x.untilRung === undefined;
+function pairedHalf(state: SessionState, t: TrialState): TrialState | undefined {
   let half: ((x: TrialState) => boolean) | undefined;
   if (t.purpose === 'confirm')
     half = isBaseId(state, t.proposalId)
       ? (x) => x.purpose === 'confirm' && baseOf(state, x.proposalId) === t.proposalId
       : (x) => x.purpose === 'confirm' && x.proposalId === baseOf(state, t.proposalId);
-  else if (t.purpose === 'seeds') half = (x) => lookBase(x) && x.proposalId === baseOf(state, t.proposalId);
-  else if (lookBase(t)) half = (x) => x.purpose === 'seeds' && baseOf(state, x.proposalId) === t.proposalId;
+  else if (t.purpose === 'seeds') half = (x) => x.pairOf === t.proposalId;
+  else if (t.pairOf) half = (x) => x.purpose === 'seeds' && x.proposalId === t.pairOf;
   return half && state.trials.find((x) => x !== t && x.seed === t.seed && x.status === 'pending' && half(x));
 }
 
