@@ -11,6 +11,19 @@ import { repoRoot } from '../src/home.ts';
 import { mean } from '../src/stats/summary.ts';
 import type { SeedObs } from '../src/stats/seed-blocks.ts';
 
+/**
+ * The stack regime (a)'s screen selects in bench/research-efficiency (RoPE, untied zero-init head, equal
+ * domain weights), as `--set` values: the base the grid benchmarks measure changes on.
+ */
+export const STACK = [
+  'model.position=rope',
+  'model.tiedEmbeddings=false',
+  'model.zeroInitProj=true',
+  ...['news', 'fiction', 'learned', 'essays', 'popular', 'sentences', 'code'].map(
+    (d) => `data.mixture.${d}=0.143`,
+  ),
+];
+
 /** One run's final val bpb; rejects when the run fails. */
 function runSmall(home: string, tokens: number, sets: string[], seed: number): Promise<number> {
   const args = ['flywheel', 'run', '--preset', 'small', '--budget', `${tokens}tok`, '--seed', String(seed)];

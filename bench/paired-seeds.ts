@@ -14,16 +14,9 @@ import { pooledWithin } from '../src/stats/seed-blocks.ts';
 import { studentTTwoSidedP } from '../src/stats/student-t.ts';
 import { mean, sampleStd } from '../src/stats/summary.ts';
 import { writeSection } from './benchmarks-md.ts';
-import { gridOptions, gridTable, runGrid, signed } from './flywheel-run.ts';
+import { gridOptions, gridTable, runGrid, signed, STACK } from './flywheel-run.ts';
 
 const { seeds: SEEDS, tokens: TOKENS } = gridOptions(900_001);
-const DOMAINS = ['news', 'fiction', 'learned', 'essays', 'popular', 'sentences', 'code'];
-const STACK = [
-  'model.position=rope',
-  'model.tiedEmbeddings=false',
-  'model.zeroInitProj=true',
-  ...DOMAINS.map((d) => `data.mixture.${d}=0.143`),
-];
 const CHANGES: Record<string, string[]> = {
   'logit softcap 15': ['model.logitSoftcap=15'],
   'QK-norm': ['model.qkNorm=true'],

@@ -21,17 +21,10 @@ import { studentTTwoSidedP } from '../src/stats/student-t.ts';
 import { mean } from '../src/stats/summary.ts';
 import type { SeedObs } from '../src/stats/seed-blocks.ts';
 import { writeSection } from './benchmarks-md.ts';
-import { gridOptions, runGrid, signed } from './flywheel-run.ts';
+import { gridOptions, runGrid, signed, STACK } from './flywheel-run.ts';
 
 const { seeds: SEEDS, tokens: FULL } = gridOptions(1000);
 const STUDY = Math.round(FULL / 3); // the study rung of regime (a): 3 rungs, eta 3
-const DOMAINS = ['news', 'fiction', 'learned', 'essays', 'popular', 'sentences', 'code'];
-const STACK = [
-  'model.position=rope',
-  'model.tiedEmbeddings=false',
-  'model.zeroInitProj=true',
-  ...DOMAINS.map((d) => `data.mixture.${d}=0.143`),
-];
 const CHANGES: Record<string, string[]> = {
   'QK-norm': ['model.qkNorm=true'],
   'logit softcap 15': ['model.logitSoftcap=15'],
