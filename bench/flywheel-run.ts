@@ -24,6 +24,24 @@ export const STACK = [
   ),
 ];
 
+/**
+ * The eleven changes regime (a)'s 32-row screen is planned over, in the library's order (the design's
+ * columns), as `--set` values; the first three are what it selects (`STACK`).
+ */
+export const SCREEN_FACTORS: Array<[string, string[]]> = [
+  ['Rotary position embeddings', STACK.slice(0, 1)],
+  ['Untied zero-init head', STACK.slice(1, 3)],
+  ['Equal domain weights', STACK.slice(3)],
+  ['WSD with a long warmdown', ['schedule.name=wsd', 'schedule.warmdownFrac=0.45', 'schedule.minLrFrac=0']],
+  ['Logit softcap 15', ['model.logitSoftcap=15']],
+  ['LR x2', ['optim.lr=0.04']],
+  ['QK-norm', ['model.qkNorm=true']],
+  ['Shallower-wider', ['model.depth=3', 'model.width=144']],
+  ['AdamW-group LR x2', ['optim.adamLr=0.06']],
+  ['Warmup x0.5', ['schedule.warmupTokens=8192']],
+  ['Weight decay x0.5', ['optim.weightDecay=0.05']],
+];
+
 /** One run's final val bpb; rejects when the run fails. */
 function runSmall(home: string, tokens: number, sets: string[], seed: number): Promise<number> {
   const args = ['flywheel', 'run', '--preset', 'small', '--budget', `${tokens}tok`, '--seed', String(seed)];

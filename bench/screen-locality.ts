@@ -21,7 +21,7 @@ import { studentTTwoSidedP } from '../src/stats/student-t.ts';
 import { mean } from '../src/stats/summary.ts';
 import type { SeedObs } from '../src/stats/seed-blocks.ts';
 import { writeSection } from './benchmarks-md.ts';
-import { gridOptions, runGrid, signed, STACK } from './flywheel-run.ts';
+import { gridOptions, runGrid, SCREEN_FACTORS, signed, STACK } from './flywheel-run.ts';
 
 const { seeds: SEEDS, tokens: FULL } = gridOptions(1000);
 const STUDY = Math.round(FULL / 3); // the study rung of regime (a): 3 rungs, eta 3
@@ -32,16 +32,7 @@ const CHANGES: Record<string, string[]> = {
 };
 const BASES: Record<string, string[]> = { preset: [], stack: STACK };
 // the eight changes the first screen did not select, in the library's order (the design's columns)
-const LEFT: Array<[string, string[]]> = [
-  ['WSD with a long warmdown', ['schedule.name=wsd', 'schedule.warmdownFrac=0.45', 'schedule.minLrFrac=0']],
-  ['Logit softcap 15', CHANGES['logit softcap 15']],
-  ['LR x2', ['optim.lr=0.04']],
-  ['QK-norm', CHANGES['QK-norm']],
-  ['Shallower-wider', CHANGES['shallower-wider (3 × 144)']],
-  ['AdamW-group LR x2', ['optim.adamLr=0.06']],
-  ['Warmup x0.5', ['schedule.warmupTokens=8192']],
-  ['Weight decay x0.5', ['optim.weightDecay=0.05']],
-];
+const LEFT = SCREEN_FACTORS.slice(3);
 const ROWS = 16;
 
 const t0 = Date.now();
