@@ -14,6 +14,7 @@
  */
 import { cpus } from 'node:os';
 import { holm } from '../src/stats/multiple.ts';
+import { pooledWithin } from '../src/stats/seed-blocks.ts';
 import { studentTCdf } from '../src/stats/student-t.ts';
 import { mean, sampleStd } from '../src/stats/summary.ts';
 import { writeSection } from './benchmarks-md.ts';
@@ -31,9 +32,8 @@ const value = (g: string, s: number) => obs.find((o) => o.group === g && o.seed 
 
 // each change's paired differences from the preset, and the noise pooled over all of them
 const diffs = SCREEN_FACTORS.map(([t]) => SEEDS.map((s) => value(t, s) - value('preset', s)));
-const df = diffs.length * (SEEDS.length - 1);
-const pooledSd = Math.sqrt(
-  diffs.reduce((ss, d) => ss + d.reduce((a, x) => a + (x - mean(d)) ** 2, 0), 0) / df,
+const { sd: pooledSd, df } = pooledWithin(
+  diffs.flatMap((d, i) => d.map((v, k) => ({ group: SCREEN_FACTORS[i][0], seed: SEEDS[k], value: v }))),
 );
 const se = pooledSd / Math.sqrt(SEEDS.length);
 const oneSidedP = diffs.map((d) => studentTCdf(mean(d) / se, df)); // small when the change helps
