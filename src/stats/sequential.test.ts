@@ -98,6 +98,38 @@ describe('sequential decisions (alpha spending over looks)', () => {
     );
   });
 
+  it("continues an earlier session's test: its looks there are not read, its looks here take the union bound", () => {
+    const there: Look[] = [
+      { n: 1, p: 0.3, carried: true },
+      { n: 2, p: 1e-9, nBase: 3, carried: true }, // a p-value the earlier session recorded buys nothing
+    ];
+    assert.equal(sequentialP(there, 3), 1, 'before its first look here');
+    const here = { n: 3, p: 0.02, nBase: 3 };
+    assert.ok(Math.abs(sequentialP([...there, here], 3) - 0.02 / lookShare(3, 3)) < 1e-12);
+    // over both sessions a change with no effect passes at most at the level: the first session
+    // stops at 2 of 4 looks whatever it saw; the test goes on in the second only while ahead
+    let wins = 0;
+    const sims = 4000;
+    for (let s = 0; s < sims; s++) {
+      const rng = mulberry32(50_000 + s);
+      const base = Array.from({ length: 3 }, () => randNormal(rng));
+      const cand: number[] = [];
+      const looks: Look[] = [];
+      for (let k = 1; k <= 4; k++) {
+        cand.push(randNormal(rng));
+        const j = judgeChange({ baseline: base, candidate: cand, noise: { sd: 1, df: 1e6 }, resamples: 50 });
+        looks.push({ n: k, p: j.pValue, nBase: 3 });
+        if (sequentialP(looks, 4) < 0.05 && j.delta < 0) {
+          wins++;
+          break;
+        }
+        if (!(j.delta < 0)) break;
+        if (k === 2) for (const l of looks) l.carried = true; // the first session ends here
+      }
+    }
+    assert.ok(wins / sims <= 0.05, `false wins over two sessions ${wins}/${sims}`);
+  });
+
   it('never passes on one seed: the first look spends nothing', () => {
     assert.equal(lookShare(1, 3), 0);
     assert.equal(sequentialP([{ n: 1, p: 1e-12, nBase: 3 }], 3), 1);

@@ -32,6 +32,11 @@
  *
  * Futility (stopping a candidate that is not ahead of its base) can only lower the false-win rate: it
  * never rejects anything.
+ *
+ * A test continued from an earlier session (research/core/open-tests.ts) keeps its schedule: its
+ * looks there spent their shares of the level, so only its looks here are read, by the union bound
+ * (each at its own seed count, past the earlier ones). Nothing the earlier session recorded enters the
+ * p-value, and over both sessions the looks spend at most the level.
  */
 import { exactSequentialP } from './group-sequential.ts';
 
@@ -72,15 +77,22 @@ export interface Look {
   p: number;
   nBase?: number;
   blocked?: boolean;
+  /** Taken in an earlier session that left the test open: it spent its share there and is not read. */
+  carried?: boolean;
 }
 
 /**
  * The sequential p-value after these looks, capped at 1: exact boundaries when the looks are one
- * cumulative comparison, else the union bound (see the file comment). A look before MIN_PASS_SEEDS or
+ * cumulative comparison, else the union bound (see the file comment; a continued test's own looks
+ * always take it, and before its first one here it is 1). A look before MIN_PASS_SEEDS or
  * past `maxLooks` spends nothing, so it can never buy a rejection: 1 when only such looks were taken.
  * NaN (no look could be tested) when no look has a finite p.
  */
 export function sequentialP(looks: readonly Look[], maxLooks: number, rho = SPENDING_RHO): number {
+  if (looks.some((l) => l.carried)) {
+    const own = looks.filter((l) => !l.carried);
+    return own.some((l) => Number.isFinite(l.p)) ? unionBoundP(own, maxLooks, rho) : 1;
+  }
   if (!looks.some((l) => Number.isFinite(l.p))) return NaN;
   const used = looks.filter((l) => lookShare(l.n, maxLooks, rho) > 0 && Number.isFinite(l.p));
   if (used.length === 0) return 1;
