@@ -18,6 +18,7 @@ import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
 import {
   carriedBaseRuns,
+  carriedTests,
   historyPlan,
   measureThroughput,
   pastSessions,
@@ -267,6 +268,29 @@ async function newSession(
     log(
       `baseline: ${carriedBase.length} run(s) of this config at these rungs carried from earlier session(s) (seeds ${[...new Set(carriedBase.map((c) => c.seed))].join(', ')})`,
     );
+  const searchSpace =
+    space ??
+    withMixtureKnobs(
+      DEFAULT_SEARCH_SPACE,
+      domains.map((d) => d.name),
+    );
+  // tests the last session on this base left open: continued, not started again (core/open-tests.ts)
+  const open = await carriedTests(
+    deps.store,
+    config,
+    {
+      rungTokens,
+      maxSeeds,
+      alpha: SessionSpec.shape.alpha.parse(o.alpha),
+      searchSpace,
+      noiseKeys: SessionSpec.shape.noiseKeys.parse(undefined),
+    },
+    past,
+  );
+  for (const t of open)
+    log(
+      `continuing ${t.title}: left open by session ${t.session} after ${t.runs.length} seed(s) on this base`,
+    );
   return ResearchSession.create(
     { ...deps, researcher },
     {
@@ -274,12 +298,7 @@ async function newSession(
       baseSource: o.trainer
         ? `trainer:${config.trainer.spec!.name}`
         : (remembered?.source ?? `preset:${config.preset ?? 'custom'}`),
-      searchSpace:
-        space ??
-        withMixtureKnobs(
-          DEFAULT_SEARCH_SPACE,
-          domains.map((d) => d.name),
-        ),
+      searchSpace,
       researcher: o.researcher,
       executor: deps.executor.name,
       parallel: o.parallel,
@@ -291,6 +310,7 @@ async function newSession(
       ...ruleSpec(o),
       ...noise,
       carriedBase,
+      carriedTests: open,
       tokPerSec: tput?.tokPerSec,
       startupSeconds: tput?.startupSeconds ?? 3,
     },

@@ -19,7 +19,9 @@ import {
 import type { SeedObs } from '../stats/seed-blocks.ts';
 import { carriedCandidates, placeable } from './core/carried-base.ts';
 import { resultOfRun } from './core/trial-runs.ts';
-import { rungsFor, studyRung, type CarriedRun } from './core/spec.ts';
+import { openTestsOf } from './core/open-tests.ts';
+import { admitProposal } from './core/proposals.ts';
+import { rungsFor, studyRung, type CarriedRun, type CarriedTest, type SessionSpec } from './core/spec.ts';
 import { rungRunConfig } from './io/run-trial.ts';
 import { trainerCodeHash } from '../runs/run-dir.ts';
 import { affordableRows } from '../researchers/screening-study.ts';
@@ -105,29 +107,69 @@ export async function carriedBaseRuns(
   place: { seedBase: number; baselineSeeds: number },
   past?: SessionRecord[],
 ): Promise<CarriedRun[]> {
-  const code = trainerCodeHash(config);
   const out: CarriedRun[] = [];
-  for (const c of carriedCandidates(past ?? (await pastSessions(store)), config, rungTokens)) {
-    const run = await store.getRun(c.runId);
-    const want = rungRunConfig(config, {
-      seed: c.seed,
-      rung: c.rung,
-      tokens: rungTokens[c.rung],
-      cost: 1,
-      rungTokens,
-      baseFlopsPerToken: 0,
-    });
-    const same =
-      run !== undefined &&
-      resultOfRun(run) === c.value &&
-      run.seed === c.seed &&
-      run.configHash === configHash(want) &&
-      run.config.budget?.tokens === rungTokens[c.rung] &&
-      run.codeHash === code &&
-      !run.tags.tampered;
-    if (same) out.push(c);
-  }
+  for (const c of carriedCandidates(past ?? (await pastSessions(store)), config, rungTokens))
+    if (await isStoredRun(store, config, c, rungTokens)) out.push(c);
   return placeable(out, { rungTokens, ...place });
+}
+
+/**
+ * Whether the store's run `c.runId` is what a carried value claims (`carriedBaseRuns`): the value the
+ * trainer reached, on that seed, the run config this session would launch of `config` at that rung
+ * at the same token budget, the same trainer code, not marked tampered.
+ */
+async function isStoredRun(
+  store: Store,
+  config: TrainConfig,
+  c: CarriedRun,
+  rungTokens: number[],
+): Promise<boolean> {
+  const run = await store.getRun(c.runId);
+  const want = rungRunConfig(config, {
+    seed: c.seed,
+    rung: c.rung,
+    tokens: rungTokens[c.rung],
+    cost: 1,
+    rungTokens,
+    baseFlopsPerToken: 0,
+  });
+  return (
+    run !== undefined &&
+    resultOfRun(run) === c.value &&
+    run.seed === c.seed &&
+    run.configHash === configHash(want) &&
+    run.config.budget?.tokens === rungTokens[c.rung] &&
+    run.codeHash === trainerCodeHash(config) &&
+    !run.tags.tampered
+  );
+}
+
+/**
+ * The tests the last session on `base` left open that this one continues (core/open-tests.ts): each
+ * change admitted again on `base` must give the config its runs ran, and every one of its decision
+ * runs must be its stored run (`isStoredRun`); a test with a run that is not is left where it is. A
+ * change whose runs were FLOP-matched (a shape change of another cost) ran at a FLOP budget, not at
+ * the rung's tokens, so its runs are never carried.
+ */
+export async function carriedTests(
+  store: Store,
+  base: TrainConfig,
+  spec: Pick<SessionSpec, 'rungTokens' | 'maxSeeds' | 'alpha' | 'searchSpace' | 'noiseKeys'>,
+  past?: SessionRecord[],
+): Promise<CarriedTest[]> {
+  const out: CarriedTest[] = [];
+  for (const { test, config } of openTestsOf(past ?? (await pastSessions(store)), base, spec)) {
+    const a = admitProposal({ ...test, change: { kind: 'config', set: test.set } }, base, {
+      searchSpace: spec.searchSpace,
+      noiseKeys: spec.noiseKeys,
+      triedKeys: new Map(),
+    });
+    if (!a.ok || a.key !== test.key || configHash(config) !== test.key) continue;
+    let all = true;
+    for (const r of test.runs) all &&= await isStoredRun(store, a.config, r, spec.rungTokens);
+    if (all) out.push(test);
+  }
+  return out;
 }
 
 /** How far an earlier session's full budget may sit from the planned one for a session to take it. */

@@ -27,6 +27,32 @@ export type CarriedRun = z.infer<typeof CarriedRun>;
 /** The most earlier runs a session's baseline may carry (a few seeds through every rung). */
 export const CARRIED_MAX = 32;
 
+/**
+ * A test an earlier session on the same base left open, continued here (core/open-tests.ts): the
+ * change, the looks it took there (kept for the record; sequential.ts reads none of them), and its
+ * top-rung decision runs, each checked against its stored run (setup.ts `carriedTests`).
+ */
+const CarriedTest = z
+  .object({
+    session: z.string().max(80),
+    proposalId: z.string().max(40),
+    title: z.string().max(300),
+    hypothesis: z.string().max(4000),
+    source: z.string().max(40),
+    expectedEffect: z.number().finite(),
+    set: z.record(z.string(), z.unknown()),
+    key: z.string().max(200),
+    looks: z
+      .array(z.object({ n: z.number().int().min(1), p: z.number(), delta: z.number() }).strict())
+      .min(1)
+      .max(20),
+    runs: z.array(CarriedRun).min(1).max(20),
+  })
+  .strict();
+export type CarriedTest = z.infer<typeof CarriedTest>;
+/** The most open tests a session continues (the rest stay where they are, as in any session). */
+export const CARRIED_TESTS_MAX = 4;
+
 export const SessionSpec = z
   .object({
     goal: z.literal('valBpb').default('valBpb'),
@@ -66,6 +92,9 @@ export const SessionSpec = z
     // the base config's runs earlier sessions made at these very rungs, each checked against its stored
     // run (setup.ts `carriedBaseRuns`): the baseline's trials start with them (core/carried-base.ts)
     carriedBase: z.array(CarriedRun).max(CARRIED_MAX).default([]),
+    // tests the last session on this base left open, with their decision runs, each run checked
+    // against its stored run (setup.ts `carriedTests`): continued, not started again (core/open-tests.ts)
+    carriedTests: z.array(CarriedTest).max(CARRIED_TESTS_MAX).default([]),
     // whether the trainer draws a run's data order (and initial weights) from its seed alone, so a
     // change and its base pair on a shared seed (core/paired.ts); a new session records it
     // (`withPairing`: the reference trainer does), a session written before it is unpaired

@@ -86,7 +86,19 @@ export interface ProposalState {
   createdAt: string;
   baseId?: string; // the base it is a diff against and judged against (core/base.ts); absent: the baseline
   /** One test per decision-seed count (core/conclude.ts), with the sequential p-value after it. */
-  looks?: Array<{ n: number; p: number; delta: number; nBase?: number; blocked?: boolean; seqP?: number }>;
+  looks?: Array<{
+    n: number;
+    p: number;
+    delta: number;
+    nBase?: number;
+    blocked?: boolean;
+    seqP?: number;
+    carried?: boolean; // taken by the session it is continued from (core/open-tests.ts): not read
+  }>;
+  /** Ahead of its base and undecided when the session ended: the next session on this base continues it. */
+  openAtEnd?: true;
+  /** The open test of an earlier session it continues (core/open-tests.ts). */
+  continues?: { session: string; proposalId: string };
 }
 
 /** One move of the session's base (core/base.ts), with the evidence that justified it. */

@@ -1,8 +1,10 @@
 /** Start and end of a session, pauses and notes. See ../transitions.ts. */
 import { resultOf } from '../digest.ts';
+import { formatSigned } from '../../../stats/describe.ts';
 import { journal, type Effect, type JournalExtra, type Step } from '../effects.ts';
 import { NOT_RUN, UNCONFIRMED } from '../ideas.ts';
 import { baselineTrials } from '../carried-base.ts';
+import { continueTests, isOpenAtEnd, type Continued } from '../open-tests.ts';
 import type { SessionSpec } from '../spec.ts';
 import { BASELINE, emptyState, type SessionState, type TrialState } from '../state.ts';
 import { ablationsAtEnd } from './ablated.ts';
@@ -28,6 +30,7 @@ export function created(ctx: EngineContext, input: { now: string }): Step {
     createdAt: input.now,
   });
   const trials = baselineTrials(st, spec);
+  const continued = continueTests(st, spec, ctx.baseConfig, input.now);
   return {
     state: st,
     effects: [
@@ -48,8 +51,43 @@ export function created(ctx: EngineContext, input: { now: string }): Step {
       }),
       ...historyEntry(spec.historyNoise),
       ...carriedEntry(trials),
+      ...continued.flatMap(continuedEntries),
     ],
   };
+}
+
+/** A continued test's journal entries and its idea record (core/open-tests.ts), or why it was not. */
+function continuedEntries(c: Continued): Effect[] {
+  const from = `session ${c.test.session}'s ${c.test.proposalId}`;
+  if ('reason' in c)
+    return [journal('note', `${from} ${c.test.title}: its open test is not continued here: ${c.reason}`)];
+  const p = c.proposal;
+  const last = c.test.looks[c.test.looks.length - 1];
+  const seeds = c.carried.map((t) => t.seed).join(', ');
+  return [
+    idea(p.key, p.title, p.id, 'pending'),
+    journal('proposal', `${p.id}: ${p.title} (continues ${from}; ${p.source}; cost ${p.cost.toFixed(2)}x)`, {
+      proposalId: p.id,
+      body: p.hypothesis,
+      data: {
+        change: p.change,
+        expectedEffect: p.expectedEffect,
+        cost: p.cost,
+        key: p.key,
+        continues: p.continues,
+        looks: c.test.looks,
+      },
+    }),
+    journal(
+      'schedule',
+      `${p.id} ${p.title} continues its test from ${from}: ${c.carried.length} decision seed(s) carried (${seeds}; Δ ${formatSigned(last.delta)} at its last look there); the looks there spent their share of the level, only its looks here are read; next seed ${c.next[0].seed}`,
+      {
+        proposalId: p.id,
+        runIds: c.carried.flatMap((t) => t.runIds),
+        data: { trials: c.next.map((t) => t.id) },
+      },
+    ),
+  ];
 }
 
 /** Where the noise floor's history came from (setup.ts `sessionHistoryNoise`), journaled once. */
@@ -92,6 +130,17 @@ export function finished(ctx: EngineContext, state: SessionState): Step {
   ablationsAtEnd(ctx, st, effects); // studies settle with what ran (transitions/ablated.ts)
   for (const p of st.proposals) {
     if (p.id === BASELINE || p.status !== 'active') continue;
+    if (isOpenAtEnd(st, ctx.spec, p)) {
+      // ahead and undecided: the next session on this base continues its test (core/open-tests.ts)
+      p.openAtEnd = true;
+      effects.push(
+        journal(
+          'note',
+          `${p.id} ${p.title} is ahead of its base and undecided after ${p.looks![p.looks!.length - 1].n} seed(s): the next session on this base continues its test`,
+          { proposalId: p.id },
+        ),
+      );
+    }
     if (p.ablationOf) {
       p.status = 'concluded'; // an ablation arm is a measurement, never an idea
       continue;

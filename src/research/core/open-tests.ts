@@ -1,0 +1,202 @@
+/**
+ * Open tests across sessions: a candidate ahead of its base and still undecided when the budget ran
+ * out is continued by the next session on the same base, from where it stopped, instead of being
+ * forgotten (it stays tried: proposing it again is refused) or started again.
+ *
+ * Why continue rather than start again: on a deterministic trainer (the reference trainer on CPU) a
+ * restarted test would re-run the same seeds to the last digit, paying again for what the last session
+ * measured, and then test those numbers a second time with a fresh level; on a GPU the second draw is
+ * still a second chance at the level for a change that looked good once. A continued test is one
+ * sequential test spread over two sessions:
+ *  - Its schedule is the one it started with: the next session continues it only when it plans the
+ *    same number of looks (`maxSeeds`) at the same level and rungs.
+ *  - The looks it took there spent their shares of the level there. Here it is judged by the union
+ *    bound over its own new looks only (stats/sequential.ts), each at a seed count past the earlier
+ *    ones, so over both sessions the looks spend at most the level, and nothing the earlier session
+ *    recorded (its p-values) is read: a forged record of them buys nothing.
+ *  - Only a test still going is continued: ahead of its base at its last look, short of its last look,
+ *    not yet at its held-out confirmation (a pass cut off there reopens the idea instead: ideas.ts
+ *    UNCONFIRMED). Stopping the others is futility, which only lowers the false-win rate.
+ *  - It joins this session's family of tests (Holm), like any candidate of the session.
+ * Its decision runs come with it (setup.ts `carriedTests` checks each against its stored run, as for
+ * the base's runs: core/carried-base.ts), add no FLOPs, and pair with the base's carried runs on the
+ * same seeds; its next seed is the base's next decision seed, as for any candidate (conclude.ts).
+ *
+ * Which session: the newest finished one (of the last HISTORY_SESSIONS) whose final base is this
+ * session's base, at these rungs. A test another session already continued is not continued twice.
+ */
+import { configHash } from '../../config/resolve.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
+import { baseOf, currentBase } from './base.ts';
+import { nextSeedTrials } from './conclude.ts';
+import { HISTORY_SESSIONS, type PastSession } from './noise-history.ts';
+import { admitProposal } from './proposals.ts';
+import { newTrial } from './scheduler.ts';
+import { CARRIED_TESTS_MAX, topRung, type CarriedTest, type SessionSpec } from './spec.ts';
+import {
+  BASELINE,
+  DECISION_PURPOSES,
+  type ProposalState,
+  type SessionState,
+  type TrialState,
+} from './state.ts';
+
+/** A candidate's top-rung decision values with their runs, by seed (one per seed). */
+function decisionRuns(trials: readonly TrialState[], id: string, top: number) {
+  const out = new Map<number, { value: number; runId: string }>();
+  for (const t of trials) {
+    if (t.proposalId !== id || !DECISION_PURPOSES.includes(t.purpose)) continue;
+    const value = t.results?.[String(top)];
+    const runId = t.rungRuns?.[String(top)];
+    if (typeof value === 'number' && Number.isFinite(value) && typeof runId === 'string' && !out.has(t.seed))
+      out.set(t.seed, { value, runId });
+  }
+  return out;
+}
+
+/**
+ * Whether `p` is a test the session leaves open (see the file comment): a config change judged against
+ * the session's last base, ahead at its last look, short of its last look, with no confirmation run,
+ * and no decision seed past that look.
+ */
+export function isOpenAtEnd(st: SessionState, spec: SessionSpec, p: ProposalState): boolean {
+  if (p.id === BASELINE || p.status !== 'active' || p.ablationOf || p.study || p.change.kind !== 'config')
+    return false;
+  const last = p.looks?.[p.looks.length - 1];
+  if (!last || !(last.delta < 0) || last.n >= spec.maxSeeds) return false;
+  if (baseOf(st, p.id) !== currentBase(st).id) return false;
+  if (st.trials.some((t) => t.proposalId === p.id && t.purpose === 'confirm')) return false;
+  return decisionRuns(st.trials, p.id, topRung(spec)).size === last.n;
+}
+
+interface StoredProposal {
+  id: string;
+  title?: unknown;
+  hypothesis?: unknown;
+  source?: unknown;
+  expectedEffect?: unknown;
+  change?: { kind?: unknown; set?: unknown };
+  key?: unknown;
+  config?: TrainConfig;
+  openAtEnd?: unknown;
+  looks?: Array<{ n?: unknown; p?: unknown; delta?: unknown }>;
+}
+
+/**
+ * The open tests a new session on `base` at `spec`'s rungs continues, with the config each one ran
+ * (for checking its runs against the store), unchecked (see the file comment for which session).
+ * Empty when that session planned other looks or another level: its tests keep their own schedule.
+ */
+export function openTestsOf(
+  past: PastSession[],
+  base: TrainConfig,
+  spec: Pick<SessionSpec, 'rungTokens' | 'maxSeeds' | 'alpha'>,
+): Array<{ test: CarriedTest; config: TrainConfig }> {
+  const hash = configHash(base);
+  const top = spec.rungTokens.length - 1;
+  const continued = new Set<string>();
+  for (const s of past.slice(0, HISTORY_SESSIONS)) {
+    const carried = s.spec.carriedTests;
+    for (const c of Array.isArray(carried) ? (carried as CarriedTest[]) : [])
+      continued.add(`${c.session}/${c.proposalId}`);
+    const st = s.state as {
+      finished?: boolean;
+      base?: string;
+      proposals?: StoredProposal[];
+      trials?: TrialState[];
+    };
+    const rungs = s.spec.rungTokens;
+    if (!st.finished || !Array.isArray(rungs) || rungs.join() !== spec.rungTokens.join()) continue;
+    const proposals = st.proposals ?? [];
+    const last = proposals.find((p) => p.id === (st.base ?? BASELINE))?.config;
+    if (!last || configHash(last) !== hash) continue;
+    if (s.spec.maxSeeds !== spec.maxSeeds || s.spec.alpha !== spec.alpha) return [];
+    return proposals
+      .filter((p) => p.openAtEnd === true && p.change?.kind === 'config' && !continued.has(`${s.id}/${p.id}`))
+      .flatMap((p) => {
+        const runs = decisionRuns(st.trials ?? [], p.id, top);
+        const looks = (p.looks ?? []).map((l) => ({
+          n: Number(l.n),
+          p: Number(l.p),
+          delta: Number(l.delta),
+        }));
+        if (!looks.length || looks[looks.length - 1].n !== runs.size || !p.config) return [];
+        const test: CarriedTest = {
+          session: s.id,
+          proposalId: p.id,
+          title: String(p.title ?? p.id),
+          hypothesis: String(p.hypothesis ?? ''),
+          source: String(p.source ?? 'unknown'),
+          expectedEffect: Number.isFinite(p.expectedEffect) ? Number(p.expectedEffect) : 0,
+          set: (p.change?.set ?? {}) as Record<string, unknown>,
+          key: String(p.key ?? ''),
+          looks,
+          runs: [...runs].map(([seed, r]) => ({ seed, rung: top, ...r, session: s.id })),
+        };
+        return [{ test, config: p.config }];
+      })
+      .slice(0, CARRIED_TESTS_MAX);
+  }
+  return [];
+}
+
+/** A continued test placed in a new session, or why it could not be. */
+export type Continued =
+  | { test: CarriedTest; proposal: ProposalState; carried: TrialState[]; next: TrialState[] }
+  | { test: CarriedTest; reason: string };
+
+/**
+ * Places the spec's carried tests on a new session's draft (after its baseline trials): each change
+ * admitted again on the base, as a candidate whose decision trials are the carried runs (done at the
+ * top rung, no FLOPs), whose earlier looks are kept as carried (stats/sequential.ts reads none), and
+ * whose next seed is scheduled at once (conclude.ts `nextSeedTrials`).
+ */
+export function continueTests(
+  st: SessionState,
+  spec: SessionSpec,
+  baseConfig: TrainConfig,
+  now: string,
+): Continued[] {
+  const top = topRung(spec);
+  return spec.carriedTests.map((test): Continued => {
+    const prop = {
+      title: test.title,
+      hypothesis: test.hypothesis,
+      change: { kind: 'config' as const, set: test.set },
+      expectedEffect: test.expectedEffect,
+      source: test.source,
+    };
+    const a = admitProposal(prop, baseConfig, {
+      searchSpace: spec.searchSpace,
+      noiseKeys: spec.noiseKeys,
+      triedKeys: new Map(),
+    });
+    if (!a.ok) return { test, reason: a.reason };
+    if (a.key !== test.key) return { test, reason: 'on this base the change is another config' };
+    if (test.runs.length >= spec.maxSeeds) return { test, reason: 'it has no look left' };
+    const id = `p${st.nextProposal++}`;
+    const proposal: ProposalState = {
+      id,
+      ...prop,
+      cost: a.cost,
+      key: a.key,
+      config: a.config,
+      status: 'active',
+      createdAt: now,
+      baseId: BASELINE,
+      looks: test.looks.map((l) => ({ ...l, carried: true })),
+      continues: { session: test.session, proposalId: test.proposalId },
+    };
+    st.proposals.push(proposal);
+    const carried = test.runs.map((r) => {
+      const t = newTrial(st, id, r.seed, 'seeds', top);
+      t.results[String(top)] = r.value;
+      t.rungRuns[String(top)] = r.runId;
+      t.runIds.push(r.runId);
+      t.status = 'done';
+      t.note = `carried from session ${r.session} (${test.proposalId})`;
+      return t;
+    });
+    return { test, proposal, carried, next: nextSeedTrials(st, spec, id) };
+  });
+}

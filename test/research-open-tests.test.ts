@@ -1,0 +1,109 @@
+/**
+ * A test left open by a session's end is continued by the next session on the same base
+ * (core/open-tests.ts): two sessions in one store on the synthetic trainer (real processes, real run
+ * records). The first runs out of FLOPs with a candidate ahead and undecided after two seeds; the
+ * second continues its test at its third seed, without running its first two again, and judges it on
+ * its own looks only.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { carriedBaseRuns, carriedTests } from '../src/research/setup.ts';
+import { SessionSpec } from '../src/research/core/spec.ts';
+import { lookShare } from '../src/stats/sequential.ts';
+import type { Store } from '../src/store/base.ts';
+import { DEFAULT_SEARCH_SPACE } from '../src/config/search-space.ts';
+import {
+  configProposal,
+  makeSession,
+  ScriptedResearcher,
+  synthConfig,
+  tempHome,
+  tempStore,
+} from './helpers/research-fixtures.ts';
+
+const RUNGS = [4096, 12288];
+const LOOKS = 4;
+/** What the setup of a session at these rungs and looks asks for (as the CLI does). */
+const PLAN = {
+  rungTokens: RUNGS,
+  maxSeeds: LOOKS,
+  alpha: 0.05,
+  searchSpace: DEFAULT_SEARCH_SPACE,
+  noiseKeys: SessionSpec.shape.noiseKeys.parse(undefined),
+};
+
+describe('a test a session leaves open is continued by the next session on the same base', () => {
+  let store: Store;
+  before(async () => {
+    store = await tempStore(tempHome('fw-open-'));
+    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
+    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [0.002, -0.03] });
+  });
+  after(async () => {
+    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
+    await store.close();
+  });
+
+  it('continues it at its next seed, reads only its new looks, and never twice', async () => {
+    const base = synthConfig();
+    // the synthetic trainer counts 1e6 FLOPs a token: the base's 3 seeds at both rungs, the
+    // candidate's first seed at both and its second at the top fit; its third does not
+    const first = await makeSession({
+      store,
+      researcher: new ScriptedResearcher([configProposal('LR 0.0012', { 'optim.lr': 0.0012 }, -0.02)]),
+      base,
+      spec: { maxSeeds: LOOKS, budgetFlops: 1e6 * 90_000 },
+    });
+    await first.session.run();
+    await first.executor.close();
+    const open = first.session.state.proposals.find((p) => p.id === 'p1')!;
+    assert.equal(open.openAtEnd, true, JSON.stringify(open));
+    assert.deepEqual(
+      open.looks!.map((l) => l.n),
+      [1, 2],
+    );
+    const j1 = await store.listJournal(first.session.id, { kinds: ['note'] });
+    assert.ok(j1.some((e) => e.title.includes('the next session on this base continues its test')));
+
+    // the same base at the same rungs and looks continues it; other rungs or looks do not
+    const tests = await carriedTests(store, base, PLAN);
+    assert.equal(tests.length, 1);
+    assert.deepEqual(
+      tests[0].runs.map((r) => r.seed),
+      [1000, 1001],
+    );
+    assert.deepEqual(await carriedTests(store, base, { ...PLAN, maxSeeds: 5 }), []);
+    assert.deepEqual(await carriedTests(store, base, { ...PLAN, rungTokens: [4096, 16384] }), []);
+    assert.deepEqual(await carriedTests(store, synthConfig(['optim.lr=0.0012']), PLAN), []);
+
+    const carriedBase = await carriedBaseRuns(store, base, RUNGS, { seedBase: 1000, baselineSeeds: 3 });
+    const second = await makeSession({
+      store,
+      researcher: new ScriptedResearcher([]),
+      base,
+      spec: { maxSeeds: LOOKS, carriedBase, carriedTests: tests },
+    });
+    await second.session.run();
+    await second.executor.close();
+    const p = second.session.state.proposals.find((x) => x.continues)!;
+    assert.deepEqual(p.continues, { session: first.session.id, proposalId: 'p1' });
+    const own = await store.listRuns({ sessionId: second.session.id });
+    assert.deepEqual(own.map((r) => r.seed).sort(), [1002, ...(p.looks!.length > 3 ? [1003] : [])]);
+    const looks = p.looks!;
+    assert.deepEqual(
+      looks.map((l) => [l.n, l.carried === true]),
+      [[1, true], [2, true], ...looks.slice(2).map((l) => [l.n, false])],
+    );
+    assert.equal(looks[2].n, 3, 'its first look here is at its third seed');
+    // judged on its own looks by the union bound: the earlier looks' p-values are not read
+    const union = Math.min(...looks.slice(2).map((l) => l.p / lookShare(l.n, LOOKS)), 1);
+    assert.ok(Math.abs(looks[looks.length - 1].seqP! - union) < 1e-12);
+    const j2 = await store.listJournal(second.session.id, { kinds: ['schedule'] });
+    assert.ok(j2.some((e) => e.title.includes(`continues its test from session ${first.session.id}'s p1`)));
+    assert.equal(p.status, 'concluded');
+    assert.ok(!p.openAtEnd);
+
+    // a test once continued is not continued again by a later session
+    assert.deepEqual(await carriedTests(store, base, PLAN), []);
+  });
+});
