@@ -146,8 +146,9 @@ async function isStoredRun(
 
 /**
  * The tests the last session on `base` left open that this one continues (core/open-tests.ts): each
- * change admitted again on `base` must give the config its runs ran, and every one of its decision
- * runs must be its stored run (`isStoredRun`); a test with a run that is not is left where it is. A
+ * change, admitted again on `base`, must be the config it was tested as (its key), and every one of
+ * its decision runs a stored run of that config (`isStoredRun`); a test with a run that is not is
+ * left where it is. A
  * change whose runs were FLOP-matched (a shape change of another cost) ran at a FLOP budget, not at
  * the rung's tokens, so its runs are never carried.
  */
@@ -158,13 +159,13 @@ export async function carriedTests(
   past?: SessionRecord[],
 ): Promise<CarriedTest[]> {
   const out: CarriedTest[] = [];
-  for (const { test, config } of openTestsOf(past ?? (await pastSessions(store)), base, spec)) {
+  for (const test of openTestsOf(past ?? (await pastSessions(store)), base, spec)) {
     const a = admitProposal({ ...test, change: { kind: 'config', set: test.set } }, base, {
       searchSpace: spec.searchSpace,
       noiseKeys: spec.noiseKeys,
       triedKeys: new Map(),
     });
-    if (!a.ok || a.key !== test.key || configHash(config) !== test.key) continue;
+    if (!a.ok || a.key !== test.key) continue;
     let all = true;
     for (const r of test.runs) all &&= await isStoredRun(store, a.config, r, spec.rungTokens);
     if (all) out.push(test);

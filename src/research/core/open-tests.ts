@@ -83,15 +83,15 @@ interface StoredProposal {
 }
 
 /**
- * The open tests a new session on `base` at `spec`'s rungs continues, with the config each one ran
- * (for checking its runs against the store), unchecked (see the file comment for which session).
- * Empty when that session planned other looks or another level: its tests keep their own schedule.
+ * The open tests a new session on `base` at `spec`'s rungs continues, unchecked (see the file comment
+ * for which session). Empty when that session planned other looks or another level: its tests keep
+ * their own schedule.
  */
 export function openTestsOf(
   past: PastSession[],
   base: TrainConfig,
   spec: Pick<SessionSpec, 'rungTokens' | 'maxSeeds' | 'alpha'>,
-): Array<{ test: CarriedTest; config: TrainConfig }> {
+): CarriedTest[] {
   const hash = configHash(base);
   const top = spec.rungTokens.length - 1;
   const continued = new Set<string>();
@@ -120,7 +120,7 @@ export function openTestsOf(
           p: Number(l.p),
           delta: Number(l.delta),
         }));
-        if (!looks.length || looks[looks.length - 1].n !== runs.size || !p.config) return [];
+        if (!looks.length || looks[looks.length - 1].n !== runs.size) return [];
         const test: CarriedTest = {
           session: s.id,
           proposalId: p.id,
@@ -133,7 +133,7 @@ export function openTestsOf(
           looks,
           runs: [...runs].map(([seed, r]) => ({ seed, rung: top, ...r, session: s.id })),
         };
-        return [{ test, config: p.config }];
+        return [test];
       })
       .slice(0, CARRIED_TESTS_MAX);
   }
