@@ -11,47 +11,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configHash, resolveConfig } from '../../../src/config/resolve.ts';
-import type { TrainConfig } from '../../../src/config/train-config.ts';
-import { rungRunConfig } from '../../../src/research/io/run-trial.ts';
+import { resolveConfig } from '../../../src/config/resolve.ts';
 import { carriedBaseRuns } from '../../../src/research/setup.ts';
-import { trainerCodeHash } from '../../../src/runs/run-dir.ts';
-import type { Store } from '../../../src/store/base.ts';
 import { openStore } from '../../../src/store/open.ts';
+import { storeRungRun } from '../../helpers/stored-run.ts';
 import type { Attack } from '../attack.ts';
 
 const RUNGS = [4096, 12288];
-
-/** A finished run of `config` at a rung as a session stores it; `code` is an agent patch's hash. */
-async function storeRungRun(
-  store: Store,
-  config: TrainConfig,
-  o: { id: string; seed: number; rung: number; value: number; code?: string; tampered?: boolean },
-): Promise<void> {
-  const c = rungRunConfig(config, {
-    seed: o.seed,
-    rung: o.rung,
-    tokens: RUNGS[o.rung],
-    cost: 1,
-    rungTokens: RUNGS,
-    baseFlopsPerToken: 0,
-  });
-  await store.createRun({
-    id: o.id,
-    config: c,
-    configHash: configHash(c, o.code ?? ''),
-    seed: o.seed,
-    runDir: '/nowhere',
-    status: 'running',
-    sessionId: 'old',
-    codeHash: o.code ? `patched-${o.code}` : trainerCodeHash(config),
-    tags: { rung: String(o.rung), ...(o.tampered ? { tampered: '1' } : {}) },
-  });
-  await store.finishRun(o.id, 'completed', 'tokens budget reached', {
-    valBpb: o.value,
-    trainerStatus: 'completed',
-  });
-}
 
 export const attacks: Attack[] = [
   {
@@ -73,17 +39,29 @@ export const attacks: Attack[] = [
         });
         // the code experiment's runs, as recorded; a forged session claiming them as a config change;
         // a forged value on an honest run; an honest run the guard marked tampered
-        await storeRungRun(store, config, { id: 'code-1000', seed: 1000, rung: 1, value: 2.0, code: 'abc' });
-        await storeRungRun(store, config, { id: 'code-1001', seed: 1001, rung: 1, value: 2.0, code: 'abc' });
-        await storeRungRun(store, config, { id: 'honest-1002', seed: 1002, rung: 1, value: 3.0 });
-        await storeRungRun(store, config, {
+        await storeRungRun(store, config, RUNGS, {
+          id: 'code-1000',
+          seed: 1000,
+          rung: 1,
+          value: 2.0,
+          code: 'abc',
+        });
+        await storeRungRun(store, config, RUNGS, {
+          id: 'code-1001',
+          seed: 1001,
+          rung: 1,
+          value: 2.0,
+          code: 'abc',
+        });
+        await storeRungRun(store, config, RUNGS, { id: 'honest-1002', seed: 1002, rung: 1, value: 3.0 });
+        await storeRungRun(store, config, RUNGS, {
           id: 'marked-11000',
           seed: 11000,
           rung: 1,
           value: 2.0,
           tampered: true,
         });
-        await storeRungRun(store, config, { id: 'control-11001', seed: 11001, rung: 1, value: 3.01 });
+        await storeRungRun(store, config, RUNGS, { id: 'control-11001', seed: 11001, rung: 1, value: 3.01 });
         await store.createSession({
           id: 'old',
           researcher: 'claude',

@@ -19,13 +19,12 @@ import { admitProposal } from '../../../src/research/core/proposals.ts';
 import { SessionSpec, type CarriedTest } from '../../../src/research/core/spec.ts';
 import { BASELINE } from '../../../src/research/core/state.ts';
 import * as T from '../../../src/research/core/transitions.ts';
-import { rungRunConfig } from '../../../src/research/io/run-trial.ts';
 import { carriedTests } from '../../../src/research/setup.ts';
-import { trainerCodeHash } from '../../../src/runs/run-dir.ts';
 import type { Store } from '../../../src/store/base.ts';
 import { openStore } from '../../../src/store/open.ts';
 import { endRun, engineCtx } from '../../helpers/engine-port.ts';
 import { testSpec } from '../../helpers/test-spec.ts';
+import { storeRungRun } from '../../helpers/stored-run.ts';
 import type { Attack } from '../attack.ts';
 
 const RUNGS = [4096, 12288];
@@ -59,37 +58,6 @@ function changed(lr: number): TrainConfig {
   return a.config;
 }
 
-/** A finished top-rung run of `config` as a session stores it; `code` is an agent patch's hash. */
-async function storeRun(
-  store: Store,
-  config: TrainConfig,
-  o: { id: string; seed: number; value: number; code?: string; tampered?: boolean },
-): Promise<void> {
-  const c = rungRunConfig(config, {
-    seed: o.seed,
-    rung: 1,
-    tokens: RUNGS[1],
-    cost: 1,
-    rungTokens: RUNGS,
-    baseFlopsPerToken: 0,
-  });
-  await store.createRun({
-    id: o.id,
-    config: c,
-    configHash: configHash(c, o.code ?? ''),
-    seed: o.seed,
-    runDir: '/nowhere',
-    status: 'running',
-    sessionId: 'old',
-    codeHash: o.code ? `patched-${o.code}` : trainerCodeHash(config),
-    tags: { rung: '1', ...(o.tampered ? { tampered: '1' } : {}) },
-  });
-  await store.finishRun(o.id, 'completed', 'tokens budget reached', {
-    valBpb: o.value,
-    trainerStatus: 'completed',
-  });
-}
-
 /** The stored runs and the old session claiming four open tests: one honest, three forged. */
 async function plant(store: Store): Promise<void> {
   const lrs = { honest: 0.0012, value: 0.0013, code: 0.0014, tampered: 0.0015 };
@@ -117,7 +85,8 @@ async function plant(store: Store): Promise<void> {
     for (const seed of [1000, 1001]) {
       const runId = `${name}-${seed}`;
       const bad = seed === 1001 && name !== 'honest';
-      await storeRun(store, config, {
+      await storeRungRun(store, config, RUNGS, {
+        rung: 1,
         id: runId,
         seed,
         value: bad && name === 'value' ? 3.0 : AHEAD,
