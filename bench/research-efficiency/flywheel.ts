@@ -16,6 +16,12 @@
  *
  * The screening study is sized as the CLI sizes it: the largest design that SCREEN_SHARE of the budget pays
  * for in runs at the study rung (research/core/spec.ts `studyRung`).
+ *
+ * With `--flywheel-sessions K` the budget is K sessions back to back in one home, each with 1/K of it:
+ * the first from the preset, each later one set up as `flywheel research` sets up a session in a home
+ * with earlier ones (research/setup.ts `rememberedStart`, `fromEarlierSessions`: the last base, the
+ * earlier noise floor, the base's runs, the tests left open; its researcher learns from the store's
+ * runs). The pick is the last session's; kept changes are every session's confirmed wins.
  */
 import { configHash } from '../../src/config/resolve.ts';
 import type { TrainConfig } from '../../src/config/train-config.ts';
@@ -32,12 +38,20 @@ import {
   type ScreenDesign,
 } from '../../src/researchers/screening-study.ts';
 import { ResearchSession } from '../../src/research/session.ts';
-import { screenSize } from '../../src/research/setup.ts';
+import { fromEarlierSessions, rememberedStart, screenSize } from '../../src/research/setup.ts';
+import { storeHistory } from '../../src/researchers/history.ts';
 import type { SessionSummary } from '../../src/research/summary.ts';
 import { BASELINE, proposalOf, valuesAt } from '../../src/research/core/state.ts';
 import { SessionView } from '../../src/research/view.ts';
 import { mean } from '../../src/stats/summary.ts';
-import { methodEnv, type BenchContext, type MethodResult, type Pick, type TracePoint } from './context.ts';
+import {
+  methodEnv,
+  type BenchContext,
+  type MethodEnv,
+  type MethodResult,
+  type Pick,
+  type TracePoint,
+} from './context.ts';
 import { runSeedBase } from './options.ts';
 import type { KeptChange } from './planted-accounting.ts';
 import { rungTokensOf } from './tpe-asha.ts';
@@ -83,6 +97,7 @@ const LOGGED = new Set(['result', 'kill', 'conclusion', 'finding', 'promotion', 
 /** A quiet session view that records the incumbent after every persist and logs one line per decision. */
 class TraceView extends SessionView {
   session?: ResearchSession;
+  flopsBefore = 0; // what earlier sessions of the method spent (back-to-back sessions)
   readonly trace: TracePoint[] = [];
 
   constructor(
@@ -116,7 +131,7 @@ class TraceView extends SessionView {
     }
     const byBase = base <= changed;
     const point: TracePoint = {
-      flops: ses.state.flopsUsed,
+      flops: this.flopsBefore + ses.state.flopsUsed,
       incumbent: Math.min(base, changed),
       byBase,
       changed: Number.isFinite(changed) ? changed : undefined,
@@ -132,40 +147,75 @@ class TraceView extends SessionView {
   }
 }
 
+/** One session of the method: the first from the preset, a later one set up as the CLI would in this home. */
+async function oneSession(
+  ctx: BenchContext,
+  env: MethodEnv,
+  view: TraceView,
+  o: { sessionSeed: number; k: number; budgetRuns: number; rungTokens: number[] },
+) {
+  const { opts } = ctx;
+  const { rows } = screenSize(o.budgetRuns, o.rungTokens, ctx.base.schedule.warmupTokens);
+  const start = o.k === 0 ? undefined : await rememberedStart(env.store);
+  const base = start?.config ?? ctx.base;
+  const researcher = new OfflineResearcher({
+    seed: o.sessionSeed,
+    domains: ctx.domains,
+    ...(rows ? { screening: { rows } } : {}),
+    // a later session's researcher learns from the earlier ones, as the CLI's does
+    ...(o.k > 0 ? { history: storeHistory(env.store) } : {}),
+  });
+  const maxSeeds = decisionLooks(o.budgetRuns); // as the CLI sizes it
+  const seedBase = runSeedBase(o.sessionSeed);
+  const earlier =
+    o.k === 0
+      ? { baselineSeeds: opts.baselineSeeds }
+      : await fromEarlierSessions(env.store, base, {
+          rungTokens: o.rungTokens,
+          baselineSeeds: opts.baselineSeeds,
+          maxSeeds,
+          alpha: 0.05,
+          searchSpace: ctx.space,
+          seedBase,
+        });
+  const session = await ResearchSession.create(
+    { store: env.store, executor: env.executor, researcher, view },
+    {
+      baseConfig: base,
+      baseSource: start?.source ?? `preset:${ctx.preset}`,
+      searchSpace: ctx.space,
+      researcher: researcher.name,
+      executor: env.executor.name,
+      parallel: opts.parallel,
+      budgetFlops: ctx.budgetFlops / opts.flywheelSessions,
+      rungTokens: o.rungTokens,
+      eta: opts.eta,
+      candidateSeeds: opts.baselineSeeds,
+      maxSeeds,
+      sessionSeed: o.sessionSeed,
+      seedBase,
+      ...earlier,
+    },
+  );
+  view.session = session;
+  const s = await session.run();
+  return { session, s, researcher, base };
+}
+
 export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<MethodResult> {
   const t0 = Date.now();
   const { opts } = ctx;
   const env = await methodEnv(ctx, `s${sessionSeed}-flywheel`, opts.parallel);
   const view = new TraceView(`[s${sessionSeed} flywheel]`, ctx.log, ctx.truthOf);
   const rungTokens = rungTokensOf(ctx);
-  const { rows } = screenSize(opts.budgetRuns, rungTokens, ctx.base.schedule.warmupTokens);
-  const researcher = new OfflineResearcher({
-    seed: sessionSeed,
-    domains: ctx.domains,
-    ...(rows ? { screening: { rows } } : {}),
-  });
   try {
-    const session = await ResearchSession.create(
-      { store: env.store, executor: env.executor, researcher, view },
-      {
-        baseConfig: ctx.base,
-        baseSource: `preset:${ctx.preset}`,
-        searchSpace: ctx.space,
-        researcher: researcher.name,
-        executor: env.executor.name,
-        parallel: opts.parallel,
-        budgetFlops: ctx.budgetFlops,
-        rungTokens,
-        eta: opts.eta,
-        baselineSeeds: opts.baselineSeeds,
-        candidateSeeds: opts.baselineSeeds,
-        maxSeeds: decisionLooks(opts.budgetRuns), // as the CLI sizes it
-        sessionSeed,
-        seedBase: runSeedBase(sessionSeed),
-      },
-    );
-    view.session = session;
-    const s = await session.run();
+    const done: Array<Awaited<ReturnType<typeof oneSession>>> = [];
+    for (let k = 0; k < opts.flywheelSessions; k++) {
+      view.flopsBefore = done.reduce((a, d) => a + d.session.state.flopsUsed, 0);
+      const budgetRuns = opts.budgetRuns / opts.flywheelSessions;
+      done.push(await oneSession(ctx, env, view, { sessionSeed, k, budgetRuns, rungTokens }));
+    }
+    const { session, s, researcher, base } = done[done.length - 1];
     const st = session.state;
     const b = s.best;
     const beats = Boolean(b && (b.confirmed || (b.delta !== null && b.delta < 0)));
@@ -179,17 +229,18 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
             n: b.n,
           }
         : {
-            title: 'base config (nothing beat the baseline)',
+            title:
+              done.length > 1 ? "the last session's base config" : 'base config (nothing beat the baseline)',
             change: {},
-            config: ctx.base,
+            config: base,
             observed: s.baseline.valBpb,
             n: s.baseline.n,
           };
-    const kept = confirmedChanges(st, ctx.base, researcher.screeningDesign);
+    const kept = done.flatMap((d) => confirmedChanges(d.session.state, d.base, d.researcher.screeningDesign));
     const pickId = b && beats ? b.proposalId : undefined;
     const pickP = pickId ? proposalOf(st, pickId) : undefined;
     if (pickP && !pickP.confirmed)
-      kept.push({ title: `${pickP.title} (unconfirmed pick)`, from: ctx.base, to: pickP.config });
+      kept.push({ title: `${pickP.title} (unconfirmed pick)`, from: base, to: pickP.config });
     const baselineFlops = st.trials.filter((t) => t.proposalId === BASELINE).reduce((a, t) => a + t.flops, 0);
     // where the budget went, in full runs: by trial purpose, and what re-basing later dropped
     const fullRun = ctx.budgetFlops / opts.budgetRuns;
@@ -209,9 +260,9 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
     return {
       method: 'flywheel',
       sessionSeed,
-      flopsUsed: st.flopsUsed,
-      runs: s.runs.total,
-      failedRuns: s.runs.failed,
+      flopsUsed: done.reduce((a, d) => a + d.session.state.flopsUsed, 0),
+      runs: done.reduce((a, d) => a + d.s.runs.total, 0),
+      failedRuns: done.reduce((a, d) => a + d.s.runs.failed, 0),
       trace: view.trace,
       finalObserved: last?.incumbent ?? null,
       pick,
@@ -248,6 +299,21 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
         fullRunsByPurpose: flopsByPurpose,
         fullRunsDropped: droppedFlops,
         runs: s.runs,
+        // back-to-back sessions (--flywheel-sessions): each one's start, re-bases, continued tests, best
+        ...(done.length > 1
+          ? {
+              sessions: done.map((d) => ({
+                sessionId: d.s.sessionId,
+                start: d.session.spec.baseSource,
+                flopsUsed: d.session.state.flopsUsed,
+                rebases: d.session.state.rebases?.length ?? 0,
+                continued: d.session.spec.carriedTests.map((t) => t.title),
+                leftOpen: d.session.state.proposals.filter((p) => p.openAtEnd).map((p) => p.title),
+                wins: d.s.wins.map((w) => w.title),
+                best: d.s.best && { title: d.s.best.title, valBpb: d.s.best.valBpb, n: d.s.best.n },
+              })),
+            }
+          : {}),
       },
     };
   } finally {

@@ -22,6 +22,7 @@ export interface BenchOptions {
   fullTokens: number; // regime (a): token budget of one full run (= Flywheel's top rung)
   budgetRuns: number; // total compute per method, in full runs' FLOPs of the base config
   rerunSeeds: number; // fresh seeds for the final re-run of every pick
+  flywheelSessions: number; // Flywheel's budget as this many sessions back to back in one home (flywheel.ts)
   parallel: number; // slots for random search, TPE+ASHA, Flywheel and the re-run (greedy runs one at a time)
   eta: number;
   rungs: number;
@@ -39,7 +40,7 @@ export interface BenchOptions {
 
 export const USAGE =
   'usage: npx tsx bench/research-efficiency.ts [--regime a,b] [--methods random,greedy,tpe,flywheel] [--seeds 3 | --seed-list 2,3] ' +
-  '[--preset small|tiny] [--full-tokens N] [--budget-runs K] [--rerun-seeds 5] [--parallel 2] [--planted-sigma 0.002] ' +
+  '[--preset small|tiny] [--full-tokens N] [--budget-runs K] [--flywheel-sessions 1] [--rerun-seeds 5] [--parallel 2] [--planted-sigma 0.002] ' +
   '[--work DIR] [--from results.json] [--fresh a,b] [--quick] [--estimate] [--write|--no-write] [--render] [--notes FILE]';
 
 function int(name: string, v: string | undefined): number {
@@ -68,6 +69,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     fullTokens: quick ? 27_648 : 110_592,
     budgetRuns: quick ? 8 : 24,
     rerunSeeds: quick ? 3 : 5,
+    flywheelSessions: 1,
     parallel: 2,
     eta: 3,
     rungs: 3,
@@ -101,6 +103,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     } else if (a === '--full-tokens') o.fullTokens = int(a, next());
     else if (a === '--budget-runs') o.budgetRuns = int(a, next());
     else if (a === '--rerun-seeds') o.rerunSeeds = int(a, next());
+    else if (a === '--flywheel-sessions') o.flywheelSessions = int(a, next());
     else if (a === '--parallel') o.parallel = int(a, next());
     else if (a === '--planted-sigma') {
       const v = Number(next());
@@ -126,6 +129,8 @@ export function parseOptions(argv: string[]): BenchOptions {
  */
 export function experimentKey(o: BenchOptions, regime: Regime): string {
   const { preset, fullTokens, budgetRuns, parallel, eta, rungs, baselineSeeds, rerunSeeds } = o;
+  // back-to-back Flywheel sessions are another experiment; one session keeps the key it always had
+  const sessions = o.flywheelSessions > 1 ? { flywheelSessions: o.flywheelSessions } : {};
   if (regime === 'a')
     return JSON.stringify({
       preset,
@@ -136,12 +141,23 @@ export function experimentKey(o: BenchOptions, regime: Regime): string {
       rungs,
       baselineSeeds,
       rerunSeeds,
+      ...sessions,
     });
   const world = createHash('sha256')
     .update(JSON.stringify(plantedWorldFor(o)))
     .digest('hex')
     .slice(0, 12);
-  return JSON.stringify({ regime, world, budgetRuns, parallel, eta, rungs, baselineSeeds, rerunSeeds });
+  return JSON.stringify({
+    regime,
+    world,
+    budgetRuns,
+    parallel,
+    eta,
+    rungs,
+    baselineSeeds,
+    rerunSeeds,
+    ...sessions,
+  });
 }
 
 /** Run seeds of session seed s (disjoint across sessions and from the re-run's). */

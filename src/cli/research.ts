@@ -17,15 +17,13 @@ import { SCREEN_SHARE } from '../researchers/screening-study.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
 import {
-  carriedBaseRuns,
-  carriedTests,
+  fromEarlierSessions,
   historyPlan,
   measureThroughput,
   pastSessions,
   rememberedStart,
   rungsOfFull,
   screenSize,
-  sessionHistoryNoise,
 } from '../research/setup.ts';
 import { planWithLadder } from '../research/ladder-plan.ts';
 import { decisionLooks, SessionSpec } from '../research/core/spec.ts';
@@ -242,52 +240,40 @@ async function newSession(
   // looks per candidate: its seeds and confirmation take at most a fifth of the session (core/spec.ts)
   const maxSeeds = decisionLooks(capacity, o.confirmSeeds ?? 1);
   log(`sequential decisions: up to ${maxSeeds} seeds per candidate (~${Math.round(capacity)} full runs)`);
-  // earlier sessions' noise floor at this budget: fewer baseline seeds to buy (README "Research sessions")
-  const noise = await sessionHistoryNoise(deps.store, config, rungTokens, o.seeds, past);
-  if (noise.historyNoise)
-    log(
-      `noise floor: ${noise.historyNoise.df} df from ${noise.historyNoise.sessions.length} earlier session(s) (sd ${noise.historyNoise.sd.toFixed(4)}): ${noise.baselineSeeds} baseline seeds`,
-    );
-  if (noise.historySeedRuns)
-    log(
-      `seed blocks: ${noise.historySeedRuns.length} full runs of earlier sessions on the same data order join the fit`,
-    );
-  // the base's runs an earlier session made at these rungs: not bought again (core/carried-base.ts)
-  const seedBase = SessionSpec.shape.seedBase.parse(undefined);
-  const carriedBase = await carriedBaseRuns(
-    deps.store,
-    config,
-    rungTokens,
-    {
-      seedBase,
-      baselineSeeds: noise.baselineSeeds,
-    },
-    past,
-  );
-  if (carriedBase.length)
-    log(
-      `baseline: ${carriedBase.length} run(s) of this config at these rungs carried from earlier session(s) (seeds ${[...new Set(carriedBase.map((c) => c.seed))].join(', ')})`,
-    );
   const searchSpace =
     space ??
     withMixtureKnobs(
       DEFAULT_SEARCH_SPACE,
       domains.map((d) => d.name),
     );
-  // tests the last session on this base left open: continued, not started again (core/open-tests.ts)
-  const open = await carriedTests(
+  // what earlier sessions in this store already measured: their noise floor, the base's runs, the
+  // tests they left open on this base (setup.ts `fromEarlierSessions`)
+  const earlier = await fromEarlierSessions(
     deps.store,
     config,
     {
       rungTokens,
+      baselineSeeds: o.seeds,
       maxSeeds,
       alpha: SessionSpec.shape.alpha.parse(o.alpha),
       searchSpace,
-      noiseKeys: SessionSpec.shape.noiseKeys.parse(undefined),
     },
     past,
   );
-  for (const t of open)
+  const { historyNoise: h, historySeedRuns, carriedBase, carriedTests } = earlier;
+  if (h)
+    log(
+      `noise floor: ${h.df} df from ${h.sessions.length} earlier session(s) (sd ${h.sd.toFixed(4)}): ${earlier.baselineSeeds} baseline seeds`,
+    );
+  if (historySeedRuns)
+    log(
+      `seed blocks: ${historySeedRuns.length} full runs of earlier sessions on the same data order join the fit`,
+    );
+  if (carriedBase.length)
+    log(
+      `baseline: ${carriedBase.length} run(s) of this config at these rungs carried from earlier session(s) (seeds ${[...new Set(carriedBase.map((c) => c.seed))].join(', ')})`,
+    );
+  for (const t of carriedTests)
     log(
       `continuing ${t.title}: left open by session ${t.session} after ${t.runs.length} seed(s) on this base`,
     );
@@ -308,9 +294,7 @@ async function newSession(
       ladder,
       maxSeeds,
       ...ruleSpec(o),
-      ...noise,
-      carriedBase,
-      carriedTests: open,
+      ...earlier,
       tokPerSec: tput?.tokPerSec,
       startupSeconds: tput?.startupSeconds ?? 3,
     },

@@ -21,7 +21,7 @@ import { carriedCandidates, placeable } from './core/carried-base.ts';
 import { resultOfRun } from './core/trial-runs.ts';
 import { openTestsOf } from './core/open-tests.ts';
 import { admitProposal } from './core/proposals.ts';
-import { rungsFor, studyRung, type CarriedRun, type CarriedTest, type SessionSpec } from './core/spec.ts';
+import { rungsFor, SessionSpec, studyRung, type CarriedRun, type CarriedTest } from './core/spec.ts';
 import { rungRunConfig } from './io/run-trial.ts';
 import { trainerCodeHash } from '../runs/run-dir.ts';
 import { affordableRows } from '../researchers/screening-study.ts';
@@ -171,6 +171,42 @@ export async function carriedTests(
     if (all) out.push(test);
   }
   return out;
+}
+
+/**
+ * Everything a new session takes from the earlier sessions in its store (README "Research sessions"):
+ * their noise floor at this budget and the baseline seeds that leaves to buy (`sessionHistoryNoise`),
+ * the base's runs they made at these rungs (`carriedBaseRuns`), and the tests the last session on this
+ * base left open (`carriedTests`). The CLI and bench/research-efficiency's back-to-back sessions both
+ * set a session up with it.
+ */
+export async function fromEarlierSessions(
+  store: Store,
+  base: TrainConfig,
+  plan: Pick<SessionSpec, 'rungTokens' | 'baselineSeeds' | 'maxSeeds' | 'alpha' | 'searchSpace'> & {
+    seedBase?: number;
+  },
+  past?: SessionRecord[],
+): Promise<{
+  historyNoise?: HistoryNoise;
+  historySeedRuns?: SeedObs[];
+  baselineSeeds: number;
+  carriedBase: CarriedRun[];
+  carriedTests: CarriedTest[];
+}> {
+  const sessions = past ?? (await pastSessions(store));
+  const noise = await sessionHistoryNoise(store, base, plan.rungTokens, plan.baselineSeeds, sessions);
+  const seedBase = plan.seedBase ?? SessionSpec.shape.seedBase.parse(undefined);
+  const carriedBase = await carriedBaseRuns(
+    store,
+    base,
+    plan.rungTokens,
+    { seedBase, baselineSeeds: noise.baselineSeeds },
+    sessions,
+  );
+  const noiseKeys = SessionSpec.shape.noiseKeys.parse(undefined);
+  const tests = await carriedTests(store, base, { ...plan, noiseKeys }, sessions);
+  return { ...noise, carriedBase, carriedTests: tests };
 }
 
 /** How far an earlier session's full budget may sit from the planned one for a session to take it. */
