@@ -115,20 +115,23 @@ export function openTestsOf(
       .filter((p) => p.openAtEnd === true && p.change?.kind === 'config' && !continued.has(`${s.id}/${p.id}`))
       .flatMap((p) => {
         const runs = decisionRuns(st.trials ?? [], p.id, top);
-        const looks = (p.looks ?? []).map((l) => ({
-          n: Number(l.n),
-          p: Number(l.p),
-          delta: Number(l.delta),
-        }));
-        if (!looks.length || looks[looks.length - 1].n !== runs.size) return [];
+        // kept for the record only (stats/sequential.ts reads none of them): finite numbers or nothing
+        const looks = (p.looks ?? [])
+          .map((l) => ({ n: Number(l.n), p: Number(l.p), delta: Number(l.delta) }))
+          .filter(
+            (l) => Number.isInteger(l.n) && l.n >= 1 && Number.isFinite(l.p) && Number.isFinite(l.delta),
+          );
+        if (!looks.length || looks[looks.length - 1].n !== runs.size || looks.length > 20) return [];
+        const set = p.change?.set;
+        if (!set || typeof set !== 'object' || Array.isArray(set)) return [];
         const test: CarriedTest = {
           session: s.id,
           proposalId: p.id,
-          title: String(p.title ?? p.id),
-          hypothesis: String(p.hypothesis ?? ''),
-          source: String(p.source ?? 'unknown'),
+          title: String(p.title ?? p.id).slice(0, 300),
+          hypothesis: String(p.hypothesis ?? '').slice(0, 4000),
+          source: String(p.source ?? 'unknown').slice(0, 40),
           expectedEffect: Number.isFinite(p.expectedEffect) ? Number(p.expectedEffect) : 0,
-          set: (p.change?.set ?? {}) as Record<string, unknown>,
+          set: set as Record<string, unknown>,
           key: String(p.key ?? ''),
           looks,
           runs: [...runs].map(([seed, r]) => ({ seed, rung: top, ...r, session: s.id })),
