@@ -1,0 +1,50 @@
+/**
+ * Which tests a session leaves open at its end (open-tests.ts `isOpenAtEnd`), on the engine's pure
+ * transitions: one a little ahead and undecided, one that passed and awaits its confirmation (reopened
+ * instead, ideas.ts UNCONFIRMED), one behind (stopped long before the end).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { admit, endRun, engineCtx, withBaseline } from '../../../test/helpers/engine-port.ts';
+import { UNCONFIRMED } from './ideas.ts';
+import type { SessionState } from './state.ts';
+import * as T from './transitions.ts';
+
+/** A candidate of `set` with its decision seeds at `values` (the baseline sits at 1.99 / 2.00 / 2.01). */
+function candidate(st: SessionState, set: Record<string, unknown>, values: number[]) {
+  const a = admit(st, JSON.stringify(set), set);
+  st = a.state;
+  for (const v of values) {
+    const t = st.trials.find(
+      (x) => x.proposalId === a.id && x.status === 'pending' && x.purpose !== 'confirm',
+    );
+    if (!t) break;
+    st = endRun(st, t.id, v);
+  }
+  return { st, id: a.id };
+}
+
+describe('tests left open at the end of a session', () => {
+  it('leaves open a candidate ahead and undecided, and only that one', () => {
+    let st = withBaseline();
+    const open = candidate(st, { 'optim.lr': 0.0021 }, [1.996, 1.997]);
+    const passed = candidate(open.st, { 'optim.lr': 0.0022 }, [1.9, 1.901]);
+    const behind = candidate(passed.st, { 'optim.lr': 0.0023 }, [2.05]);
+    st = behind.st;
+    assert.ok(
+      st.trials.some((t) => t.proposalId === passed.id && t.purpose === 'confirm'),
+      'the clear change passed and awaits its confirmation',
+    );
+    const end = T.finished(engineCtx, st);
+    const p = (id: string) => end.state.proposals.find((x) => x.id === id)!;
+    assert.equal(p(open.id).openAtEnd, true);
+    assert.equal(p(passed.id).openAtEnd, undefined, 'a pass is reopened, not continued');
+    assert.equal(p(behind.id).openAtEnd, undefined);
+    const notes = end.effects.flatMap((e) => (e.kind === 'journal' && e.entry === 'note' ? [e.title] : []));
+    assert.ok(notes.some((n) => n.startsWith(`${open.id} `) && n.includes('continues its test')));
+    const reopened = end.effects.flatMap((e) =>
+      e.kind === 'idea' && e.idea.outcome === UNCONFIRMED ? [e.idea.proposalId] : [],
+    );
+    assert.deepEqual(reopened, [passed.id]);
+  });
+});
