@@ -54,8 +54,9 @@ describe('a test a session leaves open is continued by the next session on the s
       base,
       spec: { maxSeeds: LOOKS, budgetFlops: 1e6 * 90_000 },
     });
-    await first.session.run();
+    const s1 = await first.session.run();
     await first.executor.close();
+    assert.deepEqual(s1.openTests.leftOpen, [{ proposalId: 'p1', title: 'LR 0.0012', seeds: 2 }]);
     const open = first.session.state.proposals.find((p) => p.id === 'p1')!;
     assert.equal(open.openAtEnd, true, JSON.stringify(open));
     assert.deepEqual(
@@ -83,10 +84,13 @@ describe('a test a session leaves open is continued by the next session on the s
       base,
       spec: { maxSeeds: LOOKS, carriedBase, carriedTests: tests },
     });
-    await second.session.run();
+    const s2 = await second.session.run();
     await second.executor.close();
     const p = second.session.state.proposals.find((x) => x.continues)!;
     assert.deepEqual(p.continues, { session: first.session.id, proposalId: 'p1' });
+    assert.deepEqual(s2.openTests.continued, [
+      { proposalId: p.id, title: 'LR 0.0012', from: `${first.session.id}/p1` },
+    ]);
     const own = await store.listRuns({ sessionId: second.session.id });
     assert.deepEqual(own.map((r) => r.seed).sort(), [1002, ...(p.looks!.length > 3 ? [1003] : [])]);
     const looks = p.looks!;

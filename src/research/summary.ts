@@ -12,7 +12,8 @@
  * win it moved to, with its own top-rung decision seeds (n, std), its change and full config (the next
  * session starts from it, setup.ts `rememberedStart`). rebases: how many times the base moved;
  * rebaseHistory: each move with its evidence. A best's delta and ci95 are against the base it was
- * judged against (`best.base`).
+ * judged against (`best.base`). openTests: the tests this session continued from the last session on
+ * its base, and those it leaves open for the next (core/open-tests.ts).
  */
 import { bootstrapDiffCI } from '../stats/bootstrap.ts';
 import { studentTCdf } from '../stats/student-t.ts';
@@ -295,6 +296,10 @@ export interface SessionSummary {
     ci95: [number, number];
     n: number;
   }>;
+  openTests: {
+    continued: Array<{ proposalId: string; title: string; from: string }>;
+    leftOpen: Array<{ proposalId: string; title: string; seeds: number }>;
+  };
   noiseFloor: Array<{ rung: number; tokens: number; valBpb: number | null; std: number | null; n: number }>;
   best: BestSummary | null;
   significant: boolean;
@@ -370,6 +375,18 @@ export function summarize(
       ci95: r.evidence.ci95,
       n: r.evidence.n,
     })),
+    openTests: {
+      continued: state.proposals.flatMap((p) =>
+        p.continues
+          ? [{ proposalId: p.id, title: p.title, from: `${p.continues.session}/${p.continues.proposalId}` }]
+          : [],
+      ),
+      leftOpen: state.proposals.flatMap((p) =>
+        p.openAtEnd
+          ? [{ proposalId: p.id, title: p.title, seeds: p.looks?.[p.looks.length - 1]?.n ?? 0 }]
+          : [],
+      ),
+    },
     noiseFloor: spec.rungTokens.map((tokens, rung) => {
       const v = baseValuesAt(state, cur.id, rung);
       return {
