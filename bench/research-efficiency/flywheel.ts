@@ -25,7 +25,7 @@
  */
 import { configHash } from '../../src/config/resolve.ts';
 import type { TrainConfig } from '../../src/config/train-config.ts';
-import { decisionLooks, topRung } from '../../src/research/core/spec.ts';
+import { decisionLooks, SessionSpec, topRung } from '../../src/research/core/spec.ts';
 import type { SessionState } from '../../src/research/core/state.ts';
 import type { JournalEntry } from '../../src/store/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
@@ -174,7 +174,7 @@ async function oneSession(
           rungTokens: o.rungTokens,
           baselineSeeds: opts.baselineSeeds,
           maxSeeds,
-          alpha: 0.05,
+          alpha: SessionSpec.shape.alpha.parse(undefined), // the session's, as it is not set here
           searchSpace: ctx.space,
           seedBase,
         });
