@@ -131,33 +131,13 @@ export function experimentKey(o: BenchOptions, regime: Regime): string {
   const { preset, fullTokens, budgetRuns, parallel, eta, rungs, baselineSeeds, rerunSeeds } = o;
   // back-to-back Flywheel sessions are another experiment; one session keeps the key it always had
   const sessions = o.flywheelSessions > 1 ? { flywheelSessions: o.flywheelSessions } : {};
-  if (regime === 'a')
-    return JSON.stringify({
-      preset,
-      fullTokens,
-      budgetRuns,
-      parallel,
-      eta,
-      rungs,
-      baselineSeeds,
-      rerunSeeds,
-      ...sessions,
-    });
+  const rest = { budgetRuns, parallel, eta, rungs, baselineSeeds, rerunSeeds, ...sessions };
+  if (regime === 'a') return JSON.stringify({ preset, fullTokens, ...rest });
   const world = createHash('sha256')
     .update(JSON.stringify(plantedWorldFor(o)))
     .digest('hex')
     .slice(0, 12);
-  return JSON.stringify({
-    regime,
-    world,
-    budgetRuns,
-    parallel,
-    eta,
-    rungs,
-    baselineSeeds,
-    rerunSeeds,
-    ...sessions,
-  });
+  return JSON.stringify({ regime, world, ...rest });
 }
 
 /** Run seeds of session seed s (disjoint across sessions and from the re-run's). */
