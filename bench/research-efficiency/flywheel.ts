@@ -210,10 +210,10 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
   const rungTokens = rungTokensOf(ctx);
   try {
     const done: Array<Awaited<ReturnType<typeof oneSession>>> = [];
+    const budgetRuns = opts.budgetRuns / opts.flywheelSessions;
     for (let k = 0; k < opts.flywheelSessions; k++) {
-      view.flopsBefore = done.reduce((a, d) => a + d.session.state.flopsUsed, 0);
-      const budgetRuns = opts.budgetRuns / opts.flywheelSessions;
       done.push(await oneSession(ctx, env, view, { sessionSeed, k, budgetRuns, rungTokens }));
+      view.flopsBefore += done[k].session.state.flopsUsed;
     }
     const { session, s, researcher, base } = done[done.length - 1];
     const st = session.state;

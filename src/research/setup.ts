@@ -148,9 +148,8 @@ async function isStoredRun(
  * The tests the last session on `base` left open that this one continues (core/open-tests.ts): each
  * change, admitted again on `base`, must be the config it was tested as (its key), and every one of
  * its decision runs a stored run of that config (`isStoredRun`); a test with a run that is not is
- * left where it is. A
- * change whose runs were FLOP-matched (a shape change of another cost) ran at a FLOP budget, not at
- * the rung's tokens, so its runs are never carried.
+ * left where it is. A change whose runs were FLOP-matched (a shape change of another cost) ran at a
+ * FLOP budget, not at the rung's tokens, so its runs are never carried.
  */
 export async function carriedTests(
   store: Store,

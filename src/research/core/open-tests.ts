@@ -36,6 +36,7 @@ import { CARRIED_TESTS_MAX, topRung, type CarriedTest, type SessionSpec } from '
 import {
   BASELINE,
   DECISION_PURPOSES,
+  nextProposalId,
   type ProposalState,
   type SessionState,
   type TrialState,
@@ -177,7 +178,8 @@ export function continueTests(
     if (!a.ok) return { test, reason: a.reason };
     if (a.key !== test.key) return { test, reason: 'on this base the change is another config' };
     if (test.runs.length >= spec.maxSeeds) return { test, reason: 'it has no look left' };
-    const id = `p${st.nextProposal++}`;
+    const id = nextProposalId(st);
+    st.nextProposal++;
     const proposal: ProposalState = {
       id,
       ...prop,

@@ -134,6 +134,9 @@ export interface SessionState {
   ladder?: LadderState;
 }
 
+/** The id the next admitted proposal gets (a code change's folder is named after it before admission). */
+export const nextProposalId = (state: SessionState): string => `p${state.nextProposal}`;
+
 export function emptyState(): SessionState {
   return {
     version: 1,

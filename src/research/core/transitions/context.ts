@@ -32,8 +32,7 @@ export function trialOf(state: SessionState, id: string): TrialState {
   return t;
 }
 
-/** The id the next admitted proposal gets (a code change's folder is named after it before admission). */
-export const nextProposalId = (state: SessionState): string => `p${state.nextProposal}`;
+export { nextProposalId } from '../state.ts';
 
 /** A tried-idea record for the store (effects.ts `idea`). */
 export const idea = (key: string, title: string, proposalId: string, outcome: string): Effect => ({
