@@ -49,7 +49,8 @@ export function concludeAll(
 /** The journal line for a step that schedules runs: the held-out confirmation, or one more seed. */
 function scheduled(st: SessionState, c: Conclusion, runIds: string[]): Effect {
   const { proposal: p, judgement: j } = c;
-  const seeds = c.newTrials.map((t) => t.seed).join(', ');
+  // the candidate's run and its base's on the same seed are one seed
+  const seeds = [...new Set(c.newTrials.map((t) => t.seed))].join(', ');
   const p1 = (j.adjustedP ?? j.pValue).toPrecision(2);
   const title =
     c.step === 'confirm'
