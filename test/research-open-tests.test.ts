@@ -2,8 +2,9 @@
  * A test left open by a session's end is continued by the next session on the same base
  * (core/open-tests.ts): two sessions in one store on the synthetic trainer (real processes, real run
  * records). The first runs out of FLOPs with a candidate ahead and undecided after two seeds; the
- * second continues its test at its third seed, without running its first two again, and judges it on
- * its own looks only.
+ * second, sized to plan more looks for its own candidates, continues the test at its third seed under
+ * the schedule it started with, without running its first two seeds again, and judges it on its own
+ * looks only.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -23,10 +24,9 @@ import {
 
 const RUNGS = [4096, 12288];
 const LOOKS = 4;
-/** What the setup of a session at these rungs and looks asks for (as the CLI does). */
+/** What the setup of a session at these rungs asks for (as the CLI does). */
 const PLAN = {
   rungTokens: RUNGS,
-  maxSeeds: LOOKS,
   alpha: 0.05,
   searchSpace: DEFAULT_SEARCH_SPACE,
   noiseKeys: SessionSpec.shape.noiseKeys.parse(undefined),
@@ -66,14 +66,16 @@ describe('a test a session leaves open is continued by the next session on the s
     const j1 = await store.listJournal(first.session.id, { kinds: ['note'] });
     assert.ok(j1.some((e) => e.title.includes('the next session on this base continues its test')));
 
-    // the same base at the same rungs and looks continues it; other rungs or looks do not
+    // the same base at the same rungs and level continues it, with the looks it was planned with;
+    // other rungs, another level or another base do not
     const tests = await carriedTests(store, base, PLAN);
     assert.equal(tests.length, 1);
     assert.deepEqual(
       tests[0].runs.map((r) => r.seed),
       [1000, 1001],
     );
-    assert.deepEqual(await carriedTests(store, base, { ...PLAN, maxSeeds: 5 }), []);
+    assert.equal(tests[0].maxSeeds, LOOKS);
+    assert.deepEqual(await carriedTests(store, base, { ...PLAN, alpha: 0.1 }), []);
     assert.deepEqual(await carriedTests(store, base, { ...PLAN, rungTokens: [4096, 16384] }), []);
     assert.deepEqual(await carriedTests(store, synthConfig(['optim.lr=0.0012']), PLAN), []);
 
@@ -82,12 +84,15 @@ describe('a test a session leaves open is continued by the next session on the s
       store,
       researcher: new ScriptedResearcher([]),
       base,
-      spec: { maxSeeds: LOOKS, carriedBase, carriedTests: tests },
+      // a longer session plans more looks for its own candidates; the continued test keeps its four
+      spec: { maxSeeds: LOOKS + 2, carriedBase, carriedTests: tests },
     });
     const s2 = await second.session.run();
     await second.executor.close();
     const p = second.session.state.proposals.find((x) => x.continues)!;
     assert.deepEqual(p.continues, { session: first.session.id, proposalId: 'p1' });
+    assert.equal(p.maxSeeds, LOOKS);
+    assert.ok(p.looks!.length <= LOOKS, 'no look past its own last');
     assert.deepEqual(s2.openTests.continued, [
       { proposalId: p.id, title: 'LR 0.0012', from: `${first.session.id}/p1` },
     ]);

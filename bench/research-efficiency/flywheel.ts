@@ -173,7 +173,6 @@ async function oneSession(
       : await fromEarlierSessions(env.store, base, {
           rungTokens: o.rungTokens,
           baselineSeeds: opts.baselineSeeds,
-          maxSeeds,
           alpha: SessionSpec.shape.alpha.parse(undefined), // the session's, as it is not set here
           searchSpace: ctx.space,
           seedBase,

@@ -254,7 +254,6 @@ async function newSession(
     {
       rungTokens,
       baselineSeeds: o.seeds,
-      maxSeeds,
       alpha: SessionSpec.shape.alpha.parse(o.alpha),
       searchSpace,
     },
@@ -275,7 +274,7 @@ async function newSession(
     );
   for (const t of carriedTests)
     log(
-      `continuing ${t.title}: left open by session ${t.session} after ${t.runs.length} seed(s) on this base`,
+      `continuing ${t.title}: left open by session ${t.session} after ${t.runs.length} seed(s) on this base, up to ${t.maxSeeds ?? maxSeeds} seeds`,
     );
   return ResearchSession.create(
     { ...deps, researcher },

@@ -154,7 +154,7 @@ async function isStoredRun(
 export async function carriedTests(
   store: Store,
   base: TrainConfig,
-  spec: Pick<SessionSpec, 'rungTokens' | 'maxSeeds' | 'alpha' | 'searchSpace' | 'noiseKeys'>,
+  spec: Pick<SessionSpec, 'rungTokens' | 'alpha' | 'searchSpace' | 'noiseKeys'>,
   past?: SessionRecord[],
 ): Promise<CarriedTest[]> {
   const out: CarriedTest[] = [];
@@ -182,7 +182,7 @@ export async function carriedTests(
 export async function fromEarlierSessions(
   store: Store,
   base: TrainConfig,
-  plan: Pick<SessionSpec, 'rungTokens' | 'baselineSeeds' | 'maxSeeds' | 'alpha' | 'searchSpace'> & {
+  plan: Pick<SessionSpec, 'rungTokens' | 'baselineSeeds' | 'alpha' | 'searchSpace'> & {
     seedBase?: number;
   },
   past?: SessionRecord[],

@@ -4,7 +4,7 @@
  * Decisions are sequential (src/stats/sequential.ts): a candidate is looked at after each of its
  * top-rung decision seeds, against the base it was admitted on (core/base.ts), with the session's pooled
  * noise floor. Each look's p-value is kept; the candidate's sequential p-value (alpha spent over at most
- * `maxSeeds` looks) joins the session's family, adjusted with the session's correction (Holm by default:
+ * `maxSeeds` looks, or a continued test's own number: state.ts `maxSeedsOf`) joins the session's family, adjusted with the session's correction (Holm by default:
  * a false win is expensive, it becomes the base and climbs the size ladder). Then, per candidate:
  *  - passes (adjusted sequential p < alpha, CI below 0): held-out confirmation, paired with its base;
  *    only a confirmed one is a win;
@@ -36,6 +36,7 @@ import { topRung, type SessionSpec } from './spec.ts';
 import {
   BASELINE,
   DECISION_PURPOSES,
+  maxSeedsOf,
   proposalOf,
   valuesAt,
   type ProposalState,
@@ -229,7 +230,7 @@ function takeLooks(
       ...(j.onBlocks ? { blocked: true } : {}),
     };
     // the sequential p-value after this look depends on this and earlier looks only: computed once
-    const seqP = sequentialP([...(p.looks ?? []), look], spec.maxSeeds);
+    const seqP = sequentialP([...(p.looks ?? []), look], maxSeedsOf(spec, p));
     p.looks = [...(p.looks ?? []), { ...look, seqP }];
   }
 }
@@ -245,7 +246,7 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
   const adjusted = adjustPValues(
     family.map((p) => {
       const looks = p.looks ?? [];
-      return looks[looks.length - 1]?.seqP ?? sequentialP(looks, spec.maxSeeds);
+      return looks[looks.length - 1]?.seqP ?? sequentialP(looks, maxSeedsOf(spec, p));
     }),
     spec.correction,
   );
@@ -318,7 +319,7 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
       j.reasons.push(`not ahead of its base after ${decision.length} seed(s): stopped (futility)`);
       return done(decision.length === 1 ? 'loss' : 'inconclusive', true);
     }
-    if (decision.length >= spec.maxSeeds) return done('inconclusive');
+    if (decision.length >= maxSeedsOf(spec, p)) return done('inconclusive');
     p.verdict = 'pending';
     out.push({ proposal: p, judgement: j, newTrials: nextSeedTrials(state, spec, p.id), step: 'seed' });
   });

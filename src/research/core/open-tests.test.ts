@@ -1,12 +1,14 @@
 /**
  * Which tests a session leaves open at its end (open-tests.ts `isOpenAtEnd`), on the engine's pure
  * transitions: one a little ahead and undecided, one that passed and awaits its confirmation (reopened
- * instead, ideas.ts UNCONFIRMED), one behind (stopped long before the end).
+ * instead, ideas.ts UNCONFIRMED), one behind (stopped long before the end); and a continued test at
+ * the last look of its own schedule, which a session planning more looks does not leave open.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { admit, endRun, engineCtx, withBaseline } from '../../../test/helpers/engine-port.ts';
 import { UNCONFIRMED } from './ideas.ts';
+import { isOpenAtEnd } from './open-tests.ts';
 import type { SessionState } from './state.ts';
 import * as T from './transitions.ts';
 
@@ -46,5 +48,22 @@ describe('tests left open at the end of a session', () => {
       e.kind === 'idea' && e.idea.outcome === UNCONFIRMED ? [e.idea.proposalId] : [],
     );
     assert.deepEqual(reopened, [passed.id]);
+  });
+
+  it("counts a continued test's looks by its own schedule, not the session's", () => {
+    const { spec } = engineCtx;
+    assert.ok(spec.maxSeeds > 2);
+    const a = admit(withBaseline(), JSON.stringify({ 'optim.lr': 0.0021 }), { 'optim.lr': 0.0021 });
+    a.state.proposals.find((x) => x.id === a.id)!.maxSeeds = 2; // as continueTests sets it
+    let st = a.state;
+    for (const v of [1.996, 1.997]) {
+      const t = st.trials.find((x) => x.proposalId === a.id && x.status === 'pending')!;
+      st = endRun(st, t.id, v);
+    }
+    const p = st.proposals.find((x) => x.id === a.id)!;
+    assert.equal(p.status, 'concluded', 'its second look was its last: inconclusive');
+    assert.equal(p.verdict, 'inconclusive');
+    assert.equal(st.trials.filter((t) => t.proposalId === a.id).length, 2, 'no third seed');
+    assert.equal(isOpenAtEnd(st, spec, { ...p, status: 'active' }), false, 'and nothing left to continue');
   });
 });

@@ -8,8 +8,9 @@
  * measured, and then test those numbers a second time with a fresh level; on a GPU the second draw is
  * still a second chance at the level for a change that looked good once. A continued test is one
  * sequential test spread over two sessions:
- *  - Its schedule is the one it started with: the next session continues it only when it plans the
- *    same number of looks (`maxSeeds`) at the same level and rungs.
+ *  - Its schedule is the one it started with: it keeps its own number of looks (`maxSeeds`, whatever
+ *    the next session plans for its own candidates: a session sized to another budget plans another
+ *    number), and the next session continues it only at the same level and rungs.
  *  - The looks it took there spent their shares of the level there. Here it is judged by the union
  *    bound over its own new looks only (stats/sequential.ts), each at a seed count past the earlier
  *    ones, so over both sessions the looks spend at most the level, and nothing the earlier session
@@ -36,6 +37,7 @@ import { CARRIED_TESTS_MAX, topRung, type CarriedTest, type SessionSpec } from '
 import {
   BASELINE,
   DECISION_PURPOSES,
+  maxSeedsOf,
   nextProposalId,
   type ProposalState,
   type SessionState,
@@ -64,7 +66,7 @@ export function isOpenAtEnd(st: SessionState, spec: SessionSpec, p: ProposalStat
   if (p.id === BASELINE || p.status !== 'active' || p.ablationOf || p.study || p.change.kind !== 'config')
     return false;
   const last = p.looks?.[p.looks.length - 1];
-  if (!last || !(last.delta < 0) || last.n >= spec.maxSeeds) return false;
+  if (!last || !(last.delta < 0) || last.n >= maxSeedsOf(spec, p)) return false;
   if (baseOf(st, p.id) !== currentBase(st).id) return false;
   if (st.trials.some((t) => t.proposalId === p.id && t.purpose === 'confirm')) return false;
   return decisionRuns(st.trials, p.id, topRung(spec)).size === last.n;
@@ -80,18 +82,19 @@ interface StoredProposal {
   key?: unknown;
   config?: TrainConfig;
   openAtEnd?: unknown;
+  maxSeeds?: unknown;
   looks?: Array<{ n?: unknown; p?: unknown; delta?: unknown }>;
 }
 
 /**
  * The open tests a new session on `base` at `spec`'s rungs continues, unchecked (see the file comment
- * for which session). Empty when that session planned other looks or another level: its tests keep
- * their own schedule.
+ * for which session), each with the number of looks it was planned with. Empty when that session
+ * tested at another level.
  */
 export function openTestsOf(
   past: PastSession[],
   base: TrainConfig,
-  spec: Pick<SessionSpec, 'rungTokens' | 'maxSeeds' | 'alpha'>,
+  spec: Pick<SessionSpec, 'rungTokens' | 'alpha'>,
 ): CarriedTest[] {
   const hash = configHash(base);
   const top = spec.rungTokens.length - 1;
@@ -111,7 +114,8 @@ export function openTestsOf(
     const proposals = st.proposals ?? [];
     const last = proposals.find((p) => p.id === (st.base ?? BASELINE))?.config;
     if (!last || configHash(last) !== hash) continue;
-    if (s.spec.maxSeeds !== spec.maxSeeds || s.spec.alpha !== spec.alpha) return [];
+    if (s.spec.alpha !== spec.alpha) return [];
+    const planned = Number(s.spec.maxSeeds);
     return proposals
       .filter((p) => p.openAtEnd === true && p.change?.kind === 'config' && !continued.has(`${s.id}/${p.id}`))
       .flatMap((p) => {
@@ -123,6 +127,9 @@ export function openTestsOf(
             (l) => Number.isInteger(l.n) && l.n >= 1 && Number.isFinite(l.p) && Number.isFinite(l.delta),
           );
         if (!looks.length || looks[looks.length - 1].n !== runs.size || looks.length > 20) return [];
+        // its own schedule: a test continued once keeps the one it brought (state.ts `maxSeedsOf`)
+        const maxSeeds = p.maxSeeds === undefined ? planned : Number(p.maxSeeds);
+        if (!Number.isInteger(maxSeeds) || maxSeeds > 20 || maxSeeds <= runs.size) return [];
         const set = p.change?.set;
         if (!set || typeof set !== 'object' || Array.isArray(set)) return [];
         const test: CarriedTest = {
@@ -135,6 +142,7 @@ export function openTestsOf(
           set: set as Record<string, unknown>,
           key: String(p.key ?? ''),
           looks,
+          maxSeeds,
           runs: [...runs].map(([seed, r]) => ({ seed, rung: top, ...r, session: s.id })),
         };
         return [test];
@@ -177,7 +185,8 @@ export function continueTests(
     });
     if (!a.ok) return { test, reason: a.reason };
     if (a.key !== test.key) return { test, reason: 'on this base the change is another config' };
-    if (test.runs.length >= spec.maxSeeds) return { test, reason: 'it has no look left' };
+    const maxSeeds = test.maxSeeds ?? spec.maxSeeds;
+    if (test.runs.length >= maxSeeds) return { test, reason: 'it has no look left' };
     const id = nextProposalId(st);
     st.nextProposal++;
     const proposal: ProposalState = {
@@ -191,6 +200,7 @@ export function continueTests(
       baseId: BASELINE,
       looks: test.looks.map((l) => ({ ...l, carried: true })),
       continues: { session: test.session, proposalId: test.proposalId },
+      ...(maxSeeds !== spec.maxSeeds ? { maxSeeds } : {}),
     };
     st.proposals.push(proposal);
     const carried = test.runs.map((r) => {

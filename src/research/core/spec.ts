@@ -46,6 +46,8 @@ const CarriedTest = z
       .array(z.object({ n: z.number().int().min(1), p: z.number(), delta: z.number() }).strict())
       .min(1)
       .max(20),
+    // the number of looks its test was planned with (absent in specs written before: the session's own)
+    maxSeeds: z.number().int().min(1).max(20).optional(),
     runs: z.array(CarriedRun).min(1).max(20),
   })
   .strict();

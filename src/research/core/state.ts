@@ -99,6 +99,8 @@ export interface ProposalState {
   openAtEnd?: true;
   /** The open test of an earlier session it continues (core/open-tests.ts). */
   continues?: { session: string; proposalId: string };
+  /** Its own number of looks where it is not the session's: a continued test keeps its schedule. */
+  maxSeeds?: number;
 }
 
 /** One move of the session's base (core/base.ts), with the evidence that justified it. */
@@ -136,6 +138,10 @@ export interface SessionState {
 
 /** The id the next admitted proposal gets (a code change's folder is named after it before admission). */
 export const nextProposalId = (state: SessionState): string => `p${state.nextProposal}`;
+
+/** The most decision seeds (looks) `p` gets: its own schedule if it brought one, else the session's. */
+export const maxSeedsOf = (spec: { maxSeeds: number }, p: Pick<ProposalState, 'maxSeeds'>): number =>
+  p.maxSeeds ?? spec.maxSeeds;
 
 export function emptyState(): SessionState {
   return {

@@ -6,7 +6,7 @@ import { NOT_RUN, UNCONFIRMED } from '../ideas.ts';
 import { baselineTrials } from '../carried-base.ts';
 import { continueTests, isOpenAtEnd, type Continued } from '../open-tests.ts';
 import type { SessionSpec } from '../spec.ts';
-import { BASELINE, emptyState, type SessionState, type TrialState } from '../state.ts';
+import { BASELINE, emptyState, maxSeedsOf, type SessionState, type TrialState } from '../state.ts';
 import { ablationsAtEnd } from './ablated.ts';
 import { type EngineContext, draftOf, idea } from './context.ts';
 
@@ -51,13 +51,13 @@ export function created(ctx: EngineContext, input: { now: string }): Step {
       }),
       ...historyEntry(spec.historyNoise),
       ...carriedEntry(trials),
-      ...continued.flatMap(continuedEntries),
+      ...continued.flatMap((c) => continuedEntries(spec, c)),
     ],
   };
 }
 
 /** A continued test's journal entries and its idea record (core/open-tests.ts), or why it was not. */
-function continuedEntries(c: Continued): Effect[] {
+function continuedEntries(spec: SessionSpec, c: Continued): Effect[] {
   const from = `session ${c.test.session}'s ${c.test.proposalId}`;
   if ('reason' in c)
     return [journal('note', `${from} ${c.test.title}: its open test is not continued here: ${c.reason}`)];
@@ -80,7 +80,7 @@ function continuedEntries(c: Continued): Effect[] {
     }),
     journal(
       'schedule',
-      `${p.id} ${p.title} continues its test from ${from}: ${c.carried.length} decision seed(s) carried (${seeds}; Δ ${formatSigned(last.delta)} at its last look there); the looks there spent their share of the level, only its looks here are read; next seed ${c.next[0].seed}`,
+      `${p.id} ${p.title} continues its test from ${from}: ${c.carried.length} decision seed(s) carried (${seeds}; Δ ${formatSigned(last.delta)} at its last look there); the looks there spent their share of the level, only its looks here are read, up to its ${maxSeedsOf(spec, p)} seeds; next seed ${c.next[0].seed}`,
       {
         proposalId: p.id,
         runIds: c.carried.flatMap((t) => t.runIds),
