@@ -1,16 +1,19 @@
 /**
  * Method 4, Flywheel offline: a ResearchSession with the OfflineResearcher, `parallel` slots, the same
  * FLOPs budget, rungs from the same full budget (successive halving), k baseline seeds; everything it
- * spends counts (baseline seeds, extra seeds, confirmations). Its pick is the summary's `best` when it
- * is a confirmed win or beats the baseline mean, else the base config itself.
+ * spends counts (baseline seeds, extra seeds, confirmations). Its pick is what it keeps: the summary's
+ * `best` when it is a confirmed win, else the session's base config at its end (the preset, or the
+ * config it re-based onto: every change in it confirmed). A candidate ahead but unconfirmed is a lead
+ * for the next session (core/open-tests.ts), not a pick: picking it kept nulls as soon as a session
+ * ended without a win (BENCHMARKS.md "Three sessions back to back").
  *
  * Its incumbent, sampled after every outcome (the session view's `setSummary` hook): the lowest mean
  * top-rung val bpb of any proposal, the baseline included, over the seeds finished so far.
  *
  * Its kept changes (regime b's false keeps): every confirmed win, against the config it was proposed on
  * (found as the base or an earlier confirmed config that differs from it only in the change's keys, so a
- * session that re-bases on a win is read right), stacks left out (their parts are counted); and the
- * pick itself when the bench picked an unconfirmed best. A confirmed screened stack (the screening
+ * session that re-bases on a win is read right), stacks left out (their parts are counted). A
+ * confirmed screened stack (the screening
  * study's selection, researchers/screening-study.ts) counts as one kept change per screened factor in
  * it: each was selected on its own evidence, so a null one riding along is a false keep.
  *
@@ -216,30 +219,24 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
     }
     const { session, s, researcher, base } = done[done.length - 1];
     const st = session.state;
-    const b = s.best;
-    const beats = Boolean(b && (b.confirmed || (b.delta !== null && b.delta < 0)));
-    const pick: Pick =
-      b && beats
-        ? {
-            title: b.title,
-            change: b.change.kind === 'config' ? b.change.set : {},
-            config: proposalOf(st, b.proposalId).config,
-            observed: b.valBpb,
-            n: b.n,
-          }
-        : {
-            title:
-              done.length > 1 ? "the last session's base config" : 'base config (nothing beat the baseline)',
-            change: {},
-            config: base,
-            observed: s.baseline.valBpb,
-            n: s.baseline.n,
-          };
+    // without a confirmed win there was no re-base either: the base is the one the session started from
+    const b = s.best?.confirmed ? s.best : undefined;
+    const pick: Pick = b
+      ? {
+          title: b.title,
+          change: b.change.kind === 'config' ? b.change.set : {},
+          config: proposalOf(st, b.proposalId).config,
+          observed: b.valBpb,
+          n: b.n,
+        }
+      : {
+          title: done.length > 1 ? "the last session's base config" : 'base config (no confirmed win)',
+          change: {},
+          config: base,
+          observed: s.baseline.valBpb,
+          n: s.baseline.n,
+        };
     const kept = done.flatMap((d) => confirmedChanges(d.session.state, d.base, d.researcher.screeningDesign));
-    const pickId = b && beats ? b.proposalId : undefined;
-    const pickP = pickId ? proposalOf(st, pickId) : undefined;
-    if (pickP && !pickP.confirmed)
-      kept.push({ title: `${pickP.title} (unconfirmed pick)`, from: base, to: pickP.config });
     const baselineFlops = st.trials.filter((t) => t.proposalId === BASELINE).reduce((a, t) => a + t.flops, 0);
     // where the budget went, in full runs: by trial purpose, and what re-basing later dropped
     const fullRun = ctx.budgetFlops / opts.budgetRuns;

@@ -183,8 +183,26 @@ function flywheelLine(m: MethodResult): string {
   return (
     `- Flywheel, seed ${m.sessionSeed}: baseline ${fmtBpb(b?.valBpb)} ± ${fmtBpb(b?.std)} (n=${b?.n}); ` +
     `baseline trials ${pct((e.baselineFlopsShare as number) ?? 0)} of the FLOPs; ${p?.total ?? 0} proposals (${p?.wins ?? 0} wins, ${p?.losses ?? 0} losses, ${p?.inconclusive ?? 0} inconclusive)${study}${rebases}${spent}; ` +
-    `best: ${best ? `${best.title}, Δ ${signed(best.delta)} [${best.ci95 ? best.ci95.map((v) => v.toFixed(4)).join(', ') : '—'}], n=${best.n}, ${best.confirmed ? 'confirmed win' : best.verdict}` : '—'}.`
+    `best: ${best ? `${best.title}, Δ ${signed(best.delta)} [${best.ci95 ? best.ci95.map((v) => v.toFixed(4)).join(', ') : '—'}], n=${best.n}, ${best.confirmed ? 'confirmed win' : best.verdict}` : '—'}.` +
+    backToBack(e.sessions)
   );
+}
+
+/** With --flywheel-sessions the line above is the last session's; this names what each one did. */
+function backToBack(sessions: unknown): string {
+  if (!Array.isArray(sessions)) return '';
+  const each = (sessions as Array<Record<string, unknown>>).map((s, i) => {
+    const list = (k: string) => ((s[k] as string[] | undefined) ?? []).join('; ');
+    const parts = [
+      `from ${String(s.start)}`,
+      `${Number(s.rebases ?? 0)} re-bases`,
+      list('continued') && `continued ${list('continued')}`,
+      list('wins') && `wins ${list('wins')}`,
+      list('leftOpen') && `left open ${list('leftOpen')}`,
+    ];
+    return `${i + 1}) ${parts.filter(Boolean).join(', ')}`;
+  });
+  return ` Sessions back to back: ${each.join('; ')}.`;
 }
 
 const PURPOSE_WORDS: Record<string, string> = {
@@ -207,7 +225,7 @@ function setup(res: BenchResults): string {
       'Random search: random configs over the knobs TPE searches, 1 seed, full budget; pick = best run. ' +
       'Greedy: one full-budget single-seed run at a time, changes from the OfflineResearcher (idea library + TPE), kept when the run beats the current single value; pick = final kept config. ' +
       `TPE + successive halving (the Optuna recipe, no statistics): the product's TPE proposes whole configs, each trial one full-budget run pruned at the rungs by Optuna's asynchronous successive-halving rule (eta ${o.eta}); pick = best completed run. ` +
-      `Flywheel: \`ResearchSession\` + OfflineResearcher, ${o.rungs} rungs × eta ${o.eta}, ${o.baselineSeeds} baseline seeds, the screening study sized as the CLI sizes it (the largest design whose rows at the study rung fit in ${Math.round(SCREEN_SHARE * 100)} % of the budget); pick = summary \`best\` when confirmed or below the baseline mean, else the base config. ` +
+      `Flywheel: \`ResearchSession\` + OfflineResearcher, ${o.rungs} rungs × eta ${o.eta}, ${o.baselineSeeds} baseline seeds, the screening study sized as the CLI sizes it (the largest design whose rows at the study rung fit in ${Math.round(SCREEN_SHARE * 100)} % of the budget); pick = what it keeps: summary \`best\` when it is a confirmed win, else its base config at the end. ` +
       `Re-run: every pick and the base config at the full budget on ${o.rerunSeeds} fresh seeds shared by all. ` +
       "Compute to reach random's best: FLOPs spent when the method's incumbent first reached random search's final best, ÷ random search's total FLOPs (mean over the seeds that reached it).",
   ];
@@ -220,7 +238,7 @@ function setup(res: BenchResults): string {
     parts.push(
       `Regime (b), planted: bench/research-efficiency/planted_trainer.py, a real process speaking the run protocol, trains nothing and reports a known function of the config plus seed noise (σ = ${b.world.sigma} bpb at the full budget; the function: planted-world.ts), the \`small\` preset at ${b.fullTokens.toLocaleString('en')} tokens. ` +
         `Effects add up over knobs; ${wins.length} planted wins (${wins.map((w) => `${w.label} ${w.gain.toFixed(4)}`).join(', ')}), nulls (QK-norm, weight decay, width, heads, embedLr), harmful changes (AdamW, GELU, LayerNorm, depth, LRs far off). ` +
-        'A kept change: a greedy keep, a Flywheel confirmed win (stacks counted by their parts; an unconfirmed pick counts too), the random / TPE pick as one change; a false keep has a true effect ≥ 0. ' +
+        'A kept change: a greedy keep, a Flywheel confirmed win (stacks counted by their parts), the random / TPE pick as one change; a false keep has a true effect ≥ 0. ' +
         "A missed win: a planted win the pick does not capture half of. Compute to reach random's best uses true values (the incumbent's true value vs random's pick's).",
     );
   }
