@@ -5,7 +5,7 @@
  * budget, as Flywheel's top rung runs it: same eval settings, equal FLOPs for a change that costs more
  * per token). Regime b also knows every config's true value (`truthOf`).
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE, type SearchSpace } from '../../src/config/search-space.ts';
@@ -141,7 +141,12 @@ function plantedContext(opts: BenchOptions, log: (m: string) => void): BenchCont
   };
 }
 
-/** A private FLYWHEEL_HOME (its own store, so no tried-idea memory leaks between methods or seeds). */
+/**
+ * A private FLYWHEEL_HOME (its own store, so no tried-idea memory leaks between methods or seeds),
+ * emptied first: a method run again in the same --work (--methods, or a session cut off) must not
+ * find the earlier attempt's runs and sessions, which its researcher and a later back-to-back session
+ * would read as history.
+ */
 export interface MethodEnv {
   home: string;
   store: Store;
@@ -151,6 +156,7 @@ export interface MethodEnv {
 
 export async function methodEnv(ctx: BenchContext, name: string, parallel: number): Promise<MethodEnv> {
   const home = join(ctx.homeRoot, name);
+  rmSync(home, { recursive: true, force: true });
   mkdirSync(home, { recursive: true });
   // launchRun reads FLYWHEEL_HOME for run dirs; the methods run one after another, never interleaved.
   process.env.FLYWHEEL_HOME = home;
