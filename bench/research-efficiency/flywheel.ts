@@ -52,7 +52,7 @@ import {
   type BenchContext,
   type MethodEnv,
   type MethodResult,
-  type Pick,
+  type Pick as BenchPick,
   type TracePoint,
 } from './context.ts';
 import { runSeedBase } from './options.ts';
@@ -72,6 +72,34 @@ function hashOutside(config: TrainConfig, paths: string[]): string {
 }
 
 /** Flywheel's kept changes: confirmed wins (stacks left out) against the config each was proposed on. */
+/**
+ * The pick (see the file comment): the summary's best when it is a confirmed win, else `base`, the
+ * config the session started from (without a confirmed win there was no re-base either).
+ */
+export function pickOf(
+  st: SessionState,
+  s: Pick<SessionSummary, 'best' | 'baseline'>,
+  base: TrainConfig,
+  backToBack: boolean,
+): BenchPick {
+  const b = s.best?.confirmed ? s.best : undefined;
+  if (b)
+    return {
+      title: b.title,
+      change: b.change.kind === 'config' ? b.change.set : {},
+      config: proposalOf(st, b.proposalId).config,
+      observed: b.valBpb,
+      n: b.n,
+    };
+  return {
+    title: backToBack ? "the last session's base config" : 'base config (no confirmed win)',
+    change: {},
+    config: base,
+    observed: s.baseline.valBpb,
+    n: s.baseline.n,
+  };
+}
+
 export function confirmedChanges(st: SessionState, base: TrainConfig, screen?: ScreenDesign): KeptChange[] {
   const parents: TrainConfig[] = [base];
   const out: KeptChange[] = [];
@@ -219,23 +247,8 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
     }
     const { session, s, researcher, base } = done[done.length - 1];
     const st = session.state;
-    // without a confirmed win there was no re-base either: the base is the one the session started from
-    const b = s.best?.confirmed ? s.best : undefined;
-    const pick: Pick = b
-      ? {
-          title: b.title,
-          change: b.change.kind === 'config' ? b.change.set : {},
-          config: proposalOf(st, b.proposalId).config,
-          observed: b.valBpb,
-          n: b.n,
-        }
-      : {
-          title: done.length > 1 ? "the last session's base config" : 'base config (no confirmed win)',
-          change: {},
-          config: base,
-          observed: s.baseline.valBpb,
-          n: s.baseline.n,
-        };
+    const pick = pickOf(st, s, base, done.length > 1);
+    const b = s.best; // the summary's, confirmed or not: the report shows both
     const kept = done.flatMap((d) => confirmedChanges(d.session.state, d.base, d.researcher.screeningDesign));
     const baselineFlops = st.trials.filter((t) => t.proposalId === BASELINE).reduce((a, t) => a + t.flops, 0);
     // where the budget went, in full runs: by trial purpose, and what re-basing later dropped

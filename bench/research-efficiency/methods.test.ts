@@ -1,7 +1,7 @@
 /**
  * The pure parts of the methods' bookkeeping: Optuna's successive-halving promotion rule as TPE+ASHA
- * applies it, which changes count as Flywheel's kept changes (and against which config), and reading a
- * results.json written before the two regimes.
+ * applies it, which changes count as Flywheel's kept changes (and against which config), what Flywheel
+ * picks, and reading a results.json written before the two regimes.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -10,7 +10,8 @@ import { after, describe, it } from 'node:test';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import { emptyState, type ProposalState } from '../../src/research/core/state.ts';
 import { removeTempDirs, tempDir } from '../../test/helpers/temp-dir.ts';
-import { confirmedChanges } from './flywheel.ts';
+import type { SessionSummary } from '../../src/research/summary.ts';
+import { confirmedChanges, pickOf } from './flywheel.ts';
 import { loadResults } from './results.ts';
 import { promotable } from './tpe-asha.ts';
 import { proposalState } from '../../test/helpers/proposal-state.ts';
@@ -81,6 +82,38 @@ describe("Flywheel's kept changes", () => {
     assert.equal(kept[0].from, base);
     assert.equal(kept[1].from.model.position, 'rope', 'the LR change is judged from the RoPE base');
     assert.equal(kept[1].from.optim.lr, base.optim.lr);
+  });
+});
+
+describe("Flywheel's pick", () => {
+  it('is a confirmed best, never an unconfirmed one, however far below the baseline it sits', () => {
+    const st = emptyState();
+    st.proposals = [
+      proposal('qk', { 'model.qkNorm': true }, ['model.qkNorm=true'], { verdict: 'inconclusive' }),
+      proposal('rope', { 'model.position': 'rope' }, ['model.position=rope'], {
+        verdict: 'win',
+        confirmed: true,
+      }),
+    ];
+    const baseline = { valBpb: 2.6, n: 3 } as SessionSummary['baseline'];
+    const best = (id: string, confirmed: boolean) =>
+      ({
+        proposalId: id,
+        title: id,
+        change: st.proposals.find((p) => p.id === id)!.change,
+        valBpb: 2.5,
+        n: 3,
+        delta: -0.1,
+        confirmed,
+      }) as unknown as SessionSummary['best'];
+    const unconfirmed = pickOf(st, { best: best('qk', false), baseline }, base, true);
+    assert.equal(unconfirmed.config, base, 'an unconfirmed best is a lead, not a pick');
+    assert.equal(unconfirmed.title, "the last session's base config");
+    assert.equal(unconfirmed.observed, 2.6);
+    const confirmed = pickOf(st, { best: best('rope', true), baseline }, base, false);
+    assert.equal(confirmed.config.model.position, 'rope');
+    assert.deepEqual(confirmed.change, { 'model.position': 'rope' });
+    assert.equal(pickOf(st, { best: null, baseline }, base, false).title, 'base config (no confirmed win)');
   });
 });
 
