@@ -33,6 +33,7 @@ import type { SessionState } from '../../src/research/core/state.ts';
 import type { JournalEntry } from '../../src/store/base.ts';
 import { OfflineResearcher } from '../../src/researchers/offline.ts';
 import { tryApply } from '../../src/researchers/config-diff.ts';
+import { configDiff } from '../../src/researchers/prompts.ts';
 import {
   factorsOn,
   SCREEN_GUESS_SOURCE,
@@ -74,13 +75,14 @@ function hashOutside(config: TrainConfig, paths: string[]): string {
 /** Flywheel's kept changes: confirmed wins (stacks left out) against the config each was proposed on. */
 /**
  * The pick (see the file comment): the summary's best when it is a confirmed win, else `base`, the
- * config the session started from (without a confirmed win there was no re-base either).
+ * config the session started from (without a confirmed win there was no re-base either). With sessions
+ * back to back, `origin` is the first one's base: the pick's change is then told from it.
  */
 export function pickOf(
   st: SessionState,
   s: Pick<SessionSummary, 'best' | 'baseline'>,
   base: TrainConfig,
-  backToBack: boolean,
+  origin?: TrainConfig,
 ): BenchPick {
   const b = s.best?.confirmed ? s.best : undefined;
   if (b)
@@ -92,8 +94,8 @@ export function pickOf(
       n: b.n,
     };
   return {
-    title: backToBack ? "the last session's base config" : 'base config (no confirmed win)',
-    change: {},
+    title: origin ? "the last session's base config" : 'base config (no confirmed win)',
+    change: origin ? configDiff(origin, base) : {},
     config: base,
     observed: s.baseline.valBpb,
     n: s.baseline.n,
@@ -247,7 +249,7 @@ export async function flywheel(ctx: BenchContext, sessionSeed: number): Promise<
     }
     const { session, s, researcher, base } = done[done.length - 1];
     const st = session.state;
-    const pick = pickOf(st, s, base, done.length > 1);
+    const pick = pickOf(st, s, base, done.length > 1 ? done[0].base : undefined);
     const b = s.best; // the summary's, confirmed or not: the report shows both
     const kept = done.flatMap((d) => confirmedChanges(d.session.state, d.base, d.researcher.screeningDesign));
     const baselineFlops = st.trials.filter((t) => t.proposalId === BASELINE).reduce((a, t) => a + t.flops, 0);

@@ -106,14 +106,17 @@ describe("Flywheel's pick", () => {
         delta: -0.1,
         confirmed,
       }) as unknown as SessionSummary['best'];
-    const unconfirmed = pickOf(st, { best: best('qk', false), baseline }, base, true);
-    assert.equal(unconfirmed.config, base, 'an unconfirmed best is a lead, not a pick');
+    // the last of sessions back to back, on the base an earlier one re-based onto
+    const stack = cfg(['model.position=rope']);
+    const unconfirmed = pickOf(st, { best: best('qk', false), baseline }, stack, base);
+    assert.equal(unconfirmed.config, stack, 'an unconfirmed best is a lead, not a pick');
     assert.equal(unconfirmed.title, "the last session's base config");
+    assert.deepEqual(unconfirmed.change, { 'model.position': 'rope' }, 'told from the first base');
     assert.equal(unconfirmed.observed, 2.6);
-    const confirmed = pickOf(st, { best: best('rope', true), baseline }, base, false);
+    const confirmed = pickOf(st, { best: best('rope', true), baseline }, base);
     assert.equal(confirmed.config.model.position, 'rope');
     assert.deepEqual(confirmed.change, { 'model.position': 'rope' });
-    assert.equal(pickOf(st, { best: null, baseline }, base, false).title, 'base config (no confirmed win)');
+    assert.equal(pickOf(st, { best: null, baseline }, base).title, 'base config (no confirmed win)');
   });
 });
 
