@@ -12,10 +12,10 @@
  *
  * Its kept changes (regime b's false keeps): every confirmed win, against the config it was proposed on
  * (found as the base or an earlier confirmed config that differs from it only in the change's keys, so a
- * session that re-bases on a win is read right), stacks left out (their parts are counted). A
- * confirmed screened stack (the screening
- * study's selection, researchers/screening-study.ts) counts as one kept change per screened factor in
- * it: each was selected on its own evidence, so a null one riding along is a false keep.
+ * session that re-bases on a win is read right), stacks left out (their parts are counted). A confirmed
+ * screened stack (the screening study's selection, researchers/screening-study.ts) counts as one kept
+ * change per screened factor in it: each was selected on its own evidence, so a null one riding along
+ * is a false keep.
  *
  * The screening study is sized as the CLI sizes it: the largest design that SCREEN_SHARE of the budget pays
  * for in runs at the study rung (research/core/spec.ts `studyRung`).
@@ -72,7 +72,6 @@ function hashOutside(config: TrainConfig, paths: string[]): string {
   return configHash(c as unknown as TrainConfig);
 }
 
-/** Flywheel's kept changes: confirmed wins (stacks left out) against the config each was proposed on. */
 /**
  * The pick (see the file comment): the summary's best when it is a confirmed win, else `base`, the
  * config the session started from (without a confirmed win there was no re-base either). With sessions
@@ -102,6 +101,7 @@ export function pickOf(
   };
 }
 
+/** Flywheel's kept changes: confirmed wins (stacks left out) against the config each was proposed on. */
 export function confirmedChanges(st: SessionState, base: TrainConfig, screen?: ScreenDesign): KeptChange[] {
   const parents: TrainConfig[] = [base];
   const out: KeptChange[] = [];

@@ -4,8 +4,9 @@
  * Decisions are sequential (src/stats/sequential.ts): a candidate is looked at after each of its
  * top-rung decision seeds, against the base it was admitted on (core/base.ts), with the session's pooled
  * noise floor. Each look's p-value is kept; the candidate's sequential p-value (alpha spent over at most
- * `maxSeeds` looks, or a continued test's own number: state.ts `maxSeedsOf`) joins the session's family, adjusted with the session's correction (Holm by default:
- * a false win is expensive, it becomes the base and climbs the size ladder). Then, per candidate:
+ * `maxSeeds` looks, or a continued test's own number: state.ts `maxSeedsOf`) joins the session's
+ * family, adjusted with the session's correction (Holm by default: a false win is expensive, it becomes
+ * the base and climbs the size ladder). Then, per candidate:
  *  - passes (adjusted sequential p < alpha, CI below 0): held-out confirmation, paired with its base;
  *    only a confirmed one is a win;
  *  - not ahead of its base (futility): stopped, a loss at one seed (as before), else inconclusive;
