@@ -27,6 +27,7 @@ import {
 } from '../research/setup.ts';
 import { planWithLadder } from '../research/ladder-plan.ts';
 import { decisionLooks, SessionSpec } from '../research/core/spec.ts';
+import { maxSeedsOf } from '../research/core/state.ts';
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
 import type { SessionRecord, Store } from '../store/base.ts';
@@ -274,7 +275,7 @@ async function newSession(
     );
   for (const t of carriedTests)
     log(
-      `continuing ${t.title}: left open by session ${t.session} after ${t.runs.length} seed(s) on this base, up to ${t.maxSeeds ?? maxSeeds} seeds`,
+      `continuing ${t.title}: left open by session ${t.session} after ${t.runs.length} seed(s) on this base, up to ${maxSeedsOf({ maxSeeds }, t)} seeds`,
     );
   return ResearchSession.create(
     { ...deps, researcher },

@@ -185,7 +185,7 @@ export function continueTests(
     });
     if (!a.ok) return { test, reason: a.reason };
     if (a.key !== test.key) return { test, reason: 'on this base the change is another config' };
-    const maxSeeds = test.maxSeeds ?? spec.maxSeeds;
+    const maxSeeds = maxSeedsOf(spec, test);
     if (test.runs.length >= maxSeeds) return { test, reason: 'it has no look left' };
     const id = nextProposalId(st);
     st.nextProposal++;

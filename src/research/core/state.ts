@@ -139,8 +139,11 @@ export interface SessionState {
 /** The id the next admitted proposal gets (a code change's folder is named after it before admission). */
 export const nextProposalId = (state: SessionState): string => `p${state.nextProposal}`;
 
-/** The most decision seeds (looks) `p` gets: its own schedule if it brought one, else the session's. */
-export const maxSeedsOf = (spec: { maxSeeds: number }, p: Pick<ProposalState, 'maxSeeds'>): number =>
+/**
+ * The most decision seeds (looks) a test gets: its own schedule if it brought one (a continued test's
+ * proposal, or the open test it continues: core/open-tests.ts), else the session's.
+ */
+export const maxSeedsOf = (spec: { maxSeeds: number }, p: { maxSeeds?: number }): number =>
   p.maxSeeds ?? spec.maxSeeds;
 
 export function emptyState(): SessionState {
