@@ -48,7 +48,8 @@ export type SearchSpace = z.infer<typeof SearchSpace>;
  *   doubled.
  * - train.batchTokens down to 512: the `small` preset's 2048 can be halved twice and `tiny`'s 1024 once
  *   (small batches are usually better per token at this scale, below the critical batch size).
- * - schedule.warmupTokens, model.zeroInitProj, model.logitSoftcap (off / 15 / 30) and the model shape
+ * - schedule.warmupTokens: 0-262,144 here, but a session sizes it to its own run (`withWarmupSizedTo`).
+ * - model.zeroInitProj, model.logitSoftcap (off / 15 / 30) and the model shape
  *   (depth, width, heads): knobs the idea library turns (warmup moves, untied zero-init head, softcap,
  *   fixed-FLOP width/depth trades). TPE leaves the shape knobs to those trades: width, heads and the
  *   even head size RoPE needs are coupled, which independent per-knob sampling cannot respect.
@@ -79,3 +80,22 @@ export const DEFAULT_SEARCH_SPACE: SearchSpace = {
     { path: 'model.heads', type: 'int', low: 1, high: 16, log: false },
   ],
 };
+
+/** The largest warmup a sized space allows, as a fraction of the full run's tokens. */
+export const MAX_WARMUP_FRAC = 0.5;
+
+/**
+ * `space` with schedule.warmupTokens' range sized to a session's full run: 0 up to half its tokens,
+ * and never below the base's own warmup, so the base stays inside the space. A fixed range fits one
+ * run length: at 110,592 tokens, 58 % of 0-262,144 warms up for longer than the whole run and never
+ * reaches its peak LR, and at a billion tokens the range cannot reach 0.1 % of the run. A space
+ * without the knob comes back unchanged.
+ */
+export function withWarmupSizedTo(space: SearchSpace, runTokens: number, baseWarmup: number): SearchSpace {
+  const high = Math.max(Math.floor(runTokens * MAX_WARMUP_FRAC), baseWarmup, 1);
+  return {
+    knobs: space.knobs.map((k) =>
+      k.path === 'schedule.warmupTokens' && k.type === 'int' ? { ...k, low: 0, high } : k,
+    ),
+  };
+}
