@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configHash, resolveConfig } from '../../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE } from '../../config/search-space.ts';
+import { DEFAULT_SEARCH_SPACE, withWarmupSizedTo } from '../../config/search-space.ts';
 import type { Proposal } from '../../researchers/base.ts';
 import { admitProposal } from './proposals.ts';
 
@@ -36,6 +36,16 @@ describe('admitting proposals', () => {
     assert.ok(!a.ok && /optim\.lr=5 is outside/.test(a.reason));
     const b = admitProposal(prop({ 'model.heads': 3 }), base, opts);
     assert.ok(!b.ok && /not divisible/.test(b.reason), !b.ok ? b.reason : '');
+  });
+
+  it("refuses a warmup past half the session's full run, however the proposal words it", () => {
+    const sized = { ...opts, searchSpace: withWarmupSizedTo(DEFAULT_SEARCH_SPACE, 110_592, 16_384) };
+    const long = admitProposal(prop({ 'schedule.warmupTokens': 110_592 }), base, sized);
+    assert.ok(
+      !long.ok && /schedule\.warmupTokens=110592 is outside/.test(long.reason),
+      !long.ok ? long.reason : '',
+    );
+    assert.ok(admitProposal(prop({ 'schedule.warmupTokens': 32_768 }), base, sized).ok);
   });
 
   it('refuses seed-only, empty and no-op changes, and ideas already tried', () => {
