@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE, withWarmupSizedTo, type SearchSpace } from '../../src/config/search-space.ts';
+import { DEFAULT_SEARCH_SPACE, sizedToRun, type SearchSpace } from '../../src/config/search-space.ts';
 import type { TrainConfig } from '../../src/config/train-config.ts';
 import type { DatasetMeta } from '../../src/data/format.ts';
 import { LocalExecutor } from '../../src/executors/local.ts';
@@ -105,7 +105,7 @@ export async function makeContext(
       unigramBpb: d.unigramBpb,
     })),
     space: withMixtureKnobs(
-      withWarmupSizedTo(DEFAULT_SEARCH_SPACE, opts.fullTokens, config.schedule.warmupTokens),
+      sizedToRun(DEFAULT_SEARCH_SPACE, opts.fullTokens, config),
       meta.domains.map((d) => d.name),
     ),
     baseFlopsPerToken,
@@ -131,7 +131,7 @@ function plantedContext(opts: BenchOptions, log: (m: string) => void): BenchCont
     homeRoot: join(opts.workDir, 'b'),
     base,
     domains: [],
-    space: withWarmupSizedTo(DEFAULT_SEARCH_SPACE, world.refTokens, base.schedule.warmupTokens),
+    space: sizedToRun(DEFAULT_SEARCH_SPACE, world.refTokens, base),
     baseFlopsPerToken,
     fullFlops,
     budgetFlops: fullFlops * opts.budgetRuns,

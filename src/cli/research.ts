@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { resolveConfig } from '../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE, withWarmupSizedTo } from '../config/search-space.ts';
+import { DEFAULT_SEARCH_SPACE, sizedToRun } from '../config/search-space.ts';
 import { vocabOf, type TrainConfig } from '../config/train-config.ts';
 import { flopsPerToken } from '../runs/flops.ts';
 import { FlywheelError } from '../errors.ts';
@@ -241,15 +241,11 @@ async function newSession(
   // looks per candidate: its seeds and confirmation take at most a fifth of the session (core/spec.ts)
   const maxSeeds = decisionLooks(capacity, o.confirmSeeds ?? 1);
   log(`sequential decisions: up to ${maxSeeds} seeds per candidate (~${Math.round(capacity)} full runs)`);
-  // the default space, its warmup range sized to this session's full run (config/search-space.ts)
+  // the default space, its warmup and batch ranges sized to this session's full run (config/search-space.ts)
   const searchSpace =
     space ??
     withMixtureKnobs(
-      withWarmupSizedTo(
-        DEFAULT_SEARCH_SPACE,
-        rungTokens[rungTokens.length - 1],
-        config.schedule.warmupTokens,
-      ),
+      sizedToRun(DEFAULT_SEARCH_SPACE, rungTokens[rungTokens.length - 1], config),
       domains.map((d) => d.name),
     );
   // what earlier sessions in this store already measured: their noise floor, the base's runs, the

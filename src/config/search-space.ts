@@ -46,9 +46,9 @@ export type SearchSpace = z.infer<typeof SearchSpace>;
  * - optim.adamLr: the AdamW group (embeddings, head, norms) under Muon; without it switching to Muon
  *   could not keep the AdamW LR the current best was tuned with. Up to 0.1 so the presets' 0.03 can be
  *   doubled.
- * - train.batchTokens down to 512: the `small` preset's 2048 can be halved twice and `tiny`'s 1024 once
- *   (small batches are usually better per token at this scale, below the critical batch size).
- * - schedule.warmupTokens: 0-262,144 here, but a session sizes it to its own run (`withWarmupSizedTo`).
+ * - train.batchTokens and schedule.warmupTokens: the ranges here fit no run in particular; a session
+ *   sizes both to its own full run and base (`sizedToRun`): a batch can be halved twice (small
+ *   batches are usually better per token at this scale, below the critical batch size).
  * - model.zeroInitProj, model.logitSoftcap (off / 15 / 30) and the model shape
  *   (depth, width, heads): knobs the idea library turns (warmup moves, untied zero-init head, softcap,
  *   fixed-FLOP width/depth trades). TPE leaves the shape knobs to those trades: width, heads and the
@@ -81,21 +81,36 @@ export const DEFAULT_SEARCH_SPACE: SearchSpace = {
   ],
 };
 
-/** The largest warmup a sized space allows, as a fraction of the full run's tokens. */
+/** A sized space's warmup: at most this fraction of the full run's tokens. */
 export const MAX_WARMUP_FRAC = 0.5;
+/** A sized space's batch: at least this many optimizer steps in the full run. */
+export const MIN_RUN_STEPS = 32;
 
 /**
- * `space` with schedule.warmupTokens' range sized to a session's full run: 0 up to half its tokens,
- * and never below the base's own warmup, so the base stays inside the space. A fixed range fits one
- * run length: at 110,592 tokens, 58 % of 0-262,144 warms up for longer than the whole run and never
- * reaches its peak LR, and at a billion tokens the range cannot reach 0.1 % of the run. A space
- * without the knob comes back unchanged.
+ * `space` with the two knobs whose sensible range depends on the run sized to a session's full run
+ * (`runTokens`) and its base config, so that no draw wastes a run and the base stays inside:
+ * - schedule.warmupTokens: 0 up to half the run (never below the base's own warmup);
+ * - train.batchTokens (log): a quarter of the base's batch (at least one sequence) up to 16x it, but
+ *   no larger than leaves MIN_RUN_STEPS optimizer steps (never below twice the base's batch).
+ * The fixed ranges fitted one run length only: at 110,592 tokens, 58 % of warmups in 0-262,144 were
+ * longer than the whole run, and 54 % of batches in 512-32,768 left fewer than 32 steps; and the
+ * gpt2-124m preset's own batch (524,288) and warmup sat outside them. A knob the space lacks stays out.
  */
-export function withWarmupSizedTo(space: SearchSpace, runTokens: number, baseWarmup: number): SearchSpace {
-  const high = Math.max(Math.floor(runTokens * MAX_WARMUP_FRAC), baseWarmup, 1);
+export function sizedToRun(
+  space: SearchSpace,
+  runTokens: number,
+  base: { schedule: { warmupTokens: number }; train: { batchTokens: number }; model: { seqLen: number } },
+): SearchSpace {
+  const b = base.train.batchTokens;
+  const warmupHigh = Math.max(Math.floor(runTokens * MAX_WARMUP_FRAC), base.schedule.warmupTokens, 1);
+  const batchLow = Math.max(base.model.seqLen, Math.floor(b / 4));
+  const batchHigh = Math.max(2 * b, Math.min(16 * b, Math.floor(runTokens / MIN_RUN_STEPS)));
   return {
-    knobs: space.knobs.map((k) =>
-      k.path === 'schedule.warmupTokens' && k.type === 'int' ? { ...k, low: 0, high } : k,
-    ),
+    knobs: space.knobs.map((k) => {
+      if (k.type !== 'int') return k;
+      if (k.path === 'schedule.warmupTokens') return { ...k, low: 0, high: warmupHigh };
+      if (k.path === 'train.batchTokens') return { ...k, low: batchLow, high: batchHigh };
+      return k;
+    }),
   };
 }

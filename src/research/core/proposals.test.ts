@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { configHash, resolveConfig } from '../../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE, withWarmupSizedTo } from '../../config/search-space.ts';
+import { DEFAULT_SEARCH_SPACE, sizedToRun } from '../../config/search-space.ts';
 import type { Proposal } from '../../researchers/base.ts';
 import { admitProposal } from './proposals.ts';
 
@@ -38,14 +38,17 @@ describe('admitting proposals', () => {
     assert.ok(!b.ok && /not divisible/.test(b.reason), !b.ok ? b.reason : '');
   });
 
-  it("refuses a warmup past half the session's full run, however the proposal words it", () => {
-    const sized = { ...opts, searchSpace: withWarmupSizedTo(DEFAULT_SEARCH_SPACE, 110_592, 16_384) };
+  it("refuses a warmup past half the session's full run and a batch that leaves too few steps", () => {
+    const sized = { ...opts, searchSpace: sizedToRun(DEFAULT_SEARCH_SPACE, 110_592, base) };
     const long = admitProposal(prop({ 'schedule.warmupTokens': 110_592 }), base, sized);
     assert.ok(
       !long.ok && /schedule\.warmupTokens=110592 is outside/.test(long.reason),
       !long.ok ? long.reason : '',
     );
     assert.ok(admitProposal(prop({ 'schedule.warmupTokens': 32_768 }), base, sized).ok);
+    // nor a batch that leaves the run 3 optimizer steps
+    const big = admitProposal(prop({ 'train.batchTokens': 32_768 }), base, sized);
+    assert.ok(!big.ok && /train\.batchTokens=32768 is outside/.test(big.reason));
   });
 
   it('refuses seed-only, empty and no-op changes, and ideas already tried', () => {
