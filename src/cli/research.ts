@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { resolveConfig } from '../config/resolve.ts';
-import { DEFAULT_SEARCH_SPACE, sizedToRun } from '../config/search-space.ts';
+import { DEFAULT_SEARCH_SPACE, sizedRanges, sizedToRun } from '../config/search-space.ts';
 import { vocabOf, type TrainConfig } from '../config/train-config.ts';
 import { flopsPerToken } from '../runs/flops.ts';
 import { FlywheelError } from '../errors.ts';
@@ -248,6 +248,7 @@ async function newSession(
       sizedToRun(DEFAULT_SEARCH_SPACE, rungTokens[rungTokens.length - 1], config),
       domains.map((d) => d.name),
     );
+  if (!space) log(`search space: ${sizedRanges(searchSpace)} (sized to the full run)`);
   // what earlier sessions in this store already measured: their noise floor, the base's runs, the
   // tests they left open on this base (setup.ts `fromEarlierSessions`)
   const earlier = await fromEarlierSessions(

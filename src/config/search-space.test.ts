@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from './resolve.ts';
-import { DEFAULT_SEARCH_SPACE, sizedToRun, type SearchSpace } from './search-space.ts';
+import { DEFAULT_SEARCH_SPACE, sizedRanges, sizedToRun, type SearchSpace } from './search-space.ts';
 
 const knob = (space: SearchSpace, path: string) => space.knobs.find((k) => k.path === path);
 const small = resolveConfig({ preset: 'small' }); // batch 2048, warmup 16,384, seqLen 64
@@ -25,6 +25,7 @@ test("a session's space sizes warmup and batch to its full run", () => {
     high: 4096,
     log: true,
   });
+  assert.equal(sizedRanges(sized), 'schedule.warmupTokens 0-55296, train.batchTokens 512-4096');
 });
 
 test('a long run gets long ranges: the gpt2-124m preset sits inside its own space', () => {

@@ -114,3 +114,11 @@ export function sizedToRun(
     }),
   };
 }
+
+/** The sized knobs' ranges in words, for a session's log: "schedule.warmupTokens 0-55296, ...". */
+export function sizedRanges(space: SearchSpace): string {
+  const sized = ['schedule.warmupTokens', 'train.batchTokens'];
+  return space.knobs
+    .flatMap((k) => (sized.includes(k.path) && k.type === 'int' ? [`${k.path} ${k.low}-${k.high}`] : []))
+    .join(', ');
+}
