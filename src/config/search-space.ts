@@ -87,8 +87,9 @@ export const MAX_WARMUP_FRAC = 0.5;
 export const MIN_RUN_STEPS = 32;
 
 /**
- * `space` with the two knobs whose sensible range depends on the run sized to a session's full run
- * (`runTokens`) and its base config, so that no draw wastes a run and the base stays inside:
+ * `space` with the two knobs whose sensible range depends on the run, warmup and batch, sized to a
+ * session's full run (`runTokens`) and its base config, so that no draw wastes a run and the base
+ * stays inside:
  * - schedule.warmupTokens: 0 up to half the run (never below the base's own warmup);
  * - train.batchTokens (log): a quarter of the base's batch (at least one sequence) up to 16x it, but
  *   no larger than leaves MIN_RUN_STEPS optimizer steps (never below twice the base's batch).
