@@ -86,6 +86,11 @@ export const MAX_WARMUP_FRAC = 0.5;
 /** A sized space's batch: at least this many optimizer steps in the full run. */
 export const MIN_RUN_STEPS = 32;
 
+/** The knobs `sizedToRun` sizes. */
+const SIZED_PATHS = ['schedule.warmupTokens', 'train.batchTokens'] as const;
+type SizedPath = (typeof SIZED_PATHS)[number];
+const isSized = (path: string): path is SizedPath => (SIZED_PATHS as readonly string[]).includes(path);
+
 /**
  * `space` with the two knobs whose sensible range depends on the run, warmup and batch, sized to a
  * session's full run (`runTokens`) and its base config, so that no draw wastes a run and the base
@@ -103,23 +108,24 @@ export function sizedToRun(
   base: { schedule: { warmupTokens: number }; train: { batchTokens: number }; model: { seqLen: number } },
 ): SearchSpace {
   const b = base.train.batchTokens;
-  const warmupHigh = Math.max(Math.floor(runTokens * MAX_WARMUP_FRAC), base.schedule.warmupTokens, 1);
-  const batchLow = Math.max(base.model.seqLen, Math.floor(b / 4));
-  const batchHigh = Math.max(2 * b, Math.min(16 * b, Math.floor(runTokens / MIN_RUN_STEPS)));
+  const ranges: Record<SizedPath, { low: number; high: number }> = {
+    'schedule.warmupTokens': {
+      low: 0,
+      high: Math.max(Math.floor(runTokens * MAX_WARMUP_FRAC), base.schedule.warmupTokens, 1),
+    },
+    'train.batchTokens': {
+      low: Math.max(base.model.seqLen, Math.floor(b / 4)),
+      high: Math.max(2 * b, Math.min(16 * b, Math.floor(runTokens / MIN_RUN_STEPS))),
+    },
+  };
   return {
-    knobs: space.knobs.map((k) => {
-      if (k.type !== 'int') return k;
-      if (k.path === 'schedule.warmupTokens') return { ...k, low: 0, high: warmupHigh };
-      if (k.path === 'train.batchTokens') return { ...k, low: batchLow, high: batchHigh };
-      return k;
-    }),
+    knobs: space.knobs.map((k) => (k.type === 'int' && isSized(k.path) ? { ...k, ...ranges[k.path] } : k)),
   };
 }
 
 /** The sized knobs' ranges in words, for a session's log: "schedule.warmupTokens 0-55296, ...". */
 export function sizedRanges(space: SearchSpace): string {
-  const sized = ['schedule.warmupTokens', 'train.batchTokens'];
   return space.knobs
-    .flatMap((k) => (sized.includes(k.path) && k.type === 'int' ? [`${k.path} ${k.low}-${k.high}`] : []))
+    .flatMap((k) => (k.type === 'int' && isSized(k.path) ? [`${k.path} ${k.low}-${k.high}`] : []))
     .join(', ');
 }
