@@ -12,7 +12,14 @@ import { after, before, describe, it } from 'node:test';
 import { sandboxStatus } from '../src/sandbox/bwrap.ts';
 import { DEFAULT_TRAINER_DIR } from '../src/runs/run-dir.ts';
 import type { Store } from '../src/store/base.ts';
-import { makeSession, SYNTH_TRAINER, synthConfig, tempHome, tempStore } from './helpers/research-fixtures.ts';
+import {
+  makeSession,
+  SYNTH_TRAINER,
+  synthConfig,
+  synthStore,
+  tempHome,
+  tempStore,
+} from './helpers/research-fixtures.ts';
 import { writeTinyDataset } from './fixtures/tiny-dataset.ts';
 import { claude } from './llm-double/replies.ts';
 import { startLlmDouble, type LlmDouble } from './llm-double/server.ts';
@@ -68,19 +75,16 @@ describe('research sessions with the Claude researcher', () => {
     doubleResearcher(double.url, store, { unsafeNoSandbox: o.unsafeNoSandbox });
   const base = () => synthConfig([`data.dir=${JSON.stringify(dataDir)}`]);
 
+  synthStore('fw-llm-session-', {}, (s, h) => {
+    store = s;
+    home = h;
+  });
   before(async () => {
     double = await startLlmDouble();
-    home = tempHome('fw-llm-session-');
-    store = await tempStore(home);
     dataDir = join(home, 'tiny-data');
     writeTinyDataset(dataDir, { trainTokens: 20_000, valTokens: 2_000 });
-    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
   });
-  after(async () => {
-    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
-    await double.close();
-    await store.close();
-  });
+  after(() => double.close());
 
   it('proposes a config change that the engine confirms as a win, with every call priced in the journal', async () => {
     const cfg = base();

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { Store } from '../src/store/base.ts';
 import { CHROMIUM, launchChromium } from './helpers/chromium.ts';
 import {
@@ -17,8 +17,7 @@ import {
   makeSession,
   ScriptedResearcher,
   synthConfig,
-  tempHome,
-  tempStore,
+  synthStore,
 } from './helpers/research-fixtures.ts';
 import { tempDir } from './helpers/temp-dir.ts';
 
@@ -60,15 +59,13 @@ describe('flywheel report', () => {
   let sessionId: string;
   const out = () => join(home, 'out');
 
+  // steps slow enough for the monitor's stop to land mid-run
+  const env = { stepSeconds: 0.05, effects: { 'optim.lr<': [0.002, -0.05], 'optim.beta2=': [0.97, 0.5] } };
+  synthStore('fw-report-', env, (s, h) => {
+    store = s;
+    home = h;
+  });
   before(async () => {
-    home = tempHome('fw-report-');
-    store = await tempStore(home);
-    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
-    process.env.FLYWHEEL_SYNTH_STEP_SECONDS = '0.05'; // slow enough for the monitor's stop to land mid-run
-    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({
-      'optim.lr<': [0.002, -0.05],
-      'optim.beta2=': [0.97, 0.5],
-    });
     const researcher = new ScriptedResearcher([
       configProposal('lower LR', { 'optim.lr': 0.001 }, -0.02),
       configProposal('beta2 0.97', { 'optim.beta2': 0.97 }),
@@ -84,11 +81,6 @@ describe('flywheel report', () => {
     await session.run();
     await executor.close();
     sessionId = session.id;
-  });
-  after(async () => {
-    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
-    delete process.env.FLYWHEEL_SYNTH_STEP_SECONDS;
-    await store.close();
   });
 
   it('writes report.html, report.md and the SVG charts the Markdown links, and prints their paths', () => {

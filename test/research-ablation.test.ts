@@ -5,28 +5,19 @@
  * change, and store the attribution on the win's finding (README "Research sessions").
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Store } from '../src/store/base.ts';
 import {
   configProposal,
   makeSession,
   ScriptedResearcher,
   synthConfig,
-  tempHome,
-  tempStore,
+  synthStore,
 } from './helpers/research-fixtures.ts';
 
 describe('ablation of a multi-knob win on the synthetic trainer', () => {
   let store: Store;
-  before(async () => {
-    store = await tempStore(tempHome('fw-ablation-'));
-    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
-    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [0.01, -0.06] });
-  });
-  after(async () => {
-    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
-    await store.close();
-  });
+  synthStore('fw-ablation-', { effects: { 'optim.lr<': [0.01, -0.06] } }, (s) => (store = s));
 
   it('attributes the win to the knob with the planted effect, calls the others noise and keeps the minimal change', async () => {
     const base = synthConfig();

@@ -4,7 +4,7 @@
  * re-basing onto a planted win, the second starting from that win with the runs the first made of it.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { carriedBaseRuns, rememberedStart } from '../src/research/setup.ts';
 import type { Store } from '../src/store/base.ts';
 import {
@@ -12,23 +12,14 @@ import {
   makeSession,
   ScriptedResearcher,
   synthConfig,
-  tempHome,
-  tempStore,
+  synthStore,
 } from './helpers/research-fixtures.ts';
 
 const RUNGS = [4096, 12288];
 
 describe("a session carries its base's runs from the session before", () => {
   let store: Store;
-  before(async () => {
-    store = await tempStore(tempHome('fw-carry-'));
-    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
-    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [0.002, -0.08] });
-  });
-  after(async () => {
-    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
-    await store.close();
-  });
+  synthStore('fw-carry-', { effects: { 'optim.lr<': [0.002, -0.08] } }, (s) => (store = s));
 
   it("runs only what the last session's winner lacks, and its baseline holds the winner's values", async () => {
     const first = await makeSession({

@@ -3,7 +3,7 @@
  * scheduler, monitor and statistics; the trainer's numbers are planted so we know the truth).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { TrainConfig } from '../src/config/train-config.ts';
 import type { Researcher } from '../src/researchers/base.ts';
 import { UNCONFIRMED } from '../src/research/core/ideas.ts';
@@ -15,20 +15,14 @@ import {
   makeSession,
   ScriptedResearcher,
   synthConfig,
+  synthStore,
   tempHome,
   tempStore,
 } from './helpers/research-fixtures.ts';
 
 describe('research engine on the synthetic trainer', () => {
   let store: Store;
-  before(async () => {
-    store = await tempStore(tempHome());
-    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
-  });
-  after(async () => {
-    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
-    await store.close();
-  });
+  synthStore('fw-research-', {}, (s) => (store = s));
 
   it('finds a planted real improvement, confirms it on held-out seeds and records a finding', async () => {
     process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [0.002, -0.05] });

@@ -5,7 +5,7 @@
  * not where the next session starts.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { rememberedStart } from '../src/research/setup.ts';
 import type { Store } from '../src/store/base.ts';
 import {
@@ -13,20 +13,14 @@ import {
   makeSession,
   ScriptedResearcher,
   synthConfig,
+  synthStore,
   tempHome,
   tempStore,
 } from './helpers/research-fixtures.ts';
 
 describe('size ladder on the synthetic trainer', () => {
   let store: Store;
-  before(async () => {
-    store = await tempStore(tempHome('fw-ladder-'));
-    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
-  });
-  after(async () => {
-    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
-    await store.close();
-  });
+  synthStore('fw-ladder-', {}, (s) => (store = s));
 
   it('a planted win climbs a larger size against the baseline and holds; the summary, journal and finding say so', async () => {
     process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [0.002, -0.08] });

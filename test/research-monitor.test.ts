@@ -4,29 +4,20 @@
  * is stored as stopped (core/transitions.ts `monitorStopped` and `runEnded`, through real processes).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Store } from '../src/store/base.ts';
 import {
   configProposal,
   makeSession,
   ScriptedResearcher,
   synthConfig,
-  tempHome,
-  tempStore,
+  synthStore,
 } from './helpers/research-fixtures.ts';
 
 describe('the monitor in a research session', () => {
   let store: Store;
-  before(async () => {
-    store = await tempStore(tempHome('fw-research-monitor-'));
-    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
-    process.env.FLYWHEEL_SYNTH_STEP_SECONDS = '0.2'; // slow enough for the stop to land before the run's end
-  });
-  after(async () => {
-    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
-    delete process.env.FLYWHEEL_SYNTH_STEP_SECONDS;
-    await store.close();
-  });
+  // steps slow enough for the stop to land before the run's end
+  synthStore('fw-research-monitor-', { stepSeconds: 0.2 }, (s) => (store = s));
 
   it('stops a run that falls behind the baseline band, journals the kill and records the idea as stopped', async () => {
     process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.beta2=': [0.97, 0.5] });

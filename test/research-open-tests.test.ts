@@ -7,7 +7,7 @@
  * looks only.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { carriedBaseRuns, carriedTests } from '../src/research/setup.ts';
 import { SessionSpec } from '../src/research/core/spec.ts';
 import { lookShare } from '../src/stats/sequential.ts';
@@ -18,8 +18,7 @@ import {
   makeSession,
   ScriptedResearcher,
   synthConfig,
-  tempHome,
-  tempStore,
+  synthStore,
 } from './helpers/research-fixtures.ts';
 
 const RUNGS = [4096, 12288];
@@ -34,15 +33,7 @@ const PLAN = {
 
 describe('a test a session leaves open is continued by the next session on the same base', () => {
   let store: Store;
-  before(async () => {
-    store = await tempStore(tempHome('fw-open-'));
-    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
-    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [0.002, -0.03] });
-  });
-  after(async () => {
-    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
-    await store.close();
-  });
+  synthStore('fw-open-', { effects: { 'optim.lr<': [0.002, -0.03] } }, (s) => (store = s));
 
   it('continues it at its next seed, reads only its new looks, and never twice', async () => {
     const base = synthConfig();

@@ -4,7 +4,7 @@
  * session's starting point. Synthetic trainer (it honours checkpoints and resume like the real one).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { rememberedStart } from '../src/research/setup.ts';
 import { configFlopsPerToken } from '../src/runs/flops.ts';
 import type { Store } from '../src/store/base.ts';
@@ -13,21 +13,12 @@ import {
   makeSession,
   ScriptedResearcher,
   synthConfig,
-  tempHome,
-  tempStore,
+  synthStore,
 } from './helpers/research-fixtures.ts';
 
 describe('research with a WSD schedule', () => {
   let store: Store;
-  before(async () => {
-    store = await tempStore(tempHome('fw-wsd-'));
-    process.env.FLYWHEEL_SYNTH_SIGMA = '0.01';
-    process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify({ 'optim.lr<': [0.002, -0.05] });
-  });
-  after(async () => {
-    delete process.env.FLYWHEEL_SYNTH_EFFECTS;
-    await store.close();
-  });
+  synthStore('fw-wsd-', { effects: { 'optim.lr<': [0.002, -0.05] } }, (s) => (store = s));
 
   it('resumes promoted trials from their stable checkpoint and remembers the confirmed config', async () => {
     const base = synthConfig(['schedule.name=wsd', 'schedule.warmdownFrac=0.25']);

@@ -3,6 +3,7 @@
  * the "trainer" (speaks the run protocol, trains nothing, deterministic), and a scripted researcher.
  */
 
+import { after, before } from 'node:test';
 import { join } from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.ts';
 import { DEFAULT_SEARCH_SPACE } from '../../src/config/search-space.ts';
@@ -26,6 +27,47 @@ export function tempHome(prefix = 'fw-research-'): string {
 
 export async function tempStore(home: string): Promise<Store> {
   return openStore({ home });
+}
+
+/** The synthetic trainer's knobs a test sets through the environment (test/fixtures/synthetic_trainer.py). */
+export interface SynthEnv {
+  /** Seed noise of the final val bpb (FLYWHEEL_SYNTH_SIGMA); 0.01 unless given. */
+  sigma?: number;
+  /** Planted effects by knob (FLYWHEEL_SYNTH_EFFECTS); a test may also set them itself, per test. */
+  effects?: Record<string, unknown>;
+  /** Seconds per step (FLYWHEEL_SYNTH_STEP_SECONDS), where a test needs a run to last. */
+  stepSeconds?: number;
+}
+
+const SYNTH_VARS = ['FLYWHEEL_SYNTH_SIGMA', 'FLYWHEEL_SYNTH_EFFECTS', 'FLYWHEEL_SYNTH_STEP_SECONDS'] as const;
+
+/**
+ * A describe block's store in a fresh FLYWHEEL_HOME (`opened` hands it to the block), with the
+ * synthetic trainer's environment set before its tests; after them the store is closed and every
+ * FLYWHEEL_SYNTH_* variable is put back as it was, the effects a test set itself included.
+ */
+export function synthStore(
+  prefix: string,
+  env: SynthEnv,
+  opened: (store: Store, home: string) => void,
+): void {
+  let store: Store | undefined;
+  const saved = new Map(SYNTH_VARS.map((k) => [k, process.env[k]]));
+  before(async () => {
+    const home = tempHome(prefix);
+    store = await tempStore(home);
+    opened(store, home);
+    process.env.FLYWHEEL_SYNTH_SIGMA = String(env.sigma ?? 0.01);
+    if (env.effects) process.env.FLYWHEEL_SYNTH_EFFECTS = JSON.stringify(env.effects);
+    if (env.stepSeconds !== undefined) process.env.FLYWHEEL_SYNTH_STEP_SECONDS = String(env.stepSeconds);
+  });
+  after(async () => {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await store?.close();
+  });
 }
 
 /** The tiny preset, run by the synthetic trainer. */
