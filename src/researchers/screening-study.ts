@@ -108,7 +108,10 @@ type ConfigSet = Record<string, unknown>;
  * look, and its rows run at the study rung (a third of the full budget with 3 rungs x eta 3 when rung 0
  * ends inside warmup): at 30 % a 24-run session paid for 16 rows (8 changes, 7 residual df), and in the
  * planted regime of bench/research-efficiency that found 2, 1, 2 of 10 planted wins; 32 rows at 45 %
- * found 6, 5, 6 (BENCHMARKS.md).
+ * found 6, 5, 6 (BENCHMARKS.md). Nor does the design stop at its half when the effects look large: its
+ * first 16 rows lose equal domain weights in regime (a), and 1 to 3 planted wins in regime (b), whose
+ * half-screens show t statistics as large (bench/screen-half.ts; BENCHMARKS.md "A screen stopped at
+ * its half").
  */
 export const SCREEN_SHARE = 0.45;
 
