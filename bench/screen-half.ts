@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { designMasks, designRow, fitScreen, type MainEffectsFit } from '../src/analysis/factorial.ts';
 import { BASELINE, type SessionState } from '../src/research/core/state.ts';
-import { SCREEN_SOURCE } from '../src/researchers/screening-study.ts';
+import { ROW_TITLE, SCREEN_SOURCE } from '../src/researchers/screening-study.ts';
 import { openStore } from '../src/store/open.ts';
 
 const { values: args } = parseArgs({
@@ -30,8 +30,9 @@ if (!args.work) throw new Error('--work DIR is required: the --work of a bench/r
 const dir = join(args.work, args.regime!);
 if (!existsSync(dir)) throw new Error(`${dir} does not exist: run bench/research-efficiency.ts --work first`);
 
-const ROW = /^Screening design row (\d+)\/(\d+): (.*)$/;
-const FACTORS = /^screening study: (\d+) rows over (\d+) changes \((.*)\)$/;
+const ROW = new RegExp(`^${ROW_TITLE} (\\d+)/(\\d+): (.*)$`);
+// the study's plan note (screening-study.ts `plan`), with or without its note on rows an earlier session ran
+const FACTORS = /^screening study: (\d+) rows over (\d+) changes \((.*?)\)(?:; .*)?$/;
 
 interface Screen {
   factors: string[];
@@ -110,12 +111,10 @@ for (const h of homes) {
     half.map((r) => ({ on: keep.map((j) => r.on[j]), y: r.y })),
     keep.length,
   );
+  const halfNames = keep.map((j) => sc.factors[j]);
   console.log(
     `| ${parseInt(h.slice(1))} | ${sc.runs.length} of ${sc.rows} | ${selected(whole, sc.factors)} | ` +
-      `${selected(
-        halfFit,
-        keep.map((j) => sc.factors[j]),
-      )} (${half.length}) | ` +
+      `${selected(halfFit, halfNames)} (${half.length}) | ` +
       `${whole?.sigma.toFixed(4) ?? '–'} / ${halfFit?.sigma.toFixed(4) ?? '–'} |`,
   );
 }

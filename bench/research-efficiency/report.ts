@@ -7,6 +7,7 @@ import { fmtBpb, type MethodName, type MethodResult } from './context.ts';
 import { ALL_METHODS, type Regime } from './options.ts';
 import { plantedWins } from './planted-accounting.ts';
 import { rerunStats, rows, summarize, type BenchResults, type RegimeResults } from './results.ts';
+import { MIN_RUN_STEPS } from '../../src/config/search-space.ts';
 import { SCREEN_SHARE } from '../../src/researchers/screening-study.ts';
 
 export const LABEL: Record<MethodName, string> = {
@@ -222,7 +223,8 @@ function setup(res: BenchResults): string {
   const o = (a ?? b)!.options;
   const parts = [
     `Each method gets ${o.budgetRuns} full runs' FLOPs per session seed, in its own FLYWHEEL_HOME; every FLOP counts (Flywheel's baseline seeds, extra seeds and confirmations; the pruned parts of TPE trials). ` +
-      "Every method searches the product's default space sized to the full run (src/config/search-space.ts `sizedToRun`: warmup from 0 to half the run, batch from a quarter of the base's to what leaves 32 optimizer steps). " +
+      "Every method searches the product's default space sized to the full run (src/config/search-space.ts `sizedToRun`: warmup from 0 to half the run, " +
+      `batch from a quarter of the base's to what leaves ${MIN_RUN_STEPS} optimizer steps). ` +
       'Random search: random configs over the knobs TPE searches, 1 seed, full budget; pick = best run. ' +
       'Greedy: one full-budget single-seed run at a time, changes from the OfflineResearcher (idea library + TPE), kept when the run beats the current single value; pick = final kept config. ' +
       `TPE + successive halving (the Optuna recipe, no statistics): the product's TPE proposes whole configs, each trial one full-budget run pruned at the rungs by Optuna's asynchronous successive-halving rule (eta ${o.eta}); pick = best completed run. ` +

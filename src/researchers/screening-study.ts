@@ -76,7 +76,8 @@ const isPaceFactor = (f: ScreenFactor) => Object.keys(f.set).some(isPaceKey);
  * through successive halving it sat behind the library's order and the budget ran out.
  */
 export const FOLLOW_UP_P = 0.1;
-const ROW_TITLE = 'Screening design row';
+/** How a design row's proposal title starts: `${ROW_TITLE} i/N: change + change`. */
+export const ROW_TITLE = 'Screening design row';
 /** The share of a design's rows an earlier session may have run before the screen is skipped. */
 export const LOST_ROWS_MAX = 0.25;
 
