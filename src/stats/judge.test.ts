@@ -4,6 +4,7 @@ import { formatBand, formatEffect, formatJudgement, formatSigned } from './descr
 import { judgeChange } from './judge.ts';
 import { mulberry32, randInt, randNormal } from './rng.ts';
 import { isSeedOnlyChange } from './seed-only.ts';
+import { pairedContrast } from './paired-seeds.ts';
 
 const baseline = [3.2, 3.21, 3.19, 3.205];
 const better = [3.15, 3.16, 3.155];
@@ -86,6 +87,62 @@ describe('judgeChange', () => {
       `false-win rate ${rate} (decision stage alone ${passedDecision / sims}) over ${sims} null comparisons`,
     );
     assert.ok(rate <= 0.05, `false-win rate ${rate}`);
+  });
+
+  it('keeps the false-win rate at or below alpha when the held-out pair reuses a base decision seed', () => {
+    // The session's confirmation of a candidate that passed on two paired seeds of a base of three
+    // (research/core/scheduler.ts scheduleConfirmation): the candidate's run on the base's third seed,
+    // paired with the base's run there, against a fresh seed re-run for both. A run = the seed's shared
+    // draw + its own: the planted-null tests' sizes (0.02 shared, 0.01 own) and, as the worst case of a
+    // trainer that does not pair, none shared. The all-seeds test is the paired one over three pairs.
+    const sims = 4000;
+    const rates = (shared: number) => {
+      const rng = mulberry32(shared > 0 ? 11 : 12);
+      const out = { reused: 0, fresh: 0 };
+      for (let s = 0; s < sims; s++) {
+        const seedDraw = Array.from({ length: 4 }, () => shared * randNormal(rng));
+        const run = (seed: number) => 3.2 + seedDraw[seed] + 0.01 * randNormal(rng);
+        const base = [0, 1, 2].map(run);
+        const cand = [0, 1].map(run);
+        const pool = Math.sqrt(shared ** 2 + 0.01 ** 2); // the session's pooled floor, as if well measured
+        const judge = (confirm: number, confirmBase: number, reused: boolean) => {
+          const pairs = [
+            { seed: 0, c: cand[0], b: base[0] },
+            { seed: 1, c: cand[1], b: base[1] },
+            { seed: reused ? 2 : 3, c: confirm, b: confirmBase },
+          ];
+          const c = pairedContrast(
+            pairs.map((x) => ({ seed: x.seed, value: x.c })),
+            pairs.map((x) => ({ seed: x.seed, value: x.b })),
+          );
+          return (
+            judgeChange({
+              baseline: base,
+              candidate: cand,
+              confirm: [confirm],
+              confirmBaseline: [confirmBase],
+              confirmBaselineInBaseline: reused,
+              noise: { sd: pool, df: 20 },
+              minSeeds: 2,
+              blockedAll: c,
+              resamples: 500,
+              seed: s,
+            }).verdict === 'win'
+          );
+        };
+        if (judge(run(2), base[2], true)) out.reused++;
+        if (judge(run(3), run(3), false)) out.fresh++;
+      }
+      return { reused: out.reused / sims, fresh: out.fresh / sims };
+    };
+    const pairing = rates(0.02);
+    const none = rates(0);
+    console.log(
+      `false-win rate, held-out pair on a base decision seed vs fresh: ${pairing.reused} vs ${pairing.fresh} (seeds pair), ` +
+        `${none.reused} vs ${none.fresh} (no shared draw) over ${sims} null comparisons each`,
+    );
+    assert.ok(pairing.reused <= 0.05, `false-win rate ${pairing.reused}`);
+    assert.ok(none.reused <= 0.05, `false-win rate without pairing ${none.reused}`);
   });
 
   it('still finds a real improvement of three noise sigmas most of the time', () => {

@@ -27,7 +27,9 @@
  *    never below what that noise floor implies, and the CI is the
  *    wider of the bootstrap CI and the t interval at that standard error.
  *  - `confirmBaseline`: the baseline re-run on the confirmation seeds. Then the confirmation delta is
- *    paired on fresh seeds (mean(confirm) - mean(confirmBaseline)), free of the original baseline's draw;
+ *    paired on fresh seeds (mean(confirm) - mean(confirmBaseline)), free of the original baseline's draw
+ *    (on a seed-pairing trainer the base's half may be its decision run on a seed the candidate's
+ *    decision never ran, `confirmBaselineInBaseline`: the seed's shared part, most of its noise, cancels);
  *    it must show at least half the CI's smallest improvement (a single pair carries ~sqrt(2) sigma of
  *    noise), and all seeds together (decision + confirmation, both sides) must stay significant at the
  *    session's adjusted level.
@@ -64,6 +66,11 @@ export interface JudgeInput {
   noise?: { sd: number; df: number };
   /** The baseline re-run on the confirmation seeds (paired held-out confirmation). */
   confirmBaseline?: readonly number[];
+  /**
+   * `confirmBaseline` holds the base's own decision runs on seeds the candidate's decision never ran
+   * (research/core/scheduler.ts `scheduleConfirmation`): already in `baseline`, not added to it again.
+   */
+  confirmBaselineInBaseline?: boolean;
   /**
    * The same contrast on seed blocks (seed-blocks.ts), when the session's runs show a seed effect:
    * replaces the noise-floor test and the bootstrap CI (both unpaired). `blockedAll`: the same with the
@@ -158,7 +165,7 @@ export function judgeChange(input: JudgeInput): Judgement {
     // pair, so it must show at least half the smallest improvement the CI claims, and all seeds together
     // (decision + confirmation, both sides) must stay significant at the session's adjusted level.
     const pairedDelta = mean(confirm) - mean(confirmBase);
-    const allBase = [...baseline, ...confirmBase];
+    const allBase = input.confirmBaselineInBaseline ? baseline : [...baseline, ...confirmBase];
     const allCand = [...candidate, ...confirm];
     const all =
       input.blockedAll && !noisier(allCand, input.noise)

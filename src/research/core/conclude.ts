@@ -30,7 +30,15 @@ import {
 import { sequentialP } from '../../stats/sequential.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { configHash } from '../../config/resolve.ts';
-import { baseConfirmTrials, baseDecisionTrials, baseOf, baseValues, currentBase, isBaseId } from './base.ts';
+import {
+  baseConfirmTrials,
+  baseDecisionTrials,
+  baseOf,
+  baseValues,
+  confirmsOnDecisionSeeds,
+  currentBase,
+  isBaseId,
+} from './base.ts';
 import { designPairs, pairedOf } from './paired.ts';
 import { newTrial, scheduleConfirmation } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
@@ -281,6 +289,7 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
       candidate: decision,
       confirm,
       confirmBaseline: confirmBaselineValues(state, spec, p.id),
+      confirmBaselineInBaseline: confirmsOnDecisionSeeds(state, p.id),
       noise,
       alpha: spec.alpha,
       adjustedP: adjusted[i],

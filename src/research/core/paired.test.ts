@@ -153,6 +153,31 @@ describe('paired seeds in a session', () => {
     assert.equal(pairedOf(st, spec, st.proposals[1], BASELINE, true)?.n, 4);
   });
 
+  it('confirms a pass on two seeds on the base’s third: the pair is that run and one new one', () => {
+    const spec = withPairing(testSpec(reference, { rungTokens: RUNGS, maxSeeds: 3 }));
+    const st = session(reference, [1000, 1001], { change: { kind: 'config', set: { 'optim.lr': 0.0123 } } });
+    // many noise floors better: it passes on its two seeds
+    for (const t of st.trials.filter((x) => x.proposalId === 'p1')) t.results['1'] -= 0.05;
+    const pass = concludeReady(st, spec).find((c) => c.proposal.id === 'p1')!;
+    assert.equal(pass.step, 'confirm', pass.judgement.reasons.join('; '));
+    assert.deepEqual(
+      pass.newTrials.map((t) => [t.proposalId, t.seed, t.purpose]),
+      [['p1', 1002, 'confirm']],
+    );
+    const held = pass.newTrials[0];
+    held.results['1'] = 2.446 + SEED[1002] + 0.0003;
+    held.status = 'done';
+    const c = concludeReady(st, spec).find((x) => x.proposal.id === 'p1')!;
+    assert.equal(c.judgement.verdict, 'win', c.judgement.reasons.join('; '));
+    assert.ok(
+      Math.abs(c.judgement.confirmDelta! + 0.054) < 0.002,
+      `confirmation ${c.judgement.confirmDelta}`,
+    );
+    // the all-seeds test: three pairs, the base's run on 1002 once
+    assert.equal(pairedOf(st, spec, st.proposals[1], BASELINE, true)?.n, 3);
+    assert.equal(st.trials.filter((t) => t.proposalId === BASELINE).length, 3, 'no base re-run');
+  });
+
   it('has its base run a seed the base never ran, and takes the look once both have', () => {
     const spec = withPairing(testSpec(reference, { rungTokens: RUNGS, maxSeeds: 5 }));
     const st = session(reference, [1000, 1001, 1002]);

@@ -129,6 +129,38 @@ describe('scheduler', () => {
     );
   });
 
+  it('confirms a paired candidate on a base decision seed it never ran: one run, not a fresh pair', () => {
+    const paired = testSpec(base, { rungTokens: [1000, 3000, 9000], pairedSeeds: true });
+    const st = state({ p1: { 'model.position': 'rope' }, p2: { 'optim.lr': 0.03 } });
+    for (let i = 0; i < 3; i++) {
+      const b = newTrial(st, BASELINE, 1000 + i, 'baseline', 2);
+      b.results['2'] = 3;
+      b.status = 'done';
+    }
+    for (const seed of [1000, 1001]) newTrial(st, 'p1', seed, 'seeds', 2).status = 'done';
+    assert.deepEqual(
+      scheduleConfirmation(st, paired, 'p1').map((t) => [t.proposalId, t.seed, t.purpose]),
+      [['p1', 1002, 'confirm']],
+    );
+    // a candidate that ran every base seed gets a fresh seed, re-run for the base
+    for (const seed of [1000, 1001, 1002]) newTrial(st, 'p2', seed, 'seeds', 2).status = 'done';
+    assert.deepEqual(
+      scheduleConfirmation(st, paired, 'p2').map((t) => [t.proposalId, t.seed]),
+      [
+        ['p2', 11000],
+        [BASELINE, 11000],
+      ],
+    );
+    // where seeds do not pair (the spec above: a trainer that promises nothing), always a fresh pair
+    const p3 = state({ p3: { 'model.position': 'rope' } });
+    for (let i = 0; i < 3; i++) newTrial(p3, BASELINE, 1000 + i, 'baseline', 2).status = 'done';
+    newTrial(p3, 'p3', 1000, 'seeds', 2).status = 'done';
+    assert.deepEqual(
+      scheduleConfirmation(p3, spec, 'p3').map((t) => t.seed),
+      [11000, 11000],
+    );
+  });
+
   it('counts compute saved by stops against running each stopped trial to its full budget', () => {
     const st = withProposals(2);
     const a = newTrial(st, 'p1', 1000, 'explore', 0);

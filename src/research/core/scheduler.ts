@@ -17,6 +17,7 @@ import { topRung, type SessionSpec } from './spec.ts';
 import { estimateSeconds, runCost } from './run-cost.ts';
 import { ladderReserve, ladderWork } from './ladder-state.ts';
 import { heldBy, inflightOf } from './inflight.ts';
+import { designPairs } from './paired.ts';
 
 export interface WorkItem {
   trial: TrialState;
@@ -333,9 +334,23 @@ export function afterRung(state: SessionState, spec: SessionSpec, t: TrialState)
 }
 
 /**
- * Held-out confirmation: fresh seeds that neither the baseline nor the candidate's judged trials used,
- * run for the candidate AND for its base (paired), so the confirmation does not lean on the same
- * base draw the decision did. A base's confirmation seeds are shared between its candidates.
+ * Held-out confirmation: seeds the candidate has not run, for the candidate AND its base (paired), so
+ * the confirmation does not lean on the same base draw the decision did. Where the design pairs the
+ * candidate with its base (core/paired.ts `designPairs`), a base decision seed the candidate never ran
+ * is taken first: its base run exists, so the pair costs one run. Else fresh seeds that neither the base's
+ * decision nor the candidate used, re-run for the base too; a base's confirmation seeds are shared
+ * between its candidates.
+ *
+ * Why the first is held out enough: a run's noise on a seed-pairing trainer is mostly the seed's (its
+ * data order and initial weights, shared by every config on that seed: BENCHMARKS.md "Paired seeds on
+ * the stacked base", base sd 0.0032 against 0.0007-0.0022 for a change's differences), and that part
+ * cancels in the pair. What the base run brings from the decision is its own remainder, a third of it
+ * in the decision's base mean of three seeds; the candidate's run is fresh. Measured under no effect
+ * (stats/judge.test.ts, the paired model): the false-win rate stays within the fresh pair's. A
+ * candidate that passes after two seeds (stats/sequential.ts `MIN_PASS_SEEDS`) on a base of three
+ * always leaves one such seed: in regime (a) of bench/research-efficiency the screened stack's
+ * confirmation pair was 2 of the 5.3 full runs left after the screen, and the next change's
+ * held-out pair then did not fit.
  */
 export function scheduleConfirmation(
   state: SessionState,
@@ -345,18 +360,27 @@ export function scheduleConfirmation(
   const top = topRung(spec);
   const mine = new Set(state.trials.filter((t) => t.proposalId === proposalId).map((t) => t.seed));
   const base = baseOf(state, proposalId);
-  const baseDecision = new Set(baseDecisionTrials(state, base).map((t) => t.seed));
+  const baseDecision = baseDecisionTrials(state, base);
   const out: TrialState[] = [];
-  let seed = spec.seedBase + 10_000;
+  const paired = designPairs(state, spec, proposalOf(state, proposalId), base);
+  const atTop = (t: TrialState) => t.rung === top && t.status !== 'cancelled' && t.untilRung === undefined;
+  const unused = paired
+    ? [...new Set(baseDecision.filter(atTop).map((t) => t.seed))]
+        .filter((s) => !mine.has(s))
+        .sort((a, b) => a - b)
+    : [];
   let picked = 0;
-  while (picked < spec.confirmSeeds) {
-    if (!mine.has(seed) && !baseDecision.has(seed)) {
-      out.push(newTrial(state, proposalId, seed, 'confirm', top));
-      if (!state.trials.some((t) => t.proposalId === base && t.seed === seed))
-        out.push(newTrial(state, base, seed, 'confirm', top));
-      picked++;
-    }
-    seed++;
+  for (const seed of unused.slice(0, spec.confirmSeeds)) {
+    out.push(newTrial(state, proposalId, seed, 'confirm', top));
+    picked++;
+  }
+  const decisionSeeds = new Set(baseDecision.map((t) => t.seed));
+  for (let seed = spec.seedBase + 10_000; picked < spec.confirmSeeds; seed++) {
+    if (mine.has(seed) || decisionSeeds.has(seed)) continue;
+    out.push(newTrial(state, proposalId, seed, 'confirm', top));
+    if (!state.trials.some((t) => t.proposalId === base && t.seed === seed))
+      out.push(newTrial(state, base, seed, 'confirm', top));
+    picked++;
   }
   return out;
 }
