@@ -161,7 +161,7 @@ export function judgeChange(input: JudgeInput): Judgement {
   }
   const confirmBase = finite(input.confirmBaseline ?? [], 'confirmation baseline', reasons);
   if (confirmBase.length > 0) {
-    // Paired: candidate and baseline re-run on the same fresh seeds. Its own noise is ~sqrt(2) sigma per
+    // Paired: candidate and baseline on the same held-out seeds. Its own noise is ~sqrt(2) sigma per
     // pair, so it must show at least half the smallest improvement the CI claims, and all seeds together
     // (decision + confirmation, both sides) must stay significant at the session's adjusted level.
     const pairedDelta = mean(confirm) - mean(confirmBase);

@@ -9,7 +9,9 @@
  *    kept apart, as before);
  *  - a re-based winner: every top-rung run it had when it became the base (its decision seeds and its
  *    own held-out confirmation; `Rebase.seedTrials`), plus 'baseline' trials added for it later. Its
- *    later paired confirmation re-runs stay apart, so a later candidate's confirmation is held out.
+ *    later paired confirmation re-runs stay apart, so a later candidate's confirmation is held out
+ *    (where seeds pair, a candidate's confirmation may pair with a decision run of the base on a seed
+ *    the candidate's decision never ran: scheduler.ts `scheduleConfirmation`).
  * The winner's decision seeds are the ones that looked good (it was picked for them), so they sit a
  * little low: later candidates are compared with a slightly flattering base, which can only cost
  * power, never add a false win. Its held-out confirmation seed, drawn fresh, pulls the mean back.
