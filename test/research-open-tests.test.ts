@@ -107,3 +107,56 @@ describe('a test a session leaves open is continued by the next session on the s
     assert.deepEqual(await carriedTests(store, base, PLAN), []);
   });
 });
+
+describe('a pass cut off before its confirmation is judged again by the next session on the same base', () => {
+  let store: Store;
+  synthStore('fw-open-pass-', { effects: { 'optim.lr<': [0.002, -0.3] } }, (s) => (store = s));
+
+  it('carries its runs, takes one new look at all of them, and runs only the confirmation', async () => {
+    const base = synthConfig();
+    // as above, the candidate's second top-rung seed fits; the confirmation pair after it does not
+    const first = await makeSession({
+      store,
+      researcher: new ScriptedResearcher([configProposal('LR 0.0012', { 'optim.lr': 0.0012 }, -0.2)]),
+      base,
+      spec: { maxSeeds: LOOKS, budgetFlops: 1e6 * 90_000 },
+    });
+    const s1 = await first.session.run();
+    await first.executor.close();
+    const passed = first.session.state.proposals.find((p) => p.id === 'p1')!;
+    assert.equal(passed.passedAtEnd, true, JSON.stringify(passed.looks));
+    assert.deepEqual(s1.openTests.leftOpen, [
+      { proposalId: 'p1', title: 'LR 0.0012', seeds: 2, passed: true },
+    ]);
+    const j1 = await store.listJournal(first.session.id, { kinds: ['note'] });
+    assert.ok(j1.some((e) => e.title.includes('the next session on this base judges its runs again')));
+
+    const tests = await carriedTests(store, base, PLAN);
+    assert.equal(tests.length, 1);
+    assert.equal(tests[0].passed, true);
+    assert.equal(tests[0].maxSeeds, 2, 'its schedule is the seeds it has');
+    const carriedBase = await carriedBaseRuns(store, base, RUNGS, { seedBase: 1000, baselineSeeds: 3 });
+    const second = await makeSession({
+      store,
+      researcher: new ScriptedResearcher([]),
+      base,
+      spec: { maxSeeds: LOOKS, carriedBase, carriedTests: tests },
+    });
+    const s2 = await second.session.run();
+    await second.executor.close();
+    const p = second.session.state.proposals.find((x) => x.continues)!;
+    // a new test: one look, at its two carried seeds, none of the earlier session's
+    assert.deepEqual(
+      p.looks!.map((l) => [l.n, l.carried === true]),
+      [[2, false]],
+    );
+    assert.equal(p.verdict, 'win', JSON.stringify(p.stats));
+    const own = await store.listRuns({ sessionId: second.session.id });
+    assert.deepEqual(
+      own.map((r) => r.seed),
+      [11000, 11000],
+      'only the held-out pair ran',
+    );
+    assert.equal(s2.rebases, 1);
+  });
+});

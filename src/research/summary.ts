@@ -298,7 +298,7 @@ export interface SessionSummary {
   }>;
   openTests: {
     continued: Array<{ proposalId: string; title: string; from: string }>;
-    leftOpen: Array<{ proposalId: string; title: string; seeds: number }>;
+    leftOpen: Array<{ proposalId: string; title: string; seeds: number; passed?: true }>;
   };
   noiseFloor: Array<{ rung: number; tokens: number; valBpb: number | null; std: number | null; n: number }>;
   best: BestSummary | null;
@@ -383,7 +383,14 @@ export function summarize(
       ),
       leftOpen: state.proposals.flatMap((p) =>
         p.openAtEnd
-          ? [{ proposalId: p.id, title: p.title, seeds: p.looks?.[p.looks.length - 1]?.n ?? 0 }]
+          ? [
+              {
+                proposalId: p.id,
+                title: p.title,
+                seeds: p.looks?.[p.looks.length - 1]?.n ?? 0,
+                ...(p.passedAtEnd ? { passed: true as const } : {}),
+              },
+            ]
           : [],
       ),
     },

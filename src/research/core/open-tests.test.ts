@@ -1,14 +1,15 @@
 /**
  * Which tests a session leaves open at its end (open-tests.ts `isOpenAtEnd`), on the engine's pure
- * transitions: one a little ahead and undecided, one that passed and awaits its confirmation (reopened
- * instead, ideas.ts UNCONFIRMED), one behind (stopped long before the end); and a continued test at
+ * transitions: one a little ahead and undecided, one that passed and awaits its confirmation (carried
+ * as a new test on its runs, and reopened for other bases, ideas.ts UNCONFIRMED), one behind (stopped
+ * long before the end); and a continued test at
  * the last look of its own schedule, which a session planning more looks does not leave open.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { admit, endRun, engineCtx, withBaseline } from '../../../test/helpers/engine-port.ts';
 import { UNCONFIRMED } from './ideas.ts';
-import { isOpenAtEnd } from './open-tests.ts';
+import { isCutOffPass, isOpenAtEnd } from './open-tests.ts';
 import type { SessionState } from './state.ts';
 import * as T from './transitions.ts';
 
@@ -40,14 +41,19 @@ describe('tests left open at the end of a session', () => {
     const end = T.finished(engineCtx, st);
     const p = (id: string) => end.state.proposals.find((x) => x.id === id)!;
     assert.equal(p(open.id).openAtEnd, true);
-    assert.equal(p(passed.id).openAtEnd, undefined, 'a pass is reopened, not continued');
+    assert.equal(p(passed.id).openAtEnd, true, 'a pass cut off before its confirmation is carried');
+    assert.equal(p(passed.id).passedAtEnd, true);
+    assert.equal(p(open.id).passedAtEnd, undefined);
     assert.equal(p(behind.id).openAtEnd, undefined);
     const notes = end.effects.flatMap((e) => (e.kind === 'journal' && e.entry === 'note' ? [e.title] : []));
     assert.ok(notes.some((n) => n.startsWith(`${open.id} `) && n.includes('continues its test')));
     const reopened = end.effects.flatMap((e) =>
       e.kind === 'idea' && e.idea.outcome === UNCONFIRMED ? [e.idea.proposalId] : [],
     );
-    assert.deepEqual(reopened, [passed.id]);
+    assert.deepEqual(reopened, [passed.id], 'and reopened for a session on another base');
+    // its confirmation stopped on request: a loss, nothing carried
+    const stopped = end.state.proposals.find((x) => x.id === passed.id)!;
+    assert.equal(isCutOffPass(st, engineCtx.spec, { ...stopped, status: 'concluded' }), false);
   });
 
   it("counts a continued test's looks by its own schedule, not the session's", () => {

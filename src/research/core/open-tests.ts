@@ -16,9 +16,19 @@
  *    ones, so over both sessions the looks spend at most the level, and nothing the earlier session
  *    recorded (its p-values) is read: a forged record of them buys nothing.
  *  - Only a test still going is continued: ahead of its base at its last look, short of its last look,
- *    not yet at its held-out confirmation (a pass cut off there reopens the idea instead: ideas.ts
- *    UNCONFIRMED). Stopping the others is futility, which only lowers the false-win rate.
+ *    not yet at its held-out confirmation. Stopping the others is futility, which only lowers the
+ *    false-win rate.
  *  - It joins this session's family of tests (Holm), like any candidate of the session.
+ * A pass cut off before its held-out confirmation (`isCutOffPass`) is carried too, as a new test on
+ * the same runs: no look of the earlier session is kept, one look here at all its seeds (its schedule
+ * is those seeds, so no seed is added), and if it passes again, its confirmation. Re-judging runs that
+ * passed once is no second chance at the level: under no effect the look here passes with chance at
+ * most the level whatever happened there, and the confirmation is still a seed neither session has
+ * seen. Before, the idea was only reopened (ideas.ts UNCONFIRMED, still the case for a session on
+ * another base): a later session re-ran its seeds from the first, which on the reference trainer
+ * repeat the same numbers. In regime (a) of bench/research-efficiency that was 3 of the next
+ * session's 24 full runs for logit softcap 15, whose pass at three seeds left no room for its
+ * confirmation pair.
  * Its decision runs come with it (setup.ts `carriedTests` checks each against its stored run, as for
  * the base's runs: core/carried-base.ts), add no FLOPs, and pair with the base's carried runs on the
  * same seeds; its next seed is the base's next decision seed, as for any candidate (conclude.ts).
@@ -72,6 +82,24 @@ export function isOpenAtEnd(st: SessionState, spec: SessionSpec, p: ProposalStat
   return decisionRuns(st.trials, p.id, topRung(spec)).size === last.n;
 }
 
+/**
+ * Whether `p` passed its decision test against the session's last base and the session ended before
+ * its held-out confirmation gave a value (see the file comment): a config change, its confirmation
+ * trials all without a result, its decision runs those of its last look. A confirmation stopped on
+ * request is a loss (transitions/stop-request.ts), so no longer active.
+ */
+export function isCutOffPass(st: SessionState, spec: SessionSpec, p: ProposalState): boolean {
+  if (p.id === BASELINE || p.status !== 'active' || p.ablationOf || p.study || p.change.kind !== 'config')
+    return false;
+  const last = p.looks?.[p.looks.length - 1];
+  if (!last || !(last.delta < 0) || p.verdict !== 'pending') return false;
+  if (baseOf(st, p.id) !== currentBase(st).id) return false;
+  const top = String(topRung(spec));
+  const confirms = st.trials.filter((t) => t.proposalId === p.id && t.purpose === 'confirm');
+  if (!confirms.length || confirms.some((t) => Number.isFinite(t.results[top]))) return false;
+  return decisionRuns(st.trials, p.id, topRung(spec)).size === last.n;
+}
+
 interface StoredProposal {
   id: string;
   title?: unknown;
@@ -82,6 +110,7 @@ interface StoredProposal {
   key?: unknown;
   config?: TrainConfig;
   openAtEnd?: unknown;
+  passedAtEnd?: unknown;
   maxSeeds?: unknown;
   looks?: Array<{ n?: unknown; p?: unknown; delta?: unknown }>;
 }
@@ -127,9 +156,11 @@ export function openTestsOf(
             (l) => Number.isInteger(l.n) && l.n >= 1 && Number.isFinite(l.p) && Number.isFinite(l.delta),
           );
         if (!looks.length || looks[looks.length - 1].n !== runs.size || looks.length > 20) return [];
+        // a cut-off pass: a new test on its runs, one look at all of them (see the file comment)
+        const passed = p.passedAtEnd === true;
         // its own schedule: a test continued once keeps the one it brought (state.ts `maxSeedsOf`)
-        const maxSeeds = p.maxSeeds === undefined ? planned : Number(p.maxSeeds);
-        if (!Number.isInteger(maxSeeds) || maxSeeds > 20 || maxSeeds <= runs.size) return [];
+        const maxSeeds = passed ? runs.size : p.maxSeeds === undefined ? planned : Number(p.maxSeeds);
+        if (!Number.isInteger(maxSeeds) || maxSeeds > 20 || (!passed && maxSeeds <= runs.size)) return [];
         const set = p.change?.set;
         if (!set || typeof set !== 'object' || Array.isArray(set)) return [];
         const test: CarriedTest = {
@@ -144,6 +175,7 @@ export function openTestsOf(
           looks,
           maxSeeds,
           runs: [...runs].map(([seed, r]) => ({ seed, rung: top, ...r, session: s.id })),
+          ...(passed ? { passed: true as const } : {}),
         };
         return [test];
       })
@@ -161,7 +193,8 @@ export type Continued =
  * Places the spec's carried tests on a new session's draft (after its baseline trials): each change
  * admitted again on the base, as a candidate whose decision trials are the carried runs (done at the
  * top rung, no FLOPs), whose earlier looks are kept as carried (stats/sequential.ts reads none), and
- * whose next seed is scheduled at once (conclude.ts `nextSeedTrials`).
+ * whose next seed is scheduled at once (conclude.ts `nextSeedTrials`). A cut-off pass keeps no look
+ * and gets no seed: its one look here is taken on the carried runs once its base is ready.
  */
 export function continueTests(
   st: SessionState,
@@ -186,7 +219,7 @@ export function continueTests(
     if (!a.ok) return { test, reason: a.reason };
     if (a.key !== test.key) return { test, reason: 'on this base the change is another config' };
     const maxSeeds = maxSeedsOf(spec, test);
-    if (test.runs.length >= maxSeeds) return { test, reason: 'it has no look left' };
+    if (!test.passed && test.runs.length >= maxSeeds) return { test, reason: 'it has no look left' };
     const id = nextProposalId(st);
     st.nextProposal++;
     const proposal: ProposalState = {
@@ -198,7 +231,7 @@ export function continueTests(
       status: 'active',
       createdAt: now,
       baseId: BASELINE,
-      looks: test.looks.map((l) => ({ ...l, carried: true })),
+      looks: test.passed ? [] : test.looks.map((l) => ({ ...l, carried: true })),
       continues: { session: test.session, proposalId: test.proposalId },
       ...(maxSeeds !== spec.maxSeeds ? { maxSeeds } : {}),
     };
@@ -212,6 +245,6 @@ export function continueTests(
       t.note = `carried from session ${r.session} (${test.proposalId})`;
       return t;
     });
-    return { test, proposal, carried, next: nextSeedTrials(st, spec, id) };
+    return { test, proposal, carried, next: test.passed ? [] : nextSeedTrials(st, spec, id) };
   });
 }

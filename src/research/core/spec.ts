@@ -49,6 +49,8 @@ const CarriedTest = z
     // the number of looks its test was planned with (absent in specs written before: the session's own)
     maxSeeds: z.number().int().min(1).max(20).optional(),
     runs: z.array(CarriedRun).min(1).max(20),
+    // it had passed there and the session ended before its held-out confirmation (core/open-tests.ts)
+    passed: z.literal(true).optional(),
   })
   .strict();
 export type CarriedTest = z.infer<typeof CarriedTest>;

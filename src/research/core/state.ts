@@ -97,6 +97,8 @@ export interface ProposalState {
   }>;
   /** Ahead of its base and undecided when the session ended: the next session on this base continues it. */
   openAtEnd?: true;
+  /** Of those, one that had passed and lost its held-out confirmation to the end (core/open-tests.ts). */
+  passedAtEnd?: true;
   /** The open test of an earlier session it continues (core/open-tests.ts). */
   continues?: { session: string; proposalId: string };
   /** Its own number of looks where it is not the session's: a continued test keeps its schedule. */

@@ -58,8 +58,11 @@ function changed(lr: number): TrainConfig {
   return a.config;
 }
 
-/** The stored runs and the old session claiming four open tests: one honest, three forged. */
-async function plant(store: Store): Promise<void> {
+/**
+ * The stored runs and the old session claiming four open tests: one honest, three forged. With
+ * `passed`, each also claims it had passed there and lost its confirmation to the session's end.
+ */
+async function plant(store: Store, passed = false): Promise<void> {
   const lrs = { honest: 0.0012, value: 0.0013, code: 0.0014, tampered: 0.0015 };
   const forgedLooks = [
     { n: 1, p: 1e-12, delta: -0.5, nBase: 3, seqP: 1e-12 },
@@ -80,6 +83,7 @@ async function plant(store: Store): Promise<void> {
       key: configHash(config),
       config,
       openAtEnd: true,
+      ...(passed ? { passedAtEnd: true } : {}),
       looks: forgedLooks,
     });
     for (const seed of [1000, 1001]) {
@@ -127,11 +131,38 @@ function continued(test: CarriedTest): { passed: boolean; seqP: number | undefin
     st = endRun(st, t.id, 2 + (i - 1) * 0.01, ctx);
   const p = st.proposals.find((x) => x.continues)!;
   const next = st.trials.find((x) => x.proposalId === p.id && x.status === 'pending');
-  if (!next) throw new Error('the continued test has no next seed');
-  st = endRun(st, next.id, AHEAD, ctx);
+  if (!next && !test.passed) throw new Error('the continued test has no next seed');
+  if (next) st = endRun(st, next.id, AHEAD, ctx);
   const q = st.proposals.find((x) => x.id === p.id)!;
   const confirm = st.trials.some((t) => t.proposalId === p.id && t.purpose === 'confirm');
   return { passed: confirm || q.verdict === 'win', seqP: q.looks?.[q.looks.length - 1]?.seqP };
+}
+
+/** Plant, carry, continue: what the honest test's continuation passed, or what was wrongly carried. */
+async function attempt(passed: boolean): Promise<{ succeeded: boolean; detail: string }> {
+  const home = mkdtempSync(join(tmpdir(), 'fw-atk-open-'));
+  const store = await openStore({ home });
+  try {
+    await plant(store, passed);
+    const tests = await carriedTests(store, base, PLAN);
+    const names = tests.map((t) => t.title);
+    if (!names.includes('honest'))
+      throw new Error(`control failed: the honest test was not carried: ${JSON.stringify(names)}`);
+    const forged = names.filter((n) => n !== 'honest');
+    if (forged.length) return { succeeded: true, detail: `carried forged runs of ${forged.join(', ')}` };
+    const honest = tests.find((t) => t.title === 'honest')!;
+    const r = continued(honest);
+    const how = passed ? 'judged again on its two seeds alone' : 'after a third seed as far ahead';
+    return {
+      succeeded: r.passed,
+      detail: r.passed
+        ? `the recorded p-values passed it (${how}; sequential p ${r.seqP})`
+        : `carried only the honest test; its recorded p-values of 1e-12 were not read: sequential p ${r.seqP?.toPrecision(2)} ${how}`,
+    };
+  } finally {
+    await store.close();
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 export const attacks: Attack[] = [
@@ -140,29 +171,13 @@ export const attacks: Attack[] = [
     title:
       "a left-open test's forged runs and tiny recorded p-values, carried into the next session to pass on one more seed",
     timeoutMs: 60_000,
-    run: async () => {
-      const home = mkdtempSync(join(tmpdir(), 'fw-atk-open-'));
-      const store = await openStore({ home });
-      try {
-        await plant(store);
-        const tests = await carriedTests(store, base, PLAN);
-        const names = tests.map((t) => t.title);
-        if (!names.includes('honest'))
-          throw new Error(`control failed: the honest test was not carried: ${JSON.stringify(names)}`);
-        const forged = names.filter((n) => n !== 'honest');
-        if (forged.length) return { succeeded: true, detail: `carried forged runs of ${forged.join(', ')}` };
-        const honest = tests.find((t) => t.title === 'honest')!;
-        const r = continued(honest);
-        return {
-          succeeded: r.passed,
-          detail: r.passed
-            ? `the recorded p-values passed it on one more seed (sequential p ${r.seqP})`
-            : `carried only the honest test; its recorded p-values of 1e-12 were not read: sequential p ${r.seqP?.toPrecision(2)} after a third seed as far ahead`,
-        };
-      } finally {
-        await store.close();
-        rmSync(home, { recursive: true, force: true });
-      }
-    },
+    run: () => attempt(false),
+  },
+  {
+    id: 'carried-pass-forged',
+    title:
+      'a left-open test recorded as a pass cut off before its confirmation, to be carried and kept on its recorded p-values',
+    timeoutMs: 60_000,
+    run: () => attempt(true),
   },
 ];

@@ -4,10 +4,11 @@ import { formatSigned } from '../../../stats/describe.ts';
 import { journal, type Effect, type JournalExtra, type Step } from '../effects.ts';
 import { NOT_RUN, UNCONFIRMED } from '../ideas.ts';
 import { baselineTrials } from '../carried-base.ts';
-import { continueTests, isOpenAtEnd, type Continued } from '../open-tests.ts';
+import { continueTests, isCutOffPass, isOpenAtEnd, type Continued } from '../open-tests.ts';
 import type { SessionSpec } from '../spec.ts';
 import { BASELINE, emptyState, maxSeedsOf, type SessionState, type TrialState } from '../state.ts';
 import { ablationsAtEnd } from './ablated.ts';
+import { concludeAll } from './concluded.ts';
 import { type EngineContext, draftOf, idea } from './context.ts';
 
 // Start and end of a session
@@ -31,6 +32,9 @@ export function created(ctx: EngineContext, input: { now: string }): Step {
   });
   const trials = baselineTrials(st, spec);
   const continued = continueTests(st, spec, ctx.baseConfig, input.now);
+  // a carried pass adds no run: its look is taken now, when its base is ready (core/open-tests.ts)
+  const looked: Effect[] = [];
+  if (continued.some((c) => c.test.passed && 'proposal' in c)) concludeAll(ctx, st, looked, [], input.now);
   return {
     state: st,
     effects: [
@@ -52,6 +56,7 @@ export function created(ctx: EngineContext, input: { now: string }): Step {
       ...historyEntry(spec.historyNoise),
       ...carriedEntry(trials),
       ...continued.flatMap((c) => continuedEntries(spec, c)),
+      ...looked,
     ],
   };
 }
@@ -64,6 +69,9 @@ function continuedEntries(spec: SessionSpec, c: Continued): Effect[] {
   const p = c.proposal;
   const last = c.test.looks[c.test.looks.length - 1];
   const seeds = c.carried.map((t) => t.seed).join(', ');
+  const what = c.test.passed
+    ? `it passed there and lost its held-out confirmation to the session's end: ${c.carried.length} decision seed(s) carried (${seeds}; Δ ${formatSigned(last.delta)} there), judged again here as a new test, one look at all of them, then confirmed`
+    : `${c.carried.length} decision seed(s) carried (${seeds}; Δ ${formatSigned(last.delta)} at its last look there); the looks there spent their share of the level, only its looks here are read, up to its ${maxSeedsOf(spec, p)} seeds; next seed ${c.next[0].seed}`;
   return [
     idea(p.key, p.title, p.id, 'pending'),
     journal('proposal', `${p.id}: ${p.title} (continues ${from}; ${p.source}; cost ${p.cost.toFixed(2)}x)`, {
@@ -78,15 +86,11 @@ function continuedEntries(spec: SessionSpec, c: Continued): Effect[] {
         looks: c.test.looks,
       },
     }),
-    journal(
-      'schedule',
-      `${p.id} ${p.title} continues its test from ${from}: ${c.carried.length} decision seed(s) carried (${seeds}; Δ ${formatSigned(last.delta)} at its last look there); the looks there spent their share of the level, only its looks here are read, up to its ${maxSeedsOf(spec, p)} seeds; next seed ${c.next[0].seed}`,
-      {
-        proposalId: p.id,
-        runIds: c.carried.flatMap((t) => t.runIds),
-        data: { trials: c.next.map((t) => t.id) },
-      },
-    ),
+    journal('schedule', `${p.id} ${p.title} continues its test from ${from}: ${what}`, {
+      proposalId: p.id,
+      runIds: c.carried.flatMap((t) => t.runIds),
+      data: { trials: c.next.map((t) => t.id) },
+    }),
   ];
 }
 
@@ -130,6 +134,11 @@ export function finished(ctx: EngineContext, state: SessionState): Step {
   ablationsAtEnd(ctx, st, effects); // studies settle with what ran (transitions/ablated.ts)
   for (const p of st.proposals) {
     if (p.id === BASELINE || p.status !== 'active') continue;
+    if (isCutOffPass(st, ctx.spec, p)) {
+      // passed, confirmation cut off: the next session on this base judges its runs again (core/open-tests.ts)
+      p.openAtEnd = true;
+      p.passedAtEnd = true;
+    }
     if (isOpenAtEnd(st, ctx.spec, p)) {
       // ahead and undecided: the next session on this base continues its test (core/open-tests.ts)
       p.openAtEnd = true;
@@ -156,7 +165,10 @@ export function finished(ctx: EngineContext, state: SessionState): Step {
       effects.push(
         journal(
           'note',
-          `${p.id} ${p.title} passed its decision test but the session ended before its held-out confirmation: a later session may propose it again`,
+          `${p.id} ${p.title} passed its decision test but the session ended before its held-out confirmation: ` +
+            (p.passedAtEnd
+              ? 'the next session on this base judges its runs again, then confirms it'
+              : 'a later session may propose it again'),
           { proposalId: p.id },
         ),
       );
