@@ -346,11 +346,12 @@ export function afterRung(state: SessionState, spec: SessionSpec, t: TrialState)
  * the stacked base", base sd 0.0032 against 0.0007-0.0022 for a change's differences), and that part
  * cancels in the pair. What the base run brings from the decision is its own remainder, a third of it
  * in the decision's base mean of three seeds; the candidate's run is fresh. Measured under no effect
- * (stats/judge.test.ts, the paired model): the false-win rate stays within the fresh pair's. A
- * candidate that passes after two seeds (stats/sequential.ts `MIN_PASS_SEEDS`) on a base of three
- * always leaves one such seed: in regime (a) of bench/research-efficiency the screened stack's
- * confirmation pair was 2 of the 5.3 full runs left after the screen, and the next change's
- * held-out pair then did not fit.
+ * (stats/judge.test.ts, 4000 comparisons each way): no false win either way where seeds pair; 0.3 %
+ * against 0.18 % where no draw is shared, the case it is not used for. A candidate that passes after
+ * two seeds (stats/sequential.ts `MIN_PASS_SEEDS`) on a base of three always leaves one such seed: in
+ * regime (a) of bench/research-efficiency the screened stack passes so, and its confirmation now
+ * costs one of a 24-run session's full runs instead of two (BENCHMARKS.md "Held-out pairs on the
+ * base's seeds").
  */
 export function scheduleConfirmation(
   state: SessionState,
