@@ -70,11 +70,14 @@ export function inflightOf(state: SessionState, spec: SessionSpec): Inflight {
     const last = p.looks?.[p.looks.length - 1]; // looks are taken at the top rung only
     const straight = last === undefined && !confirming && startedAtTop(state, p.id, top);
     if (!confirming && !straight && !(last !== undefined && last.delta < 0)) continue;
-    // the values conclude.ts judges: decision seeds, then the held-out confirmation
+    // the values conclude.ts judges: decision seeds, then the held-out confirmation; once it is
+    // scheduled, the runs it holds (one where it pairs with a base decision run: scheduler.ts
+    // `scheduleConfirmation`), before that a pair per seed
     const seeds = valuesAt(state, p.id, top, DECISION_PURPOSES).length;
     const confirmed = valuesAt(state, p.id, top, ['confirm']).length > 0;
     const need =
-      (confirming ? 0 : Math.max(0, spec.candidateSeeds - seeds)) + (confirmed ? 0 : 2 * spec.confirmSeeds);
+      (confirming ? 0 : Math.max(0, spec.candidateSeeds - seeds)) +
+      (confirmed ? 0 : confirming ? confirmRunsLeft(state, p.id) : 2 * spec.confirmSeeds);
     out.runs += need;
     if (straight) {
       out.own.set(p.id, need);
@@ -86,6 +89,20 @@ export function inflightOf(state: SessionState, spec: SessionSpec): Inflight {
       out.likely.push(p);
   }
   return out;
+}
+
+/** A confirming candidate's confirmation runs not yet ended: its own and its base's re-runs on its seeds. */
+function confirmRunsLeft(state: SessionState, id: string): number {
+  const base = baseOf(state, id);
+  const mine = state.trials.filter((t) => t.proposalId === id && t.purpose === 'confirm');
+  const seeds = new Set(mine.map((t) => t.seed));
+  const open = (t: TrialState) => t.status === 'pending' || t.status === 'running';
+  return state.trials.filter(
+    (t) =>
+      open(t) &&
+      t.purpose === 'confirm' &&
+      (t.proposalId === id || (t.proposalId === base && seeds.has(t.seed))),
+  ).length;
 }
 
 /** Whether a candidate's first trial started at the top rung (sent straight to the full budget). */

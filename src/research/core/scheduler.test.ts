@@ -273,6 +273,15 @@ describe('in-flight candidates', () => {
     assert.equal(inflightOf(st, spec).runs, 2);
   });
 
+  it('keeps one run for a confirmation that pairs with a base decision run, two for a fresh pair', () => {
+    const st = state({ p1: { 'model.position': 'rope' } });
+    lookAt(st, 'p1', { p: 0.001, delta: -0.1 });
+    newTrial(st, 'p1', 1002, 'confirm', 2); // the base ran 1002 for its decision: no re-run
+    assert.equal(inflightOf(st, spec).runs, 1);
+    newTrial(st, BASELINE, 1002, 'confirm', 2).status = 'running'; // were it re-run, both would count
+    assert.equal(inflightOf(st, spec).runs, 2);
+  });
+
   it('holds explore trials of ideas a likely new base would supersede, and only those', () => {
     const st = state({
       stack: { 'model.position': 'rope', 'model.tiedEmbeddings': false },
