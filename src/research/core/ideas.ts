@@ -16,7 +16,8 @@ export const NOT_RUN = 'not-run';
  * confirmation. On a deterministic trainer (the reference trainer on CPU) the same seeds repeat the
  * first pass and the confirmation is the one the first session would have run; with fresh draws a
  * change with no effect passes twice with chance at most alpha × alpha. Only a pass reopens an idea:
- * one merely ahead when the session ended stays tried.
+ * one merely ahead when the session ended stays tried. The next session on the same base carries it
+ * with its runs instead (core/open-tests.ts `isCutOffPass`).
  */
 export const UNCONFIRMED = 'unconfirmed';
 
