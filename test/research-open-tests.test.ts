@@ -12,6 +12,8 @@ import { carriedBaseRuns, carriedTests } from '../src/research/setup.ts';
 import { SessionSpec } from '../src/research/core/spec.ts';
 import { lookShare } from '../src/stats/sequential.ts';
 import type { Store } from '../src/store/base.ts';
+import type { TrainConfig } from '../src/config/train-config.ts';
+import type { Proposal } from '../src/researchers/base.ts';
 import { DEFAULT_SEARCH_SPACE } from '../src/config/search-space.ts';
 import {
   configProposal,
@@ -31,6 +33,24 @@ const PLAN = {
   noiseKeys: SessionSpec.shape.noiseKeys.parse(undefined),
 };
 
+/** One session of the scripted researcher's `proposals` on `base`, run to its end. */
+async function runSession(
+  store: Store,
+  base: TrainConfig,
+  proposals: Proposal[],
+  spec: Parameters<typeof makeSession>[0]['spec'],
+) {
+  const { session, executor } = await makeSession({
+    store,
+    researcher: new ScriptedResearcher(proposals),
+    base,
+    spec,
+  });
+  const summary = await session.run();
+  await executor.close();
+  return { session, summary };
+}
+
 describe('a test a session leaves open is continued by the next session on the same base', () => {
   let store: Store;
   synthStore('fw-open-', { effects: { 'optim.lr<': [0.002, -0.03] } }, (s) => (store = s));
@@ -39,14 +59,16 @@ describe('a test a session leaves open is continued by the next session on the s
     const base = synthConfig();
     // the synthetic trainer counts 1e6 FLOPs a token: the base's 3 seeds at both rungs, the
     // candidate's first seed at both and its second at the top fit; its third does not
-    const first = await makeSession({
+    const first = await runSession(
       store,
-      researcher: new ScriptedResearcher([configProposal('LR 0.0012', { 'optim.lr': 0.0012 }, -0.02)]),
       base,
-      spec: { maxSeeds: LOOKS, budgetFlops: 1e6 * 90_000 },
-    });
-    const s1 = await first.session.run();
-    await first.executor.close();
+      [configProposal('LR 0.0012', { 'optim.lr': 0.0012 }, -0.02)],
+      {
+        maxSeeds: LOOKS,
+        budgetFlops: 1e6 * 90_000,
+      },
+    );
+    const s1 = first.summary;
     assert.deepEqual(s1.openTests.leftOpen, [{ proposalId: 'p1', title: 'LR 0.0012', seeds: 2 }]);
     const open = first.session.state.proposals.find((p) => p.id === 'p1')!;
     assert.equal(open.openAtEnd, true, JSON.stringify(open));
@@ -71,15 +93,13 @@ describe('a test a session leaves open is continued by the next session on the s
     assert.deepEqual(await carriedTests(store, synthConfig(['optim.lr=0.0012']), PLAN), []);
 
     const carriedBase = await carriedBaseRuns(store, base, RUNGS, { seedBase: 1000, baselineSeeds: 3 });
-    const second = await makeSession({
-      store,
-      researcher: new ScriptedResearcher([]),
-      base,
-      // a longer session plans more looks for its own candidates; the continued test keeps its four
-      spec: { maxSeeds: LOOKS + 2, carriedBase, carriedTests: tests },
+    // a longer session plans more looks for its own candidates; the continued test keeps its four
+    const second = await runSession(store, base, [], {
+      maxSeeds: LOOKS + 2,
+      carriedBase,
+      carriedTests: tests,
     });
-    const s2 = await second.session.run();
-    await second.executor.close();
+    const s2 = second.summary;
     const p = second.session.state.proposals.find((x) => x.continues)!;
     assert.deepEqual(p.continues, { session: first.session.id, proposalId: 'p1' });
     assert.equal(p.maxSeeds, LOOKS);
@@ -115,14 +135,11 @@ describe('a pass cut off before its confirmation is judged again by the next ses
   it('carries its runs, takes one new look at all of them, and runs only the confirmation', async () => {
     const base = synthConfig();
     // as above, the candidate's second top-rung seed fits; the confirmation pair after it does not
-    const first = await makeSession({
-      store,
-      researcher: new ScriptedResearcher([configProposal('LR 0.0012', { 'optim.lr': 0.0012 }, -0.2)]),
-      base,
-      spec: { maxSeeds: LOOKS, budgetFlops: 1e6 * 90_000 },
+    const first = await runSession(store, base, [configProposal('LR 0.0012', { 'optim.lr': 0.0012 }, -0.2)], {
+      maxSeeds: LOOKS,
+      budgetFlops: 1e6 * 90_000,
     });
-    const s1 = await first.session.run();
-    await first.executor.close();
+    const s1 = first.summary;
     const passed = first.session.state.proposals.find((p) => p.id === 'p1')!;
     assert.equal(passed.passedAtEnd, true, JSON.stringify(passed.looks));
     assert.deepEqual(s1.openTests.leftOpen, [
@@ -136,14 +153,8 @@ describe('a pass cut off before its confirmation is judged again by the next ses
     assert.equal(tests[0].passed, true);
     assert.equal(tests[0].maxSeeds, 2, 'its schedule is the seeds it has');
     const carriedBase = await carriedBaseRuns(store, base, RUNGS, { seedBase: 1000, baselineSeeds: 3 });
-    const second = await makeSession({
-      store,
-      researcher: new ScriptedResearcher([]),
-      base,
-      spec: { maxSeeds: LOOKS, carriedBase, carriedTests: tests },
-    });
-    const s2 = await second.session.run();
-    await second.executor.close();
+    const second = await runSession(store, base, [], { maxSeeds: LOOKS, carriedBase, carriedTests: tests });
+    const s2 = second.summary;
     const p = second.session.state.proposals.find((x) => x.continues)!;
     // a new test: one look, at its two carried seeds, none of the earlier session's
     assert.deepEqual(

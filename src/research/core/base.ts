@@ -64,31 +64,35 @@ export function baseDecisionTrials(state: SessionState, baseId: string): TrialSt
  * seeds, the base's decision run there when it has one (a seed the candidate's decision never ran,
  * taken where the design pairs: scheduler.ts `scheduleConfirmation`), else its 'confirm' re-runs there.
  */
-export function baseConfirmTrials(state: SessionState, candidateId: string): TrialState[] {
+function confirmHalves(state: SessionState, candidateId: string) {
   const base = baseOf(state, candidateId);
   const seeds = new Set(
     state.trials.filter((t) => t.proposalId === candidateId && t.purpose === 'confirm').map((t) => t.seed),
   );
-  const decision = baseDecisionTrials(state, base).filter(
-    (t) => seeds.has(t.seed) && t.untilRung === undefined,
-  );
+  const held = baseDecisionTrials(state, base);
+  const decision = held.filter((t) => seeds.has(t.seed) && t.untilRung === undefined);
   const onDecision = new Set(decision.map((t) => t.seed));
-  const held = new Set(baseDecisionTrials(state, base).map((t) => t.id));
+  const heldIds = new Set(held.map((t) => t.id));
   const reRuns = state.trials.filter(
     (t) =>
       t.proposalId === base &&
       t.purpose === 'confirm' &&
       seeds.has(t.seed) &&
-      !held.has(t.id) &&
+      !heldIds.has(t.id) &&
       !onDecision.has(t.seed),
   );
+  return { decision, reRuns };
+}
+
+/** The base's half of a candidate's held-out confirmation pairs (`confirmHalves`). */
+export function baseConfirmTrials(state: SessionState, candidateId: string): TrialState[] {
+  const { decision, reRuns } = confirmHalves(state, candidateId);
   return [...decision, ...reRuns];
 }
 
 /** Whether a candidate's confirmation pairs with its base's decision runs (then they are no new base values). */
 export function confirmsOnDecisionSeeds(state: SessionState, candidateId: string): boolean {
-  const held = new Set(baseDecisionTrials(state, baseOf(state, candidateId)).map((t) => t.id));
-  return baseConfirmTrials(state, candidateId).some((t) => held.has(t.id));
+  return confirmHalves(state, candidateId).decision.length > 0;
 }
 
 /** A base's decision values at the top rung (default: the current base). */

@@ -25,7 +25,7 @@
  *    `reserve: false` pass), so it can never stall a session.
  * Neither changes what is judged or how: they only order and gate work.
  */
-import { baseOf, currentBase } from './base.ts';
+import { baseConfirmTrials, baseOf, currentBase } from './base.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { clashWithBase } from './stack.ts';
 import {
@@ -91,17 +91,11 @@ export function inflightOf(state: SessionState, spec: SessionSpec): Inflight {
   return out;
 }
 
-/** A confirming candidate's confirmation runs not yet ended: its own and its base's re-runs on its seeds. */
+/** A confirming candidate's confirmation runs not yet ended: its own, and its base's half (base.ts). */
 function confirmRunsLeft(state: SessionState, id: string): number {
-  const base = baseOf(state, id);
   const mine = state.trials.filter((t) => t.proposalId === id && t.purpose === 'confirm');
-  const seeds = new Set(mine.map((t) => t.seed));
-  const open = (t: TrialState) => t.status === 'pending' || t.status === 'running';
-  return state.trials.filter(
-    (t) =>
-      open(t) &&
-      t.purpose === 'confirm' &&
-      (t.proposalId === id || (t.proposalId === base && seeds.has(t.seed))),
+  return [...mine, ...baseConfirmTrials(state, id)].filter(
+    (t) => t.status === 'pending' || t.status === 'running',
   ).length;
 }
 

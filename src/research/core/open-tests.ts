@@ -68,36 +68,38 @@ function decisionRuns(trials: readonly TrialState[], id: string, top: number) {
 }
 
 /**
- * Whether `p` is a test the session leaves open (see the file comment): a config change judged against
- * the session's last base, ahead at its last look, short of its last look, with no confirmation run,
- * and no decision seed past that look.
+ * What a test the session may carry has at its end (see the file comment): a config change, active,
+ * judged against the session's last base, ahead at its last look, with the decision runs of that look
+ * and no more. Its last look, or undefined.
  */
-export function isOpenAtEnd(st: SessionState, spec: SessionSpec, p: ProposalState): boolean {
+function lastLookAtEnd(st: SessionState, spec: SessionSpec, p: ProposalState) {
   if (p.id === BASELINE || p.status !== 'active' || p.ablationOf || p.study || p.change.kind !== 'config')
-    return false;
+    return undefined;
   const last = p.looks?.[p.looks.length - 1];
-  if (!last || !(last.delta < 0) || last.n >= maxSeedsOf(spec, p)) return false;
-  if (baseOf(st, p.id) !== currentBase(st).id) return false;
-  if (st.trials.some((t) => t.proposalId === p.id && t.purpose === 'confirm')) return false;
-  return decisionRuns(st.trials, p.id, topRung(spec)).size === last.n;
+  if (!last || !(last.delta < 0) || baseOf(st, p.id) !== currentBase(st).id) return undefined;
+  return decisionRuns(st.trials, p.id, topRung(spec)).size === last.n ? last : undefined;
 }
 
 /**
- * Whether `p` passed its decision test against the session's last base and the session ended before
- * its held-out confirmation gave a value (see the file comment): a config change, its confirmation
- * trials all without a result, its decision runs those of its last look. A confirmation stopped on
+ * Whether `p` is a test the session leaves open (`lastLookAtEnd`), short of its last look, with no
+ * confirmation run.
+ */
+export function isOpenAtEnd(st: SessionState, spec: SessionSpec, p: ProposalState): boolean {
+  const last = lastLookAtEnd(st, spec, p);
+  if (!last || last.n >= maxSeedsOf(spec, p)) return false;
+  return !st.trials.some((t) => t.proposalId === p.id && t.purpose === 'confirm');
+}
+
+/**
+ * Whether `p` (`lastLookAtEnd`) passed its decision test and the session ended before its held-out
+ * confirmation gave a value: confirmation trials, all without a result. A confirmation stopped on
  * request is a loss (transitions/stop-request.ts), so no longer active.
  */
 export function isCutOffPass(st: SessionState, spec: SessionSpec, p: ProposalState): boolean {
-  if (p.id === BASELINE || p.status !== 'active' || p.ablationOf || p.study || p.change.kind !== 'config')
-    return false;
-  const last = p.looks?.[p.looks.length - 1];
-  if (!last || !(last.delta < 0) || p.verdict !== 'pending') return false;
-  if (baseOf(st, p.id) !== currentBase(st).id) return false;
+  if (p.verdict !== 'pending' || !lastLookAtEnd(st, spec, p)) return false;
   const top = String(topRung(spec));
   const confirms = st.trials.filter((t) => t.proposalId === p.id && t.purpose === 'confirm');
-  if (!confirms.length || confirms.some((t) => Number.isFinite(t.results[top]))) return false;
-  return decisionRuns(st.trials, p.id, topRung(spec)).size === last.n;
+  return confirms.length > 0 && !confirms.some((t) => Number.isFinite(t.results[top]));
 }
 
 interface StoredProposal {
