@@ -42,6 +42,32 @@ describe('judgeChange', () => {
     assert.match(j.reasons.join(' '), /adjusted p/);
   });
 
+
+  it("scales the all-seeds test by the decision look's adjustment, not by this call's own raw p", () => {
+    // a seed-blocked decision re-fitted after its confirmation: more runs on its seeds, a far smaller
+    // raw p (t = 12.6 on 6 df) than the look's 0.003 that the adjusted 0.0198 was computed from
+    // (bench/research-efficiency regime (a) with the screen off: Equal domain weights, −0.02 on
+    // three seeds, was left inconclusive at "all seeds p=1.00")
+    const input = {
+      baseline: [2.525, 2.5202],
+      candidate: [2.502, 2.4992],
+      confirm: [2.5056],
+      confirmBaseline: [2.5188],
+      confirmBaselineInBaseline: true,
+      adjustedP: 0.0198,
+      minSeeds: 1,
+      blocked: { delta: -0.0226, se: 0.0018, df: 6 },
+      blockedAll: { delta: -0.019, se: 0.003, df: 8 },
+    };
+    const before = judgeChange(input);
+    assert.equal(before.verdict, 'inconclusive', 'scaled by 0.0198 / 1.6e-5');
+    assert.match(before.reasons.join(' '), /all seeds p=0\.285: not reproduced/);
+    const j = judgeChange({ ...input, lookP: 0.003 });
+    assert.equal(j.verdict, 'win', j.reasons.join('; '));
+    // the look's raw p still scales it: a weak all-seeds contrast does not pass
+    const weak = judgeChange({ ...input, lookP: 0.003, blockedAll: { delta: -0.006, se: 0.003, df: 8 } });
+    assert.equal(weak.verdict, 'inconclusive');
+  });
   it('calls a clearly worse change a loss without confirmation', () => {
     assert.equal(judgeChange({ baseline, candidate: [3.3, 3.31, 3.29] }).verdict, 'loss');
   });

@@ -60,6 +60,13 @@ export interface JudgeInput {
   alpha?: number; // default 0.05
   /** Multiplicity-adjusted p for this comparison (see multiple.ts); replaces the raw Welch p in test 3. */
   adjustedP?: number;
+  /**
+   * The raw p of the look `adjustedP` adjusts (the decision's latest look, taken when its seeds ended:
+   * research/core/conclude.ts). The all-seeds test is scaled by adjustedP / lookP, the factor the
+   * adjustment applied. Without it the test reads this call's own raw p, which can be far smaller than
+   * the look's: a seed-blocked contrast re-fitted after the confirmation has more runs on its seeds.
+   */
+  lookP?: number;
   /** The change only touches seed / noise keys (see seed-only.ts): never a win. */
   noiseOnly?: boolean;
   /** Session-wide noise floor: within-config sd pooled over every multi-seed result, and its df. */
@@ -171,7 +178,10 @@ export function judgeChange(input: JudgeInput): Judgement {
       input.blockedAll && !noisier(allCand, input.noise)
         ? blockedTest(input.blockedAll)
         : floorTest(welchTest(allBase, allCand), allBase, allCand, input.noise);
-    const scale = adjustedP !== undefined && w.pValue > 0 ? Math.max(1, adjustedP / w.pValue) : 1;
+    // The decision alone holds the false-win level (a pass is needed before any confirmation); this
+    // filter only asks that all seeds stay significant at the level the decision's adjustment set.
+    const rawP = input.lookP !== undefined && input.lookP > 0 ? input.lookP : w.pValue;
+    const scale = adjustedP !== undefined && rawP > 0 ? Math.max(1, adjustedP / rawP) : 1;
     const allP = Math.min(1, all.pValue * scale);
     if (pairedDelta <= ci.hi / 2 && all.delta < 0 && allP < alpha) {
       reasons.push(

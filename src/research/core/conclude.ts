@@ -293,6 +293,7 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
       noise,
       alpha: spec.alpha,
       adjustedP: adjusted[i],
+      lookP: p.looks?.at(-1)?.p,
       minSeeds: 1,
       minConfirm: spec.confirmSeeds,
       noiseOnly,
