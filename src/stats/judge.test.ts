@@ -42,7 +42,6 @@ describe('judgeChange', () => {
     assert.match(j.reasons.join(' '), /adjusted p/);
   });
 
-
   it("scales the all-seeds test by the decision look's adjustment, not by this call's own raw p", () => {
     // a seed-blocked decision re-fitted after its confirmation: more runs on its seeds, a far smaller
     // raw p (t = 12.6 on 6 df) than the look's 0.003 that the adjusted 0.0198 was computed from
