@@ -18,7 +18,7 @@
  * is a false keep.
  *
  * The screening study is sized as the CLI sizes it: the largest design that SCREEN_SHARE of the budget pays
- * for in runs at the study rung (research/core/spec.ts `studyRung`).
+ * for in runs at the study rung (research/core/spec.ts `studyRung`); `--no-screen` turns it off.
  *
  * With `--flywheel-sessions K` the budget is K sessions back to back in one home, each with 1/K of it:
  * the first from the preset, each later one set up as `flywheel research` sets up a session in a home
@@ -188,7 +188,10 @@ async function oneSession(
   o: { sessionSeed: number; k: number; budgetRuns: number; rungTokens: number[] },
 ) {
   const { opts } = ctx;
-  const { rows } = screenSize(o.budgetRuns, o.rungTokens, ctx.base.schedule.warmupTokens);
+  // --no-screen: one idea at a time from the start (what the screen buys, BENCHMARKS.md)
+  const { rows } = opts.screen
+    ? screenSize(o.budgetRuns, o.rungTokens, ctx.base.schedule.warmupTokens)
+    : { rows: 0 };
   const start = o.k === 0 ? undefined : await rememberedStart(env.store);
   const base = start?.config ?? ctx.base;
   const researcher = new OfflineResearcher({

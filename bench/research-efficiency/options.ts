@@ -23,6 +23,7 @@ export interface BenchOptions {
   budgetRuns: number; // total compute per method, in full runs' FLOPs of the base config
   rerunSeeds: number; // fresh seeds for the final re-run of every pick
   flywheelSessions: number; // Flywheel's budget as this many sessions back to back in one home (flywheel.ts)
+  screen: boolean; // Flywheel's screening study as the CLI sizes it; --no-screen: one idea at a time (an ablation)
   parallel: number; // slots for random search, TPE+ASHA, Flywheel and the re-run (greedy runs one at a time)
   eta: number;
   rungs: number;
@@ -40,7 +41,7 @@ export interface BenchOptions {
 
 export const USAGE =
   'usage: npx tsx bench/research-efficiency.ts [--regime a,b] [--methods random,greedy,tpe,flywheel] [--seeds 3 | --seed-list 2,3] ' +
-  '[--preset small|tiny] [--full-tokens N] [--budget-runs K] [--flywheel-sessions 1] [--rerun-seeds 5] [--parallel 2] [--planted-sigma 0.002] ' +
+  '[--preset small|tiny] [--full-tokens N] [--budget-runs K] [--flywheel-sessions 1] [--no-screen] [--rerun-seeds 5] [--parallel 2] [--planted-sigma 0.002] ' +
   '[--work DIR] [--from results.json] [--fresh a,b] [--quick] [--estimate] [--write|--no-write] [--render] [--notes FILE]';
 
 function int(name: string, v: string | undefined): number {
@@ -70,6 +71,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     budgetRuns: quick ? 8 : 24,
     rerunSeeds: quick ? 3 : 5,
     flywheelSessions: 1,
+    screen: true,
     parallel: 2,
     eta: 3,
     rungs: 3,
@@ -89,7 +91,10 @@ export function parseOptions(argv: string[]): BenchOptions {
     const a = argv[i];
     const next = () => argv[++i];
     if (a === '--quick') continue;
-    else if (a === '--regime') o.regimes = list(a, next(), ['a', 'b'] as const);
+    else if (a === '--no-screen') {
+      o.screen = false;
+      continue;
+    } else if (a === '--regime') o.regimes = list(a, next(), ['a', 'b'] as const);
     else if (a === '--methods') o.methods = list(a, next(), ALL_METHODS);
     else if (a === '--preset') o.preset = list(a, next(), ['small', 'tiny'] as const)[0];
     else if (a === '--seeds') o.sessionSeeds = Array.from({ length: int(a, next()) }, (_, k) => k + 1);
@@ -131,7 +136,8 @@ export function experimentKey(o: BenchOptions, regime: Regime): string {
   const { preset, fullTokens, budgetRuns, parallel, eta, rungs, baselineSeeds, rerunSeeds } = o;
   // back-to-back Flywheel sessions are another experiment; one session keeps the key it always had
   const sessions = o.flywheelSessions > 1 ? { flywheelSessions: o.flywheelSessions } : {};
-  const rest = { budgetRuns, parallel, eta, rungs, baselineSeeds, rerunSeeds, ...sessions };
+  const screen = o.screen ? {} : { screen: false };
+  const rest = { budgetRuns, parallel, eta, rungs, baselineSeeds, rerunSeeds, ...sessions, ...screen };
   if (regime === 'a') return JSON.stringify({ preset, fullTokens, ...rest });
   const world = createHash('sha256')
     .update(JSON.stringify(plantedWorldFor(o)))
