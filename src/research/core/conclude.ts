@@ -293,7 +293,7 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
       noise,
       alpha: spec.alpha,
       adjustedP: adjusted[i],
-      lookP: p.looks?.at(-1)?.p,
+      lookP: (p.looks ?? []).filter((l) => !l.carried).at(-1)?.p, // an earlier session's looks are not read
       minSeeds: 1,
       minConfirm: spec.confirmSeeds,
       noiseOnly,
