@@ -107,10 +107,8 @@ function startedAtTop(state: SessionState, id: string, top: number): boolean {
 
 /**
  * The likely base that would supersede this explore trial's idea, or undefined: the trial may run.
- * Superseded is what a re-base onto it would drop for its knobs (core/rebase.ts `dropSuperseded`): an
- * idea judged against the current base that sets a knob the candidate changes. A re-base also drops
- * ideas still below the top; those are not held, or every slot but the candidate's would wait while
- * it is ahead, and under a wall-time budget that time is lost whether it wins or not.
+ * Superseded is what a re-base onto it would drop (core/rebase.ts `dropSuperseded`): an idea judged
+ * against the current base that sets a knob the candidate changes.
  */
 export function heldBy(
   state: SessionState,

@@ -68,32 +68,21 @@ export function rebaseTo(
 }
 
 /**
- * After a re-base (on the draft): the ideas still being judged against an older base that can no longer
- * be worth their runs there. They are dropped: inconclusive, waiting trials left or cancelled, running
- * ones end where they are. Returns each with the knobs it clashes on (none: it was below the top).
- *  - A config idea that sets a knob the new base has changed: its comparison can never be carried onto
- *    the new base (an alternative, not an addition: core/stack.ts). Found in bench/research-efficiency:
- *    a TPE point admitted while the screened stack was judged went on to the full budget and a held-out
- *    confirmation (2 of 24 full runs) for a win that was then not carried.
- *  - Any idea not yet promoted to the top rung (still in successive halving): its lower-rung numbers rank
- *    a config the session has left, and a win against the old base would only buy a carry-over that is
- *    judged again from its first seed. The researcher may propose it on the new base. Found with the
- *    screen off in regime (a): after the second re-base, four ideas admitted on the first base were
- *    promoted to the full budget (two stopped by the monitor within the rung, the others ran on).
+ * After a re-base (on the draft): the config ideas still being judged against an older base that set a
+ * knob the new base has changed. Their comparison can never be carried onto the new base (an
+ * alternative, not an addition: core/stack.ts), so they are dropped: inconclusive, waiting trials left
+ * or cancelled, running ones end where they are. Found in bench/research-efficiency: a TPE point
+ * admitted while the screened stack was judged went on to the full budget and a held-out confirmation
+ * (2 of 24 full runs) for a win that was then not carried. Returns each dropped idea with the knobs.
  */
-export function dropSuperseded(
-  state: SessionState,
-  spec: SessionSpec,
-): Array<{ p: ProposalState; keys: string[] }> {
+export function dropSuperseded(state: SessionState): Array<{ p: ProposalState; keys: string[] }> {
   const base = currentBase(state).id;
-  const top = topRung(spec);
   const out: Array<{ p: ProposalState; keys: string[] }> = [];
   for (const p of state.proposals) {
     if (p.id === BASELINE || p.id === base || p.status !== 'active' || p.study || p.ablationOf) continue;
     if (baseOf(state, p.id) === base) continue;
     const keys = clashWithBase(state, p);
-    const belowTop = !state.trials.some((t) => t.proposalId === p.id && t.rung >= top);
-    if (!keys.length && !belowTop) continue;
+    if (!keys.length) continue;
     p.status = 'dropped';
     p.verdict = 'inconclusive';
     for (const t of state.trials) {

@@ -64,31 +64,6 @@ describe('scheduler', () => {
     assert.ok(trials.filter((t) => t.status === 'awaiting').length === 4);
   });
 
-  it('ranks a rung among the ideas on the current base only: an older base’s trials neither count nor climb', () => {
-    const st = withProposals(8);
-    // p1-p6 ran rung 0 on the baseline, then p7 became the base; p8 is the first idea on it
-    for (const [i, v] of [3.1, 3.0, 2.9, 3.2, 3.3, 2.95].entries()) {
-      const t = newTrial(st, `p${i + 1}`, 1000, 'explore', 0);
-      t.results['0'] = v;
-      t.status = 'awaiting';
-    }
-    st.base = 'p7';
-    const first = newTrial(st, 'p8', 1000, 'explore', 0);
-    st.proposals.find((p) => p.id === 'p8')!.baseId = 'p7';
-    first.results['0'] = 2.6;
-    first.status = 'awaiting';
-    // before: 7 finished, top 2 = p8 and p3; now p8 alone on its base, one of fewer than eta
-    assert.deepEqual(promote(st, spec), []);
-    const b = newTrial(st, 'p7', 1000, 'baseline', 0);
-    b.results['0'] = 2.7;
-    b.status = 'done';
-    assert.deepEqual(
-      promote(st, spec, true).map((t) => t.proposalId),
-      ['p8'],
-      'forced: the best idea on the current base ahead of it, never p3 on the old one',
-    );
-  });
-
   it('force-promotes only a trial ahead of its base on the same seed as well as of its mean', () => {
     const st = withProposals(2);
     // the base's seed 1001 sits high and lifts its mean to 3.05

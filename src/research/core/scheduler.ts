@@ -262,11 +262,7 @@ export function newTrial(
 
 /**
  * Asynchronous successive halving (ASHA, Li et al. 2020): a trial that finished rung r is promoted once
- * it ranks in the top floor(n/eta) of the n explore trials judged against the current base that have
- * finished rung r so far. Only those: a trial on an earlier base ran a worse config, so after a re-base
- * every new trial outranked the old ones and as many were promoted as the old ones made room for,
- * whatever their merit (bench/research-efficiency regime (a) with the screen off); and an idea still
- * below the top on an earlier base is dropped at the re-base (core/rebase.ts `dropSuperseded`). Returns
+ * it ranks in the top floor(n/eta) of the n explore trials that have finished rung r so far. Returns
  * the trials promoted now. With `force`, the best awaiting trial that beats its base at its rung is
  * promoted even if n < eta (used when nothing else is left to run): ahead of the base's mean there, and
  * ahead of the base's own run on the same seed when it has one. The second condition is the paired
@@ -277,15 +273,12 @@ export function newTrial(
 export function promote(state: SessionState, spec: SessionSpec, force = false): TrialState[] {
   const top = topRung(spec);
   const promoted: TrialState[] = [];
-  const base = state.base ?? BASELINE; // currentBase's id, without needing the proposal
-  const onBase = (t: TrialState) => baseOf(state, t.proposalId) === base;
   for (let r = top - 1; r >= 0; r--) {
     const finished = state.trials.filter(
       (t) =>
         t.purpose === 'explore' &&
         typeof t.results[String(r)] === 'number' &&
-        Number.isFinite(t.results[String(r)]) &&
-        onBase(t),
+        Number.isFinite(t.results[String(r)]),
     );
     const ranked = [...finished].sort((a, b) => a.results[String(r)] - b.results[String(r)]);
     const k = Math.floor(ranked.length / spec.eta);
@@ -298,7 +291,7 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
     }
   }
   if (force && promoted.length === 0) {
-    const awaiting = state.trials.filter((t) => t.status === 'awaiting' && onBase(t));
+    const awaiting = state.trials.filter((t) => t.status === 'awaiting');
     awaiting.sort((a, b) => b.rung - a.rung || a.results[String(a.rung)] - b.results[String(b.rung)]);
     for (const t of awaiting) {
       const baseId = baseOf(state, t.proposalId);

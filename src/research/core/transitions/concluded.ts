@@ -153,14 +153,12 @@ function afterWin(
         { proposalId: p.id, data: { rebase, fillers: fillers.map((t) => t.id) } },
       ),
     );
-    for (const d of dropSuperseded(st, ctx.spec))
+    for (const d of dropSuperseded(st))
       fx.push(
         idea(d.p.key, d.p.title, d.p.id, 'dropped'),
         journal(
           'note',
-          d.keys.length
-            ? `${d.p.id} ${d.p.title}: dropped, judged against ${baseName(baseOf(st, d.p.id))} on ${d.keys.join(', ')}, which the new base ${p.id} changed: it could not be carried onto it`
-            : `${d.p.id} ${d.p.title}: dropped, still below the full budget against ${baseName(baseOf(st, d.p.id))}: its numbers rank a config the new base ${p.id} has left`,
+          `${d.p.id} ${d.p.title}: dropped, judged against ${baseName(baseOf(st, d.p.id))} on ${d.keys.join(', ')}, which the new base ${p.id} changed: it could not be carried onto it`,
           { proposalId: d.p.id },
         ),
       );
