@@ -64,6 +64,47 @@ describe('scheduler', () => {
     assert.ok(trials.filter((t) => t.status === 'awaiting').length === 4);
   });
 
+  it("ranks a rung among each base's own ideas, and force-promotes the current base's first", () => {
+    const st = withProposals(10);
+    // p1-p6 ran rung 0 on the baseline and its top third (p3, p6) went on; then p7 became the base
+    for (const [i, v] of [3.1, 3.0, 2.9, 3.2, 3.3, 2.95].entries()) {
+      const t = newTrial(st, `p${i + 1}`, 1000, 'explore', 0);
+      t.results['0'] = v;
+      t.status = i === 2 || i === 5 ? 'done' : 'awaiting';
+    }
+    st.base = 'p7';
+    const later = [2.62, 2.6, 2.61].map((v, i) => {
+      const id = `p${i + 8}`;
+      st.proposals.find((p) => p.id === id)!.baseId = 'p7';
+      const t = newTrial(st, id, 1000, 'explore', 0);
+      t.results['0'] = v;
+      t.status = 'awaiting';
+      return t;
+    });
+    // ranked with the old base's six, all three new ones were in the top third of nine
+    assert.deepEqual(
+      promote(st, spec).map((t) => t.proposalId),
+      ['p9'],
+    );
+    assert.deepEqual(
+      later.map((t) => t.status),
+      ['awaiting', 'pending', 'awaiting'],
+    );
+    for (const [id, v] of [
+      [BASELINE, 3.05],
+      ['p7', 2.7],
+    ] as const) {
+      const b = newTrial(st, id, 1000, 'baseline', 0);
+      b.results['0'] = v;
+      b.status = 'done';
+    }
+    assert.deepEqual(
+      promote(st, spec, true).map((t) => t.proposalId),
+      ['p10'],
+      'the best on the current base ahead of it, before p2 on the old one (ahead of its own base too)',
+    );
+  });
+
   it('force-promotes only a trial ahead of its base on the same seed as well as of its mean', () => {
     const st = withProposals(2);
     // the base's seed 1001 sits high and lifts its mean to 3.05

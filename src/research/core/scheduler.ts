@@ -262,37 +262,52 @@ export function newTrial(
 
 /**
  * Asynchronous successive halving (ASHA, Li et al. 2020): a trial that finished rung r is promoted once
- * it ranks in the top floor(n/eta) of the n explore trials that have finished rung r so far. Returns
- * the trials promoted now. With `force`, the best awaiting trial that beats its base at its rung is
- * promoted even if n < eta (used when nothing else is left to run): ahead of the base's mean there, and
- * ahead of the base's own run on the same seed when it has one. The second condition is the paired
- * reading: in bench/research-efficiency regime (a), WSD and batch x0.5 were promoted against a base
- * mean that one high seed had lifted; on their shared seed both were behind, and both lost at the full
- * budget, one full run each.
+ * it ranks in the top floor(n/eta) of the n explore trials judged against the same base that have
+ * finished rung r so far. Each base's ideas are ranked among themselves: a trial on an earlier base ran
+ * a worse config, so when they were ranked together every idea on a new base outranked the old ones,
+ * and as many were promoted as the old ones made room for, whatever their merit; the old base's
+ * ideas then filled the ranks the new ones had taken, and four of them went to the full budget after
+ * a second re-base (bench/research-efficiency regime (a) with `--no-screen`). Returns the trials
+ * promoted now. With `force`, the best awaiting trial that beats its base at its rung is promoted even
+ * if n < eta (used when nothing else is left to run), one on the current base first: ahead of the
+ * base's mean there, and ahead of the base's own run on the same seed when it has one. The second
+ * condition is the paired reading: in bench/research-efficiency regime (a), WSD and batch x0.5 were
+ * promoted against a base mean that one high seed had lifted; on their shared seed both were behind,
+ * and both lost at the full budget, one full run each.
  */
 export function promote(state: SessionState, spec: SessionSpec, force = false): TrialState[] {
   const top = topRung(spec);
   const promoted: TrialState[] = [];
+  const current = state.base ?? BASELINE; // currentBase's id, without needing the proposal
   for (let r = top - 1; r >= 0; r--) {
-    const finished = state.trials.filter(
-      (t) =>
-        t.purpose === 'explore' &&
-        typeof t.results[String(r)] === 'number' &&
-        Number.isFinite(t.results[String(r)]),
-    );
-    const ranked = [...finished].sort((a, b) => a.results[String(r)] - b.results[String(r)]);
-    const k = Math.floor(ranked.length / spec.eta);
-    for (const t of ranked.slice(0, k)) {
-      if (t.status === 'awaiting' && t.rung === r) {
-        t.status = 'pending';
-        t.rung = r + 1;
-        promoted.push(t);
+    const byBase = new Map<string, TrialState[]>();
+    for (const t of state.trials) {
+      const v = t.results[String(r)];
+      if (t.purpose !== 'explore' || typeof v !== 'number' || !Number.isFinite(v)) continue;
+      const b = baseOf(state, t.proposalId);
+      byBase.set(b, [...(byBase.get(b) ?? []), t]);
+    }
+    for (const finished of byBase.values()) {
+      const ranked = [...finished].sort((a, b) => a.results[String(r)] - b.results[String(r)]);
+      const k = Math.floor(ranked.length / spec.eta);
+      for (const t of ranked.slice(0, k)) {
+        if (t.status === 'awaiting' && t.rung === r) {
+          t.status = 'pending';
+          t.rung = r + 1;
+          promoted.push(t);
+        }
       }
     }
   }
   if (force && promoted.length === 0) {
+    const onCurrent = (t: TrialState) => (baseOf(state, t.proposalId) === current ? 0 : 1);
     const awaiting = state.trials.filter((t) => t.status === 'awaiting');
-    awaiting.sort((a, b) => b.rung - a.rung || a.results[String(a.rung)] - b.results[String(b.rung)]);
+    awaiting.sort(
+      (a, b) =>
+        onCurrent(a) - onCurrent(b) ||
+        b.rung - a.rung ||
+        a.results[String(a.rung)] - b.results[String(b.rung)],
+    );
     for (const t of awaiting) {
       const baseId = baseOf(state, t.proposalId);
       const base = baseValuesAt(state, baseId, t.rung);
