@@ -67,6 +67,7 @@ describe('judgeChange', () => {
     const weak = judgeChange({ ...input, lookP: 0.003, blockedAll: { delta: -0.006, se: 0.003, df: 8 } });
     assert.equal(weak.verdict, 'inconclusive');
   });
+
   it('calls a clearly worse change a loss without confirmation', () => {
     assert.equal(judgeChange({ baseline, candidate: [3.3, 3.31, 3.29] }).verdict, 'loss');
   });

@@ -264,12 +264,11 @@ export function newTrial(
  * Asynchronous successive halving (ASHA, Li et al. 2020): a trial that finished rung r is promoted once
  * it ranks in the top floor(n/eta) of the n explore trials judged against the same base that have
  * finished rung r so far. Each base's ideas are ranked among themselves: a trial on an earlier base ran
- * a worse config, so when they were ranked together every idea on a new base outranked the old ones,
- * and as many were promoted as the old ones made room for, whatever their merit; the old base's
- * ideas then filled the ranks the new ones had taken, and four of them went to the full budget after
- * a second re-base (bench/research-efficiency regime (a) with `--no-screen`). Returns the trials
- * promoted now. With `force`, the best awaiting trial that beats its base at its rung is promoted even
- * if n < eta (used when nothing else is left to run), one on the current base first: ahead of the
+ * a worse config, so when they were ranked together every idea on a new base outranked the old ones
+ * and was promoted as soon as it finished its rung, alone (bench/research-efficiency regime (a) with
+ * `--no-screen`). Returns the trials promoted now. With `force`, the best awaiting trial that beats its
+ * base at its rung is promoted even if n < eta (used when nothing else is left to run), one on the
+ * current base first (an older base's win would still have to be carried onto it): ahead of the
  * base's mean there, and ahead of the base's own run on the same seed when it has one. The second
  * condition is the paired reading: in bench/research-efficiency regime (a), WSD and batch x0.5 were
  * promoted against a base mean that one high seed had lifted; on their shared seed both were behind,
