@@ -284,7 +284,9 @@ export function promote(state: SessionState, spec: SessionSpec, force = false): 
       const v = t.results[String(r)];
       if (t.purpose !== 'explore' || typeof v !== 'number' || !Number.isFinite(v)) continue;
       const b = baseOf(state, t.proposalId);
-      byBase.set(b, [...(byBase.get(b) ?? []), t]);
+      const cohort = byBase.get(b);
+      if (cohort) cohort.push(t);
+      else byBase.set(b, [t]);
     }
     for (const finished of byBase.values()) {
       const ranked = [...finished].sort((a, b) => a.results[String(r)] - b.results[String(r)]);
