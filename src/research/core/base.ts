@@ -64,7 +64,10 @@ export function baseDecisionTrials(state: SessionState, baseId: string): TrialSt
  * seeds, the base's decision run there when it has one (a seed the candidate's decision never ran,
  * taken where the design pairs: scheduler.ts `scheduleConfirmation`), else its 'confirm' re-runs there.
  */
-function confirmHalves(state: SessionState, candidateId: string) {
+export function confirmHalves(
+  state: SessionState,
+  candidateId: string,
+): { decision: TrialState[]; reRuns: TrialState[] } {
   const base = baseOf(state, candidateId);
   const seeds = new Set(
     state.trials.filter((t) => t.proposalId === candidateId && t.purpose === 'confirm').map((t) => t.seed),
@@ -88,11 +91,6 @@ function confirmHalves(state: SessionState, candidateId: string) {
 export function baseConfirmTrials(state: SessionState, candidateId: string): TrialState[] {
   const { decision, reRuns } = confirmHalves(state, candidateId);
   return [...decision, ...reRuns];
-}
-
-/** Whether a candidate's confirmation pairs with its base's decision runs (then they are no new base values). */
-export function confirmsOnDecisionSeeds(state: SessionState, candidateId: string): boolean {
-  return confirmHalves(state, candidateId).decision.length > 0;
 }
 
 /** A base's decision values at the top rung (default: the current base). */

@@ -30,15 +30,7 @@ import {
 import { sequentialP } from '../../stats/sequential.ts';
 import { mean, sampleStd } from '../../stats/summary.ts';
 import { configHash } from '../../config/resolve.ts';
-import {
-  baseConfirmTrials,
-  baseDecisionTrials,
-  baseOf,
-  baseValues,
-  confirmsOnDecisionSeeds,
-  currentBase,
-  isBaseId,
-} from './base.ts';
+import { baseDecisionTrials, baseOf, baseValues, confirmHalves, currentBase, isBaseId } from './base.ts';
 import { designPairs, pairedOf } from './paired.ts';
 import { newTrial, scheduleConfirmation } from './scheduler.ts';
 import { topRung, type SessionSpec } from './spec.ts';
@@ -178,11 +170,16 @@ export function seedGroup(p: Pick<ProposalState, 'id' | 'config' | 'change'>): s
   return p.id === BASELINE || p.change.kind === 'config' ? configHash(p.config) : `code:${p.id}`;
 }
 
-/** Base values on the seeds of a candidate's confirmation trials (the paired re-run). */
-function confirmBaselineValues(state: SessionState, spec: SessionSpec, id: string): number[] {
-  return baseConfirmTrials(state, id)
+/**
+ * Base values on the seeds of a candidate's confirmation trials (the paired re-run, base.ts
+ * `confirmHalves`), and whether they are its base's decision runs (then they are no new base values).
+ */
+function confirmBaseline(state: SessionState, spec: SessionSpec, id: string) {
+  const { decision, reRuns } = confirmHalves(state, id);
+  const values = [...decision, ...reRuns]
     .map((t) => t.results[String(topRung(spec))])
     .filter((v): v is number => Number.isFinite(v));
+  return { values, inBaseline: decision.length > 0 };
 }
 
 /**
@@ -284,12 +281,13 @@ export function concludeReady(state: SessionState, spec: SessionSpec): Conclusio
       : paired
         ? pairedOf(state, spec, p, baseId, true)
         : seedBlockedContrast(seedObs(state, spec, p.id), seedGroup(p), seedGroup(proposalOf(state, baseId)));
+    const held = confirmBaseline(state, spec, p.id);
     const j = judgeChange({
       baseline: base,
       candidate: decision,
       confirm,
-      confirmBaseline: confirmBaselineValues(state, spec, p.id),
-      confirmBaselineInBaseline: confirmsOnDecisionSeeds(state, p.id),
+      confirmBaseline: held.values,
+      confirmBaselineInBaseline: held.inBaseline,
       noise,
       alpha: spec.alpha,
       adjustedP: adjusted[i],
