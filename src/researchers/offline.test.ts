@@ -132,6 +132,32 @@ describe('offline researcher', () => {
     assert.ok(!after.some((p) => p.title === 'Rotary position embeddings'));
   });
 
+  it('holds the re-test of an idea on a new base while the same idea is still judged on the old one', async () => {
+    const preset = resolveConfig({ preset: 'small', sets: ['model.position=learned'] });
+    const rope = 'Rotary position embeddings';
+    const newBase = validateConfig(applyConfigSet(preset, { 'model.tiedEmbeddings': false }));
+    // RoPE on the preset, at the top rung, its verdict pending (more seeds or its confirmation running)
+    const judged: ResultSummary = {
+      proposalId: 'p1',
+      title: rope,
+      change: { kind: 'config', set: { 'model.position': 'rope' } },
+      source: 'library',
+      rung: 2,
+      status: 'running',
+      verdict: 'pending',
+      runIds: [],
+    };
+    const titles = async (r: OfflineResearcher) =>
+      (await r.propose(digestFor(newBase, [{ title: rope, key: 'k-p1' }]), 30)).map((p) => p.title);
+    const r = new OfflineResearcher({ seed: 1 });
+    r.observe(judged);
+    assert.ok(!(await titles(r)).includes(rope), 'held while its verdict is pending');
+    const later = new OfflineResearcher({ seed: 1 });
+    later.observe(judged);
+    later.observe({ ...judged, status: 'completed', verdict: 'inconclusive' });
+    assert.ok((await titles(later)).includes(rope), 're-tested once the verdict is in');
+  });
+
   it('is deterministic given a seed, and another seed searches elsewhere', async () => {
     const base = resolveConfig({ preset: 'small' });
     const changes = async (seed: number) =>

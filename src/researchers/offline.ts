@@ -21,7 +21,7 @@
 import { DEFAULT_VOCAB } from '../config/train-config.ts';
 import { canonicalJson, configHash } from '../config/resolve.ts';
 import type { Knob, SearchSpace } from '../config/search-space.ts';
-import { proposalKey } from '../research/core/proposals.ts';
+import { proposalKey, stackParts } from '../research/core/proposals.ts';
 import { ideaKey } from './config-diff.ts';
 import type { Digest, Proposal, ProposeContext, Researcher, ResultSummary } from './base.ts';
 import type { RunHistory } from './history.ts';
@@ -84,6 +84,7 @@ export class OfflineResearcher implements Researcher {
   private domains: DomainInfo[];
   private readonly results = new Map<string, ResultSummary>(); // proposalId -> its highest-rung result
   private readonly pending = new Set<string>(); // keys proposed but not yet in digest.tried
+  private readonly latest = new Map<string, ResultSummary>(); // proposalId -> its newest result, running or not
   private readonly rejectedTitles = new Set<string>();
   private readonly screening?: ScreeningStudy;
 
@@ -188,11 +189,13 @@ export class OfflineResearcher implements Researcher {
     // while the study's rows end and its stack is judged, the library waits for the base it may set
     const awaiting = this.screening?.awaitingBase ? this.screening : undefined;
     const dropped = this.screening?.droppedTitles ?? new Set<string>();
+    const judged = this.judgedElsewhere();
     const fresh = untried.filter(
       (c) =>
         !avoidKeys.has(c.key) &&
         !screened?.factorTitles.has(c.proposal.title) &&
-        !dropped.has(c.proposal.title),
+        !dropped.has(c.proposal.title) &&
+        !judged.has(c.proposal.title),
     );
     // on a base the screen did not run on, what it measured orders the changes it screened
     const lib = awaiting
@@ -266,6 +269,23 @@ export class OfflineResearcher implements Researcher {
     return out;
   }
 
+  /**
+   * Titles of changes still being judged at the full budget (verdict pending) on an earlier base, a
+   * carried stack's parts included: their re-test on the current base waits for that verdict. A win there is carried onto
+   * the current base by the engine itself, straight to the full budget (src/research/core/stack.ts);
+   * re-proposed meanwhile, the same change on the new base takes the carry-over's idea key and climbs
+   * from the lowest rung instead. Found in bench/research-efficiency, regime (a) with the screen off:
+   * RoPE was re-proposed on the untied-head base while its win on the preset was being confirmed, so
+   * the confirmed win was "not carried: already tried" and the re-test spent a rung-1 run first.
+   */
+  private judgedElsewhere(): Set<string> {
+    // the same change on the current base would be in avoidKeys already: a pending one is on another base
+    const out = new Set<string>();
+    for (const r of this.latest.values())
+      if (r.verdict === 'pending' && r.change.kind === 'config') for (const t of stackParts(r)) out.add(t);
+    return out;
+  }
+
   /** Earlier sessions' comparable runs as TPE observations, minus points this session has run itself. */
   private async historyObservations(digest: Digest, knobs: Knob[], own: Observation[]) {
     if (!this.opts.history || knobs.length === 0) return [];
@@ -284,6 +304,7 @@ export class OfflineResearcher implements Researcher {
   observe(result: ResultSummary): void {
     // a re-based winner reads 'running' while the engine adds its lower-rung base seeds: its verdict is in
     this.screening?.observe(result);
+    this.latest.set(result.proposalId, result);
     if (result.status === 'running') return;
     const prev = this.results.get(result.proposalId);
     if (!prev || result.rung >= prev.rung) this.results.set(result.proposalId, result);

@@ -28,6 +28,14 @@ export const isStudyPoint = (p: Pick<Proposal, 'runAs'>): boolean =>
 /** The key a proposal is admitted (and remembered as tried) under: its config's hash, apart for a study point. */
 export const proposalKey = (p: Pick<Proposal, 'runAs'>, hash: string): string =>
   p.runAs === 'study' ? studyKey(hash) : p.runAs === 'study-top' ? studyTopKey(hash) : hash;
+
+/** The source of a carried stack (core/stack.ts `carryOver`), titled `Stack: part + part`. */
+export const STACK_SOURCE = 'stack';
+
+/** The titles of the changes a proposal stands for: a carried stack's parts, else its own title. */
+export const stackParts = (p: { title: string; source: string }): string[] =>
+  p.source === STACK_SOURCE ? p.title.replace(/^Stack: /, '').split(' + ') : [p.title];
+
 export type Admission =
   | { ok: true; config: TrainConfig; key: string; cost: number; set: Record<string, unknown> }
   | { ok: false; reason: string };

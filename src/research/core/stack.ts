@@ -16,12 +16,8 @@ import { canonicalJson, getPath } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import type { Proposal } from '../../researchers/base.ts';
 import { baseOf, currentBase } from './base.ts';
+import { STACK_SOURCE, stackParts } from './proposals.ts';
 import { proposalOf, type ProposalState, type SessionState } from './state.ts';
-
-export const STACK_SOURCE = 'stack';
-
-const partsOf = (p: ProposalState): string[] =>
-  p.source === STACK_SOURCE ? p.title.replace(/^Stack: /, '').split(' + ') : [p.title];
 
 /**
  * The keys of a config change that the bases since its own base changed (it cannot be carried), against
@@ -48,7 +44,7 @@ export function carryOver(state: SessionState, win: ProposalState): Proposal | {
   if (clash.length)
     return { reason: `the base since changed ${clash.join(', ')}: an alternative, not an addition` };
   return {
-    title: `Stack: ${[...partsOf(base.proposal), win.title].join(' + ')}`,
+    title: `Stack: ${[...new Set([...stackParts(base.proposal), ...stackParts(win)])].join(' + ')}`,
     hypothesis: `${win.id} is a confirmed win on ${baseOf(state, win.id)}; on top of the current base ${base.id} it should add ${(win.stats?.delta ?? 0).toFixed(3)} bpb unless they interact.`,
     change: { kind: 'config', set },
     expectedEffect: Number((win.stats?.delta ?? 0).toFixed(4)),

@@ -15,7 +15,7 @@ import { admitProposal } from './proposals.ts';
 import { promote } from './scheduler.ts';
 import type { SessionSpecInput } from './spec.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
-import { STACK_SOURCE } from './stack.ts';
+import { STACK_SOURCE } from './proposals.ts';
 import { BASELINE, proposalOf, type SessionState, type TrialState } from './state.ts';
 import { nextWork } from './scheduler.ts';
 import * as T from './transitions.ts';
