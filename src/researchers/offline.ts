@@ -271,10 +271,10 @@ export class OfflineResearcher implements Researcher {
 
   /**
    * Titles of changes still being judged at the full budget (verdict pending) on an earlier base, a
-   * carried stack's parts included: their re-test on the current base waits for that verdict. A win there is carried onto
-   * the current base by the engine itself, straight to the full budget (src/research/core/stack.ts);
-   * re-proposed meanwhile, the same change on the new base takes the carry-over's idea key and climbs
-   * from the lowest rung instead. Found in bench/research-efficiency, regime (a) with the screen off:
+   * carried stack's parts included: their re-test on the current base waits for that verdict. A win
+   * there is carried onto the current base by the engine itself, straight to the full budget
+   * (src/research/core/stack.ts); re-proposed meanwhile, the same change on the new base takes the
+   * carry-over's idea key and climbs from the lowest rung instead. Found in bench/research-efficiency, regime (a) with the screen off:
    * RoPE was re-proposed on the untied-head base while its win on the preset was being confirmed, so
    * the confirmed win was "not carried: already tried" and the re-test spent a rung-1 run first.
    */
