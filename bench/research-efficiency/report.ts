@@ -38,7 +38,14 @@ export function commandOf(r: RegimeResults): string {
       : o.plantedSigma !== 0.002
         ? ` --planted-sigma ${o.plantedSigma}`
         : '';
-  return `npx tsx bench/research-efficiency.ts --regime ${r.regime} --seeds ${o.sessionSeeds.length}${scale} --budget-runs ${o.budgetRuns} --rerun-seeds ${o.rerunSeeds}`;
+  // the options that moved the run are printed, so the command reproduces it
+  const seeds = o.sessionSeeds.every((s, i) => s === i + 1)
+    ? `--seeds ${o.sessionSeeds.length}`
+    : `--seed-list ${o.sessionSeeds.join(',')}`;
+  const flywheel =
+    ((o.flywheelSessions ?? 1) > 1 ? ` --flywheel-sessions ${o.flywheelSessions}` : '') +
+    (o.screen === false ? ' --no-screen' : ''); // undefined in results stored before the option
+  return `npx tsx bench/research-efficiency.ts --regime ${r.regime} ${seeds}${scale} --budget-runs ${o.budgetRuns}${flywheel} --rerun-seeds ${o.rerunSeeds}`;
 }
 
 function provenance(r: RegimeResults): string {
