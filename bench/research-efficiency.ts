@@ -155,6 +155,8 @@ async function main(): Promise<void> {
   const file = join(opts.workDir, 'results.json');
   const results: BenchResults = loadResults(file) ??
     (opts.from ? loadResults(opts.from) : undefined) ?? { version: 2, regimes: {} };
+  if (opts.render && Object.keys(results.regimes).length === 0)
+    throw new Error(`--render: no results in ${opts.from ?? file}; name a results.json with --from FILE`);
   if (opts.render) return publish(results, opts, opts.from ?? file);
   for (const regime of opts.regimes) checkStored(opts, regime, results.regimes[regime]);
   const plan = opts.regimes.map((g) => {
