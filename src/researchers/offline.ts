@@ -274,9 +274,10 @@ export class OfflineResearcher implements Researcher {
    * carried stack's parts included: their re-test on the current base waits for that verdict. A win
    * there is carried onto the current base by the engine itself, straight to the full budget
    * (src/research/core/stack.ts); re-proposed meanwhile, the same change on the new base takes the
-   * carry-over's idea key and climbs from the lowest rung instead. Found in bench/research-efficiency, regime (a) with the screen off:
-   * RoPE was re-proposed on the untied-head base while its win on the preset was being confirmed, so
-   * the confirmed win was "not carried: already tried" and the re-test spent a rung-1 run first.
+   * carry-over's idea key and climbs from the lowest rung instead. Found in bench/research-efficiency,
+   * regime (a) with the screen off: RoPE was re-proposed on the untied-head base while its win on the
+   * preset was being confirmed, so the confirmed win was "not carried: already tried" and the re-test
+   * spent a rung-1 run first.
    */
   private judgedElsewhere(): Set<string> {
     // the same change on the current base would be in avoidKeys already: a pending one is on another base
