@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { designMasks, designRow, fitScreen, type MainEffectsFit } from '../src/analysis/factorial.ts';
 import { BASELINE, type SessionState } from '../src/research/core/state.ts';
-import { ROW_TITLE, SCREEN_SOURCE } from '../src/researchers/screening-study.ts';
+import { ROW_TITLE, SCREEN_SOURCE } from '../src/researchers/screening-design.ts';
 import { openStore } from '../src/store/open.ts';
 
 const { values: args } = parseArgs({

@@ -40,7 +40,7 @@ import {
   SCREEN_SOURCE,
   SCREEN_STACK_SOURCE,
   type ScreenDesign,
-} from '../../src/researchers/screening-study.ts';
+} from '../../src/researchers/screening-design.ts';
 import { ResearchSession } from '../../src/research/session.ts';
 import { fromEarlierSessions, rememberedStart, screenSize } from '../../src/research/setup.ts';
 import { storeHistory } from '../../src/researchers/history.ts';

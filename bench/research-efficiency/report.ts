@@ -8,7 +8,7 @@ import { ALL_METHODS, type Regime } from './options.ts';
 import { plantedWins } from './planted-accounting.ts';
 import { rerunStats, rows, summarize, type BenchResults, type RegimeResults } from './results.ts';
 import { MIN_RUN_STEPS } from '../../src/config/search-space.ts';
-import { SCREEN_SHARE } from '../../src/researchers/screening-study.ts';
+import { SCREEN_SHARE } from '../../src/researchers/screening-design.ts';
 
 export const LABEL: Record<MethodName, string> = {
   random: 'random search',

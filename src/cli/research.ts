@@ -13,7 +13,7 @@ import { FlywheelError } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
 import { makeExecutor } from '../executors/index.ts';
 import { withMixtureKnobs } from '../researchers/config-diff.ts';
-import { SCREEN_SHARE } from '../researchers/screening-study.ts';
+import { SCREEN_SHARE } from '../researchers/screening-design.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import { ResearchSession, type SessionDeps } from '../research/session.ts';
 import {

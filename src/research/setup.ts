@@ -24,7 +24,7 @@ import { admitProposal } from './core/proposals.ts';
 import { rungsFor, SessionSpec, studyRung, type CarriedRun, type CarriedTest } from './core/spec.ts';
 import { rungRunConfig } from './io/run-trial.ts';
 import { trainerCodeHash } from '../runs/run-dir.ts';
-import { affordableRows } from '../researchers/screening-study.ts';
+import { affordableRows } from '../researchers/screening-design.ts';
 
 /**
  * The earlier sessions a new session learns from (newest first): its start, its plan, its noise floor

@@ -31,7 +31,8 @@ import { libraryCandidates } from './library-proposals.ts';
 import { preferByScale } from './scale-memory.ts';
 import type { Observation } from './tpe.ts';
 import { mixtureStudyProposals, type MixtureStudyOptions } from './mixture-study.ts';
-import { ScreeningStudy, type ScreenDesign, type ScreeningOptions } from './screening-study.ts';
+import type { ScreenDesign, ScreeningOptions } from './screening-design.ts';
+import { ScreeningStudy } from './screening-study.ts';
 import { hash32, Rng } from './rng.ts';
 import type { TpeOptions } from './tpe.ts';
 import {

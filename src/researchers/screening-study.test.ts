@@ -17,14 +17,14 @@ import {
   chooseFactors,
   factorsOn,
   isPaceKey,
-  ScreeningStudy,
   SCREEN_FOLLOW_UP_SOURCE,
   SCREEN_PACE_CHECK_SOURCE,
   SCREEN_GUESS_SOURCE,
   SCREEN_SOURCE,
   SCREEN_STACK_SOURCE,
-  screenedExpectation,
-} from './screening-study.ts';
+} from './screening-design.ts';
+import { screenedExpectation } from './screening-fit.ts';
+import { ScreeningStudy } from './screening-study.ts';
 import { effectiveValue, tryApply, withMixtureKnobs } from './config-diff.ts';
 
 const base = resolveConfig({ preset: 'small' });
