@@ -63,18 +63,18 @@ export class ScreenResults {
 }
 
 /** A signed effect to four decimals, with a true minus sign. */
-export const f4 = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
+export const signedEffect = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(4)}`;
 
 /** The fit in words, one factor per line (for the journal). */
 export function describeFit(d: ScreenDesign, fit: MainEffectsFit): string {
   const lines = d.factors.map((f, j) => {
     const e = fit.factors[j];
-    return `${e.selected ? '✓' : '·'} ${f.title}: ${f4(e.effect)} ± ${e.se.toFixed(4)} at the study rung (Holm p ${e.adjustedP.toPrecision(2)})`;
+    return `${e.selected ? '✓' : '·'} ${f.title}: ${signedEffect(e.effect)} ± ${e.se.toFixed(4)} at the study rung (Holm p ${e.adjustedP.toPrecision(2)})`;
   });
   // a +/-1 interaction column's coefficient is half the contrast "both on or both off" vs "one on"
   const inter = fit.interactions.map(
     (x) =>
-      `× ${d.factors[x.pair[0]].title} with ${d.factors[x.pair[1]].title}: interaction ${f4(2 * x.coef)} ± ${(2 * x.se).toFixed(4)}`,
+      `× ${d.factors[x.pair[0]].title} with ${d.factors[x.pair[1]].title}: interaction ${signedEffect(2 * x.coef)} ± ${(2 * x.se).toFixed(4)}`,
   );
   const how =
     fit.method === 'contrasts'
@@ -96,7 +96,7 @@ export function stackProposal(
   const parts = d.factors
     .map((f, j) => ({ f, e: fit.factors[j] }))
     .filter((x) => x.e.selected)
-    .map((x) => `${x.f.title} ${f4(x.e.effect)} ± ${x.e.se.toFixed(4)}`);
+    .map((x) => `${x.f.title} ${signedEffect(x.e.effect)} ± ${x.e.se.toFixed(4)}`);
   return {
     key: ideaKey(base, set),
     proposal: {

@@ -59,7 +59,7 @@ import {
 } from './screening-design.ts';
 import {
   describeFit,
-  f4,
+  signedEffect,
   hasFactor,
   ScreenResults,
   screenedExpectation,
@@ -246,7 +246,7 @@ export class ScreeningStudy {
     g.noted = true;
     o.note(
       `screening study: the best guess measured ${g.value.toFixed(4)} val bpb at the full budget against the base's ` +
-        `${b.toFixed(4)} on the same seed (${f4(g.value - b)}); one seed of a bundle: the screen says which changes carry it`,
+        `${b.toFixed(4)} on the same seed (${signedEffect(g.value - b)}); one seed of a bundle: the screen says which changes carry it`,
     );
   }
 
@@ -274,9 +274,9 @@ export class ScreeningStudy {
         ...c.proposal,
         expectedEffect: e.expected,
         hypothesis:
-          `${c.proposal.hypothesis} The screening study measured ${f4(e.effect)} ± ${e.se.toFixed(4)} at the study rung` +
+          `${c.proposal.hypothesis} The screening study measured ${signedEffect(e.effect)} ± ${e.se.toFixed(4)} at the study rung` +
           `${e.heredity ? ', with its interactions with the changes the base has since taken' : ''}; ` +
-          `with the library's ${f4(c.proposal.expectedEffect)} that makes ${f4(e.expected)} expected here.`,
+          `with the library's ${signedEffect(c.proposal.expectedEffect)} that makes ${signedEffect(e.expected)} expected here.`,
         tags: [...(c.proposal.tags ?? []), 'screened'],
       };
       return { c: { ...c, proposal }, i, rank: e.expected / (proposal.cost ?? 1) };
@@ -368,7 +368,7 @@ export class ScreeningStudy {
         const c = untried.find((x) => x.proposal.title === f.title);
         if (!c) return []; // in the base already, or no longer applicable
         const evidence =
-          `The screening study measured ${f4(e.effect)} ± ${e.se.toFixed(4)} at the study rung (one-sided p ${e.p.toPrecision(2)}), ` +
+          `The screening study measured ${signedEffect(e.effect)} ± ${e.se.toFixed(4)} at the study rung (one-sided p ${e.p.toPrecision(2)}), ` +
           "short of Holm's bar over its changes; judged at the full budget on the current base.";
         return [
           {
