@@ -34,6 +34,10 @@
  * Deterministic: the factors are a function of the library, the base config and the search space (not
  * of what was tried since), so a researcher rebuilt on resume plans the same design and proposes the
  * rows it has not proposed yet.
+ *
+ * Where the parts live: the design (factors, rows, the best guess, how many rows a budget pays for) in
+ * screening-design.ts; what is read from the rows (their fit, the stack, a screened change's expected
+ * effect on a later base) in screening-fit.ts; this file is the study's flow, `ScreeningStudy`.
  */
 import type { MainEffectsFit } from '../analysis/factorial.ts';
 import { configHash } from '../config/resolve.ts';
