@@ -585,6 +585,45 @@ describe('session transitions', () => {
     );
   });
 
+  it('a re-base that leaves a multi-knob win behind stops its ablation: arms not started are cancelled', () => {
+    const ctx = contextFor({ budgetSeconds: 2000 }); // 200 full runs: the ablation share pays for the arms
+    const two = { 'optim.lr': 0.004, 'model.qkNorm': true };
+    const a = admit(ctx, withBaseline(ctx), propose('bundle', two), true);
+    let st = moreSeeds(
+      end(ctx, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.5 }).state,
+      [a.id],
+      1.5,
+      ctx,
+    );
+    const w = confirmAll(st, (t) => (t.proposalId === BASELINE ? 1.9 : 1.5), ctx);
+    st = w.state;
+    assert.equal(st.base, a.id);
+    assert.equal(st.ablations?.[0].status, 'running', 'the best multi-knob win is taken apart');
+    const arms = st.trials.filter((t) => t.purpose === 'ablation');
+    assert.ok(arms.length >= 6);
+    // one arm's seed runs; then a candidate that sets the LR back (a pace check) is confirmed on it
+    st = end(ctx, st, arms[0].id, { value: 1.6 }).state;
+    const b = admit(ctx, st, propose('bundle at the old LR', { 'optim.lr': base.optim.lr }), true);
+    st = moreSeeds(end(ctx, b.state, trialsOf(b.state, b.id)[0].id, { value: 1.3 }).state, [b.id], 1.3, ctx);
+    const r = confirmAll(st, (t) => (t.proposalId === a.id ? 1.5 : 1.3), ctx);
+    assert.equal(r.state.base, b.id);
+    const study = r.state.ablations!.find((x) => x.winId === a.id)!;
+    assert.equal(study.status, 'done');
+    const after = r.state.trials.filter((t) => arms.some((x) => x.id === t.id));
+    assert.deepEqual(
+      [...new Set(after.map((t) => t.status))].sort(),
+      ['cancelled', 'done'],
+      'the arm that ran keeps its value; the rest never start',
+    );
+    assert.ok(
+      r.effects.some(
+        (e) =>
+          e.kind === 'journal' &&
+          /its ablation stops with what ran: the new base .* sets optim\.lr otherwise/.test(e.title),
+      ),
+    );
+  });
+
   it('re-basing on a three-rung session adds the lower-rung base seeds it lacks, from the explore rung, run first and cheapest first', () => {
     const rebased = (ctx: typeof three) => {
       const a = admit(ctx, withBaseline(ctx), propose('lower LR', { 'optim.lr': 0.004 }), true);

@@ -23,7 +23,10 @@ import {
   ablationRunsLeft,
   planRuns,
   winBase,
+  winKnobs,
 } from '../ablation.ts';
+import { canonicalJson, getPath } from '../../../config/resolve.ts';
+import { currentBase } from '../base.ts';
 import { bestWin } from '../conclude.ts';
 import { journal, type Effect } from '../effects.ts';
 import { admitProposal } from '../proposals.ts';
@@ -151,59 +154,99 @@ const settled = (st: SessionState, ids: string[]) =>
 export function ablationProgress(ctx: EngineContext, st: SessionState, fx: Effect[], atEnd = false): void {
   for (const study of st.ablations ?? []) {
     if (study.status === 'done') continue;
-    if (
-      !atEnd &&
-      !settled(
-        st,
-        study.arms.map((a) => a.proposalId),
-      )
-    )
-      continue;
-    const attribution = attribute(st, ctx.spec, study);
-    study.attribution = attribution;
-    if (study.status === 'verifying') {
-      const arm = study.arms.find((a) => a.role === 'minimal')!;
-      finish(ctx, st, fx, study, checkMinimal(st, ctx.spec, study, arm.proposalId, arm.keys));
-      continue;
-    }
-    const m = minimalChange(st, ctx.spec, study, attribution);
-    if (!('needsArm' in m)) {
-      finish(ctx, st, fx, study, m);
-      continue;
-    }
-    const win = proposalOf(st, study.winId);
-    const set = Object.fromEntries(
-      m.needsArm.map((k) => [k, (win.change.kind === 'config' ? win.change.set : {})[k]]),
-    );
-    const id = atEnd
-      ? undefined
-      : addArm(ctx, st, win, winBase(st, win.id).config, set, 'minimal', study.seeds);
-    if (!id) {
-      finish(ctx, st, fx, study, {
-        set,
-        keys: m.needsArm,
-        verified: null,
-        note: atEnd
-          ? 'not checked: the session ended first; the whole change is kept'
-          : 'not checked: its arm could not be built',
-      });
-      continue;
-    }
-    study.arms.push({ proposalId: id, keys: m.needsArm, role: 'minimal' });
-    study.status = 'verifying';
-    fx.push(
-      journal(
-        'schedule',
-        `${win.id} ${win.title}: ${describeAttribution(attribution)}. Checking the minimal change ${m.needsArm.join(', ')} on ${study.seeds.length} seeds`,
-        { proposalId: win.id, data: { attribution, minimal: m.needsArm } },
-      ),
-    );
+    const ids = study.arms.map((a) => a.proposalId);
+    if (atEnd || settled(st, ids)) settle(ctx, st, fx, study, atEnd ? 'the session ended first' : undefined);
   }
+}
+
+/**
+ * Attribute a study from what ran; then finish it, or (when knobs were dropped and no arm measures
+ * what is left) queue the minimal change's check. `stopped`: why no more arm may run (it finishes).
+ */
+function settle(
+  ctx: EngineContext,
+  st: SessionState,
+  fx: Effect[],
+  study: AblationStudy,
+  stopped?: string,
+): void {
+  const attribution = attribute(st, ctx.spec, study);
+  study.attribution = attribution;
+  if (study.status === 'verifying') {
+    const arm = study.arms.find((a) => a.role === 'minimal')!;
+    finish(ctx, st, fx, study, checkMinimal(st, ctx.spec, study, arm.proposalId, arm.keys));
+    return;
+  }
+  const m = minimalChange(st, ctx.spec, study, attribution);
+  if (!('needsArm' in m)) {
+    finish(ctx, st, fx, study, m);
+    return;
+  }
+  const win = proposalOf(st, study.winId);
+  const set = Object.fromEntries(m.needsArm.map((k) => [k, (winKnobs(win) ?? {})[k]]));
+  const id = stopped
+    ? undefined
+    : addArm(ctx, st, win, winBase(st, win.id).config, set, 'minimal', study.seeds);
+  if (!id) {
+    finish(ctx, st, fx, study, {
+      set,
+      keys: m.needsArm,
+      verified: null,
+      note: stopped
+        ? `not checked: ${stopped}; the whole change is kept`
+        : 'not checked: its arm could not be built',
+    });
+    return;
+  }
+  study.arms.push({ proposalId: id, keys: m.needsArm, role: 'minimal' });
+  study.status = 'verifying';
+  fx.push(
+    journal(
+      'schedule',
+      `${win.id} ${win.title}: ${describeAttribution(attribution)}. Checking the minimal change ${m.needsArm.join(', ')} on ${study.seeds.length} seeds`,
+      { proposalId: win.id, data: { attribution, minimal: m.needsArm } },
+    ),
+  );
 }
 
 /** At the end of a session: settle studies with whatever ran. */
 export function ablationsAtEnd(ctx: EngineContext, st: SessionState, fx: Effect[]): void {
   ablationProgress(ctx, st, fx, true);
+}
+
+/**
+ * After a re-base (on the draft): the engine's own studies of a win the new base no longer holds (it
+ * sets one of the win's knobs to another value: the screen's pace check, which drops two knobs of the
+ * stack it was judged on) stop where they are: arms not yet started are cancelled, and the study
+ * settles with what ran. Their attribution would describe a config the session has left. Found in
+ * bench/research-efficiency regime (a) at 96 full runs (BENCHMARKS.md): six arms of the screened stack
+ * took 14.8 full runs while its pace check, which then became the base, waited. A study the
+ * researcher asked for runs as asked.
+ */
+export function stopLeftBehind(ctx: EngineContext, st: SessionState, fx: Effect[]): void {
+  const base = currentBase(st);
+  for (const study of st.ablations ?? []) {
+    if (study.status === 'done' || study.by !== 'engine') continue;
+    const win = proposalOf(st, study.winId);
+    const left = Object.entries(winKnobs(win) ?? {})
+      .filter(([k, v]) => canonicalJson(getPath(base.config, k)) !== canonicalJson(v))
+      .map(([k]) => k);
+    if (!left.length) continue;
+    const armIds = study.arms.map((a) => a.proposalId);
+    for (const t of st.trials)
+      if (armIds.includes(t.proposalId) && t.status === 'pending') {
+        t.status = 'cancelled';
+        t.note = `the base moved to ${base.id}, which leaves ${win.id} behind`;
+      }
+    fx.push(
+      journal(
+        'note',
+        `${win.id} ${win.title}: its ablation stops with what ran: the new base ${base.id} sets ${left.join(', ')} otherwise`,
+        { proposalId: win.id, data: { left } },
+      ),
+    );
+    settle(ctx, st, fx, study, `the base moved to ${base.id}`);
+  }
 }
 
 /** "optim.lr=0.001: −0.0400 [−0.0500, −0.0300]; optim.beta2=0.99: noise (+0.0010 [−0.0100, +0.0120])" */

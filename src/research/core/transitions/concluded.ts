@@ -15,7 +15,7 @@ import { topRung } from '../spec.ts';
 import { carryOver } from '../stack.ts';
 import { BASELINE, type ProposalState, type SessionState } from '../state.ts';
 import { type EngineContext, idea } from './context.ts';
-import { ablateOnWin } from './ablated.ts';
+import { ablateOnWin, stopLeftBehind } from './ablated.ts';
 import { enqueue } from './proposals.ts';
 
 const baseName = (id: string) => (id === BASELINE ? 'the baseline' : `base ${id}`);
@@ -162,6 +162,7 @@ function afterWin(
           { proposalId: d.p.id },
         ),
       );
+    stopLeftBehind(ctx, st, fx); // an ablation of a win the new base leaves (transitions/ablated.ts)
     return;
   }
   const prop = carryOver(st, p);
