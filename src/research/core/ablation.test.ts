@@ -147,7 +147,13 @@ describe('ablation plan', () => {
     assert.ok(Math.abs(ablationRunsLeft(three.st, short) - 6.15) < 1e-9);
     for (const seed of [1000, 1001, 1002]) newTrial(three.st, 'p1', seed, 'ablation', 1);
     assert.ok(Math.abs(ablationRunsLeft(three.st, short) - 3.15) < 1e-9);
-    assert.equal(ablationReserveRuns(three.st, short), 0, 'no room left for a second one');
+    assert.equal(
+      ablationReserveRuns(three.st, short),
+      3,
+      'no room left for a second one; the three arm runs not started stay reserved',
+    );
+    three.st.trials.filter((t) => t.purpose === 'ablation').forEach((t) => (t.status = 'cancelled'));
+    assert.ok(Math.abs(ablationRunsLeft(three.st, short) - 6.15) < 1e-9, 'cancelled arms spent nothing');
     assert.deepEqual(fitPlan(3, 4, Infinity), { knobs: 3, alone: true, seeds: 4 });
     assert.deepEqual(fitPlan(4, 4, 12), { knobs: 3, alone: false, seeds: 4 });
     assert.equal(fitPlan(2, 2, Infinity), undefined, 'a win with two seeds is not taken apart');
@@ -168,6 +174,21 @@ describe('ablation plan', () => {
     newTrial(st, 'p2', 1000, 'explore', 0);
     newTrial(st, 'p3', 1000, 'ablation', 1);
     assert.equal(nextWork(st, spec, Infinity)?.trial.purpose, 'ablation');
+    // the engine's own arms wait while a candidate on the base is on its way to a verdict (p1 was
+    // sent straight to the full budget and has no look yet); the researcher's asked-for arms do not
+    const study = { winId: 'p0', baseId: BASELINE, knobs: [], skipped: [], seeds: [1000] };
+    st.ablations = [
+      {
+        ...study,
+        status: 'running',
+        by: 'engine',
+        arms: [{ proposalId: 'p3', keys: ['optim.lr'], role: 'drop' }],
+      },
+    ];
+    assert.equal(nextWork(st, spec, Infinity)?.trial.purpose, 'explore', 'the arm waits');
+    assert.equal(nextWork(st, spec, Infinity, 1, { reserve: false })?.trial.purpose, 'ablation', 'lifted');
+    st.ablations![0].by = 'claude';
+    assert.equal(nextWork(st, spec, Infinity)?.trial.purpose, 'ablation', 'asked for: runs as asked');
   });
 
   it('the paired interval never uses an sd below the floor and needs two pairs', () => {

@@ -55,7 +55,8 @@ export const ABLATION_SHARE = 0.15;
  * later candidates lacked.
  */
 export function ablationRunsLeft(state: SessionState, spec: SessionSpec, perToken?: number): number {
-  const spent = state.trials.filter((t) => t.purpose === 'ablation').length;
+  // arms cancelled before they ran (transitions/ablated.ts `stopLeftBehind`) spent nothing
+  const spent = state.trials.filter((t) => t.purpose === 'ablation' && t.status !== 'cancelled').length;
   return Math.max(0, ABLATION_SHARE * capacityRuns(state, spec, perToken) - spent);
 }
 
@@ -210,13 +211,15 @@ export function ablationPlan(
 export const planRuns = (p: AblationPlan): number => p.arms.length * p.seeds.length;
 
 /**
- * Full-budget runs to keep free for an ablation that may still come: the largest multi-knob candidate
- * now at the top rung (it may be confirmed) whose ablation is not scheduled yet. Only one: a short
- * session ablates its best multi-knob win, not every one.
+ * Full-budget runs to keep free for ablation: the arms scheduled and not started (the engine's wait
+ * while a candidate is on its way to a verdict: scheduler.ts `nextWork`), and an ablation that may
+ * still come: the largest multi-knob candidate now at the top rung (it may be confirmed) whose
+ * ablation is not scheduled yet. Only one: a short session ablates its best multi-knob win, not every one.
  */
 export function ablationReserveRuns(state: SessionState, spec: SessionSpec, perToken?: number): number {
   const cap = ablationRunsLeft(state, spec, perToken);
   const top = topRung(spec);
+  const waiting = state.trials.filter((t) => t.purpose === 'ablation' && t.status === 'pending').length;
   let most = 0;
   for (const p of state.proposals) {
     if (p.id === BASELINE || p.ablationOf || p.change.kind !== 'config') continue;
@@ -230,5 +233,5 @@ export function ablationReserveRuns(state: SessionState, spec: SessionSpec, perT
     const size = fitPlan(knobs, Math.min(MAX_ABLATION_SEEDS, spec.candidateSeeds + spec.confirmSeeds), cap);
     if (size) most = Math.max(most, armCount(size.knobs, size.alone) * size.seeds);
   }
-  return most;
+  return waiting + most;
 }

@@ -147,6 +147,7 @@ export function nextWork(
     // a base's half of a look's pair, once its candidate has a verdict (or was dropped): nothing to pair
     if (t.pairOf && proposalOf(state, t.pairOf).status !== 'active') continue;
     if (heldBy(state, likely, t)) continue;
+    if (t.purpose === 'ablation' && (ahead.size > 0 || own.size > 0) && byEngine(state, t)) continue;
     if (!fillerWanted(state, spec, t)) continue;
     const item = itemFor(state, spec, t);
     const keepLadder = rungs ? ladder : { seconds: 0, flops: 0 };
@@ -174,6 +175,22 @@ export function nextWork(
     return item;
   }
   return undefined;
+}
+
+/**
+ * Whether an ablation arm belongs to a study the engine started itself (transitions/ablated.ts
+ * `ablateOnWin`). Such arms wait while a candidate judged against the current base is on its way to a
+ * verdict (core/inflight.ts: ahead of it, or sent straight to the full budget): that candidate may move
+ * the base, and then the study may be stopped (`stopLeftBehind`). Found in bench/research-efficiency
+ * regime (a) at 96 full runs (BENCHMARKS.md): the screened stack's arms ran before its pace check,
+ * which then became the base. The wait is lifted with the rest of the reserve (`reserve: false`), and
+ * the arms' runs stay in the endgame reserve (ablation.ts `ablationReserveRuns`). A study the
+ * researcher asked for runs as asked.
+ */
+function byEngine(state: SessionState, t: TrialState): boolean {
+  return (state.ablations ?? []).some(
+    (s) => s.by === 'engine' && s.arms.some((a) => a.proposalId === t.proposalId),
+  );
 }
 
 /**
