@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Digest, Proposal, ProposeContext, Researcher } from '../src/researchers/base.ts';
 import type { Store } from '../src/store/base.ts';
 import {
   configProposal,
@@ -66,5 +67,63 @@ describe('ablation of a multi-knob win on the synthetic trainer', () => {
     );
     const journal = await store.listJournal(session.id, { kinds: ['conclusion'] });
     assert.ok(journal.some((e) => /ablated: .*noise/.test(e.title)));
+  });
+});
+
+describe('an ablation waits for a candidate on the win, and stops when the base leaves the win', () => {
+  let store: Store;
+  // the bundle's LR helps (−0.06) and its beta2 hurts (+0.03): the bundle wins, and so does the
+  // bundle with beta2 set back, on it
+  const effects = { 'optim.lr<': [0.01, -0.1], 'optim.beta2>': [0.98, 0.03] } as const;
+  synthStore('fw-ablation-wait-', { sigma: 0.004, effects: { ...effects } }, (s) => (store = s));
+
+  it('asks the researcher before the arms start; a candidate it sends to the full budget runs first, and a re-base that leaves the win stops its ablation', async () => {
+    const base = synthConfig();
+    const set = { 'optim.lr': 0.005, 'optim.beta2': 0.99, 'optim.weightDecay': 0.05 };
+    const back = { 'optim.beta2': base.optim.beta2, 'optim.weightDecay': base.optim.weightDecay };
+    const asks: string[] = [];
+    const researcher: Researcher = {
+      name: 'pace-check',
+      observe: () => undefined,
+      async propose(d: Digest, _n: number, ctx?: ProposeContext): Promise<Proposal[]> {
+        asks.push(d.best?.confirmed ? 'after the win' : 'before');
+        if (asks.length === 1) return [configProposal('three knobs at once', set, -0.03)];
+        if (d.best?.confirmed && !asks.slice(0, -1).includes('after the win'))
+          return [{ ...configProposal('the win without its noise knobs', back, -0.01), runAs: 'top' }];
+        if (ctx?.wait) ctx.wait('nothing more to propose');
+        // nothing in flight to wait for: a change with no effect, so that the asking goes on
+        else
+          return [
+            configProposal(`clip ${asks.length}`, { 'optim.gradClip': 0.5 + 1 / (asks.length + 1) }, 0),
+          ];
+        return [];
+      },
+    };
+    const { session, executor } = await makeSession({ store, researcher, base, parallel: 2 });
+    await session.run();
+    await executor.close();
+    const titles = (await store.listJournal(session.id)).map((e) => `${e.kind}: ${e.title}`);
+    assert.ok(asks.includes('after the win'), `asked: ${asks.join(', ')}\n${titles.join('\n')}`);
+    const runs = await store.listRuns({ sessionId: session.id, fields: 'list' });
+    const byTime = [...runs].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    const first = (f: (r: (typeof runs)[number]) => boolean) => byTime.findIndex(f);
+    const pace = session.state.proposals.find((p) => p.title === 'the win without its noise knobs')!;
+    assert.ok(pace, 'the follow-up was admitted');
+    const ablation = first((r) => r.tags.purpose === 'ablation');
+    assert.ok(first((r) => r.tags.proposal === pace.id) < (ablation < 0 ? Infinity : ablation));
+    assert.equal(pace.verdict, 'win');
+    assert.equal(session.state.base, pace.id, 'the follow-up is the new base');
+    const win = session.state.proposals.find((p) => p.title === 'three knobs at once')!;
+    const study = session.state.ablations?.find((a) => a.winId === win.id);
+    if (study) {
+      // scheduled when the bundle won; stopped when the follow-up left it behind
+      assert.equal(study.status, 'done');
+      const notes = await store.listJournal(session.id, { kinds: ['note'] });
+      assert.ok(notes.some((e) => /its ablation stops with what ran: the new base/.test(e.title)));
+      const cancelled = session.state.trials.filter(
+        (t) => study.arms.some((a) => a.proposalId === t.proposalId) && t.status === 'cancelled',
+      );
+      assert.ok(cancelled.length > 0, 'arms not started never run');
+    }
   });
 });

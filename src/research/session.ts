@@ -398,6 +398,13 @@ export class ResearchSession {
     return queuedIdeas(st) < this.deps.executor.capacity;
   }
 
+  /** Ask the researcher for ideas and queue what is admitted; returns how many were. */
+  private async askForIdeas(): Promise<number> {
+    const { admitted, waits } = await admitAndQueue(this.port(), this.inflight.size > 0);
+    this.researcherWaits = waits;
+    return admitted;
+  }
+
   /** Promote what successive halving allows now (`force`: see `promote`); journal and review it. */
   private async promoteReady(force: boolean): Promise<boolean> {
     const { promoted } = await this.apply((st) => T.promoted(this.ctx, st, { force }));
@@ -441,6 +448,10 @@ export class ResearchSession {
       while (this.canStartMore()) {
         if (await this.climbLadder(false)) continue;
         const item = nextWork(this.current, this.spec, this.secondsLeft(), undefined, this.workOpts(true));
+        // An ablation arm starts only once the researcher has had its say: a candidate it sends to
+        // the full budget may move the base first (scheduler.ts `byEngine`).
+        if (item?.trial.purpose === 'ablation' && this.needIdeas() && (await this.askForIdeas()) > 0)
+          continue;
         if (item) {
           await this.start(item);
           continue;
@@ -449,9 +460,8 @@ export class ResearchSession {
         // idea; asking for ideas first starved promotion whenever the researcher never runs dry (TPE).
         if (await this.promoteReady(false)) continue;
         if (this.needIdeas()) {
-          const { admitted, waits } = await admitAndQueue(this.port(), this.inflight.size > 0);
-          this.researcherWaits = waits;
-          if (admitted > 0 || (!waits && !this.current.researcherExhausted)) continue;
+          const admitted = await this.askForIdeas();
+          if (admitted > 0 || (!this.researcherWaits && !this.current.researcherExhausted)) continue;
         }
         if (await this.promoteReady(this.inflight.size === 0)) continue;
         if (this.inflight.size === 0 && (await this.climbLadder(true))) continue;
