@@ -6,7 +6,7 @@
  */
 import type { KnobAttribution, MinimalChange } from './ablation-state.ts';
 import { attribute } from './ablation-stats.ts';
-import { ablatable, ablationPlan, ablationRunsLeft, winBase, winKnobs } from './ablation.ts';
+import { ablatable, ablationPlan, ablationRunsLeft, ablationTarget, winKnobs } from './ablation.ts';
 import type { SessionSpec } from './spec.ts';
 import { proposalOf, type ProposalState, type SessionState } from './state.ts';
 
@@ -40,7 +40,8 @@ export function bestAttribution(
   if (!set)
     return { attribution: null, attributionReason: 'a code change: its edits cannot be split by knob' };
   const keys = Object.keys(set);
-  if (keys.length === 1)
+  const study = state.ablations?.find((a) => a.winId === p.id);
+  if (keys.length === 1 && !study)
     return {
       attribution: [
         {
@@ -53,7 +54,6 @@ export function bestAttribution(
         },
       ],
     };
-  const study = state.ablations?.find((a) => a.winId === p.id);
   if (!study)
     return { attribution: null, attributionReason: `not ablated: ${whyNot(state, spec, p, perToken)}` };
   const done = study.status === 'done';
@@ -92,7 +92,8 @@ function whyNot(state: SessionState, spec: SessionSpec, p: ProposalState, perTok
   const refusal = ablatable(state, p);
   if (refusal) return refusal;
   const cap = ablationRunsLeft(state, spec, perToken);
-  const plan = ablationPlan(state, spec, p, winBase(state, p.id).config, cap);
+  const target = ablationTarget(state, p);
+  const plan = ablationPlan(state, spec, p, proposalOf(state, target.baseId).config, cap, target.set);
   return 'missing' in plan
     ? plan.missing
     : 'not scheduled (not the best when it was confirmed, or not asked for)';

@@ -38,7 +38,9 @@ export interface MinimalChange {
 
 export interface AblationStudy {
   winId: string;
-  baseId: string; // the base the win was judged against (ablation.ts `winBase`)
+  baseId: string; // the base the arms are built on (ablation.ts `ablationTarget`)
+  /** The knobs taken apart, with the win's values (ablation.ts `ablationTarget`); absent: the win's own change. */
+  set?: Record<string, unknown>;
   by: string; // 'engine', or the researcher that asked (request_ablation)
   knobs: string[]; // ablated, most important first
   skipped: Array<{ key: string; reason: string }>;

@@ -16,7 +16,7 @@
 import { sampleStd, mean } from '../../stats/summary.ts';
 import { studentTQuantile } from '../../stats/student-t.ts';
 import type { AblationStudy, KnobAttribution, MinimalChange } from './ablation-state.ts';
-import { armKey, winKnobs, winSeeds } from './ablation.ts';
+import { armKey, studyKnobs, winSeeds } from './ablation.ts';
 import { pooledNoise } from './conclude.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { proposalOf, type SessionState } from './state.ts';
@@ -65,7 +65,7 @@ const armFor = (study: AblationStudy, keys: string[]) =>
 /** One entry per knob the win sets: ablated knobs with their share, the others as skipped. */
 export function attribute(state: SessionState, spec: SessionSpec, study: AblationStudy): KnobAttribution[] {
   const win = proposalOf(state, study.winId);
-  const set = winKnobs(win) ?? {};
+  const set = studyKnobs(state, study);
   const all = Object.keys(set);
   const winV = winSeeds(state, spec, win.id);
   const baseV = bySeed(state, spec, study.baseId);
@@ -120,7 +120,7 @@ export function minimalChange(
   study: AblationStudy,
   attribution: KnobAttribution[],
 ): MinimalChange | { needsArm: string[] } {
-  const set = winKnobs(proposalOf(state, study.winId)) ?? {};
+  const set = studyKnobs(state, study);
   const dropped = attribution.filter((a) => a.verdict === 'noise' || a.verdict === 'hurts').map((a) => a.key);
   const kept = Object.keys(set).filter((k) => !dropped.includes(k));
   const whole = (note: string): MinimalChange => ({ set, keys: Object.keys(set), verified: true, note });
@@ -143,7 +143,7 @@ export function checkMinimal(
   armId: string,
   keys: string[],
 ): MinimalChange {
-  const all = winKnobs(proposalOf(state, study.winId)) ?? {};
+  const all = studyKnobs(state, study);
   const set = Object.fromEntries(keys.map((k) => [k, all[k]]));
   const floor = floorSd(state, spec);
   const arm = bySeed(state, spec, armId);

@@ -5,11 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveConfig } from '../../config/resolve.ts';
+import { resolveConfig, setPath } from '../../config/resolve.ts';
+import type { TrainConfig } from '../../config/train-config.ts';
 import { pairedInterval } from './ablation-stats.ts';
 import {
   ABLATION_SHARE,
+  ablatable,
   ablationRunsLeft,
+  ablationTarget,
   ablationPlan,
   ablationReserveRuns,
   fitPlan,
@@ -21,7 +24,7 @@ import { bestAttribution } from './ablation-report.ts';
 import { capacityRuns } from './run-cost.ts';
 import { endgameReserve, newTrial, nextWork } from './scheduler.ts';
 import { SessionSpec } from './spec.ts';
-import { BASELINE, emptyState, type ProposalState, type SessionState } from './state.ts';
+import { BASELINE, emptyState, proposalOf, type ProposalState, type SessionState } from './state.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
 
@@ -189,6 +192,38 @@ describe('ablation plan', () => {
     assert.equal(nextWork(st, spec, Infinity, 1, { reserve: false })?.trial.purpose, 'ablation', 'lifted');
     st.ablations![0].by = 'claude';
     assert.equal(nextWork(st, spec, Infinity)?.trial.purpose, 'ablation', 'asked for: runs as asked');
+  });
+
+  it('a win that sets part of the stack under it back is ablated as the stack the session keeps, against the config under that stack', () => {
+    const st = emptyState();
+    const cfg = (set: Record<string, unknown>, from = base) => {
+      const c = structuredClone(from) as unknown as Record<string, unknown>;
+      for (const [k, v] of Object.entries(set)) setPath(c, k, v);
+      return c as unknown as TrainConfig;
+    };
+    const win = { status: 'concluded' as const, verdict: 'win' as const, confirmed: true };
+    const stackSet = { 'model.position': 'rope', 'optim.lr': 0.04, 'schedule.name': 'wsd' };
+    const stack = cfg(stackSet);
+    st.proposals.push(proposalState(BASELINE, base));
+    st.proposals.push(proposalState('p1', stack, { ...win, change: { kind: 'config', set: stackSet } }));
+    const backSet = { 'optim.lr': base.optim.lr, 'schedule.name': base.schedule.name };
+    st.proposals.push(
+      proposalState('p2', cfg(backSet, stack), {
+        ...win,
+        baseId: 'p1',
+        change: { kind: 'config', set: backSet },
+      }),
+    );
+    const t = ablationTarget(st, proposalOf(st, 'p2'));
+    assert.equal(t.baseId, BASELINE);
+    assert.deepEqual(t.set, { 'model.position': 'rope' }, 'the stack without what the pace check set back');
+    assert.match(ablatable(st, proposalOf(st, 'p2')) ?? '', /changes one knob/);
+    // a follow-up that adds a knob on the stack is its own change, against the stack
+    const more = { 'model.qkNorm': true, 'model.logitSoftcap': 15 };
+    st.proposals.push(
+      proposalState('p3', cfg(more, stack), { ...win, baseId: 'p1', change: { kind: 'config', set: more } }),
+    );
+    assert.deepEqual(ablationTarget(st, proposalOf(st, 'p3')), { baseId: 'p1', set: more });
   });
 
   it('the paired interval never uses an sd below the floor and needs two pairs', () => {

@@ -18,7 +18,7 @@ import { isMixtureKey } from '../../config/keys.ts';
 import { canonicalJson, getPath } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import { onlyNoisePaths } from '../../stats/seed-only.ts';
-import type { AblationArm } from './ablation-state.ts';
+import type { AblationArm, AblationStudy } from './ablation-state.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { capacityRuns } from './run-cost.ts';
 import { baseOf } from './base.ts';
@@ -94,13 +94,48 @@ export function winKnobs(p: ProposalState): Record<string, unknown> | undefined 
   return p.change.kind === 'config' ? p.change.set : undefined;
 }
 
+/** What an ablation takes apart (`set`, applied to the config of `baseId`). */
+export interface AblationTarget {
+  baseId: string;
+  set: Record<string, unknown> | undefined; // undefined: a code change
+}
+
+/**
+ * What ablating `win` takes apart: its own change against the base it was judged against, unless that
+ * base is itself a config win of the session and `win` sets some of its knobs back to the values
+ * under it (the screen's pace check: the screened stack without its pace changes). Then it is the
+ * stack the session keeps, against the config that stack replaced: the pace check's own knobs only
+ * say that dropping them paid, which its win already says. Found in bench/research-efficiency regime
+ * (a) at 96 full runs (BENCHMARKS.md): the stack that ended as the base was never taken apart.
+ */
+export function ablationTarget(state: SessionState, win: ProposalState): AblationTarget {
+  let baseId = baseOf(state, win.id);
+  let set = winKnobs(win);
+  while (set && baseId !== BASELINE) {
+    const stack = winKnobs(proposalOf(state, baseId));
+    const under = baseOf(state, baseId);
+    const below = proposalOf(state, under).config;
+    const atBelow = ([k, v]: [string, unknown]) => canonicalJson(getPath(below, k)) === canonicalJson(v);
+    if (!stack || !Object.entries(set).some((e) => e[0] in stack && atBelow(e))) break;
+    set = Object.fromEntries(Object.entries({ ...stack, ...set }).filter((e) => !atBelow(e)));
+    baseId = under;
+  }
+  return { baseId, set };
+}
+
+/** The knobs a study takes apart, with the values the win sets (`ablationTarget`). */
+export function studyKnobs(state: SessionState, study: AblationStudy): Record<string, unknown> {
+  return study.set ?? winKnobs(proposalOf(state, study.winId)) ?? {};
+}
+
 /** A multi-knob config win that nobody has ablated yet, and that is not an arm itself. */
 export function ablatable(state: SessionState, p: ProposalState): string | undefined {
   if (p.id === BASELINE || p.ablationOf) return `${p.id} is not a change of this session`;
   if (p.verdict !== 'win' || !p.confirmed) return `${p.id} is not a confirmed win`;
-  const set = winKnobs(p);
-  if (!set) return `${p.id} is a code change: its edits cannot be split by knob`;
-  if (Object.keys(set).length < 2) return `${p.id} changes one knob: there is nothing to take apart`;
+  const t = ablationTarget(state, p);
+  if (!t.set) return `${p.id} is a code change: its edits cannot be split by knob`;
+  const what = t.baseId === baseOf(state, p.id) ? p.id : `${p.id} with the stack it trimmed`;
+  if (Object.keys(t.set).length < 2) return `${what} changes one knob: there is nothing to take apart`;
   if (state.ablations?.some((a) => a.winId === p.id)) return `${p.id} is already ablated`;
   return undefined;
 }
@@ -154,8 +189,8 @@ export function ablationPlan(
   win: ProposalState,
   base: TrainConfig,
   maxRuns = Infinity,
+  set: Record<string, unknown> = winKnobs(win) ?? {},
 ): AblationPlan | { missing: string } {
-  const set = winKnobs(win) ?? {};
   const skipped: AblationPlan['skipped'] = [];
   const moved: Array<{ key: string; size: number }> = [];
   for (const [key, v] of Object.entries(set)) {
@@ -227,7 +262,7 @@ export function ablationReserveRuns(state: SessionState, spec: SessionSpec, perT
     const live = p.status === 'active' || (p.verdict === 'win' && p.confirmed);
     if (!live) continue;
     const atTop = state.trials.some((t) => t.proposalId === p.id && t.rung === top);
-    const apart = Object.keys(p.change.set).filter((k) => !isMixtureKey(k));
+    const apart = Object.keys(ablationTarget(state, p).set ?? {}).filter((k) => !isMixtureKey(k));
     const knobs = Math.min(MAX_ABLATION_KNOBS, apart.length);
     if (!atTop || knobs < 2) continue;
     const size = fitPlan(knobs, Math.min(MAX_ABLATION_SEEDS, spec.candidateSeeds + spec.confirmSeeds), cap);

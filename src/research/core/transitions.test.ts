@@ -585,10 +585,10 @@ describe('session transitions', () => {
     );
   });
 
-  it('a re-base that leaves a multi-knob win behind stops its ablation: arms not started are cancelled', () => {
+  it('a re-base that leaves a multi-knob win behind stops its ablation (arms not started are cancelled) and takes apart the stack it keeps', () => {
     const ctx = contextFor({ budgetSeconds: 2000 }); // 200 full runs: the ablation share pays for the arms
-    const two = { 'optim.lr': 0.004, 'model.qkNorm': true };
-    const a = admit(ctx, withBaseline(ctx), propose('bundle', two), true);
+    const three = { 'optim.lr': 0.004, 'model.qkNorm': true, 'model.logitSoftcap': 15 };
+    const a = admit(ctx, withBaseline(ctx), propose('bundle', three), true);
     let st = moreSeeds(
       end(ctx, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.5 }).state,
       [a.id],
@@ -622,6 +622,16 @@ describe('session transitions', () => {
           /its ablation stops with what ran: the new base .* sets optim\.lr otherwise/.test(e.title),
       ),
     );
+    // the new base is the bundle without its LR: that stack is taken apart, against the baseline
+    const kept = r.state.ablations!.find((x) => x.winId === b.id)!;
+    assert.equal(kept.baseId, BASELINE);
+    assert.deepEqual(kept.set, { 'model.qkNorm': true, 'model.logitSoftcap': 15 });
+    const armConfigs = kept.arms.map((x) => proposalOf(r.state, x.proposalId).config);
+    assert.ok(armConfigs.every((c) => c.optim.lr === base.optim.lr));
+    assert.deepEqual(armConfigs.map((c) => [c.model.qkNorm, c.model.logitSoftcap]).sort(), [
+      [false, 15],
+      [true, base.model.logitSoftcap],
+    ]);
   });
 
   it('re-basing on a three-rung session adds the lower-rung base seeds it lacks, from the explore rung, run first and cheapest first', () => {

@@ -21,12 +21,12 @@ import {
   ablatable,
   ablationPlan,
   ablationRunsLeft,
+  ablationTarget,
   planRuns,
-  winBase,
-  winKnobs,
+  studyKnobs,
 } from '../ablation.ts';
 import { canonicalJson, getPath } from '../../../config/resolve.ts';
-import { currentBase } from '../base.ts';
+import { baseOf, currentBase } from '../base.ts';
 import { bestWin } from '../conclude.ts';
 import { journal, type Effect } from '../effects.ts';
 import { admitProposal } from '../proposals.ts';
@@ -60,16 +60,19 @@ export function scheduleAblation(
   win: ProposalState,
   by: string,
 ): AblationStudy | { missing: string } {
-  const base = winBase(st, win.id);
+  const target = ablationTarget(st, win);
+  const set = target.set ?? {};
+  const base = proposalOf(st, target.baseId).config;
   const maxRuns = ablationRunsLeft(st, ctx.spec, ctx.baseFlopsPerToken);
-  const plan = ablationPlan(st, ctx.spec, win, base.config, maxRuns);
+  const plan = ablationPlan(st, ctx.spec, win, base, maxRuns, set);
   if ('missing' in plan) {
     fx.push(journal('note', `${win.id} ${win.title}: not ablated: ${plan.missing}`, { proposalId: win.id }));
     return plan;
   }
   const study: AblationStudy = {
     winId: win.id,
-    baseId: base.baseId,
+    baseId: target.baseId,
+    ...(target.baseId !== baseOf(st, win.id) ? { set } : {}),
     by,
     knobs: plan.knobs,
     skipped: plan.skipped,
@@ -78,15 +81,16 @@ export function scheduleAblation(
     status: 'running',
   };
   for (const arm of plan.arms) {
-    const id = addArm(ctx, st, win, base.config, arm.set, arm.role, plan.seeds);
+    const id = addArm(ctx, st, win, base, Object.keys(set), arm.set, arm.role, plan.seeds);
     if (id) study.arms.push({ proposalId: id, keys: arm.keys, role: arm.role });
   }
   st.ablations = [...(st.ablations ?? []), study];
   const skipped = plan.skipped.map((s) => `${s.key} (${s.reason})`).join(', ');
+  const against = study.set ? ` against ${target.baseId}, the config under the stack it trimmed` : '';
   fx.push(
     journal(
       'schedule',
-      `${win.id} ${win.title}: ablation of ${plan.knobs.join(', ')} (${by === 'engine' ? 'the engine' : `asked by ${by}`}): ${study.arms.length} arm(s) × ${plan.seeds.length} seeds = ${planRuns(plan)} full-budget runs${skipped ? `; skipped: ${skipped}` : ''}`,
+      `${win.id} ${win.title}: ablation of ${plan.knobs.join(', ')}${against} (${by === 'engine' ? 'the engine' : `asked by ${by}`}): ${study.arms.length} arm(s) × ${plan.seeds.length} seeds = ${planRuns(plan)} full-budget runs${skipped ? `; skipped: ${skipped}` : ''}`,
       {
         proposalId: win.id,
         data: { knobs: plan.knobs, skipped: plan.skipped, seeds: plan.seeds, arms: study.arms },
@@ -102,12 +106,12 @@ function addArm(
   st: SessionState,
   win: ProposalState,
   base: TrainConfig,
+  all: string[], // every knob the study takes apart
   set: Record<string, unknown>,
   role: AblationStudy['arms'][number]['role'],
   seeds: number[],
 ): string | undefined {
   const keys = Object.keys(set);
-  const all = Object.keys(win.change.kind === 'config' ? win.change.set : {});
   const title =
     role === 'drop'
       ? `${win.id} without ${all.filter((k) => !keys.includes(k)).join(', ')}`
@@ -183,10 +187,12 @@ function settle(
     return;
   }
   const win = proposalOf(st, study.winId);
-  const set = Object.fromEntries(m.needsArm.map((k) => [k, (winKnobs(win) ?? {})[k]]));
+  const knobs = studyKnobs(st, study);
+  const set = Object.fromEntries(m.needsArm.map((k) => [k, knobs[k]]));
+  const base = proposalOf(st, study.baseId).config;
   const id = stopped
     ? undefined
-    : addArm(ctx, st, win, winBase(st, win.id).config, set, 'minimal', study.seeds);
+    : addArm(ctx, st, win, base, Object.keys(knobs), set, 'minimal', study.seeds);
   if (!id) {
     finish(ctx, st, fx, study, {
       set,
@@ -228,7 +234,7 @@ export function stopLeftBehind(ctx: EngineContext, st: SessionState, fx: Effect[
   for (const study of st.ablations ?? []) {
     if (study.status === 'done' || study.by !== 'engine') continue;
     const win = proposalOf(st, study.winId);
-    const left = Object.entries(winKnobs(win) ?? {})
+    const left = Object.entries(studyKnobs(st, study))
       .filter(([k, v]) => canonicalJson(getPath(base.config, k)) !== canonicalJson(v))
       .map(([k]) => k);
     if (!left.length) continue;
@@ -280,7 +286,7 @@ function finish(
   }
   const win = proposalOf(st, study.winId);
   const attribution = study.attribution ?? [];
-  const all = Object.keys(win.change.kind === 'config' ? win.change.set : {});
+  const all = Object.keys(studyKnobs(st, study));
   const smaller = minimal.verified === true && minimal.keys.length < all.length;
   const words = describeAttribution(attribution);
   const keep = smaller
