@@ -12,7 +12,7 @@
  */
 import { ablationReserveRuns } from './ablation.ts';
 import { baseDecisionTrials, baseOf, baseValuesAt, isBaseId } from './base.ts';
-import { BASELINE, proposalOf, type SessionState, type TrialState } from './state.ts';
+import { BASELINE, proposalOf, type ProposalState, type SessionState, type TrialState } from './state.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { estimateSeconds, runCost } from './run-cost.ts';
 import { ladderReserve, ladderWork } from './ladder-state.ts';
@@ -147,7 +147,7 @@ export function nextWork(
     // a base's half of a look's pair, once its candidate has a verdict (or was dropped): nothing to pair
     if (t.pairOf && proposalOf(state, t.pairOf).status !== 'active') continue;
     if (heldBy(state, likely, t)) continue;
-    if (t.purpose === 'ablation' && (ahead.size > 0 || own.size > 0) && byEngine(state, t)) continue;
+    if (t.purpose === 'ablation' && byEngine(state, t) && mayMoveBase(state, likely, own)) continue;
     if (!fillerWanted(state, spec, t)) continue;
     const item = itemFor(state, spec, t);
     const keepLadder = rungs ? ladder : { seconds: 0, flops: 0 };
@@ -179,18 +179,33 @@ export function nextWork(
 
 /**
  * Whether an ablation arm belongs to a study the engine started itself (transitions/ablated.ts
- * `ablateOnWin`). Such arms wait while a candidate judged against the current base is on its way to a
- * verdict (core/inflight.ts: ahead of it, or sent straight to the full budget): that candidate may move
- * the base, and then the study may be stopped (`stopLeftBehind`). Found in bench/research-efficiency
- * regime (a) at 96 full runs (BENCHMARKS.md): the screened stack's arms ran before its pace check,
- * which then became the base. The wait is lifted with the rest of the reserve (`reserve: false`), and
- * the arms' runs stay in the endgame reserve (ablation.ts `ablationReserveRuns`). A study the
- * researcher asked for runs as asked.
+ * `ablateOnWin`). Such arms wait while a candidate may move the base (`mayMoveBase`): if it does, the
+ * study may be stopped (`stopLeftBehind`). Found in bench/research-efficiency regime (a) at 96 full
+ * runs (BENCHMARKS.md): the screened stack's arms ran before its pace check, which then became the
+ * base. The wait is lifted with the rest of the reserve (`reserve: false`), and the arms' runs stay in
+ * the endgame reserve (ablation.ts `ablationReserveRuns`). A study the researcher asked for runs as asked.
  */
 function byEngine(state: SessionState, t: TrialState): boolean {
   return (state.ablations ?? []).some(
     (s) => s.by === 'engine' && s.arms.some((a) => a.proposalId === t.proposalId),
   );
+}
+
+/**
+ * A candidate on the current base that may move it (core/inflight.ts): clearly ahead (`likely`), or
+ * sent to the full budget before any look by the engine or a trusted design (a first trial of purpose
+ * 'seeds': a carried stack, a screen's stack or pace check; `Proposal.runAs`, which no LLM tool sets).
+ * Not an idea that merely starts at the top (a one-rung session's), nor one merely ahead: otherwise a
+ * researcher that keeps ideas coming would keep its wins from ever being taken apart (attack
+ * `ablation-hold`, test/security/).
+ */
+function mayMoveBase(
+  state: SessionState,
+  likely: readonly ProposalState[],
+  own: Map<string, number>,
+): boolean {
+  if (likely.length > 0) return true;
+  return [...own.keys()].some((id) => state.trials.find((t) => t.proposalId === id)?.purpose === 'seeds');
 }
 
 /**
