@@ -10,7 +10,10 @@
  *   the same seeds; then the study is done: journaled in words, and the win's finding gets
  *   `scale.attribution` (and, when the minimal change passed its check, its config: what the next
  *   session starts from).
- * - A session that ends first settles its studies with what ran (`ablationsAtEnd`).
+ * - A session that ends first settles its studies with what ran (`ablationsAtEnd`); a re-base that
+ *   leaves a win behind settles the engine's study of it the same way (`stopLeftBehind`).
+ * - What is taken apart, and against which base, is core/ablation.ts `ablationTarget`'s: for a win
+ *   that sets part of the stack under it back, the stack the session keeps.
  */
 import type { TrainConfig } from '../../../config/train-config.ts';
 import { formatEffect } from '../../../stats/describe.ts';
