@@ -91,8 +91,9 @@ describe('an ablation waits for a candidate on the win, and stops when the base 
         if (d.best?.confirmed && !asks.slice(0, -1).includes('after the win'))
           return [{ ...configProposal('the win without its noise knobs', back, -0.01), runAs: 'top' }];
         if (ctx?.wait) ctx.wait('nothing more to propose');
-        // nothing in flight to wait for: a change with no effect, so that the asking goes on
-        else
+        // nothing in flight to wait for, before the follow-up: a change with no effect, so that the
+        // asking goes on; after it, an empty answer ends the asking
+        else if (!asks.includes('after the win'))
           return [
             configProposal(`clip ${asks.length}`, { 'optim.gradClip': 0.5 + 1 / (asks.length + 1) }, 0),
           ];
