@@ -72,7 +72,7 @@ describe('ablation of a multi-knob win on the synthetic trainer', () => {
 
 describe('an ablation waits for a candidate on the win, and stops when the base leaves the win', () => {
   let store: Store;
-  // the bundle's LR helps (−0.06) and its beta2 hurts (+0.03): the bundle wins, and so does the
+  // the bundle's LR helps (−0.10) and its beta2 hurts (+0.03): the bundle wins, and so does the
   // bundle with beta2 set back, on it
   const effects = { 'optim.lr<': [0.01, -0.1], 'optim.beta2>': [0.98, 0.03] } as const;
   synthStore('fw-ablation-wait-', { sigma: 0.004, effects: { ...effects } }, (s) => (store = s));
@@ -115,16 +115,15 @@ describe('an ablation waits for a candidate on the win, and stops when the base 
     assert.equal(pace.verdict, 'win');
     assert.equal(session.state.base, pace.id, 'the follow-up is the new base');
     const win = session.state.proposals.find((p) => p.title === 'three knobs at once')!;
+    // scheduled when the bundle won; stopped when the follow-up left it behind
     const study = session.state.ablations?.find((a) => a.winId === win.id);
-    if (study) {
-      // scheduled when the bundle won; stopped when the follow-up left it behind
-      assert.equal(study.status, 'done');
-      const notes = await store.listJournal(session.id, { kinds: ['note'] });
-      assert.ok(notes.some((e) => /its ablation stops with what ran: the new base/.test(e.title)));
-      const cancelled = session.state.trials.filter(
-        (t) => study.arms.some((a) => a.proposalId === t.proposalId) && t.status === 'cancelled',
-      );
-      assert.ok(cancelled.length > 0, 'arms not started never run');
-    }
+    assert.ok(study, 'the bundle was scheduled for ablation when it won');
+    assert.equal(study.status, 'done');
+    const notes = await store.listJournal(session.id, { kinds: ['note'] });
+    assert.ok(notes.some((e) => /its ablation stops with what ran: the new base/.test(e.title)));
+    const cancelled = session.state.trials.filter(
+      (t) => study.arms.some((a) => a.proposalId === t.proposalId) && t.status === 'cancelled',
+    );
+    assert.ok(cancelled.length > 0, 'arms not started never run');
   });
 });
