@@ -181,12 +181,12 @@ function settle(
   study.attribution = attribution;
   if (study.status === 'verifying') {
     const arm = study.arms.find((a) => a.role === 'minimal')!;
-    finish(ctx, st, fx, study, checkMinimal(st, ctx.spec, study, arm.proposalId, arm.keys));
+    finish(ctx, st, fx, study, checkMinimal(st, ctx.spec, study, arm.proposalId, arm.keys), stopped);
     return;
   }
   const m = minimalChange(st, ctx.spec, study, attribution);
   if (!('needsArm' in m)) {
-    finish(ctx, st, fx, study, m);
+    finish(ctx, st, fx, study, m, stopped);
     return;
   }
   const win = proposalOf(st, study.winId);
@@ -197,14 +197,10 @@ function settle(
     ? undefined
     : addArm(ctx, st, win, base, Object.keys(knobs), set, 'minimal', study.seeds);
   if (!id) {
-    finish(ctx, st, fx, study, {
-      set,
-      keys: m.needsArm,
-      verified: null,
-      note: stopped
-        ? `not checked: ${stopped}; the whole change is kept`
-        : 'not checked: its arm could not be built',
-    });
+    const note = stopped
+      ? `not checked: ${stopped}; the whole change is kept`
+      : 'not checked: its arm could not be built';
+    finish(ctx, st, fx, study, { set, keys: m.needsArm, verified: null, note }, stopped);
     return;
   }
   study.arms.push({ proposalId: id, keys: m.needsArm, role: 'minimal' });
@@ -241,12 +237,6 @@ export function stopLeftBehind(ctx: EngineContext, st: SessionState, fx: Effect[
       .filter(([k, v]) => canonicalJson(getPath(base.config, k)) !== canonicalJson(v))
       .map(([k]) => k);
     if (!left.length) continue;
-    const armIds = study.arms.map((a) => a.proposalId);
-    for (const t of st.trials)
-      if (armIds.includes(t.proposalId) && t.status === 'pending') {
-        t.status = 'cancelled';
-        t.note = `the base moved to ${base.id}, which leaves ${win.id} behind`;
-      }
     fx.push(
       journal(
         'note',
@@ -276,6 +266,7 @@ function finish(
   fx: Effect[],
   study: AblationStudy,
   minimal: MinimalChange,
+  stopped = 'the session ended', // why arms not started never will (settle's `stopped`)
 ): void {
   study.status = 'done';
   study.minimal = minimal;
@@ -284,7 +275,7 @@ function finish(
     p.status = 'concluded';
     for (const t of st.trials.filter((x) => x.proposalId === p.id && x.status === 'pending')) {
       t.status = 'cancelled';
-      t.note = 'the session ended before this ablation run';
+      t.note = `not run: ${stopped}`;
     }
   }
   const win = proposalOf(st, study.winId);
