@@ -34,7 +34,7 @@ export interface SeedValue {
 export const MIN_PAIRS = 3;
 
 /** Differences that vary by less than this (bpb) are one value up to rounding: nothing to test. */
-const SPREAD_EPS = 1e-9;
+export const SPREAD_EPS = 1e-9;
 
 /** A paired contrast: the judge's seed-blocked input, with the number of pairs behind it. */
 export interface PairedContrast extends SeedBlocked {

@@ -3,8 +3,15 @@
  *
  * Knob k's share: Δ(win) − Δ(win without k) = mean over seeds s of win_s − drop(k)_s, paired by seed
  * (the arms run on the win's own seeds, so the base cancels). Its 95 % interval is the paired t
- * interval, with the paired sd never below √2 × the session's pooled noise floor: three or four seeds
- * give an unstable sd, and a lucky small one must not make a noise knob look real. A knob *carries*
+ * interval. Where the session's trainer pairs seeds (core/paired.ts `designPairs`: the seed fixes the
+ * data order and, for same-shape configs, the initial weights) and MIN_PAIRS pairs or more ran, it is
+ * the judge's paired test (stats/paired-seeds.ts): the differences' own sd, exact for normal
+ * differences at n − 1 df, and an arm whose runs are erratic pays for it in its own width. Otherwise
+ * the paired sd is never below √2 × the session's pooled noise floor: without a pairing trainer the
+ * differences carry two runs' noise, and two pairs give an sd too unstable to trust. With the floor
+ * on a pairing trainer, a knob worth −0.0064 on three pairs whose differences varied by 0.0007 read
+ * as noise (logit softcap 15, bench/research-efficiency regime (a) at 96 full runs, BENCHMARKS.md),
+ * and the minimal change dropped it. A knob *carries*
  * part of the win when its interval lies below 0 (removing it hurts); *noise* when the interval
  * holds 0; *hurts* when removing it helps. Add-one-in (the knob alone on the base) is paired with the
  * base's runs on the same seeds.
@@ -13,11 +20,13 @@
  * win only when a knob was dropped; it is then checked on its own seeds: better than the base (interval
  * below 0) and not worse than the win (its interval against the win does not lie above 0).
  */
+import { MIN_PAIRS, SPREAD_EPS } from '../../stats/paired-seeds.ts';
 import { sampleStd, mean } from '../../stats/summary.ts';
 import { studentTQuantile } from '../../stats/student-t.ts';
 import type { AblationStudy, KnobAttribution, MinimalChange } from './ablation-state.ts';
 import { armKey, studyKnobs, winSeeds } from './ablation.ts';
 import { pooledNoise } from './conclude.ts';
+import { designPairs } from './paired.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { proposalOf, type SessionState } from './state.ts';
 
@@ -27,12 +36,22 @@ export interface Paired {
   n: number;
 }
 
+/**
+ * What a paired interval's sd may be: never below `sd` (√2 × the pooled noise), unless `own` (the
+ * study's runs pair seed by seed) and there are MIN_PAIRS pairs or more that vary (the file comment).
+ */
+export interface PairFloor {
+  sd: number;
+  own: boolean;
+}
+
 /** Mean and paired t interval of per-seed differences (undefined below two pairs). */
-export function pairedInterval(diffs: number[], floorSd: number): Paired | undefined {
+export function pairedInterval(diffs: number[], floor: PairFloor): Paired | undefined {
   const n = diffs.length;
   if (n < 2) return undefined;
   const m = mean(diffs);
-  const sd = Math.max(sampleStd(diffs), floorSd);
+  const own = sampleStd(diffs);
+  const sd = floor.own && n >= MIN_PAIRS && own > SPREAD_EPS ? own : Math.max(own, floor.sd);
   const half = (studentTQuantile(0.975, n - 1) * sd) / Math.sqrt(n);
   return { delta: m, ci95: [m - half, m + half], n };
 }
@@ -54,9 +73,16 @@ function pairs(a: Map<number, number>, b: Map<number, number>, seeds: number[]):
   return seeds.filter((s) => a.has(s) && b.has(s)).map((s) => a.get(s)! - b.get(s)!);
 }
 
-/** The sd floor of a paired difference: √2 × the pooled within-config noise (0 before there is one). */
-export function floorSd(state: SessionState, spec: SessionSpec): number {
-  return Math.SQRT2 * (pooledNoise(state, spec)?.sd ?? 0);
+/**
+ * The floor of a study's paired intervals: √2 × the pooled within-config noise (0 before there is
+ * one), which the study's own differences replace when the win, its arms and the base pair by design.
+ */
+export function pairFloor(state: SessionState, spec: SessionSpec, study: AblationStudy): PairFloor {
+  const ids = [study.winId, ...study.arms.map((a) => a.proposalId)];
+  return {
+    sd: Math.SQRT2 * (pooledNoise(state, spec)?.sd ?? 0),
+    own: ids.every((id) => designPairs(state, spec, proposalOf(state, id), study.baseId)),
+  };
 }
 
 const armFor = (study: AblationStudy, keys: string[]) =>
@@ -69,7 +95,7 @@ export function attribute(state: SessionState, spec: SessionSpec, study: Ablatio
   const all = Object.keys(set);
   const winV = winSeeds(state, spec, win.id);
   const baseV = bySeed(state, spec, study.baseId);
-  const floor = floorSd(state, spec);
+  const floor = pairFloor(state, spec, study);
   const out: KnobAttribution[] = [];
   for (const key of [...study.knobs, ...all.filter((k) => !study.knobs.includes(k))]) {
     const skip = study.skipped.find((s) => s.key === key);
@@ -145,7 +171,7 @@ export function checkMinimal(
 ): MinimalChange {
   const all = studyKnobs(state, study);
   const set = Object.fromEntries(keys.map((k) => [k, all[k]]));
-  const floor = floorSd(state, spec);
+  const floor = pairFloor(state, spec, study);
   const arm = bySeed(state, spec, armId);
   const vsBase = pairedInterval(pairs(arm, bySeed(state, spec, study.baseId), study.seeds), floor);
   const vsWin = pairedInterval(pairs(arm, winSeeds(state, spec, study.winId), study.seeds), floor);

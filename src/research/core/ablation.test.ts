@@ -226,11 +226,24 @@ describe('ablation plan', () => {
     assert.deepEqual(ablationTarget(st, proposalOf(st, 'p3')), { baseId: 'p1', set: more });
   });
 
-  it('the paired interval never uses an sd below the floor and needs two pairs', () => {
-    assert.equal(pairedInterval([0.01], 0), undefined);
-    const tight = pairedInterval([0.001, 0.001, 0.001], 0)!;
+  it('the paired interval needs two pairs and keeps the floor unless the study pairs by design', () => {
+    const unpaired = { sd: 0.014, own: false };
+    assert.equal(pairedInterval([0.01], unpaired), undefined);
+    const tight = pairedInterval([0.001, 0.001, 0.001], { sd: 0, own: false })!;
     assert.equal(tight.ci95[1] - tight.ci95[0], 0, 'no spread, no floor: a point');
-    const floored = pairedInterval([0.001, 0.001, 0.001], 0.014)!;
+    const floored = pairedInterval([0.001, 0.001, 0.001], unpaired)!;
     assert.ok(floored.ci95[0] < 0 && floored.ci95[1] > 0, 'identical lucky pairs stay noise under the floor');
+    // on a pairing trainer three pairs are the paired t test on their own sd (df 2, t 4.30)
+    const calm = [-0.0058, -0.0051, -0.0044];
+    const own = pairedInterval(calm, { sd: 0.014, own: true })!;
+    assert.ok(own.ci95[1] < 0, `a knob worth -0.005 on calm pairs carries: [${own.ci95}]`);
+    assert.ok(Math.abs(own.ci95[1] - own.ci95[0] - 2 * 4.3027 * (0.0007 / Math.sqrt(3))) < 1e-5);
+    assert.ok(pairedInterval(calm, unpaired)!.ci95[1] > 0, 'the same pairs under the floor: noise');
+    // two pairs, or pairs that do not vary (one value up to rounding), keep the floor even then
+    assert.ok(pairedInterval(calm.slice(0, 2), { sd: 0.014, own: true })!.ci95[1] > 0);
+    const same = pairedInterval([0.001, 0.001, 0.001], { sd: 0.014, own: true })!;
+    assert.ok(same.ci95[0] < 0 && same.ci95[1] > 0, 'no spread is nothing to test');
+    // erratic pairs pay in their own width
+    assert.ok(pairedInterval([-0.03, 0.004, -0.012], { sd: 0.001, own: true })!.ci95[1] > 0);
   });
 });

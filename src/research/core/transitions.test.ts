@@ -931,6 +931,31 @@ describe('session transitions', () => {
     assert.ok(!st.proposals.some((p) => p.source === STACK_SOURCE), 'arms are never stacked');
   });
 
+  it('on a trainer that pairs seeds a small share on calm pairs carries; under the floor the same runs are noise', () => {
+    const attributed = (ctx: T.EngineContext) => {
+      const won = confirmedWin(withBaseline(one), 'bundle', { 'optim.lr': 0.004, 'optim.beta2': 0.99 }, 1.7);
+      let st = won.state;
+      const winOn = (seed: number) =>
+        Object.values(st.trials.find((x) => x.proposalId === won.id && x.seed === seed)!.results)[0];
+      for (const t of st.trials.filter((x) => x.purpose === 'ablation')) {
+        const arm = st.proposals.find((p) => p.id === t.proposalId)!;
+        const withLr = 'optim.lr' in (arm.change.kind === 'config' ? arm.change.set : {});
+        // without beta2: 0.003 worse than the win on the same seed, give or take 0.0003
+        const value = withLr ? winOn(t.seed) + 0.003 + 0.0003 * ((t.seed % 3) - 1) : 2.0;
+        st = end(ctx, st, t.id, { value }).state;
+      }
+      const done = st.ablations![0];
+      return { done, beta2: done.attribution!.find((a) => a.key === 'optim.beta2')! };
+    };
+    const paired = attributed(contextFor({ pairedSeeds: true }));
+    assert.equal(paired.beta2.n, 3);
+    assert.equal(paired.beta2.verdict, 'carries', `paired: [${paired.beta2.ci95}]`);
+    assert.deepEqual(paired.done.minimal?.keys, ['optim.lr', 'optim.beta2'], 'the whole change');
+    const floored = attributed(one);
+    assert.equal(floored.beta2.verdict, 'noise', `floored: [${floored.beta2.ci95}]`);
+    assert.deepEqual(floored.done.minimal?.keys, ['optim.lr']);
+  });
+
   it('ablationRequested: only a confirmed multi-knob win of this session not yet ablated, at most MAX_ABLATION_ASKS asks', () => {
     covers('ablationRequested');
     // the second is admitted on the baseline before the first win re-bases the session, so it is judged
