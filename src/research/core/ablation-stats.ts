@@ -9,8 +9,8 @@
  * differences at n − 1 df, and an arm whose runs are erratic pays for it in its own width. Otherwise
  * the paired sd is never below √2 × the session's pooled noise floor: without a pairing trainer the
  * differences carry two runs' noise, and two pairs give an sd too unstable to trust. With the floor
- * on a pairing trainer, a knob worth −0.0064 on three pairs whose differences varied by 0.0007 read
- * as noise (logit softcap 15, bench/research-efficiency regime (a) at 96 full runs, BENCHMARKS.md),
+ * on a pairing trainer, a knob worth −0.0064 on three pairs (−0.0056, −0.0059, −0.0076: sd 0.0010)
+ * read as noise (logit softcap 15, bench/research-efficiency regime (a) at 96 full runs, BENCHMARKS.md),
  * and the minimal change dropped it. A knob *carries*
  * part of the win when its interval lies below 0 (removing it hurts); *noise* when the interval
  * holds 0; *hurts* when removing it helps. Add-one-in (the knob alone on the base) is paired with the
