@@ -150,6 +150,8 @@ export function minimalChange(
   const dropped = attribution.filter((a) => a.verdict === 'noise' || a.verdict === 'hurts').map((a) => a.key);
   const kept = Object.keys(set).filter((k) => !dropped.includes(k));
   const whole = (note: string): MinimalChange => ({ set, keys: Object.keys(set), verified: true, note });
+  if (!attribution.some((a) => a.verdict !== 'skipped'))
+    return whole('no knob was measured (the study stopped first): the whole change is kept');
   if (dropped.length === 0)
     return whole('every knob taken apart carries part of the win: the whole change is kept');
   if (kept.length === 0)

@@ -609,6 +609,7 @@ describe('session transitions', () => {
     assert.equal(r.state.base, b.id);
     const study = r.state.ablations!.find((x) => x.winId === a.id)!;
     assert.equal(study.status, 'done');
+    assert.match(study.minimal?.note ?? '', /no knob was measured/, 'one arm seed measures no share');
     const after = r.state.trials.filter((t) => arms.some((x) => x.id === t.id));
     assert.deepEqual(
       [...new Set(after.map((t) => t.status))].sort(),
