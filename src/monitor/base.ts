@@ -35,11 +35,6 @@ export interface Curve {
   eval: EvalPointLite[];
   /** Total tokens this run will train for, when known (tokens budget), so rules can reason about progress. */
   budgetTokens?: number;
-  /**
-   * Where the run's own warmup ends, in tokens, when its trainer follows the config's schedule (the
-   * reference trainer): a rising LR up to there is what the config asks for (rules/lr-schedule.ts).
-   */
-  warmupTokens?: number;
 }
 
 /** The baseline band at a token count: mean and std of the baseline seeds' eval metric there. */

@@ -9,12 +9,7 @@
  * - warmup that never ends: the LR is still rising at `warmupMaxFraction` of the budget AND the run is
  *   clearly behind the baseline band at its latest eval (val bpb above mean + max(k sigma, minGapRel x mean)).
  *   A long warmup alone is a legitimate choice; one that has also cost the run its place in the race is not.
- *   Without a reference band this half of the rule says continue. Where the curve knows the run's own
- *   warmup (`Curve.warmupTokens`), the LR rising up to it is that choice, not a bug: the rule waits
- *   until it rises between two points past it. Before, it read the first point at the peak as still
- *   rising and stopped runs as their warmup ended: 4 of the 14 it stopped in a 96-run session, and 9 of
- *   the 14 beat their base at the full budget (BENCHMARKS.md "What successive halving's first rung
- *   stopped").
+ *   Without a reference band this half of the rule says continue.
  * Needs a token budget and an lr trace; without either, continue.
  */
 import { CONTINUE, type Curve, type Decision, type MonitorRule, type Reference } from '../base.ts';
@@ -69,7 +64,6 @@ export function lrScheduleRule(params: Partial<LrScheduleParams> = {}): MonitorR
         };
       }
       if (frac < p.warmupMaxFraction || warmupEndIndex(train) !== n || !reference) return CONTINUE;
-      if (curve.warmupTokens !== undefined && train[n - 2].tokens <= curve.warmupTokens) return CONTINUE;
       const e = curve.eval.at(-1);
       const band = e && reference.evalBand(e.tokens);
       if (!e || !band || !Number.isFinite(band.mean)) return CONTINUE;

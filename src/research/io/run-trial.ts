@@ -15,7 +15,6 @@ import type { RunRecord, Store } from '../../store/base.ts';
 import { codeLaunchOptions } from './code-guard.ts';
 import type { WorkItem } from '../core/scheduler.ts';
 import { isFlopMatched, topRung, type SessionSpec } from '../core/spec.ts';
-import { onReferenceTrainer } from '../core/paired.ts';
 import { proposalOf, type SessionState } from '../core/state.ts';
 import { ladderFlopsPerToken, ladderRunConfig } from '../core/ladder-state.ts';
 
@@ -93,17 +92,6 @@ export function rungRunConfig(
   c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
   if (o.rung < top) c.train.finalEvalTokensPerDomain = Math.min(c.train.finalEvalTokensPerDomain, 4096);
   c.train.checkpointAtStable = c.schedule.name === 'wsd' && o.rung < top;
-  // Below the top, a run of the reference trainer that is not WSD is the full run in miniature: its
-  // schedule already spans its own tokens, and its warmup takes the share of them it takes at the full
-  // budget. In absolute tokens, warmup x 2 warmed up for 89 % of a third-budget run, read 0.052 worse
-  // than its base there and was stopped, and is 0.06 better at the full budget (BENCHMARKS.md "What
-  // successive halving's first rung stopped"). A WSD run below the top is the full run's prefix
-  // instead (the same warmup and stable phase, its own decay), which its promotion resumes from the
-  // stable checkpoint. Another trainer's schedule keys mean what it makes of them: left as they are.
-  if (o.rung < top && c.schedule.name !== 'wsd' && onReferenceTrainer(c))
-    c.schedule.warmupTokens = Math.round(
-      (c.schedule.warmupTokens * o.rungTokens[o.rung]) / o.rungTokens[top],
-    );
   delete c.resume;
   if (o.resumeFrom) c.resume = { checkpoint: o.resumeFrom };
   delete c.preset;
@@ -126,16 +114,7 @@ export async function runTrialRung(
   const p = proposalOf(state, item.trial.proposalId);
   const top = topRung(spec);
   const config = runConfigFor(item, state, spec, ctx.baseFlopsPerToken);
-  const curve: Curve = {
-    train: [],
-    eval: [],
-    budgetTokens: item.tokens,
-    // the reference trainer follows the config's schedule: its warmup is the config's (monitor/base.ts),
-    // in the curve's tokens (FLOP-equivalent baseline tokens for a change that costs more per token)
-    ...(onReferenceTrainer(config)
-      ? { warmupTokens: config.schedule.warmupTokens * (isFlopMatched(p.cost) ? p.cost : 1) }
-      : {}),
-  };
+  const curve: Curve = { train: [], eval: [], budgetTokens: item.tokens };
   let decision: Extract<Decision, { action: 'stop' }> | undefined;
   // Curves are indexed by FLOP-equivalent baseline tokens so an expensive change is judged at equal compute.
   const eqTokens = (flops: number, tokens: number) =>
