@@ -16,7 +16,7 @@ import { isReferenceCode } from '../runs/code-trust.ts';
 import type { LaunchOptions } from '../runs/launch.ts';
 import { DEFAULT_TRAINER_DIR, hashCode } from '../runs/run-dir.ts';
 import { sandboxStatus } from '../sandbox/bwrap.ts';
-import type { Store } from '../store/base.ts';
+import type { RunRecord, SessionRecord, Store } from '../store/base.ts';
 
 type FromLaunch = Pick<
   LaunchOptions,
@@ -32,6 +32,8 @@ type FromLaunch = Pick<
 
 export interface FromRun {
   base: TrainConfigInput;
+  /** Set when the run was a lower rung of a research session (`lowerRungNote`). */
+  rungNote?: string;
   /** 'reference': the snapshot is the reference trainer; 'bwrap' | 'none': agent or other code. */
   isolation: 'reference' | 'bwrap' | 'none';
   /** Launch options once the config is resolved and its dataset bound. */
@@ -43,13 +45,20 @@ export async function fromRun(store: Store, id: string, unsafeNoSandbox: boolean
   if (!parent) throw new FlywheelError('not_found', `no run with id "${id}" (see: flywheel runs)`);
   const base = structuredClone(parent.config) as TrainConfigInput;
   delete base.resume;
+  const session = parent.sessionId ? await store.getSession(parent.sessionId) : undefined;
+  const rungNote = lowerRungNote(parent, session);
   const codeFrom = join(parent.runDir, 'code');
   if (!existsSync(codeFrom))
     throw new FlywheelError('not_found', `run ${id} has no code snapshot (${codeFrom}); cannot re-run it`);
   const provenance = { codeCommit: parent.codeCommit, codeDiff: parent.codeDiff };
   const snapshot = hashCode(codeFrom).codeHash;
   if (isReferenceCode(snapshot))
-    return { base, isolation: 'reference', launch: () => ({ codeFrom, provenance, parentRunId: id }) };
+    return {
+      base,
+      rungNote,
+      isolation: 'reference',
+      launch: () => ({ codeFrom, provenance, parentRunId: id }),
+    };
 
   if (parent.codeHash && parent.codeHash !== snapshot)
     throw new FlywheelError(
@@ -69,6 +78,7 @@ export async function fromRun(store: Store, id: string, unsafeNoSandbox: boolean
   };
   return {
     base,
+    rungNote,
     isolation: code.sandbox,
     launch: (config) => {
       const o = codeLaunchOptions(code, config, refFor(config, codeFrom));
@@ -91,4 +101,22 @@ function refFor(config: TrainConfig, codeFrom: string): IntegrityRef {
     data: dataHash(config.data.dir),
     dataDir: config.data.dir,
   };
+}
+
+/**
+ * A research session makes a run below its top rung with that rung's eval settings (a capped final
+ * eval: src/research/io/run-trial.ts `rungRunConfig`), and `--from` keeps them. Re-run at another
+ * budget, its val bpb is not comparable with the session's full-budget runs: the same base config on
+ * the same seed read 2.3873 with a rung-1 run's eval and 2.4458 with its own (BENCHMARKS.md "What
+ * successive halving's first rung stopped"). Undefined for any other run.
+ */
+export function lowerRungNote(
+  run: Pick<RunRecord, 'id' | 'tags' | 'config'>,
+  session: Pick<SessionRecord, 'id' | 'spec'> | undefined,
+): string | undefined {
+  const rungs = session?.spec.rungTokens;
+  const rung = Number(run.tags.rung);
+  if (!session || !Array.isArray(rungs) || !Number.isInteger(rung) || rung >= rungs.length - 1)
+    return undefined;
+  return `note: run ${run.id} was rung ${rung} of session ${session.id}, below its full budget: it keeps that rung's eval settings (final eval ${run.config.train.finalEvalTokensPerDomain} tokens per domain), so at another budget its val bpb compares with runs made the same way, not with the session's full-budget runs`;
 }

@@ -112,6 +112,7 @@ export function register(program: Command): void {
           if (resolved.trainer.spec) config = resolved;
           else ({ config, meta } = await bindDataset(resolved, log));
         }
+        if (from?.rungNote && o.budget) log(from.rungNote);
         const progress = new ProgressLine(config);
         if (from && from.isolation !== 'reference')
           log(
