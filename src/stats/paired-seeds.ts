@@ -34,7 +34,7 @@ export interface SeedValue {
 export const MIN_PAIRS = 3;
 
 /** Differences that vary by less than this (bpb) are one value up to rounding: nothing to test. */
-export const SPREAD_EPS = 1e-9;
+const SPREAD_EPS = 1e-9;
 
 /** A paired contrast: the judge's seed-blocked input, with the number of pairs behind it. */
 export interface PairedContrast extends SeedBlocked {
@@ -54,10 +54,19 @@ export function pairedContrast(
   const b = bySeed(base);
   const c = bySeed(candidate);
   const d = [...c].filter(([seed]) => b.has(seed)).map(([seed, v]) => v - b.get(seed)!);
+  const sd = pairedSd(d, minPairs);
+  if (sd === undefined) return undefined;
+  return { delta: mean(d), se: sd / Math.sqrt(d.length), df: d.length - 1, n: d.length };
+}
+
+/**
+ * The sd of paired differences when the paired test may rest on it: `minPairs` of them or more (at
+ * least two), and they vary; undefined otherwise. Also the ablation's rule (research/core/ablation-stats.ts).
+ */
+export function pairedSd(d: readonly number[], minPairs = MIN_PAIRS): number | undefined {
   if (d.length < Math.max(2, minPairs)) return undefined;
   const sd = sampleStd(d);
-  if (!(sd > SPREAD_EPS)) return undefined;
-  return { delta: mean(d), se: sd / Math.sqrt(d.length), df: d.length - 1, n: d.length };
+  return sd > SPREAD_EPS ? sd : undefined;
 }
 
 function bySeed(xs: readonly SeedValue[]): Map<number, number> {

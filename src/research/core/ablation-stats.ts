@@ -20,7 +20,7 @@
  * win only when a knob was dropped; it is then checked on its own seeds: better than the base (interval
  * below 0) and not worse than the win (its interval against the win does not lie above 0).
  */
-import { MIN_PAIRS, SPREAD_EPS } from '../../stats/paired-seeds.ts';
+import { pairedSd } from '../../stats/paired-seeds.ts';
 import { sampleStd, mean } from '../../stats/summary.ts';
 import { studentTQuantile } from '../../stats/student-t.ts';
 import type { AblationStudy, KnobAttribution, MinimalChange } from './ablation-state.ts';
@@ -38,7 +38,8 @@ export interface Paired {
 
 /**
  * What a paired interval's sd may be: never below `sd` (√2 × the pooled noise), unless `own` (the
- * study's runs pair seed by seed) and there are MIN_PAIRS pairs or more that vary (the file comment).
+ * study's runs pair seed by seed) and the paired test may rest on their own sd (stats/paired-seeds.ts
+ * `pairedSd`: MIN_PAIRS pairs or more that vary; the file comment).
  */
 export interface PairFloor {
   sd: number;
@@ -50,8 +51,7 @@ export function pairedInterval(diffs: number[], floor: PairFloor): Paired | unde
   const n = diffs.length;
   if (n < 2) return undefined;
   const m = mean(diffs);
-  const own = sampleStd(diffs);
-  const sd = floor.own && n >= MIN_PAIRS && own > SPREAD_EPS ? own : Math.max(own, floor.sd);
+  const sd = (floor.own ? pairedSd(diffs) : undefined) ?? Math.max(sampleStd(diffs), floor.sd);
   const half = (studentTQuantile(0.975, n - 1) * sd) / Math.sqrt(n);
   return { delta: m, ci95: [m - half, m + half], n };
 }
