@@ -130,6 +130,7 @@ export function nextWork(
       flops: flops ? r * spec.rungTokens[top] * flops.perToken : 0,
     };
   };
+  const holdArms = mayMoveBase(state, likely, own); // the engine's ablation arms wait (`byEngine`)
   const pending = state.trials
     .filter((t) => t.status === 'pending')
     .sort(
@@ -147,7 +148,7 @@ export function nextWork(
     // a base's half of a look's pair, once its candidate has a verdict (or was dropped): nothing to pair
     if (t.pairOf && proposalOf(state, t.pairOf).status !== 'active') continue;
     if (heldBy(state, likely, t)) continue;
-    if (t.purpose === 'ablation' && byEngine(state, t) && mayMoveBase(state, likely, own)) continue;
+    if (t.purpose === 'ablation' && holdArms && byEngine(state, t)) continue;
     if (!fillerWanted(state, spec, t)) continue;
     const item = itemFor(state, spec, t);
     const keepLadder = rungs ? ladder : { seconds: 0, flops: 0 };
