@@ -35,9 +35,11 @@ import { BASELINE, type SessionState, type TrialState } from './state.ts';
 /** Extra top-rung seeds a session carries beyond its own base seeds. */
 export const CARRIED_EXTRA_SEEDS = 4;
 /**
- * Base seeds a session always has through every rung (seedBase, seedBase + 1): the band and successive
- * halving's force-promotion need that many values at each lower rung, and the screen's row 0 is the
- * base on seedBase.
+ * Base seeds a session has through every rung (seedBase, seedBase + 1): the band and successive
+ * halving's force-promotion need that many values at each lower rung, the compute multiplier's
+ * bootstrap two per budget, and the screen's row 0 is the base on seedBase. The others run the top
+ * rung only, where the decisions are: a third seed through the lower rungs cost 0.44 of a full run
+ * (regime (a) of bench/research-efficiency) for values nothing needs.
  */
 const OWN_SEEDS_MIN = LOWER_RUNG_SEEDS;
 
@@ -119,7 +121,7 @@ export function placeable(
  * value and its run, and adds no FLOPs. A base seed past the first two with nothing carried is left
  * out when the carried seeds already give the base its `baselineSeeds` values at the top: the last
  * winner's held-out confirmation is as good a seed as a new one (better: it was not picked for
- * looking good), and buying a third seed through every rung cost about 1.44 full runs.
+ * looking good), and buying a third seed costs a full run.
  */
 export function baselineTrials(st: SessionState, spec: SessionSpec): TrialState[] {
   const top = topRung(spec);
@@ -152,7 +154,8 @@ export function baselineTrials(st: SessionState, spec: SessionSpec): TrialState[
     // a seed with nothing carried is bought only while the base's seeds at the top fall short
     const carriedHere = carried.some((r) => r.seed === seed);
     if (i >= OWN_SEEDS_MIN && !carriedHere && out.length + extra.length >= spec.baselineSeeds) continue;
-    const t = newTrial(st, BASELINE, seed, 'baseline', 0);
+    // past the first two, a seed's lower rungs would be read by nothing: it runs the top only
+    const t = newTrial(st, BASELINE, seed, 'baseline', i >= OWN_SEEDS_MIN ? top : 0);
     fill(t);
     out.push(t);
   }

@@ -188,14 +188,20 @@ const COVERED = new Set<string>();
 const covers = (...names: string[]) => names.forEach((n) => COVERED.add(n));
 
 describe('session transitions', () => {
-  it('created: the baseline proposal and its seeds at rung 0, journaled', () => {
+  it('created: the baseline proposal, two seeds from rung 0 and the third at the top, journaled', () => {
     covers('created');
     const s = T.created(three, { now: NOW });
+    const top = three.spec.rungTokens.length - 1;
+    assert.ok(top > 0, 'the spec has lower rungs');
     assert.deepEqual(
       s.state.trials.map((t) => [t.proposalId, t.purpose, t.rung, t.status]),
-      [0, 1, 2].map(() => [BASELINE, 'baseline', 0, 'pending']),
+      [0, 0, top].map((r) => [BASELINE, 'baseline', r, 'pending']),
     );
     assert.deepEqual(kinds(s.effects), ['journal:session', 'journal:baseline']);
+    const said = s.effects[1];
+    assert.ok(
+      said.kind === 'journal' && said.title.includes('3 seeds at the top rung, 2 of them at every rung'),
+    );
     const history = { sd: 0.01, df: 12, sessions: ['s-a', 's-b'], configs: 5 };
     const h = T.created(contextFor({ baselineSeeds: 2, historyNoise: history }), { now: NOW });
     assert.equal(h.state.trials.length, 2, 'history covers the noise: 2 baseline seeds');
