@@ -5,7 +5,7 @@
  * compare with the base at that rung, so the new base gets `LOWER_RUNG_SEEDS` values at every lower
  * rung that ideas run at (from spec.ts `exploreRung`): the winner's own screening runs count, and the
  * few it lacks are added as base trials that climb from there and stop below the top (`untilRung`),
- * cheapest first, once an idea judged against the new base runs below the top (scheduler.ts
+ * cheapest first, once an idea judged against the new base has started below the top (scheduler.ts
  * `fillerWanted`; then base trials run first, lowest rung first). Not below the explore rung: nothing
  * but a base runs there, and the compute multiplier fits the session's first baseline over every rung,
  * not a re-based one (core/costed-runs.ts). In regime (a) of bench/research-efficiency rung 0 ends

@@ -211,11 +211,15 @@ function mayMoveBase(
 
 /**
  * Whether a re-based base's lower-rung seed (core/rebase.ts: a 'baseline' trial of a proposal that is
- * not the session's first baseline) may start: only once an idea judged against that base runs below
- * the top (an explore trial or a study point), the only trials its values are compared with. Every other
- * trial may. Found in regime (a) of bench/research-efficiency: the fillers ran the moment the re-base
- * happened, before the researcher had proposed anything, and took 0.67 of a full run from a follow-up
- * sent straight to the top, whose held-out confirmation then did not fit.
+ * not the session's first baseline) may start: only once an idea judged against that base has started
+ * below the top (an explore trial or a study point), the only trials its values are compared with. Every
+ * other trial may. Found in regime (a) of bench/research-efficiency: the fillers ran the moment the
+ * re-base happened, before the researcher had proposed anything, and took 0.67 of a full run from a
+ * follow-up sent straight to the top, whose held-out confirmation then did not fit. Later, with ideas
+ * proposed but waiting on the endgame reserve (a candidate at the full budget kept what it needed), the
+ * fillers ran for them, ahead of them, and left too little for any to start: 0.67 of a full run that
+ * nothing read. An idea that starts first runs against the previous base's band, the laxer one
+ * (core/base.ts `bandBase`), until the fillers end.
  */
 function fillerWanted(state: SessionState, spec: SessionSpec, t: TrialState): boolean {
   // a base's run of a candidate's seed at the top (conclude.ts `nextSeedTrials`) is no filler
@@ -225,6 +229,7 @@ function fillerWanted(state: SessionState, spec: SessionSpec, t: TrialState): bo
     (x) =>
       (x.purpose === 'explore' || x.purpose === 'study') &&
       x.startRung < top &&
+      x.status !== 'pending' &&
       x.status !== 'cancelled' &&
       baseOf(state, x.proposalId) === t.proposalId,
   );

@@ -661,9 +661,12 @@ describe('session transitions', () => {
     );
     assert.equal(nextWork(s, three.spec, Infinity), undefined, 'no idea runs below the top yet: they wait');
     const later = admit(three, s, propose('wider', { 'model.width': 96 }));
-    const next = nextWork(later.state, three.spec, Infinity);
-    assert.equal(next?.trial.id, fillers[0].id, 'then a base seed below the top runs first');
-    let done = later.state;
+    const idea = nextWork(later.state, three.spec, Infinity);
+    assert.equal(idea?.trial.proposalId, later.id, 'an idea proposed but not started wants no base seed yet');
+    const started = T.started(later.state, { trialId: idea!.trial.id }).state;
+    const next = nextWork(started, three.spec, Infinity);
+    assert.equal(next?.trial.id, fillers[0].id, 'once it has started, a base seed below the top runs next');
+    let done = started;
     for (const f of fillers) done = finish(three, done, f.id, (r) => 1.9 - r * 0.1).state;
     assert.deepEqual(
       trialsOf(done, id)
