@@ -166,3 +166,11 @@ export function baselineTrials(st: SessionState, spec: SessionSpec): TrialState[
   }
   return out;
 }
+
+/** How `baselineTrials` spreads the base's seeds over the rungs, for the session's first journal entry. */
+export function baselineSeedsText(spec: Pick<SessionSpec, 'rungTokens' | 'baselineSeeds'>): string {
+  const every = Math.min(spec.baselineSeeds, OWN_SEEDS_MIN);
+  if (spec.rungTokens.length === 1 || every === spec.baselineSeeds)
+    return `${spec.baselineSeeds} seeds at every rung`;
+  return `${spec.baselineSeeds} seeds at the top rung, ${every} of them at every rung`;
+}

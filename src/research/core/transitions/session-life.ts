@@ -3,8 +3,7 @@ import { resultOf } from '../digest.ts';
 import { formatSigned } from '../../../stats/describe.ts';
 import { journal, type Effect, type JournalExtra, type Step } from '../effects.ts';
 import { NOT_RUN, UNCONFIRMED } from '../ideas.ts';
-import { baselineTrials } from '../carried-base.ts';
-import { LOWER_RUNG_SEEDS } from '../rebase.ts';
+import { baselineSeedsText, baselineTrials } from '../carried-base.ts';
 import { continueTests, isCutOffPass, isOpenAtEnd, type Continued } from '../open-tests.ts';
 import type { SessionSpec } from '../spec.ts';
 import { BASELINE, emptyState, maxSeedsOf, type SessionState, type TrialState } from '../state.ts';
@@ -60,14 +59,6 @@ export function created(ctx: EngineContext, input: { now: string }): Step {
       ...looked,
     ],
   };
-}
-
-/** How the baseline's seeds spread over the rungs (core/carried-base.ts `baselineTrials`). */
-function baselineSeedsText(spec: SessionSpec): string {
-  const every = Math.min(spec.baselineSeeds, LOWER_RUNG_SEEDS);
-  if (spec.rungTokens.length === 1 || every === spec.baselineSeeds)
-    return `${spec.baselineSeeds} seeds at every rung`;
-  return `${spec.baselineSeeds} seeds at the top rung, ${every} of them at every rung`;
 }
 
 /** A continued test's journal entries and its idea record (core/open-tests.ts), or why it was not. */
