@@ -71,13 +71,19 @@ describe("a session carries its base's runs from the session before", () => {
     // the first two base seeds have a value at every rung, the third at the top (and below where it
     // was carried: core/carried-base.ts), and none was bought twice
     const has = (seed: number, rung: number) => carried.some((c) => c.seed === seed && c.rung === rung);
-    const needed = ['1000@0', '1000@1', '1001@0', '1001@1', '1002@1'];
+    const needed = [
+      [1000, 0],
+      [1000, 1],
+      [1001, 0],
+      [1001, 1],
+      [1002, 1],
+    ] as const;
     for (const seed of [1000, 1001, 1002]) {
       const t = base.find((x) => x.seed === seed)!;
       const want = seed < 1002 || has(seed, 0) ? ['0', '1'] : ['1'];
       assert.deepEqual(Object.keys(t.results).sort(), want, `seed ${seed}: ${JSON.stringify(t)}`);
     }
-    assert.equal(own.length, needed.filter((k) => !carried.some((c) => `${c.seed}@${c.rung}` === k)).length);
+    assert.equal(own.length, needed.filter(([seed, rung]) => !has(seed, rung)).length);
     for (const c of carried) {
       const t = base.find((x) => x.seed === c.seed)!;
       assert.equal(t.results[String(c.rung)], c.value);
