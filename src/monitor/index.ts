@@ -17,7 +17,13 @@ import { stallRule, type StallParams } from './rules/stall.ts';
 import { trainValGapRule, type TrainValGapParams } from './rules/train-val-gap.ts';
 
 export * from './base.ts';
-export { buildReference, interpolate, type BaselineCurves, type ReferenceOptions } from './reference.ts';
+export {
+  buildReference,
+  interpolate,
+  onLevel,
+  type BaselineCurves,
+  type ReferenceOptions,
+} from './reference.ts';
 export { DEFAULT_BEHIND_BASELINE_PARAMS } from './rules/behind-baseline.ts';
 export { DEFAULT_CANNOT_CATCH_UP_PARAMS } from './rules/cannot-catch-up.ts';
 export { DEFAULT_DIVERGENCE_PARAMS } from './rules/divergence.ts';

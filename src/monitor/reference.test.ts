@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { baselineReference, loadCurve } from '../../test/fixtures/curves/load.ts';
-import { buildReference, interpolate } from './reference.ts';
+import { buildReference, interpolate, onLevel } from './reference.ts';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -99,5 +99,44 @@ describe('baseline reference', () => {
     assert.ok(Math.abs(band!.std - Math.SQRT2 * 0.75) < 1e-12);
     const noLr = buildReference({ eval: [], train: [[{ tokens: 0, loss: 7 }], [{ tokens: 0, loss: 7 }]] });
     assert.equal(noLr.lrBand?.(0), undefined);
+  });
+  it('moves seeds of another config onto one seed: its level, their spread', () => {
+    const spread = {
+      eval: [
+        [
+          { tokens: 100, valBpb: 3.0 },
+          { tokens: 200, valBpb: 2.6 },
+        ],
+        [
+          { tokens: 100, valBpb: 3.2 },
+          { tokens: 200, valBpb: 2.8 },
+        ],
+      ],
+      train: [
+        [
+          { tokens: 100, loss: 3.1, lr: 0.01 },
+          { tokens: 200, loss: 2.7, lr: 0.02 },
+        ],
+        [
+          { tokens: 100, loss: 3.3, lr: 0.01 },
+          { tokens: 200, loss: 2.9, lr: 0.02 },
+        ],
+      ],
+    };
+    const level = {
+      eval: [
+        { tokens: 150, valBpb: 2.5 },
+        { tokens: 200, valBpb: 2.4 },
+        { tokens: 300, valBpb: 2.2 }, // past the spread seeds' reach: left out
+      ],
+      train: [{ tokens: 200, loss: 2.5, lr: 0.03 }],
+    };
+    const ref = buildReference(onLevel(spread, level));
+    const at = (t: number) => ref.evalBand(t)!;
+    assert.ok(Math.abs(at(150).mean - 2.5) < 1e-12 && Math.abs(at(200).mean - 2.4) < 1e-12);
+    assert.ok(Math.abs(at(200).std - Math.SQRT2 * 0.1) < 1e-12, 'the spread seeds’ std');
+    assert.equal(ref.evalBand(300), undefined);
+    assert.ok(Math.abs(ref.trainBand!(200)!.mean - 2.5) < 1e-12);
+    assert.ok(Math.abs(ref.lrBand!(200)!.mean - 0.03) < 1e-12 && ref.lrBand!(200)!.std === 0);
   });
 });

@@ -21,11 +21,22 @@ export interface ReferenceOptions {
   smoothHalfWidth?: number;
 }
 
+export interface EvalPoint {
+  tokens: number;
+  valBpb: number;
+}
+
+export interface TrainPoint {
+  tokens: number;
+  loss: number;
+  lr?: number;
+}
+
 export interface BaselineCurves {
   /** Per seed: its eval points. */
-  eval: readonly (readonly { tokens: number; valBpb: number }[])[];
+  eval: readonly (readonly EvalPoint[])[];
   /** Per seed: its train points (optional); their lr, when present, gives the LR band. */
-  train?: readonly (readonly { tokens: number; loss: number; lr?: number }[])[];
+  train?: readonly (readonly TrainPoint[])[];
 }
 
 export function buildReference(curves: BaselineCurves, opts: ReferenceOptions = {}): Reference {
@@ -85,4 +96,55 @@ function smooth(points: SeedPoint[], h: number): SeedPoint[] {
     tokens: p.tokens,
     value: median(points.slice(Math.max(0, i - h), i + h + 1).map((q) => q.value)),
   }));
+}
+
+/**
+ * The seeds of `spread` moved onto `level`, one seed's curves of another config: at each of `level`'s
+ * points, seed i becomes level + (seed i − the seeds' mean there), so a band built from the result has
+ * `level` as its mean and `spread`'s seed-to-seed std. Points where fewer than two of `spread`'s seeds
+ * reach are left out (no extrapolation), and so is a seed's train curve where it has none. For a base
+ * that ran one seed at a budget whose spread is measured on an older base (README "Research sessions").
+ */
+export function onLevel(
+  spread: BaselineCurves,
+  level: { eval: readonly EvalPoint[]; train?: readonly TrainPoint[] },
+): BaselineCurves {
+  const shift = <P extends { tokens: number }>(
+    seeds: readonly (readonly P[])[],
+    pts: readonly P[],
+    fields: ReadonlyArray<keyof P & string>,
+  ): P[][] => {
+    const curves = seeds.map((s) =>
+      Object.fromEntries(
+        fields.map((f) => [f, clean(s.map((p) => ({ tokens: p.tokens, value: Number(p[f]) })))]),
+      ),
+    );
+    const out: P[][] = seeds.map(() => []);
+    for (const p of pts) {
+      const moved = seeds.map(() => ({ ...p }) as Record<string, unknown>);
+      let ok = true;
+      for (const f of fields) {
+        if (typeof p[f] !== 'number') continue;
+        const at = curves.map((c) => interpolate(c[f], p.tokens));
+        const xs = at.filter((v): v is number => v !== undefined);
+        if (xs.length < 2 || xs.length < at.length) {
+          ok = false;
+          break;
+        }
+        const m = mean(xs);
+        at.forEach((v, i) => (moved[i][f] = (p[f] as number) + (v! - m)));
+      }
+      if (ok) moved.forEach((q, i) => out[i].push(q as P));
+    }
+    return out;
+  };
+  const evalSeeds = shift(spread.eval, level.eval, ['valBpb']);
+  const train = spread.train?.filter((s) => s.length > 0) ?? [];
+  const withLr = train.length > 0 && train.every((s) => s.every((p) => p.lr !== undefined));
+  return {
+    eval: evalSeeds,
+    ...(level.train && train.length >= 2
+      ? { train: shift(train, level.train, withLr ? ['loss', 'lr'] : ['loss']) }
+      : {}),
+  };
 }

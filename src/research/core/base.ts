@@ -121,13 +121,19 @@ export function baseRunsAt(state: SessionState, baseId: string, rung: number): T
 }
 
 /**
- * The base whose curves form the monitor's band at a rung: the newest base with at least two runs
- * there, else the baseline. An older base's band is laxer (the newer base is better), so a candidate on
- * the newer base is never stopped for being behind a band it should not be held to.
+ * The bases whose curves form the monitor's band at a rung: `level`, the newest base with a run there,
+ * gives the band's mean; `spread`, the newest with at least two runs there, its seed-to-seed spread
+ * (a re-based base runs one seed below the top: core/rebase.ts `REBASED_LOWER_RUNG_SEEDS`). The same
+ * base when it has two. Until the newest base has run the rung, an older base's band is used: laxer
+ * (the newer base is better), so a candidate on the newer base is never stopped for being behind a band
+ * it should not be held to.
  */
-export function bandBase(state: SessionState, rung: number): string {
+export function bandBases(state: SessionState, rung: number): { level: string; spread: string } {
   const chain = [BASELINE, ...(state.rebases ?? []).map((r) => r.to)];
-  for (let i = chain.length - 1; i >= 0; i--)
-    if (baseRunsAt(state, chain[i], rung).length >= 2) return chain[i];
-  return BASELINE;
+  const newest = (min: number) => {
+    for (let i = chain.length - 1; i >= 0; i--)
+      if (baseRunsAt(state, chain[i], rung).length >= min) return chain[i];
+    return BASELINE;
+  };
+  return { level: newest(1), spread: newest(2) };
 }

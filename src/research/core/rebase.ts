@@ -2,9 +2,9 @@
  * Moving the base (core/base.ts) to a confirmed win. The winner's top-rung runs (its decision seeds and
  * its held-out confirmation) become the new base's seeds as they are: at the full budget a base needs
  * nothing more. Below the top, successive halving's force-promotion and the monitor's reference band
- * compare with the base at that rung, so the new base gets `LOWER_RUNG_SEEDS` values at every lower
- * rung that ideas run at (from spec.ts `exploreRung`): the winner's own screening runs count, and the
- * few it lacks are added as base trials that climb from there and stop below the top (`untilRung`),
+ * compare with the base at that rung, so the new base gets `REBASED_LOWER_RUNG_SEEDS` value(s) at every
+ * lower rung that ideas run at (from spec.ts `exploreRung`): the winner's own screening runs count, and
+ * the few it lacks are added as base trials that climb from there and stop below the top (`untilRung`),
  * cheapest first, once an idea judged against the new base has started below the top (scheduler.ts
  * `fillerWanted`; then base trials run first, lowest rung first). Not below the explore rung: nothing
  * but a base runs there, and the compute multiplier fits the session's first baseline over every rung,
@@ -18,8 +18,18 @@ import { exploreRung, topRung, type SessionSpec } from './spec.ts';
 import { clashWithBase } from './stack.ts';
 import { BASELINE, type ProposalState, type Rebase, type SessionState, type TrialState } from './state.ts';
 
-/** Base values a lower rung needs (the band needs two curves; force-promotion one mean). */
+/** Base values the session's first base runs at every rung: the band's spread needs two curves. */
 export const LOWER_RUNG_SEEDS = 2;
+
+/**
+ * Base values a re-based base needs at a lower rung: one. Force-promotion reads a mean and the same
+ * seed's run; the band takes its level from this run and its spread from the newest base with two runs
+ * there (core/base.ts `bandBases`, io/baseline-band.ts): a seed's deviation from its base's mean
+ * is the seed's, much the same for nearby configs (README "Research sessions": the noise floor pools
+ * across bases). A second seed bought only that spread: 0.33 of a full run per re-base in regime (a)
+ * of bench/research-efficiency (BENCHMARKS.md "One lower-rung seed per re-base").
+ */
+export const REBASED_LOWER_RUNG_SEEDS = 1;
 
 /** Make `win` the session's base (on the draft): the history entry and the lower-rung trials it adds. */
 export function rebaseTo(
@@ -52,7 +62,7 @@ export function rebaseTo(
   const start = exploreRung(spec);
   let need = 0;
   for (let r = start; r < top; r++)
-    need = Math.max(need, LOWER_RUNG_SEEDS - baseValuesAt(state, win.id, r).length);
+    need = Math.max(need, REBASED_LOWER_RUNG_SEEDS - baseValuesAt(state, win.id, r).length);
   const used = new Set(
     state.trials.filter((t) => t.proposalId === win.id && t.startRung < top).map((t) => t.seed),
   );

@@ -219,7 +219,7 @@ function mayMoveBase(
  * proposed but waiting on the endgame reserve (a candidate at the full budget kept what it needed), the
  * fillers ran for them, ahead of them, and left too little for any to start: 0.67 of a full run that
  * nothing read. An idea that starts first runs against the previous base's band, the laxer one
- * (core/base.ts `bandBase`), until the fillers end.
+ * (core/base.ts `bandBases`), until the filler ends.
  */
 function fillerWanted(state: SessionState, spec: SessionSpec, t: TrialState): boolean {
   // a base's run of a candidate's seed at the top (conclude.ts `nextSeedTrials`) is no filler

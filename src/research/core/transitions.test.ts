@@ -10,7 +10,7 @@ import type { RunRecord } from '../../store/base.ts';
 import type { Effect, Step } from './effects.ts';
 import { pooledNoise } from './conclude.ts';
 import { NOT_RUN, triedIdeas, UNCONFIRMED } from './ideas.ts';
-import { currentBase } from './base.ts';
+import { bandBases, currentBase } from './base.ts';
 import { admitProposal } from './proposals.ts';
 import { promote } from './scheduler.ts';
 import type { SessionSpecInput } from './spec.ts';
@@ -641,7 +641,7 @@ describe('session transitions', () => {
     ]);
   });
 
-  it('re-basing on a three-rung session adds the lower-rung base seeds it lacks, from the explore rung, run first and cheapest first', () => {
+  it('re-basing on a three-rung session adds the lower-rung base seed it lacks, from the explore rung, run first', () => {
     const rebased = (ctx: typeof three) => {
       const a = admit(ctx, withBaseline(ctx), propose('lower LR', { 'optim.lr': 0.004 }), true);
       let s = end(ctx, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.5 }).state;
@@ -652,12 +652,10 @@ describe('session transitions', () => {
     };
     // rung 0 ends inside warmup here: ideas start at rung 1 (spec.ts exploreRung), and so do the fillers
     const { s, id, fillers } = rebased(three);
+    // one: the band's spread below the top comes from the baseline's two seeds (core/base.ts bandBases)
     assert.deepEqual(
       fillers.map((t) => [t.rung, t.untilRung, t.status]),
-      [
-        [1, 1, 'pending'],
-        [1, 1, 'pending'],
-      ],
+      [[1, 1, 'pending']],
     );
     assert.equal(nextWork(s, three.spec, Infinity), undefined, 'no idea runs below the top yet: they wait');
     const later = admit(three, s, propose('wider', { 'model.width': 96 }));
@@ -672,18 +670,17 @@ describe('session transitions', () => {
       trialsOf(done, id)
         .filter((t) => t.purpose === 'baseline')
         .map((t) => [t.status, Object.keys(t.results)]),
-      [
-        ['done', ['1']],
-        ['done', ['1']],
-      ],
+      [['done', ['1']]],
     );
+    assert.deepEqual(bandBases(done, 1), { level: id, spread: BASELINE });
+    assert.deepEqual(bandBases(done, 0), { level: BASELINE, spread: BASELINE });
     // the digest gives the researcher the new base at every rung it ran: a screening design's row 0
     const d = buildDigest('s-test', done, three.spec, proposalOf(done, id).config, [], [], 1000, 0);
     const first = trialsOf(done, id).find((t) => t.seed === three.spec.seedBase && t.results['1'])!;
     assert.deepEqual(
       d.baseAtRungs?.map((x) => [x.rung, x.n]),
       [
-        [1, 2],
+        [1, 1],
         [2, trialsOf(done, id).filter((t) => t.results['2'] !== undefined).length],
       ],
     );
@@ -691,10 +688,7 @@ describe('session transitions', () => {
     // where ideas start at rung 0, the fillers climb from rung 0
     assert.deepEqual(
       rebased(threeLong).fillers.map((t) => [t.rung, t.untilRung]),
-      [
-        [0, 1],
-        [0, 1],
-      ],
+      [[0, 1]],
     );
   });
 
