@@ -180,6 +180,21 @@ describe('reference trainer', () => {
     }
   });
 
+  test('a second final-eval size scores what a run with that final eval reports, beside the metric', async () => {
+    // a research session's lower-rung base run: capped for ranking, also scored as the top rung is
+    const both = await runTrainer(smallConfig({ train: { alsoEvalTokensPerDomain: 512 } }));
+    const one = await runTrainer(smallConfig({ train: { finalEvalTokensPerDomain: 512 } }));
+    assert.equal(both.code, 0, both.stderr);
+    assert.equal(one.code, 0, one.stderr);
+    const finalOf = (r: RunResult) => ofKind(r.events, 'eval').find((e) => e.final)!;
+    const also = finalOf(both).also!;
+    assert.equal(finalOf(both).evalTokensPerDomain, 1024, 'the metric keeps its own size');
+    assert.deepEqual([also.source, also.evalTokensPerDomain], ['val', 512]);
+    assert.equal(also.valBpb, finalOf(one).valBpb, 'the same windows of the same weights');
+    assert.notEqual(also.valBpb, finalOf(both).valBpb);
+    assert.equal(finalOf(one).also, undefined, 'not asked for, not scored');
+  });
+
   test('a tiny-preset run with lr=50 ends diverged within a few dozen steps, with the reason', async () => {
     // tiny trains with Muon: at lr=50 the model first dies (loss ~ ln V, zero gradients), then the
     // decoupled weight decay (x(1 - lr*wd) = x(-4) per step) overflows the weights -> NaN loss

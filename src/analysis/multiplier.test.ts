@@ -66,4 +66,18 @@ describe('compute multiplier', () => {
     const far = computeMultiplier(base, [{ id: 'c', flops: 3e13, valBpb: L(1e15) }]);
     assert.ok(far.ok && far.warnings.some((w) => /extrapolated/.test(w)), JSON.stringify(far));
   });
+
+  it('says so when its runs were scored on different eval slices, and not when they were on one', () => {
+    const sized = (rs: CostedRun[], at: (r: CostedRun) => number) =>
+      rs.map((r) => ({ ...r, evalTokensPerDomain: at(r) }));
+    const cand = sized(runs('c', [1e13], 2, 0.003, L), () => 16384);
+    const mixed = sized(runs('b', budgets, 2, 0.003, L), (r) => (r.flops < 1e13 ? 4096 : 16384));
+    const m = computeMultiplier(mixed, cand);
+    assert.ok(m.ok && m.warnings.some((w) => /different eval slices \(4096, 16384 val tokens/.test(w)));
+    const one = computeMultiplier(
+      sized(runs('b', budgets, 2, 0.003, L), () => 16384),
+      cand,
+    );
+    assert.ok(one.ok && !one.warnings.some((w) => /eval slices/.test(w)));
+  });
 });

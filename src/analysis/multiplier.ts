@@ -18,6 +18,8 @@ export interface CostedRun {
   id: string;
   flops: number;
   valBpb: number;
+  /** Val tokens per domain its value was scored on, where known: runs scored on another slice are flagged. */
+  evalTokensPerDomain?: number;
 }
 
 export interface Multiplier {
@@ -108,6 +110,13 @@ export function computeMultiplier(
     warnings.push("one baseline seed per budget: the baseline fit's seed noise is not in the CI");
   if (budgets.length === 3)
     warnings.push('3 baseline budgets for 3 parameters: the fit interpolates exactly');
+  const sizes = [...new Set([...base, ...cand].flatMap((r) => r.evalTokensPerDomain ?? []))].sort(
+    (a, b) => a - b,
+  );
+  if (sizes.length > 1)
+    warnings.push(
+      `runs scored on different eval slices (${sizes.join(', ')} val tokens per domain): a smaller slice is another sample, whose level differs`,
+    );
 
   return {
     ok: true,

@@ -5,7 +5,7 @@
  */
 import { canonicalJson } from '../config/resolve.ts';
 import { lossComputeFrontier, type Frontier } from './frontier.ts';
-import { computeMultiplier, type Multiplier } from './multiplier.ts';
+import { computeMultiplier, type CostedRun, type Multiplier } from './multiplier.ts';
 import { families, isFullyDecayed, type AnalysisRun, type MeasuredRun } from './runs.ts';
 import { fitScalingLaw, type ScalingFit } from './scaling-law.ts';
 
@@ -90,10 +90,29 @@ export function multiplierReport(
   if (!base.ok) return base;
   const hashes = new Set(base.runs.map((r) => r.configHash));
   const baseRuns = all.filter((r): r is MeasuredRun => hashes.has(r.configHash) && isFullyDecayed(r));
-  const m = computeMultiplier(baseRuns, cand.runs, { resamples: opts.resamples });
+  const m = computeMultiplier(baseRuns.map(onSlice(cand.runs)), cand.runs.map(onSlice(cand.runs)), {
+    resamples: opts.resamples,
+  });
   if (!m.ok)
     return { ok: false, missing: `${m.missing} (baseline ${baseRef}: config ${[...hashes].join(', ')})` };
   return { ...m, candidateRef: opts.candidate, baselineRef: baseRef };
+}
+
+/**
+ * A run as the multiplier reads it, on the candidates' eval slice where it has a score there: a research
+ * session's lower-rung base run caps its final eval for ranking and also scores the full budget's size
+ * (summary.alsoEval); a smaller slice is another sample, whose level differs (src/research/core/costed-runs.ts).
+ */
+function onSlice(cands: readonly MeasuredRun[]) {
+  const sizes = new Set(cands.map((r) => r.config.train.finalEvalTokensPerDomain));
+  const size = sizes.size === 1 ? [...sizes][0] : undefined;
+  return (r: MeasuredRun): CostedRun => {
+    const own = r.config.train.finalEvalTokensPerDomain;
+    const also = r.alsoEval;
+    if (size !== undefined && own !== size && also?.evalTokensPerDomain === size)
+      return { id: r.id, flops: r.flops, valBpb: also.valBpb, evalTokensPerDomain: size };
+    return { id: r.id, flops: r.flops, valBpb: r.valBpb, evalTokensPerDomain: own };
+  };
 }
 
 type Resolved = { ok: true; runs: MeasuredRun[]; sessionId?: string } | { ok: false; missing: string };

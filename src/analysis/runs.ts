@@ -24,6 +24,8 @@ export interface AnalysisRun {
   tokens?: number; // training tokens D actually consumed
   flops?: number; // training FLOPs C actually spent (the trainer's own count: a costlier change is charged)
   valBpb?: number; // final val bpb, the loss every analysis models
+  /** The final eval at a second size (train.alsoEvalTokensPerDomain): a lower rung's base run on the top's. */
+  alsoEval?: { evalTokensPerDomain: number; valBpb: number };
   tags: Record<string, string>;
 }
 
@@ -44,6 +46,7 @@ export function toAnalysisRun(r: RunRecord): AnalysisRun {
     tokens,
     flops,
     valBpb: num(s.valBpb),
+    ...(s.alsoEval && Number.isFinite(s.alsoEval.valBpb) ? { alsoEval: s.alsoEval } : {}),
     tags: r.tags ?? {},
   };
 }

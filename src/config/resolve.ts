@@ -141,6 +141,7 @@ export function resolveConfig(opts: ResolveOptions): TrainConfig {
 export const EXECUTION_KEYS = [
   'evalEveryTokens',
   'evalTokensPerDomain',
+  'alsoEvalTokensPerDomain',
   'logEveryTokens',
   'checkpointAtStable',
   'checkpointEveryTokens',

@@ -75,6 +75,9 @@ export const TrainLoopConfig = z
     evalEveryTokens: z.number().int().min(1).optional(), // an `eval` event this often (default: ~8 per run)
     evalTokensPerDomain: z.number().int().min(16).default(8192), // intermediate evals: fixed prefix of each val set
     finalEvalTokensPerDomain: z.number().int().min(16).default(32768), // the final eval that defines valBpb
+    // the final eval also scores this many tokens per domain (summary.alsoEval): a research session's
+    // lower-rung base run, capped for ranking, scored as its full-budget runs are for the compute law
+    alsoEvalTokensPerDomain: z.number().int().min(16).optional(),
     device: z.enum(['auto', 'cpu', 'cuda', 'mps']).default('auto'),
     dtype: z.enum(['auto', 'float32', 'bfloat16', 'float16']).default('auto'), // auto: bf16 autocast on CUDA, fp32 on CPU
     compile: z.enum(['auto', 'on', 'off']).default('auto'), // torch.compile when torch>=2 and CUDA

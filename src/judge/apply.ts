@@ -25,7 +25,7 @@ export interface JudgeStepOptions extends JudgeOptions {
 }
 
 // every number the verdict reads, with its standard errors: a run's own claims are kept apart under inProcess
-const VAL_KEYS = ['valBpb', 'valLoss', 'valBpbByDomain', 'valBpbSe', 'valBpbByDomainSe'] as const;
+const VAL_KEYS = ['valBpb', 'valLoss', 'valBpbByDomain', 'valBpbSe', 'valBpbByDomainSe', 'alsoEval'] as const;
 
 export function judgeStep(o: JudgeStepOptions) {
   return async (r: {

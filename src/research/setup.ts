@@ -18,10 +18,17 @@ import {
 } from './core/noise-history.ts';
 import type { SeedObs } from '../stats/seed-blocks.ts';
 import { carriedCandidates, placeable } from './core/carried-base.ts';
-import { resultOfRun } from './core/trial-runs.ts';
+import { alsoResultOfRun, resultOfRun } from './core/trial-runs.ts';
 import { openTestsOf } from './core/open-tests.ts';
 import { admitProposal } from './core/proposals.ts';
-import { rungsFor, SessionSpec, studyRung, type CarriedRun, type CarriedTest } from './core/spec.ts';
+import {
+  LOWER_RUNG_FINAL_EVAL,
+  rungsFor,
+  SessionSpec,
+  studyRung,
+  type CarriedRun,
+  type CarriedTest,
+} from './core/spec.ts';
 import { rungRunConfig } from './io/run-trial.ts';
 import { trainerCodeHash } from '../runs/run-dir.ts';
 import { affordableRows } from '../researchers/screening-design.ts';
@@ -108,8 +115,16 @@ export async function carriedBaseRuns(
   past?: SessionRecord[],
 ): Promise<CarriedRun[]> {
   const out: CarriedRun[] = [];
-  for (const c of carriedCandidates(past ?? (await pastSessions(store)), config, rungTokens))
-    if (await isStoredRun(store, config, c, rungTokens)) out.push(c);
+  for (const c of carriedCandidates(past ?? (await pastSessions(store)), config, rungTokens)) {
+    const run = await storedRun(store, config, c, rungTokens);
+    if (!run) continue;
+    // below the top, its score on the top's eval size, read from the run itself (core/costed-runs.ts)
+    const law =
+      c.rung < rungTokens.length - 1
+        ? alsoResultOfRun(run, config.train.finalEvalTokensPerDomain)
+        : undefined;
+    out.push(law === undefined ? c : { ...c, law });
+  }
   return placeable(out, { rungTokens, ...place });
 }
 
@@ -124,6 +139,16 @@ async function isStoredRun(
   c: CarriedRun,
   rungTokens: number[],
 ): Promise<boolean> {
+  return (await storedRun(store, config, c, rungTokens)) !== undefined;
+}
+
+/** The store's run behind `c` when it is what `c` claims (`isStoredRun`), else undefined. */
+async function storedRun(
+  store: Store,
+  config: TrainConfig,
+  c: CarriedRun,
+  rungTokens: number[],
+): Promise<RunRecord | undefined> {
   const run = await store.getRun(c.runId);
   const want = rungRunConfig(config, {
     seed: c.seed,
@@ -133,15 +158,15 @@ async function isStoredRun(
     rungTokens,
     baseFlopsPerToken: 0,
   });
-  return (
+  const ok =
     run !== undefined &&
     resultOfRun(run) === c.value &&
     run.seed === c.seed &&
     run.configHash === configHash(want) &&
     run.config.budget?.tokens === rungTokens[c.rung] &&
     run.codeHash === trainerCodeHash(config) &&
-    !run.tags.tampered
-  );
+    !run.tags.tampered;
+  return ok ? run : undefined;
 }
 
 /**
@@ -304,7 +329,7 @@ export async function measureThroughput(
         // evals as session runs do them (small periodic slices, a capped final eval), so the measured
         // per-run overhead is the one sessions will see
         c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
-        c.train.finalEvalTokensPerDomain = Math.min(c.train.finalEvalTokensPerDomain, 4096);
+        c.train.finalEvalTokensPerDomain = Math.min(c.train.finalEvalTokensPerDomain, LOWER_RUNG_FINAL_EVAL);
         c.train.evalEveryTokens = c.train.batchTokens * 16;
         const ctl = await launchRun({
           store,

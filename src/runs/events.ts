@@ -76,6 +76,7 @@ export const EvalEvent = z
     ...EvalScores,
     final: z.boolean().optional(),
     curve: CurvePoint.optional(),
+    also: CurvePoint.optional(), // the final eval's source at train.alsoEvalTokensPerDomain
   })
   .passthrough();
 

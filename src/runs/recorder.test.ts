@@ -84,6 +84,7 @@ describe('the run recorder', () => {
         source: 'val',
         evalTokensPerDomain: 1024,
         curve: scores(2.5),
+        also: { ...scores(2.1), source: 'val', evalTokensPerDomain: 4096 },
       }),
     );
     await rec.flush();
@@ -100,5 +101,7 @@ describe('the run recorder', () => {
     assert.equal(s.valBpb, 2);
     assert.equal(s.valBpbSe, 0.005);
     assert.equal(s.valBpbByDomainSe, undefined, 'an unknown standard error is left out, not stored as null');
+    // the final eval's second size (train.alsoEvalTokensPerDomain) is kept beside the metric, not in it
+    assert.deepEqual(s.alsoEval, { evalTokensPerDomain: 4096, valBpb: 2.1 });
   });
 });

@@ -214,6 +214,10 @@ export class RunRecorder {
     set('valBpbByDomain', (end?.byDomain ?? ev?.byDomain) as Record<string, number> | undefined);
     set('valBpbSe', (end?.valBpbSe ?? ev?.valBpbSe) as number | undefined);
     set('valBpbByDomainSe', finiteOnly(end?.byDomainSe ?? ev?.byDomainSe));
+    // the final eval's second size (train.alsoEvalTokensPerDomain), when the trainer reported one
+    const also = ev?.also;
+    if (also && typeof also.valBpb === 'number' && typeof also.evalTokensPerDomain === 'number')
+      s.alsoEval = { evalTokensPerDomain: also.evalTokensPerDomain, valBpb: also.valBpb };
     set('tokens', end?.tokens ?? this.lastTrain?.tokens ?? ev?.tokens);
     set('flops', end?.flops ?? this.lastTrain?.flops ?? ev?.flops);
     set('steps', end?.step ?? this.lastTrain?.step);

@@ -40,6 +40,7 @@ export interface RunSummary {
   valBpbByDomain?: Record<string, number>;
   valBpbSe?: number; // standard error of valBpb over the scored eval windows
   valBpbByDomainSe?: Record<string, number>; // the same per domain
+  alsoEval?: { evalTokensPerDomain: number; valBpb: number }; // the final eval at train.alsoEvalTokensPerDomain
   tokens?: number;
   flops?: number;
   steps?: number;

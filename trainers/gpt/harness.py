@@ -637,17 +637,21 @@ class Run:
         finally:
             self._t_mark = time.perf_counter()
 
-    def _eval(self, tokens_per_domain, final):
+    def _eval(self, tokens_per_domain, final, also=None):
         """Periodic evals (live monitoring) score the live slice, the same for every run; the final one
         the val shards when this process may read them (not inside the sandbox: there the judge does).
         The final event also carries `curve`: the live slice scored on exactly the sample of the periodic
         evals, so every point of a run's per-domain curve, the last included, is the same windows (the
-        final val number is another sample: comparable across runs, not along the curve)."""
+        final val number is another sample: comparable across runs, not along the curve). With `also`
+        (train.alsoEvalTokensPerDomain), it carries `also`: the same source scored on that many tokens per
+        domain, so a run can be compared with runs whose final eval has that size."""
         self._check_finite()
         source = "val" if final and self.data.has_val() else "live"
         res = self._score(tokens_per_domain, source)
         self.last_eval = res
         extra = {}
+        if final and also and also != tokens_per_domain:
+            extra["also"] = dict(source=source, evalTokensPerDomain=also, **self._score(also, source))
         if final:
             curve_tokens = self.cfg["train"]["evalTokensPerDomain"]
             same = (curve_tokens, "live") == (tokens_per_domain, source)
@@ -682,7 +686,8 @@ class Run:
                 self.save_checkpoint("final")
             self._check_finite()
             self.save_final_weights()
-            res = self._eval(tc["evalTokensPerDomain"] if stopped else tc["finalEvalTokensPerDomain"], final=True)
+            res = self._eval(tc["evalTokensPerDomain"] if stopped else tc["finalEvalTokensPerDomain"], final=True,
+                             also=None if stopped else tc.get("alsoEvalTokensPerDomain"))
         status, reason = ("stopped", self.stop_requested) if stopped else ("completed", self._budget_reason())
         self._end(status, reason, **res)
 

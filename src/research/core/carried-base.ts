@@ -131,6 +131,7 @@ export function baselineTrials(st: SessionState, spec: SessionSpec): TrialState[
     if (!mine.length) return;
     for (const r of mine) {
       t.results[String(r.rung)] = r.value;
+      if (r.law !== undefined) (t.lawResults ??= {})[String(r.rung)] = r.law;
       t.rungRuns[String(r.rung)] = r.runId;
       t.runIds.push(r.runId);
     }

@@ -7,20 +7,47 @@
  * checkpoint and decays at its own budget), so with >= 3 rungs the baseline's L(C) has >= 3 budgets.
  * Compute counts the whole budget of a result, including tokens trained before a resumed checkpoint.
  * A candidate is charged its own cost per token (a FLOP-matched change gets the baseline's FLOPs).
+ *
+ * Every value is on one eval slice, the top rung's: a lower rung's final eval is capped for ranking
+ * (spec.ts `LOWER_RUNG_FINAL_EVAL`), and a smaller slice is another sample whose level differs (0.02 to
+ * 0.06 bpb lower on the default corpus: BENCHMARKS.md "The compute multiplier on one eval slice"). A
+ * base's lower-rung run also scores the top's size (`TrialState.lawResults`); where it did not (a
+ * trainer of your own, a run from before), its ranking value stands in and the multiplier says so.
  */
 import { computeMultiplier, type CostedRun, type MultiplierOutcome } from '../../analysis/multiplier.ts';
 import { runCost } from './run-cost.ts';
-import { topRung, type SessionSpec } from './spec.ts';
+import { LOWER_RUNG_FINAL_EVAL, topRung, type SessionSpec } from './spec.ts';
 import { BASELINE, proposalOf, type SessionState } from './state.ts';
 
 /** Every baseline result at every rung (decision and confirmation seeds alike). */
 export function baselineCostedRuns(state: SessionState, spec: SessionSpec, perToken: number): CostedRun[] {
+  return baseCostedRuns(state, spec, BASELINE, perToken);
+}
+
+/**
+ * Every result of base `baseId` at every rung, each on the top rung's eval slice where it has one:
+ * its `lawResults` value below the top, else its ranking value, marked with the smaller eval size.
+ */
+export function baseCostedRuns(
+  state: SessionState,
+  spec: SessionSpec,
+  baseId: string,
+  perToken: number,
+): CostedRun[] {
+  const top = topRung(spec);
+  const full = proposalOf(state, baseId).config.train.finalEvalTokensPerDomain;
   const out: CostedRun[] = [];
-  for (const t of state.trials.filter((x) => x.proposalId === BASELINE)) {
+  for (const t of state.trials.filter((x) => x.proposalId === baseId && x.purpose !== 'ladder')) {
     for (const [rung, v] of Object.entries(t.results)) {
       if (!Number.isFinite(v)) continue;
+      const law = Number(rung) < top ? t.lawResults?.[rung] : v;
       const tokens = spec.rungTokens[Number(rung)];
-      out.push({ id: t.rungRuns[rung] ?? `${t.id}@${rung}`, flops: tokens * perToken, valBpb: v });
+      out.push({
+        id: t.rungRuns[rung] ?? `${t.id}@${rung}`,
+        flops: tokens * perToken,
+        valBpb: law ?? v,
+        evalTokensPerDomain: law === undefined ? Math.min(full, LOWER_RUNG_FINAL_EVAL) : full,
+      });
     }
   }
   return out;
@@ -34,10 +61,17 @@ export function candidateCostedRuns(
   perToken: number,
 ): CostedRun[] {
   const top = String(topRung(spec));
-  const flops = spec.rungTokens[topRung(spec)] * perToken * runCost(proposalOf(state, proposalId).cost);
+  const p = proposalOf(state, proposalId);
+  const flops = spec.rungTokens[topRung(spec)] * perToken * runCost(p.cost);
+  const evalTokensPerDomain = p.config.train.finalEvalTokensPerDomain;
   return state.trials
     .filter((t) => t.proposalId === proposalId && Number.isFinite(t.results[top]))
-    .map((t) => ({ id: t.rungRuns[top] ?? `${t.id}@${top}`, flops, valBpb: t.results[top] }));
+    .map((t) => ({
+      id: t.rungRuns[top] ?? `${t.id}@${top}`,
+      flops,
+      valBpb: t.results[top],
+      evalTokensPerDomain,
+    }));
 }
 
 /**

@@ -12,6 +12,7 @@ import type { CostedRun } from '../../analysis/multiplier.ts';
 import { mean } from '../../stats/summary.ts';
 import { baseValuesAt } from './base.ts';
 import { bestWin, candidateValues } from './conclude.ts';
+import { baseCostedRuns } from './costed-runs.ts';
 import { ladderEntry, type LadderEntry } from './ladder.ts';
 import { winBase, type LadderState } from './ladder-state.ts';
 import { isFlopMatched, topRung, type SessionSpec } from './spec.ts';
@@ -78,14 +79,7 @@ function sideRuns(state: SessionState, l: LadderState, proposalId: string, step:
 
 /** The base's fully-decayed runs at every rung (session size) and every ladder size: its L(C). */
 function baseLaw(state: SessionState, spec: SessionSpec, l: LadderState): CostedRun[] {
-  const out: CostedRun[] = [];
-  for (const t of state.trials.filter((x) => x.proposalId === l.baseId && x.purpose !== 'ladder')) {
-    for (const [rung, v] of Object.entries(t.results)) {
-      if (!Number.isFinite(v)) continue;
-      const flops = spec.rungTokens[Number(rung)] * l.baseFlopsPerToken;
-      out.push({ id: t.rungRuns[rung] ?? `${t.id}@${rung}`, flops, valBpb: v });
-    }
-  }
+  const out = baseCostedRuns(state, spec, l.baseId, l.baseFlopsPerToken);
   for (const s of l.sizes) out.push(...sideRuns(state, l, l.baseId, s.step));
   return out;
 }

@@ -19,11 +19,20 @@ const CarriedRun = z
     seed: z.number().int(),
     rung: z.number().int().min(0),
     value: z.number().finite(),
+    law: z.number().finite().optional(), // below the top: its value on the top's eval size (costed-runs.ts)
     runId: z.string().min(1).max(80),
     session: z.string().max(80),
   })
   .strict();
 export type CarriedRun = z.infer<typeof CarriedRun>;
+
+/**
+ * Val tokens per domain a lower rung's final eval scores at most (io/run-trial.ts `rungRunConfig`):
+ * lower rungs rank trials, and a smaller eval keeps their runs cheap. A smaller slice is another sample,
+ * whose level differs (BENCHMARKS.md "The compute multiplier on one eval slice"): a base's lower-rung
+ * runs also score the top's size, for the compute law (core/costed-runs.ts).
+ */
+export const LOWER_RUNG_FINAL_EVAL = 4096;
 /** The most earlier runs a session's baseline may carry (a few seeds through every rung). */
 export const CARRIED_MAX = 32;
 

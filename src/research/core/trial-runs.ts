@@ -39,3 +39,15 @@ export function resultOfRun(run: RunRecord): number | undefined {
   const v = run.summary.valBpb;
   return trainerDone && typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
+
+/**
+ * A usable run's second final-eval score (train.alsoEvalTokensPerDomain, summary.alsoEval) on
+ * `tokensPerDomain` val tokens per domain, or undefined: not asked for, another size, or not reported
+ * (a trainer of your own need not report it; a judged run's in-process numbers are set aside,
+ * judge/apply.ts). The compute law's value of a base's lower-rung run (core/costed-runs.ts).
+ */
+export function alsoResultOfRun(run: RunRecord, tokensPerDomain: number): number | undefined {
+  const a = run.summary.alsoEval;
+  if (resultOfRun(run) === undefined || a?.evalTokensPerDomain !== tokensPerDomain) return undefined;
+  return Number.isFinite(a.valBpb) ? a.valBpb : undefined;
+}

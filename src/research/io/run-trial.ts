@@ -14,7 +14,7 @@ import { launchRun, type RunController } from '../../runs/launch.ts';
 import type { RunRecord, Store } from '../../store/base.ts';
 import { codeLaunchOptions } from './code-guard.ts';
 import type { WorkItem } from '../core/scheduler.ts';
-import { isFlopMatched, topRung, type SessionSpec } from '../core/spec.ts';
+import { isFlopMatched, LOWER_RUNG_FINAL_EVAL, topRung, type SessionSpec } from '../core/spec.ts';
 import { proposalOf, type SessionState } from '../core/state.ts';
 import { ladderFlopsPerToken, ladderRunConfig } from '../core/ladder-state.ts';
 
@@ -59,6 +59,7 @@ export function runConfigFor(
     rungTokens: spec.rungTokens,
     baseFlopsPerToken,
     resumeFrom: item.resumeFrom,
+    scoreForLaw: item.trial.purpose === 'baseline',
   });
   return item.trial.purpose === 'ladder' ? ladderRunConfig(c, state, item.trial) : c; // a larger size
 }
@@ -67,6 +68,8 @@ export function runConfigFor(
  * The run a session makes of `config` on `seed` at a rung: its budget (equal compute: a change that
  * costs more, or less, per token gets the baseline's FLOPs, not its tokens), the session's eval
  * settings at that rung, and the resume point. setup.ts checks a carried base run against it.
+ * `scoreForLaw` (a base's run): below the top its final eval also scores the top's size
+ * (train.alsoEvalTokensPerDomain), the value the compute law reads (core/costed-runs.ts).
  */
 export function rungRunConfig(
   config: TrainConfig,
@@ -78,6 +81,7 @@ export function rungRunConfig(
     rungTokens: readonly number[];
     baseFlopsPerToken: number;
     resumeFrom?: string;
+    scoreForLaw?: boolean;
   },
 ): TrainConfig {
   const c = structuredClone(config);
@@ -90,7 +94,10 @@ export function rungRunConfig(
   // capped too. The top rung keeps the config's own final eval, which defines the reported val bpb.
   c.train.evalEveryTokens = Math.max(c.train.batchTokens, Math.round(o.rungTokens[o.rung] / 6));
   c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
-  if (o.rung < top) c.train.finalEvalTokensPerDomain = Math.min(c.train.finalEvalTokensPerDomain, 4096);
+  const full = c.train.finalEvalTokensPerDomain;
+  if (o.rung < top) c.train.finalEvalTokensPerDomain = Math.min(full, LOWER_RUNG_FINAL_EVAL);
+  delete c.train.alsoEvalTokensPerDomain;
+  if (o.scoreForLaw && c.train.finalEvalTokensPerDomain < full) c.train.alsoEvalTokensPerDomain = full;
   c.train.checkpointAtStable = c.schedule.name === 'wsd' && o.rung < top;
   delete c.resume;
   if (o.resumeFrom) c.resume = { checkpoint: o.resumeFrom };

@@ -87,4 +87,34 @@ export const attacks: Attack[] = [
       return v;
     },
   ),
+  judgeAttack(
+    'judge-forged-also-eval',
+    'train.py appends a final eval whose second size (`also`, what the compute law reads of a base run below the top) says 0.05 bpb',
+    () => [
+      {
+        file: 'train.py',
+        search: FINISH,
+        replace:
+          FINISH +
+          [
+            '    import json',
+            '    fake = {d: 0.05 for d in run.data.domains}',
+            '    also = {"valLoss": 0.03, "valBpb": 0.05, "byDomain": fake, "source": "val", "evalTokensPerDomain": 16384}',
+            '    with open(os.path.join(os.environ["FLYWHEEL_RUN_DIR"], "events.jsonl"), "a") as f:',
+            '        f.write(json.dumps({"kind": "eval", "step": run.step, "tokens": run.tokens, "flops": run.flops, "final": True, "valLoss": 0.03, "valBpb": 0.05, "byDomain": fake, "also": also}) + "\\n")',
+            '',
+          ].join('\n'),
+      },
+    ],
+    (run) => {
+      const kept = run.summary.alsoEval as { valBpb?: number } | undefined;
+      const inProc = (run.summary.inProcess as { alsoEval?: { valBpb?: number } } | undefined)?.alsoEval;
+      if (inProc?.valBpb !== 0.05)
+        return { succeeded: true, detail: 'the forged event was not read, nothing was tested' };
+      return {
+        succeeded: kept !== undefined,
+        detail: `summary.alsoEval ${JSON.stringify(kept)}; in-process ${JSON.stringify(inProc)}`,
+      };
+    },
+  ),
 ];

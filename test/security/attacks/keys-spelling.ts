@@ -69,6 +69,12 @@ export const attacks: Attack[] = [
     SPACES,
   ),
   keyAttack(
+    'keys-also-eval',
+    'train.alsoEvalTokensPerDomain set by the researcher picks the slice a base run is scored on for the compute law',
+    () => ({ 'train.alsoEvalTokensPerDomain': 16 }),
+    NOT_RESEARCHERS,
+  ),
+  keyAttack(
     'keys-case-folded',
     'a case-folded key ("Optim.LR") skips the bounds of optim.lr',
     () => ({ 'Optim.LR': 100 }),

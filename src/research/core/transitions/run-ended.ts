@@ -6,9 +6,9 @@ import { resultOf } from '../digest.ts';
 import { journal, type Effect, type Step } from '../effects.ts';
 import { baseOf, baseValuesAt, isBaseId } from '../base.ts';
 import { afterRung, cancelPending, newTrial } from '../scheduler.ts';
-import { isFlopMatched } from '../spec.ts';
+import { isFlopMatched, topRung } from '../spec.ts';
 import { BASELINE, proposalOf, type SessionState, type TrialState } from '../state.ts';
-import { countRunFlops, resultOfRun, runEndState } from '../trial-runs.ts';
+import { alsoResultOfRun, countRunFlops, resultOfRun, runEndState } from '../trial-runs.ts';
 import { type EngineContext, type StopDecision, draftOf, trialOf, idea } from './context.ts';
 import { ablationProgress } from './ablated.ts';
 import { concludeAll } from './concluded.ts';
@@ -54,6 +54,12 @@ export function runEnded(ctx: EngineContext, state: SessionState, o: RunEnd): St
   if (value !== undefined) {
     t.results[String(o.rung)] = value;
     t.rungRuns[String(o.rung)] = run!.id;
+    // a base's run below the top, scored on the top's eval size too: the compute law's value of it
+    const law =
+      t.purpose === 'baseline' && o.rung < topRung(spec)
+        ? alsoResultOfRun(run!, p.config.train.finalEvalTokensPerDomain)
+        : undefined;
+    if (law !== undefined) (t.lawResults ??= {})[String(o.rung)] = law;
     const baseId = baseOf(st, t.proposalId);
     const base = baseValuesAt(st, baseId, o.rung);
     const delta =
