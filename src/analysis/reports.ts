@@ -88,8 +88,9 @@ export function multiplierReport(
   }
   const base = resolveRef(all, baseRef, session);
   if (!base.ok) return base;
-  const hashes = new Set(base.runs.map((r) => r.configHash));
-  const baseRuns = all.filter((r): r is MeasuredRun => hashes.has(r.configHash) && isFullyDecayed(r));
+  // a session's baseline at every budget it ran (its lower rungs have their own config hash: a capped eval)
+  const hashes = new Set((base.everyBudget ?? base.runs).map((r) => r.configHash));
+  const baseRuns = all.filter((r): r is MeasuredRun => hashes.has(r.configHash) && decayed(r));
   const m = computeMultiplier(baseRuns.map(onSlice(cand.runs)), cand.runs.map(onSlice(cand.runs)), {
     resamples: opts.resamples,
   });
@@ -115,7 +116,21 @@ function onSlice(cands: readonly MeasuredRun[]) {
   };
 }
 
-type Resolved = { ok: true; runs: MeasuredRun[]; sessionId?: string } | { ok: false; missing: string };
+/**
+ * Fully decayed, or a research session's run of a lower successive-halving rung: the session marks it
+ * `stopped` once it reaches the rung, but it is a separate run at the rung's own budget whose trainer
+ * completed its schedule (src/research/io/run-trial.ts `rungRunConfig`), not an intermediate point of a
+ * longer one, and the session's own multiplier fits it (src/research/core/costed-runs.ts). Without it
+ * a session's baseline had one budget here, and `analyze multiplier` of a session's proposal refused.
+ */
+function decayed(r: AnalysisRun): r is MeasuredRun {
+  const rung = r.status === 'stopped' && r.trainerStatus === 'completed' && !r.stopRule;
+  return isFullyDecayed(rung ? { ...r, status: 'completed' } : r);
+}
+
+type Resolved =
+  | { ok: true; runs: MeasuredRun[]; everyBudget?: MeasuredRun[]; sessionId?: string }
+  | { ok: false; missing: string };
 
 function resolveRef(all: readonly AnalysisRun[], ref: string, sessionId?: string): Resolved {
   const run = all.find((r) => r.id === ref);
@@ -123,7 +138,7 @@ function resolveRef(all: readonly AnalysisRun[], ref: string, sessionId?: string
     const budget = canonicalJson(run.config.budget);
     const runs = all.filter(
       (r): r is MeasuredRun =>
-        r.configHash === run.configHash && canonicalJson(r.config.budget) === budget && isFullyDecayed(r),
+        r.configHash === run.configHash && canonicalJson(r.config.budget) === budget && decayed(r),
     );
     if (runs.length === 0)
       return { ok: false, missing: `run ${ref} is not fully decayed (status ${run.status})` };
@@ -141,9 +156,9 @@ function resolveRef(all: readonly AnalysisRun[], ref: string, sessionId?: string
       ok: false,
       missing: `proposal "${ref}" exists in ${sessions.size} sessions: name one with --session`,
     };
-  const done = tagged.filter(isFullyDecayed);
+  const done = tagged.filter(decayed);
   if (done.length === 0) return { ok: false, missing: `proposal "${ref}" has no fully-decayed run` };
   const top = Math.max(...done.map((r) => r.flops));
   const runs = done.filter((r) => r.flops >= top / 1.05);
-  return { ok: true, runs, sessionId: tagged[0].sessionId };
+  return { ok: true, runs, everyBudget: done, sessionId: tagged[0].sessionId };
 }

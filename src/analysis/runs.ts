@@ -16,6 +16,8 @@ export interface AnalysisRun {
   sessionId?: string;
   status: RunStatus;
   statusReason?: string;
+  stopRule?: string; // the monitor rule that stopped it
+  trainerStatus?: string; // how the trainer itself ended (a session marks a finished lower rung `stopped`)
   config: TrainConfig;
   configHash: string; // the config without seed and budget (src/config/resolve.ts): seeds of one idea share it
   codeHash?: string; // the trainer code actually run
@@ -38,6 +40,8 @@ export function toAnalysisRun(r: RunRecord): AnalysisRun {
     sessionId: r.sessionId,
     status: r.status,
     statusReason: r.statusReason,
+    ...(r.stopRule ? { stopRule: r.stopRule } : {}),
+    ...(typeof s.trainerStatus === 'string' ? { trainerStatus: s.trainerStatus } : {}),
     config: r.config,
     configHash: r.configHash,
     codeHash: r.codeHash,
