@@ -100,6 +100,7 @@ describe('baseline reference', () => {
     const noLr = buildReference({ eval: [], train: [[{ tokens: 0, loss: 7 }], [{ tokens: 0, loss: 7 }]] });
     assert.equal(noLr.lrBand?.(0), undefined);
   });
+
   it('moves seeds of another config onto one seed: its level, their spread', () => {
     const spread = {
       eval: [
