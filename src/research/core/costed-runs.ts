@@ -16,7 +16,7 @@
  */
 import { computeMultiplier, type CostedRun, type MultiplierOutcome } from '../../analysis/multiplier.ts';
 import { runCost } from './run-cost.ts';
-import { LOWER_RUNG_FINAL_EVAL, topRung, type SessionSpec } from './spec.ts';
+import { rungFinalEval, topRung, type SessionSpec } from './spec.ts';
 import { BASELINE, proposalOf, type SessionState } from './state.ts';
 
 /** Every baseline result at every rung (decision and confirmation seeds alike). */
@@ -46,7 +46,7 @@ export function baseCostedRuns(
         id: t.rungRuns[rung] ?? `${t.id}@${rung}`,
         flops: tokens * perToken,
         valBpb: law ?? v,
-        evalTokensPerDomain: law === undefined ? Math.min(full, LOWER_RUNG_FINAL_EVAL) : full,
+        evalTokensPerDomain: law === undefined ? rungFinalEval(full, Number(rung), top) : full,
       });
     }
   }

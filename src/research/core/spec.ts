@@ -33,6 +33,11 @@ export type CarriedRun = z.infer<typeof CarriedRun>;
  * runs also score the top's size, for the compute law (core/costed-runs.ts).
  */
 export const LOWER_RUNG_FINAL_EVAL = 4096;
+
+/** Val tokens per domain the final eval of a run at `rung` scores: `full` at the top, capped below. */
+export function rungFinalEval(full: number, rung: number, top: number): number {
+  return rung < top ? Math.min(full, LOWER_RUNG_FINAL_EVAL) : full;
+}
 /** The most earlier runs a session's baseline may carry (a few seeds through every rung). */
 export const CARRIED_MAX = 32;
 

@@ -14,7 +14,7 @@ import { launchRun, type RunController } from '../../runs/launch.ts';
 import type { RunRecord, Store } from '../../store/base.ts';
 import { codeLaunchOptions } from './code-guard.ts';
 import type { WorkItem } from '../core/scheduler.ts';
-import { isFlopMatched, LOWER_RUNG_FINAL_EVAL, topRung, type SessionSpec } from '../core/spec.ts';
+import { isFlopMatched, rungFinalEval, topRung, type SessionSpec } from '../core/spec.ts';
 import { proposalOf, type SessionState } from '../core/state.ts';
 import { ladderFlopsPerToken, ladderRunConfig } from '../core/ladder-state.ts';
 
@@ -95,7 +95,7 @@ export function rungRunConfig(
   c.train.evalEveryTokens = Math.max(c.train.batchTokens, Math.round(o.rungTokens[o.rung] / 6));
   c.train.evalTokensPerDomain = Math.min(c.train.evalTokensPerDomain, 512);
   const full = c.train.finalEvalTokensPerDomain;
-  if (o.rung < top) c.train.finalEvalTokensPerDomain = Math.min(full, LOWER_RUNG_FINAL_EVAL);
+  c.train.finalEvalTokensPerDomain = rungFinalEval(full, o.rung, top);
   delete c.train.alsoEvalTokensPerDomain;
   if (o.scoreForLaw && c.train.finalEvalTokensPerDomain < full) c.train.alsoEvalTokensPerDomain = full;
   c.train.checkpointAtStable = c.schedule.name === 'wsd' && o.rung < top;
