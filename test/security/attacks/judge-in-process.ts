@@ -4,10 +4,9 @@
  * these reach the judge, which scores the final weights in another process (src/judge/).
  */
 import type { Attack } from '../attack.ts';
-import { fakeNumberStored, judgeAttack } from '../../helpers/judge-attack.ts';
+import { appendEventsEdit, fakeNumberStored, judgeAttack } from '../../helpers/judge-attack.ts';
 
 const IMPORT = 'import harness  # noqa: E402 - fixed: data, eval, budget, events\n';
-const FINISH = '    run.finish()\n';
 
 export const attacks: Attack[] = [
   judgeAttack(
@@ -61,20 +60,13 @@ export const attacks: Attack[] = [
     'judge-append-fake-events',
     'train.py appends its own final eval and end events (0.05 bpb) to events.jsonl after the harness’s',
     () => [
-      {
-        file: 'train.py',
-        search: FINISH,
-        replace:
-          FINISH +
-          [
-            '    import json',
-            '    fake = {d: 0.05 for d in run.data.domains}',
-            '    with open(os.path.join(os.environ["FLYWHEEL_RUN_DIR"], "events.jsonl"), "a") as f:',
-            '        f.write(json.dumps({"kind": "eval", "step": run.step, "tokens": run.tokens, "flops": run.flops, "final": True, "valLoss": 0.03, "valBpb": 0.05, "byDomain": fake}) + "\\n")',
-            '        f.write(json.dumps({"kind": "end", "status": "completed", "reason": "done", "valLoss": 0.03, "valBpb": 0.05, "byDomain": fake}) + "\\n")',
-            '',
-          ].join('\n'),
-      },
+      appendEventsEdit(
+        ['fake = {d: 0.05 for d in run.data.domains}'],
+        [
+          '{"kind": "eval", "step": run.step, "tokens": run.tokens, "flops": run.flops, "final": True, "valLoss": 0.03, "valBpb": 0.05, "byDomain": fake}',
+          '{"kind": "end", "status": "completed", "reason": "done", "valLoss": 0.03, "valBpb": 0.05, "byDomain": fake}',
+        ],
+      ),
     ],
     (run) => {
       const v = fakeNumberStored(run);
@@ -91,20 +83,15 @@ export const attacks: Attack[] = [
     'judge-forged-also-eval',
     'train.py appends a final eval whose second size (`also`, what the compute law reads of a base run below the top) says 0.05 bpb',
     () => [
-      {
-        file: 'train.py',
-        search: FINISH,
-        replace:
-          FINISH +
-          [
-            '    import json',
-            '    fake = {d: 0.05 for d in run.data.domains}',
-            '    also = {"valLoss": 0.03, "valBpb": 0.05, "byDomain": fake, "source": "val", "evalTokensPerDomain": 16384}',
-            '    with open(os.path.join(os.environ["FLYWHEEL_RUN_DIR"], "events.jsonl"), "a") as f:',
-            '        f.write(json.dumps({"kind": "eval", "step": run.step, "tokens": run.tokens, "flops": run.flops, "final": True, "valLoss": 0.03, "valBpb": 0.05, "byDomain": fake, "also": also}) + "\\n")',
-            '',
-          ].join('\n'),
-      },
+      appendEventsEdit(
+        [
+          'fake = {d: 0.05 for d in run.data.domains}',
+          'also = {"valLoss": 0.03, "valBpb": 0.05, "byDomain": fake, "source": "val", "evalTokensPerDomain": 16384}',
+        ],
+        [
+          '{"kind": "eval", "step": run.step, "tokens": run.tokens, "flops": run.flops, "final": True, "valLoss": 0.03, "valBpb": 0.05, "byDomain": fake, "also": also}',
+        ],
+      ),
     ],
     (run) => {
       const kept = run.summary.alsoEval as { valBpb?: number } | undefined;

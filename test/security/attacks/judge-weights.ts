@@ -6,9 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Attack } from '../attack.ts';
-import { judgeAttack } from '../../helpers/judge-attack.ts';
-
-const FINISH = '    run.finish()\n';
+import { FINISH, judgeAttack } from '../../helpers/judge-attack.ts';
 
 export const attacks: Attack[] = [
   judgeAttack(
