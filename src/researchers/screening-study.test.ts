@@ -254,6 +254,47 @@ describe('screening study (offline researcher)', () => {
     );
   });
 
+  it('puts the pace changes expected to gain after the other gains once the base has moved', async () => {
+    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
+    const { rows, digest } = await allRows(r, []);
+    const d = r.screeningDesign!;
+    const paceAt = d.factors.findIndex((f) => Object.keys(f.set).some(isPaceKey));
+    assert.ok(paceAt > 0, 'the design screens a pace change');
+    // factor 0 a clear win (the stack), the pace change a gain short of selection, the rest nulls
+    const rng = mulberry32(7);
+    rows.forEach((p, i) => {
+      const on = factorsOn(d, set(p));
+      r.observe(result(p, i, 3 - 0.03 * +on[0] - 0.004 * +on[paceAt] + 0.006 * randNormal(rng)));
+    });
+    const stack = (await r.propose(digest, 4)).find((p) => p.source === SCREEN_STACK_SOURCE)!;
+    r.observe({ ...result(stack, 99, 2.97), rung: 2, verdict: 'win' });
+    const moved = tryApply(base, set(stack))!;
+    const lib = (await r.propose(suiteDigest(moved), 40)).filter((p) => p.source === 'library');
+    const isPace = (p: Proposal) => Object.keys(set(p)).some(isPaceKey);
+    const gains = lib.filter((p) => p.expectedEffect < 0);
+    assert.deepEqual(lib.slice(0, gains.length), gains, 'the expected gains first');
+    const firstPace = gains.findIndex(isPace);
+    assert.ok(firstPace > 0, 'other gains before the first pace change');
+    assert.ok(gains.slice(firstPace).every(isPace), 'then only pace changes');
+    const screened = lib.find((p) => p.title === d.factors[paceAt].title)!;
+    assert.ok(
+      screened.expectedEffect < 0 && screened.tags?.includes('screened'),
+      'the screened pace change is one',
+    );
+    assert.ok(
+      gains
+        .slice(firstPace)
+        .some((p) => gains.slice(0, firstPace).some((q) => p.expectedEffect < q.expectedEffect)),
+      'though a pace change expects more than a change before it',
+    );
+    const perFlop = (p: Proposal) => p.expectedEffect / (p.cost ?? 1);
+    const ranked = (xs: Proposal[]) => xs.every((p, i) => i === 0 || perFlop(xs[i - 1]) <= perFlop(p));
+    assert.ok(
+      ranked(gains.slice(0, firstPace)) && ranked(gains.slice(firstPace)),
+      'each by expected gain per FLOP',
+    );
+  });
+
   it('judges a winning stack without its pace changes at the full budget, and drops them if that wins', async () => {
     const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
     const { rows, digest } = await allRows(r, []);

@@ -262,7 +262,13 @@ export class ScreeningStudy {
    * is judged. Why: after a re-base the screened changes come back as library ideas on the new base,
    * and in their stated order a session spent its first full-budget runs on WSD, which the screen had
    * measured at +0.022 ± 0.004 (worse), while changes it measured as gains waited (README "Screening
-   * study").
+   * study"). Among the expected gains, a pace change (`isPaceKey`: optimizer settings, schedule,
+   * batch) goes after the others: its expectation is the least likely to hold on the new base, since the
+   * best pace moves with the model and the horizon, and a faster pace read at the study rung looks
+   * better than it ends (the pace check below exists for the same reason). In regime (a) of
+   * bench/research-efficiency, WSD (screened −0.0053) and batch × 0.5 went before logit softcap 15
+   * (−0.0042) on the new base, both lost at the first rung, and the 0.67 full runs they took left
+   * softcap's held-out pair 0.46 short (BENCHMARKS.md "Pace changes after the others").
    */
   informed(cands: readonly LibraryCandidate[], base: TrainConfig): LibraryCandidate[] {
     const d = this.planned;
@@ -285,7 +291,11 @@ export class ScreeningStudy {
       };
       return { c: { ...c, proposal }, i, rank: e.expected / (proposal.cost ?? 1) };
     });
-    return ranked.sort((a, b) => a.rank - b.rank || a.i - b.i).map((x) => x.c);
+    // 0: a gain that is not a pace change, 1: a pace change's gain, 2: no gain expected
+    const pace = (c: LibraryCandidate) =>
+      c.proposal.change.kind === 'config' && Object.keys(c.proposal.change.set).some(isPaceKey);
+    const tier = (x: (typeof ranked)[number]) => (x.rank >= 0 ? 2 : pace(x.c) ? 1 : 0);
+    return ranked.sort((a, b) => tier(a) - tier(b) || a.rank - b.rank || a.i - b.i).map((x) => x.c);
   }
 
   /** The fit, once every row ended (a researcher rebuilt after the re-base fits without row 0). */
