@@ -71,7 +71,8 @@ import {
   stackProposal,
 } from './screening-fit.ts';
 
-const isPaceFactor = (f: ScreenFactor) => Object.keys(f.set).some(isPaceKey);
+const isPaceSet = (set: ConfigSet) => Object.keys(set).some(isPaceKey);
+const isPaceFactor = (f: ScreenFactor) => isPaceSet(f.set);
 
 /**
  * A change the screen measured as likely helpful but did not select (one-sided p below this, Holm's
@@ -293,7 +294,7 @@ export class ScreeningStudy {
     });
     // 0: a gain that is not a pace change, 1: a pace change's gain, 2: no gain expected
     const pace = (c: LibraryCandidate) =>
-      c.proposal.change.kind === 'config' && Object.keys(c.proposal.change.set).some(isPaceKey);
+      c.proposal.change.kind === 'config' && isPaceSet(c.proposal.change.set);
     const tier = (x: (typeof ranked)[number]) => (x.rank >= 0 ? 2 : pace(x.c) ? 1 : 0);
     return ranked.sort((a, b) => tier(a) - tier(b) || a.rank - b.rank || a.i - b.i).map((x) => x.c);
   }
