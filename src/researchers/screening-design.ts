@@ -34,6 +34,9 @@ export const isPaceKey = (path: string): boolean =>
   path.startsWith('schedule.') ||
   path === 'train.batchTokens';
 
+/** Whether a change sets any pace knob (`isPaceKey`). */
+export const isPaceSet = (set: ConfigSet): boolean => Object.keys(set).some(isPaceKey);
+
 /** How a design row's proposal title starts: `${ROW_TITLE} i/N: change + change`. */
 export const ROW_TITLE = 'Screening design row';
 

@@ -17,6 +17,7 @@ import {
   chooseFactors,
   factorsOn,
   isPaceKey,
+  isPaceSet,
   SCREEN_FOLLOW_UP_SOURCE,
   SCREEN_PACE_CHECK_SOURCE,
   SCREEN_GUESS_SOURCE,
@@ -258,7 +259,7 @@ describe('screening study (offline researcher)', () => {
     const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
     const { rows, digest } = await allRows(r, []);
     const d = r.screeningDesign!;
-    const paceAt = d.factors.findIndex((f) => Object.keys(f.set).some(isPaceKey));
+    const paceAt = d.factors.findIndex((f) => isPaceSet(f.set));
     assert.ok(paceAt > 0, 'the design screens a pace change');
     // factor 0 a clear win (the stack), the pace change a gain short of selection, the rest nulls
     const rng = mulberry32(7);
@@ -270,7 +271,7 @@ describe('screening study (offline researcher)', () => {
     r.observe({ ...result(stack, 99, 2.97), rung: 2, verdict: 'win' });
     const moved = tryApply(base, set(stack))!;
     const lib = (await r.propose(suiteDigest(moved), 40)).filter((p) => p.source === 'library');
-    const isPace = (p: Proposal) => Object.keys(set(p)).some(isPaceKey);
+    const isPace = (p: Proposal) => isPaceSet(set(p));
     const gains = lib.filter((p) => p.expectedEffect < 0);
     assert.deepEqual(lib.slice(0, gains.length), gains, 'the expected gains first');
     const firstPace = gains.findIndex(isPace);
@@ -352,7 +353,7 @@ describe('screening study (offline researcher)', () => {
       const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
       const { rows, digest } = await allRows(r, []);
       const d = r.screeningDesign!;
-      const j = d.factors.findIndex((f) => Object.keys(f.set).some(isPaceKey) === onlyPace);
+      const j = d.factors.findIndex((f) => isPaceSet(f.set) === onlyPace);
       rows.forEach((p, i) => r.observe(result(p, i, 3 - 0.03 * +factorsOn(d, set(p))[j])));
       const stack = (await r.propose(digest, 4)).find((p) => p.source === SCREEN_STACK_SOURCE)!;
       r.observe({ ...result(stack, 99, 2.95), rung: 2, verdict: 'win' });

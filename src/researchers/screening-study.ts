@@ -48,7 +48,7 @@ import { effectiveValue, ideaKey, outsideSpace } from './config-diff.ts';
 import type { LibraryCandidate } from './library-proposals.ts';
 import {
   bestGuess,
-  isPaceKey,
+  isPaceSet,
   planDesign,
   rowProposals,
   SCREEN_FOLLOW_UP_SOURCE,
@@ -71,7 +71,6 @@ import {
   stackProposal,
 } from './screening-fit.ts';
 
-const isPaceSet = (set: ConfigSet) => Object.keys(set).some(isPaceKey);
 const isPaceFactor = (f: ScreenFactor) => isPaceSet(f.set);
 
 /**
