@@ -38,6 +38,7 @@ export const LOWER_RUNG_FINAL_EVAL = 4096;
 export function rungFinalEval(full: number, rung: number, top: number): number {
   return rung < top ? Math.min(full, LOWER_RUNG_FINAL_EVAL) : full;
 }
+
 /** The most earlier runs a session's baseline may carry (a few seeds through every rung). */
 export const CARRIED_MAX = 32;
 
