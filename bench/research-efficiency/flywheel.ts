@@ -42,8 +42,7 @@ import {
   type ScreenDesign,
 } from '../../src/researchers/screening-design.ts';
 import { ResearchSession } from '../../src/research/session.ts';
-import { fromEarlierSessions, pastSessions, rememberedStart, screenSize } from '../../src/research/setup.ts';
-import { screenedStart } from '../../src/research/core/screened-start.ts';
+import { fromEarlierSessions, rememberedStart, screenSize } from '../../src/research/setup.ts';
 import { storeHistory } from '../../src/researchers/history.ts';
 import type { SessionSummary } from '../../src/research/summary.ts';
 import { BASELINE, proposalOf, valuesAt } from '../../src/research/core/state.ts';
@@ -190,14 +189,11 @@ async function oneSession(
 ) {
   const { opts } = ctx;
   // --no-screen: one idea at a time from the start (what the screen buys, BENCHMARKS.md)
+  const { rows } = opts.screen
+    ? screenSize(o.budgetRuns, o.rungTokens, ctx.base.schedule.warmupTokens)
+    : { rows: 0 };
   const start = o.k === 0 ? undefined : await rememberedStart(env.store);
   const base = start?.config ?? ctx.base;
-  // as the CLI sizes it, and none on a start that holds an earlier screen's stack (core/screened-start.ts)
-  const screened = o.k === 0 ? undefined : screenedStart(await pastSessions(env.store), base);
-  const { rows } =
-    opts.screen && !screened
-      ? screenSize(o.budgetRuns, o.rungTokens, ctx.base.schedule.warmupTokens)
-      : { rows: 0 };
   const researcher = new OfflineResearcher({
     seed: o.sessionSeed,
     domains: ctx.domains,

@@ -27,7 +27,6 @@ import {
 } from '../research/setup.ts';
 import { planWithLadder } from '../research/ladder-plan.ts';
 import { decisionLooks, SessionSpec } from '../research/core/spec.ts';
-import { screenedStart } from '../research/core/screened-start.ts';
 import { maxSeedsOf } from '../research/core/state.ts';
 import { SessionView } from '../research/view.ts';
 import { bindDataset } from '../runs/dataset.ts';
@@ -214,24 +213,17 @@ async function newSession(
   // The screening study (README "Research sessions: the screening study") measures a design over the
   // library's changes at the study rung (the lowest at least twice the warmup): as large a design as
   // SCREEN_SHARE of the budget pays for, none below 16 rows.
-  // Not on a start that holds an earlier screen's stack: it would re-screen what that one left, which
-  // reads near its noise there (core/screened-start.ts)
-  const screened = screenedStart(past, config);
-  const sized = screenSize(
+  const { rows: screeningRows, rung: atRung } = screenSize(
     capacity,
     rungTokens,
     config.schedule.warmupTokens,
     budget.seconds ? tput : undefined,
   );
-  const { rung: atRung } = sized;
-  const screeningRows = screened ? 0 : sized.rows;
   if (o.researcher === 'offline')
     log(
-      screened
-        ? `screening study off: the start holds what session ${screened.session}'s screen selected (${screened.title}); the changes it left are tested one at a time`
-        : screeningRows
-          ? `screening study on: ${screeningRows} rows at rung ${atRung} (${rungTokens[atRung]} tokens)`
-          : `screening study off: the budget pays for ~${Math.round(capacity)} full runs, too few for 16 rows at rung ${atRung} in ${Math.round(SCREEN_SHARE * 100)} % of it`,
+      screeningRows
+        ? `screening study on: ${screeningRows} rows at rung ${atRung} (${rungTokens[atRung]} tokens)`
+        : `screening study off: the budget pays for ~${Math.round(capacity)} full runs, too few for 16 rows at rung ${atRung} in ${Math.round(SCREEN_SHARE * 100)} % of it`,
     );
   const researcher = await makeResearcher(o.researcher, {
     seed: o.seed,

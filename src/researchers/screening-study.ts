@@ -29,8 +29,7 @@
  * against the base's own"). Nor does each change alone on the preset's first two seeds, a design
  * that costs less than this one where seeds pair: on the preset a change's paired differences spread
  * widely, and its se there (0.0062) is as large as the screen's (BENCHMARKS.md "One at a time on paired
- * seeds"). Those changes are left to the one-at-a-time trials that follow, on the re-based stack, and
- * a later session that starts on that stack runs no screen (research/core/screened-start.ts).
+ * seeds"). Those changes are left to the one-at-a-time trials that follow, on the re-based stack.
  *
  * Deterministic: the factors are a function of the library, the base config and the search space (not
  * of what was tried since), so a researcher rebuilt on resume plans the same design and proposes the

@@ -54,7 +54,7 @@ export function noiseFamily(config: TrainConfig, topTokens: number): string {
 }
 
 /** The dataset (by its folder's name) and the trainer (its spec's name, or its command's file names). */
-export function dataAndTrainer(config: TrainConfig): { data: string | null; trainer: unknown } {
+function dataAndTrainer(config: TrainConfig): { data: string | null; trainer: unknown } {
   const t = config.trainer as Record<string, unknown> & { spec?: { name?: string }; command?: unknown };
   const cmd = Array.isArray(t.command) ? t.command.map((a) => String(a).split(/[\\/]/).pop()) : undefined;
   return { data: config.data.dir?.split(/[\\/]/).pop() ?? null, trainer: t.spec?.name ?? cmd ?? null };
