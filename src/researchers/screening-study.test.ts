@@ -300,9 +300,8 @@ describe('screening study (offline researcher)', () => {
     const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
     const { rows, digest } = await allRows(r, []);
     const d = r.screeningDesign!;
-    const paceKey = (k: string) => isPaceKey(k);
-    const pace = d.factors.findIndex((f) => Object.keys(f.set).some(paceKey));
-    const other = d.factors.findIndex((f) => !Object.keys(f.set).some(paceKey));
+    const pace = d.factors.findIndex((f) => isPaceSet(f.set));
+    const other = d.factors.findIndex((f) => !isPaceSet(f.set));
     assert.ok(pace >= 0 && other >= 0, d.factors.map((f) => f.title).join(', '));
     // both look like clear wins at the study rung
     const rng = mulberry32(11);
@@ -327,7 +326,7 @@ describe('screening study (offline researcher)', () => {
     );
     // the pace knobs go back to the screened base's values; nothing else moves
     for (const [k, v] of Object.entries(set(check))) {
-      assert.ok(paceKey(k), k);
+      assert.ok(isPaceKey(k), k);
       assert.deepEqual(v, effectiveValue(base, k));
     }
     // the check alone: ideas (the screen's near misses too) wait for the base it may set
