@@ -116,7 +116,7 @@ const layers = [
   },
   {
     files: ['src/research/io/**', 'src/research/*.ts'],
-    ignores: ['src/research/session.ts', '**/*.test.ts'],
+    ignores: ['src/research/session.ts', 'src/research/session-open.ts', '**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -125,7 +125,8 @@ const layers = [
             researchLayer,
             {
               group: ['**/session.ts'],
-              message: 'only session.ts (and its CLI) use ResearchSession; io/ works through io/port.ts',
+              message:
+                'only session.ts, session-open.ts (and their CLI) use ResearchSession; io/ works through io/port.ts',
             },
           ],
         },

@@ -41,7 +41,8 @@ import {
   SCREEN_STACK_SOURCE,
   type ScreenDesign,
 } from '../../src/researchers/screening-design.ts';
-import { ResearchSession } from '../../src/research/session.ts';
+import type { ResearchSession } from '../../src/research/session.ts';
+import { openSession } from '../../src/research/session-open.ts';
 import { fromEarlierSessions, rememberedStart, screenSize } from '../../src/research/setup.ts';
 import { storeHistory } from '../../src/researchers/history.ts';
 import type { SessionSummary } from '../../src/research/summary.ts';
@@ -213,7 +214,7 @@ async function oneSession(
           searchSpace: ctx.space,
           seedBase,
         });
-  const session = await ResearchSession.create(
+  const session = await openSession(
     { store: env.store, executor: env.executor, researcher, view },
     {
       baseConfig: base,

@@ -15,7 +15,8 @@ import { makeExecutor } from '../executors/index.ts';
 import { withMixtureKnobs } from '../researchers/config-diff.ts';
 import { SCREEN_SHARE } from '../researchers/screening-design.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
-import { ResearchSession, type SessionDeps } from '../research/session.ts';
+import type { ResearchSession, SessionDeps } from '../research/session.ts';
+import { openSession, reopenSession } from '../research/session-open.ts';
 import {
   fromEarlierSessions,
   historyPlan,
@@ -168,7 +169,7 @@ async function resumeSession(o: ResearchOptions, deps: CliDeps, id: string): Pro
     unsafeNoSandbox: o.unsafeNoSandbox,
     sessionId: rec.id,
   });
-  return ResearchSession.resume({ ...deps, researcher }, id);
+  return reopenSession({ ...deps, researcher }, id);
 }
 
 /** A new session: its start config (remembered best, or a preset), dataset, researcher and rungs. */
@@ -279,7 +280,7 @@ async function newSession(
     log(
       `continuing ${t.title}: left open by session ${t.session} after ${t.runs.length} seed(s) on this base, up to ${maxSeedsOf({ maxSeeds }, t)} seeds`,
     );
-  return ResearchSession.create(
+  return openSession(
     { ...deps, researcher },
     {
       baseConfig: config,

@@ -3,27 +3,20 @@
  *
  * Everything that matters is persisted as it happens: runs and their metrics (by the launcher), the
  * journal (one entry per decision), and the scheduler state (after every change), so `--resume` after
- * a crash or kill -9 continues where it stopped. Runs in flight at the crash are settled by
- * `reconcileOrphans` (their trainers stop themselves when the orchestrator vanishes, or are stopped)
- * and their trials re-queued unless the run had already produced its result.
+ * a crash or kill -9 continues where it stopped (session-open.ts opens a new session or resumes one;
+ * save.ts writes the state and summary).
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { TrainConfig } from '../config/train-config.ts';
-import { FlywheelError } from '../errors.ts';
 import type { Executor } from '../executors/base.ts';
 import type { Reference } from '../monitor/index.ts';
 import type { Researcher } from '../researchers/base.ts';
 import { configFlopsPerToken } from '../runs/flops.ts';
-import { pidAlive } from '../runs/process.ts';
-import { reconcileOrphans } from '../runs/reconcile.ts';
 import type { RunController } from '../runs/launch.ts';
 import type { RunRecord, SessionRecord, SessionStatus, Store } from '../store/base.ts';
 import type { Step } from './core/effects.ts';
 import { itemFlops, nextWork, queuedIdeas, type FlopsLeft, type WorkItem } from './core/scheduler.ts';
 import { ladderDue } from './core/ladder-state.ts';
-import { withPairing } from './core/paired.ts';
-import { SessionSpec } from './core/spec.ts';
+import type { SessionSpec } from './core/spec.ts';
 import { ideaCount, type SessionState } from './core/state.ts';
 import * as T from './core/transitions.ts';
 import { applyEffects } from './effects.ts';
@@ -34,7 +27,8 @@ import { ideasForRunEnd } from './io/stack-ideas.ts';
 import { runTrialRung } from './io/run-trial.ts';
 import { trialContext, type TrialHost } from './io/trial-context.ts';
 import { Journal } from './journal.ts';
-import { summarize, type SessionSummary } from './summary.ts';
+import { saveSession } from './save.ts';
+import type { SessionSummary } from './summary.ts';
 import type { SessionView } from './view.ts';
 
 /** How a trial's run ended, as the loop saw it (before `runEnded` decides what it means). */
@@ -53,12 +47,6 @@ export interface SessionDeps {
   view?: SessionView;
   signal?: AbortSignal; // abort = stop the session gracefully (runs in flight are stopped)
   controlPollMs?: number;
-}
-
-export function newSessionId(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `s-${String(d.getUTCFullYear()).slice(2)}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}-${randomBytes(4).toString('hex')}`;
 }
 
 /**
@@ -146,7 +134,7 @@ export class ResearchSession {
   }
 
   /** The facts every transition may read (core/transitions.ts `EngineContext`). */
-  private get ctx(): T.EngineContext {
+  get ctx(): T.EngineContext {
     return {
       sessionId: this.id,
       spec: this.spec,
@@ -171,102 +159,6 @@ export class ResearchSession {
       step.effects,
     );
     return step;
-  }
-
-  /** Create the session record, the baseline trials and the first journal entries. */
-  static async create(deps: SessionDeps, specInput: unknown): Promise<ResearchSession> {
-    const spec = withPairing(SessionSpec.parse(specInput));
-    const id = newSessionId();
-    const ctx = {
-      sessionId: id,
-      spec,
-      baseConfig: spec.baseConfig,
-      baseFlopsPerToken: configFlopsPerToken(spec.baseConfig),
-    };
-    const first = T.created(ctx, { now: new Date().toISOString() });
-    const record = await deps.store.createSession({
-      id,
-      researcher: spec.researcher,
-      executor: spec.executor,
-      parallel: spec.parallel,
-      spec: spec as unknown as Record<string, unknown>,
-      state: first.state as unknown as Record<string, unknown>,
-      ownerPid: process.pid,
-      host: hostname(),
-    });
-    const s = new ResearchSession(deps, record, spec, first.state);
-    await s.apply(() => first);
-    return s;
-  }
-
-  /** Load a session after a crash: settle its orphaned runs, re-queue what they were doing. */
-  static async resume(deps: SessionDeps, id: string): Promise<ResearchSession> {
-    const record = await deps.store.getSession(id);
-    if (!record) throw new FlywheelError('not_found', `no session with id "${id}"`);
-    if (['completed', 'stopped', 'failed'].includes(record.status)) {
-      throw new FlywheelError('conflict', `session ${id} already ended (${record.status}); start a new one`);
-    }
-    if (
-      record.ownerPid &&
-      record.ownerPid !== process.pid &&
-      record.host === hostname() &&
-      pidAlive(record.ownerPid)
-    ) {
-      throw new FlywheelError(
-        'conflict',
-        `session ${id} is still running in pid ${record.ownerPid}; stop it first (the dashboard's Stop, or kill ${record.ownerPid})`,
-      );
-    }
-    const spec = SessionSpec.parse(record.spec);
-    const state = record.state as unknown as SessionState;
-    const runs = await deps.store.listRuns({ sessionId: id });
-    await reconcileOrphans(deps.store, {
-      onlyIds: runs.filter((r) => r.status === 'running' || r.status === 'queued').map((r) => r.id),
-    });
-    const s = new ResearchSession(
-      deps,
-      await deps.store.updateSession(id, {
-        status: 'running',
-        ownerPid: process.pid,
-        host: hostname(),
-        control: null,
-      }),
-      spec,
-      state,
-    );
-    for (const t of state.trials.filter((x) => x.status === 'running')) {
-      // The run of this rung, found by its tags: the state may have been saved before its id was added.
-      const mine = runs.filter((r) => r.tags.trial === t.id && r.tags.rung === String(t.rung));
-      const latest = mine.sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1))[mine.length - 1];
-      const run = latest ? await deps.store.getRun(latest.id) : undefined;
-      if (run) await s.apply((st) => T.launched(st, { trialId: t.id, runId: run.id }));
-      if (run && run.status !== 'running' && run.status !== 'queued') {
-        // its FLOPs were never counted: the orchestrator died before the run ended; a monitor kill is a
-        // decision, recovered from the run record (not a run to do again)
-        const decision =
-          run.status === 'stopped' && run.stopRule
-            ? {
-                action: 'stop' as const,
-                rule: run.stopRule,
-                message: run.statusReason ?? run.stopRule,
-                evidence: {},
-              }
-            : undefined;
-        const end = {
-          trialId: t.id,
-          rung: t.rung,
-          resumeFrom: run.config.resume?.checkpoint,
-          run,
-          decision,
-          resumed: true,
-          now: new Date().toISOString(),
-        };
-        const ideas = await ideasForRunEnd(deps.store, s.ctx, s.state, end);
-        await s.apply((st) => T.runEnded(s.ctx, st, { ...end, ideas }));
-      }
-    }
-    await s.apply((st) => T.resumed(s.ctx, st, { pid: process.pid }));
-    return s;
   }
 
   requestStop(reason: string): void {
@@ -300,25 +192,10 @@ export class ResearchSession {
     return next;
   }
 
-  private async save(status?: SessionStatus): Promise<SessionSummary> {
-    const runs = await this.deps.store.listRuns({ sessionId: this.id, fields: 'list' });
+  private save(status?: SessionStatus): Promise<SessionSummary> {
     const state = { ...this.current, secondsUsed: this.secondsUsed() };
-    const summary = summarize(
-      this.id,
-      status ?? (this.paused ? 'paused' : 'running'),
-      state,
-      this.spec,
-      runs,
-      this.baseFlopsPerToken,
-    );
-    summary.llm = this.deps.researcher.usage?.() ?? null;
-    await this.deps.store.updateSession(this.id, {
-      state: state as unknown as Record<string, unknown>,
-      summary: summary as unknown as Record<string, unknown>,
-      ...(status ? { status } : {}),
-    });
-    this.deps.view?.setSummary(summary);
-    return summary;
+    const shown = status ?? (this.paused ? 'paused' : 'running');
+    return saveSession(this.deps, this.id, this.spec, state, shown, status, this.baseFlopsPerToken);
   }
 
   private async pollControl(): Promise<void> {

@@ -10,7 +10,8 @@ import { DEFAULT_SEARCH_SPACE } from '../../src/config/search-space.ts';
 import type { TrainConfig } from '../../src/config/train-config.ts';
 import { LocalExecutor } from '../../src/executors/local.ts';
 import type { Digest, Proposal, Researcher, ResultSummary } from '../../src/researchers/base.ts';
-import { ResearchSession } from '../../src/research/session.ts';
+import type { ResearchSession } from '../../src/research/session.ts';
+import { openSession } from '../../src/research/session-open.ts';
 import type { SessionView } from '../../src/research/view.ts';
 import type { SessionSpecInput } from '../../src/research/core/spec.ts';
 import { openStore } from '../../src/store/open.ts';
@@ -124,7 +125,7 @@ export async function makeSession(opts: {
   view?: SessionView;
 }): Promise<{ session: ResearchSession; executor: LocalExecutor }> {
   const executor = new LocalExecutor({ parallel: opts.parallel ?? 1, cores: 2, gpus: [] });
-  const session = await ResearchSession.create(
+  const session = await openSession(
     { store: opts.store, executor, researcher: opts.researcher, controlPollMs: 200, view: opts.view },
     {
       baseConfig: opts.base,
