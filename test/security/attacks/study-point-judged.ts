@@ -15,7 +15,7 @@ import { currentBase } from '../../../src/research/core/base.ts';
 import { studyRung } from '../../../src/research/core/spec.ts';
 import * as T from '../../../src/research/core/transitions.ts';
 import { BASELINE } from '../../../src/research/core/state.ts';
-import { pickBest } from '../../../src/research/summary.ts';
+import { pickBest } from '../../../src/research/summary-best.ts';
 import { claudeTurn } from '../../helpers/claude-double.ts';
 import { base, endRun, engineCtx, withBaseline } from '../../helpers/engine-port.ts';
 import type { Attack } from '../attack.ts';
