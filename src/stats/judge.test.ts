@@ -117,7 +117,7 @@ describe('judgeChange', () => {
 
   it('keeps the false-win rate at or below alpha when the held-out pair reuses a base decision seed', () => {
     // The session's confirmation of a candidate that passed on two paired seeds of a base of three
-    // (research/core/scheduler.ts scheduleConfirmation): the candidate's run on the base's third seed,
+    // (research/core/trial-steps.ts scheduleConfirmation): the candidate's run on the base's third seed,
     // paired with the base's run there, against a fresh seed re-run for both. A run = the seed's shared
     // draw + its own: the planted-null tests' sizes (0.02 shared, 0.01 own) and, as the worst case of a
     // trainer that does not pair, none shared. The all-seeds test is the paired one over three pairs.

@@ -75,7 +75,7 @@ export interface JudgeInput {
   confirmBaseline?: readonly number[];
   /**
    * `confirmBaseline` holds the base's own decision runs on seeds the candidate's decision never ran
-   * (research/core/scheduler.ts `scheduleConfirmation`): already in `baseline`, not added to it again.
+   * (research/core/trial-steps.ts `scheduleConfirmation`): already in `baseline`, not added to it again.
    */
   confirmBaselineInBaseline?: boolean;
   /**

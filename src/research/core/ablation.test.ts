@@ -22,7 +22,8 @@ import {
 } from './ablation.ts';
 import { bestAttribution } from './ablation-report.ts';
 import { capacityRuns } from './run-cost.ts';
-import { endgameReserve, newTrial, nextWork } from './scheduler.ts';
+import { endgameReserve, nextWork } from './scheduler.ts';
+import { newTrial } from './trial-steps.ts';
 import { SessionSpec } from './spec.ts';
 import { BASELINE, emptyState, proposalOf, type ProposalState, type SessionState } from './state.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';

@@ -11,7 +11,7 @@
  *    own held-out confirmation; `Rebase.seedTrials`), plus 'baseline' trials added for it later. Its
  *    later paired confirmation re-runs stay apart, so a later candidate's confirmation is held out
  *    (where seeds pair, a candidate's confirmation may pair with a decision run of the base on a seed
- *    the candidate's decision never ran: scheduler.ts `scheduleConfirmation`).
+ *    the candidate's decision never ran: trial-steps.ts `scheduleConfirmation`).
  * The winner's decision seeds are the ones that looked good (it was picked for them), so they sit a
  * little low: later candidates are compared with a slightly flattering base, which can only cost
  * power, never add a false win. Its held-out confirmation seed, drawn fresh, pulls the mean back.
@@ -62,7 +62,7 @@ export function baseDecisionTrials(state: SessionState, baseId: string): TrialSt
 /**
  * The base's half of a candidate's held-out confirmation pairs: on each of the candidate's confirmation
  * seeds, the base's decision run there when it has one (a seed the candidate's decision never ran,
- * taken where the design pairs: scheduler.ts `scheduleConfirmation`), else its 'confirm' re-runs there.
+ * taken where the design pairs: trial-steps.ts `scheduleConfirmation`), else its 'confirm' re-runs there.
  */
 export function confirmHalves(
   state: SessionState,

@@ -28,7 +28,7 @@ import { configHash } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import { configRunsOf, HISTORY_SESSIONS, type PastSession } from './noise-history.ts';
 import { LOWER_RUNG_SEEDS } from './rebase.ts';
-import { newTrial } from './scheduler.ts';
+import { newTrial } from './trial-steps.ts';
 import { CARRIED_MAX, topRung, type CarriedRun, type SessionSpec } from './spec.ts';
 import { BASELINE, type SessionState, type TrialState } from './state.ts';
 

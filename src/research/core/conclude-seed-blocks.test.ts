@@ -5,7 +5,7 @@ import type { TrainConfig } from '../../config/train-config.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 import { concludeReady } from './conclude.ts';
 import { historySeedRuns, type PastSession } from './noise-history.ts';
-import { newTrial } from './scheduler.ts';
+import { newTrial } from './trial-steps.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
 import type { SessionSpecInput } from './spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';

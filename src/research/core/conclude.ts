@@ -32,7 +32,7 @@ import { mean, sampleStd } from '../../stats/summary.ts';
 import { configHash } from '../../config/resolve.ts';
 import { baseDecisionTrials, baseOf, baseValues, confirmHalves, currentBase, isBaseId } from './base.ts';
 import { designPairs, pairedOf } from './paired.ts';
-import { newTrial, scheduleConfirmation } from './scheduler.ts';
+import { newTrial, scheduleConfirmation } from './trial-steps.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import {
   BASELINE,

@@ -4,7 +4,7 @@ import { resolveConfig } from '../../config/resolve.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
 import { baselineCostedRuns, candidateCostedRuns, multiplierOf } from './costed-runs.ts';
-import { newTrial } from './scheduler.ts';
+import { newTrial } from './trial-steps.ts';
 import { BASELINE, emptyState } from './state.ts';
 
 const config = resolveConfig({ preset: 'tiny', sets: ['train.finalEvalTokensPerDomain=16384'] });

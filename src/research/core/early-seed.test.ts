@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveConfig, setPath } from '../../config/resolve.ts';
 import { earlySeedCandidate } from './early-seed.ts';
-import { newTrial } from './scheduler.ts';
+import { newTrial } from './trial-steps.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';

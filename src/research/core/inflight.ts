@@ -71,7 +71,7 @@ export function inflightOf(state: SessionState, spec: SessionSpec): Inflight {
     const straight = last === undefined && !confirming && startedAtTop(state, p.id, top);
     if (!confirming && !straight && !(last !== undefined && last.delta < 0)) continue;
     // the values conclude.ts judges: decision seeds, then the held-out confirmation; once it is
-    // scheduled, the runs it holds (one where it pairs with a base decision run: scheduler.ts
+    // scheduled, the runs it holds (one where it pairs with a base decision run: trial-steps.ts
     // `scheduleConfirmation`), before that a pair per seed
     const seeds = valuesAt(state, p.id, top, DECISION_PURPOSES).length;
     const confirmed = valuesAt(state, p.id, top, ['confirm']).length > 0;

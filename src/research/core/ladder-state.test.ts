@@ -11,7 +11,8 @@ import {
   LADDER_SHARE_MAX,
   plannedSizes,
 } from './ladder-state.ts';
-import { itemFlops, nextWork, newTrial } from './scheduler.ts';
+import { itemFlops, nextWork } from './scheduler.ts';
+import { newTrial } from './trial-steps.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { BASELINE, emptyState, type SessionState } from './state.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';

@@ -42,7 +42,7 @@ import { baseOf, currentBase } from './base.ts';
 import { nextSeedTrials } from './conclude.ts';
 import { HISTORY_SESSIONS, type PastSession } from './noise-history.ts';
 import { admitProposal } from './proposals.ts';
-import { newTrial } from './scheduler.ts';
+import { newTrial } from './trial-steps.ts';
 import { CARRIED_TESTS_MAX, topRung, type CarriedTest, type SessionSpec } from './spec.ts';
 import {
   BASELINE,

@@ -8,7 +8,8 @@ import { proposalState } from '../../../test/helpers/proposal-state.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { concludeReady, nextSeed, nextSeedTrials } from './conclude.ts';
 import { pairedOf, withPairing } from './paired.ts';
-import { newTrial, nextWork } from './scheduler.ts';
+import { nextWork } from './scheduler.ts';
+import { newTrial } from './trial-steps.ts';
 import { BASELINE, emptyState, type ProposalState, type SessionState } from './state.ts';
 
 const reference = resolveConfig({ preset: 'tiny' });

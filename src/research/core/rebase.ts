@@ -13,7 +13,7 @@
  * the seeds finish, the band falls back to the previous base's (laxer).
  */
 import { baseOf, baseValues, baseValuesAt, currentBase } from './base.ts';
-import { newTrial } from './scheduler.ts';
+import { newTrial } from './trial-steps.ts';
 import { exploreRung, topRung, type SessionSpec } from './spec.ts';
 import { clashWithBase } from './stack.ts';
 import { BASELINE, type ProposalState, type Rebase, type SessionState, type TrialState } from './state.ts';

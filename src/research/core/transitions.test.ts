@@ -12,7 +12,7 @@ import { pooledNoise } from './conclude.ts';
 import { NOT_RUN, triedIdeas, UNCONFIRMED } from './ideas.ts';
 import { bandBases, currentBase } from './base.ts';
 import { admitProposal } from './proposals.ts';
-import { promote } from './scheduler.ts';
+import { promote } from './trial-steps.ts';
 import type { SessionSpecInput } from './spec.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { STACK_SOURCE } from './proposals.ts';

@@ -4,7 +4,7 @@
  * and persists. Transitions are pure: no store, no processes, no clock (time comes in as `now`).
  *
  * Copy-on-write: each transition first copies the state (`draft`) and changes only the copy, so a
- * state a caller holds never changes under it. The helpers of scheduler.ts and conclude.ts mutate the
+ * state a caller holds never changes under it. The helpers of trial-steps.ts and conclude.ts mutate the
  * state they are given; they are called here only on a draft (and by their own unit tests).
  *
  * One file per stage (transitions/): context, session-life, runs, run-ended, concluded, proposals,

@@ -33,7 +33,7 @@ import { baseOf, currentBase } from '../base.ts';
 import { bestWin } from '../conclude.ts';
 import { journal, type Effect } from '../effects.ts';
 import { admitProposal } from '../proposals.ts';
-import { newTrial } from '../scheduler.ts';
+import { newTrial } from '../trial-steps.ts';
 import { topRung } from '../spec.ts';
 import { proposalOf, type ProposalState, type SessionState } from '../state.ts';
 import { type EngineContext, nextProposalId } from './context.ts';

@@ -21,7 +21,7 @@ import {
   type LadderState,
 } from '../ladder-state.ts';
 import { ladderEntries, ladderSubject } from '../ladder-subject.ts';
-import { newTrial } from '../scheduler.ts';
+import { newTrial } from '../trial-steps.ts';
 import { topRung } from '../spec.ts';
 import { BASELINE, proposalOf, type SessionState } from '../state.ts';
 import { countRunFlops } from '../trial-runs.ts';

@@ -3,7 +3,7 @@ import type { Proposal, ReviewDecision } from '../../../researchers/base.ts';
 import { journal, type Effect, type Step } from '../effects.ts';
 import { isStudyPoint, type Admission } from '../proposals.ts';
 import { currentBase } from '../base.ts';
-import { newTrial, promote } from '../scheduler.ts';
+import { newTrial, promote } from '../trial-steps.ts';
 import { exploreRung, studyRung, topRung } from '../spec.ts';
 import { BASELINE, type SessionState, type TrialState } from '../state.ts';
 import { type EngineContext, type AdmittedCode, draftOf, nextProposalId, idea } from './context.ts';
@@ -11,7 +11,7 @@ import { type EngineContext, type AdmittedCode, draftOf, nextProposalId, idea } 
 // ---------------------------------------------------------------------------------------------------
 // Successive halving and the researcher's review
 
-/** Promote what successive halving allows now (`force`: see scheduler.ts `promote`), journaled. */
+/** Promote what successive halving allows now (`force`: see trial-steps.ts `promote`), journaled. */
 export function promoted(
   ctx: EngineContext,
   state: SessionState,
@@ -203,7 +203,7 @@ export function enqueue(
     baseId: currentBase(st).id, // its config is a diff on this base, and it is judged against it
   });
   // at the top, one seed at a time: conclude.ts looks after each and adds seeds only while undecided
-  // a study point: one measurement at the study rung, or at the top for 'study-top' (scheduler.ts
+  // a study point: one measurement at the study rung, or at the top for 'study-top' (trial-steps.ts
   // afterRung ends it; promote() never sees it)
   if (prop.runAs === 'study-top') newTrial(st, id, spec.seedBase, 'study', topRung(spec));
   else if (prop.runAs === 'study')

@@ -5,7 +5,7 @@ import { mean } from '../../../stats/summary.ts';
 import { resultOf } from '../digest.ts';
 import { journal, type Effect, type Step } from '../effects.ts';
 import { baseOf, baseValuesAt, isBaseId } from '../base.ts';
-import { afterRung, cancelPending, newTrial } from '../scheduler.ts';
+import { afterRung, cancelPending, newTrial } from '../trial-steps.ts';
 import { isFlopMatched, topRung } from '../spec.ts';
 import { BASELINE, proposalOf, type SessionState, type TrialState } from '../state.ts';
 import { alsoResultOfRun, countRunFlops, resultOfRun, runEndState } from '../trial-runs.ts';
