@@ -43,7 +43,8 @@ import {
 } from '../../src/researchers/screening-design.ts';
 import type { ResearchSession } from '../../src/research/session.ts';
 import { openSession } from '../../src/research/session-open.ts';
-import { fromEarlierSessions, rememberedStart, screenSize } from '../../src/research/setup.ts';
+import { fromEarlierSessions, rememberedStart } from '../../src/research/setup.ts';
+import { screenSize } from '../../src/research/setup-plan.ts';
 import { storeHistory } from '../../src/researchers/history.ts';
 import type { SessionSummary } from '../../src/research/summary.ts';
 import { BASELINE, proposalOf, valuesAt } from '../../src/research/core/state.ts';

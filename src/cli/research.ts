@@ -17,15 +17,8 @@ import { SCREEN_SHARE } from '../researchers/screening-design.ts';
 import { makeResearcher, RESEARCHER_NAMES } from '../researchers/index.ts';
 import type { ResearchSession, SessionDeps } from '../research/session.ts';
 import { openSession, reopenSession } from '../research/session-open.ts';
-import {
-  fromEarlierSessions,
-  historyPlan,
-  measureThroughput,
-  pastSessions,
-  rememberedStart,
-  rungsOfFull,
-  screenSize,
-} from '../research/setup.ts';
+import { fromEarlierSessions, pastSessions, rememberedStart } from '../research/setup.ts';
+import { historyPlan, measureThroughput, rungsOfFull, screenSize } from '../research/setup-plan.ts';
 import { planWithLadder } from '../research/ladder-plan.ts';
 import { decisionLooks, SessionSpec } from '../research/core/spec.ts';
 import { maxSeedsOf } from '../research/core/state.ts';
@@ -351,7 +344,7 @@ async function sizeRungs(
     `throughput ${Math.round(tput.tokPerSec)} tok/s (${tput.source}), start-up ${tput.startupSeconds.toFixed(1)} s: rungs ${rungTokens.join(' / ')} tokens; ${reason}`,
   );
   // an earlier session's plan, when this one would plan close to it with its ladder: its noise floor,
-  // seed runs and base runs then carry over (research/setup.ts `historyPlan`); an asked-for ladder stands
+  // seed runs and base runs then carry over (research/setup-plan.ts `historyPlan`); an asked-for ladder stands
   const earlier = await historyPlan(
     deps.store,
     config,

@@ -15,10 +15,10 @@ import { vocabOf } from '../config/train-config.ts';
 import { flopsPerToken } from '../runs/flops.ts';
 import { ladderSizes, LADDER_MAX } from './core/ladder.ts';
 import { sizeTimeRatio } from './core/ladder-state.ts';
-import { rungsOfFull } from './setup.ts';
+import { rungsOfFull } from './setup-plan.ts';
 
 export const LADDER_FLOOR_FULLS = 2;
-const MAIN_FULL_RUNS = 24; // setup.ts planRungs
+const MAIN_FULL_RUNS = 24; // setup-plan.ts planRungs
 const MAIN_FULL_RUNS_MIN = 12; // an asked-for ladder may take the main search down to this many
 /**
  * The calibration is one 5 s run alone on the machine with a capped final eval; in a session runs go
@@ -61,7 +61,7 @@ export function planWithLadder(opts: {
       0,
     );
     const runs = main + 2 * opts.seeds * n;
-    const [speed, overhead] = n > 0 ? [SESSION_SPEED, SESSION_OVERHEAD] : [1, 1]; // n = 0: setup.ts planRungs
+    const [speed, overhead] = n > 0 ? [SESSION_SPEED, SESSION_OVERHEAD] : [1, 1]; // n = 0: setup-plan.ts planRungs
     const seconds = (slot - runs * overhead * opts.startupSeconds) / (main + units);
     return Math.round((seconds * speed * opts.tokPerSec) / shape.batchTokens) * shape.batchTokens;
   };

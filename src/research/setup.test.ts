@@ -10,7 +10,8 @@ import { HISTORY_DF_CAP } from './core/noise-history.ts';
 import { SessionSpec } from './core/spec.ts';
 import { BASELINE, emptyState, type ProposalState } from './core/state.ts';
 import { pooledWithin } from '../stats/seed-blocks.ts';
-import { historyPlan, rememberedStart, sessionHistoryNoise } from './setup.ts';
+import { rememberedStart, sessionHistoryNoise } from './setup.ts';
+import { historyPlan } from './setup-plan.ts';
 import { testSpec } from '../../test/helpers/test-spec.ts';
 
 const config = resolveConfig({ preset: 'tiny' });

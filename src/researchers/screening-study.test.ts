@@ -10,7 +10,7 @@ import { suiteDigest } from './researcher-suite.ts';
 import { IDEA_LIBRARY } from './idea-library.ts';
 import { libraryCandidates } from './library-proposals.ts';
 import { isFlopMatched, studyRung } from '../research/core/spec.ts';
-import { screenSize } from '../research/setup.ts';
+import { screenSize } from '../research/setup-plan.ts';
 import type { LibraryCandidate } from './library-proposals.ts';
 import {
   affordableRows,
