@@ -19,7 +19,7 @@
  * nothing, and a second seed a futility stop would have saved is spent budget.
  */
 import { baseOf, currentBase } from './base.ts';
-import { nextSeed } from './conclude.ts';
+import { nextSeed } from './next-seed.ts';
 import { topRung, type SessionSpec } from './spec.ts';
 import { BASELINE, DECISION_PURPOSES, type SessionState, type TrialState } from './state.ts';
 import { MIN_PASS_SEEDS } from '../../stats/sequential.ts';

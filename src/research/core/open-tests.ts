@@ -39,7 +39,7 @@
 import { configHash } from '../../config/resolve.ts';
 import type { TrainConfig } from '../../config/train-config.ts';
 import { baseOf, currentBase } from './base.ts';
-import { nextSeedTrials } from './conclude.ts';
+import { nextSeedTrials } from './next-seed.ts';
 import { HISTORY_SESSIONS, type PastSession } from './noise-history.ts';
 import { admitProposal } from './proposals.ts';
 import { newTrial } from './trial-steps.ts';

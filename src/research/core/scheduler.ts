@@ -219,7 +219,7 @@ function mayMoveBase(
  * (core/base.ts `bandBases`), until the filler ends.
  */
 function fillerWanted(state: SessionState, spec: SessionSpec, t: TrialState): boolean {
-  // a base's run of a candidate's seed at the top (conclude.ts `nextSeedTrials`) is no filler
+  // a base's run of a candidate's seed at the top (next-seed.ts `nextSeedTrials`) is no filler
   if (t.purpose !== 'baseline' || t.proposalId === BASELINE || t.pairOf !== undefined) return true;
   const top = topRung(spec);
   return state.trials.some(
@@ -234,7 +234,7 @@ function fillerWanted(state: SessionState, spec: SessionSpec, t: TrialState): bo
 
 /**
  * The other half of a pair that has not started yet (a candidate's run and its base's on the same seed:
- * a held-out confirmation, or a paired look's seed, conclude.ts `nextSeedTrials`), or undefined. Under a
+ * a held-out confirmation, or a paired look's seed, next-seed.ts `nextSeedTrials`), or undefined. Under a
  * FLOPs budget a half starts only when the budget pays for both: one half alone is judged against
  * nothing. Found in regime (a) of bench/research-efficiency: a candidate's held-out run started with
  * 1.45 full runs left, and its base's half then did not fit.
