@@ -1,73 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveConfig } from '../config/resolve.ts';
 import { DEFAULT_NOISE_KEYS } from '../stats/seed-only.ts';
 import { admitProposal } from '../research/core/proposals.ts';
 import { mulberry32, randNormal } from '../stats/rng.ts';
-import type { Proposal, ResultSummary } from './base.ts';
+import type { Proposal } from './base.ts';
 import { OfflineResearcher } from './offline.ts';
 import { suiteDigest } from './researcher-suite.ts';
 import { IDEA_LIBRARY } from './idea-library.ts';
 import { libraryCandidates } from './library-proposals.ts';
-import { isFlopMatched, studyRung } from '../research/core/spec.ts';
-import { screenSize } from '../research/setup-plan.ts';
-import type { LibraryCandidate } from './library-proposals.ts';
+import { isFlopMatched } from '../research/core/spec.ts';
 import {
-  affordableRows,
-  chooseFactors,
   factorsOn,
-  isPaceKey,
-  isPaceSet,
   SCREEN_FOLLOW_UP_SOURCE,
-  SCREEN_PACE_CHECK_SOURCE,
   SCREEN_GUESS_SOURCE,
   SCREEN_SOURCE,
   SCREEN_STACK_SOURCE,
 } from './screening-design.ts';
-import { screenedExpectation } from './screening-fit.ts';
-import { ScreeningStudy } from './screening-study.ts';
-import { effectiveValue, tryApply, withMixtureKnobs } from './config-diff.ts';
-
-const base = resolveConfig({ preset: 'small' });
-const set = (p: Proposal) => (p.change.kind === 'config' ? p.change.set : {});
-
-/** Every row of the study, proposed over as many calls as it takes. */
-async function allRows(r: OfflineResearcher, notes: string[]) {
-  const digest = suiteDigest(base);
-  const rows: Proposal[] = [];
-  for (let call = 0; call < 10; call++) {
-    const got = await r.propose(digest, 8, { note: (m) => void notes.push(m) });
-    const study = got.filter((p) => p.source === SCREEN_SOURCE);
-    if (study.length === 0) break;
-    rows.push(...study);
-    digest.tried = [
-      ...digest.tried,
-      ...study.map((p) => ({ key: keyOf(p), title: p.title, status: 'pending' })),
-    ];
-  }
-  return { rows, digest };
-}
-
-const keyOf = (p: Proposal) => {
-  const a = admitProposal(p, base, {
-    searchSpace: suiteDigest(base).searchSpace,
-    noiseKeys: DEFAULT_NOISE_KEYS,
-    triedKeys: new Map(),
-  });
-  assert.ok(a.ok, `row admissible: ${a.ok ? '' : a.reason}`);
-  return a.key;
-};
-
-const result = (p: Proposal, i: number, y: number): ResultSummary => ({
-  proposalId: `p${i + 1}`,
-  title: p.title,
-  change: p.change,
-  source: p.source,
-  rung: 0,
-  status: 'completed',
-  valBpb: { mean: y, std: 0, n: 1 },
-  runIds: [`r${i}`],
-});
+import { tryApply, withMixtureKnobs } from './config-diff.ts';
+import { allRows, base, keyOf, result, set, studyOf } from './screening-test-kit.ts';
 
 /** The library's candidates on the base at its FLOPs per token, nothing tried: a design's factors. */
 const sameFlopsCandidates = () =>
@@ -76,30 +26,6 @@ const sameFlopsCandidates = () =>
     triedTitles: new Set(),
     rejectedTitles: new Set(),
   }).filter((c) => !isFlopMatched(c.proposal.cost ?? 1));
-
-/**
- * A 16-row study over `cands` on the base, its notes and its step; `earlier`: the keys an earlier session
- * ran; `guess`: whether it runs its best guess (the session has a FLOPs budget).
- */
-function studyOf(cands: LibraryCandidate[], earlier: (keys: string[]) => string[] = () => [], guess = true) {
-  const study = new ScreeningStudy({ rows: 16 });
-  const notes: string[] = [];
-  const step = (avoid: Set<string>, baseAt?: (rung: number) => number | undefined) =>
-    study.step({
-      hasWin: false,
-      base,
-      space: suiteDigest(base).searchSpace,
-      candidates: () => cands,
-      avoidKeys: avoid,
-      rejectedTitles: new Set(),
-      n: 32,
-      tried: async (keys) => new Set(earlier(keys)),
-      note: (m) => void notes.push(m),
-      baseAt,
-      guess,
-    });
-  return { study, notes, step };
-}
 
 describe('screening study (offline researcher)', () => {
   it('proposes the design rows as study points, then the stack of what the fit selects, straight to the top', async () => {
@@ -216,181 +142,6 @@ describe('screening study (offline researcher)', () => {
     assert.ok(later.some((p) => p.source === 'library'));
     const next = await r.propose(digest, 4);
     assert.ok(!next.some((p) => p.title === d.factors[1].title), 'followed up once');
-  });
-
-  it('orders the changes it screened by what it measured once the base has moved', async () => {
-    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
-    const { rows, digest } = await allRows(r, []);
-    const d = r.screeningDesign!;
-    // factor 0 a clear win (the stack), the last factor clearly worse, the rest nulls
-    const k = d.factors.length - 1;
-    const rng = mulberry32(7);
-    rows.forEach((p, i) => {
-      const on = factorsOn(d, set(p));
-      r.observe(result(p, i, 3 - 0.03 * +on[0] + 0.02 * +on[k] + 0.001 * randNormal(rng)));
-    });
-    const stack = (await r.propose(digest, 4)).find((p) => p.source === SCREEN_STACK_SOURCE)!;
-    assert.deepEqual(
-      factorsOn(d, set(stack)),
-      d.factors.map((_, j) => j === 0),
-    );
-    const before = (await r.propose(digest, 40)).filter((p) => p.source === 'library');
-    assert.ok(
-      !before.some((p) => d.factors.some((f) => f.title === p.title)),
-      'on the screened base its factors are not proposed one by one',
-    );
-    r.observe({ ...result(stack, 99, 2.97), rung: 2, verdict: 'win' });
-    const moved = tryApply(base, set(stack))!;
-    const lib = (await r.propose(suiteDigest(moved), 40)).filter((p) => p.source === 'library');
-    const worse = lib.findIndex((p) => p.title === d.factors[k].title);
-    assert.ok(worse >= 0, 'the worse factor is still a library idea on the new base');
-    assert.ok(lib[worse].expectedEffect > 0.01, `expected ${lib[worse].expectedEffect}`);
-    assert.match(lib[worse].hypothesis, /screening study measured \+0\.0[12]\d+ ± 0\.0\d+ at the study rung/);
-    assert.ok(lib[worse].tags?.includes('screened'));
-    const gains = lib.map((p, i) => ({ p, i })).filter((x) => x.p.expectedEffect < 0);
-    assert.ok(gains.length > 0);
-    assert.ok(
-      gains.every((x) => x.i < worse),
-      'every expected gain goes before what the screen measured as worse',
-    );
-  });
-
-  it('puts the pace changes expected to gain after the other gains once the base has moved', async () => {
-    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
-    const { rows, digest } = await allRows(r, []);
-    const d = r.screeningDesign!;
-    const paceAt = d.factors.findIndex((f) => isPaceSet(f.set));
-    assert.ok(paceAt > 0, 'the design screens a pace change');
-    // factor 0 a clear win (the stack), the pace change a gain short of selection, the rest nulls
-    const rng = mulberry32(7);
-    rows.forEach((p, i) => {
-      const on = factorsOn(d, set(p));
-      r.observe(result(p, i, 3 - 0.03 * +on[0] - 0.004 * +on[paceAt] + 0.006 * randNormal(rng)));
-    });
-    const stack = (await r.propose(digest, 4)).find((p) => p.source === SCREEN_STACK_SOURCE)!;
-    r.observe({ ...result(stack, 99, 2.97), rung: 2, verdict: 'win' });
-    const moved = tryApply(base, set(stack))!;
-    const lib = (await r.propose(suiteDigest(moved), 40)).filter((p) => p.source === 'library');
-    const isPace = (p: Proposal) => isPaceSet(set(p));
-    const gains = lib.filter((p) => p.expectedEffect < 0);
-    assert.deepEqual(lib.slice(0, gains.length), gains, 'the expected gains first');
-    const firstPace = gains.findIndex(isPace);
-    assert.ok(firstPace > 0, 'other gains before the first pace change');
-    assert.ok(gains.slice(firstPace).every(isPace), 'then only pace changes');
-    const screened = lib.find((p) => p.title === d.factors[paceAt].title)!;
-    assert.ok(
-      screened.expectedEffect < 0 && screened.tags?.includes('screened'),
-      'the screened pace change is among the gains',
-    );
-    assert.ok(
-      gains
-        .slice(firstPace)
-        .some((p) => gains.slice(0, firstPace).some((q) => p.expectedEffect < q.expectedEffect)),
-      'though a pace change expects more than a change before it',
-    );
-    const perFlop = (p: Proposal) => p.expectedEffect / (p.cost ?? 1);
-    const ranked = (xs: Proposal[]) => xs.every((p, i) => i === 0 || perFlop(xs[i - 1]) <= perFlop(p));
-    assert.ok(
-      ranked(gains.slice(0, firstPace)) && ranked(gains.slice(firstPace)),
-      'each by expected gain per FLOP',
-    );
-  });
-
-  it('judges a winning stack without its pace changes at the full budget, and drops them if that wins', async () => {
-    const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
-    const { rows, digest } = await allRows(r, []);
-    const d = r.screeningDesign!;
-    const pace = d.factors.findIndex((f) => isPaceSet(f.set));
-    const other = d.factors.findIndex((f) => !isPaceSet(f.set));
-    assert.ok(pace >= 0 && other >= 0, d.factors.map((f) => f.title).join(', '));
-    // both look like clear wins at the study rung
-    const rng = mulberry32(11);
-    rows.forEach((p, i) => {
-      const on = factorsOn(d, set(p));
-      r.observe(result(p, i, 3 - 0.03 * +on[other] - 0.02 * +on[pace] + 0.001 * randNormal(rng)));
-    });
-    const stack = (await r.propose(digest, 4)).find((p) => p.source === SCREEN_STACK_SOURCE)!;
-    const inStack = factorsOn(d, set(stack));
-    assert.ok(inStack[other] && inStack[pace], JSON.stringify(inStack));
-    r.observe({ ...result(stack, 99, 2.95), rung: 2, verdict: 'win' });
-    const moved = tryApply(base, set(stack))!;
-    const waits: string[] = [];
-    const first = await r.propose(suiteDigest(moved), 4, { wait: (w) => void waits.push(w) });
-    const check = first[0];
-    assert.equal(check.source, SCREEN_PACE_CHECK_SOURCE);
-    assert.equal(check.runAs, 'top');
-    assert.ok(
-      check.title.startsWith('Screened stack without its pace changes (') &&
-        check.title.includes(d.factors[pace].title),
-      check.title,
-    );
-    // the pace knobs go back to the screened base's values; nothing else moves
-    for (const [k, v] of Object.entries(set(check))) {
-      assert.ok(isPaceKey(k), k);
-      assert.deepEqual(v, effectiveValue(base, k));
-    }
-    // the check alone: ideas (the screen's near misses too) wait for the base it may set
-    assert.ok(first.length === 1, first.map((p) => `${p.source}: ${p.title}`).join('\n'));
-    assert.deepEqual(await r.propose(suiteDigest(moved), 4, { wait: (w) => void waits.push(w) }), []);
-    assert.match(waits.at(-1)!, /without its pace changes/);
-    // a check the engine refused is never judged: nothing to wait for
-    const refused = { ...suiteDigest(moved), rejected: [{ title: check.title, reason: 'refused' }] };
-    assert.ok(
-      (await r.propose(refused, 4)).some((p) => p.source === 'library'),
-      'the library goes on',
-    );
-    // the full budget confirms the stack is better without them: they are not proposed one by one again
-    r.observe({ ...result(check, 100, 2.94), rung: 2, verdict: 'win' });
-    const without = tryApply(moved, set(check))!;
-    const lib = await r.propose(suiteDigest(without), 40);
-    assert.ok(!lib.some((p) => p.title === d.factors[pace].title), lib.map((p) => p.title).join('\n'));
-    assert.ok(!lib.some((p) => p.source === SCREEN_PACE_CHECK_SOURCE), 'once');
-  });
-
-  it('checks no pace change when the stack has none, or is nothing but pace changes', async () => {
-    for (const onlyPace of [false, true]) {
-      const r = new OfflineResearcher({ seed: 3, screening: { rows: 16 }, exploreEvery: 0 });
-      const { rows, digest } = await allRows(r, []);
-      const d = r.screeningDesign!;
-      const j = d.factors.findIndex((f) => isPaceSet(f.set) === onlyPace);
-      rows.forEach((p, i) => r.observe(result(p, i, 3 - 0.03 * +factorsOn(d, set(p))[j])));
-      const stack = (await r.propose(digest, 4)).find((p) => p.source === SCREEN_STACK_SOURCE)!;
-      r.observe({ ...result(stack, 99, 2.95), rung: 2, verdict: 'win' });
-      const next = await r.propose(suiteDigest(tryApply(base, set(stack))!), 8);
-      assert.ok(!next.some((p) => p.source === SCREEN_PACE_CHECK_SOURCE), `only pace: ${onlyPace}`);
-    }
-  });
-
-  it('moves a screened effect by its fitted interaction with what the base has taken (heredity)', () => {
-    const d = {
-      baseHash: 'h',
-      rows: 16,
-      masks: [],
-      factors: [
-        { title: 'A', set: { 'model.qkNorm': true } },
-        { title: 'B', set: { 'model.position': 'rope' } },
-      ],
-    };
-    const effect = (e: number) => ({ effect: e, se: 0.004, t: 0, p: 0.5, adjustedP: 1, selected: false });
-    const fit = {
-      method: 'contrasts' as const,
-      runs: 16,
-      df: 7,
-      sigma: 0.008,
-      intercept: 3,
-      factors: [effect(-0.01), effect(-0.05)],
-      interactions: [{ pair: [1, 0] as [number, number], coef: 0.004, se: 0.002 }],
-    };
-    const plain = screenedExpectation(d, fit, 0, base, 0);
-    assert.equal(plain.effect, -0.01);
-    assert.equal(plain.heredity, false);
-    const onB = screenedExpectation(d, fit, 0, tryApply(base, { 'model.position': 'rope' })!, 0);
-    assert.ok(Math.abs(onB.effect - -0.002) < 1e-12, 'effect + 2 coef once B is in the base');
-    assert.ok(Math.abs(onB.se - Math.sqrt(0.004 ** 2 + 4 * 0.002 ** 2)) < 1e-12);
-    assert.equal(onB.heredity, true);
-    // a stated guess is weighed against the measurement by precision
-    const withPrior = screenedExpectation(d, fit, 0, base, -0.004);
-    assert.ok(withPrior.expected < -0.004 && withPrior.expected > -0.01, `${withPrior.expected}`);
   });
 
   it('stops waiting for a stack the engine refused', async () => {
@@ -599,55 +350,5 @@ describe('screening study (offline researcher)', () => {
     assert.equal(repeat.first.proposals.length, 0);
     assert.equal(repeat.study.design, undefined);
     assert.ok(repeat.notes.some((m) => m.includes('skipped: 5 of its 15 rows')));
-  });
-
-  it("takes the mixture's weights as one knob and never the optimizer's identity", () => {
-    const cand = (title: string, set: Record<string, unknown>): LibraryCandidate => ({
-      idea: IDEA_LIBRARY[0],
-      key: title,
-      proposal: {
-        title,
-        hypothesis: 'h',
-        change: { kind: 'config', set },
-        expectedEffect: -0.01,
-        source: 'library',
-      },
-    });
-    const factors = chooseFactors(
-      [
-        cand('Equal weights', { 'data.mixture.a': 0.5, 'data.mixture.b': 0.5 }),
-        cand('Only b up', { 'data.mixture.b': 0.9 }), // another mixture: the weights are normalised together
-        cand('AdamW', { 'optim.name': 'adamw' }),
-        cand('QK-norm', { 'model.qkNorm': true }),
-      ],
-      8,
-    );
-    assert.deepEqual(
-      factors.map((f) => f.title),
-      ['Equal weights', 'QK-norm'],
-    );
-  });
-
-  it('measures its rows at the lowest rung at least twice the warmup (the top when none is)', () => {
-    assert.equal(studyRung([12_288, 36_864, 110_592], 16_384), 1); // rung 0 ends inside warmup
-    assert.equal(studyRung([36_864, 110_592, 331_776], 16_384), 0);
-    assert.equal(studyRung([1000, 3000], 16_384), 1);
-    assert.equal(studyRung([1000, 3000], 0), 0);
-  });
-
-  it('is sized to the budget: the largest design whose rows fit in SCREEN_SHARE (45 %) of it', () => {
-    assert.equal(affordableRows(24, 1 / 9), 64); // 63 rows = 7 full runs of 24
-    assert.equal(affordableRows(24, 1 / 3), 32); // 31 rows at rung 1 of 3 = 10.3 full runs
-    assert.equal(affordableRows(8, 1 / 9), 32);
-    assert.equal(affordableRows(4, 1 / 9), 16);
-    assert.equal(affordableRows(2, 1 / 9), 0);
-    assert.equal(affordableRows(24, 1 / 3, 0.3), 16);
-    // at the study rung, and by seconds when the budget is wall time (start-up makes short runs dearer)
-    const rungs = [12_288, 36_864, 110_592];
-    assert.deepEqual(screenSize(24, rungs, 16_384), { rows: 32, rung: 1 });
-    assert.deepEqual(screenSize(24, rungs, 16_384, { tokPerSec: 8000, startupSeconds: 5 }), {
-      rows: 16,
-      rung: 1,
-    });
   });
 });
