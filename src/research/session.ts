@@ -133,7 +133,10 @@ export class ResearchSession {
     return out;
   }
 
-  /** The facts every transition may read (core/transitions.ts `EngineContext`). */
+  /**
+   * The facts every transition may read (core/transitions.ts `EngineContext`); session-open.ts reads
+   * them to settle a resumed session's orphaned runs.
+   */
   get ctx(): T.EngineContext {
     return {
       sessionId: this.id,

@@ -195,7 +195,7 @@ export type Continued =
  * Places the spec's carried tests on a new session's draft (after its baseline trials): each change
  * admitted again on the base, as a candidate whose decision trials are the carried runs (done at the
  * top rung, no FLOPs), whose earlier looks are kept as carried (stats/sequential.ts reads none), and
- * whose next seed is scheduled at once (conclude.ts `nextSeedTrials`). A cut-off pass keeps no look
+ * whose next seed is scheduled at once (next-seed.ts `nextSeedTrials`). A cut-off pass keeps no look
  * and gets no seed: its one look here is taken on the carried runs once its base is ready.
  */
 export function continueTests(

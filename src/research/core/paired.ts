@@ -10,9 +10,9 @@
  * nothing of the kind, and its candidates keep the unpaired test or the seed-blocked fit with its
  * pre-test (stats/seed-blocks.ts). A new session records which it is
  * (`spec.pairedSeeds`, `withPairing`), so a session resumed later runs by the rules it started with.
- * Candidates run on their base's decision seeds first (conclude.ts `nextSeed`), so a candidate's
+ * Candidates run on their base's decision seeds first (next-seed.ts `nextSeed`), so a candidate's
  * third seed is normally its third pair; once it has run all of them, each further seed is run by the
- * base too (conclude.ts `nextSeedTrials`), so every look adds a pair.
+ * base too (next-seed.ts `nextSeedTrials`), so every look adds a pair.
  *
  * With `withConfirm`, the held-out confirmation runs join as pairs of their own: the candidate's
  * confirmation run and its base's re-run on that seed (base.ts `baseConfirmTrials`), for the

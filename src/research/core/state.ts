@@ -51,7 +51,7 @@ export interface TrialState {
   untilRung?: number; // a base's lower-rung filler: done after this rung (core/rebase.ts)
   /** A base trial below the top: its value on the top rung's eval size, by rung (core/costed-runs.ts). */
   lawResults?: Record<string, number>;
-  pairOf?: string; // a base's run of a candidate's look seed (conclude.ts `nextSeedTrials`): that candidate
+  pairOf?: string; // a base's run of a candidate's look seed (next-seed.ts `nextSeedTrials`): that candidate
   /** Ladder trials only: the size step, and the result there (never in `results`, which holds rungs). */
   ladder?: { step: number; valBpb?: number; runId?: string };
 }
