@@ -13,7 +13,8 @@ import { startLlmDouble, type LlmDouble, type RecordedRequest } from './llm-doub
 import { claude } from './llm-double/replies.ts';
 import { synthConfig, tempHome, tempStore } from './helpers/research-fixtures.ts';
 import { doubleResearcher } from './helpers/claude-double.ts';
-import { digestFor, journalCtx } from './helpers/llm-researcher-kit.ts';
+import { suiteDigest } from '../src/researchers/researcher-suite.ts';
+import { journalCtx } from './helpers/llm-researcher-kit.ts';
 
 /** Tool results the model was sent in a request (Anthropic wire). */
 const toolResults = (r: RecordedRequest) =>
@@ -45,7 +46,7 @@ describe('LLM researcher over the Anthropic wire', () => {
     const n0 = double.requests.length;
     const r = researcher();
     const { entries, ctx } = journalCtx();
-    const props = await r.propose(digestFor(base), 2, ctx);
+    const props = await r.propose(suiteDigest(base), 2, ctx);
     assert.deepEqual(
       props.map((p) => p.title),
       ['Halve the learning rate', 'Double the learning rate'],
@@ -131,7 +132,7 @@ describe('LLM researcher over the Anthropic wire', () => {
         { name: 'finish_turn', input: { summary: 'fixed my calls' } },
       ]),
     );
-    const props = await researcher().propose(digestFor(base), 3, journalCtx().ctx);
+    const props = await researcher().propose(suiteDigest(base), 3, journalCtx().ctx);
     assert.deepEqual(
       props.map((p) => p.title),
       ['lower lr'],
@@ -177,7 +178,7 @@ describe('LLM researcher over the Anthropic wire', () => {
     try {
       const n0 = double.requests.length;
       enqueueTweak();
-      await researcher().propose(digestFor(base), 1, journalCtx().ctx);
+      await researcher().propose(suiteDigest(base), 1, journalCtx().ctx);
       assert.match(
         toolResults(double.requests[n0 + 1])[0].content,
         /code experiments are refused: .*not found.*--unsafe-no-sandbox/,
@@ -193,7 +194,7 @@ describe('LLM researcher over the Anthropic wire', () => {
     }
     const n1 = double.requests.length;
     enqueueTweak();
-    await researcher().propose(digestFor(base), 1, journalCtx().ctx);
+    await researcher().propose(suiteDigest(base), 1, journalCtx().ctx);
     assert.match(
       toolResults(double.requests[n1 + 1])[0].content,
       /the search text "import" occurs \d+ times in train\.py; make it longer/,
@@ -204,7 +205,7 @@ describe('LLM researcher over the Anthropic wire', () => {
     const n0 = double.requests.length;
     double.enqueue('anthropic', claude.rateLimited(0), claude.rateLimited(0), claude.rateLimited(0));
     const { entries, ctx } = journalCtx();
-    const props = await researcher({ maxRetries: 1 }).propose(digestFor(base), 1, ctx);
+    const props = await researcher({ maxRetries: 1 }).propose(suiteDigest(base), 1, ctx);
     assert.equal(props.length, 1);
     const statuses = double.requests.slice(n0, n0 + 4).map((r) => r.index);
     assert.equal(statuses.length, 4, 'three 429s, then the answer');
@@ -217,14 +218,14 @@ describe('LLM researcher over the Anthropic wire', () => {
   it('does not lose the session when 529 overloaded outlasts every retry: the ask fails as transient, the next one works', async () => {
     double.enqueue('anthropic', claude.overloaded(), claude.overloaded());
     const r = researcher({ attempts: 2 });
-    await assert.rejects(r.propose(digestFor(base), 1, journalCtx().ctx), (e: unknown) => {
+    await assert.rejects(r.propose(suiteDigest(base), 1, journalCtx().ctx), (e: unknown) => {
       assert.ok(e instanceof FlywheelError && e.code === 'llm_error');
       assert.match(e.message, /529 overloaded_error: Overloaded \(gave up after 2 attempts\)/);
       assert.deepEqual(e.details, { transient: true });
       return true;
     });
     assert.equal(r.usage().failedCalls, 1);
-    assert.equal((await r.propose(digestFor(base), 1, journalCtx().ctx)).length, 1);
+    assert.equal((await r.propose(suiteDigest(base), 1, journalCtx().ctx)).length, 1);
   });
 
   it('nudges a reply without a tool call (text only, cut off at max_tokens) and the turn goes on', async () => {
@@ -235,7 +236,7 @@ describe('LLM researcher over the Anthropic wire', () => {
       claude.message([{ type: 'text', text: 'The schedule could', citations: null }], 'max_tokens'),
     );
     const { entries, ctx } = journalCtx();
-    const props = await researcher().propose(digestFor(base), 1, ctx);
+    const props = await researcher().propose(suiteDigest(base), 1, ctx);
     assert.equal(props.length, 1);
     const reqs = double.requests.slice(n0);
     const nudge = (r: RecordedRequest) => r.body.messages.at(-1).content.at(-1).text as string;
@@ -247,14 +248,14 @@ describe('LLM researcher over the Anthropic wire', () => {
   it('fails a turn that never calls a tool as transient; finish_turn with nothing means nothing left', async () => {
     double.enqueue('anthropic', claude.text('a'), claude.text('b'), claude.text('c'));
     const r = researcher();
-    await assert.rejects(r.propose(digestFor(base), 1, journalCtx().ctx), (e: unknown) => {
+    await assert.rejects(r.propose(suiteDigest(base), 1, journalCtx().ctx), (e: unknown) => {
       assert.ok(e instanceof FlywheelError && e.code === 'llm_error');
       assert.match(e.message, /ended without finish_turn \(no_tool_calls\) after 3 call/);
       assert.deepEqual(e.details, { transient: true });
       return true;
     });
     double.enqueue('anthropic', claude.toolUse([{ name: 'finish_turn', input: { summary: 'done' } }]));
-    assert.deepEqual(await r.propose(digestFor(base), 1, journalCtx().ctx), []);
+    assert.deepEqual(await r.propose(suiteDigest(base), 1, journalCtx().ctx), []);
   });
 
   it('waits for a run in flight through finish_turn wait: offered only while one is, and only with nothing proposed', async () => {
@@ -265,7 +266,7 @@ describe('LLM researcher over the Anthropic wire', () => {
       'anthropic',
       claude.toolUse([{ name: 'finish_turn', input: { summary: 'the stack is judged', wait: true } }]),
     );
-    assert.deepEqual(await r.propose(digestFor(base), 2, ctx), []);
+    assert.deepEqual(await r.propose(suiteDigest(base), 2, ctx), []);
     assert.deepEqual(waits, ['the stack is judged']);
     assert.match(JSON.stringify(double.requests.at(-1)!.body.messages[0]), /finish_turn with wait: true/);
     // nothing in flight (no ctx.wait): refused, and the prompt does not offer it
@@ -274,7 +275,7 @@ describe('LLM researcher over the Anthropic wire', () => {
       claude.toolUse([{ name: 'finish_turn', input: { wait: true } }]),
       claude.toolUse([{ name: 'finish_turn', input: { summary: 'done' } }]),
     );
-    assert.deepEqual(await r.propose(digestFor(base), 2, journalCtx().ctx), []);
+    assert.deepEqual(await r.propose(suiteDigest(base), 2, journalCtx().ctx), []);
     const reqs = double.requests.slice(-2);
     assert.doesNotMatch(JSON.stringify(reqs[0].body.messages[0]), /wait: true/);
     assert.match(toolResults(reqs[1])[0].content, /nothing is running to wait for/);
@@ -285,10 +286,10 @@ describe('LLM researcher over the Anthropic wire', () => {
     const r = researcher({ maxCostUsd: 0.0001 });
     const { entries, ctx } = journalCtx();
     const n0 = double.requests.length;
-    assert.deepEqual(await r.propose(digestFor(base), 1, ctx), []);
+    assert.deepEqual(await r.propose(suiteDigest(base), 1, ctx), []);
     assert.equal(double.requests.length - n0, 1, 'one call took the session over the cap; no second call');
     assert.ok(r.usage().costUsd >= 0.0001);
-    assert.deepEqual(await r.propose(digestFor(base), 1, ctx), []);
+    assert.deepEqual(await r.propose(suiteDigest(base), 1, ctx), []);
     assert.equal(double.requests.length - n0, 1);
     assert.equal(
       entries.filter((e) => e.kind === 'note' && /cost cap \$0\.0001 reached/.test(e.title)).length,

@@ -13,7 +13,8 @@ import type { Store } from '../src/store/base.ts';
 import { startLlmDouble, type LlmDouble } from './llm-double/server.ts';
 import { openai } from './llm-double/replies.ts';
 import { synthConfig, tempHome, tempStore } from './helpers/research-fixtures.ts';
-import { digestFor, journalCtx } from './helpers/llm-researcher-kit.ts';
+import { suiteDigest } from '../src/researchers/researcher-suite.ts';
+import { journalCtx } from './helpers/llm-researcher-kit.ts';
 
 describe('LLM researcher over the OpenAI wire (a local OpenAI-compatible server)', () => {
   let double: LlmDouble;
@@ -48,7 +49,7 @@ describe('LLM researcher over the OpenAI wire (a local OpenAI-compatible server)
       provider: new OpenAIProvider({ baseURL: `${double.url}/v1`, maxRetries: 0 }),
       store,
     });
-    const props = await r.propose(digestFor(synthConfig()), 1, journalCtx().ctx);
+    const props = await r.propose(suiteDigest(synthConfig()), 1, journalCtx().ctx);
     assert.deepEqual(
       props.map((p) => [p.title, p.source]),
       [['lower lr', 'openai']],
@@ -76,7 +77,7 @@ describe('LLM researcher over the OpenAI wire (a local OpenAI-compatible server)
       retry: { attempts: 2, baseMs: 10, maxMs: 50 },
     });
     const { entries, ctx } = journalCtx();
-    assert.equal((await r.propose(digestFor(synthConfig()), 1, ctx)).length, 1);
+    assert.equal((await r.propose(suiteDigest(synthConfig()), 1, ctx)).length, 1);
     assert.ok(entries.some((e) => /the response has no choices; retrying/.test(e.title)));
   });
 });
