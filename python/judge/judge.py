@@ -72,7 +72,10 @@ def windows(tokens, T):
 
 
 def load_rows(spec):
-    """[(row int64 (t+1,), domain index, set)] for set in {"val", "live"}; the token byte table; domains."""
+    """[(row int64 (t+1,), domain index, set)] for set in {"val", "live", "also"}; the token byte table;
+    domains. "also" is the val slice at `alsoTokensPerDomain` (a lower rung's run scored on the top
+    rung's slice too, as trainers/gpt/harness.py does for train.alsoEvalTokensPerDomain): its own windows,
+    since a shorter slice's tail window is not one of a longer slice's."""
     d = spec["dataDir"]
     with open(os.path.join(d, "meta.json")) as f:
         meta = json.load(f)
@@ -83,6 +86,10 @@ def load_rows(spec):
     for i, name in enumerate(domains):
         val = np.fromfile(os.path.join(d, f"{name}.val.u16"), dtype="<u2", count=int(spec["tokensPerDomain"]))
         rows += [(r, i, "val") for r in windows(val, T)]
+        if spec.get("alsoTokensPerDomain"):
+            also = np.fromfile(os.path.join(d, f"{name}.val.u16"), dtype="<u2",
+                               count=int(spec["alsoTokensPerDomain"]))
+            rows += [(r, i, "also") for r in windows(also, T)]
         train = np.memmap(os.path.join(d, f"{name}.train.u16"), dtype="<u2", mode="r") \
             if os.path.getsize(os.path.join(d, f"{name}.train.u16")) else np.zeros(0, dtype="<u2")
         live = train[len(train) - live_tokens(len(train)):][: int(spec["liveTokensPerDomain"])]
@@ -183,7 +190,7 @@ def log_probs(logits):
 def score(rows, results, token_bytes, domains):
     """Per set: one (nats, bytes, scored tokens, domain) row per window, like harness.evaluate (EOT
     targets, 0 bytes, skipped)."""
-    acc = {s: [] for s in ("val", "live")}
+    acc = {s: [] for s in ("val", "live", "also")}
     for k, (row, d, which) in enumerate(rows):
         lp = log_probs(results[("row", k)])
         y = torch.from_numpy(row[1:])
@@ -331,20 +338,31 @@ def judge(spec):
                       tampered=True)
     acc = score(rows, results, token_bytes, domains)
     val, live = metrics(acc["val"], domains), metrics(acc["live"], domains)
-    floor = float(spec.get("floorBpb", 0.3))
     if val["valBpb"] is None:
         raise Refused("no val tokens to score")
-    if val["valBpb"] < floor:
-        raise Refused(f"val bpb {val['valBpb']:.4f} is below the physical floor {floor:g}", tampered=True)
-    ratio = float(spec.get("liveRatio", 0.75))
-    if live["valBpb"] is not None and val["valBpb"] < ratio * live["valBpb"]:
-        raise Refused(f"val bpb {val['valBpb']:.4f} is far below the same model's {live['valBpb']:.4f} on held-out "
-                      f"train data (< {ratio:g}x): the model has seen the val data", tampered=True)
+    also = metrics(acc["also"], domains) if acc["also"] else None
+    # the sanity bounds hold for every number the judge gives out, the second slice's included
+    for name, v in (("val bpb", val["valBpb"]), ("val bpb on the second slice", also["valBpb"] if also else None)):
+        if v is not None:
+            sane(name, v, live["valBpb"], spec)
+    extra = {"also": {"tokensPerDomain": int(spec["alsoTokensPerDomain"]), "valBpb": also["valBpb"],
+                      "valBpbSe": also["valBpbSe"]}} if also and also["valBpb"] is not None else {}
     return dict(ok=True, **val, live={"valBpb": live["valBpb"], "byDomain": live["byDomain"],
                                       "byDomainSe": live["byDomainSe"]},
                 flopsPerToken=fpt, matmulParams=n_matmul, params=params,
                 probes={"n": len(probes), "maxDiff": worst[0], "tolerance": tol},
-                seconds=time.monotonic() - t0)
+                seconds=time.monotonic() - t0, **extra)
+
+
+def sane(name, v, live_bpb, spec):
+    """Refuse a val number below the physical floor, or far below the same model on held-out train data."""
+    floor = float(spec.get("floorBpb", 0.3))
+    if v < floor:
+        raise Refused(f"{name} {v:.4f} is below the physical floor {floor:g}", tampered=True)
+    ratio = float(spec.get("liveRatio", 0.75))
+    if live_bpb is not None and v < ratio * live_bpb:
+        raise Refused(f"{name} {v:.4f} is far below the same model's {live_bpb:.4f} on held-out "
+                      f"train data (< {ratio:g}x): the model has seen the val data", tampered=True)
 
 
 def main():

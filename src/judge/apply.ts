@@ -51,9 +51,13 @@ export function judgeStep(o: JudgeStepOptions) {
         ? o.config.train.finalEvalTokensPerDomain
         : o.config.train.evalTokensPerDomain;
     // anything the judge cannot do (no dataset, no Python) is a run without a number, not a crash
+    // a lower rung's base run is also scored on the top rung's slice, which the compute law reads
+    const also = o.config.train.alsoEvalTokensPerDomain;
+    const alsoTokensPerDomain =
+      r.trainerStatus === 'completed' && also !== undefined && also !== tokensPerDomain ? also : undefined;
     const j = await judgeRun(
       { runDir: r.runDir, codeDir: o.codeDir, config: o.config },
-      { ...o, tokensPerDomain },
+      { ...o, tokensPerDomain, alsoTokensPerDomain },
     ).catch((e: unknown) => ({ ok: false as const, tampered: false, reason: errorLine(e) }));
     if (!j.ok) {
       summary.judge = { ok: false, reason: j.reason, seconds: (Date.now() - t0) / 1000 };
@@ -69,11 +73,14 @@ export function judgeStep(o: JudgeStepOptions) {
     if (typeof j.valBpbSe === 'number' && Number.isFinite(j.valBpbSe)) summary.valBpbSe = j.valBpbSe;
     const se = finite(j.byDomainSe);
     if (Object.keys(se).length) summary.valBpbByDomainSe = se;
+    if (j.also && Number.isFinite(j.also.valBpb))
+      summary.alsoEval = { evalTokensPerDomain: j.also.tokensPerDomain, valBpb: j.also.valBpb };
     summary.judge = {
       ok: true,
       seconds: j.seconds,
       wallSeconds: (Date.now() - t0) / 1000,
       tokensPerDomain,
+      ...(alsoTokensPerDomain ? { alsoTokensPerDomain } : {}),
       probes: j.probes,
       live: j.live,
       flopsPerToken: j.flopsPerToken,

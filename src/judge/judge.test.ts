@@ -94,6 +94,22 @@ describe('trusted judge', { skip: judgeSkip() }, () => {
       );
   });
 
+  it('scores a lower rung’s run on the top rung’s slice too, as the harness does for train.alsoEvalTokensPerDomain', async () => {
+    const code = patchTrainer(lab, 'swiglu-also', SWIGLU);
+    const also = 2048; // the final eval is 1024 tokens per domain: the second slice is another sample
+    const config = { ...lab.config, train: { ...lab.config.train, alsoEvalTokensPerDomain: also } };
+    const run = await runJudged(lab, code, { config });
+    assert.equal(run.status, 'completed', run.statusReason ?? '');
+    const got = run.summary.alsoEval;
+    assert.equal(got?.evalTokensPerDomain, also);
+    const mine = inProcessEval(code.codeDir, join(run.runDir, 'final-weights.pt'), lab, also);
+    assert.ok(Math.abs(got.valBpb - mine.valBpb) < 1e-4, `judge ${got.valBpb} vs in-process ${mine.valBpb}`);
+    assert.notEqual(got.valBpb, run.summary.valBpb, 'two slices, two numbers');
+    // what the trainer claimed for it (in the sandbox, on the live slice) is kept apart, as its other numbers are
+    const claimed = (run.summary.inProcess as { alsoEval?: { valBpb: number } } | undefined)?.alsoEval;
+    assert.ok(claimed && claimed.valBpb !== got.valBpb, JSON.stringify(claimed));
+  });
+
   it('measures the reference trainer at the config formula’s FLOPs per token', async () => {
     const m = await measureCodeFlops(DEFAULT_TRAINER_DIR, lab.config);
     assert.ok(m.ok, m.ok ? '' : m.reason);

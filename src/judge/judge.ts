@@ -39,11 +39,14 @@ export interface JudgeNumbers {
   params: number;
   probes: { n: number; maxDiff: number; tolerance: number };
   seconds: number;
+  /** The val slice scored again at `JudgeOptions.alsoTokensPerDomain` (the top rung's size, for the compute law). */
+  also?: { tokensPerDomain: number; valBpb: number; valBpbSe: number | null };
 }
 export type JudgeResult = ({ ok: true } & JudgeNumbers) | { ok: false; tampered: boolean; reason: string };
 
 export interface JudgeOptions {
   tokensPerDomain?: number; // default: config.train.finalEvalTokensPerDomain
+  alsoTokensPerDomain?: number; // a second val slice scored by the same judge (train.alsoEvalTokensPerDomain)
   liveTokensPerDomain?: number; // the held-out train tail scored for the sanity bound (default 2048)
   probes?: number; // causality probe pairs (default 32)
   floorBpb?: number; // default 0.3
@@ -185,6 +188,7 @@ export async function judgeRun(
         dataDir: config.data.dir,
         weights: copy.file,
         tokensPerDomain: o.tokensPerDomain ?? config.train.finalEvalTokensPerDomain,
+        alsoTokensPerDomain: o.alsoTokensPerDomain ?? null,
         liveTokensPerDomain: o.liveTokensPerDomain ?? 2048,
         probes: o.probes ?? 32,
         // fp32 answers the same to ~1e-6 whatever the batch; bf16/fp16 (CUDA autocast) to ~1e-2

@@ -4,6 +4,7 @@
  * (test/helpers/judged-run.ts), then a verdict on the stored run.
  */
 import type { Attack, AttackResult } from '../security/attack.ts';
+import type { TrainConfig } from '../../src/config/train-config.ts';
 import type { CodeEdit } from '../../src/researchers/base.ts';
 import type { RunRecord } from '../../src/store/base.ts';
 import { judgeSkip, openLab, patchTrainer, runJudged, type Lab } from './judged-run.ts';
@@ -40,6 +41,7 @@ export function judgeAttack(
   title: string,
   edits: (lab: Lab) => CodeEdit[],
   verdict: (run: RunRecord, lab: Lab) => AttackResult,
+  config?: (lab: Lab) => TrainConfig, // the run's config, when not the lab's
 ): Attack {
   return {
     id,
@@ -50,7 +52,7 @@ export function judgeAttack(
       const lab = await openLab();
       try {
         const code = patchTrainer(lab, id, edits(lab));
-        const run = await runJudged(lab, code);
+        const run = await runJudged(lab, code, { config: config?.(lab) });
         const stored = (await lab.store.getRun(run.id))!;
         return verdict(stored, lab);
       } finally {

@@ -11,8 +11,9 @@
  * Every value is on one eval slice, the top rung's: a lower rung's final eval is capped for ranking
  * (spec.ts `LOWER_RUNG_FINAL_EVAL`), and a smaller slice is another sample whose level differs (0.02 to
  * 0.06 bpb lower on the default corpus: BENCHMARKS.md "The compute multiplier on one eval slice"). A
- * base's lower-rung run also scores the top's size (`TrialState.lawResults`); where it did not (a
- * trainer of your own, a run from before), its ranking value stands in and the multiplier says so.
+ * base's lower-rung run also scores the top's size (`TrialState.lawResults`; a run of agent code is scored
+ * at both by the judge, judge/apply.ts); where it did not (a trainer of your own, a run from before), its
+ * ranking value stands in and the multiplier says so.
  */
 import { computeMultiplier, type CostedRun, type MultiplierOutcome } from '../../analysis/multiplier.ts';
 import { runCost } from './run-cost.ts';

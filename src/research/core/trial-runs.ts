@@ -43,8 +43,8 @@ export function resultOfRun(run: RunRecord): number | undefined {
 /**
  * A usable run's second final-eval score (train.alsoEvalTokensPerDomain, summary.alsoEval) on
  * `tokensPerDomain` val tokens per domain, or undefined: not asked for, another size, or not reported
- * (a trainer of your own need not report it; a judged run's in-process numbers are set aside,
- * judge/apply.ts). The compute law's value of a base's lower-rung run (core/costed-runs.ts).
+ * (a trainer of your own need not report it; a judged run's is the judge's, its in-process claim set
+ * aside, judge/apply.ts). The compute law's value of a base's lower-rung run (core/costed-runs.ts).
  */
 export function alsoResultOfRun(run: RunRecord, tokensPerDomain: number): number | undefined {
   const a = run.summary.alsoEval;

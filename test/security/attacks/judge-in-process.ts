@@ -4,7 +4,14 @@
  * these reach the judge, which scores the final weights in another process (src/judge/).
  */
 import type { Attack } from '../attack.ts';
-import { appendEventsEdit, fakeNumberStored, judgeAttack } from '../../helpers/judge-attack.ts';
+import {
+  appendEventsEdit,
+  fakeNumberStored,
+  HONEST_FLOOR_BPB,
+  judgeAttack,
+} from '../../helpers/judge-attack.ts';
+
+const ALSO = 2048; // a base run below the top asks for the top's slice too (the lab's final eval is 1024)
 
 const IMPORT = 'import harness  # noqa: E402 - fixed: data, eval, budget, events\n';
 
@@ -86,7 +93,7 @@ export const attacks: Attack[] = [
       appendEventsEdit(
         [
           'fake = {d: 0.05 for d in run.data.domains}',
-          'also = {"valLoss": 0.03, "valBpb": 0.05, "byDomain": fake, "source": "val", "evalTokensPerDomain": 16384}',
+          `also = {"valLoss": 0.03, "valBpb": 0.05, "byDomain": fake, "source": "val", "evalTokensPerDomain": ${ALSO}}`,
         ],
         [
           '{"kind": "eval", "step": run.step, "tokens": run.tokens, "flops": run.flops, "final": True, "valLoss": 0.03, "valBpb": 0.05, "byDomain": fake, "also": also}',
@@ -94,14 +101,19 @@ export const attacks: Attack[] = [
       ),
     ],
     (run) => {
-      const kept = run.summary.alsoEval as { valBpb?: number } | undefined;
+      const kept = run.summary.alsoEval;
       const inProc = (run.summary.inProcess as { alsoEval?: { valBpb?: number } } | undefined)?.alsoEval;
       if (inProc?.valBpb !== 0.05)
         return { succeeded: true, detail: 'the forged event was not read, nothing was tested' };
+      // the run asked for the second slice, so the judge scores it (src/judge/judge.test.ts): what is
+      // kept, if anything, must be an honest number on the slice asked for
+      const forged =
+        kept !== undefined && !(kept.evalTokensPerDomain === ALSO && kept.valBpb >= HONEST_FLOOR_BPB);
       return {
-        succeeded: kept !== undefined,
+        succeeded: forged,
         detail: `summary.alsoEval ${JSON.stringify(kept)}; in-process ${JSON.stringify(inProc)}`,
       };
     },
+    (lab) => ({ ...lab.config, train: { ...lab.config.train, alsoEvalTokensPerDomain: ALSO } }),
   ),
 ];
