@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { resolveConfig } from '../../config/resolve.ts';
 import { testSpec } from '../../../test/helpers/test-spec.ts';
 import { proposalState } from '../../../test/helpers/proposal-state.ts';
-import { baselineCostedRuns, candidateCostedRuns, multiplierOf } from './costed-runs.ts';
+import { baseCostedRuns, baselineCostedRuns, candidateCostedRuns, multiplierOf } from './costed-runs.ts';
 import { newTrial } from './trial-steps.ts';
 import { BASELINE, emptyState } from './state.ts';
 
@@ -54,5 +54,22 @@ describe('costed runs', () => {
     const fixed = multiplierOf(session(true), spec, 'p1', 10);
     assert.ok(fixed.ok && !fixed.warnings.some((w) => /eval slices/.test(w)));
     assert.notEqual(fixed.value, m.ok ? m.value : NaN, 'the slice moves the multiplier');
+  });
+
+  it("leaves out a rung's ranking values where another run of the base has the top's slice there", () => {
+    // a re-based winner: its own explore run climbed rungs 0 and 1 scored for ranking only; the re-base
+    // added one lower-rung seed at rung 1 scored on the top's slice too
+    const st = session(true);
+    const explore = newTrial(st, 'p1', 1000, 'explore', 0);
+    explore.results = { '0': 3.2, '1': 3.0 };
+    const added = newTrial(st, 'p1', 1001, 'baseline', 1);
+    added.results = { '1': 3.01 };
+    added.lawResults = { '1': 3.04 };
+    const runs = baseCostedRuns(st, spec, 'p1', 10);
+    const at = (tokens: number) =>
+      runs.filter((r) => r.flops === tokens * 10).map((r) => [r.valBpb, r.evalTokensPerDomain]);
+    assert.deepEqual(at(1000), [[3.2, 4096]], 'no run has the top slice at rung 0: the ranking value stands');
+    assert.deepEqual(at(3000), [[3.04, 16384]], "rung 1: the added seed's top-slice value, alone");
+    assert.equal(at(9000).length, 2, 'the top rung: every decision seed');
   });
 });

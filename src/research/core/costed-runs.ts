@@ -27,7 +27,10 @@ export function baselineCostedRuns(state: SessionState, spec: SessionSpec, perTo
 
 /**
  * Every result of base `baseId` at every rung, each on the top rung's eval slice where it has one:
- * its `lawResults` value below the top, else its ranking value, marked with the smaller eval size.
+ * its `lawResults` value below the top, else its ranking value, marked with the smaller eval size. A
+ * rung where some run has the top's slice keeps only those: a re-based winner's own run there (from
+ * before it was a base, scored for ranking only) would put another slice's level into the fit beside
+ * the lower-rung seed its re-base added.
  */
 export function baseCostedRuns(
   state: SessionState,
@@ -51,7 +54,8 @@ export function baseCostedRuns(
       });
     }
   }
-  return out;
+  const onTop = new Set(out.filter((r) => r.evalTokensPerDomain === full).map((r) => r.flops));
+  return out.filter((r) => r.evalTokensPerDomain === full || !onTop.has(r.flops));
 }
 
 /** A candidate's top-rung results (decision and confirmation seeds). */
