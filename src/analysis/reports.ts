@@ -16,14 +16,16 @@ export interface ScalingReport extends ScalingFit {
   runs: { runId: string; params: number; tokens: number; flops: number; valBpb: number; seed: number }[];
   frontier: Frontier;
   otherFamilies: { family: string; runs: number }[];
-  notFullyDecayed: number; // runs considered but not usable (stopped early, failed, no final eval)
+  // runs considered but not usable: stopped early, failed, no final eval, or a lower rung's run scored
+  // only on its capped slice (a candidate's: its level is another sample's)
+  notFullyDecayed: number;
 }
 
 export function scalingReport(
   all: readonly AnalysisRun[],
   opts: { sessionId?: string; family?: string; flops?: number[]; resamples?: number } = {},
 ): Outcome<ScalingReport> {
-  const runs = opts.sessionId ? all.filter((r) => r.sessionId === opts.sessionId) : all;
+  const runs = (opts.sessionId ? all.filter((r) => r.sessionId === opts.sessionId) : all).map(onTopSlice);
   const fams = families(runs);
   const notFullyDecayed = runs.length - fams.reduce((s, f) => s + f.runs.length, 0);
   const fam = opts.family ? fams.find((f) => f.key === opts.family) : fams[0];
@@ -113,6 +115,25 @@ function onSlice(cands: readonly MeasuredRun[]) {
     if (size !== undefined && own !== size && also?.evalTokensPerDomain === size)
       return { id: r.id, flops: r.flops, valBpb: also.valBpb, evalTokensPerDomain: size };
     return { id: r.id, flops: r.flops, valBpb: r.valBpb, evalTokensPerDomain: own };
+  };
+}
+
+/**
+ * A research session's finished lower-rung run that also scored the top rung's slice (a base's seed:
+ * summary.alsoEval) joins its family there, as the session's own compute law reads it
+ * (src/research/core/costed-runs.ts): the value on that slice, the config with that final-eval size.
+ * Any other run is as stored. Without this a session's base had one budget in its family.
+ */
+function onTopSlice(r: AnalysisRun): AnalysisRun {
+  const also = r.alsoEval;
+  if (r.status === 'completed' || !also || !decayed(r)) return r;
+  const size = also.evalTokensPerDomain;
+  return {
+    ...r,
+    status: 'completed',
+    valBpb: also.valBpb,
+    config: { ...r.config, train: { ...r.config.train, finalEvalTokensPerDomain: size } },
+    configHash: `${r.configHash}@${size}`, // families() memoises the family on it
   };
 }
 
