@@ -50,11 +50,11 @@ export function judgeStep(o: JudgeStepOptions) {
       r.trainerStatus === 'completed'
         ? o.config.train.finalEvalTokensPerDomain
         : o.config.train.evalTokensPerDomain;
-    // anything the judge cannot do (no dataset, no Python) is a run without a number, not a crash
     // a lower rung's base run is also scored on the top rung's slice, which the compute law reads
     const also = o.config.train.alsoEvalTokensPerDomain;
     const alsoTokensPerDomain =
       r.trainerStatus === 'completed' && also !== undefined && also !== tokensPerDomain ? also : undefined;
+    // anything the judge cannot do (no dataset, no Python) is a run without a number, not a crash
     const j = await judgeRun(
       { runDir: r.runDir, codeDir: o.codeDir, config: o.config },
       { ...o, tokensPerDomain, alsoTokensPerDomain },
