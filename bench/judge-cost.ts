@@ -5,6 +5,8 @@
  * in the same process on the same weights and val tokens: the harness's in-process final eval
  * (harness.evaluate in one Python process; reported both as the evaluate() call alone and as a whole
  * process start to exit, torch import included, which is what a separate judge process must pay too).
+ * Also timed: the same judgement with a second val slice scored (`alsoTokensPerDomain`: the val shards'
+ * length, up to 4x the final eval), what a judged base's run below the top rung pays (src/judge/apply.ts).
  * Prints one JSON object (the lead copies the numbers into BENCHMARKS.md).
  */
 import { spawnSync } from 'node:child_process';
@@ -12,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { presetConfig } from '../src/config/presets.ts';
 import { TrainConfig } from '../src/config/train-config.ts';
+import { loadDatasetMeta } from '../src/data/prepare.ts';
 import { repoRoot } from '../src/home.ts';
 import { judgeRun } from '../src/judge/judge.ts';
 import { findPython } from '../src/runs/python.ts';
@@ -45,6 +48,21 @@ try {
     if (!last.ok) throw new Error(last.reason);
     judged.push((Date.now() - t0) / 1000);
     log(`judge ${i + 1}/${REPEAT}: ${judged[i].toFixed(2)} s`);
+  }
+  // a base's run below the top rung: the same judge also scores the top rung's slice (here as much of
+  // the val shards as there is, up to 4x the final eval)
+  const also = Math.min(4 * tokens, ...loadDatasetMeta(lab.dataDir).domains.map((d) => d.valTokens));
+  const judgedAlso: number[] = [];
+  let lastAlso: Awaited<ReturnType<typeof judgeRun>> | undefined;
+  for (let i = 0; i < REPEAT; i++) {
+    const t0 = Date.now();
+    lastAlso = await judgeRun(
+      { runDir: run.runDir, codeDir: code.codeDir, config },
+      { tokensPerDomain: tokens, alsoTokensPerDomain: also },
+    );
+    if (!lastAlso.ok) throw new Error(lastAlso.reason);
+    judgedAlso.push((Date.now() - t0) / 1000);
+    log(`judge with a second slice ${i + 1}/${REPEAT}: ${judgedAlso[i].toFixed(2)} s`);
   }
   const py = `
 import contextlib, json, sys, time, torch
@@ -99,6 +117,10 @@ print(json.dumps(dict(res, seconds=time.perf_counter() - t0)))`;
     inProcessProcessSeconds: median(inProc),
     ratioToEvalCall: median(judged) / median(inCall),
     ratioToEvalProcess: median(judged) / median(inProc),
+    alsoTokensPerDomain: also,
+    judgeAlsoSeconds: median(judgedAlso),
+    ratioAlsoToJudge: median(judgedAlso) / median(judged),
+    alsoBpb: (lastAlso as Extract<typeof lastAlso, { ok: true }>).also?.valBpb ?? null,
     judgeBpb: j.valBpb,
     inProcessBpb: inBpb,
     absDiff: Math.abs(j.valBpb - inBpb),
