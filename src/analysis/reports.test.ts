@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveConfig } from '../config/resolve.ts';
 import type { TrainConfig } from '../config/train-config.ts';
-import { scalingReport } from './reports.ts';
+import { multiplierReport, scalingReport } from './reports.ts';
 import type { AnalysisRun } from './runs.ts';
 
 const TOP_EVAL = 16384;
@@ -16,7 +16,13 @@ const law = (n: number, d: number) => 1.7 + 400 / n ** 0.34 + 300 / d ** 0.28;
  * marked `stopped` by the session once its trainer completed, its final eval capped (reading 0.03 lower)
  * and, for a base's seed, also scored on the top's slice.
  */
-function sessionRun(depth: number, tokens: number, top: boolean, also: boolean): AnalysisRun {
+function sessionRun(
+  depth: number,
+  tokens: number,
+  top: boolean,
+  also: boolean,
+  tags: Record<string, string> = {},
+): AnalysisRun {
   const params = 1e5 * depth;
   const v = law(params, tokens);
   const config: TrainConfig = {
@@ -38,7 +44,7 @@ function sessionRun(depth: number, tokens: number, top: boolean, also: boolean):
     flops: 6 * params * tokens,
     valBpb: top ? v : v - 0.03,
     ...(!top && also ? { alsoEval: { evalTokensPerDomain: TOP_EVAL, valBpb: v } } : {}),
-    tags: {},
+    tags,
   };
 }
 
@@ -59,5 +65,38 @@ describe('analysis reports', () => {
     assert.ok(!rep.runs.some((r) => r.runId === capped.id));
     assert.equal(rep.notFullyDecayed, 1);
     assert.deepEqual(rep.otherFamilies, []);
+  });
+
+  it("reads a session's baseline at its rungs, never its 5-second calibration runs", () => {
+    const base = { proposal: 'baseline' };
+    const runs: AnalysisRun[] = [];
+    for (const seed of [0, 1]) {
+      for (const tokens of [10_000, 30_000]) runs.push({ ...sessionRun(1, tokens, false, true, base), seed });
+      runs.push({ ...sessionRun(1, 90_000, true, false, base), seed });
+      // the candidate: as good as the baseline at twice its compute
+      const twice = law(1e5, 180_000);
+      runs.push({
+        ...sessionRun(1, 90_000, true, false, { proposal: 'p1' }),
+        seed,
+        valBpb: twice,
+        configHash: 'p1',
+      });
+    }
+    for (const r of runs) r.id = `${r.id}-${r.seed}-${r.tags.proposal}`;
+    // same config and slice as the lower rungs, tokens whatever 5 s allowed, no second slice
+    const calibration = {
+      ...sessionRun(1, 20_000, false, false, { purpose: 'calibration' }),
+      id: 'calibration',
+      status: 'completed' as const,
+      config: { ...sessionRun(1, 20_000, false, false).config, budget: { seconds: 5 } },
+    };
+    const rep = multiplierReport([...runs, calibration], { candidate: 'p1', sessionId: 's1', resamples: 50 });
+    assert.ok(rep.ok, rep.ok ? '' : rep.missing);
+    assert.ok(!rep.baseline.runIds.includes('calibration'));
+    assert.equal(rep.baseline.n, 6);
+    assert.deepEqual(
+      rep.warnings.filter((w) => /eval slices/.test(w)),
+      [],
+    );
   });
 });

@@ -87,6 +87,14 @@ export function chargedCompute(
   return { tokens, flops };
 }
 
+/**
+ * The tag of a research session's calibration runs (src/research/setup-plan.ts `measureThroughput`):
+ * 5 seconds of the base config, run to measure the machine's throughput. Its tokens are whatever the
+ * machine trained in 5 s and its final eval is capped, so it is no point of the config's loss curve,
+ * and the session's own analyses never read it.
+ */
+export const CALIBRATION_PURPOSE = 'calibration';
+
 /** A run with every number a loss-vs-compute analysis needs. */
 export type MeasuredRun = AnalysisRun & { params: number; tokens: number; flops: number; valBpb: number };
 
@@ -94,10 +102,12 @@ export type MeasuredRun = AnalysisRun & { params: number; tokens: number; flops:
  * Fully decayed: the run completed its own schedule (cosine or WSD decayed to the end of its own budget)
  * and has a final eval. A run stopped early (by the monitor, by successive halving at a lower rung, by a
  * user) is an intermediate point of a longer schedule and would understate what its compute can reach.
+ * A calibration run (`CALIBRATION_PURPOSE`) measured the machine, not the config: never.
  */
 export function isFullyDecayed(r: AnalysisRun): r is MeasuredRun {
   return (
     r.status === 'completed' &&
+    r.tags.purpose !== CALIBRATION_PURPOSE &&
     positive(r.params) &&
     positive(r.tokens) &&
     positive(r.flops) &&

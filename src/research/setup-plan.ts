@@ -3,6 +3,7 @@
  * calibration run), the rung budgets that fit its time budget (or an earlier session's plan of the
  * same family, `historyPlan`), and the screening design those rungs pay for.
  */
+import { CALIBRATION_PURPOSE } from '../analysis/runs.ts';
 import type { TrainConfig } from '../config/train-config.ts';
 import { configHash } from '../config/resolve.ts';
 import type { Executor } from '../executors/base.ts';
@@ -115,7 +116,7 @@ export async function measureThroughput(
         const ctl = await launchRun({
           store,
           config: c,
-          tags: { purpose: 'calibration', threads },
+          tags: { purpose: CALIBRATION_PURPOSE, threads },
           executorName: executor.name,
           startProcess: (a) => executor.start(lease, a),
         });
