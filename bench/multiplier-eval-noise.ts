@@ -172,10 +172,14 @@ for (let r = 0; r < R; r++) {
   const s = drawSeeds();
   both.push(valueOf(s.base, s.cand, drawSlice()));
 }
-const product = computeMultiplier(baseIds.map((id) => costed(id)), candIds.map((id) => costed(id)), {
-  resamples: R,
-  seed: 0,
-});
+const product = computeMultiplier(
+  baseIds.map((id) => costed(id)),
+  candIds.map((id) => costed(id)),
+  {
+    resamples: R,
+    seed: 0,
+  },
+);
 if (!product.ok) throw new Error(product.missing);
 const width = (c: number[]) => c[1] - c[0];
 const seedsCi = product.ci95.map((x) => Number(x.toFixed(3)));
