@@ -16,8 +16,8 @@ export interface ScalingReport extends ScalingFit {
   runs: { runId: string; params: number; tokens: number; flops: number; valBpb: number; seed: number }[];
   frontier: Frontier;
   otherFamilies: { family: string; runs: number }[];
-  // runs considered but not usable: stopped early, failed, no final eval, or a lower rung's run scored
-  // only on its capped slice (a candidate's: its level is another sample's)
+  // runs considered but not usable: stopped early, failed, no final eval, a lower rung's run scored only
+  // on its capped slice (a candidate's: its level is another sample's), a session's calibration run
   notFullyDecayed: number;
 }
 
