@@ -28,16 +28,22 @@ import {
 
 const { covers, uncovered } = coverage('transitions-researcher.test.ts');
 
+/** Three lr ideas on a three-rung session, each ended at rung 0, best first (1.90, 1.91, 1.92). */
+function threeEndedAtRungZero() {
+  let st = withBaseline(threeLong);
+  const ids: string[] = [];
+  for (const [i, lr] of [0.004, 0.005, 0.007].entries()) {
+    const a = admit(threeLong, st, propose(`lr ${lr}`, { 'optim.lr': lr }));
+    st = end(threeLong, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.9 + i * 0.01 }).state;
+    ids.push(a.id);
+  }
+  return { st, ids };
+}
+
 describe('session transitions: the researcher asked, its ideas admitted and promoted, the session paused, finished and resumed', () => {
   it('promoted: successive halving promotes the top 1/eta of a rung, journaled', () => {
     covers('promoted');
-    let st = withBaseline(threeLong);
-    const ids: string[] = [];
-    for (const [i, lr] of [0.004, 0.005, 0.007].entries()) {
-      const a = admit(threeLong, st, propose(`lr ${lr}`, { 'optim.lr': lr }));
-      st = end(threeLong, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.9 + i * 0.01 }).state;
-      ids.push(a.id);
-    }
+    const { st, ids } = threeEndedAtRungZero();
     const none = T.promoted(threeLong, st, { force: false });
     assert.equal(none.promoted.length, 1);
     assert.equal(none.promoted[0].proposalId, ids[0]);
@@ -48,14 +54,9 @@ describe('session transitions: the researcher asked, its ideas admitted and prom
 
   it('reviewed: the researcher drops (waiting trials left behind) and promotes at most as many as halving did', () => {
     covers('reviewed');
-    let st = withBaseline(threeLong);
-    const ids: string[] = [];
-    for (const [i, lr] of [0.004, 0.005, 0.007].entries()) {
-      const a = admit(threeLong, st, propose(`lr ${lr}`, { 'optim.lr': lr }));
-      st = end(threeLong, a.state, trialsOf(a.state, a.id)[0].id, { value: 1.9 + i * 0.01 }).state;
-      ids.push(a.id);
-    }
-    st = T.promoted(threeLong, st, { force: false }).state;
+    const ended = threeEndedAtRungZero();
+    const ids = ended.ids;
+    const st = T.promoted(threeLong, ended.st, { force: false }).state;
     const s = T.reviewed(st, {
       rung: 0,
       promotedCount: 1,
